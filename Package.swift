@@ -1,0 +1,74 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+  name: "loyalty-terminal",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "loyalty-terminal", targets: ["loyalty-terminal"]),
+    .library(name: "CardReader", targets: ["CardReader"]),
+    .library(name: "PCSCCardReader", targets: ["PCSCCardReader"]),
+    .library(name: "SimulatedCardReader", targets: ["SimulatedCardReader"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+  ],
+  targets: [
+    // C binding to libpcsclite; only the live module imports it.
+    .systemLibrary(
+      name: "CPCSCLite",
+      pkgConfig: "libpcsclite",
+      providers: [.apt(["libpcsclite-dev"])]
+    ),
+    // The reader protocol the firmware depends on: events, sessions, APDUs, errors.
+    .target(name: "CardReader"),
+    // Live readers through pcscd.
+    .target(
+      name: "PCSCCardReader",
+      dependencies: ["CardReader", "CPCSCLite", .product(name: "Logging", package: "swift-log")]
+    ),
+    // Card applications (uid, applet, ndef) shared by the simulator and the vpcd virtual card.
+    .target(name: "CardEmulation", dependencies: ["CardReader"]),
+    // The in-process simulated reader, same API as the live one.
+    .target(name: "SimulatedCardReader", dependencies: ["CardReader", "CardEmulation"]),
+    // Virtual cards that plug into pcscd through vpcd's TCP socket.
+    .target(
+      name: "VirtualCard",
+      dependencies: ["CardEmulation", .product(name: "Logging", package: "swift-log")]
+    ),
+    // Card identification: ATR profiles, applet, NDEF and UID to a loyalty card ID.
+    .target(
+      name: "CardIdentification",
+      dependencies: ["CardReader"],
+      resources: [.copy("card-profiles.json")]
+    ),
+    .target(
+      name: "LoyaltyTerminalCLI",
+      dependencies: [
+        "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
+        "CardIdentification",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(name: "loyalty-terminal", dependencies: ["LoyaltyTerminalCLI"]),
+    .testTarget(
+      name: "CardReaderTests",
+      dependencies: [
+        "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification",
+        .product(name: "Clocks", package: "swift-clocks"),
+      ]
+    ),
+    .testTarget(
+      name: "PCSCIntegrationTests",
+      dependencies: [
+        "CardReader", "PCSCCardReader", "CardEmulation", "VirtualCard", "CardIdentification",
+        "LoyaltyTerminalCLI", "loyalty-terminal",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)

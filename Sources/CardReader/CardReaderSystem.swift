@@ -1,0 +1,39 @@
+/// The readers a terminal can see, and connections to the cards in them.
+///
+/// This is the only reader API the firmware depends on. `PCSCCardReaderSystem` (live, through
+/// pcscd) and `SimulatedCardReaderSystem` (in-process, scripted) implement it interchangeably.
+public protocol CardReaderSystem: Sendable {
+  /// The readers present now and what is in each.
+  func readers() async throws(CardReaderError) -> [ReaderStatus]
+
+  /// A stream of reader events. It starts with the current state (a `readerAdded` per reader and
+  /// a `cardInserted` per card present) and ends when the consumer stops iterating.
+  func events() -> AsyncStream<ReaderEvent>
+
+  /// Opens a session with the card in `reader`.
+  func connect(reader: String) async throws(CardReaderError) -> any CardSession
+}
+
+/// An open connection to one card.
+public protocol CardSession: AnyObject, Sendable {
+  /// The reader the card is in.
+  var reader: String { get }
+  /// The card's answer to reset, as reported.
+  var atr: [UInt8] { get }
+
+  /// Sends one command and returns the card's raw answer (data + SW), with no 61xx/6Cxx handling.
+  func transmitRaw(_ command: [UInt8]) async throws(CardReaderError) -> [UInt8]
+
+  /// Ends the session, leaving the card as it is. Further calls throw `sessionClosed`.
+  func disconnect() async
+}
+
+extension CardSession {
+  /// Sends a command and returns the complete response: follows 61xx with GET RESPONSE, resends
+  /// with the right Le on 6Cxx, and checks the answer's shape.
+  public func transmit(_ command: CommandAPDU) async throws(CardReaderError) -> ResponseAPDU {
+    try await APDUExchange.run(command) { bytes throws(CardReaderError) in
+      try await self.transmitRaw(bytes)
+    }
+  }
+}
