@@ -41,8 +41,7 @@ let package = Package(
     // Card identification: ATR profiles, applet, NDEF and UID to a loyalty card ID.
     .target(
       name: "CardIdentification",
-      dependencies: ["CardReader"],
-      resources: [.copy("card-profiles.json")]
+      dependencies: ["CardReader"]
     ),
     .target(
       name: "LoyaltyTerminalCLI",

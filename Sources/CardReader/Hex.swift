@@ -30,7 +30,8 @@ public enum Hex {
     return high == nil ? out : nil
   }
 
-  static func nibble(_ c: UInt8) -> UInt8? {
+  /// The value of one hex digit (ASCII), or `nil`.
+  public static func nibble(_ c: UInt8) -> UInt8? {
     switch c {
     case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
     case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10

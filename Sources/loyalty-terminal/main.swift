@@ -1,1 +1,3 @@
-print("x")
+import LoyaltyTerminalCLI
+
+await LoyaltyTerminal.runMain()

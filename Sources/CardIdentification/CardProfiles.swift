@@ -1,0 +1,133 @@
+import CardReader
+import Foundation
+
+/// How a card can carry its loyalty identity, tried in this order.
+public enum IdentificationMethod: String, Codable, CaseIterable, Sendable {
+  case applet, ndef, uid
+}
+
+/// What an ATR says about a card: a named type and which identification methods to try.
+public struct CardProfile: Codable, Hashable, Sendable {
+  public var name: String
+  public var cardType: String
+  /// Hex pattern: two characters per byte, `.` any nibble, a final `*` any remaining bytes.
+  public var atr: String
+  public var methods: [IdentificationMethod]
+}
+
+/// The table of ATR patterns (hardware/card-profiles.json), first match wins.
+///
+/// It is data, not code, so a new reader or card stock is supported by editing a file.
+public struct CardProfiles: Sendable {
+  public let profiles: [CardProfile]
+  private let patterns: [[UInt8]]  // normalised: uppercase hex digits, '.', optional final '*'
+
+  private struct File: Codable {
+    var formatVersion: Int
+    var profiles: [CardProfile]
+  }
+
+  /// Problems found in a profiles file, all of them.
+  public struct LoadError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String { "invalid card profiles: " + problems.joined(separator: "; ") }
+  }
+
+  /// Builds a table, checking every pattern.
+  public init(_ profiles: [CardProfile]) throws(LoadError) {
+    var problems: [String] = []
+    var patterns: [[UInt8]] = []
+    for (n, p) in profiles.enumerated() {
+      var pattern = Array(p.atr.uppercased().utf8.filter { $0 != UInt8(ascii: " ") })
+      let wildcardTail = pattern.last == UInt8(ascii: "*")
+      if wildcardTail { pattern.removeLast() }
+      if pattern.contains(where: { Hex.nibble($0) == nil && $0 != UInt8(ascii: ".") }) {
+        problems.append("profile \(n + 1) (\(p.name)): ATR pattern \"\(p.atr)\" has a character other than hex, '.' or a final '*'")
+      }
+      if pattern.count % 2 != 0 {
+        problems.append("profile \(n + 1) (\(p.name)): ATR pattern has an odd number of digits")
+      }
+      if p.methods.isEmpty {
+        problems.append("profile \(n + 1) (\(p.name)): no identification methods")
+      }
+      patterns.append(wildcardTail ? pattern + [UInt8(ascii: "*")] : pattern)
+    }
+    guard problems.isEmpty else { throw LoadError(problems: problems) }
+    self.profiles = profiles
+    self.patterns = patterns
+  }
+
+  /// Loads a profiles file.
+  public static func load(from url: URL) throws(LoadError) -> CardProfiles {
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+      throw LoadError(problems: ["cannot read \(url.path): \(error.localizedDescription)"])
+    }
+    let file: File
+    do { file = try JSONDecoder().decode(File.self, from: data) } catch {
+      throw LoadError(problems: ["\(url.path) is not a valid profiles file: \(error)"])
+    }
+    guard file.formatVersion == 1 else {
+      throw LoadError(problems: ["\(url.path): formatVersion \(file.formatVersion) is not supported (1 is)"])
+    }
+    return try CardProfiles(file.profiles)
+  }
+
+  /// Where the profiles file is looked for when none is named, in order.
+  ///
+  /// `$LOYALTY_CARD_PROFILES`, then `/etc/loyalty-terminal/card-profiles.json` (an installed
+  /// terminal), then `hardware/card-profiles.json` in the working directory or any directory above
+  /// it or above the executable (a checkout, where `.build/` sits inside the repository).
+  public static func searchPaths() -> [URL] {
+    var paths: [URL] = []
+    if let env = ProcessInfo.processInfo.environment["LOYALTY_CARD_PROFILES"], !env.isEmpty {
+      paths.append(URL(fileURLWithPath: env))
+    }
+    paths.append(URL(fileURLWithPath: "/etc/loyalty-terminal/card-profiles.json"))
+    let starts = [
+      URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+      URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent(),
+      Bundle.main.bundleURL,
+    ]
+    for start in starts {
+      var dir = start.standardizedFileURL
+      for _ in 0..<8 {
+        paths.append(dir.appendingPathComponent("hardware/card-profiles.json"))
+        let parent = dir.deletingLastPathComponent()
+        if parent.path == dir.path { break }
+        dir = parent
+      }
+    }
+    return paths
+  }
+
+  /// The default profiles: the first file of `searchPaths()` that exists.
+  public static func standard() throws(LoadError) -> CardProfiles {
+    let paths = searchPaths()
+    for url in paths where FileManager.default.fileExists(atPath: url.path) {
+      return try load(from: url)
+    }
+    throw LoadError(problems: [
+      "no card profiles file found; pass --card-profiles or set LOYALTY_CARD_PROFILES (looked in "
+        + paths.prefix(4).map(\.path).joined(separator: ", ") + ", …)"
+    ])
+  }
+
+  /// The first profile whose pattern matches `atr`, or `nil`.
+  public func match(_ atr: [UInt8]) -> CardProfile? {
+    let hex = Array(Hex.encode(atr).utf8)
+    for (i, pattern) in patterns.enumerated() where Self.matches(hex, pattern) {
+      return profiles[i]
+    }
+    return nil
+  }
+
+  static func matches(_ hex: [UInt8], _ pattern: [UInt8]) -> Bool {
+    var p = pattern
+    let open = p.last == UInt8(ascii: "*")
+    if open { p.removeLast() }
+    guard open ? hex.count >= p.count : hex.count == p.count else { return false }
+    for (h, c) in zip(hex, p) where c != UInt8(ascii: ".") && c != h { return false }
+    return true
+  }
+}

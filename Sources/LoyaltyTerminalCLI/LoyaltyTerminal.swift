@@ -1,0 +1,54 @@
+import ArgumentParser
+import Logging
+
+/// The `loyalty-terminal` command: the counter terminal's firmware and its tools.
+public struct LoyaltyTerminal: AsyncParsableCommand {
+  public static let configuration = CommandConfiguration(
+    commandName: "loyalty-terminal",
+    abstract: "Loyalty-card terminal firmware, reader tools and simulator.",
+    subcommands: [ReadersCommand.self, WatchCommand.self, SimCommand.self, BenchCommand.self]
+  )
+
+  public init() {}
+}
+
+/// Options every reader-facing command shares.
+struct ReaderOptions: ParsableArguments {
+  @Flag(help: "Use the in-process simulated reader instead of pcscd.")
+  var simulated = false
+
+  @Option(help: "ATR profiles file (default: $LOYALTY_CARD_PROFILES, /etc/loyalty-terminal/card-profiles.json, or hardware/card-profiles.json of the checkout).")
+  var cardProfiles: String?
+
+  @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: String = "warning"
+
+  func validate() throws {
+    guard Logger.Level(rawValue: logLevel) != nil else {
+      throw ValidationError("--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
+    }
+  }
+
+  /// A logger writing to stderr at the chosen level.
+  func makeLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
+    return logger
+  }
+}
+
+extension LoyaltyTerminal {
+  /// Parses the process arguments and runs the chosen subcommand (the executable's entry point).
+  public static func runMain(_ arguments: [String]? = nil) async {
+    do {
+      var command = try parseAsRoot(arguments)
+      if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+      } else {
+        try command.run()
+      }
+    } catch {
+      exit(withError: error)
+    }
+  }
+}

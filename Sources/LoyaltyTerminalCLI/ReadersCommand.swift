@@ -1,0 +1,69 @@
+import ArgumentParser
+import CardIdentification
+import CardReader
+
+/// `loyalty-terminal readers`: the readers and what is in each.
+struct ReadersCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "readers", abstract: "List readers and the card in each (ATR, card type).")
+
+  @OptionGroup var options: ReaderOptions
+
+  @Flag(help: "Print one JSON document.")
+  var json = false
+
+  func run() async throws {
+    let logger = options.makeLogger("readers")
+    let profiles = try options.loadProfiles()
+    let identifier = CardIdentifier(profiles: profiles)
+    let (system, simulator) = options.makeSystem(logger: logger)
+    if let simulator, let first = SimulatedTaps.demo.first {
+      simulator.insert(first.card, into: SimulatedTaps.readerName)
+    }
+    let readers: [ReaderStatus]
+    do {
+      readers = try await system.readers()
+    } catch {
+      if json { print(TapLine.encode(["error": error.message])) } else { printError("readers: \(error.message)") }
+      throw ExitCode(2)
+    }
+    if json {
+      let list: [[String: Any]] = readers.map { r in
+        var o: [String: Any] = ["name": r.name, "state": r.cardUnresponsive ? "mute" : (r.atr == nil ? "empty" : "present")]
+        if let atr = r.atr {
+          o["atr"] = Hex.encode(atr)
+          o["cardType"] = identifier.cardType(for: atr)
+        }
+        return o
+      }
+      print(TapLine.encode(["readers": list]))
+      return
+    }
+    if readers.isEmpty { print("no readers") }
+    for r in readers {
+      if let atr = r.atr {
+        print("\(r.name): \(identifier.cardType(for: atr))  ATR \(Hex.encode(atr))")
+      } else {
+        print("\(r.name): \(r.cardUnresponsive ? "card present but mute" : "empty")")
+      }
+    }
+  }
+}
+
+func printError(_ message: String) {
+  var stderr = StandardError()
+  print(message, to: &stderr)
+}
+
+/// stderr as a `TextOutputStream`.
+struct StandardError: TextOutputStream {
+  mutating func write(_ string: String) {
+    FileHandleWriter.write(string)
+  }
+}
+
+import Foundation
+
+enum FileHandleWriter {
+  static func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}

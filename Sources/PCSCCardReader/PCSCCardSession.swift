@@ -1,0 +1,126 @@
+import CPCSCLite
+import CardReader
+import Synchronization
+
+/// A connection to a card through pcscd: its own context and card handle, its own blocking queue.
+///
+/// Invariant: `context`, `card`, `request` and `buffer` are touched only on `calls`' queue, which
+/// serialises every libpcsclite call of this session.
+final class PCSCCardSession: CardSession, @unchecked Sendable {
+  let reader: String
+  private(set) var atr: [UInt8] = []
+  private let calls: BlockingCallQueue
+  private var context: PCSCContext?
+  private var card: SCARDHANDLE = 0
+  private var request = SCARD_IO_REQUEST()
+  private let buffer: UnsafeMutablePointer<UInt8>
+  private let closed = Atomic<Bool>(false)
+
+  private init(reader: String) {
+    self.reader = reader
+    self.calls = BlockingCallQueue(label: "pcsc-session")
+    self.buffer = .allocate(capacity: PCSC.maxResponseSize)
+  }
+
+  deinit {
+    closeBlocking()
+    buffer.deallocate()
+  }
+
+  /// Connects to the card in `reader` (shared mode, T=0 or T=1).
+  static func open(reader: String) async throws(CardReaderError) -> PCSCCardSession {
+    let session = PCSCCardSession(reader: reader)
+    try await session.calls.run { () throws(CardReaderError) in try session.connectBlocking() }
+    return session
+  }
+
+  func transmitRaw(_ command: [UInt8]) async throws(CardReaderError) -> [UInt8] {
+    try await calls.run { () throws(CardReaderError) -> [UInt8] in try self.transmitBlocking(command) }
+  }
+
+  func disconnect() async {
+    await calls.run { self.closeBlocking() }
+  }
+
+  // MARK: Blocking calls (on `calls` only)
+
+  private func connectBlocking() throws(CardReaderError) {
+    let context: PCSCContext
+    do { context = try PCSCContext() } catch { throw error.readerError("connecting to \(reader)") }
+    var handle: SCARDHANDLE = 0
+    var proto: UInt = 0
+    do {
+      try pcscCall {
+        SCardConnect(context.handle, reader, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, &handle, &proto)
+      }
+    } catch {
+      context.release()
+      throw error.readerError("connecting to \(reader)")
+    }
+    self.context = context
+    self.card = handle
+    setProtocol(proto)
+    do {
+      atr = try readATR()
+    } catch {
+      closeBlocking()
+      throw error.readerError("reading the ATR in \(reader)")
+    }
+  }
+
+  private func readATR() throws(PCSCError) -> [UInt8] {
+    var atrBuffer = [UInt8](repeating: 0, count: Int(MAX_ATR_SIZE))
+    var atrLength = UInt(MAX_ATR_SIZE)
+    var state: UInt = 0
+    var proto: UInt = 0
+    var nameLength: UInt = 0
+    try pcscCall { SCardStatus(card, nil, &nameLength, &state, &proto, &atrBuffer, &atrLength) }
+    return Array(atrBuffer.prefix(Int(min(atrLength, UInt(MAX_ATR_SIZE)))))
+  }
+
+  private func setProtocol(_ proto: UInt) {
+    request.dwProtocol = proto
+    request.cbPciLength = UInt(MemoryLayout<SCARD_IO_REQUEST>.size)
+  }
+
+  private func transmitBlocking(_ command: [UInt8]) throws(CardReaderError) -> [UInt8] {
+    guard context != nil, !closed.load(ordering: .acquiring) else {
+      throw CardReaderError(.sessionClosed, "session with \(reader) is closed")
+    }
+    var attempt = 0
+    while true {
+      attempt += 1
+      var received = UInt(PCSC.maxResponseSize)
+      do {
+        try pcscCall {
+          command.withUnsafeBufferPointer { send in
+            SCardTransmit(card, &request, send.baseAddress, UInt(send.count), nil, buffer, &received)
+          }
+        }
+        return Array(UnsafeBufferPointer(start: buffer, count: Int(min(received, UInt(PCSC.maxResponseSize)))))
+      } catch .resetCard where attempt == 1 {
+        // Another client reset the card: reconnect and send the command once more.
+        var proto: UInt = 0
+        do {
+          try pcscCall {
+            SCardReconnect(card, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, PCSC.leaveCard, &proto)
+          }
+        } catch {
+          throw error.readerError("reconnecting to \(reader) after a reset")
+        }
+        setProtocol(proto)
+      } catch {
+        throw error.readerError("transmit to \(reader)")
+      }
+    }
+  }
+
+  private func closeBlocking() {
+    guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    if let context {
+      _ = SCardDisconnect(card, PCSC.leaveCard)
+      context.release()
+      self.context = nil
+    }
+  }
+}
