@@ -13,6 +13,13 @@ public struct CardProfile: Codable, Hashable, Sendable {
   /// Hex pattern: two characters per byte, `.` any nibble, a final `*` any remaining bytes.
   public var atr: String
   public var methods: [IdentificationMethod]
+
+  public init(name: String, cardType: String, atr: String, methods: [IdentificationMethod]) {
+    self.name = name
+    self.cardType = cardType
+    self.atr = atr
+    self.methods = methods
+  }
 }
 
 /// The table of ATR patterns (hardware/card-profiles.json), first match wins.

@@ -7,6 +7,13 @@ public struct NDEFMessage: Hashable, Sendable {
     public var type: [UInt8]
     public var id: [UInt8]
     public var payload: [UInt8]
+
+    public init(tnf: UInt8, type: [UInt8], id: [UInt8], payload: [UInt8]) {
+      self.tnf = tnf
+      self.type = type
+      self.id = id
+      self.payload = payload
+    }
   }
 
   public var records: [Record]
