@@ -66,7 +66,7 @@ let package = Package(
       name: "PCSCIntegrationTests",
       dependencies: [
         "CardReader", "PCSCCardReader", "CardEmulation", "VirtualCard", "CardIdentification",
-        "LoyaltyTerminalCLI", "loyalty-terminal",
+        "CPCSCLite", "loyalty-terminal",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

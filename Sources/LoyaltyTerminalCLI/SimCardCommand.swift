@@ -26,10 +26,16 @@ struct SimCardCommand: AsyncParsableCommand {
   @Option(help: "vpcd host (IPv4).")
   var host: String = "127.0.0.1"
 
+  @Option(help: "Pull the card away when it receives this command (1-based), before answering.")
+  var pullOnCommand: Int?
+
   @Option(help: "Log level on stderr.")
   var logLevel: String = "warning"
 
   func validate() throws {
+    if let pullOnCommand, pullOnCommand < 1 {
+      throw ValidationError("--pull-on-command must be at least 1, got \(pullOnCommand)")
+    }
     guard (0...1).contains(slot) else { throw ValidationError("--slot must be 0 or 1, got \(slot)") }
     if let hold, !(hold > 0 && hold <= 86_400) {
       throw ValidationError("--hold must be between 0 and 86400 seconds, got \(hold)")
@@ -41,7 +47,8 @@ struct SimCardCommand: AsyncParsableCommand {
     let options = try ReaderOptions.parse(["--log-level", logLevel])
     let logger = options.makeLogger("sim-card")
     let card = VirtualCard(
-      card: try kind.makeCard(id: id), host: host, port: VirtualCard.port(forSlot: slot), logger: logger)
+      card: try kind.makeCard(id: id), host: host, port: VirtualCard.port(forSlot: slot),
+      pullOnCommand: pullOnCommand, logger: logger)
     do {
       try card.insert()
     } catch {

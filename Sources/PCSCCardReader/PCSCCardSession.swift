@@ -97,7 +97,6 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
             SCardTransmit(card, &request, send.baseAddress, UInt(send.count), nil, buffer, &received)
           }
         }
-        return Array(UnsafeBufferPointer(start: buffer, count: Int(min(received, UInt(PCSC.maxResponseSize)))))
       } catch .resetCard where attempt == 1 {
         // Another client reset the card: reconnect and send the command once more.
         var proto: UInt = 0
@@ -109,10 +108,27 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
           throw error.readerError("reconnecting to \(reader) after a reset")
         }
         setProtocol(proto)
+        continue
       } catch {
         throw error.readerError("transmit to \(reader)")
       }
+      let count = Int(min(received, UInt(PCSC.maxResponseSize)))
+      if count == 0 { throw emptyAnswerError() }
+      return Array(UnsafeBufferPointer(start: buffer, count: count))
     }
+  }
+
+  /// An exchange that "succeeded" with no bytes at all: vpcd does this when the card's connection
+  /// drops mid-command, and a contactless reader when the card leaves the field. pcscd may not have
+  /// noticed the removal yet, so ask it, and otherwise call the card unresponsive.
+  private func emptyAnswerError() -> CardReaderError {
+    do {
+      _ = try readATR()
+    } catch {
+      return error.readerError("card in \(reader) gave no answer")
+    }
+    return CardReaderError(
+      .cardUnresponsive, "card in \(reader) gave an empty answer (it may have left the field)")
   }
 
   private func closeBlocking() {

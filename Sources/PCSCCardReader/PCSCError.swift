@@ -79,7 +79,8 @@ public struct PCSCError: Error, RawRepresentable, Hashable, Sendable, CustomStri
     case .removedCard: kind = .cardRemoved
     case .resetCard: kind = .cardReset
     case .noSmartcard: kind = .noCard
-    case .unresponsiveCard, .unpoweredCard, .unsupportedCard, .invalidATR: kind = .cardUnresponsive
+    case .unresponsiveCard, .unpoweredCard, .unsupportedCard, .invalidATR, .notTransacted:
+      kind = .cardUnresponsive
     case .unknownReader, .readerUnavailable, .readerUnsupported: kind = .readerUnavailable
     case .noService, .commError, .invalidHandle, .serviceStopped, .noReadersAvailable: kind = .serviceUnavailable
     case .sharingViolation: kind = .sharingViolation
