@@ -73,10 +73,13 @@ public struct TapWatcher: Sendable {
     let outcome: Result<CardIdentity, CardIdentificationError>
     do {
       let session = try await system.connect(reader: reader)
-      do {
-        outcome = .success(try await identifier.identify(session))
-      } catch {
-        outcome = .failure(error)
+      // On a live reader this runs the whole identification on the session's own thread.
+      outcome = await session.withPreferredExecutor { () async -> Result<CardIdentity, CardIdentificationError> in
+        do throws(CardIdentificationError) {
+          return .success(try await identifier.identify(session))
+        } catch {
+          return .failure(error)
+        }
       }
       await session.disconnect()
     } catch {

@@ -26,6 +26,22 @@ public protocol CardSession: AnyObject, Sendable {
 
   /// Ends the session, leaving the card as it is. Further calls throw `sessionClosed`.
   func disconnect() async
+
+  /// Where this session's exchanges are cheapest to run: a live session's own thread, so a task
+  /// preferring it (`withTaskExecutorPreference`) talks to the card without a hop per APDU.
+  /// `nil` when it makes no difference.
+  var preferredExecutor: (any TaskExecutor)? { get }
+}
+
+extension CardSession {
+  public var preferredExecutor: (any TaskExecutor)? { nil }
+
+  /// Runs `body` on this session's preferred executor, if it has one.
+  public func withPreferredExecutor<T: Sendable, E: Error>(
+    _ body: () async throws(E) -> T
+  ) async throws(E) -> T {
+    try await withTaskExecutorPreference(preferredExecutor, operation: body)
+  }
 }
 
 extension CardSession {

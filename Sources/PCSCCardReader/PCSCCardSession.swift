@@ -2,14 +2,15 @@ import CPCSCLite
 import CardReader
 import Synchronization
 
-/// A connection to a card through pcscd: its own context and card handle, its own blocking queue.
+/// A connection to a card through pcscd: its own context, card handle and thread.
 ///
-/// Invariant: `context`, `card`, `request` and `buffer` are touched only on `calls`' queue, which
-/// serialises every libpcsclite call of this session.
+/// Invariant: `context`, `card`, `request` and `buffer` are touched only on `thread`, which
+/// serialises every libpcsclite call of this session. A task that prefers `thread` as its
+/// executor (see `preferredExecutor`) makes its exchanges inline, with no hop per APDU.
 final class PCSCCardSession: CardSession, @unchecked Sendable {
   let reader: String
   private(set) var atr: [UInt8] = []
-  private let calls: BlockingCallQueue
+  private let thread: SessionThread
   private var context: PCSCContext?
   private var card: SCARDHANDLE = 0
   private var request = SCARD_IO_REQUEST()
@@ -18,28 +19,32 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
 
   private init(reader: String) {
     self.reader = reader
-    self.calls = BlockingCallQueue(label: "pcsc-session")
+    self.thread = SessionThread(name: "pcsc-session")
     self.buffer = .allocate(capacity: PCSC.maxResponseSize)
   }
 
   deinit {
     closeBlocking()
+    thread.stop()
     buffer.deallocate()
   }
+
+  var preferredExecutor: (any TaskExecutor)? { thread }
 
   /// Connects to the card in `reader` (shared mode, T=0 or T=1).
   static func open(reader: String) async throws(CardReaderError) -> PCSCCardSession {
     let session = PCSCCardSession(reader: reader)
-    try await session.calls.run { () throws(CardReaderError) in try session.connectBlocking() }
+    try await session.thread.run { () throws(CardReaderError) in try session.connectBlocking() }
     return session
   }
 
   func transmitRaw(_ command: [UInt8]) async throws(CardReaderError) -> [UInt8] {
-    try await calls.run { () throws(CardReaderError) -> [UInt8] in try self.transmitBlocking(command) }
+    try await thread.run { () throws(CardReaderError) -> [UInt8] in try self.transmitBlocking(command) }
   }
 
   func disconnect() async {
-    await calls.run { self.closeBlocking() }
+    await thread.run { self.closeBlocking() }
+    thread.stop()
   }
 
   // MARK: Blocking calls (on `calls` only)

@@ -7,11 +7,16 @@ import PCSCCardReader
 import Testing
 import VirtualCard
 
-/// The reader layer against the real stack: pcscd, vpcd, and virtual cards over TCP.
-/// Each test starts its own pcscd and stops it.
+/// Everything that needs pcscd, one test at a time: each test starts its own pcscd and stops it,
+/// and two pcscd cannot share vpcd's ports.
 @Suite(
-  "Live PC/SC: pcscd + vpcd", .serialized,
+  "Against pcscd + vpcd", .serialized,
   .enabled(if: PCSCDaemon.isAvailable, "pcscd/vpcd not installed: run the README's test command"))
+struct LiveStack {}
+
+/// The reader layer against the real stack: pcscd, vpcd, and virtual cards over TCP.
+extension LiveStack {
+@Suite("Live PC/SC reader")
 struct LivePCSCTests {
   func withDaemon(_ body: (PCSCDaemon) async throws -> Void) async throws {
     let daemon = try await PCSCDaemon.start()
@@ -225,4 +230,5 @@ struct LivePCSCTests {
       #expect(object["elapsedMs"] is Double || object["elapsedMs"] is Int)
     }
   }
+}
 }

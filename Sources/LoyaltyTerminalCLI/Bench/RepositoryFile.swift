@@ -1,0 +1,32 @@
+import Foundation
+
+/// Finds a file of the checkout (e.g. `hardware/bench/pcsc_getuid.c`) from the working directory
+/// or the executable's location, whichever is inside the repository.
+enum RepositoryFile {
+  static func locate(_ relative: String) -> URL? {
+    let starts = [
+      URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+      URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent(),
+    ]
+    for start in starts {
+      var dir = start.standardizedFileURL
+      for _ in 0..<8 {
+        let candidate = dir.appendingPathComponent(relative)
+        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+        let parent = dir.deletingLastPathComponent()
+        if parent.path == dir.path { break }
+        dir = parent
+      }
+    }
+    return nil
+  }
+}
+
+/// Peak resident memory (VmHWM) of this process, in KiB.
+func peakResidentKiB() -> Int {
+  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+  for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+    return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+  }
+  return 0
+}

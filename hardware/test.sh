@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs the whole suite.
+#
+# Tests that need pcscd start their own (pcscd --foreground, with vpcd's two virtual readers) and
+# stop it; this script only makes sure the packages are there and that nothing it did not start
+# is left running afterwards. Extra arguments go to `swift test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools python3-pyscard)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "test.sh: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if pgrep -x pcscd >/dev/null; then
+  echo "test.sh: a pcscd is already running (pid $(pgrep -x pcscd | tr '\n' ' ')); the live tests" >&2
+  echo "         start their own. Stop it first: sudo pkill -x pcscd" >&2
+  exit 2
+fi
+
+cleanup() {
+  # A test killed mid-way may leave its pcscd behind; stop it (none was running before).
+  if pgrep -x pcscd >/dev/null; then pkill -x pcscd || true; fi
+}
+trap cleanup EXIT
+
+swift build --build-tests
+swift test "$@"
