@@ -70,13 +70,19 @@ public struct CardIdentifier: Sendable {
     }
     func malformed(_ m: String) -> CardIdentificationError { CardIdentificationError(.malformedNDEF, m) }
     let ccSelect = try await send(s, .selectFile(0xE103))
-    guard ccSelect.statusWord.isSuccess else { throw malformed("NDEF tag has no capability container (\(ccSelect.statusWord))") }
+    guard ccSelect.statusWord.isSuccess else {
+      throw malformed("NDEF tag has no capability container (\(ccSelect.statusWord))")
+    }
     let ccRead = try await send(s, try! .readBinary(offset: 0, length: 15))
-    guard ccRead.statusWord.isSuccess else { throw malformed("cannot read the capability container (\(ccRead.statusWord))") }
+    guard ccRead.statusWord.isSuccess else {
+      throw malformed("cannot read the capability container (\(ccRead.statusWord))")
+    }
     let cc = try CapabilityContainer(ccRead.data)
     guard cc.readAccess == 0x00 else { throw malformed("NDEF file is not readable (access \(cc.readAccess))") }
     let fileSelect = try await send(s, .selectFile(cc.ndefFileID))
-    guard fileSelect.statusWord.isSuccess else { throw malformed("cannot select the NDEF file (\(fileSelect.statusWord))") }
+    guard fileSelect.statusWord.isSuccess else {
+      throw malformed("cannot select the NDEF file (\(fileSelect.statusWord))")
+    }
     let nlenRead = try await send(s, try! .readBinary(offset: 0, length: 2))
     guard nlenRead.statusWord.isSuccess, nlenRead.data.count == 2 else {
       throw malformed("cannot read NLEN (\(nlenRead.statusWord), \(nlenRead.data.count) bytes)")

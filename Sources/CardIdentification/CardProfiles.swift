@@ -49,7 +49,8 @@ public struct CardProfiles: Sendable {
       let wildcardTail = pattern.last == UInt8(ascii: "*")
       if wildcardTail { pattern.removeLast() }
       if pattern.contains(where: { Hex.nibble($0) == nil && $0 != UInt8(ascii: ".") }) {
-        problems.append("profile \(n + 1) (\(p.name)): ATR pattern \"\(p.atr)\" has a character other than hex, '.' or a final '*'")
+        problems.append(
+          "profile \(n + 1) (\(p.name)): ATR pattern \"\(p.atr)\" has a character other than hex, '.' or a final '*'")
       }
       if pattern.count % 2 != 0 {
         problems.append("profile \(n + 1) (\(p.name)): ATR pattern has an odd number of digits")

@@ -23,7 +23,9 @@ public struct NDEFMessage: Hashable, Sendable {
 
   /// Parses `bytes` as one complete NDEF message.
   public init(_ bytes: [UInt8]) throws(CardIdentificationError) {
-    func fail(_ m: String) -> CardIdentificationError { CardIdentificationError(.malformedNDEF, "malformed NDEF message: \(m)") }
+    func fail(_ m: String) -> CardIdentificationError {
+      CardIdentificationError(.malformedNDEF, "malformed NDEF message: \(m)")
+    }
     var records: [Record] = []
     var i = 0
     guard !bytes.isEmpty else { throw fail("empty") }
@@ -32,8 +34,12 @@ public struct NDEFMessage: Hashable, Sendable {
       guard i < bytes.count else { throw fail("ends without a record flagged ME") }
       let header = bytes[i]
       i += 1
-      let mb = header & 0x80 != 0, me = header & 0x40 != 0, cf = header & 0x20 != 0
-      let sr = header & 0x10 != 0, il = header & 0x08 != 0, tnf = header & 0x07
+      let mb = header & 0x80 != 0
+      let me = header & 0x40 != 0
+      let cf = header & 0x20 != 0
+      let sr = header & 0x10 != 0
+      let il = header & 0x08 != 0
+      let tnf = header & 0x07
       guard mb == records.isEmpty else {
         throw fail(mb ? "MB set on record \(records.count + 1)" : "first record lacks MB")
       }

@@ -17,7 +17,10 @@ struct ReaderOptions: ParsableArguments {
   @Flag(help: "Use the in-process simulated reader instead of pcscd.")
   var simulated = false
 
-  @Option(help: "ATR profiles file (default: $LOYALTY_CARD_PROFILES, /etc/loyalty-terminal/card-profiles.json, or hardware/card-profiles.json of the checkout).")
+  @Option(
+    help:
+      "ATR profiles file (default: $LOYALTY_CARD_PROFILES, /etc/loyalty-terminal/card-profiles.json, or hardware/card-profiles.json of the checkout)."
+  )
   var cardProfiles: String?
 
   @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
@@ -25,7 +28,8 @@ struct ReaderOptions: ParsableArguments {
 
   func validate() throws {
     guard Logger.Level(rawValue: logLevel) != nil else {
-      throw ValidationError("--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
+      throw ValidationError(
+        "--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
     }
   }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CardIdentification
 import CardReader
+import Foundation
 
 /// `loyalty-terminal readers`: the readers and what is in each.
 struct ReadersCommand: AsyncParsableCommand {
@@ -29,7 +30,9 @@ struct ReadersCommand: AsyncParsableCommand {
     }
     if json {
       let list: [[String: Any]] = readers.map { r in
-        var o: [String: Any] = ["name": r.name, "state": r.cardUnresponsive ? "mute" : (r.atr == nil ? "empty" : "present")]
+        var o: [String: Any] = [
+          "name": r.name, "state": r.cardUnresponsive ? "mute" : (r.atr == nil ? "empty" : "present"),
+        ]
         if let atr = r.atr {
           o["atr"] = Hex.encode(atr)
           o["cardType"] = identifier.cardType(for: atr)
@@ -61,8 +64,6 @@ struct StandardError: TextOutputStream {
     FileHandleWriter.write(string)
   }
 }
-
-import Foundation
 
 enum FileHandleWriter {
   static func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }

@@ -14,7 +14,10 @@ struct SimCardCommand: AsyncParsableCommand {
   @Option(help: "Card kind: uid, applet or ndef.")
   var kind: CardKind
 
-  @Option(help: "uid: hex UID (4, 7 or 10 bytes); applet: the loyalty number; ndef: the number (Text record) or a URI ending in it.")
+  @Option(
+    help:
+      "uid: hex UID (4, 7 or 10 bytes); applet: the loyalty number; ndef: the number (Text record) or a URI ending in it."
+  )
   var id: String
 
   @Option(help: "vpcd slot: 0 (port 35963) or 1 (port 35964).")
@@ -55,7 +58,9 @@ struct SimCardCommand: AsyncParsableCommand {
       printError("sim card: \(error)")
       throw ExitCode(1)
     }
-    printError("sim card: \(kind.rawValue) card \(id) in the field of vpcd slot \(slot)\(hold.map { " for \($0) s" } ?? "; Ctrl-C to remove")")
+    printError(
+      "sim card: \(kind.rawValue) card \(id) in the field of vpcd slot \(slot)\(hold.map { " for \($0) s" } ?? "; Ctrl-C to remove")"
+    )
     let holdFor = hold
     let work = Task {
       await withTaskGroup(of: Void.self) { group in

@@ -30,7 +30,9 @@ enum TapLine {
   }
 
   static func encode(_ object: [String: Any]) -> String {
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    let data =
+      (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+      ?? Data("{}".utf8)
     return String(decoding: data, as: UTF8.self)
   }
 

@@ -63,7 +63,9 @@ public struct PCSCError: Error, RawRepresentable, Hashable, Sendable, CustomStri
   ]
 
   /// The pcsc-lite name, e.g. `SCARD_W_REMOVED_CARD`.
-  public var name: String { Self.names[rawValue] ?? "SCARD_0x\(Hex.encode(withUnsafeBytes(of: rawValue.bigEndian) { Array($0) }))" }
+  public var name: String {
+    Self.names[rawValue] ?? "SCARD_0x\(Hex.encode(withUnsafeBytes(of: rawValue.bigEndian) { Array($0) }))"
+  }
 
   public var description: String { "\(name) (0x\(Hex.encode(withUnsafeBytes(of: rawValue.bigEndian) { Array($0) })))" }
 

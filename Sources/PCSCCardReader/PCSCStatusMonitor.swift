@@ -109,7 +109,8 @@ final class PCSCStatusMonitor: Sendable {
   /// Waits for changes on `context` until cancelled (returns nil) or the service is lost.
   func watch(_ context: PCSCContext, _ known: inout [String: Known]) -> PCSCError? {
     var pnpState = PCSC.stateUnaware
-    let timeout = UInt(configuration.statusTimeout.components.seconds * 1000)
+    let timeout =
+      UInt(configuration.statusTimeout.components.seconds * 1000)
       + UInt(configuration.statusTimeout.components.attoseconds / 1_000_000_000_000_000)
     while !isCancelled {
       let names: [String]

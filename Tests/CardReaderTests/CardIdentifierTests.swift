@@ -16,7 +16,10 @@ struct ChainingCard<Inner: EmulatedCard>: EmulatedCard {
   var inner: Inner
   var pending: [UInt8] = []
   var atr: [UInt8] { inner.atr }
-  mutating func reset() { inner.reset(); pending = [] }
+  mutating func reset() {
+    inner.reset()
+    pending = []
+  }
   mutating func respond(to command: [UInt8]) -> [UInt8] {
     if command.count >= 2, command[1] == 0xC0 {
       let n = command.count > 4 ? (command[4] == 0 ? 256 : Int(command[4])) : 256
@@ -37,7 +40,9 @@ struct CardIdentifierTests {
   let reader = "Sim 0"
   let identifier = CardIdentifier(profiles: try! CardProfiles.standard())
 
-  func identify(_ card: any EmulatedCard, faults: [SimulatedFault] = []) async throws(CardIdentificationError) -> CardIdentity {
+  func identify(_ card: any EmulatedCard, faults: [SimulatedFault] = []) async throws(CardIdentificationError)
+    -> CardIdentity
+  {
     let system = SimulatedCardReaderSystem(readers: [reader])
     system.insert(card, into: reader, faults: faults)
     let session: any CardSession
@@ -47,7 +52,10 @@ struct CardIdentifierTests {
 
   @Test func appletCard() async throws {
     let id = try await identify(LoyaltyAppletCard(number: "6280001234567895"))
-    #expect(id == CardIdentity(id: "6280001234567895", source: .applet, cardType: "loyalty-applet", atr: "3B8780014C4F59414C54595C"))
+    #expect(
+      id
+        == CardIdentity(
+          id: "6280001234567895", source: .applet, cardType: "loyalty-applet", atr: "3B8780014C4F59414C54595C"))
   }
 
   @Test func ndefTextAndURICards() async throws {
@@ -58,7 +66,8 @@ struct CardIdentifierTests {
   }
 
   @Test func ndefReadInSmallChunks() async throws {
-    let tag = NDEFTagCard(message: NDEFEncoder.uriRecord("https://loyalty.example/card/5555444433332226"), maxReadLength: 5)
+    let tag = NDEFTagCard(
+      message: NDEFEncoder.uriRecord("https://loyalty.example/card/5555444433332226"), maxReadLength: 5)
     #expect(try await identify(tag).id == "5555444433332226")
   }
 
@@ -103,7 +112,10 @@ struct CardIdentifierTests {
 
   @Test func aBlankCardSaysWhatItLacks() async {
     let error = await #expect(throws: CardIdentificationError.self) { try await identify(BlankCard()) }
-    #expect(error?.message == "card offers no loyalty identity: no loyalty applet (SELECT 6A82 (file or application not found)); no NDEF application (SELECT 6A82 (file or application not found)); no UID (GET DATA 6A81 (function not supported))")
+    #expect(
+      error?.message
+        == "card offers no loyalty identity: no loyalty applet (SELECT 6A82 (file or application not found)); no NDEF application (SELECT 6A82 (file or application not found)); no UID (GET DATA 6A81 (function not supported))"
+    )
   }
 
   @Test func readerFaultsBecomeReaderErrors() async {
@@ -118,7 +130,9 @@ struct CardIdentifierTests {
 
   @Test func appletThatRefusesToReadIsAnAppletError() async {
     let error = await #expect(throws: CardIdentificationError.self) {
-      try await identify(LoyaltyAppletCard(number: "6280001234567895"), faults: [.wrongStatusWord(.securityStatusNotSatisfied, ins: 0xB0)])
+      try await identify(
+        LoyaltyAppletCard(number: "6280001234567895"),
+        faults: [.wrongStatusWord(.securityStatusNotSatisfied, ins: 0xB0)])
     }
     #expect(error?.reason == .appletError)
   }

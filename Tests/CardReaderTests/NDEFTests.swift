@@ -29,17 +29,18 @@ struct NDEFTests {
     #expect(NDEFMessage.lastPathSegment(of: Array("tel:12345".utf8)) == nil)
   }
 
-  @Test(arguments: [
-    ([], "empty"),
-    ([0x91, 0x01, 0x05, 0x54], "payload of 5 bytes runs past the end"),  // ME missing + short
-    ([0x11, 0x01, 0x01, 0x54, 0x00], "first record lacks MB"),
-    ([0xB1, 0x01, 0x01, 0x54, 0x00], "chunked"),
-    ([0xD7, 0x00, 0x00], "reserved TNF"),
-    ([0xC1, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x54], "payload of"),  // 4 GiB payload length
-    ([0xD1, 0x01, 0x01, 0x54, 0x00, 0x00], "after the record flagged ME"),
-    ([0x91, 0x01, 0x01, 0x54, 0x00], "ends without a record flagged ME"),
-    ([0xD0, 0x01, 0x00, 0x54], "empty record"),
-  ] as [([UInt8], String)])
+  @Test(
+    arguments: [
+      ([], "empty"),
+      ([0x91, 0x01, 0x05, 0x54], "payload of 5 bytes runs past the end"),  // ME missing + short
+      ([0x11, 0x01, 0x01, 0x54, 0x00], "first record lacks MB"),
+      ([0xB1, 0x01, 0x01, 0x54, 0x00], "chunked"),
+      ([0xD7, 0x00, 0x00], "reserved TNF"),
+      ([0xC1, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x54], "payload of"),  // 4 GiB payload length
+      ([0xD1, 0x01, 0x01, 0x54, 0x00, 0x00], "after the record flagged ME"),
+      ([0x91, 0x01, 0x01, 0x54, 0x00], "ends without a record flagged ME"),
+      ([0xD0, 0x01, 0x00, 0x54], "empty record"),
+    ] as [([UInt8], String)])
   func refusesMalformedMessages(_ bytes: [UInt8], _ reason: String) {
     let error = #expect(throws: CardIdentificationError.self) { try NDEFMessage(bytes) }
     #expect(error?.reason == .malformedNDEF)
@@ -77,22 +78,25 @@ struct NDEFTests {
     #expect(cc.ndefFileID == 0xE104)
     #expect(cc.maxReadLength == 0x3B)
     #expect(cc.ndefFileMaxSize == 0x0400)
-    for bad in ["000F10003B00340406E10404000000", "000F20003B00340506E10404000000",
-                "000F20003B00340406E10304000000", "000F2000", "000F20000000340406E10404000000"] {
+    for bad in [
+      "000F10003B00340406E10404000000", "000F20003B00340506E10404000000",
+      "000F20003B00340406E10304000000", "000F2000", "000F20000000340406E10404000000",
+    ] {
       #expect(throws: CardIdentificationError.self, "\(bad)") { try CapabilityContainer(Hex.decode(bad)!) }
     }
   }
 
-  @Test(arguments: [
-    ("6280001234567895", nil),
-    ("4000001234567899", nil),
-    ("6280001234567890", CardIdentificationError.Reason.luhnCheckFailed),
-    ("628000123456789", .wrongNumberLength),
-    ("62800012345678950", .wrongNumberLength),
-    ("6280 01234567895", .nonDigitNumber),
-    ("628000123456789A", .nonDigitNumber),
-    ("", .nonDigitNumber),
-  ] as [(String, CardIdentificationError.Reason?)])
+  @Test(
+    arguments: [
+      ("6280001234567895", nil),
+      ("4000001234567899", nil),
+      ("6280001234567890", CardIdentificationError.Reason.luhnCheckFailed),
+      ("628000123456789", .wrongNumberLength),
+      ("62800012345678950", .wrongNumberLength),
+      ("6280 01234567895", .nonDigitNumber),
+      ("628000123456789A", .nonDigitNumber),
+      ("", .nonDigitNumber),
+    ] as [(String, CardIdentificationError.Reason?)])
   func validatesLoyaltyNumbers(_ number: String, _ expected: CardIdentificationError.Reason?) {
     do {
       let valid = try LoyaltyNumber.validate(Array(number.utf8), source: "test")

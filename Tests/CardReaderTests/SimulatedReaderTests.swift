@@ -3,8 +3,8 @@ import CardIdentification
 import CardReader
 import Clocks
 import ConcurrencyExtras
-import Synchronization
 import SimulatedCardReader
+import Synchronization
 import Testing
 
 @Suite("Simulated reader: events, sessions and every fault")
@@ -46,7 +46,9 @@ struct SimulatedReaderTests {
     let session = try await system.connect(reader: reader)
     let select = try await session.transmit(.selectApplication(LoyaltyAppletCard.aid))
     #expect(select.statusWord == .success)
-    let error = await #expect(throws: CardReaderError.self) { try await session.transmit(try .readBinary(offset: 0, length: 256)) }
+    let error = await #expect(throws: CardReaderError.self) {
+      try await session.transmit(try .readBinary(offset: 0, length: 256))
+    }
     #expect(error?.kind == .cardRemoved)
     #expect(await events.next() == .cardRemoved(reader: reader))
     // The session stays dead even if a new card arrives in the same reader.
@@ -98,7 +100,9 @@ struct SimulatedReaderTests {
     await Task.megaYield()
     system.remove(from: reader)
     await clock.advance(by: .milliseconds(300))
-    if case .failure(let error) = await answer.result { #expect((error as? CardReaderError)?.kind == .cardRemoved) } else {
+    if case .failure(let error) = await answer.result {
+      #expect((error as? CardReaderError)?.kind == .cardRemoved)
+    } else {
       Issue.record("a removed card answered")
     }
   }
@@ -138,7 +142,9 @@ struct SimulatedReaderTests {
     let session = try await system.connect(reader: reader)
     _ = try await session.transmit(.selectApplication(NDEFTagCard.aid))
     _ = try await session.transmit(.selectFile(0xE103))
-    let error = await #expect(throws: CardReaderError.self) { try await session.transmit(try .readBinary(offset: 0, length: 15)) }
+    let error = await #expect(throws: CardReaderError.self) {
+      try await session.transmit(try .readBinary(offset: 0, length: 15))
+    }
     #expect(error?.kind == .malformedResponse)
   }
 
@@ -147,7 +153,8 @@ struct SimulatedReaderTests {
     system.insert(applet, into: reader, faults: [.wrongStatusWord(.securityStatusNotSatisfied, ins: 0xB0)])
     let session = try await system.connect(reader: reader)
     #expect(try await session.transmit(.selectApplication(LoyaltyAppletCard.aid)).statusWord == .success)
-    #expect(try await session.transmit(try .readBinary(offset: 0, length: 256)).statusWord == .securityStatusNotSatisfied)
+    #expect(
+      try await session.transmit(try .readBinary(offset: 0, length: 256)).statusWord == .securityStatusNotSatisfied)
   }
 
   @Test func scriptedTapsFollowTheInjectedClock() async throws {

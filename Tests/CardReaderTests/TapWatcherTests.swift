@@ -36,7 +36,8 @@ struct TapWatcherTests {
 
   @Test func readerFilterIgnoresOtherReaders() async throws {
     let system = SimulatedCardReaderSystem(readers: ["A", "B"])
-    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try CardProfiles.standard()), readerFilter: "B")
+    let watcher = TapWatcher(
+      system: system, identifier: CardIdentifier(profiles: try CardProfiles.standard()), readerFilter: "B")
     var taps = watcher.events().makeAsyncIterator()
     system.insert(LoyaltyAppletCard(number: "6280001234567895"), into: "A")
     system.insert(UIDCard(uid: [4, 1, 2, 3]), into: "B")

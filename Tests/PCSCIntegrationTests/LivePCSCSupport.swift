@@ -22,7 +22,8 @@ enum Live {
 
   static func system() -> PCSCCardReaderSystem {
     PCSCCardReaderSystem(
-      configuration: .init(statusTimeout: .seconds(2), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500)),
+      configuration: .init(
+        statusTimeout: .seconds(2), initialBackoff: .milliseconds(50), maxBackoff: .milliseconds(500)),
       logger: logger)
   }
 
@@ -38,7 +39,8 @@ enum Live {
 /// the element they wait for arrives.
 actor EventRecorder<Element: Sendable> {
   private var buffer: [Element] = []
-  private var waiter: (id: Int, predicate: @Sendable (Element) -> Bool, continuation: CheckedContinuation<Element?, Never>)?
+  private var waiter:
+    (id: Int, predicate: @Sendable (Element) -> Bool, continuation: CheckedContinuation<Element?, Never>)?
   private var nextWaiterID = 0
   private var consumer: Task<Void, Never>?
 

@@ -8,60 +8,70 @@ import VirtualCard
 
 /// Many taps through the real stack: nothing may grow with the number of taps.
 extension LiveStack {
-@Suite("Live PC/SC soak")
-struct TapSoakTests {
-  /// Taps per run: 1 000 by default (both vpcd slots at once); LOYALTY_SOAK_TAPS overrides.
-  static let taps = Int(ProcessInfo.processInfo.environment["LOYALTY_SOAK_TAPS"] ?? "") ?? 1_000
+  @Suite("Live PC/SC soak")
+  struct TapSoakTests {
+    /// Taps per run: 1 000 by default (both vpcd slots at once); LOYALTY_SOAK_TAPS overrides.
+    static let taps = Int(ProcessInfo.processInfo.environment["LOYALTY_SOAK_TAPS"] ?? "") ?? 1_000
 
-  /// One reader's share: tap, wait for pcscd to see it, identify, take away, wait for the removal.
-  func cycle(slot: Int, count: Int, system: PCSCCardReaderSystem, checkpoint: @Sendable (Int) async -> Void) async throws {
-    let reader = slot == 0 ? Live.slot0 : Live.slot1
-    let events = EventRecorder(system.events())
-    defer { Task { await events.stop() } }
-    _ = try await events.next("\(reader) listed") { $0 == .readerAdded(reader: reader) }
-    for i in 0..<count {
-      let uid: [UInt8] = [0x04, UInt8(slot), UInt8(i >> 8 & 0xFF), UInt8(i & 0xFF)]
-      let card = Live.card(UIDCard(uid: uid), slot: slot)
-      try card.insert()
-      _ = try await events.next("tap \(i) in \(reader)") { if case .cardInserted(reader, _) = $0 { true } else { false } }
-      let session = try await system.connect(reader: reader)
-      let identity = try await Live.identifier.identify(session)
-      await session.disconnect()
-      #expect(identity.id == Hex.encode(uid))
-      card.remove()
-      _ = try await events.next("removal \(i) from \(reader)") { $0 == .cardRemoved(reader: reader) }
-      await checkpoint(i)
+    /// One reader's share: tap, wait for pcscd to see it, identify, take away, wait for the removal.
+    func cycle(slot: Int, count: Int, system: PCSCCardReaderSystem, checkpoint: @Sendable (Int) async -> Void)
+      async throws
+    {
+      let reader = slot == 0 ? Live.slot0 : Live.slot1
+      let events = EventRecorder(system.events())
+      defer { Task { await events.stop() } }
+      _ = try await events.next("\(reader) listed") { $0 == .readerAdded(reader: reader) }
+      for i in 0..<count {
+        let uid: [UInt8] = [0x04, UInt8(slot), UInt8(i >> 8 & 0xFF), UInt8(i & 0xFF)]
+        let card = Live.card(UIDCard(uid: uid), slot: slot)
+        try card.insert()
+        _ = try await events.next("tap \(i) in \(reader)") {
+          if case .cardInserted(reader, _) = $0 { true } else { false }
+        }
+        let session = try await system.connect(reader: reader)
+        let identity = try await Live.identifier.identify(session)
+        await session.disconnect()
+        #expect(identity.id == Hex.encode(uid))
+        card.remove()
+        _ = try await events.next("removal \(i) from \(reader)") { $0 == .cardRemoved(reader: reader) }
+        await checkpoint(i)
+      }
     }
-  }
 
-  @Test func thousandTapRemoveCyclesLeakNothing() async throws {
-    let daemon = try await PCSCDaemon.start()
-    defer { daemon.stop() }
-    let system = Live.system()
-    let perSlot = Self.taps / 2
-    let warmup = max(1, perSlot / 10)
-    let baseline = Baseline()
-    let started = ContinuousClock.now
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      for slot in 0..<2 {
-        group.addTask {
-          try await cycle(slot: slot, count: perSlot, system: system) { i in
-            if i == warmup - 1 { await baseline.record(slot: slot) }
+    @Test func thousandTapRemoveCyclesLeakNothing() async throws {
+      let daemon = try await PCSCDaemon.start()
+      defer { daemon.stop() }
+      let system = Live.system()
+      let perSlot = Self.taps / 2
+      let warmup = max(1, perSlot / 10)
+      let baseline = Baseline()
+      let started = ContinuousClock.now
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for slot in 0..<2 {
+          group.addTask {
+            try await cycle(slot: slot, count: perSlot, system: system) { i in
+              if i == warmup - 1 { await baseline.record(slot: slot) }
+            }
           }
         }
+        try await group.waitForAll()
       }
-      try await group.waitForAll()
+      // Let the event monitors of the finished cycles wind down before counting descriptors.
+      let (rssBefore, fdsBefore, threadsBefore) = await baseline.values
+      let rssAfter = ProcessStats.residentBytes()
+      let fdsAfter = ProcessStats.openDescriptors()
+      let threadsAfter = ProcessStats.threads()
+      let elapsed = ContinuousClock.now - started
+      print(
+        "soak: \(perSlot * 2) taps in \(elapsed); RSS after warm-up \(rssBefore / 1024) KiB, at end \(rssAfter / 1024) KiB; fds \(fdsBefore) → \(fdsAfter); threads \(threadsBefore) → \(threadsAfter)"
+      )
+      #expect(
+        rssAfter - rssBefore < 8 * 1024 * 1024,
+        "RSS grew by \((rssAfter - rssBefore) / 1024) KiB over \(perSlot * 2 - 2 * warmup) taps")
+      #expect(fdsAfter <= fdsBefore, "open descriptors grew from \(fdsBefore) to \(fdsAfter)")
+      #expect(threadsAfter <= threadsBefore, "threads grew from \(threadsBefore) to \(threadsAfter)")
     }
-    // Let the event monitors of the finished cycles wind down before counting descriptors.
-    let (rssBefore, fdsBefore) = await baseline.values
-    let rssAfter = ProcessStats.residentBytes()
-    let fdsAfter = ProcessStats.openDescriptors()
-    let elapsed = ContinuousClock.now - started
-    print("soak: \(perSlot * 2) taps in \(elapsed); RSS after warm-up \(rssBefore / 1024) KiB, at end \(rssAfter / 1024) KiB; fds \(fdsBefore) → \(fdsAfter)")
-    #expect(rssAfter - rssBefore < 8 * 1024 * 1024, "RSS grew by \((rssAfter - rssBefore) / 1024) KiB over \(perSlot * 2 - 2 * warmup) taps")
-    #expect(fdsAfter <= fdsBefore, "open descriptors grew from \(fdsBefore) to \(fdsAfter)")
   }
-}
 
 }
 
@@ -70,12 +80,14 @@ actor Baseline {
   private var slots: Set<Int> = []
   private var rss = 0
   private var fds = 0
+  private var threads = 0
   func record(slot: Int) {
     slots.insert(slot)
     if slots.count == 2 {
       rss = ProcessStats.residentBytes()
       fds = ProcessStats.openDescriptors()
+      threads = ProcessStats.threads()
     }
   }
-  var values: (Int, Int) { (rss, fds) }
+  var values: (Int, Int, Int) { (rss, fds, threads) }
 }

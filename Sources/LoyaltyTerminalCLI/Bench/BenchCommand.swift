@@ -49,7 +49,8 @@ struct BenchCommand: AsyncParsableCommand {
       warmup: quick ? 100 : 500, includePyscard: !noPyscard, logger: logger)
 
     let reader = "Virtual PCD 00 00"
-    let card = VirtualCard(card: UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3]), port: VirtualCard.port(forSlot: 0), logger: logger)
+    let card = VirtualCard(
+      card: UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3]), port: VirtualCard.port(forSlot: 0), logger: logger)
     do { try card.insert() } catch {
       printError("bench: \(error). Start pcscd first, or use hardware/bench/run.sh.")
       throw ExitCode(2)
@@ -65,10 +66,14 @@ struct BenchCommand: AsyncParsableCommand {
     print("| benchmark | samples | p50 ms | p99 ms | baseline | ratio p50 | ratio p99 | peak RSS |")
     print("|---|---:|---:|---:|---|---:|---:|---:|")
     for r in rows {
-      print("| \(r.name) | \(r.samples) | \(ms(r.p50Ns)) | \(ms(r.p99Ns)) | \(r.baseline) | \(r.ratioP50) | \(r.ratioP99) | \(r.peakRSSKiB.map { "\($0) KiB" } ?? "") |")
+      print(
+        "| \(r.name) | \(r.samples) | \(ms(r.p50Ns)) | \(ms(r.p99Ns)) | \(r.baseline) | \(r.ratioP50) | \(r.ratioP99) | \(r.peakRSSKiB.map { "\($0) KiB" } ?? "") |"
+      )
     }
     print("")
-    print("loyalty-terminal peak RSS (whole bench process): \(peak) KiB; run took \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))).")
+    print(
+      "loyalty-terminal peak RSS (whole bench process): \(peak) KiB; run took \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))."
+    )
     let goal = rows.first { $0.name.contains("loyalty-terminal (Swift)") }
     if let goal { print("Goal: our round trip ≤ 1.05× the C client's (p50). Measured: \(goal.ratioP50)×.") }
 
@@ -96,7 +101,10 @@ struct BenchCommand: AsyncParsableCommand {
       try await Task.sleep(for: .seconds(10))
     }
     for await event in system.events() {
-      if case .cardInserted(reader, _) = event { deadline.cancel(); return }
+      if case .cardInserted(reader, _) = event {
+        deadline.cancel()
+        return
+      }
       if case .serviceUnavailable(let error) = event {
         printError("bench: \(error.message). Start pcscd first, or use hardware/bench/run.sh.")
         throw ExitCode(2)

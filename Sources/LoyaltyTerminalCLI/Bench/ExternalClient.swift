@@ -24,11 +24,13 @@ struct ExternalClient {
     let errors = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-      throw Failure(description: "\(name) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+      throw Failure(
+        description: "\(name) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
     }
     let values = String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { Int64($0) }
     guard !values.isEmpty else { throw Failure(description: "\(name) printed no latencies") }
-    let peak = String(decoding: errors, as: UTF8.self).split(separator: "\n")
+    let peak =
+      String(decoding: errors, as: UTF8.self).split(separator: "\n")
       .first { $0.hasPrefix("maxrss_kib ") }.flatMap { Int($0.dropFirst("maxrss_kib ".count)) } ?? 0
     return (values, peak)
   }

@@ -30,7 +30,8 @@ struct ReaderBenchmark {
 
   /// GET UID through every client, `rounds` times in turn.
   func roundTrips(reader: String) async throws -> [Row] {
-    let source = try RepositoryFile.locate("hardware/bench/pcsc_getuid.c").orThrow("hardware/bench/pcsc_getuid.c not found (run from the checkout)")
+    let source = try RepositoryFile.locate("hardware/bench/pcsc_getuid.c").orThrow(
+      "hardware/bench/pcsc_getuid.c not found (run from the checkout)")
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-bench-\(getpid())")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -45,13 +46,17 @@ struct ReaderBenchmark {
     }
 
     let system = PCSCCardReaderSystem(logger: logger)
-    var ours = LatencySample(), c = LatencySample(), py = LatencySample()
-    var cPeak = 0, pyPeak = 0
+    var ours = LatencySample()
+    var c = LatencySample()
+    var py = LatencySample()
+    var cPeak = 0
+    var pyPeak = 0
     for round in 1...rounds {
       // Ours: one session per round, as the C client connects once per run.
       // As the reader loop does: the exchanges run on the session's own thread.
       let session = try await system.connect(reader: reader)
-      let iterations = self.iterations, warmup = self.warmup
+      let iterations = self.iterations
+      let warmup = self.warmup
       let mine = try await session.withPreferredExecutor { () async throws -> [Int64] in
         for _ in 0..<warmup { _ = try await session.transmit(.getUID) }
         var mine = [Int64]()
@@ -61,7 +66,9 @@ struct ReaderBenchmark {
           let start = clock.now
           let response = try await session.transmit(.getUID)
           mine.append((clock.now - start).nanoseconds)
-          guard response.statusWord.isSuccess else { throw ExternalClient.Failure(description: "GET UID failed: \(response.statusWord)") }
+          guard response.statusWord.isSuccess else {
+            throw ExternalClient.Failure(description: "GET UID failed: \(response.statusWord)")
+          }
         }
         return mine
       }
@@ -78,15 +85,19 @@ struct ReaderBenchmark {
       printError("bench: round \(round)/\(rounds): ours p50 \(ms(LatencySample(mine).p50)) ms")
     }
     var rows = [
-      Row(name: "GET UID via pcscd+vpcd: C libpcsclite (baseline)", samples: c.count, p50Ns: c.p50, p99Ns: c.p99,
-          baseline: "-", ratioP50: "1.00", ratioP99: "1.00", peakRSSKiB: cPeak),
-      Row(name: "GET UID via pcscd+vpcd: loyalty-terminal (Swift)", samples: ours.count, p50Ns: ours.p50, p99Ns: ours.p99,
-          baseline: "C libpcsclite", ratioP50: ratio(ours.p50, c.p50), ratioP99: ratio(ours.p99, c.p99), peakRSSKiB: nil),
+      Row(
+        name: "GET UID via pcscd+vpcd: C libpcsclite (baseline)", samples: c.count, p50Ns: c.p50, p99Ns: c.p99,
+        baseline: "-", ratioP50: "1.00", ratioP99: "1.00", peakRSSKiB: cPeak),
+      Row(
+        name: "GET UID via pcscd+vpcd: loyalty-terminal (Swift)", samples: ours.count, p50Ns: ours.p50, p99Ns: ours.p99,
+        baseline: "C libpcsclite", ratioP50: ratio(ours.p50, c.p50), ratioP99: ratio(ours.p99, c.p99), peakRSSKiB: nil),
     ]
     if pyClient != nil {
-      rows.append(Row(name: "GET UID via pcscd+vpcd: pyscard", samples: py.count, p50Ns: py.p50, p99Ns: py.p99,
-                      baseline: "C libpcsclite", ratioP50: ratio(py.p50, c.p50), ratioP99: ratio(py.p99, c.p99),
-                      peakRSSKiB: pyPeak))
+      rows.append(
+        Row(
+          name: "GET UID via pcscd+vpcd: pyscard", samples: py.count, p50Ns: py.p50, p99Ns: py.p99,
+          baseline: "C libpcsclite", ratioP50: ratio(py.p50, c.p50), ratioP99: ratio(py.p99, c.p99),
+          peakRSSKiB: pyPeak))
     }
     return rows
   }
@@ -100,7 +111,8 @@ struct ReaderBenchmark {
     ]
     let system = SimulatedCardReaderSystem(readers: ["Sim"])
     let clock = ContinuousClock()
-    var sim = [Int64](), direct = [Int64]()
+    var sim = [Int64]()
+    var direct = [Int64]()
     sim.reserveCapacity(count)
     direct.reserveCapacity(count)
     for i in 0..<(count + warmup) {
@@ -122,12 +134,16 @@ struct ReaderBenchmark {
         direct.append(floor.nanoseconds)
       }
     }
-    let s = LatencySample(sim), d = LatencySample(direct)
+    let s = LatencySample(sim)
+    let d = LatencySample(direct)
     return [
-      Row(name: "Tap→ID, identification straight onto emulated cards (baseline)", samples: d.count, p50Ns: d.p50, p99Ns: d.p99,
-          baseline: "-", ratioP50: "1.00", ratioP99: "1.00", peakRSSKiB: nil),
-      Row(name: "Tap→ID, in-process simulated reader", samples: s.count, p50Ns: s.p50, p99Ns: s.p99,
-          baseline: "straight onto cards", ratioP50: ratio(s.p50, d.p50), ratioP99: ratio(s.p99, d.p99), peakRSSKiB: nil),
+      Row(
+        name: "Tap→ID, identification straight onto emulated cards (baseline)", samples: d.count, p50Ns: d.p50,
+        p99Ns: d.p99,
+        baseline: "-", ratioP50: "1.00", ratioP99: "1.00", peakRSSKiB: nil),
+      Row(
+        name: "Tap→ID, in-process simulated reader", samples: s.count, p50Ns: s.p50, p99Ns: s.p99,
+        baseline: "straight onto cards", ratioP50: ratio(s.p50, d.p50), ratioP99: ratio(s.p99, d.p99), peakRSSKiB: nil),
     ]
   }
 }
