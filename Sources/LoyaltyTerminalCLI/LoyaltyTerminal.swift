@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 
 /// The `loyalty-terminal` command: the counter terminal's firmware and its tools.
@@ -44,6 +45,13 @@ struct ReaderOptions: ParsableArguments {
 extension LoyaltyTerminal {
   /// Parses the process arguments and runs the chosen subcommand (the executable's entry point).
   public static func runMain(_ arguments: [String]? = nil) async {
+    // A parent may have spawned us with these blocked (libdispatch threads block every signal);
+    // Ctrl-C and `kill` must still reach the command's handler.
+    var signals = sigset_t()
+    sigemptyset(&signals)
+    sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     do {
       var command = try parseAsRoot(arguments)
       if var asyncCommand = command as? any AsyncParsableCommand {

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A child process spawned with an empty signal mask and default signal dispositions (a child
+/// spawned from a libdispatch thread would otherwise inherit blocked signals), its stdout a pipe
+/// read line by line.
+final class ChildProcess: @unchecked Sendable {
+  let pid: pid_t
+  /// stdout, one element per line.
+  let lines: AsyncStream<String>
+
+  init(_ path: String, _ arguments: [String]) throws {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw DaemonError("pipe: \(String(cString: strerror(errno)))") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    var all = sigset_t()
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &empty)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+    close(fds[1])
+    guard rc == 0 else {
+      close(fds[0])
+      throw DaemonError("posix_spawn \(path): \(String(cString: strerror(rc)))")
+    }
+    self.pid = pid
+    let readEnd = fds[0]
+    let (stream, continuation) = AsyncStream.makeStream(of: String.self)
+    lines = stream
+    let reader = Thread {
+      var pending = [UInt8]()
+      var buffer = [UInt8](repeating: 0, count: 4096)
+      while true {
+        let n = read(readEnd, &buffer, buffer.count)
+        if n <= 0 { break }
+        pending += buffer[0..<n]
+        while let newline = pending.firstIndex(of: 0x0A) {
+          continuation.yield(String(decoding: pending[..<newline], as: UTF8.self))
+          pending.removeFirst(newline + 1)
+        }
+      }
+      close(readEnd)
+      continuation.finish()
+    }
+    reader.start()
+  }
+
+  /// Sends `signal` and waits (bounded) for the exit status; nil if it did not exit in time.
+  func stop(with signal: Int32, within seconds: Int = 5) -> Int32? {
+    kill(pid, signal)
+    for _ in 0..<(seconds * 100) {
+      var status: Int32 = 0
+      if waitpid(pid, &status, WNOHANG) == pid { return status }
+      usleep(10_000)
+    }
+    kill(pid, SIGKILL)
+    var status: Int32 = 0
+    waitpid(pid, &status, 0)
+    return nil
+  }
+}
