@@ -15,6 +15,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     .package(url: "https://github.com/pointfreeco/swift-concurrency-extras", from: "1.4.3"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // C binding to libpcsclite; only the live module imports it.
@@ -44,6 +45,11 @@ let package = Package(
       name: "CardIdentification",
       dependencies: ["CardReader"]
     ),
+    // The loyalty rules: program definitions, exact points arithmetic, lots, limits, identities.
+    .target(
+      name: "LoyaltyEngine",
+      dependencies: ["CardReader", "CardIdentification", .product(name: "Crypto", package: "swift-crypto")]
+    ),
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
@@ -62,6 +68,7 @@ let package = Package(
         .product(name: "ConcurrencyExtras", package: "swift-concurrency-extras"),
       ]
     ),
+    .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
     .testTarget(
       name: "PCSCIntegrationTests",
       dependencies: [

@@ -1,0 +1,38 @@
+/// The counter's limits: debounce of repeated taps, earn velocity, the offline redemption cap,
+/// and the balance a redemption needs.
+public enum CounterLimits {
+  /// A tap of the same card at the same terminal within `debounceSeconds` of the last is ignored.
+  public static func isDebounced(lastTap: UTCInstant?, now: UTCInstant, in program: LoyaltyProgram) -> Bool {
+    guard let lastTap else { return false }
+    return now.seconds - lastTap.seconds < program.limits.debounceSeconds && now >= lastTap
+  }
+
+  /// An earn beyond maxEarnsPerCardPerHour for one card at one terminal in the trailing hour.
+  public static func checkVelocity(earnsInTrailingHour: Int, card: String, in program: LoyaltyProgram) throws(RuleError)
+  {
+    guard earnsInTrailingHour < program.limits.maxEarnsPerCardPerHour else {
+      throw RuleError(
+        .velocityExceeded,
+        "card \(card) already earned \(earnsInTrailingHour) times at this terminal in the last hour (limit \(program.limits.maxEarnsPerCardPerHour))"
+      )
+    }
+  }
+
+  /// A redemption needs the known balance to cover the cost and today's redemptions of the card
+  /// at this terminal, this one included, to stay within the offline cap.
+  public static func checkRedemption(
+    item: LoyaltyProgram.CatalogueItem, balance: Int64, redeemedTodayHere: Int64, card: String,
+    in program: LoyaltyProgram
+  ) throws(RuleError) {
+    guard balance >= item.points else {
+      throw RuleError(.insufficientBalance, "\(item.name) costs \(item.points) points; the balance is \(balance)")
+    }
+    let cap = program.limits.offlineRedeemPointsPerDay
+    guard redeemedTodayHere + item.points <= cap else {
+      throw RuleError(
+        .dailyRedeemCapReached,
+        "card \(card) has redeemed \(redeemedTodayHere) points here today; \(item.points) more would pass the daily cap of \(cap)"
+      )
+    }
+  }
+}

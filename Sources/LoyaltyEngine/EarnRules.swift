@@ -1,0 +1,94 @@
+/// One line of a basket: a category and its amount in minor units.
+public struct PurchaseLine: Hashable, Sendable {
+  public var category: String
+  public var amount: Int64
+
+  public init(category: String, amount: Int64) {
+    self.category = category
+    self.amount = amount
+  }
+}
+
+/// A purchase the terminal knows of, for tier computation.
+public struct PurchaseFact: Hashable, Sendable {
+  public var at: UTCInstant
+  public var amount: Int64
+  public var refunded: Int64
+
+  public init(at: UTCInstant, amount: Int64, refunded: Int64) {
+    self.at = at
+    self.amount = amount
+    self.refunded = refunded
+  }
+}
+
+/// The earning rules, exactly as the program defines them, in exact integer arithmetic.
+public enum EarnRules {
+  /// The largest promotion multiplier in force for `category` at `t` (from ≤ t < until), or 1.
+  public static func promotionFactor(for category: String, at t: UTCInstant, in program: LoyaltyProgram) -> Decimal4 {
+    var best: Decimal4?
+    for p in program.promotions where p.from <= t && t < p.until {
+      guard p.categories?.contains(category) ?? true else { continue }
+      if best == nil || p.multiplier > best! { best = p.multiplier }
+    }
+    return best ?? .one
+  }
+
+  /// The tier at `t`: the last tier whose minSpend ≤ spend or minVisits ≤ visits, counting the
+  /// purchases in (t − tierWindowDays, t), net of refunds. The purchase being scored is not in `history`.
+  public static func tier(at t: UTCInstant, history: [PurchaseFact], in program: LoyaltyProgram) -> (
+    tier: LoyaltyProgram.Tier, spend: Int64, visits: Int
+  ) {
+    let start = t.adding(days: -program.tierWindowDays)
+    var spend: Int64 = 0
+    var visits = 0
+    for p in history where p.at > start && p.at < t {
+      spend = spend &+ max(0, p.amount - p.refunded)
+      visits += 1
+    }
+    var tier = program.tiers[0]
+    for candidate in program.tiers.dropFirst() {
+      let bySpend = candidate.minSpend.map { $0 <= spend } ?? false
+      let byVisits = candidate.minVisits.map { $0 <= visits } ?? false
+      if bySpend || byVisits { tier = candidate }
+    }
+    return (tier, spend, visits)
+  }
+
+  /// floor( Σ lines (amount / 10^minorUnits × pointsPerUnit × rate × promotion) × tier multiplier ).
+  public static func points(
+    for lines: [PurchaseLine], at t: UTCInstant, tier: LoyaltyProgram.Tier, in program: LoyaltyProgram
+  ) throws(RuleError) -> Int64 {
+    var sum: Int128 = 0  // scaled by 10^minorUnits × 10^12
+    for line in lines {
+      guard line.amount >= 0 else { throw RuleError(.invalidAmount, "line amount \(line.amount) is negative") }
+      var term = Int128(line.amount)
+      term = try Checked.multiply(term, Int128(program.pointsPerUnit.scaled), "a line's value")
+      term = try Checked.multiply(term, Int128(program.rate(of: line.category).scaled), "a line's value")
+      term = try Checked.multiply(
+        term, Int128(promotionFactor(for: line.category, at: t, in: program).scaled), "a line's value")
+      sum = try Checked.add(sum, term, "the basket's value")
+    }
+    let total = try Checked.multiply(sum, Int128(tier.multiplier.scaled), "the basket's points")
+    var denominator: Int128 = 10_000_000_000_000_000  // 10^16: three rates and the tier at 10^4 each
+    for _ in 0..<program.minorUnits { denominator *= 10 }
+    return try Checked.int64(total / denominator, "the basket's points")
+  }
+
+  /// Points reversed by a refund of `amount` against a receipt of `receiptAmount` that earned
+  /// `receiptPoints`: floor(P × C / A) − already reversed, where C is the cumulative refund.
+  public static func reversal(
+    refund amount: Int64, receiptAmount: Int64, receiptPoints: Int64, refundedBefore: Int64, reversedBefore: Int64
+  ) throws(RuleError) -> Int64 {
+    guard amount > 0 else { throw RuleError(.invalidAmount, "refund amount must be positive, is \(amount)") }
+    let (cumulative, overflow) = refundedBefore.addingReportingOverflow(amount)
+    guard !overflow, cumulative <= receiptAmount else {
+      throw RuleError(
+        .refundExceedsReceipt,
+        "refund of \(amount) would bring refunds to \(overflow ? "more" : "\(cumulative)") against a receipt of \(receiptAmount)"
+      )
+    }
+    let product = try Checked.multiply(Int128(receiptPoints), Int128(cumulative), "the reversal")
+    return try Checked.int64(product / Int128(receiptAmount), "the reversal") - reversedBefore
+  }
+}

@@ -1,0 +1,70 @@
+/// A loyalty program as HQ publishes it: earning rates, promotions, tiers, referral, expiry,
+/// the redemption catalogue and the counter's limits. Validated as a whole by `ProgramParser`.
+public struct LoyaltyProgram: Hashable, Sendable {
+  public struct Promotion: Hashable, Sendable {
+    public var id: String
+    public var from: UTCInstant
+    public var until: UTCInstant
+    /// `nil`: every category.
+    public var categories: [String]?
+    public var multiplier: Decimal4
+
+    public init(id: String, from: UTCInstant, until: UTCInstant, categories: [String]?, multiplier: Decimal4) {
+      self.id = id
+      self.from = from
+      self.until = until
+      self.categories = categories
+      self.multiplier = multiplier
+    }
+  }
+
+  public struct Tier: Hashable, Sendable {
+    public var name: String
+    /// Minimum spend in the window, in minor units; `nil` for the default (first) tier.
+    public var minSpend: Int64?
+    public var minVisits: Int?
+    public var multiplier: Decimal4
+  }
+
+  public struct Referral: Hashable, Sendable {
+    public var referrerPoints: Int64
+    public var refereePoints: Int64
+    public var minFirstPurchase: Int64
+  }
+
+  public enum ItemKind: String, Hashable, Sendable, CaseIterable {
+    case product, giftCard, donation
+  }
+
+  public struct CatalogueItem: Hashable, Sendable {
+    public var id: String
+    public var kind: ItemKind
+    public var points: Int64
+    public var name: String
+  }
+
+  public struct Limits: Hashable, Sendable {
+    public var debounceSeconds: Int64
+    public var maxEarnsPerCardPerHour: Int
+    public var offlineRedeemPointsPerDay: Int64
+  }
+
+  public var version: Int
+  public var currency: String
+  public var minorUnits: Int
+  public var pointsPerUnit: Decimal4
+  public var categoryRates: [String: Decimal4]
+  public var promotions: [Promotion]
+  public var tiers: [Tier]
+  public var tierWindowDays: Int
+  public var referral: Referral?
+  public var expiryDays: Int
+  public var catalogue: [CatalogueItem]
+  public var limits: Limits
+
+  /// The rate of `category` (1 when the program does not list it).
+  public func rate(of category: String) -> Decimal4 { categoryRates[category] ?? .one }
+
+  /// The catalogue item with this id.
+  public func item(_ id: String) -> CatalogueItem? { catalogue.first { $0.id == id } }
+}

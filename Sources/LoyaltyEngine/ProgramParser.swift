@@ -1,0 +1,153 @@
+import Foundation
+
+/// Parses and validates a program definition as a whole: anything wrong refuses the program and
+/// every problem is listed (unknown fields, negative or malformed rates, tier thresholds that do
+/// not rise, bad dates, promotions whose `until` is not after `from`, …).
+public enum ProgramParser {
+  static let pointsRange: ClosedRange<Int64> = 0...1_000_000_000
+  static let moneyRange: ClosedRange<Int64> = 0...1_000_000_000_000
+
+  public static func parse(_ data: Data) throws(ValidationProblems) -> LoyaltyProgram {
+    try parse(JSONValue.parse(data))
+  }
+
+  public static func parse(_ document: JSONValue) throws(ValidationProblems) -> LoyaltyProgram {
+    let w = DocumentWalker()
+    let top =
+      w.object(
+        document, "",
+        required: [
+          "version", "currency", "minorUnits", "earn", "tiers", "tierWindowDays", "expiryDays", "catalogue", "limits",
+        ],
+        optional: ["promotions", "referral"]) ?? [:]
+    let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
+    let currency = w.string(top["currency"], "currency")
+    if let currency, !(currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isUppercase })) {
+      w.problem("currency", "\"\(currency)\" is not an ISO 4217 code like EUR")
+    }
+    let minorUnits = w.integer(top["minorUnits"], "minorUnits", in: 0...4)
+
+    let earn = w.object(top["earn"], "earn", required: ["pointsPerUnit"], optional: ["categories"]) ?? [:]
+    let pointsPerUnit = w.decimal(earn["pointsPerUnit"], "earn.pointsPerUnit")
+    var rates: [String: Decimal4] = [:]
+    if let categories = earn["categories"] {
+      if case .object(let fields) = categories {
+        for (name, value) in fields {
+          if let rate = w.decimal(value, "earn.categories.\(name)") { rates[name] = rate }
+        }
+      } else {
+        w.problem("earn.categories", "must be an object of category: rate")
+      }
+    }
+
+    var promotions: [LoyaltyProgram.Promotion] = []
+    for (i, item) in (w.array(top["promotions"], "promotions") ?? []).enumerated() {
+      let path = "promotions[\(i)]"
+      guard let p = w.object(item, path, required: ["id", "from", "until", "multiplier"], optional: ["categories"])
+      else { continue }
+      let id = w.string(p["id"], "\(path).id")
+      let from = w.instant(p["from"], "\(path).from")
+      let until = w.instant(p["until"], "\(path).until")
+      let multiplier = w.decimal(p["multiplier"], "\(path).multiplier")
+      var categories: [String]?
+      if let list = w.array(p["categories"], "\(path).categories") {
+        categories = list.enumerated().compactMap { w.string($1, "\(path).categories[\($0)]") }
+      }
+      if let from, let until, until <= from {
+        w.problem("\(path).until", "\(until) is not after from \(from)")
+      }
+      if let id, promotions.contains(where: { $0.id == id }) { w.problem("\(path).id", "duplicate id \"\(id)\"") }
+      if let id, let from, let until, let multiplier {
+        promotions.append(.init(id: id, from: from, until: until, categories: categories, multiplier: multiplier))
+      }
+    }
+
+    var tiers: [LoyaltyProgram.Tier] = []
+    let tierList = w.array(top["tiers"], "tiers") ?? []
+    if top["tiers"] != nil && tierList.isEmpty { w.problem("tiers", "needs at least the default tier") }
+    for (i, item) in tierList.enumerated() {
+      let path = "tiers[\(i)]"
+      guard let t = w.object(item, path, required: ["name", "multiplier"], optional: ["minSpend", "minVisits"]) else {
+        continue
+      }
+      let name = w.string(t["name"], "\(path).name")
+      let multiplier = w.decimal(t["multiplier"], "\(path).multiplier")
+      let minSpend = w.integer(t["minSpend"], "\(path).minSpend", in: moneyRange)
+      let minVisits = w.integer(t["minVisits"], "\(path).minVisits", in: 0...1_000_000)
+      if i == 0 && (t["minSpend"] != nil || t["minVisits"] != nil) {
+        w.problem(path, "the first tier is the default and has no thresholds")
+      }
+      if i > 0 && t["minSpend"] == nil && t["minVisits"] == nil {
+        w.problem(path, "needs minSpend or minVisits")
+      }
+      if let name, tiers.contains(where: { $0.name == name }) {
+        w.problem("\(path).name", "duplicate tier \"\(name)\"")
+      }
+      if let previous = tiers.last, i > 1 {
+        if let a = previous.minSpend, let b = minSpend, b <= a {
+          w.problem("\(path).minSpend", "\(b) does not rise above \(previous.name)'s \(a)")
+        }
+        if let a = previous.minVisits, let b = minVisits, b <= a {
+          w.problem("\(path).minVisits", "\(b) does not rise above \(previous.name)'s \(a)")
+        }
+      }
+      if let name, let multiplier {
+        tiers.append(
+          .init(name: name, minSpend: minSpend, minVisits: minVisits.map { Int($0) }, multiplier: multiplier))
+      }
+    }
+    let tierWindowDays = w.integer(top["tierWindowDays"], "tierWindowDays", in: 1...3660)
+    let expiryDays = w.integer(top["expiryDays"], "expiryDays", in: 1...36_600)
+
+    var referral: LoyaltyProgram.Referral?
+    if let value = top["referral"],
+      let r = w.object(value, "referral", required: ["referrerPoints", "refereePoints", "minFirstPurchase"])
+    {
+      let a = w.integer(r["referrerPoints"], "referral.referrerPoints", in: pointsRange)
+      let b = w.integer(r["refereePoints"], "referral.refereePoints", in: pointsRange)
+      let c = w.integer(r["minFirstPurchase"], "referral.minFirstPurchase", in: moneyRange)
+      if let a, let b, let c { referral = .init(referrerPoints: a, refereePoints: b, minFirstPurchase: c) }
+    }
+
+    var catalogue: [LoyaltyProgram.CatalogueItem] = []
+    for (i, item) in (w.array(top["catalogue"], "catalogue") ?? []).enumerated() {
+      let path = "catalogue[\(i)]"
+      guard let c = w.object(item, path, required: ["id", "kind", "points", "name"]) else { continue }
+      let id = w.string(c["id"], "\(path).id")
+      let kindName = w.string(c["kind"], "\(path).kind")
+      let kind = kindName.flatMap { LoyaltyProgram.ItemKind(rawValue: $0) }
+      if let kindName, kind == nil {
+        w.problem(
+          "\(path).kind",
+          "\"\(kindName)\" is not one of \(LoyaltyProgram.ItemKind.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      let points = w.integer(c["points"], "\(path).points", in: 1...pointsRange.upperBound)
+      let name = w.string(c["name"], "\(path).name")
+      if let id, catalogue.contains(where: { $0.id == id }) { w.problem("\(path).id", "duplicate id \"\(id)\"") }
+      if let id, let kind, let points, let name {
+        catalogue.append(.init(id: id, kind: kind, points: points, name: name))
+      }
+    }
+
+    let l =
+      w.object(
+        top["limits"], "limits", required: ["debounceSeconds", "maxEarnsPerCardPerHour", "offlineRedeemPointsPerDay"])
+      ?? [:]
+    let debounce = w.integer(l["debounceSeconds"], "limits.debounceSeconds", in: 0...86_400)
+    let maxEarns = w.integer(l["maxEarnsPerCardPerHour"], "limits.maxEarnsPerCardPerHour", in: 1...10_000)
+    let redeemCap = w.integer(l["offlineRedeemPointsPerDay"], "limits.offlineRedeemPointsPerDay", in: pointsRange)
+
+    guard w.problems.isEmpty, let version, let currency, let minorUnits, let pointsPerUnit, !tiers.isEmpty,
+      let tierWindowDays, let expiryDays, let debounce, let maxEarns, let redeemCap
+    else {
+      throw ValidationProblems(w.problems.isEmpty ? ["program: incomplete"] : w.problems)
+    }
+    return LoyaltyProgram(
+      version: Int(version), currency: currency, minorUnits: Int(minorUnits), pointsPerUnit: pointsPerUnit,
+      categoryRates: rates, promotions: promotions, tiers: tiers, tierWindowDays: Int(tierWindowDays),
+      referral: referral,
+      expiryDays: Int(expiryDays), catalogue: catalogue,
+      limits: .init(
+        debounceSeconds: debounce, maxEarnsPerCardPerHour: Int(maxEarns), offlineRedeemPointsPerDay: redeemCap))
+  }
+}

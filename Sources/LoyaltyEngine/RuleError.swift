@@ -1,0 +1,39 @@
+/// Why the engine refused an operation. Nothing is recorded when one is thrown.
+public struct RuleError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// Stable reason codes (for JSON output and tests).
+  public enum Reason: String, Hashable, Sendable {
+    case overflow, invalidAmount, unknownCard, unknownAccount, alreadyEnrolled, blockedCard
+    case unknownReceipt, duplicateReceipt, refundExceedsReceipt, insufficientBalance, dailyRedeemCapReached
+    case unknownItem, debounced, velocityExceeded, noProgram, invalidReferrer, alreadyLinked
+  }
+
+  public var reason: Reason
+  public var message: String
+
+  public init(_ reason: Reason, _ message: String) {
+    self.reason = reason
+    self.message = message
+  }
+
+  public var description: String { message }
+}
+
+/// Checked Int128 arithmetic: overflow is an error, never a wrap.
+enum Checked {
+  static func multiply(_ a: Int128, _ b: Int128, _ what: @autoclosure () -> String) throws(RuleError) -> Int128 {
+    let (r, overflow) = a.multipliedReportingOverflow(by: b)
+    if overflow { throw RuleError(.overflow, "arithmetic overflow computing \(what())") }
+    return r
+  }
+
+  static func add(_ a: Int128, _ b: Int128, _ what: @autoclosure () -> String) throws(RuleError) -> Int128 {
+    let (r, overflow) = a.addingReportingOverflow(b)
+    if overflow { throw RuleError(.overflow, "arithmetic overflow computing \(what())") }
+    return r
+  }
+
+  static func int64(_ v: Int128, _ what: @autoclosure () -> String) throws(RuleError) -> Int64 {
+    guard let r = Int64(exactly: v) else { throw RuleError(.overflow, "\(what()) does not fit in 64 bits") }
+    return r
+  }
+}
