@@ -16,6 +16,7 @@ let package = Package(
     .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
     .package(url: "https://github.com/pointfreeco/swift-concurrency-extras", from: "1.4.3"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // C binding to libpcsclite; only the live module imports it.
@@ -50,11 +51,16 @@ let package = Package(
       name: "LoyaltyEngine",
       dependencies: ["CardReader", "CardIdentification", .product(name: "Crypto", package: "swift-crypto")]
     ),
+    // The terminal's offline points cache: one SQLite file per terminal, through GRDB.
+    .target(
+      name: "PointsCache",
+      dependencies: ["LoyaltyEngine", .product(name: "GRDB", package: "GRDB.swift")]
+    ),
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification",
+        "CardIdentification", "LoyaltyEngine", "PointsCache",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -63,17 +69,21 @@ let package = Package(
     .testTarget(
       name: "CardReaderTests",
       dependencies: [
-        "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification",
+        "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "TestSupport",
         .product(name: "Clocks", package: "swift-clocks"),
         .product(name: "ConcurrencyExtras", package: "swift-concurrency-extras"),
       ]
     ),
+    // Helpers shared by the test targets (child processes with a clean signal mask).
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
+    .testTarget(
+      name: "PointsCacheTests", dependencies: ["PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
     .testTarget(
       name: "PCSCIntegrationTests",
       dependencies: [
         "CardReader", "PCSCCardReader", "CardEmulation", "VirtualCard", "CardIdentification",
-        "CPCSCLite", "loyalty-terminal",
+        "CPCSCLite", "TestSupport", "loyalty-terminal",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

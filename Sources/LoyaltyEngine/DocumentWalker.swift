@@ -8,14 +8,12 @@ final class DocumentWalker {
     problems.append("\(path.isEmpty ? "document" : path): \(message)")
   }
 
-  /// The fields of an object; reports unknown and missing keys.
+  /// The fields of an object; reports unknown and missing keys. An absent value (already
+  /// reported missing by its parent, or optional) yields nil silently.
   func object(
     _ value: JSONValue?, _ path: String, required: Set<String>, optional: Set<String> = []
   ) -> [String: JSONValue]? {
-    guard let value else {
-      problem(path, "missing")
-      return nil
-    }
+    guard let value else { return nil }
     guard case .object(let fields) = value else {
       problem(path, "must be an object, not \(value.typeName)")
       return nil

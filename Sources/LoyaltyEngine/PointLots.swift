@@ -6,6 +6,12 @@ public struct PointLots: Hashable, Sendable {
     public var earnedAt: UTCInstant
     public var expiresAt: UTCInstant
     public var remaining: Int64
+
+    public init(earnedAt: UTCInstant, expiresAt: UTCInstant, remaining: Int64) {
+      self.earnedAt = earnedAt
+      self.expiresAt = expiresAt
+      self.remaining = remaining
+    }
   }
 
   /// Open lots, oldest first.

@@ -7,7 +7,13 @@ public struct LoyaltyTerminal: AsyncParsableCommand {
   public static let configuration = CommandConfiguration(
     commandName: "loyalty-terminal",
     abstract: "Loyalty-card terminal firmware, reader tools and simulator.",
-    subcommands: [ReadersCommand.self, WatchCommand.self, SimCommand.self, BenchCommand.self]
+    subcommands: [
+      ReadersCommand.self, WatchCommand.self, SimCommand.self, BenchCommand.self, ProgramCommand.self,
+      EnrollCommand.self,
+      IdentifyCommand.self, EarnCommand.self, RedeemCommand.self, RefundCommand.self, BlockCommand.self,
+      LinkCommand.self,
+      HistoryCommand.self, EarnLoopCommand.self,
+    ]
   )
 
   public init() {}

@@ -1,4 +1,5 @@
 import CardReader
+import TestSupport
 import Testing
 
 @Suite("ATR parsing")
@@ -46,7 +47,7 @@ struct ATRTests {
 
   @Test func survivesEveryShortHostileByteString() {
     // Every 1- and 2-byte string and a deterministic spread of longer ones: no crash, no hang.
-    var generator = SplitMix64(seed: 7)
+    var generator = SeededGenerator(seed: 7)
     for a in 0...255 {
       for b in stride(from: 0, through: 255, by: 5) {
         _ = try? ATR([UInt8(a), UInt8(b)])
@@ -55,18 +56,5 @@ struct ATRTests {
         _ = try? ATR(bytes)
       }
     }
-  }
-}
-
-/// A tiny deterministic generator for hostile-input loops.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -1,6 +1,7 @@
 import CardEmulation
 import CardIdentification
 import CardReader
+import TestSupport
 import Testing
 
 @Suite("NDEF, capability container and loyalty numbers")
@@ -48,7 +49,7 @@ struct NDEFTests {
   }
 
   @Test func survivesHostileBytes() {
-    var g = SplitMix64(seed: 42)
+    var g = SeededGenerator(seed: 42)
     for _ in 0..<20_000 {
       let n = Int(g.next() % 64)
       var bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: g.next()) }
@@ -108,7 +109,7 @@ struct NDEFTests {
   }
 
   @Test func luhnCatchesEverySingleDigitError() {
-    var g = SplitMix64(seed: 3)
+    var g = SeededGenerator(seed: 3)
     for _ in 0..<500 {
       let payload = (0..<15).map { _ in UInt8(g.next() % 10) }
       let full = payload + [LoyaltyNumber.checkDigit(for: payload)]

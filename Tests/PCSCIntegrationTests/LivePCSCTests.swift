@@ -4,6 +4,7 @@ import CardIdentification
 import CardReader
 import Foundation
 import PCSCCardReader
+import TestSupport
 import Testing
 import VirtualCard
 
@@ -161,7 +162,7 @@ extension LiveStack {
     /// identifies the next tap within 5 s of the restart, and Ctrl-C ends it cleanly.
     @Test func watchRecoversWhenPcscdIsKilledAndRestartedAndExitsCleanlyOnCtrlC() async throws {
       try await withDaemon { daemon in
-        let binary = Self.executable
+        let binary = BuiltProducts.loyaltyTerminal
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) not built")
         let watch = try ChildProcess(binary, ["watch", "--json"])
         let lines = EventRecorder(watch.lines)
@@ -191,11 +192,6 @@ extension LiveStack {
         #expect(
           status == 0, "watch exited with status \(status.map(String.init) ?? "none (killed after 5 s)") on SIGINT")
       }
-    }
-
-    static var executable: String {
-      URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        .appendingPathComponent("loyalty-terminal").path
     }
 
     @Test func reconnectsAfterAnotherClientResetsTheCard() async throws {

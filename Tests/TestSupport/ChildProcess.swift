@@ -3,14 +3,14 @@ import Foundation
 /// A child process spawned with an empty signal mask and default signal dispositions (a child
 /// spawned from a libdispatch thread would otherwise inherit blocked signals), its stdout a pipe
 /// read line by line.
-final class ChildProcess: @unchecked Sendable {
-  let pid: pid_t
+public final class ChildProcess: @unchecked Sendable {
+  public let pid: pid_t
   /// stdout, one element per line.
-  let lines: AsyncStream<String>
+  public let lines: AsyncStream<String>
 
-  init(_ path: String, _ arguments: [String]) throws {
+  public init(_ path: String, _ arguments: [String]) throws {
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw DaemonError("pipe: \(String(cString: strerror(errno)))") }
+    guard pipe(&fds) == 0 else { throw ChildProcessError("pipe: \(String(cString: strerror(errno)))") }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -33,7 +33,7 @@ final class ChildProcess: @unchecked Sendable {
     close(fds[1])
     guard rc == 0 else {
       close(fds[0])
-      throw DaemonError("posix_spawn \(path): \(String(cString: strerror(rc)))")
+      throw ChildProcessError("posix_spawn \(path): \(String(cString: strerror(rc)))")
     }
     self.pid = pid
     let readEnd = fds[0]
@@ -58,7 +58,7 @@ final class ChildProcess: @unchecked Sendable {
   }
 
   /// Sends `signal` and waits (bounded) for the exit status; nil if it did not exit in time.
-  func stop(with signal: Int32, within seconds: Int = 5) -> Int32? {
+  public func stop(with signal: Int32, within seconds: Int = 5) -> Int32? {
     kill(pid, signal)
     for _ in 0..<(seconds * 100) {
       var status: Int32 = 0
@@ -69,5 +69,19 @@ final class ChildProcess: @unchecked Sendable {
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     return nil
+  }
+}
+
+/// A child process that could not be started.
+public struct ChildProcessError: Error, CustomStringConvertible {
+  public var description: String
+  init(_ d: String) { description = d }
+}
+
+/// The directory of the test binary, where SwiftPM also puts `loyalty-terminal`.
+public enum BuiltProducts {
+  public static var loyaltyTerminal: String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+      .appendingPathComponent("loyalty-terminal").path
   }
 }

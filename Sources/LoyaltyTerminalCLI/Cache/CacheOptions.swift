@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import LoyaltyEngine
+import PointsCache
+
+/// The cache every points command works on, and how it reports.
+struct CacheOptions: ParsableArguments {
+  @Option(help: "The terminal's points cache (an SQLite file; created if missing).")
+  var cache: String
+
+  @Flag(help: "Print JSON (one object); a refusal prints {\"error\": …, \"reason\": …}.")
+  var json = false
+
+  func open() throws -> PointsCache {
+    do { return try PointsCache(path: cache) } catch {
+      throw CommandFailure(reason: "cacheUnavailable", message: "cannot open cache \(cache): \(error)", exitCode: 2)
+    }
+  }
+}
+
+/// Who records, where and when.
+struct RecordingOptions: ParsableArguments {
+  @Option(help: "This terminal's id (e.g. T01).")
+  var terminal: String
+
+  @Option(name: .customLong("operator"), help: "Who operates the terminal (for the audit log).")
+  var operatorName: String = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+
+  @Option(help: "When it happens (UTC, 2026-11-02T09:15:00Z); default now.")
+  var at: String?
+
+  func validate() throws {
+    guard !terminal.isEmpty, terminal.count <= 64,
+      terminal.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+    else {
+      throw ValidationError("--terminal \"\(terminal)\" must be 1-64 letters, digits, - or _")
+    }
+    guard !operatorName.isEmpty, operatorName.count <= 64 else {
+      throw ValidationError("--operator must be 1-64 characters")
+    }
+    if let at, UTCInstant(parsing: at) == nil {
+      throw ValidationError("--at \"\(at)\" is not a UTC time like 2026-11-02T09:15:00Z")
+    }
+  }
+
+  var context: OperationContext {
+    let now = UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
+    return OperationContext(
+      terminal: terminal, operator: operatorName, at: at.flatMap(UTCInstant.init(parsing:)) ?? now)
+  }
+}
+
+/// A refusal or failure to report: one line, or `{"error", "reason"}` with --json.
+struct CommandFailure: Error {
+  var reason: String
+  var message: String
+  var exitCode: Int32 = 1
+}
+
+/// Runs a points command: prints its result, or its refusal and exits non-zero.
+func report(json: Bool, _ body: () throws -> (text: String, object: [String: Any])) throws {
+  do {
+    let result = try body()
+    emit(json ? TapLine.encode(result.object) : result.text)
+  } catch let error as RuleError {
+    try fail(json: json, CommandFailure(reason: error.reason.rawValue, message: error.message))
+  } catch let error as ValidationProblems {
+    try fail(json: json, CommandFailure(reason: "invalidProgram", message: "program refused:\n" + error.description))
+  } catch let error as CommandFailure {
+    try fail(json: json, error)
+  } catch {
+    try fail(json: json, CommandFailure(reason: "internal", message: "\(error)", exitCode: 2))
+  }
+}
+
+private func fail(json: Bool, _ failure: CommandFailure) throws -> Never {
+  if json {
+    emit(TapLine.encode(["error": failure.message, "reason": failure.reason]))
+  } else {
+    printError(failure.message)
+  }
+  throw ExitCode(failure.exitCode)
+}
+
+/// An amount in minor units as the currency writes it (1250, 2 → "12.50 EUR"), exactly.
+func money(_ amount: Int64, _ program: LoyaltyProgram) -> String {
+  guard program.minorUnits > 0 else { return "\(amount) \(program.currency)" }
+  var divisor: Int64 = 1
+  for _ in 0..<program.minorUnits { divisor *= 10 }
+  let sign = amount < 0 ? "-" : ""
+  let magnitude = amount.magnitude
+  let fraction = String(magnitude % UInt64(divisor))
+  return
+    "\(sign)\(magnitude / UInt64(divisor)).\(String(repeating: "0", count: program.minorUnits - fraction.count))\(fraction) \(program.currency)"
+}
+
+/// "12.34 EUR or 3 visits to Gold", or "top tier".
+func describeNextTier(_ next: NextTier?, _ program: LoyaltyProgram) -> String {
+  guard let next else { return "top tier" }
+  var ways: [String] = []
+  if let spend = next.spendNeeded { ways.append(money(spend, program)) }
+  if let visits = next.visitsNeeded { ways.append("\(visits) visit\(visits == 1 ? "" : "s")") }
+  return "\(ways.joined(separator: " or ")) to \(next.name)"
+}
+
+func nextTierObject(_ next: NextTier?) -> Any {
+  guard let next else { return NSNull() }
+  var o: [String: Any] = ["name": next.name]
+  if let s = next.spendNeeded { o["spendNeeded"] = s }
+  if let v = next.visitsNeeded { o["visitsNeeded"] = v }
+  return o
+}

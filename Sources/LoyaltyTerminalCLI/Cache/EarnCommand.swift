@@ -1,0 +1,65 @@
+import ArgumentParser
+import LoyaltyEngine
+
+/// `loyalty-terminal earn CARD --line CATEGORY:AMOUNT …`: records a purchase and prints the
+/// line the cashier reads out.
+struct EarnCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "earn", abstract: "Record a purchase and the points it earns.")
+
+  @Argument(help: "The card ID.")
+  var card: String
+
+  @Option(
+    name: .customLong("line"), help: "A basket line, CATEGORY:AMOUNT in minor units (e.g. fresh:1250). Repeatable.")
+  var lines: [String] = []
+
+  @Option(help: "The receipt id (default: made from terminal, time and sequence).")
+  var receipt: String?
+
+  @OptionGroup var cache: CacheOptions
+  @OptionGroup var recording: RecordingOptions
+
+  func validate() throws {
+    guard !lines.isEmpty else { throw ValidationError("give at least one --line CATEGORY:AMOUNT") }
+    for line in lines where Self.parse(line) == nil {
+      throw ValidationError(
+        "--line \"\(line)\" is not CATEGORY:AMOUNT with a whole, non-negative amount in minor units")
+    }
+    if let receipt, receipt.isEmpty || receipt.count > 64 { throw ValidationError("--receipt must be 1-64 characters") }
+  }
+
+  static func parse(_ text: String) -> PurchaseLine? {
+    guard let colon = text.lastIndex(of: ":") else { return nil }
+    let category = String(text[..<colon])
+    let amountText = text[text.index(after: colon)...]
+    guard !category.isEmpty, category.count <= 64, !amountText.isEmpty, amountText.count <= 15,
+      amountText.allSatisfy({ $0.isASCII && $0.isNumber }), let amount = Int64(amountText)
+    else { return nil }
+    return PurchaseLine(category: category, amount: amount)
+  }
+
+  func run() throws {
+    try report(json: cache.json) {
+      let store = try cache.open()
+      let r = try store.earn(
+        card: card, lines: lines.compactMap(Self.parse), receipt: receipt, context: recording.context)
+      let program = try store.program()
+      var text =
+        "+\(r.points) points (receipt \(r.receipt)). Balance \(r.balance) points. \(r.tier): \(describeNextTier(r.nextTier, program))."
+      if !r.referralBonuses.isEmpty {
+        text +=
+          " Referral bonus: " + r.referralBonuses.map { "\($0.value) to \($0.key)" }.sorted().joined(separator: ", ")
+          + "."
+      }
+      return (
+        text,
+        [
+          "receipt": r.receipt, "card": r.card, "account": r.account, "points": r.points, "balance": r.balance,
+          "tier": r.tier,
+          "nextTier": nextTierObject(r.nextTier), "referralBonuses": r.referralBonuses,
+        ]
+      )
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import LoyaltyEngine
+
+/// `loyalty-terminal history CARD`: every entry of the card's account.
+struct HistoryCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "history", abstract: "List the entries of a card's account, oldest first.")
+
+  @Argument(help: "The card ID.")
+  var card: String
+
+  @OptionGroup var cache: CacheOptions
+
+  func run() throws {
+    try report(json: cache.json) {
+      let entries = try cache.open().history(card: card)
+      let text = entries.map { e in
+        "\(UTCInstant(seconds: e.at))  \(e.kind)  \(e.points >= 0 ? "+" : "")\(e.points)  \(e.card ?? "-")  \(e.terminal)/\(e.operator)\(e.receipt.map { "  receipt \($0)" } ?? "")\(e.item.map { "  item \($0)" } ?? "")\(e.synced ? "" : "  (not synced)")"
+      }.joined(separator: "\n")
+      let objects: [[String: Any]] = entries.map { e in
+        var o: [String: Any] = [
+          "id": e.id, "kind": e.kind, "at": UTCInstant(seconds: e.at).description, "terminal": e.terminal,
+          "operator": e.operator, "account": e.accountId, "points": e.points, "synced": e.synced,
+        ]
+        if let v = e.card { o["card"] = v }
+        if let v = e.amount { o["amount"] = v }
+        if let v = e.receipt { o["receipt"] = v }
+        if let v = e.item { o["item"] = v }
+        return o
+      }
+      return (text.isEmpty ? "no entries" : text, ["card": card, "entries": objects])
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import LoyaltyEngine
+
+/// `loyalty-terminal identify CARD`: what the counter shows for a card.
+struct IdentifyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "identify", abstract: "Show a card's account, tier, balance and the way to the next tier.")
+
+  @Argument(help: "The card ID.")
+  var card: String
+
+  @Option(help: "As of this UTC time (default now).")
+  var at: String?
+
+  @OptionGroup var cache: CacheOptions
+
+  func run() throws {
+    try report(json: cache.json) {
+      let store = try cache.open()
+      let program = try store.program()
+      let when = try RecordingOptions.parse(["--terminal", "x"] + (at.map { ["--at", $0] } ?? [])).context.at
+      let v = try store.identify(card: card, at: when)
+      let text =
+        "\(v.card): account \(v.account)\(v.blocked ? " (BLOCKED)" : ""), \(v.tier), balance \(v.balance) points, \(describeNextTier(v.nextTier, program))"
+      return (
+        text,
+        [
+          "card": v.card, "account": v.account, "blocked": v.blocked, "cards": v.cards, "balance": v.balance,
+          "tier": v.tier,
+          "spendInWindow": v.spendInWindow, "visitsInWindow": v.visitsInWindow, "nextTier": nextTierObject(v.nextTier),
+        ]
+      )
+    }
+  }
+}

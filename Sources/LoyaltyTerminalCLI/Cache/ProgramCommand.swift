@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import LoyaltyEngine
+
+/// `loyalty-terminal program load FILE`: validates a program and installs it in the cache.
+struct ProgramCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "program", abstract: "Loyalty program definitions.", subcommands: [Load.self])
+
+  struct Load: ParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Validate a program JSON file and make it the cache's program (refused whole, every problem listed).")
+
+    @Argument(help: "The program file.")
+    var file: String
+
+    @OptionGroup var cache: CacheOptions
+    @OptionGroup var recording: RecordingOptions
+
+    func run() throws {
+      try report(json: cache.json) {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
+          throw CommandFailure(reason: "unreadableFile", message: "cannot read \(file): \(error.localizedDescription)")
+        }
+        let program = try ProgramParser.parse(data)
+        try cache.open().loadProgram(program, json: String(decoding: data, as: UTF8.self), context: recording.context)
+        return (
+          "program version \(program.version) loaded (\(program.currency), tiers \(program.tiers.map(\.name).joined(separator: "/")), \(program.catalogue.count) catalogue items)",
+          ["loaded": true, "version": program.version, "currency": program.currency]
+        )
+      }
+    }
+  }
+}

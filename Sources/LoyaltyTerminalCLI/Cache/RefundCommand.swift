@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// `loyalty-terminal refund RECEIPT AMOUNT`.
+struct RefundCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "refund", abstract: "Refund part or all of a receipt; its points are reversed in proportion.")
+
+  @Argument(help: "The receipt id.")
+  var receipt: String
+
+  @Argument(help: "The amount refunded, in minor units.")
+  var amount: Int64
+
+  @OptionGroup var cache: CacheOptions
+  @OptionGroup var recording: RecordingOptions
+
+  func validate() throws {
+    guard amount > 0 else { throw ValidationError("AMOUNT must be positive, got \(amount)") }
+  }
+
+  func run() throws {
+    try report(json: cache.json) {
+      let r = try cache.open().refund(receipt: receipt, amount: amount, context: recording.context)
+      return (
+        "refund on \(receipt): \(r.reversed) points reversed. Balance \(r.balance) points.",
+        ["receipt": receipt, "amount": amount, "reversed": r.reversed, "balance": r.balance]
+      )
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import GRDB
+
+/// The cache's schema as migrations. Plain SQL on purpose: `sqlite3 cache.db .schema` shows the
+/// same text, and docs/cache-schema.md explains it.
+enum CacheSchema {
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE program (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            version INTEGER NOT NULL,
+            json TEXT NOT NULL,
+            loadedAt INTEGER NOT NULL
+          );
+          CREATE TABLE account (
+            id TEXT PRIMARY KEY,
+            enrolledAt INTEGER NOT NULL,
+            referrerAccountId TEXT REFERENCES account(id),
+            referralSettled INTEGER NOT NULL DEFAULT 0 CHECK (referralSettled IN (0, 1)),
+            balance INTEGER NOT NULL DEFAULT 0,
+            deficit INTEGER NOT NULL DEFAULT 0 CHECK (deficit >= 0)
+          );
+          CREATE TABLE card (
+            id TEXT PRIMARY KEY,
+            accountId TEXT NOT NULL REFERENCES account(id),
+            blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
+            linkedAt INTEGER NOT NULL
+          );
+          CREATE INDEX card_by_account ON card(accountId);
+          CREATE TABLE lot (
+            id INTEGER PRIMARY KEY,
+            accountId TEXT NOT NULL REFERENCES account(id),
+            earnedAt INTEGER NOT NULL,
+            expiresAt INTEGER NOT NULL,
+            remaining INTEGER NOT NULL CHECK (remaining > 0)
+          );
+          CREATE INDEX lot_by_account ON lot(accountId, earnedAt, id);
+          CREATE TABLE entry (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN
+              ('enroll', 'link', 'block', 'earn', 'redeem', 'reversal', 'referralBonus', 'adjustment', 'expiry')),
+            at INTEGER NOT NULL,
+            terminal TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            accountId TEXT NOT NULL REFERENCES account(id),
+            card TEXT,
+            points INTEGER NOT NULL DEFAULT 0,
+            amount INTEGER,
+            currency TEXT,
+            receipt TEXT,
+            item TEXT,
+            reference TEXT,
+            origin TEXT NOT NULL CHECK (origin IN ('local', 'ledger')),
+            synced INTEGER NOT NULL DEFAULT 0 CHECK (synced IN (0, 1))
+          );
+          CREATE INDEX entry_by_account ON entry(accountId, at);
+          CREATE INDEX entry_by_card_terminal ON entry(card, terminal, kind, at);
+          CREATE INDEX entry_outbox ON entry(seq) WHERE origin = 'local' AND synced = 0;
+          CREATE TABLE receipt (
+            id TEXT PRIMARY KEY,
+            accountId TEXT NOT NULL REFERENCES account(id),
+            at INTEGER NOT NULL,
+            amount INTEGER NOT NULL CHECK (amount >= 0),
+            points INTEGER NOT NULL CHECK (points >= 0),
+            refunded INTEGER NOT NULL DEFAULT 0 CHECK (refunded >= 0 AND refunded <= amount),
+            reversed INTEGER NOT NULL DEFAULT 0 CHECK (reversed >= 0 AND reversed <= points)
+          );
+          CREATE INDEX receipt_by_account ON receipt(accountId, at);
+          CREATE TABLE tap (
+            card TEXT NOT NULL,
+            terminal TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            PRIMARY KEY (card, terminal)
+          ) WITHOUT ROWID;
+          CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at INTEGER NOT NULL,
+            terminal TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            detail TEXT NOT NULL
+          );
+          CREATE TABLE checkpoint (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            ledgerPosition INTEGER NOT NULL DEFAULT 0,
+            ledgerHash TEXT,
+            syncedAt INTEGER
+          );
+          """)
+    }
+    return migrator
+  }
+}
