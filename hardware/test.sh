@@ -33,4 +33,5 @@ cleanup() {
 trap cleanup EXIT
 
 swift build --build-tests
-swift test "$@"
+# A hung test must fail the run, not hold CI for its whole budget.
+timeout --kill-after=30 1500 swift test "$@"

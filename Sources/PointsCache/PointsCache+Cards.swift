@@ -21,8 +21,8 @@ extension PointsCache {
       let program = try program(db)
       let cardRecord = try self.card(db, card)
       let account = try self.account(db, cardRecord.accountId)
-      let cards = try String.fetchAll(
-        db, sql: "SELECT id FROM card WHERE accountId = ? ORDER BY linkedAt, id", arguments: [account.id])
+      let cards = try db.cachedAll(
+        String.self, sql: "SELECT id FROM card WHERE accountId = ? ORDER BY linkedAt, id", arguments: [account.id])
       let standing = EarnRules.tier(
         at: t, history: try history(db, account: account.id, before: t, program: program), in: program)
       return CardholderView(
@@ -51,7 +51,7 @@ extension PointsCache {
     try Identities.validateCard(card)
     return try write { db in
       _ = try program(db)
-      if let known = try CardRecord.fetchOne(db, key: card) {
+      if let known = try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]) {
         throw RuleError(.alreadyLinked, "card \(card) already belongs to account \(known.accountId)")
       }
       let target = try self.card(db, existing)

@@ -34,7 +34,7 @@ extension PointsCache {
     try Identities.validateCard(card)
     return try write { db in
       _ = try program(db)
-      if let existing = try CardRecord.fetchOne(db, key: card) {
+      if let existing = try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]) {
         throw RuleError(.alreadyEnrolled, "card \(card) is already enrolled (account \(existing.accountId))")
       }
       let accountId = Identities.accountID(enrolledWith: card)
@@ -44,7 +44,8 @@ extension PointsCache {
         guard r.accountId != accountId else { throw RuleError(.invalidReferrer, "a card cannot refer its own account") }
         referrerAccount = r.accountId
       }
-      if try AccountRecord.fetchOne(db, key: accountId) == nil {
+      if try db.cachedOne(AccountRecord.self, sql: "SELECT * FROM account WHERE id = ?", arguments: [accountId]) == nil
+      {
         try AccountRecord(
           id: accountId, enrolledAt: c.at.seconds, referrerAccountId: referrerAccount, referralSettled: false,
           balance: 0, deficit: 0
@@ -74,8 +75,8 @@ extension PointsCache {
       let cardRecord = try activeCard(db, card)
       try checkTap(db, card: card, context: c, program: program)
       let earnsThisHour =
-        try Int.fetchOne(
-          db,
+        try db.cachedOne(
+          Int.self,
           sql: "SELECT COUNT(*) FROM entry WHERE card = ? AND terminal = ? AND kind = 'earn' AND at > ? AND at <= ?",
           arguments: [card, c.terminal, c.at.seconds - 3600, c.at.seconds]) ?? 0
       try CounterLimits.checkVelocity(earnsInTrailingHour: earnsThisHour, card: card, in: program)
@@ -86,9 +87,14 @@ extension PointsCache {
         guard !overflow else { throw RuleError(.overflow, "the basket's total overflows") }
         total = sum
       }
-      let seq = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1
-      let receiptId = receipt ?? "\(c.terminal)-\(c.at.seconds)-\(seq)"
-      if try ReceiptRecord.fetchOne(db, key: receiptId) != nil {
+      let receiptId: String
+      if let receipt {
+        receiptId = receipt
+      } else {
+        let seq = (try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1
+        receiptId = "\(c.terminal)-\(c.at.seconds)-\(seq)"
+      }
+      if try db.cachedOne(Int64.self, sql: "SELECT 1 FROM receipt WHERE id = ?", arguments: [receiptId]) != nil {
         throw RuleError(.duplicateReceipt, "receipt \(receiptId) is already recorded")
       }
       let accountId = cardRecord.accountId
@@ -113,7 +119,8 @@ extension PointsCache {
           (referrer, referral.referrerPoints, true), (accountId, referral.refereePoints, false),
         ] {
           let id = Identities.referralBonusID(refereeAccount: accountId, forReferrer: forReferrer)
-          guard try EntryRecord.fetchOne(db, sql: "SELECT * FROM entry WHERE id = ?", arguments: [id]) == nil else {
+          guard try db.cachedOne(EntryRecord.self, sql: "SELECT * FROM entry WHERE id = ?", arguments: [id]) == nil
+          else {
             continue
           }
           _ = try insertEntry(
@@ -151,14 +158,14 @@ extension PointsCache {
       let account = try account(db, cardRecord.accountId)
       let dayStart = c.at.day * 86_400
       let today =
-        try Int64.fetchOne(
-          db,
+        try db.cachedOne(
+          Int64.self,
           sql:
             "SELECT COALESCE(-SUM(points), 0) FROM entry WHERE card = ? AND terminal = ? AND kind = 'redeem' AND at >= ? AND at < ?",
           arguments: [card, c.terminal, dayStart, dayStart + 86_400]) ?? 0
       try CounterLimits.checkRedemption(
         item: item, balance: account.balance, redeemedTodayHere: today, card: card, in: program)
-      let seq = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1
+      let seq = (try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1
       _ = try insertEntry(
         db, id: "redeem-\(c.terminal)-\(c.at.seconds)-\(seq)", kind: "redeem", c, account: account.id, card: card,
         points: -item.points,
@@ -175,15 +182,19 @@ extension PointsCache {
   ) {
     try write { db in
       let program = try program(db)
-      guard var receipt = try ReceiptRecord.fetchOne(db, key: receiptId) else {
+      guard
+        var receipt = try db.cachedOne(
+          ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ?", arguments: [receiptId])
+      else {
         throw RuleError(.unknownReceipt, "receipt \(receiptId) is not known here; a refund needs its receipt")
       }
       let reversal = try EarnRules.reversal(
         refund: amount, receiptAmount: receipt.amount, receiptPoints: receipt.points, refundedBefore: receipt.refunded,
         reversedBefore: receipt.reversed)
       let n =
-        (try Int.fetchOne(
-          db, sql: "SELECT COUNT(*) FROM entry WHERE kind = 'reversal' AND receipt = ?", arguments: [receiptId])) ?? 0
+        (try db.cachedOne(
+          Int.self, sql: "SELECT COUNT(*) FROM entry WHERE kind = 'reversal' AND receipt = ?", arguments: [receiptId]))
+        ?? 0
       _ = try insertEntry(
         db, id: "reversal-\(receiptId)-\(n + 1)", kind: "reversal", c, account: receipt.accountId, card: nil,
         points: -reversal,
@@ -199,13 +210,13 @@ extension PointsCache {
 
   /// Debounce: a repeated tap of the same card here within debounceSeconds is ignored.
   func checkTap(_ db: Database, card: String, context c: OperationContext, program: LoyaltyProgram) throws {
-    let last = try Int64.fetchOne(
-      db, sql: "SELECT at FROM tap WHERE card = ? AND terminal = ?", arguments: [card, c.terminal])
+    let last = try db.cachedOne(
+      Int64.self, sql: "SELECT at FROM tap WHERE card = ? AND terminal = ?", arguments: [card, c.terminal])
     if CounterLimits.isDebounced(lastTap: last.map(UTCInstant.init(seconds:)), now: c.at, in: program) {
       throw RuleError(
         .debounced, "card \(card) was tapped here less than \(program.limits.debounceSeconds) s ago; ignored")
     }
-    try db.execute(
+    try db.cachedExecute(
       sql:
         "INSERT INTO tap (card, terminal, at) VALUES (?, ?, ?) ON CONFLICT (card, terminal) DO UPDATE SET at = excluded.at",
       arguments: [card, c.terminal, c.at.seconds])
@@ -215,8 +226,8 @@ extension PointsCache {
   func history(_ db: Database, account: String, before t: UTCInstant, program: LoyaltyProgram) throws -> [PurchaseFact]
   {
     let start = t.adding(days: -program.tierWindowDays).seconds
-    return try Row.fetchAll(
-      db, sql: "SELECT at, amount, refunded FROM receipt WHERE accountId = ? AND at > ? AND at < ?",
+    return try db.cachedRows(
+      sql: "SELECT at, amount, refunded FROM receipt WHERE accountId = ? AND at > ? AND at < ?",
       arguments: [account, start, t.seconds]
     ).map { PurchaseFact(at: UTCInstant(seconds: $0["at"]), amount: $0["amount"], refunded: $0["refunded"]) }
   }

@@ -34,12 +34,23 @@ public final class PointsCache: Sendable {
     var config = Configuration()
     config.foreignKeysEnabled = true
     config.busyMode = .timeout(5)
-    config.prepareDatabase { db in
-      try db.execute(sql: "PRAGMA synchronous = FULL")
-    }
     self.path = path
     pool = try DatabasePool(path: path, configuration: config)
+    // DatabasePool sets synchronous = NORMAL on its writer when it enables WAL (after any
+    // prepareDatabase hook), and NORMAL does not sync the WAL at each commit. An acknowledged earn
+    // must survive a power cut, so the writer runs with FULL, and that is checked here.
+    try pool.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA synchronous = FULL")
+    }
+    guard try synchronousMode() == 2 else {
+      throw RuleError(.overflow, "could not set synchronous = FULL on \(path)")
+    }
     try CacheSchema.migrator.migrate(pool)
+  }
+
+  /// The writer connection's `PRAGMA synchronous` (2 = FULL: the WAL is synced at every commit).
+  public func synchronousMode() throws -> Int {
+    try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
   }
 
   // MARK: Program
@@ -47,7 +58,7 @@ public final class PointsCache: Sendable {
   /// Installs a program (already validated) as the cache's current one.
   public func loadProgram(_ program: LoyaltyProgram, json: String, context: OperationContext) throws {
     try pool.write { db in
-      try db.execute(
+      try db.cachedExecute(
         sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
         arguments: [program.version, json, context.at.seconds])
       try audit(
@@ -62,7 +73,7 @@ public final class PointsCache: Sendable {
   }
 
   func program(_ db: Database) throws -> LoyaltyProgram {
-    guard let json = try String.fetchOne(db, sql: "SELECT json FROM program WHERE id = 1") else {
+    guard let json = try db.cachedOne(String.self, sql: "SELECT json FROM program WHERE id = 1") else {
       throw RuleError(.noProgram, "no program loaded in this cache (loyalty-terminal program load FILE)")
     }
     if let cached = parsedProgram.withLock({ $0 }), cached.json == json { return cached.program }
@@ -81,7 +92,7 @@ public final class PointsCache: Sendable {
   }
 
   func card(_ db: Database, _ id: String) throws -> CardRecord {
-    guard let card = try CardRecord.fetchOne(db, key: id) else {
+    guard let card = try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [id]) else {
       throw RuleError(.unknownCard, "card \(id) is not enrolled")
     }
     return card
@@ -96,7 +107,8 @@ public final class PointsCache: Sendable {
   }
 
   func account(_ db: Database, _ id: String) throws -> AccountRecord {
-    guard let account = try AccountRecord.fetchOne(db, key: id) else {
+    guard let account = try db.cachedOne(AccountRecord.self, sql: "SELECT * FROM account WHERE id = ?", arguments: [id])
+    else {
       throw RuleError(.unknownAccount, "account \(id) is not in this cache")
     }
     return account
@@ -104,8 +116,8 @@ public final class PointsCache: Sendable {
 
   /// The account's lots as the engine sees them.
   func lots(_ db: Database, account: AccountRecord) throws -> PointLots {
-    let rows = try LotRecord.filter(LotRecord.Columns.accountId == account.id)
-      .order(LotRecord.Columns.earnedAt, LotRecord.Columns.id).fetchAll(db)
+    let rows = try db.cachedAll(
+      LotRecord.self, sql: "SELECT * FROM lot WHERE accountId = ? ORDER BY earnedAt, id", arguments: [account.id])
     return PointLots(
       lots: rows.map {
         .init(
@@ -117,7 +129,7 @@ public final class PointsCache: Sendable {
 
   /// Writes the account's lots, balance and deficit back.
   func store(_ db: Database, lots: PointLots, account: inout AccountRecord) throws {
-    try LotRecord.filter(LotRecord.Columns.accountId == account.id).deleteAll(db)
+    try db.cachedExecute(sql: "DELETE FROM lot WHERE accountId = ?", arguments: [account.id])
     for lot in lots.lots {
       var record = LotRecord(
         id: nil, accountId: account.id, earnedAt: lot.earnedAt.seconds, expiresAt: lot.expiresAt.seconds,
@@ -134,6 +146,18 @@ public final class PointsCache: Sendable {
     -> AccountRecord
   {
     var account = try account(db, accountId)
+    if points > 0 && account.deficit == 0 {
+      // The common credit: one new lot, nothing owed. Lots are read back in time order, so
+      // appending the row is the same as rewriting them all.
+      let earned = at
+      let expires = at.adding(days: program.expiryDays)
+      try db.cachedExecute(
+        sql: "INSERT INTO lot (accountId, earnedAt, expiresAt, remaining) VALUES (?, ?, ?, ?)",
+        arguments: [accountId, earned.seconds, expires.seconds, points])
+      account.balance += points
+      try db.cachedExecute(sql: "UPDATE account SET balance = ? WHERE id = ?", arguments: [account.balance, accountId])
+      return account
+    }
     var lots = try lots(db, account: account)
     if points >= 0 {
       lots.credit(points, at: at, expiryDays: program.expiryDays)
@@ -148,14 +172,20 @@ public final class PointsCache: Sendable {
     _ db: Database, id: String, kind: String, _ c: OperationContext, account: String, card: String?, points: Int64 = 0,
     amount: Int64? = nil, currency: String? = nil, receipt: String? = nil, item: String? = nil, reference: String? = nil
   ) throws -> EntryRecord {
-    var entry = EntryRecord(
-      seq: nil, id: id, kind: kind, at: c.at.seconds, terminal: c.terminal, operator: c.operator, accountId: account,
-      card: card,
-      points: points, amount: amount, currency: currency, receipt: receipt, item: item, reference: reference,
-      origin: "local",
-      synced: false)
-    try entry.insert(db)
-    return entry
+    try db.cachedExecute(
+      sql: """
+        INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt, item,
+                           reference, origin, synced)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 0)
+        """,
+      arguments: [
+        id, kind, c.at.seconds, c.terminal, c.operator, account, card, points, amount, currency, receipt, item,
+        reference,
+      ])
+    return EntryRecord(
+      seq: db.lastInsertedRowID, id: id, kind: kind, at: c.at.seconds, terminal: c.terminal, operator: c.operator,
+      accountId: account, card: card, points: points, amount: amount, currency: currency, receipt: receipt, item: item,
+      reference: reference, origin: "local", synced: false)
   }
 
   /// Runs a write, turning the engine's refusals back into `RuleError` for the caller.
@@ -166,24 +196,24 @@ public final class PointsCache: Sendable {
   /// Entries recorded here and not yet handed to the ledger, oldest first.
   public func outbox() throws -> [EntryRecord] {
     try pool.read { db in
-      try EntryRecord.fetchAll(db, sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 ORDER BY seq")
+      try db.cachedAll(EntryRecord.self, sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 ORDER BY seq")
     }
   }
 
   /// SQLite's own integrity check plus the cache's invariants; empty when all is well.
   public func consistencyProblems() throws -> [String] {
     try pool.read { db in
-      var problems = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-      let badBalances = try String.fetchAll(
-        db,
+      var problems = try db.cachedAll(String.self, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+      let badBalances = try db.cachedAll(
+        String.self,
         sql: """
           SELECT a.id FROM account a
           WHERE a.balance != COALESCE((SELECT SUM(remaining) FROM lot WHERE accountId = a.id), 0) - a.deficit
              OR a.balance != COALESCE((SELECT SUM(points) FROM entry WHERE accountId = a.id), 0)
           """)
       problems += badBalances.map { "account \($0): balance differs from its lots or its entries" }
-      let badReceipts = try String.fetchAll(
-        db,
+      let badReceipts = try db.cachedAll(
+        String.self,
         sql: """
           SELECT r.id FROM receipt r
           WHERE (SELECT COUNT(*) FROM entry WHERE kind = 'earn' AND receipt = r.id) != 1

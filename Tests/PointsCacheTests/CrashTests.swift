@@ -24,6 +24,7 @@ struct CrashTests {
           "T0\(round)",
           "--at", "2027-0\(round + 1)-01T00:00:00Z",
         ])
+      child.killAfter(seconds: 60)
       var lines = child.lines.makeAsyncIterator()
       var acknowledged: [String] = []
       let target = Int.random(in: 1...40, using: &rng)

@@ -45,6 +45,13 @@ struct PointsCacheTests {
     }
   }
 
+  @Test func writesAreDurableAtEveryCommit() throws {
+    let f = try CacheFixture()
+    #expect(try f.cache.synchronousMode() == 2, "the writer must run with synchronous = FULL")
+    let reopened = try PointsCache(path: f.cache.path)
+    #expect(try reopened.synchronousMode() == 2)
+  }
+
   @Test func earnsByTheRulesAndShowsTheNextTier() throws {
     let f = try CacheFixture()
     _ = try f.cache.enroll(card: alice, referrer: nil, context: at("2026-11-02T09:00:00Z"))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A child process spawned with an empty signal mask and default signal dispositions (a child
 /// spawned from a libdispatch thread would otherwise inherit blocked signals), its stdout a pipe
@@ -7,6 +8,7 @@ public final class ChildProcess: @unchecked Sendable {
   public let pid: pid_t
   /// stdout, one element per line.
   public let lines: AsyncStream<String>
+  private let reaped = Mutex(false)
 
   public init(_ path: String, _ arguments: [String]) throws {
     var fds: [Int32] = [0, 0]
@@ -57,8 +59,19 @@ public final class ChildProcess: @unchecked Sendable {
     reader.start()
   }
 
+  /// A watchdog: SIGKILL the child after `seconds` unless it was stopped first, so a test that
+  /// waits on its output can never hang.
+  public func killAfter(seconds: Int) {
+    DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(seconds)) { [self] in
+      reaped.withLock { done in
+        if !done { kill(pid, SIGKILL) }
+      }
+    }
+  }
+
   /// Sends `signal` and waits (bounded) for the exit status; nil if it did not exit in time.
   public func stop(with signal: Int32, within seconds: Int = 5) -> Int32? {
+    defer { reaped.withLock { $0 = true } }
     kill(pid, signal)
     for _ in 0..<(seconds * 100) {
       var status: Int32 = 0

@@ -3,7 +3,7 @@
 # `loyalty-terminal bench` in release mode, stops pcscd. Arguments go to `bench`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-for p in pcscd libpcsclite-dev vsmartcard-vpcd python3-pyscard gcc; do
+for p in pcscd libpcsclite-dev vsmartcard-vpcd python3-pyscard gcc sqlite3; do
   dpkg -s "$p" >/dev/null 2>&1 || { echo "bench: installing $p"; apt-get install -y -qq "$p" >/dev/null; }
 done
 if pgrep -x pcscd >/dev/null; then

@@ -15,7 +15,9 @@ struct BenchCommand: AsyncParsableCommand {
       Needs pcscd running with vpcd (hardware/bench/run.sh starts and stops one). Presents a \
       virtual UID card on vpcd slot 0, then runs GET UID round trips through loyalty-terminal, \
       the C client and pyscard in interleaved rounds; then tap→ID on the simulated reader. \
-      Prints a Markdown table and writes the figures as JSON.
+      The cache suite builds caches of 100 000 and 1 000 000 cardholders (10 000 and 100 000 with \
+      --quick) in worker processes and compares durable earns with the sqlite3 CLI doing the same \
+      writes. Prints a Markdown table and writes the figures as JSON.
       """)
 
   @Flag(help: "A short run (fewer exchanges and rounds).")
@@ -33,10 +35,18 @@ struct BenchCommand: AsyncParsableCommand {
   @Option(help: "Where to write the JSON figures.")
   var jsonOut: String = "bench-results/reader.json"
 
+  @Option(help: "Which suites: reader (needs pcscd), cache. Repeatable; default both.")
+  var suite: [String] = []
+
   @Option(help: "Log level on stderr.")
   var logLevel: String = "warning"
 
+  var suites: Set<String> { suite.isEmpty ? ["reader", "cache"] : Set(suite) }
+
   func validate() throws {
+    for s in suite where !["reader", "cache"].contains(s) {
+      throw ValidationError("--suite \"\(s)\" is not reader or cache")
+    }
     if let iterations, iterations < 10 { throw ValidationError("--iterations must be at least 10") }
     if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
   }
@@ -48,41 +58,42 @@ struct BenchCommand: AsyncParsableCommand {
       iterations: iterations ?? (quick ? 1_000 : 5_000), rounds: rounds ?? (quick ? 2 : 5),
       warmup: quick ? 100 : 500, includePyscard: !noPyscard, logger: logger)
 
-    let reader = "Virtual PCD 00 00"
-    let card = VirtualCard(
-      card: UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3]), port: VirtualCard.port(forSlot: 0), logger: logger)
-    do { try card.insert() } catch {
-      printError("bench: \(error). Start pcscd first, or use hardware/bench/run.sh.")
-      throw ExitCode(2)
+    var rows: [BenchRow] = []
+    if suites.contains("reader") {
+      let reader = "Virtual PCD 00 00"
+      let card = VirtualCard(
+        card: UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3]), port: VirtualCard.port(forSlot: 0), logger: logger)
+      do { try card.insert() } catch {
+        printError("bench: \(error). Start pcscd first, or use hardware/bench/run.sh (or --suite cache).")
+        throw ExitCode(2)
+      }
+      try await waitForCard(in: reader, logger: logger)
+      rows += try await bench.roundTrips(reader: reader)
+      card.remove()
+      rows += try await bench.simulatedTaps(count: quick ? 2_000 : 20_000)
     }
-    defer { card.remove() }
-    try await waitForCard(in: reader, logger: logger)
-
-    var rows = try await bench.roundTrips(reader: reader)
-    rows += try await bench.simulatedTaps(count: quick ? 2_000 : 20_000)
+    if suites.contains("cache") {
+      let cacheBench = CacheBenchmark(
+        sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000], identifies: quick ? 5_000 : 20_000,
+        earns: quick ? 300 : 2_000)
+      rows += try cacheBench.run()
+    }
     let elapsed = ContinuousClock.now - started
     let peak = peakResidentKiB()
 
-    print("| benchmark | samples | p50 ms | p99 ms | baseline | ratio p50 | ratio p99 | peak RSS |")
-    print("|---|---:|---:|---:|---|---:|---:|---:|")
-    for r in rows {
-      print(
-        "| \(r.name) | \(r.samples) | \(ms(r.p50Ns)) | \(ms(r.p99Ns)) | \(r.baseline) | \(r.ratioP50) | \(r.ratioP99) | \(r.peakRSSKiB.map { "\($0) KiB" } ?? "") |"
-      )
-    }
+    print(BenchRow.header)
+    for r in rows { print(r.markdown) }
     print("")
     print(
       "loyalty-terminal peak RSS (whole bench process): \(peak) KiB; run took \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))."
     )
-    let goal = rows.first { $0.name.contains("loyalty-terminal (Swift)") }
-    if let goal { print("Goal: our round trip ≤ 1.05× the C client's (p50). Measured: \(goal.ratioP50)×.") }
 
     struct Report: Codable {
       var date: String
       var quick: Bool
       var elapsedSeconds: Int64
       var peakRSSKiB: Int
-      var rows: [ReaderBenchmark.Row]
+      var rows: [BenchRow]
     }
     let report = Report(
       date: ISO8601DateFormatter().string(from: Date()), quick: quick,

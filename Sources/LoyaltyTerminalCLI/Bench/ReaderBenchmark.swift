@@ -17,19 +17,8 @@ struct ReaderBenchmark {
   var includePyscard: Bool
   var logger: Logger
 
-  struct Row: Codable {
-    var name: String
-    var samples: Int
-    var p50Ns: Int64
-    var p99Ns: Int64
-    var baseline: String
-    var ratioP50: String
-    var ratioP99: String
-    var peakRSSKiB: Int?
-  }
-
   /// GET UID through every client, `rounds` times in turn.
-  func roundTrips(reader: String) async throws -> [Row] {
+  func roundTrips(reader: String) async throws -> [BenchRow] {
     let source = try RepositoryFile.locate("hardware/bench/pcsc_getuid.c").orThrow(
       "hardware/bench/pcsc_getuid.c not found (run from the checkout)")
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-bench-\(getpid())")
@@ -84,17 +73,17 @@ struct ReaderBenchmark {
       }
       printError("bench: round \(round)/\(rounds): ours p50 \(ms(LatencySample(mine).p50)) ms")
     }
-    var rows = [
-      Row(
+    var rows: [BenchRow] = [
+      BenchRow.latency(
         name: "GET UID via pcscd+vpcd: C libpcsclite (baseline)", samples: c.count, p50Ns: c.p50, p99Ns: c.p99,
         baseline: "-", ratioP50: "1.00", ratioP99: "1.00", peakRSSKiB: cPeak),
-      Row(
+      BenchRow.latency(
         name: "GET UID via pcscd+vpcd: loyalty-terminal (Swift)", samples: ours.count, p50Ns: ours.p50, p99Ns: ours.p99,
         baseline: "C libpcsclite", ratioP50: ratio(ours.p50, c.p50), ratioP99: ratio(ours.p99, c.p99), peakRSSKiB: nil),
     ]
     if pyClient != nil {
       rows.append(
-        Row(
+        BenchRow.latency(
           name: "GET UID via pcscd+vpcd: pyscard", samples: py.count, p50Ns: py.p50, p99Ns: py.p99,
           baseline: "C libpcsclite", ratioP50: ratio(py.p50, c.p50), ratioP99: ratio(py.p99, c.p99),
           peakRSSKiB: pyPeak))
@@ -103,7 +92,7 @@ struct ReaderBenchmark {
   }
 
   /// Tap→ID on the simulated reader versus the same identification straight onto the card.
-  func simulatedTaps(count: Int) async throws -> [Row] {
+  func simulatedTaps(count: Int) async throws -> [BenchRow] {
     let identifier = CardIdentifier(profiles: try CardProfiles.standard())
     let cards: [any EmulatedCard] = [
       LoyaltyAppletCard(number: "6280001234567895"), NDEFTagCard.text("4000001234567899"),
@@ -137,11 +126,11 @@ struct ReaderBenchmark {
     let s = LatencySample(sim)
     let d = LatencySample(direct)
     return [
-      Row(
+      BenchRow.latency(
         name: "Tap→ID, identification straight onto emulated cards (baseline)", samples: d.count, p50Ns: d.p50,
         p99Ns: d.p99,
         baseline: "-", ratioP50: "1.00", ratioP99: "1.00", peakRSSKiB: nil),
-      Row(
+      BenchRow.latency(
         name: "Tap→ID, in-process simulated reader", samples: s.count, p50Ns: s.p50, p99Ns: s.p99,
         baseline: "straight onto cards", ratioP50: ratio(s.p50, d.p50), ratioP99: ratio(s.p99, d.p99), peakRSSKiB: nil),
     ]
