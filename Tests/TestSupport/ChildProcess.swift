@@ -70,12 +70,17 @@ public final class ChildProcess: @unchecked Sendable {
   }
 
   /// Sends `signal` and waits (bounded) for the exit status; nil if it did not exit in time.
+  /// Signal 0 sends nothing: it only waits for the child to exit on its own. The result is the
+  /// exit code for a normal exit, 128 + the signal for a killed child.
   public func stop(with signal: Int32, within seconds: Int = 5) -> Int32? {
     defer { reaped.withLock { $0 = true } }
-    kill(pid, signal)
+    if signal != 0 { kill(pid, signal) }
     for _ in 0..<(seconds * 100) {
       var status: Int32 = 0
-      if waitpid(pid, &status, WNOHANG) == pid { return status }
+      if waitpid(pid, &status, WNOHANG) == pid {
+        let termSignal = status & 0x7F
+        return termSignal == 0 ? (status >> 8) & 0xFF : 128 + termSignal
+      }
       usleep(10_000)
     }
     kill(pid, SIGKILL)
