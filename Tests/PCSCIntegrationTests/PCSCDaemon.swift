@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A pcscd started by the test that needs it, and stopped by it: `pcscd --foreground` as a child
@@ -31,31 +32,13 @@ final class PCSCDaemon: @unchecked Sendable {
 
   deinit { stop() }
 
-  /// posix_spawn with an empty signal mask and default dispositions: a child spawned from a
-  /// libdispatch thread would otherwise inherit its blocked signals and ignore SIGTERM.
+  /// Started with an empty signal mask (see `spawnWithDefaultSignals`), so SIGTERM stops it.
   private static func launch(log: String) throws -> pid_t {
     removeStaleFiles()
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var pid: pid_t = 0
-    let argv: [UnsafeMutablePointer<CChar>?] = [strdup(binary!), strdup("--foreground"), nil]
-    defer { argv.forEach { free($0) } }
-    let rc = posix_spawn(&pid, binary!, &actions, &attributes, argv, environ)
-    guard rc == 0 else { throw DaemonError("posix_spawn pcscd: \(String(cString: strerror(rc)))") }
-    return pid
+    return try spawnWithDefaultSignals(binary!, ["--foreground"]) { actions in
+      posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+      posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    }
   }
 
   /// Kills pcscd hard (as a crash would) and reaps it.

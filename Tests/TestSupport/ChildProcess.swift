@@ -13,30 +13,18 @@ public final class ChildProcess: @unchecked Sendable {
   public init(_ path: String, _ arguments: [String]) throws {
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { throw ChildProcessError("pipe: \(String(cString: strerror(errno)))") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    posix_spawn_file_actions_addclose(&actions, fds[0])
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var empty = sigset_t()
-    sigemptyset(&empty)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &empty)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-    close(fds[1])
-    guard rc == 0 else {
+    let pid: pid_t
+    do {
+      pid = try spawnWithDefaultSignals(path, arguments) { actions in
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+      }
+    } catch {
       close(fds[0])
-      throw ChildProcessError("posix_spawn \(path): \(String(cString: strerror(rc)))")
+      close(fds[1])
+      throw error
     }
+    close(fds[1])
     self.pid = pid
     let readEnd = fds[0]
     let (stream, continuation) = AsyncStream.makeStream(of: String.self)
@@ -102,4 +90,31 @@ public enum BuiltProducts {
     URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
       .appendingPathComponent("loyalty-terminal").path
   }
+}
+
+/// posix_spawn with an empty signal mask and default signal dispositions. A child spawned from a
+/// libdispatch thread would otherwise inherit its blocked signals (pcscd then ignores SIGTERM).
+public func spawnWithDefaultSignals(
+  _ path: String, _ arguments: [String], fileActions: (inout posix_spawn_file_actions_t) -> Void
+) throws -> pid_t {
+  var actions = posix_spawn_file_actions_t()
+  posix_spawn_file_actions_init(&actions)
+  defer { posix_spawn_file_actions_destroy(&actions) }
+  fileActions(&actions)
+  var attributes = posix_spawnattr_t()
+  posix_spawnattr_init(&attributes)
+  defer { posix_spawnattr_destroy(&attributes) }
+  var empty = sigset_t()
+  sigemptyset(&empty)
+  var all = sigset_t()
+  sigfillset(&all)
+  posix_spawnattr_setsigmask(&attributes, &empty)
+  posix_spawnattr_setsigdefault(&attributes, &all)
+  posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+  let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+  defer { argv.forEach { free($0) } }
+  var pid: pid_t = 0
+  let rc = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+  guard rc == 0 else { throw ChildProcessError("posix_spawn \(path): \(String(cString: strerror(rc)))") }
+  return pid
 }
