@@ -56,6 +56,11 @@ let package = Package(
       name: "PointsCache",
       dependencies: ["LoyaltyEngine", .product(name: "GRDB", package: "GRDB.swift")]
     ),
+    // The central ledger file: canonical lines, hash chain, Ed25519 seals, verification.
+    .target(
+      name: "Ledger",
+      dependencies: ["LoyaltyEngine", .product(name: "Crypto", package: "swift-crypto")]
+    ),
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
@@ -77,6 +82,7 @@ let package = Package(
     // Helpers shared by the test targets (child processes with a clean signal mask).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
+    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyEngine", "TestSupport"]),
     .testTarget(
       name: "PointsCacheTests", dependencies: ["PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
     .testTarget(

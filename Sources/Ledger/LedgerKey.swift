@@ -1,0 +1,77 @@
+import Crypto
+import Foundation
+
+/// An Ed25519 signing key in a file of its own, readable by its owner only.
+///
+/// Key files hold the 32-byte private key as base64 on one line. A key file that group or others
+/// can read or write is refused: whoever can read it can seal entries as HQ or as a terminal.
+public struct LedgerKey: Sendable {
+  /// The 32-byte private key (kept as bytes so the key can cross concurrency domains).
+  let rawKey: Data
+  /// The public key as written in the ledger (base64).
+  public let publicKeyBase64: String
+
+  public init(privateKey: Curve25519.Signing.PrivateKey) {
+    rawKey = privateKey.rawRepresentation
+    publicKeyBase64 = privateKey.publicKey.rawRepresentation.base64EncodedString()
+  }
+
+  var privateKey: Curve25519.Signing.PrivateKey {
+    // rawKey came from a valid key; the force-try cannot fail.
+    try! Curve25519.Signing.PrivateKey(rawRepresentation: rawKey)
+  }
+
+  /// Creates a new key in `path` with mode 0600; refuses to overwrite an existing file.
+  public static func generate(at path: String) throws(LedgerError) -> LedgerKey {
+    let key = Curve25519.Signing.PrivateKey()
+    let text = key.rawRepresentation.base64EncodedString() + "\n"
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    guard fd >= 0 else {
+      throw LedgerError(line: 0, "cannot create key file \(path): \(String(cString: strerror(errno)))")
+    }
+    defer { close(fd) }
+    let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+    guard written == text.utf8.count, fsync(fd) == 0 else {
+      throw LedgerError(line: 0, "cannot write key file \(path)")
+    }
+    return LedgerKey(privateKey: key)
+  }
+
+  /// Loads a key file, refusing one whose mode lets anyone but its owner in.
+  public static func load(from path: String) throws(LedgerError) -> LedgerKey {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+      throw LedgerError(line: 0, "cannot read key file \(path): \(String(cString: strerror(errno)))")
+    }
+    let mode = info.st_mode & 0o777
+    guard mode & 0o077 == 0 else {
+      throw LedgerError(
+        line: 0, "key file \(path) has mode \(String(mode, radix: 8)); it must be 600 (chmod 600 \(path))")
+    }
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+      let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+      let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
+    else { throw LedgerError(line: 0, "key file \(path) does not hold a base64 Ed25519 private key") }
+    return LedgerKey(privateKey: key)
+  }
+
+  /// Signs a seal: its own canonical line without `sig`, which holds its sequence number, time,
+  /// signer, count, key and the chain head (`prev`) that commits to every line before it.
+  func sign(seal: LedgerEntry) throws -> String {
+    try privateKey.signature(for: Data(Self.sealMessage(seal).utf8)).base64EncodedString()
+  }
+
+  static func sealMessage(_ seal: LedgerEntry) -> String {
+    var unsigned = seal
+    unsigned.sig = nil
+    return "loyalty-ledger/1 seal\n" + LedgerLine.encode(unsigned)
+  }
+
+  /// Whether the seal's signature verifies under its key.
+  static func verify(seal: LedgerEntry) -> Bool {
+    guard let signature = seal.sig, let publicKey = seal.key, let sig = Data(base64Encoded: signature),
+      let pub = Data(base64Encoded: publicKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pub)
+    else { return false }
+    return key.isValidSignature(sig, for: Data(sealMessage(seal).utf8))
+  }
+}

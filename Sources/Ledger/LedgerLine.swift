@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+import LoyaltyEngine
+
+/// The canonical text of ledger lines, and their strict parsing.
+///
+/// A parsed line is encoded again and must give back the very same bytes: any other spelling of
+/// the same object (spaces, key order, escapes, duplicate keys) is refused.
+public enum LedgerLine {
+  /// SHA-256 of a line's bytes (without its newline), lowercase hex.
+  public static func hash(_ line: some Sequence<UInt8>) -> String {
+    var hasher = SHA256()
+    hasher.update(data: Array(line))
+    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+
+  public static func encode(_ h: LedgerHeader) -> String {
+    "{\"format\":\(quote(LedgerHeader.format)),\"hq\":\(quote(h.hqKey)),\"created\":\(quote(h.created.description))}"
+  }
+
+  public static func encode(_ e: LedgerEntry) -> String {
+    var out =
+      "{\"seq\":\(e.seq),\"kind\":\(quote(e.kind.rawValue)),\"id\":\(quote(e.id)),\"at\":\(quote(e.at.description)),\"terminal\":\(quote(e.terminal))"
+    func add(_ name: String, _ value: String?) { if let value { out += ",\"\(name)\":\(quote(value))" } }
+    func add(_ name: String, _ value: Int64?) { if let value { out += ",\"\(name)\":\(value)" } }
+    add("account", e.account)
+    add("card", e.card)
+    add("points", e.points)
+    add("amount", e.amount)
+    add("currency", e.currency)
+    add("receipt", e.receipt)
+    add("ref", e.ref)
+    add("data", e.data)
+    add("count", e.count.map(Int64.init))
+    add("key", e.key)
+    add("prev", e.prev)
+    add("sig", e.sig)
+    return out + "}"
+  }
+
+  /// JSON string literal with the minimal escapes (", \, control characters).
+  static func quote(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _ where scalar.value < 0x20:
+        out += String(format: "\\u%04x", scalar.value)
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+
+  static let entryFields: Set<String> = [
+    "seq", "kind", "id", "at", "terminal", "account", "card", "points", "amount", "currency", "receipt", "ref", "data",
+    "count", "key", "prev", "sig",
+  ]
+
+  /// Parses the header line.
+  public static func parseHeader(_ bytes: ArraySlice<UInt8>) throws(LedgerError) -> LedgerHeader {
+    guard case .object(let o)? = try? JSONValue.parse(Data(bytes)), o.count == 3,
+      case .string(LedgerHeader.format)? = o["format"], case .string(let hq)? = o["hq"],
+      case .string(let createdText)? = o["created"], let created = UTCInstant(parsing: createdText)
+    else { throw LedgerError(line: 1, "not a \(LedgerHeader.format) header") }
+    let header = LedgerHeader(hqKey: hq, created: created)
+    guard Array(encode(header).utf8) == Array(bytes) else {
+      throw LedgerError(line: 1, "header is not in canonical form")
+    }
+    return header
+  }
+
+  /// Parses an entry line (1-based `line` for messages).
+  public static func parseEntry(_ bytes: ArraySlice<UInt8>, line: Int) throws(LedgerError) -> LedgerEntry {
+    func fail(_ m: String) -> LedgerError { LedgerError(line: line, m) }
+    guard case .object(let o)? = try? JSONValue.parse(Data(bytes)) else { throw fail("not a JSON object") }
+    if let unknown = o.keys.first(where: { !entryFields.contains($0) }) { throw fail("unknown field \"\(unknown)\"") }
+    func string(_ k: String) throws(LedgerError) -> String? {
+      switch o[k] {
+      case nil: return nil
+      case .string(let s)?: return s
+      default: throw fail("\(k) must be a string")
+      }
+    }
+    func integer(_ k: String) throws(LedgerError) -> Int64? {
+      switch o[k] {
+      case nil: return nil
+      case .integer(let i)?: return i
+      default: throw fail("\(k) must be an integer")
+      }
+    }
+    guard let seq = try integer("seq") else { throw fail("seq missing") }
+    guard let kindText = try string("kind"), let kind = LedgerEntry.Kind(rawValue: kindText) else {
+      throw fail("kind missing or unknown")
+    }
+    guard let id = try string("id"), !id.isEmpty else { throw fail("id missing") }
+    guard let atText = try string("at"), let at = UTCInstant(parsing: atText) else {
+      throw fail("at missing or not a UTC time")
+    }
+    guard let terminal = try string("terminal"), !terminal.isEmpty else { throw fail("terminal missing") }
+    guard let prev = try string("prev") else { throw fail("prev missing") }
+    let entry = LedgerEntry(
+      seq: seq, kind: kind, id: id, at: at, terminal: terminal, account: try string("account"),
+      card: try string("card"),
+      points: try integer("points"), amount: try integer("amount"), currency: try string("currency"),
+      receipt: try string("receipt"), ref: try string("ref"), data: try string("data"),
+      count: try integer("count").map { Int($0) }, key: try string("key"), sig: try string("sig"), prev: prev)
+    guard Array(encode(entry).utf8) == Array(bytes) else {
+      throw fail("not in canonical form (fields, order or spelling)")
+    }
+    return entry
+  }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Ledger
+import LoyaltyEngine
+import TestSupport
+import Testing
+
+/// A ledger in a temporary directory with HQ's key and terminal T01 registered.
+struct LedgerFixture {
+  let directory: URL
+  let hq: LedgerKey
+  let t01: LedgerKey
+  let ledger: LedgerFile
+  static let t0 = UTCInstant(parsing: "2026-11-02T23:00:00Z")!
+
+  init() throws {
+    directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    hq = try LedgerKey.generate(at: directory.appendingPathComponent("hq.key").path)
+    t01 = try LedgerKey.generate(at: directory.appendingPathComponent("t01.key").path)
+    ledger = try LedgerFile.create(
+      at: directory.appendingPathComponent("ledger.jsonl").path, hqKey: hq, created: Self.t0)
+    try register("T01", t01)
+  }
+
+  func register(_ terminal: String, _ key: LedgerKey) throws {
+    try ledger.append(
+      [
+        LedgerEntry(
+          kind: .terminalRegister, id: "register-\(terminal)-\(key.publicKeyBase64.prefix(8))", at: Self.t0,
+          terminal: "HQ", ref: terminal, data: key.publicKeyBase64)
+      ],
+      signer: "HQ", key: hq, at: Self.t0)
+  }
+
+  func earn(_ n: Int, terminal: String = "T01") -> LedgerEntry {
+    LedgerEntry(
+      kind: .earn, id: "earn-\(terminal)-R\(n)", at: Self.t0.adding(seconds: Int64(n)), terminal: terminal,
+      account: "acct-1",
+      card: "6280001234567895", points: 10 + Int64(n), amount: 1000, currency: "EUR", receipt: "R\(n)")
+  }
+
+  var bytes: [UInt8] { Array(FileManager.default.contents(atPath: ledger.path)!) }
+}
+
+@Suite("The ledger file: chain, seals, keys")
+struct LedgerTests {
+  let verifier = LedgerVerifier()
+
+  @Test func appendedBatchesVerify() throws {
+    let f = try LedgerFixture()
+    try f.ledger.append([f.earn(1), f.earn(2)], signer: "T01", key: f.t01, at: LedgerFixture.t0)
+    let summary = try verifier.verify(path: f.ledger.path)
+    #expect(summary.entries == 3 && summary.seals == 2 && summary.lastSeq == 5)
+    #expect(summary.terminals == ["T01": f.t01.publicKeyBase64])
+    let lines = String(decoding: f.bytes, as: UTF8.self).split(separator: "\n")
+    #expect(lines.count == 6)
+    #expect(lines[0].hasPrefix("{\"format\":\"loyalty-ledger/1\""))
+    #expect(lines[3].hasPrefix("{\"seq\":3,\"kind\":\"earn\",\"id\":\"earn-T01-R1\""), "greppable, one object per line")
+  }
+
+  @Test func everySingleByteChangeIsCaught() throws {
+    let f = try LedgerFixture()
+    try f.ledger.append([f.earn(1), f.earn(2)], signer: "T01", key: f.t01, at: LedgerFixture.t0)
+    let original = f.bytes
+    var caught = 0
+    for i in original.indices {
+      var tampered = original
+      tampered[i] ^= 0x01
+      do {
+        _ = try verifier.verify(tampered)
+        Issue.record("flipping bit 0 of byte \(i) went unnoticed")
+      } catch { caught += 1 }
+    }
+    #expect(caught == original.count)
+    #expect(caught >= 1000, "the sample ledger has \(original.count) bytes")
+  }
+
+  @Test func deletedReorderedAndInsertedLinesAreCaught() throws {
+    let f = try LedgerFixture()
+    try f.ledger.append([f.earn(1), f.earn(2), f.earn(3)], signer: "T01", key: f.t01, at: LedgerFixture.t0)
+    let lines = String(decoding: f.bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+    func verify(_ ls: [String]) -> LedgerError? {
+      do {
+        _ = try verifier.verify(Array((ls.joined(separator: "\n") + "\n").utf8))
+        return nil
+      } catch { return error }
+    }
+    #expect(verify(lines) == nil)
+    for i in 1..<lines.count {
+      var deleted = lines
+      deleted.remove(at: i)
+      #expect(verify(deleted) != nil, "deleting line \(i + 1)")
+    }
+    for i in 1..<(lines.count - 1) {
+      var swapped = lines
+      swapped.swapAt(i, i + 1)
+      #expect(verify(swapped) != nil, "swapping lines \(i + 1) and \(i + 2)")
+    }
+    var inserted = lines
+    inserted.insert(lines[4], at: 5)
+    #expect(verify(inserted)?.line == 6)
+  }
+
+  @Test func forgedUnregisteredAndRevokedSealsAreRejected() throws {
+    let f = try LedgerFixture()
+    let intruder = try LedgerKey.generate(at: f.directory.appendingPathComponent("intruder.key").path)
+    // A seal claiming to be T01 but signed with another key.
+    try f.ledger.append([f.earn(1)], signer: "T01", key: intruder, at: LedgerFixture.t0)
+    #expect(throws: LedgerError(line: 5, "seal by T01 with a key HQ did not register for it")) {
+      try verifier.verify(path: f.ledger.path)
+    }
+
+    let g = try LedgerFixture()
+    try g.ledger.append([g.earn(1, terminal: "T09")], signer: "T09", key: intruder, at: LedgerFixture.t0)
+    #expect(throws: LedgerError(line: 5, "seal by terminal T09, which is not registered (or was revoked)")) {
+      try verifier.verify(path: g.ledger.path)
+    }
+
+    let h = try LedgerFixture()
+    try h.ledger.append([h.earn(1)], signer: "T01", key: h.t01, at: LedgerFixture.t0)
+    try h.ledger.append(
+      [LedgerEntry(kind: .terminalRevoke, id: "revoke-T01", at: LedgerFixture.t0, terminal: "HQ", ref: "T01")],
+      signer: "HQ", key: h.hq,
+      at: LedgerFixture.t0)
+    #expect(try verifier.verify(path: h.ledger.path).terminals.isEmpty)
+    try h.ledger.append([h.earn(2)], signer: "T01", key: h.t01, at: LedgerFixture.t0)
+    #expect(throws: LedgerError(line: 9, "seal by terminal T01, which is not registered (or was revoked)")) {
+      try verifier.verify(path: h.ledger.path)
+    }
+
+    // A terminal cannot seal HQ's kinds or another terminal's entries.
+    let k = try LedgerFixture()
+    try k.ledger.append(
+      [
+        LedgerEntry(
+          kind: .adjustment, id: "adj-1", at: LedgerFixture.t0, terminal: "T01", account: "acct-1", points: 1000)
+      ],
+      signer: "T01", key: k.t01, at: LedgerFixture.t0)
+    #expect(throws: LedgerError.self) { try verifier.verify(path: k.ledger.path) }
+  }
+
+  @Test func aTornTailIsNamed() throws {
+    let f = try LedgerFixture()
+    try f.ledger.append([f.earn(1), f.earn(2)], signer: "T01", key: f.t01, at: LedgerFixture.t0)
+    let bytes = f.bytes
+    let torn = Array(bytes.dropLast(30))
+    #expect(throws: LedgerError.self) { try verifier.verify(torn) }
+    let lastSeal = bytes.dropLast().lastIndex(of: 0x0A)!
+    let unsealed = Array(bytes[...lastSeal])
+    #expect(throws: LedgerError(line: 4, "2 entries from here on are not sealed (a torn append?)")) {
+      try verifier.verify(unsealed)
+    }
+  }
+
+  @Test func keyFilesMustBeOwnerOnly() throws {
+    let f = try LedgerFixture()
+    let path = f.directory.appendingPathComponent("t01.key").path
+    var info = stat()
+    stat(path, &info)
+    #expect(info.st_mode & 0o777 == 0o600)
+    _ = try LedgerKey.load(from: path)
+    chmod(path, 0o644)
+    let error = #expect(throws: LedgerError.self) { try LedgerKey.load(from: path) }
+    #expect(error?.reason.contains("mode 644") == true)
+    #expect(throws: LedgerError.self) { try LedgerKey.generate(at: path) }  // never overwrites
+  }
+
+  @Test func linesAreCanonical() throws {
+    let f = try LedgerFixture()
+    try f.ledger.append([f.earn(1)], signer: "T01", key: f.t01, at: LedgerFixture.t0)
+    let text = String(decoding: f.bytes, as: UTF8.self)
+    let respaced = text.replacingOccurrences(of: "\"kind\":\"earn\"", with: "\"kind\": \"earn\"")
+    #expect(throws: LedgerError.self) { try verifier.verify(Array(respaced.utf8)) }
+  }
+}
