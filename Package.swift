@@ -65,7 +65,7 @@ let package = Package(
       name: "LoyaltyTerminalCLI",
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyEngine", "PointsCache",
+        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]

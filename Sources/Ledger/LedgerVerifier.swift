@@ -49,7 +49,10 @@ public struct LedgerVerifier {
       }
       let entry = try LedgerLine.parseEntry(line, line: lineNumber)
       guard entry.prev == head else {
-        throw LedgerError(line: lineNumber, "breaks the chain (prev does not match the line before)")
+        throw LedgerError(
+          line: lineNumber,
+          "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)"
+        )
       }
       guard entry.seq == lastSeq + 1 else {
         throw LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due")

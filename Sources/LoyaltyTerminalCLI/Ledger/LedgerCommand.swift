@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import LoyaltyEngine
+
+/// `loyalty-terminal ledger …`: HQ's tools for the central ledger file.
+struct LedgerCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "ledger", abstract: "HQ tools for the central ledger file (docs/ledger-format.md).",
+    subcommands: [
+      LedgerKeygenCommand.self, LedgerInitCommand.self, LedgerRegisterTerminalCommand.self,
+      LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
+    ])
+}
+
+/// Options of the commands that write the ledger as HQ.
+struct HQOptions: ParsableArguments {
+  @Option(help: "The ledger file.")
+  var ledger: String
+
+  @Option(help: "HQ's private key file (mode 600).")
+  var hqKey: String
+
+  @Option(help: "When (UTC); default now.")
+  var at: String?
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  func validate() throws {
+    if let at, UTCInstant(parsing: at) == nil {
+      throw ValidationError("--at \"\(at)\" is not a UTC time like 2026-11-02T23:00:00Z")
+    }
+  }
+
+  var time: UTCInstant {
+    at.flatMap(UTCInstant.init(parsing:)) ?? UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
+  }
+
+  /// Appends `entries` as one HQ batch.
+  func append(_ entries: [LedgerEntry]) throws -> [LedgerEntry] {
+    let key = try LedgerKey.load(from: hqKey)
+    return try LedgerFile(path: ledger).append(entries, signer: "HQ", key: key, at: time)
+  }
+}
+
+/// Runs a ledger command, turning `LedgerError` into one line (or JSON) and exit status 1.
+func reportLedger(json: Bool, _ body: () throws -> (text: String, object: [String: Any])) throws {
+  try report(json: json) {
+    do { return try body() } catch let error as LedgerError {
+      throw CommandFailure(reason: "ledger", message: error.description)
+    }
+  }
+}
+
+/// Terminal ids: letters, digits, - and _ (and never "HQ").
+func validateTerminalID(_ id: String) throws {
+  guard !id.isEmpty, id.count <= 64, id != "HQ",
+    id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+  else { throw ValidationError("terminal id \"\(id)\" must be 1-64 letters, digits, - or _, and not HQ") }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import LoyaltyEngine
+
+/// `loyalty-terminal ledger publish-program FILE`: the program every terminal applies.
+struct LedgerPublishProgramCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "publish-program", abstract: "Validate a program and publish it to the ledger as an HQ entry.")
+
+  @Argument(help: "The program JSON file.")
+  var file: String
+
+  @OptionGroup var hq: HQOptions
+
+  func run() throws {
+    try reportLedger(json: hq.json) {
+      guard let data = FileManager.default.contents(atPath: file) else {
+        throw CommandFailure(reason: "unreadableFile", message: "cannot read \(file)")
+      }
+      let program = try ProgramParser.parse(data)
+      let written = try hq.append([
+        LedgerEntry(
+          kind: .program, id: "program-\(program.version)", at: hq.time, terminal: "HQ",
+          data: String(decoding: data, as: UTF8.self))
+      ])
+      return (
+        "program version \(program.version) published at seq \(written[0].seq)",
+        ["version": program.version, "seq": written[0].seq]
+      )
+    }
+  }
+}
