@@ -24,39 +24,74 @@ public struct LedgerVerifier {
   }
 
   public func verify(_ bytes: [UInt8]) throws(LedgerError) -> Summary {
-    guard !bytes.isEmpty else { throw LedgerError(line: 1, "empty ledger") }
-    var lineNumber = 0
-    var start = 0
-    var header: LedgerHeader?
-    var head = ""
-    var lastSeq: Int64 = 0
+    var state = State()
+    _ = try advance(&state, over: bytes[...])
+    return Summary(
+      entries: state.entries, seals: state.seals, lastSeq: state.lastSeq, chainHead: state.head, terminals: state.terminals)
+  }
+
+  /// Where a verification stands after the last sealed batch: enough to go on from there without
+  /// reading the ledger again from the start (the sync keeps it as its checkpoint).
+  public struct State: Codable, Hashable, Sendable {
+    /// Byte offset just after the last sealed batch.
+    public var offset = 0
+    /// Lines up to `offset`.
+    public var lines = 0
+    public var lastSeq: Int64 = 0
+    public var head = ""
+    public var hqKey: String?
+    public var terminals: [String: String] = [:]
+    public var entries = 0
+    public var seals = 0
+
+    public init() {}
+  }
+
+  /// What lies after the last sealed batch: nothing, or an incomplete append.
+  public enum Tail: Hashable, Sendable {
+    case clean
+    /// `bytes` after the last sealed batch that do not form one (a torn line, or entries without
+    /// their seal): what an append killed midway leaves. `line` is where it starts.
+    case torn(bytes: Int, line: Int, reason: String)
+  }
+
+  /// Verifies `bytes` (the ledger from `state.offset` on), moving `state` past every sealed batch
+  /// and returning the entries of those batches, seals included. A bad line throws; an
+  /// incomplete last batch is reported in `tail` and left out of `state`.
+  public func advance(_ state: inout State, over bytes: ArraySlice<UInt8>, tail: inout Tail) throws(LedgerError) -> [LedgerEntry] {
+    var position = bytes.startIndex
+    var sealedEnd = bytes.startIndex
+    var lineNumber = state.lines
+    var head = state.head
+    var lastSeq = state.lastSeq
     var batch: [LedgerEntry] = []
     var batchStart = 0
-    var terminals: [String: String] = [:]
-    var entries = 0
-    var seals = 0
-    while start < bytes.count {
+    var accepted: [LedgerEntry] = []
+    tail = .clean
+    defer { state.offset += sealedEnd - bytes.startIndex }
+    while position < bytes.endIndex {
       lineNumber += 1
-      guard let end = bytes[start...].firstIndex(of: 0x0A) else {
-        throw LedgerError(line: lineNumber, "torn line (no newline at the end of the file)")
+      guard let end = bytes[position...].firstIndex(of: 0x0A) else {
+        tail = .torn(bytes: bytes.endIndex - sealedEnd, line: batch.isEmpty ? lineNumber : batchStart, reason: "line \(lineNumber) is torn (no newline)")
+        return accepted
       }
-      let line = bytes[start..<end]
-      start = end + 1
-      if header == nil {
-        header = try LedgerLine.parseHeader(line)
+      let line = bytes[position..<end]
+      position = end + 1
+      if state.hqKey == nil {
+        state.hqKey = try LedgerLine.parseHeader(line).hqKey
         head = LedgerLine.hash(line)
+        state.head = head
+        state.lines = lineNumber
+        sealedEnd = position
         continue
       }
       let entry = try LedgerLine.parseEntry(line, line: lineNumber)
       guard entry.prev == head else {
         throw LedgerError(
           line: lineNumber,
-          "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)"
-        )
+          "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)")
       }
-      guard entry.seq == lastSeq + 1 else {
-        throw LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due")
-      }
+      guard entry.seq == lastSeq + 1 else { throw LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due") }
       lastSeq = entry.seq
       head = LedgerLine.hash(line)
       guard entry.kind == .seal else {
@@ -64,22 +99,35 @@ public struct LedgerVerifier {
         batch.append(entry)
         continue
       }
-      try checkSeal(
-        entry, batch: batch, batchStart: batchStart, line: lineNumber, hqKey: header!.hqKey, terminals: terminals)
+      try checkSeal(entry, batch: batch, batchStart: batchStart, line: lineNumber, hqKey: state.hqKey!, terminals: state.terminals)
       if entry.terminal == "HQ" {
-        for e in batch where e.kind == .terminalRegister { terminals[e.ref ?? ""] = e.data }
-        for e in batch where e.kind == .terminalRevoke { terminals[e.ref ?? ""] = nil }
+        for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
+        for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }
       }
-      entries += batch.count
-      seals += 1
+      accepted += batch
+      accepted.append(entry)
+      state.entries += batch.count
+      state.seals += 1
+      state.lastSeq = lastSeq
+      state.head = head
+      state.lines = lineNumber
+      sealedEnd = position
       batch = []
     }
-    guard batch.isEmpty else {
-      throw LedgerError(
-        line: batchStart,
-        "\(batch.count) entr\(batch.count == 1 ? "y" : "ies") from here on are not sealed (a torn append?)")
+    if !batch.isEmpty {
+      tail = .torn(
+        bytes: bytes.endIndex - sealedEnd, line: batchStart,
+        reason: "\(batch.count) entr\(batch.count == 1 ? "y" : "ies") from here on are not sealed (a torn append?)")
     }
-    return Summary(entries: entries, seals: seals, lastSeq: lastSeq, chainHead: head, terminals: terminals)
+    return accepted
+  }
+
+  /// `advance` for a whole ledger: an incomplete tail is an error.
+  func advance(_ state: inout State, over bytes: ArraySlice<UInt8>) throws(LedgerError) -> [LedgerEntry] {
+    var tail = Tail.clean
+    let entries = try advance(&state, over: bytes, tail: &tail)
+    if case .torn(_, let line, let reason) = tail { throw LedgerError(line: line, reason) }
+    return entries
   }
 
   func checkSeal(
