@@ -61,11 +61,13 @@ let package = Package(
       name: "Ledger",
       dependencies: ["LoyaltyEngine", .product(name: "Crypto", package: "swift-crypto")]
     ),
+    // The nightly sync of a terminal's cache with the central ledger.
+    .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyEngine"]),
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger",
+        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -83,6 +85,8 @@ let package = Package(
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyEngine", "TestSupport"]),
+    .testTarget(
+      name: "NightlySyncTests", dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
     .testTarget(
       name: "PointsCacheTests", dependencies: ["PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
     .testTarget(

@@ -27,7 +27,8 @@ public struct LedgerVerifier {
     var state = State()
     _ = try advance(&state, over: bytes[...])
     return Summary(
-      entries: state.entries, seals: state.seals, lastSeq: state.lastSeq, chainHead: state.head, terminals: state.terminals)
+      entries: state.entries, seals: state.seals, lastSeq: state.lastSeq, chainHead: state.head,
+      terminals: state.terminals)
   }
 
   /// Where a verification stands after the last sealed batch: enough to go on from there without
@@ -58,7 +59,9 @@ public struct LedgerVerifier {
   /// Verifies `bytes` (the ledger from `state.offset` on), moving `state` past every sealed batch
   /// and returning the entries of those batches, seals included. A bad line throws; an
   /// incomplete last batch is reported in `tail` and left out of `state`.
-  public func advance(_ state: inout State, over bytes: ArraySlice<UInt8>, tail: inout Tail) throws(LedgerError) -> [LedgerEntry] {
+  public func advance(_ state: inout State, over bytes: ArraySlice<UInt8>, tail: inout Tail) throws(LedgerError)
+    -> [LedgerEntry]
+  {
     var position = bytes.startIndex
     var sealedEnd = bytes.startIndex
     var lineNumber = state.lines
@@ -72,7 +75,9 @@ public struct LedgerVerifier {
     while position < bytes.endIndex {
       lineNumber += 1
       guard let end = bytes[position...].firstIndex(of: 0x0A) else {
-        tail = .torn(bytes: bytes.endIndex - sealedEnd, line: batch.isEmpty ? lineNumber : batchStart, reason: "line \(lineNumber) is torn (no newline)")
+        tail = .torn(
+          bytes: bytes.endIndex - sealedEnd, line: batch.isEmpty ? lineNumber : batchStart,
+          reason: "line \(lineNumber) is torn (no newline)")
         return accepted
       }
       let line = bytes[position..<end]
@@ -89,9 +94,12 @@ public struct LedgerVerifier {
       guard entry.prev == head else {
         throw LedgerError(
           line: lineNumber,
-          "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)")
+          "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)"
+        )
       }
-      guard entry.seq == lastSeq + 1 else { throw LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due") }
+      guard entry.seq == lastSeq + 1 else {
+        throw LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due")
+      }
       lastSeq = entry.seq
       head = LedgerLine.hash(line)
       guard entry.kind == .seal else {
@@ -99,7 +107,8 @@ public struct LedgerVerifier {
         batch.append(entry)
         continue
       }
-      try checkSeal(entry, batch: batch, batchStart: batchStart, line: lineNumber, hqKey: state.hqKey!, terminals: state.terminals)
+      try checkSeal(
+        entry, batch: batch, batchStart: batchStart, line: lineNumber, hqKey: state.hqKey!, terminals: state.terminals)
       if entry.terminal == "HQ" {
         for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
         for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }

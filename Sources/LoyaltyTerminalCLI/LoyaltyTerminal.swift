@@ -12,7 +12,7 @@ public struct LoyaltyTerminal: AsyncParsableCommand {
       EnrollCommand.self,
       IdentifyCommand.self, EarnCommand.self, RedeemCommand.self, RefundCommand.self, BlockCommand.self,
       LinkCommand.self,
-      HistoryCommand.self, EarnLoopCommand.self, CacheBenchmarkWorker.self, LedgerCommand.self,
+      HistoryCommand.self, EarnLoopCommand.self, CacheBenchmarkWorker.self, LedgerCommand.self, SyncCommand.self,
     ]
   )
 

@@ -92,6 +92,10 @@ enum CacheSchema {
           );
           """)
     }
+    migrator.registerMigration("v2-sync-state") { db in
+      // The verifier's state after the last sealed batch the terminal has applied (JSON).
+      try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN state TEXT")
+    }
     return migrator
   }
 }

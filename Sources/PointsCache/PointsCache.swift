@@ -224,3 +224,12 @@ public final class PointsCache: Sendable {
     }
   }
 }
+
+extension PointsCache {
+  /// Writes a consistent copy of the cache to `path` (SQLite's online backup), e.g. before an
+  /// upgrade or for an operator's records.
+  public func backup(to path: String) throws {
+    let destination = try DatabaseQueue(path: path)
+    try pool.backup(to: destination)
+  }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import LoyaltyEngine
+
+/// A ledger held under an exclusive `flock`: read from a position, cut a torn tail, append.
+/// Obtained from `LedgerFile.withExclusiveLock`; many terminals syncing at once take turns here.
+public struct LockedLedger: ~Copyable {
+  let fd: Int32
+  public let path: String
+
+  /// The bytes from `offset` to the end of the file.
+  public func read(from offset: Int) throws(LedgerError) -> [UInt8] {
+    let size = Int(lseek(fd, 0, SEEK_END))
+    guard size >= offset else {
+      throw LedgerError(line: 0, "\(path) is shorter (\(size) bytes) than the checkpoint (\(offset)); was it replaced?")
+    }
+    let count = size - offset
+    var buffer = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+      let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+      guard n > 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
+      done += n
+    }
+    return buffer
+  }
+
+  /// Cuts the file at `length` (an incomplete append after the last sealed batch) and syncs.
+  public func truncate(to length: Int) throws(LedgerError) {
+    guard ftruncate(fd, off_t(length)) == 0, fsync(fd) == 0 else {
+      throw LedgerError(line: 0, "cannot repair \(path): \(String(cString: strerror(errno)))")
+    }
+  }
+
+  /// Appends `entries` and their seal after the sealed state `state` (the file must end there),
+  /// then fsyncs. Returns the lines written, seal last.
+  public func append(
+    _ entries: [LedgerEntry], after state: LedgerVerifier.State, signer: String, key: LedgerKey, at: UTCInstant
+  ) throws(LedgerError) -> [LedgerEntry] {
+    guard !entries.isEmpty else { return [] }
+    var head = state.head
+    var seq = state.lastSeq
+    var written: [LedgerEntry] = []
+    var text = ""
+    for var entry in entries {
+      seq += 1
+      entry.seq = seq
+      entry.prev = head
+      let line = LedgerLine.encode(entry)
+      head = LedgerLine.hash(Array(line.utf8))
+      text += line + "\n"
+      written.append(entry)
+    }
+    seq += 1
+    var seal = LedgerEntry(
+      seq: seq, kind: .seal, id: "seal-\(seq)", at: at, terminal: signer, count: entries.count,
+      key: key.publicKeyBase64,
+      prev: head)
+    do { seal.sig = try key.sign(seal: seal) } catch { throw LedgerError(line: 0, "cannot sign the seal: \(error)") }
+    text += LedgerLine.encode(seal) + "\n"
+    written.append(seal)
+    guard lseek(fd, off_t(state.offset), SEEK_SET) >= 0, Int(lseek(fd, 0, SEEK_END)) == state.offset else {
+      throw LedgerError(line: 0, "\(path) does not end where its last sealed batch ends; verify it first")
+    }
+    guard LedgerFile.writeAll(fd, Array(text.utf8)), fsync(fd) == 0 else {
+      throw LedgerError(line: 0, "cannot append to \(path): \(String(cString: strerror(errno)))")
+    }
+    return written
+  }
+}
+
+extension LedgerFile {
+  /// Runs `body` with the ledger locked exclusively (blocking until other writers are done).
+  public func withExclusiveLock<T>(_ body: (borrowing LockedLedger) throws -> T) throws -> T {
+    let fd = open(path, O_RDWR)
+    guard fd >= 0 else { throw LedgerError(line: 0, "cannot open ledger \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
+    guard flock(fd, LOCK_EX) == 0 else { throw LedgerError(line: 0, "cannot lock ledger \(path)") }
+    defer { flock(fd, LOCK_UN) }
+    let locked = LockedLedger(fd: fd, path: path)
+    return try body(locked)
+  }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import NightlySync
+
+/// `loyalty-terminal sync --cache PATH --ledger PATH --terminal ID --key PATH`: the nightly sync.
+struct SyncCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sync", abstract: "Hand this terminal's entries to the central ledger and learn everyone else's.")
+
+  @OptionGroup var cache: CacheOptions
+
+  @Option(help: "The central ledger file.")
+  var ledger: String
+
+  @Option(help: "This terminal's id.")
+  var terminal: String
+
+  @Option(help: "This terminal's private key file (mode 600), registered by HQ.")
+  var key: String
+
+  @Option(help: "When (UTC); default now.")
+  var at: String?
+
+  func validate() throws { try validateTerminalID(terminal) }
+
+  func run() throws {
+    try reportLedger(json: cache.json) {
+      let store = try cache.open()
+      let time = try RecordingOptions.parse(["--terminal", terminal] + (at.map { ["--at", $0] } ?? [])).context.at
+      let sync = NightlySync(
+        cache: store, ledger: LedgerFile(path: ledger), terminal: terminal, key: try LedgerKey.load(from: key))
+      let quiet = cache.json
+      let summary = try sync.run(at: time) { line in if !quiet { printError("sync: \(line)") } }
+      var text = "sync: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)"
+      if summary.repairedBytes > 0 { text += "; repaired a torn tail of \(summary.repairedBytes) bytes" }
+      for c in summary.conflicts { text += "\n  conflict: \(c)" }
+      return (
+        text,
+        [
+          "sent": summary.sent, "received": summary.received, "conflicts": summary.conflicts,
+          "repairedBytes": summary.repairedBytes,
+        ]
+      )
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Ledger
+import LoyaltyEngine
+import NightlySync
+import PointsCache
+import TestSupport
+import Testing
+
+@Suite("Nightly sync through a real ledger file")
+struct NightlySyncTests {
+  @Test func twoTerminalsEarningOfflineConverge() throws {
+    let f = try SyncFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+    let alice = SyncFixture.cards[0]
+    let bob = SyncFixture.cards[1]
+    // The same card enrolled at both terminals offline; Bob referred by Alice at T02.
+    for (i, t) in f.terminals.enumerated() {
+      let cache = try f.cache(t)
+      _ = try cache.enroll(card: alice, referrer: nil, context: f.context(t, 0))
+      _ = try cache.earn(
+        card: alice, lines: [PurchaseLine(category: "other", amount: 1000 * Int64(i + 1))], receipt: "\(t)-R1",
+        context: f.context(t, 60))
+    }
+    let t2 = try f.cache("T02")
+    _ = try t2.enroll(card: bob, referrer: alice, context: f.context("T02", 120))
+    _ = try t2.earn(
+      card: bob, lines: [PurchaseLine(category: "other", amount: 5000)], receipt: "T02-R2",
+      context: f.context("T02", 180))
+
+    let first = try f.sync("T01", at: SyncFixture.start.adding(days: 2))
+    let second = try f.sync("T02", at: SyncFixture.start.adding(days: 2).adding(seconds: 60))
+    try f.sync("T01", at: SyncFixture.start.adding(days: 2).adding(seconds: 120))
+    #expect(first.sent == 2 && second.sent == 5, "T02's enrolment of Alice collapsed into T01's")
+    #expect(try f.balances("T01") == f.balances("T02"))
+    let aliceAccount = Identities.accountID(enrolledWith: alice)
+    #expect(try f.balances("T01")[aliceAccount] == 10 + 20 + 200)
+    #expect(try f.cache("T01").outbox().isEmpty && f.cache("T02").outbox().isEmpty)
+    #expect(try f.cache("T01").consistencyProblems().isEmpty)
+    let summary = try LedgerVerifier().verify(path: f.ledger.path)
+    #expect(summary.entries == 2 + 1 + 7)  // setup (2 terminals + program) + T01's 2 + T02's 5
+  }
+
+  @Test func aTornAppendIsRepairedAndNothingIsLostOrDoubled() throws {
+    let f = try SyncFixture(terminals: 2)
+    let t1 = try f.cache("T01")
+    try f.sync("T01", at: SyncFixture.start.adding(seconds: 60))
+    _ = try t1.enroll(card: SyncFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    _ = try t1.earn(
+      card: SyncFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 4200)], receipt: "R1",
+      context: f.context("T01", 60))
+    // A sync killed mid-write leaves half a batch: simulate it by appending a cut copy of one.
+    let good = Array(FileManager.default.contents(atPath: f.ledger.path)!)
+    let before = f.directory.appendingPathComponent("T01-before.db").path
+    try t1.backup(to: before)
+    try f.sync("T01", at: SyncFixture.start.adding(days: 2))
+    let full = Array(FileManager.default.contents(atPath: f.ledger.path)!)
+    let torn = Array(full[..<(good.count + (full.count - good.count) / 2)])
+    try Data(torn).write(to: URL(fileURLWithPath: f.ledger.path))
+    #expect(throws: LedgerError.self) { try LedgerVerifier().verify(path: f.ledger.path) }
+    // The cache never saw that sync commit: go on from its state before the sync.
+    let replay = try PointsCache(path: before)
+    let summary = try NightlySync(
+      cache: replay, ledger: f.ledger, terminal: "T01", key: LedgerKey.load(from: f.keyPath("T01"))
+    )
+    .run(at: SyncFixture.start.adding(days: 2).adding(seconds: 5))
+    #expect(summary.repairedBytes > 0 && summary.sent == 2)
+    let verified = try LedgerVerifier().verify(path: f.ledger.path)
+    #expect(verified.entries == 3 + 2)
+    try f.sync("T02", at: SyncFixture.start.adding(days: 3))
+    #expect(try f.balances("T02")[Identities.accountID(enrolledWith: SyncFixture.cards[0])] == 42)
+  }
+
+  @Test func syncKilledAtRandomInstantsConverges() async throws {
+    let f = try SyncFixture(terminals: 2)
+    let seed = UInt64.random(in: 0...UInt64.max)
+    var rng = SeededGenerator(seed: seed)
+    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+    var expected: Int64 = 0
+    for round in 0..<12 {
+      let t = f.terminals[round % 2]
+      let cache = try f.cache(t)
+      let card = SyncFixture.cards[round % 5]
+      if (try? cache.identify(card: card, at: SyncFixture.start)) == nil {
+        _ = try? cache.enroll(card: card, referrer: nil, context: f.context(t, Int64(round * 100)))
+      }
+      let r = try cache.earn(
+        card: card, lines: [PurchaseLine(category: "other", amount: 1000 + Int64(round))], receipt: "\(t)-K\(round)",
+        context: f.context(t, Int64(round * 100 + 50)))
+      expected += r.points
+      let child = try ChildProcess(
+        BuiltProducts.loyaltyTerminal,
+        [
+          "sync", "--cache", f.cachePath(t), "--ledger", f.ledger.path, "--terminal", t, "--key", f.keyPath(t),
+          "--json",
+        ])
+      child.killAfter(seconds: 60)
+      usleep(UInt32(rng.next() % 40_000))  // 0-40 ms: before, during or after the append
+      _ = child.stop(with: SIGKILL)
+    }
+    for t in f.terminals + f.terminals { try f.sync(t, at: SyncFixture.start.adding(days: 5)) }
+    let total = try f.balances("T01").values.reduce(0, +)
+    #expect(total == expected, "seed \(seed)")
+    #expect(try f.balances("T01") == f.balances("T02"), "seed \(seed)")
+    _ = try LedgerVerifier().verify(path: f.ledger.path)
+    for t in f.terminals { #expect(try f.cache(t).consistencyProblems().isEmpty, "seed \(seed)") }
+  }
+
+  @Test func tenTerminalsSyncingAtOnceAreSerialisedByTheLock() async throws {
+    let f = try SyncFixture(terminals: 10)
+    for (i, t) in f.terminals.enumerated() {
+      let cache = try f.cache(t)
+      try f.sync(t, at: SyncFixture.start.adding(seconds: 60))
+      _ = try cache.enroll(card: SyncFixture.cards[i], referrer: nil, context: f.context(t, 0))
+      _ = try cache.earn(
+        card: SyncFixture.cards[i], lines: [PurchaseLine(category: "other", amount: 1000)], receipt: "\(t)-R",
+        context: f.context(t, 60))
+    }
+    let children = try f.terminals.map { t in
+      try ChildProcess(
+        BuiltProducts.loyaltyTerminal,
+        [
+          "sync", "--cache", f.cachePath(t), "--ledger", f.ledger.path, "--terminal", t, "--key", f.keyPath(t),
+          "--json",
+        ])
+    }
+    for child in children {
+      child.killAfter(seconds: 120)
+      #expect(child.stop(with: 0, within: 120) == 0)
+    }
+    _ = try LedgerVerifier().verify(path: f.ledger.path)
+    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(days: 3)) }
+    let reference = try f.balances("T01")
+    #expect(reference.count == 10 && reference.values.allSatisfy { $0 == 10 })
+    for t in f.terminals { #expect(try f.balances(t) == reference) }
+  }
+}
