@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools python3-pyscard)
+packages=(pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools python3-pyscard hledger beancount)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -10,6 +10,8 @@ struct LedgerCommand: ParsableCommand {
     subcommands: [
       LedgerKeygenCommand.self, LedgerInitCommand.self, LedgerRegisterTerminalCommand.self,
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
+      LedgerBalancesCommand.self,
+      LedgerAdjustCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
     ])
 }
 

@@ -1,0 +1,63 @@
+import Foundation
+import LoyaltyEngine
+
+/// Every account's points as the ledger says: the fold of all sealed entries, with expiry lots
+/// by the engine's rules, so HQ, every terminal and an auditor get the same numbers.
+public struct LedgerFold: Sendable {
+  public struct Account: Hashable, Sendable {
+    public var lots = PointLots()
+    public var cards: Set<String> = []
+    public var lifetimeSpend: Int64 = 0
+    public var purchases = 0
+    public var lastActivity: UTCInstant?
+    public var balance: Int64 { lots.balance }
+  }
+
+  public private(set) var accounts: [String: Account] = [:]
+  /// The latest published program (its expiry days drive the lots).
+  public private(set) var program: LoyaltyProgram?
+  public private(set) var firstDate: UTCInstant?
+
+  public init() {}
+
+  /// Reads, verifies and folds a ledger file.
+  public static func fold(path: String) throws(LedgerError) -> (LedgerFold, LedgerVerifier.Summary) {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw LedgerError(line: 0, "cannot read ledger \(path)")
+    }
+    var state = LedgerVerifier.State()
+    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
+    var fold = LedgerFold()
+    for e in entries { fold.apply(e) }
+    let summary = LedgerVerifier.Summary(
+      entries: state.entries, seals: state.seals, lastSeq: state.lastSeq, chainHead: state.head,
+      terminals: state.terminals)
+    return (fold, summary)
+  }
+
+  public mutating func apply(_ e: LedgerEntry) {
+    if firstDate == nil || e.at < firstDate! { firstDate = e.at }
+    if e.kind == .program, let json = e.data, let p = try? ProgramParser.parse(Data(json.utf8)) { program = p }
+    guard let id = e.account else { return }
+    var account = accounts[id] ?? Account()
+    if let card = e.card, e.kind == .enroll || e.kind == .link { account.cards.insert(card) }
+    if e.kind == .earn {
+      account.lifetimeSpend += e.amount ?? 0
+      account.purchases += 1
+    }
+    if e.kind == .reversal { account.lifetimeSpend -= e.amount ?? 0 }
+    let points = e.points ?? 0
+    if points > 0 {
+      account.lots.credit(points, at: e.at, expiryDays: program?.expiryDays ?? 365)
+    } else if points < 0 {
+      account.lots.debit(-points)
+    }
+    if e.kind != .expiry { account.lastActivity = e.at }
+    accounts[id] = account
+  }
+
+  /// Balances by account, sorted by account id.
+  public var balances: [(account: String, balance: Int64)] {
+    accounts.keys.sorted().map { ($0, accounts[$0]!.balance) }
+  }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Ledger
+import LoyaltyEngine
+
+/// `loyalty-terminal ledger expire --as-of TIME`: expires lots past their date, as one HQ batch.
+struct LedgerExpireCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "expire",
+    abstract: "Append expiry entries for every lot expired at --as-of (the engine's lot arithmetic).")
+
+  @Option(help: "Expire lots whose expiry is at or before this UTC time.")
+  var asOf: String
+
+  @OptionGroup var hq: HQOptions
+
+  func validate() throws {
+    guard UTCInstant(parsing: asOf) != nil else {
+      throw ValidationError("--as-of \"\(asOf)\" is not a UTC time like 2026-11-02T23:30:00Z")
+    }
+  }
+
+  func run() throws {
+    try reportLedger(json: hq.json) {
+      let cutoff = UTCInstant(parsing: asOf)!
+      let (fold, _) = try LedgerFold.fold(path: hq.ledger)
+      let entries = fold.accounts.keys.sorted().compactMap { id -> LedgerEntry? in
+        let points = fold.accounts[id]!.lots.expiring(asOf: cutoff)
+        guard points > 0 else { return nil }
+        return LedgerEntry(
+          kind: .expiry, id: "expiry-\(id)-\(cutoff.seconds)", at: cutoff, terminal: "HQ", account: id, points: -points)
+      }
+      _ = try hq.append(entries)
+      let total = entries.reduce(0) { $0 - ($1.points ?? 0) }
+      return (
+        "expired \(total) points in \(entries.count) accounts as of \(cutoff)",
+        ["accounts": entries.count, "points": total]
+      )
+    }
+  }
+}

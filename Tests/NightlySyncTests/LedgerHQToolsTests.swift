@@ -1,0 +1,115 @@
+import Foundation
+import Ledger
+import LoyaltyEngine
+import NightlySync
+import PointsCache
+import TestSupport
+import Testing
+
+@Suite("HQ tools on a synced ledger: balances, adjust, expire, exports")
+struct LedgerHQToolsTests {
+  /// A ledger with three terminals' earns, redemptions and a refund, all synced.
+  func busyLedger() throws -> SyncFixture {
+    let f = try SyncFixture(terminals: 3)
+    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+    for (i, t) in f.terminals.enumerated() {
+      let cache = try f.cache(t)
+      for n in 0..<4 {
+        let card = SyncFixture.cards[i * 4 + n]
+        _ = try cache.enroll(card: card, referrer: nil, context: f.context(t, Int64(n * 10)))
+        _ = try cache.earn(
+          card: card, lines: [PurchaseLine(category: n % 2 == 0 ? "fresh" : "fuel", amount: 20_000 + Int64(n * 333))],
+          receipt: "\(t)-R\(n)", context: f.context(t, Int64(n * 10 + 5)))
+      }
+      _ = try cache.redeem(card: SyncFixture.cards[i * 4], item: "coffee", context: f.context(t, 600))
+      _ = try cache.refund(receipt: "\(t)-R1", amount: 5_000, context: f.context(t, 700))
+    }
+    for t in f.terminals + f.terminals { try f.sync(t, at: SyncFixture.start.adding(days: 2)) }
+    return f
+  }
+
+  static let toolsInstalled = ["/usr/bin/hledger", "/usr/bin/bean-check"].allSatisfy {
+    FileManager.default.isExecutableFile(atPath: $0)
+  }
+
+  func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = arguments
+    let out = Pipe()
+    p.standardOutput = out
+    p.standardError = out
+    try p.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+  }
+
+  @Test func balancesEqualEveryTerminalsCache() throws {
+    let f = try busyLedger()
+    let (fold, summary) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(summary.terminals.count == 3)
+    let ledgerBalances = Dictionary(uniqueKeysWithValues: fold.balances.map { ($0.account, $0.balance) })
+    #expect(ledgerBalances.count == 12)
+    for t in f.terminals { #expect(try f.balances(t) == ledgerBalances, "\(t)") }
+  }
+
+  @Test(.enabled(if: toolsInstalled, "hledger/beancount not installed: run the README's test command"))
+  func exportsAreAcceptedByHledgerAndBeanCheckWithTheSameBalances() throws {
+    let f = try busyLedger()
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    let journal = f.directory.appendingPathComponent("points.journal").path
+    try LedgerExport.export(path: f.ledger.path, format: .hledger).write(
+      toFile: journal, atomically: true, encoding: .utf8)
+    let hledger = try runTool("/usr/bin/hledger", ["-f", journal, "bal", "points:customers", "--flat", "-N"])
+    #expect(hledger.status == 0, "\(hledger.output)")
+    var fromHledger: [String: Int64] = [:]
+    for line in hledger.output.split(separator: "\n") {
+      let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+      if parts.count == 3, parts[1] == "PTS", let v = Int64(parts[0]) {
+        fromHledger[String(parts[2].dropFirst("points:customers:".count))] = v
+      }
+    }
+    let nonZero = Dictionary(
+      uniqueKeysWithValues: fold.balances.filter { $0.balance != 0 }.map { ($0.account, $0.balance) })
+    #expect(fromHledger == nonZero)
+
+    let bean = f.directory.appendingPathComponent("points.beancount").path
+    try LedgerExport.export(path: f.ledger.path, format: .beancount).write(
+      toFile: bean, atomically: true, encoding: .utf8)
+    let check = try runTool("/usr/bin/bean-check", [bean])
+    #expect(check.status == 0, "\(check.output)")
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/bean-query") {
+      let query = try runTool(
+        "/usr/bin/bean-query", [bean, "SELECT account, sum(number) WHERE account ~ 'Customers' GROUP BY account"])
+      var fromBean: [String: Int64] = [:]
+      for line in query.output.split(separator: "\n") {
+        let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+        if parts.count == 2, parts[0].hasPrefix("Liabilities:"), let v = Int64(parts[1]) {
+          fromBean["a" + parts[0].dropFirst("Liabilities:Points:Customers:A".count)] = v
+        }
+      }
+      #expect(fromBean.filter { $0.value != 0 } == nonZero, "\(query.output)")
+    }
+  }
+
+  @Test func expiryUsesTheLotsAndReachesTheTerminals() throws {
+    let f = try busyLedger()
+    let (before, _) = try LedgerFold.fold(path: f.ledger.path)
+    let asOf = SyncFixture.start.adding(days: 1 + 365).adding(seconds: 20)  // the first two earns of each terminal expire
+    let expired = before.accounts.keys.sorted().compactMap { id -> LedgerEntry? in
+      let points = before.accounts[id]!.lots.expiring(asOf: asOf)
+      return points > 0
+        ? LedgerEntry(
+          kind: .expiry, id: "expiry-\(id)-\(asOf.seconds)", at: asOf, terminal: "HQ", account: id, points: -points)
+        : nil
+    }
+    #expect(expired.count == 6)
+    try f.ledger.append(expired, signer: "HQ", key: f.hq, at: asOf)
+    let (after, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(after.accounts.values.allSatisfy { $0.lots.expiring(asOf: asOf) == 0 }, "expiring twice finds nothing")
+    for t in f.terminals { try f.sync(t, at: asOf.adding(seconds: 60)) }
+    let ledgerBalances = Dictionary(uniqueKeysWithValues: after.balances.map { ($0.account, $0.balance) })
+    for t in f.terminals { #expect(try f.balances(t) == ledgerBalances) }
+  }
+}
