@@ -113,3 +113,34 @@ struct LedgerHQToolsTests {
     for t in f.terminals { #expect(try f.balances(t) == ledgerBalances) }
   }
 }
+
+@Suite("Conflicts are explicit")
+struct ConflictTests {
+  @Test func offlineRedemptionsAtTwoTerminalsOverdrawAndAreReported() throws {
+    let f = try SyncFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+    let card = SyncFixture.cards[0]
+    let t1 = try f.cache("T01")
+    _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
+    _ = try t1.earn(
+      card: card, lines: [PurchaseLine(category: "other", amount: 20_000)], receipt: "R1", context: f.context("T01", 10)
+    )
+    try f.sync("T01", at: SyncFixture.start.adding(days: 2))
+    try f.sync("T02", at: SyncFixture.start.adding(days: 2).adding(seconds: 10))
+    // Both counters know 200 points; offline, each hands over a 150-point coffee.
+    for t in f.terminals {
+      _ = try f.cache(t).redeem(
+        card: card, item: "coffee",
+        context: OperationContext(terminal: t, operator: "test", at: SyncFixture.start.adding(days: 3)))
+    }
+    let first = try f.sync("T01", at: SyncFixture.start.adding(days: 3).adding(seconds: 3600))
+    #expect(first.conflicts.isEmpty)
+    let second = try f.sync("T02", at: SyncFixture.start.adding(days: 3).adding(seconds: 3700))
+    let account = Identities.accountID(enrolledWith: card)
+    #expect(second.conflicts == ["account \(account) is overdrawn: balance -100"])
+    let report = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
+    #expect(report.overdrawn == [account: -100], "both redemptions are kept: the goods were handed over")
+    #expect(report.pointsLiability == 0 && report.orders == 1 && report.uniqueCustomers == 1)
+    #expect(report.lifetimeSpend[account] == 20_000)
+  }
+}

@@ -11,7 +11,7 @@ struct LedgerCommand: ParsableCommand {
       LedgerKeygenCommand.self, LedgerInitCommand.self, LedgerRegisterTerminalCommand.self,
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
       LedgerBalancesCommand.self,
-      LedgerAdjustCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
+      LedgerAdjustCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self, LedgerReportCommand.self,
     ])
 }
 

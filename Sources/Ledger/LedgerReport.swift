@@ -1,0 +1,65 @@
+import Foundation
+import LoyaltyEngine
+
+/// HQ's report over a verified ledger.
+public struct LedgerReport: Sendable {
+  /// Points outstanding: the sum of positive balances (what the chain owes its customers).
+  public var pointsLiability: Int64
+  /// Points owed by overdrawn accounts (offline redemptions at several terminals).
+  public var overdrawn: [String: Int64]
+  /// Lifetime spend per account, net of refunds, in minor units.
+  public var lifetimeSpend: [String: Int64]
+  /// Orders and unique customers in the period, and orders per customer.
+  public var orders: Int
+  public var uniqueCustomers: Int
+  /// Average purchase frequency in the period, × 1000 (exact integer arithmetic).
+  public var frequencyMillis: Int64
+  /// Accounts whose last activity is at least `inactiveDays` before `asOf`.
+  public var inactive: [String]
+  public var from: UTCInstant?
+  public var until: UTCInstant?
+  public var asOf: UTCInstant
+  public var inactiveDays: Int
+
+  /// Builds the report; the period is [from, until), either end open when nil.
+  public static func build(
+    path: String, from: UTCInstant?, until: UTCInstant?, asOf: UTCInstant?, inactiveDays: Int = 60
+  ) throws(LedgerError) -> LedgerReport {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw LedgerError(line: 0, "cannot read ledger \(path)")
+    }
+    var state = LedgerVerifier.State()
+    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
+    var fold = LedgerFold()
+    var orders = 0
+    var customers: Set<String> = []
+    var latest = UTCInstant(seconds: 0)
+    for e in entries {
+      fold.apply(e)
+      if e.at > latest { latest = e.at }
+      guard e.kind == .earn, let account = e.account else { continue }
+      if let from, e.at < from { continue }
+      if let until, e.at >= until { continue }
+      orders += 1
+      customers.insert(account)
+    }
+    let now = asOf ?? latest
+    let cutoff = now.adding(days: -inactiveDays)
+    var liability: Int64 = 0
+    var overdrawn: [String: Int64] = [:]
+    var spend: [String: Int64] = [:]
+    var inactive: [String] = []
+    for (id, account) in fold.accounts {
+      if account.balance > 0 { liability += account.balance }
+      if account.balance < 0 { overdrawn[id] = account.balance }
+      spend[id] = account.lifetimeSpend
+      if let last = account.lastActivity, last <= cutoff { inactive.append(id) }
+    }
+    return LedgerReport(
+      pointsLiability: liability, overdrawn: overdrawn, lifetimeSpend: spend, orders: orders,
+      uniqueCustomers: customers.count,
+      frequencyMillis: customers.isEmpty ? 0 : Int64(orders) * 1000 / Int64(customers.count),
+      inactive: inactive.sorted(),
+      from: from, until: until, asOf: now, inactiveDays: inactiveDays)
+  }
+}

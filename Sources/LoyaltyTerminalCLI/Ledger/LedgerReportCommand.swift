@@ -1,0 +1,66 @@
+import ArgumentParser
+import Ledger
+import LoyaltyEngine
+
+/// `loyalty-terminal ledger report`: liability, lifetime spend, frequency, inactive and overdrawn.
+struct LedgerReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Points liability, lifetime spend per customer, purchase frequency, inactive and overdrawn accounts.")
+
+  @Option(help: "The ledger file.")
+  var ledger: String
+
+  @Option(help: "Period start (UTC, inclusive) for the purchase frequency.")
+  var from: String?
+
+  @Option(help: "Period end (UTC, exclusive).")
+  var until: String?
+
+  @Option(help: "Inactivity is measured back from here (UTC; default the latest entry).")
+  var asOf: String?
+
+  @Option(help: "Days without activity that make a customer inactive.")
+  var inactiveDays: Int = 60
+
+  @Flag(help: "Print JSON.")
+  var json = false
+
+  func validate() throws {
+    for (name, value) in [("--from", from), ("--until", until), ("--as-of", asOf)] {
+      if let value, UTCInstant(parsing: value) == nil {
+        throw ValidationError("\(name) \"\(value)\" is not a UTC time like 2026-11-02T00:00:00Z")
+      }
+    }
+    guard inactiveDays > 0 else { throw ValidationError("--inactive-days must be positive") }
+  }
+
+  func run() throws {
+    try reportLedger(json: json) {
+      let r = try LedgerReport.build(
+        path: ledger, from: from.flatMap(UTCInstant.init(parsing:)), until: until.flatMap(UTCInstant.init(parsing:)),
+        asOf: asOf.flatMap(UTCInstant.init(parsing:)), inactiveDays: inactiveDays)
+      let frequency = "\(r.frequencyMillis / 1000).\(String(format: "%03d", r.frequencyMillis % 1000))"
+      var text = """
+        points liability: \(r.pointsLiability) points
+        purchase frequency: \(r.orders) orders / \(r.uniqueCustomers) customers = \(frequency)
+        inactive ≥ \(r.inactiveDays) days as of \(r.asOf): \(r.inactive.count) customers
+        overdrawn accounts: \(r.overdrawn.count)
+        """
+      for (id, balance) in r.overdrawn.sorted(by: { $0.key < $1.key }) { text += "\n  \(id)  \(balance)" }
+      text += "\nlifetime spend (minor units), top 10:"
+      for (id, spend) in r.lifetimeSpend.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
+        text += "\n  \(id)  \(spend)"
+      }
+      return (
+        text,
+        [
+          "pointsLiability": r.pointsLiability, "orders": r.orders, "uniqueCustomers": r.uniqueCustomers,
+          "purchaseFrequency": frequency, "inactive": r.inactive, "overdrawn": r.overdrawn,
+          "lifetimeSpend": r.lifetimeSpend,
+          "asOf": r.asOf.description,
+        ]
+      )
+    }
+  }
+}
