@@ -7,6 +7,10 @@ public struct LedgerFold: Sendable {
   public struct Account: Hashable, Sendable {
     public var lots = PointLots()
     public var cards: Set<String> = []
+    public var blockedCards: Set<String> = []
+    public var referrer: String?
+    public var referralSettled = false
+    public var enrolledAt: UTCInstant?
     public var lifetimeSpend: Int64 = 0
     public var purchases = 0
     public var lastActivity: UTCInstant?
@@ -17,6 +21,19 @@ public struct LedgerFold: Sendable {
   /// The latest published program (its expiry days drive the lots).
   public private(set) var program: LoyaltyProgram?
   public private(set) var firstDate: UTCInstant?
+  /// The program entry's JSON text, as published.
+  public private(set) var programJSON: String?
+  /// Receipts: id → (account, time, amount, points, refunded, reversed).
+  public private(set) var receipts: [String: Receipt] = [:]
+
+  public struct Receipt: Hashable, Sendable, Codable {
+    public var account: String
+    public var at: Int64
+    public var amount: Int64
+    public var points: Int64
+    public var refunded: Int64
+    public var reversed: Int64
+  }
 
   public init() {}
 
@@ -37,15 +54,33 @@ public struct LedgerFold: Sendable {
 
   public mutating func apply(_ e: LedgerEntry) {
     if firstDate == nil || e.at < firstDate! { firstDate = e.at }
-    if e.kind == .program, let json = e.data, let p = try? ProgramParser.parse(Data(json.utf8)) { program = p }
+    if e.kind == .program, let json = e.data, let p = try? ProgramParser.parse(Data(json.utf8)) {
+      program = p
+      programJSON = json
+    }
+    if e.kind == .referralBonus, let referee = e.ref { accounts[referee, default: Account()].referralSettled = true }
     guard let id = e.account else { return }
     var account = accounts[id] ?? Account()
+    if account.enrolledAt == nil { account.enrolledAt = e.at }
     if let card = e.card, e.kind == .enroll || e.kind == .link { account.cards.insert(card) }
+    if e.kind == .enroll, account.referrer == nil { account.referrer = e.ref }
+    if e.kind == .block, let card = e.card { account.blockedCards.insert(card) }
     if e.kind == .earn {
       account.lifetimeSpend += e.amount ?? 0
       account.purchases += 1
+      if let receipt = e.receipt {
+        receipts[receipt] = Receipt(
+          account: id, at: e.at.seconds, amount: e.amount ?? 0, points: max(0, e.points ?? 0), refunded: 0, reversed: 0)
+      }
     }
-    if e.kind == .reversal { account.lifetimeSpend -= e.amount ?? 0 }
+    if e.kind == .reversal {
+      account.lifetimeSpend -= e.amount ?? 0
+      if let receipt = e.receipt, var r = receipts[receipt] {
+        r.refunded = min(r.amount, r.refunded + (e.amount ?? 0))
+        r.reversed = min(r.points, r.reversed - (e.points ?? 0))
+        receipts[receipt] = r
+      }
+    }
     let points = e.points ?? 0
     if points > 0 {
       account.lots.credit(points, at: e.at, expiryDays: program?.expiryDays ?? 365)

@@ -34,6 +34,27 @@ public struct NightlySync {
     self.key = key
   }
 
+  /// Starts a fresh cache from an HQ snapshot (checked against the ledger), so the first sync
+  /// reads only the tail after it.
+  public func bootstrap(from snapshot: LedgerSnapshot, at time: UTCInstant) throws {
+    try snapshot.check(against: ledger.path)
+    let checkpoint = String(decoding: try JSONEncoder().encode(snapshot.ledger), as: UTF8.self)
+    try cache.importSnapshot(
+      program: snapshot.program,
+      accounts: snapshot.accounts.map {
+        SnapshotAccount(
+          id: $0.id, enrolledAt: $0.enrolledAt, referrer: $0.referrer, referralSettled: $0.referralSettled,
+          deficit: $0.deficit,
+          lots: $0.lots.map { ($0[0], $0[1], $0[2]) }, cards: $0.cards, blockedCards: $0.blockedCards)
+      },
+      receipts: snapshot.receipts.map {
+        SnapshotReceipt(
+          id: $0.key, account: $0.value.account, at: $0.value.at, amount: $0.value.amount, points: $0.value.points,
+          refunded: $0.value.refunded, reversed: $0.value.reversed)
+      },
+      checkpoint: checkpoint, position: Int64(snapshot.ledger.offset), head: snapshot.ledger.head, at: time)
+  }
+
   public func run(at time: UTCInstant, progress: (String) -> Void = { _ in }) throws -> SyncSummary {
     var state = LedgerVerifier.State()
     if let json = try cache.syncCheckpoint() {

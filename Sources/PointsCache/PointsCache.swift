@@ -212,12 +212,14 @@ public final class PointsCache: Sendable {
              OR a.balance != COALESCE((SELECT SUM(points) FROM entry WHERE accountId = a.id), 0)
           """)
       problems += badBalances.map { "account \($0): balance differs from its lots or its entries" }
+      // A receipt has at most one earn entry (none when it came with an HQ snapshot), and its
+      // reversal entries never add up to more than the receipt says was reversed.
       let badReceipts = try db.cachedAll(
         String.self,
         sql: """
           SELECT r.id FROM receipt r
-          WHERE (SELECT COUNT(*) FROM entry WHERE kind = 'earn' AND receipt = r.id) != 1
-             OR r.reversed != -COALESCE((SELECT SUM(points) FROM entry WHERE kind = 'reversal' AND receipt = r.id), 0)
+          WHERE (SELECT COUNT(*) FROM entry WHERE kind = 'earn' AND receipt = r.id) > 1
+             OR -COALESCE((SELECT SUM(points) FROM entry WHERE kind = 'reversal' AND receipt = r.id), 0) > r.reversed
           """)
       problems += badReceipts.map { "receipt \($0): entries and receipt row disagree" }
       return problems

@@ -144,3 +144,55 @@ struct ConflictTests {
     #expect(report.lifetimeSpend[account] == 20_000)
   }
 }
+
+@Suite("Snapshots")
+struct SnapshotTests {
+  @Test func aNewTerminalStartsFromTheSnapshotAndTheTail() throws {
+    let f = try SyncFixture(terminals: 3)
+    for t in ["T01", "T02"] { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+    for (i, t) in ["T01", "T02"].enumerated() {
+      try f.sync(t, at: SyncFixture.start.adding(days: 1).adding(seconds: Int64(i)))  // learn the referrer
+      let cache = try f.cache(t)
+      let card = SyncFixture.cards[i]
+      _ = try cache.enroll(
+        card: card, referrer: i == 1 ? SyncFixture.cards[0] : nil, context: f.context(t, Int64(i * 100)))
+      _ = try cache.earn(
+        card: card, lines: [PurchaseLine(category: "fresh", amount: 30_000)], receipt: "\(t)-R",
+        context: f.context(t, Int64(i * 100 + 50)))
+      try f.sync(t, at: SyncFixture.start.adding(days: 2).adding(seconds: Int64(i)))
+    }
+    try f.sync("T01", at: SyncFixture.start.adding(days: 2).adding(seconds: 10))
+    let snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
+    // More happens after the snapshot.
+    let t1 = try f.cache("T01")
+    _ = try t1.refund(receipt: "T02-R", amount: 10_000, context: f.context("T01", 5_000))
+    try f.sync("T01", at: SyncFixture.start.adding(days: 3))
+
+    let sync = NightlySync(
+      cache: try f.cache("T03"), ledger: f.ledger, terminal: "T03", key: try LedgerKey.load(from: f.keyPath("T03")))
+    try sync.bootstrap(from: snapshot, at: SyncFixture.start.adding(days: 4))
+    let summary = try sync.run(at: SyncFixture.start.adding(days: 4))
+    #expect(summary.received == 1, "only the tail after the snapshot is read and applied")
+    #expect(try f.balances("T03") == f.balances("T01"))
+    #expect(try f.cache("T03").consistencyProblems().isEmpty)
+    // The refunded receipt came through the snapshot; T03 can refund the rest of it.
+    _ = try f.cache("T03").refund(receipt: "T02-R", amount: 20_000, context: f.context("T03", 9_000))
+  }
+
+  @Test func aTamperedSnapshotIsRefused() throws {
+    let f = try SyncFixture(terminals: 2)
+    try f.sync("T01", at: SyncFixture.start.adding(seconds: 60))
+    let cache = try f.cache("T01")
+    _ = try cache.enroll(card: SyncFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    _ = try cache.earn(
+      card: SyncFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 5_000)], receipt: "R",
+      context: f.context("T01", 10))
+    try f.sync("T01", at: SyncFixture.start.adding(days: 2))
+    var snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
+    snapshot.accounts[0].lots[0][2] += 1_000_000
+    let sync = NightlySync(
+      cache: try f.cache("T02"), ledger: f.ledger, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
+    #expect(throws: LedgerError.self) { try sync.bootstrap(from: snapshot, at: SyncFixture.start.adding(days: 3)) }
+    #expect(try f.cache("T02").syncCheckpoint() == nil, "nothing was loaded")
+  }
+}

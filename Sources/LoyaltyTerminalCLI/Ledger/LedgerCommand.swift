@@ -12,6 +12,7 @@ struct LedgerCommand: ParsableCommand {
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
       LedgerBalancesCommand.self,
       LedgerAdjustCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self, LedgerReportCommand.self,
+      LedgerSnapshotCommand.self,
     ])
 }
 

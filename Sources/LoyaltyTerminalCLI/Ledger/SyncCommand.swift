@@ -22,6 +22,9 @@ struct SyncCommand: ParsableCommand {
   @Option(help: "When (UTC); default now.")
   var at: String?
 
+  @Option(help: "Start a fresh cache from this HQ snapshot (then only the ledger's tail is read).")
+  var snapshot: String?
+
   func validate() throws { try validateTerminalID(terminal) }
 
   func run() throws {
@@ -30,6 +33,16 @@ struct SyncCommand: ParsableCommand {
       let time = try RecordingOptions.parse(["--terminal", terminal] + (at.map { ["--at", $0] } ?? [])).context.at
       let sync = NightlySync(
         cache: store, ledger: LedgerFile(path: ledger), terminal: terminal, key: try LedgerKey.load(from: key))
+      if let snapshot {
+        guard let data = FileManager.default.contents(atPath: snapshot) else {
+          throw CommandFailure(reason: "unreadableFile", message: "cannot read snapshot \(snapshot)")
+        }
+        let decoded: LedgerSnapshot
+        do { decoded = try JSONDecoder().decode(LedgerSnapshot.self, from: data) } catch {
+          throw CommandFailure(reason: "invalidSnapshot", message: "\(snapshot) is not a snapshot: \(error)")
+        }
+        try sync.bootstrap(from: decoded, at: time)
+      }
       let quiet = cache.json
       let summary = try sync.run(at: time) { line in if !quiet { printError("sync: \(line)") } }
       var text = "sync: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)"

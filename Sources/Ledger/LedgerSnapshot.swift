@@ -1,0 +1,98 @@
+import Crypto
+import Foundation
+import LoyaltyEngine
+
+/// An HQ-signed picture of the ledger at a sealed position: accounts with their lots and cards,
+/// receipts, the program, and the verifier's state there. A new terminal loads it and syncs only
+/// the tail, instead of all history.
+public struct LedgerSnapshot: Codable, Sendable {
+  public static let format = "loyalty-snapshot/1"
+
+  public struct AccountState: Codable, Sendable {
+    public var id: String
+    public var enrolledAt: Int64
+    public var referrer: String?
+    public var referralSettled: Bool
+    public var deficit: Int64
+    /// [earnedAt, expiresAt, remaining] per open lot, oldest first.
+    public var lots: [[Int64]]
+    public var cards: [String]
+    public var blockedCards: [String]
+  }
+
+  public var format = LedgerSnapshot.format
+  public var ledger: LedgerVerifier.State
+  public var program: String?
+  public var accounts: [AccountState]
+  public var receipts: [String: LedgerFold.Receipt]
+  public var signature: String?
+
+  /// Folds the verified ledger at `path` and signs the result with HQ's key.
+  public static func make(path: String, hqKey: LedgerKey) throws(LedgerError) -> LedgerSnapshot {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw LedgerError(line: 0, "cannot read ledger \(path)")
+    }
+    var state = LedgerVerifier.State()
+    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
+    guard state.hqKey == hqKey.publicKeyBase64 else {
+      throw LedgerError(line: 1, "the key given is not the HQ key of this ledger")
+    }
+    var fold = LedgerFold()
+    for e in entries { fold.apply(e) }
+    var snapshot = LedgerSnapshot(
+      ledger: state, program: fold.programJSON,
+      accounts: fold.accounts.keys.sorted().map { id in
+        let a = fold.accounts[id]!
+        return AccountState(
+          id: id, enrolledAt: a.enrolledAt?.seconds ?? 0, referrer: a.referrer, referralSettled: a.referralSettled,
+          deficit: a.lots.deficit, lots: a.lots.lots.map { [$0.earnedAt.seconds, $0.expiresAt.seconds, $0.remaining] },
+          cards: a.cards.sorted(), blockedCards: a.blockedCards.sorted())
+      },
+      receipts: fold.receipts)
+    do { snapshot.signature = try hqKey.privateKey.signature(for: snapshot.signedBytes()).base64EncodedString() } catch
+    {
+      throw LedgerError(line: 0, "cannot sign the snapshot: \(error)")
+    }
+    return snapshot
+  }
+
+  /// The bytes HQ signs: the snapshot without its signature, keys sorted.
+  func signedBytes() throws -> Data {
+    var unsigned = self
+    unsigned.signature = nil
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(unsigned)
+  }
+
+  /// Checks the signature against the HQ key in the ledger's header, and that the ledger at
+  /// `path` really has the snapshot's last sealed line where the snapshot says.
+  public func check(against path: String) throws(LedgerError) {
+    guard format == Self.format else { throw LedgerError(line: 0, "not a \(Self.format) snapshot") }
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw LedgerError(line: 0, "cannot read ledger \(path)") }
+    defer { close(fd) }
+    var head = [UInt8](repeating: 0, count: 4096)
+    let n = pread(fd, &head, head.count, 0)
+    guard n > 0, let newline = head[..<n].firstIndex(of: 0x0A) else {
+      throw LedgerError(line: 1, "ledger header unreadable")
+    }
+    let header = try LedgerLine.parseHeader(head[..<newline])
+    guard header.hqKey == ledger.hqKey, let signature, let sig = Data(base64Encoded: signature),
+      let pub = Data(base64Encoded: header.hqKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pub),
+      let bytes = try? signedBytes(), key.isValidSignature(sig, for: bytes)
+    else { throw LedgerError(line: 0, "the snapshot's HQ signature does not verify against this ledger's HQ key") }
+    // The line just before the snapshot's offset must hash to the snapshot's chain head.
+    let back = min(ledger.offset, 1 << 20)
+    var tail = [UInt8](repeating: 0, count: back)
+    guard back > 1, pread(fd, &tail, back, off_t(ledger.offset - back)) == back, tail.last == 0x0A else {
+      throw LedgerError(line: 0, "the ledger does not reach the snapshot's position")
+    }
+    let body = tail.dropLast()
+    let start = (body.lastIndex(of: 0x0A).map { $0 + 1 }) ?? body.startIndex
+    guard LedgerLine.hash(body[start...]) == ledger.head else {
+      throw LedgerError(
+        line: ledger.lines, "the ledger's line at the snapshot's position is not the one the snapshot covers")
+    }
+  }
+}
