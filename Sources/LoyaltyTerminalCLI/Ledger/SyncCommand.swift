@@ -44,7 +44,19 @@ struct SyncCommand: ParsableCommand {
         try sync.bootstrap(from: decoded, at: time)
       }
       let quiet = cache.json
-      let summary = try sync.run(at: time) { line in if !quiet { printError("sync: \(line)") } }
+      // On a terminal: one line redrawn in place; otherwise (logs, cron) one plain line per step.
+      let tty = isatty(2) == 1
+      var step = 0
+      let summary = try sync.run(at: time) { line in
+        guard !quiet else { return }
+        step += 1
+        if tty {
+          FileHandle.standardError.write(Data("\r\u{1B}[K[\(String(repeating: "#", count: step))\(String(repeating: ".", count: max(0, 5 - step)))] \(line)".utf8))
+        } else {
+          printError("sync: \(line)")
+        }
+      }
+      if tty && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
       var text = "sync: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)"
       if summary.repairedBytes > 0 { text += "; repaired a torn tail of \(summary.repairedBytes) bytes" }
       for c in summary.conflicts { text += "\n  conflict: \(c)" }
