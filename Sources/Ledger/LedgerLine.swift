@@ -9,9 +9,15 @@ import LoyaltyEngine
 public enum LedgerLine {
   /// SHA-256 of a line's bytes (without its newline), lowercase hex.
   public static func hash(_ line: some Sequence<UInt8>) -> String {
-    var hasher = SHA256()
-    hasher.update(data: Array(line))
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    let digest = SHA256.hash(data: Array(line))
+    var hex = [UInt8]()
+    hex.reserveCapacity(64)
+    let digits = Array("0123456789abcdef".utf8)
+    for byte in digest {
+      hex.append(digits[Int(byte >> 4)])
+      hex.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: hex, as: UTF8.self)
   }
 
   public static func encode(_ h: LedgerHeader) -> String {

@@ -13,6 +13,7 @@ public struct LoyaltyTerminal: AsyncParsableCommand {
       IdentifyCommand.self, EarnCommand.self, RedeemCommand.self, RefundCommand.self, BlockCommand.self,
       LinkCommand.self,
       HistoryCommand.self, EarnLoopCommand.self, CacheBenchmarkWorker.self, LedgerCommand.self, SyncCommand.self,
+      LedgerBenchmarkWorker.self,
     ]
   )
 

@@ -35,17 +35,17 @@ struct BenchCommand: AsyncParsableCommand {
   @Option(help: "Where to write the JSON figures.")
   var jsonOut: String = "bench-results/reader.json"
 
-  @Option(help: "Which suites: reader (needs pcscd), cache. Repeatable; default both.")
+  @Option(help: "Which suites: reader (needs pcscd), cache, ledger. Repeatable; default all.")
   var suite: [String] = []
 
   @Option(help: "Log level on stderr.")
   var logLevel: String = "warning"
 
-  var suites: Set<String> { suite.isEmpty ? ["reader", "cache"] : Set(suite) }
+  var suites: Set<String> { suite.isEmpty ? ["reader", "cache", "ledger"] : Set(suite) }
 
   func validate() throws {
-    for s in suite where !["reader", "cache"].contains(s) {
-      throw ValidationError("--suite \"\(s)\" is not reader or cache")
+    for s in suite where !["reader", "cache", "ledger"].contains(s) {
+      throw ValidationError("--suite \"\(s)\" is not reader, cache or ledger")
     }
     if let iterations, iterations < 10 { throw ValidationError("--iterations must be at least 10") }
     if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
@@ -77,6 +77,9 @@ struct BenchCommand: AsyncParsableCommand {
         sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000], identifies: quick ? 5_000 : 20_000,
         earns: quick ? 300 : 2_000)
       rows += try cacheBench.run()
+    }
+    if suites.contains("ledger") {
+      rows += try LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000]).run()
     }
     let elapsed = ContinuousClock.now - started
     let peak = peakResidentKiB()

@@ -51,7 +51,10 @@ struct SyncCommand: ParsableCommand {
         guard !quiet else { return }
         step += 1
         if tty {
-          FileHandle.standardError.write(Data("\r\u{1B}[K[\(String(repeating: "#", count: step))\(String(repeating: ".", count: max(0, 5 - step)))] \(line)".utf8))
+          FileHandle.standardError.write(
+            Data(
+              "\r\u{1B}[K[\(String(repeating: "#", count: step))\(String(repeating: ".", count: max(0, 5 - step)))] \(line)"
+                .utf8))
         } else {
           printError("sync: \(line)")
         }

@@ -1,0 +1,81 @@
+import Foundation
+
+/// The ledger benchmarks: verify+fold throughput and peak memory per history size, hledger's
+/// balance of the same entries (exported) in the same run, and a sync of 10 000 new entries
+/// against each history size.
+struct LedgerBenchmark {
+  var sizes: [Int]
+
+  struct WorkerResult: Decodable {
+    var entries: Int
+    var accounts: Int
+    var foldNs: Int64
+    var fileBytes: Int
+    var foldPeakKiB: Int
+    var syncNs: Int64
+    var journal: String
+    var peakKiB: Int
+  }
+
+  func run() throws -> [BenchRow] {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-ledger-bench-\(getpid())")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var results: [WorkerResult] = []
+    for (i, size) in sizes.enumerated() {
+      printError("bench: ledger with \(size) entries…")
+      let worker = Process()
+      worker.executableURL = me
+      worker.arguments =
+        ["bench-ledger-worker", "--directory", scratch.path, "--entries", "\(size)"]
+        + (i == 0 ? ["--export-hledger"] : [])
+      let out = Pipe()
+      worker.standardOutput = out
+      try worker.run()
+      let data = out.fileHandleForReading.readDataToEndOfFile()
+      worker.waitUntilExit()
+      guard worker.terminationStatus == 0 else {
+        throw ExternalClient.Failure(description: "ledger worker for \(size) failed")
+      }
+      results.append(try JSONDecoder().decode(WorkerResult.self, from: data))
+    }
+    var rows: [BenchRow] = []
+    let smallest = results[0]
+    // hledger computing the same balances from the export of the smallest ledger.
+    var hledgerNs: Int64 = 0
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/hledger") {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/hledger")
+      p.arguments = ["-f", smallest.journal, "bal", "points:customers", "-N", "--flat"]
+      p.standardOutput = FileHandle.nullDevice
+      let clock = ContinuousClock()
+      let t0 = clock.now
+      try p.run()
+      p.waitUntilExit()
+      hledgerNs = (clock.now - t0).nanoseconds
+    }
+    for r in results {
+      let perSecond = Int64(r.entries) * 1_000_000_000 / max(1, r.foldNs)
+      let hledgerRatio =
+        r.entries == smallest.entries && hledgerNs > 0 ? ratio(hledgerNs, r.foldNs) + "× faster than hledger" : "-"
+      rows.append(
+        BenchRow(
+          name: "ledger verify+fold, \(r.entries) entries (\(r.fileBytes / 1_048_576) MiB)", samples: r.entries,
+          result: "\(perSecond) entries/s",
+          baseline: r.entries == smallest.entries && hledgerNs > 0
+            ? "hledger bal on the export: \(ms(hledgerNs)) ms" : "goal ≥ 2 000 000/s",
+          ratio: r.entries == smallest.entries ? hledgerRatio : ratio(perSecond, 2_000_000) + " of goal",
+          peakRSSKiB: r.foldPeakKiB,
+          metrics: ["foldNs": r.foldNs, "entries": Int64(r.entries), "hledgerNs": hledgerNs]))
+    }
+    for r in results {
+      rows.append(
+        BenchRow(
+          name: "sync of 10000 new entries, history \(r.entries)", samples: 10_000, result: "\(ms(r.syncNs)) ms",
+          baseline: "history \(smallest.entries): \(ms(smallest.syncNs)) ms", ratio: ratio(r.syncNs, smallest.syncNs),
+          peakRSSKiB: r.peakKiB, metrics: ["syncNs": r.syncNs]))
+    }
+    return rows
+  }
+}

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import LoyaltyEngine
+import NightlySync
+import PointsCache
+
+/// `loyalty-terminal bench-ledger-worker` (hidden): one history size of the ledger benchmark in a
+/// process of its own. Generates a ledger of N earn entries from 10 terminals (sealed batches of
+/// 1 000), times verify+fold, then times a terminal's sync of 10 000 new entries on top of it.
+struct LedgerBenchmarkWorker: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "bench-ledger-worker", shouldDisplay: false)
+
+  @Option var directory: String
+  @Option var entries: Int
+  @Option var newEntries: Int = 10_000
+  @Flag var exportHledger = false
+
+  static let start = UTCInstant(parsing: "2026-01-01T00:00:00Z")!
+
+  func run() throws {
+    let dir = URL(fileURLWithPath: directory).appendingPathComponent("ledger-\(entries)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let hq = try LedgerKey.generate(at: dir.appendingPathComponent("hq.key").path)
+    let ledger = try LedgerFile.create(
+      at: dir.appendingPathComponent("ledger.jsonl").path, hqKey: hq, created: Self.start)
+    let terminals = (0..<11).map { "G\($0)" }
+    var keys: [String: LedgerKey] = [:]
+    var setup: [LedgerEntry] = []
+    for t in terminals {
+      keys[t] = try LedgerKey.generate(at: dir.appendingPathComponent("\(t).key").path)
+      setup.append(
+        LedgerEntry(
+          kind: .terminalRegister, id: "register-\(t)", at: Self.start, terminal: "HQ", ref: t,
+          data: keys[t]!.publicKeyBase64))
+    }
+    let program = try String(
+      contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"), encoding: .utf8)
+    setup.append(LedgerEntry(kind: .program, id: "program-1", at: Self.start, terminal: "HQ", data: program))
+    try ledger.append(setup, signer: "HQ", key: hq, at: Self.start)
+
+    // History: earns by G0…G9 on 100 000 accounts.
+    var state = LedgerVerifier.State()
+    var tail = LedgerVerifier.Tail.clean
+    _ = try LedgerVerifier().advance(
+      &state, over: Array(FileManager.default.contents(atPath: ledger.path)!)[...], tail: &tail)
+    var n = 0
+    try ledger.withExclusiveLock { locked in
+      while n < entries {
+        let t = terminals[(n / 1000) % 10]
+        let batch = (n..<min(entries, n + 1000)).map { i in Self.earn(i, terminal: t) }
+        let written = try locked.append(
+          batch, after: state, signer: t, key: keys[t]!, at: Self.start.adding(seconds: Int64(n)))
+        state.offset += written.reduce(0) { $0 + LedgerLine.encode($1).utf8.count + 1 }
+        state.lastSeq = written.last!.seq
+        state.head = LedgerLine.hash(Array(LedgerLine.encode(written.last!).utf8))
+        state.lines += written.count
+        n += batch.count
+      }
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: ledger.path)[.size] as? Int) ?? 0
+
+    let clock = ContinuousClock()
+    let foldStart = clock.now
+    let (fold, summary) = try LedgerFold.fold(path: ledger.path)
+    let foldNs = (clock.now - foldStart).nanoseconds
+    let foldPeak = peakResidentKiB()
+
+    var journal = ""
+    if exportHledger {
+      journal = dir.appendingPathComponent("points.journal").path
+      try LedgerExport.export(path: ledger.path, format: .hledger).write(
+        toFile: journal, atomically: true, encoding: .utf8)
+    }
+
+    // A terminal (G10) that is up to date with the history, from a snapshot; then 10 000 new
+    // entries by another terminal; time G10's sync of them.
+    let snapshot = try LedgerSnapshot.make(path: ledger.path, hqKey: hq)
+    let cache = try PointsCache(path: dir.appendingPathComponent("g10.db").path)
+    let sync = NightlySync(cache: cache, ledger: ledger, terminal: "G10", key: keys["G10"]!)
+    try sync.bootstrap(from: snapshot, at: Self.start.adding(days: 300))
+    let fresh = (entries..<(entries + newEntries)).map { Self.earn($0, terminal: "G0") }
+    for chunk in stride(from: 0, to: fresh.count, by: 1000) {
+      try ledger.append(
+        Array(fresh[chunk..<min(fresh.count, chunk + 1000)]), signer: "G0", key: keys["G0"]!,
+        at: Self.start.adding(days: 301))
+    }
+    let syncStart = clock.now
+    let result = try sync.run(at: Self.start.adding(days: 302))
+    let syncNs = (clock.now - syncStart).nanoseconds
+    guard result.received == newEntries else {
+      throw ExternalClient.Failure(description: "sync received \(result.received), expected \(newEntries)")
+    }
+    emit(
+      TapLine.encode([
+        "entries": summary.entries, "accounts": fold.accounts.count, "foldNs": foldNs, "fileBytes": size,
+        "foldPeakKiB": foldPeak,
+        "syncNs": syncNs, "journal": journal, "peakKiB": peakResidentKiB(),
+      ]))
+  }
+
+  static func earn(_ i: Int, terminal: String) -> LedgerEntry {
+    let account = "acct-" + String(format: "%024x", i % 100_000)
+    return LedgerEntry(
+      kind: .earn, id: "earn-\(terminal)-\(i)", at: start.adding(seconds: Int64(i)), terminal: terminal,
+      account: account,
+      card: nil, points: Int64(10 + i % 90), amount: Int64(1000 + i % 9000), currency: "EUR",
+      receipt: "\(terminal)-\(i)")
+  }
+}
