@@ -62,11 +62,6 @@ public enum LedgerLine {
     return out + "\""
   }
 
-  static let entryFields: Set<String> = [
-    "seq", "kind", "id", "at", "terminal", "account", "card", "points", "amount", "currency", "receipt", "ref", "data",
-    "count", "key", "prev", "sig",
-  ]
-
   /// Parses the header line.
   public static func parseHeader(_ bytes: ArraySlice<UInt8>) throws(LedgerError) -> LedgerHeader {
     guard case .object(let o)? = try? JSONValue.parse(Data(bytes)), o.count == 3,
@@ -80,44 +75,29 @@ public enum LedgerLine {
     return header
   }
 
-  /// Parses an entry line (1-based `line` for messages).
+  /// Parses an entry line (1-based `line` for messages). Only the canonical spelling is accepted.
   public static func parseEntry(_ bytes: ArraySlice<UInt8>, line: Int) throws(LedgerError) -> LedgerEntry {
     func fail(_ m: String) -> LedgerError { LedgerError(line: line, m) }
-    guard case .object(let o)? = try? JSONValue.parse(Data(bytes)) else { throw fail("not a JSON object") }
-    if let unknown = o.keys.first(where: { !entryFields.contains($0) }) { throw fail("unknown field \"\(unknown)\"") }
-    func string(_ k: String) throws(LedgerError) -> String? {
-      switch o[k] {
-      case nil: return nil
-      case .string(let s)?: return s
-      default: throw fail("\(k) must be a string")
-      }
+    guard let f = CanonicalLineScanner.scan(bytes) else {
+      throw fail("not a ledger entry in canonical form (fields, order, spelling, or encoding)")
     }
-    func integer(_ k: String) throws(LedgerError) -> Int64? {
-      switch o[k] {
-      case nil: return nil
-      case .integer(let i)?: return i
-      default: throw fail("\(k) must be an integer")
-      }
-    }
-    guard let seq = try integer("seq") else { throw fail("seq missing") }
-    guard let kindText = try string("kind"), let kind = LedgerEntry.Kind(rawValue: kindText) else {
+    func string(_ i: Int) -> String? { if case .string(let s)? = f[i] { s } else { nil } }
+    func integer(_ i: Int) -> Int64? { if case .integer(let v)? = f[i] { v } else { nil } }
+    guard let seq = integer(0) else { throw fail("seq missing") }
+    guard let kindText = string(1), let kind = LedgerEntry.Kind(rawValue: kindText) else {
       throw fail("kind missing or unknown")
     }
-    guard let id = try string("id"), !id.isEmpty else { throw fail("id missing") }
-    guard let atText = try string("at"), let at = UTCInstant(parsing: atText) else {
+    guard let id = string(2), !id.isEmpty else { throw fail("id missing") }
+    guard let atText = string(3), let at = UTCInstant(parsing: atText) else {
       throw fail("at missing or not a UTC time")
     }
-    guard let terminal = try string("terminal"), !terminal.isEmpty else { throw fail("terminal missing") }
-    guard let prev = try string("prev") else { throw fail("prev missing") }
-    let entry = LedgerEntry(
-      seq: seq, kind: kind, id: id, at: at, terminal: terminal, account: try string("account"),
-      card: try string("card"),
-      points: try integer("points"), amount: try integer("amount"), currency: try string("currency"),
-      receipt: try string("receipt"), ref: try string("ref"), data: try string("data"),
-      count: try integer("count").map { Int($0) }, key: try string("key"), sig: try string("sig"), prev: prev)
-    guard Array(encode(entry).utf8) == Array(bytes) else {
-      throw fail("not in canonical form (fields, order or spelling)")
-    }
-    return entry
+    guard let terminal = string(4), !terminal.isEmpty else { throw fail("terminal missing") }
+    guard let prev = string(15) else { throw fail("prev missing") }
+    let count = integer(13)
+    if let count, count > Int64(Int32.max) || count < 0 { throw fail("count out of range") }
+    return LedgerEntry(
+      seq: seq, kind: kind, id: id, at: at, terminal: terminal, account: string(5), card: string(6), points: integer(7),
+      amount: integer(8), currency: string(9), receipt: string(10), ref: string(11), data: string(12),
+      count: count.map { Int($0) }, key: string(14), sig: string(16), prev: prev)
   }
 }

@@ -173,3 +173,40 @@ struct LedgerTests {
     #expect(throws: LedgerError.self) { try verifier.verify(Array(respaced.utf8)) }
   }
 }
+
+@Suite("Canonical line scanner")
+struct CanonicalLineTests {
+  @Test func whateverParsesEncodesBackToTheSameBytes() throws {
+    var rng = SeededGenerator(seed: 11)
+    let samples = [
+      LedgerEntry(
+        seq: 7, kind: .earn, id: "earn-T01-R1", at: UTCInstant(parsing: "2026-11-02T09:16:00Z")!, terminal: "T01",
+        account: "acct-1", card: "04A1B2C3", points: 59, amount: 3249, currency: "EUR", receipt: "R1",
+        prev: String(repeating: "a", count: 64)),
+      LedgerEntry(
+        seq: 8, kind: .adjustment, id: "adj \"quoted\" \\ tab\t nl\n ctl\u{01} é ✓",
+        at: UTCInstant(parsing: "2026-11-02T09:16:00Z")!,
+        terminal: "HQ", account: "acct-2", points: -100, data: "{\"json\": [1, 2]}", prev: ""),
+    ]
+    var accepted = 0
+    for sample in samples {
+      let line = Array(LedgerLine.encode(sample).utf8)
+      #expect(try LedgerLine.parseEntry(line[...], line: 1) == sample)
+      for _ in 0..<20_000 {
+        var mutated = line
+        switch rng.next() % 3 {
+        case 0: mutated[Int(rng.next() % UInt64(mutated.count))] = UInt8(truncatingIfNeeded: rng.next())
+        case 1: mutated.remove(at: Int(rng.next() % UInt64(mutated.count)))
+        default: mutated.insert(UInt8(truncatingIfNeeded: rng.next()), at: Int(rng.next() % UInt64(mutated.count + 1)))
+        }
+        if let entry = try? LedgerLine.parseEntry(mutated[...], line: 1) {
+          accepted += 1
+          #expect(
+            Array(LedgerLine.encode(entry).utf8) == mutated,
+            "accepted a non-canonical spelling: \(String(decoding: mutated, as: UTF8.self))")
+        }
+      }
+    }
+    #expect(accepted > 0, "some mutations (a digit, a letter in a string) stay canonical")
+  }
+}
