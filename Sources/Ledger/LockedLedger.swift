@@ -24,6 +24,31 @@ public struct LockedLedger: ~Copyable {
     return buffer
   }
 
+  /// The state after the file's last line, taken from that line alone (for HQ's appends, which
+  /// do not keep a checkpoint): its hash, its sequence number and the file's size.
+  public func tailState() throws(LedgerError) -> LedgerVerifier.State {
+    let size = Int(lseek(fd, 0, SEEK_END))
+    guard size > 0 else { throw LedgerError(line: 0, "ledger \(path) is empty (no header)") }
+    var chunk = 4096
+    while true {
+      let start = max(0, size - chunk)
+      let buffer = try read(from: start)
+      guard buffer.last == 0x0A else {
+        throw LedgerError(line: 0, "the last line of \(path) is torn (no newline); repair it before appending")
+      }
+      let body = buffer.dropLast()
+      if let newline = body.lastIndex(of: 0x0A) ?? (start == 0 ? body.startIndex - 1 : nil) {
+        let line = body[(newline + 1)...]
+        var state = LedgerVerifier.State()
+        state.offset = size
+        state.head = LedgerLine.hash(line)
+        state.lastSeq = newline + 1 == body.startIndex && start == 0 ? 0 : try LedgerLine.parseEntry(line, line: 0).seq
+        return state
+      }
+      chunk *= 4
+    }
+  }
+
   /// Cuts the file at `length` (an incomplete append after the last sealed batch) and syncs.
   public func truncate(to length: Int) throws(LedgerError) {
     guard ftruncate(fd, off_t(length)) == 0, fsync(fd) == 0 else {

@@ -27,20 +27,10 @@ struct CacheBenchmark {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-cache-bench-\(getpid())")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
-    let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var results: [WorkerResult] = []
     func worker(_ size: Int, _ extra: [String]) throws -> WorkerResult {
-      let worker = Process()
-      worker.executableURL = me
-      worker.arguments = ["bench-cache-worker", "--directory", scratch.path, "--cardholders", "\(size)"] + extra
-      let out = Pipe()
-      worker.standardOutput = out
-      try worker.run()
-      let data = out.fileHandleForReading.readDataToEndOfFile()
-      worker.waitUntilExit()
-      guard worker.terminationStatus == 0 else {
-        throw ExternalClient.Failure(description: "cache worker for \(size) failed")
-      }
+      let data = try ExternalClient.runWorker(
+        ["bench-cache-worker", "--directory", scratch.path, "--cardholders", "\(size)"] + extra)
       return try JSONDecoder().decode(WorkerResult.self, from: data)
     }
     for size in sizes {

@@ -49,3 +49,22 @@ struct ExternalClient {
     return binary
   }
 }
+
+extension ExternalClient {
+  /// Runs one of this executable's hidden benchmark workers and returns what it printed.
+  static func runWorker(_ arguments: [String]) throws -> Data {
+    let worker = Process()
+    worker.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    worker.arguments = arguments
+    let out = Pipe()
+    worker.standardOutput = out
+    try worker.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    worker.waitUntilExit()
+    guard worker.terminationStatus == 0 else {
+      throw Failure(
+        description: "benchmark worker \(arguments.prefix(1).joined()) failed (status \(worker.terminationStatus))")
+    }
+    return data
+  }
+}

@@ -21,23 +21,12 @@ struct LedgerBenchmark {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-ledger-bench-\(getpid())")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
-    let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var results: [WorkerResult] = []
     for (i, size) in sizes.enumerated() {
       printError("bench: ledger with \(size) entries…")
-      let worker = Process()
-      worker.executableURL = me
-      worker.arguments =
+      let data = try ExternalClient.runWorker(
         ["bench-ledger-worker", "--directory", scratch.path, "--entries", "\(size)"]
-        + (i == 0 ? ["--export-hledger"] : [])
-      let out = Pipe()
-      worker.standardOutput = out
-      try worker.run()
-      let data = out.fileHandleForReading.readDataToEndOfFile()
-      worker.waitUntilExit()
-      guard worker.terminationStatus == 0 else {
-        throw ExternalClient.Failure(description: "ledger worker for \(size) failed")
-      }
+          + (i == 0 ? ["--export-hledger"] : []))
       results.append(try JSONDecoder().decode(WorkerResult.self, from: data))
     }
     var rows: [BenchRow] = []
