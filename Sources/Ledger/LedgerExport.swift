@@ -7,11 +7,8 @@ public enum LedgerExport {
   public enum Format: String, CaseIterable, Sendable { case hledger, beancount }
 
   public static func export(path: String, format: Format) throws(LedgerError) -> String {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw LedgerError(line: 0, "cannot read ledger \(path)")
-    }
-    var state = LedgerVerifier.State()
-    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...]).filter {
+    let (_, all) = try LedgerVerifier.readVerified(path: path)
+    let entries = all.filter {
       ($0.points ?? 0) != 0 && $0.account != nil
     }
     switch format {

@@ -31,7 +31,8 @@ public struct LedgerFile: Sendable {
     guard !entries.isEmpty else { return [] }
     do {
       return try withExclusiveLock { locked in
-        try locked.append(entries, after: try locked.tailState(), signer: signer, key: key, at: at)
+        var state = try locked.tailState()
+        return try locked.append(entries, after: &state, signer: signer, key: key, at: at)
       }
     } catch let error as LedgerError {
       throw error

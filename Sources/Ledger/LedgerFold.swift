@@ -39,17 +39,10 @@ public struct LedgerFold: Sendable {
 
   /// Reads, verifies and folds a ledger file.
   public static func fold(path: String) throws(LedgerError) -> (LedgerFold, LedgerVerifier.Summary) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw LedgerError(line: 0, "cannot read ledger \(path)")
-    }
-    var state = LedgerVerifier.State()
-    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
+    let (state, entries) = try LedgerVerifier.readVerified(path: path)
     var fold = LedgerFold()
     for e in entries { fold.apply(e) }
-    let summary = LedgerVerifier.Summary(
-      entries: state.entries, seals: state.seals, lastSeq: state.lastSeq, chainHead: state.head,
-      terminals: state.terminals)
-    return (fold, summary)
+    return (fold, LedgerVerifier.Summary(state))
   }
 
   public mutating func apply(_ e: LedgerEntry) {

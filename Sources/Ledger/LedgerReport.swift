@@ -25,11 +25,7 @@ public struct LedgerReport: Sendable {
   public static func build(
     path: String, from: UTCInstant?, until: UTCInstant?, asOf: UTCInstant?, inactiveDays: Int = 60
   ) throws(LedgerError) -> LedgerReport {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw LedgerError(line: 0, "cannot read ledger \(path)")
-    }
-    var state = LedgerVerifier.State()
-    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
+    let (_, entries) = try LedgerVerifier.readVerified(path: path)
     var fold = LedgerFold()
     var orders = 0
     var customers: Set<String> = []

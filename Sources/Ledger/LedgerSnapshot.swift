@@ -29,11 +29,7 @@ public struct LedgerSnapshot: Codable, Sendable {
 
   /// Folds the verified ledger at `path` and signs the result with HQ's key.
   public static func make(path: String, hqKey: LedgerKey) throws(LedgerError) -> LedgerSnapshot {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw LedgerError(line: 0, "cannot read ledger \(path)")
-    }
-    var state = LedgerVerifier.State()
-    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
+    let (state, entries) = try LedgerVerifier.readVerified(path: path)
     guard state.hqKey == hqKey.publicKeyBase64 else {
       throw LedgerError(line: 1, "the key given is not the HQ key of this ledger")
     }

@@ -12,23 +12,37 @@ public struct LedgerVerifier {
     public var chainHead: String
     /// Terminal → public key, as registered and not revoked.
     public var terminals: [String: String]
+
+    init(_ state: State) {
+      entries = state.entries
+      seals = state.seals
+      lastSeq = state.lastSeq
+      chainHead = state.head
+      terminals = state.terminals
+    }
   }
 
   public init() {}
 
   public func verify(path: String) throws(LedgerError) -> Summary {
+    let (state, _) = try Self.readVerified(path: path)
+    return Summary(state)
+  }
+
+  /// Reads and verifies a whole ledger file: its final state and every sealed entry, seals included.
+  public static func readVerified(path: String) throws(LedgerError) -> (State, [LedgerEntry]) {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw LedgerError(line: 0, "cannot read ledger \(path)")
     }
-    return try verify(Array(data))
+    var state = State()
+    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
+    return (state, entries)
   }
 
   public func verify(_ bytes: [UInt8]) throws(LedgerError) -> Summary {
     var state = State()
     _ = try advance(&state, over: bytes[...])
-    return Summary(
-      entries: state.entries, seals: state.seals, lastSeq: state.lastSeq, chainHead: state.head,
-      terminals: state.terminals)
+    return Summary(state)
   }
 
   /// Where a verification stands after the last sealed batch: enough to go on from there without

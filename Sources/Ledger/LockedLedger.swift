@@ -57,15 +57,16 @@ public struct LockedLedger: ~Copyable {
   }
 
   /// Appends `entries` and their seal after the sealed state `state` (the file must end there),
-  /// then fsyncs. Returns the lines written, seal last.
+  /// then fsyncs, and moves `state` past the new batch. Returns the lines written, seal last.
   public func append(
-    _ entries: [LedgerEntry], after state: LedgerVerifier.State, signer: String, key: LedgerKey, at: UTCInstant
+    _ entries: [LedgerEntry], after state: inout LedgerVerifier.State, signer: String, key: LedgerKey, at: UTCInstant
   ) throws(LedgerError) -> [LedgerEntry] {
     guard !entries.isEmpty else { return [] }
     var head = state.head
     var seq = state.lastSeq
     var written: [LedgerEntry] = []
     var text = ""
+    let linesBefore = state.lines
     for var entry in entries {
       seq += 1
       entry.seq = seq
@@ -86,9 +87,17 @@ public struct LockedLedger: ~Copyable {
     guard lseek(fd, off_t(state.offset), SEEK_SET) >= 0, Int(lseek(fd, 0, SEEK_END)) == state.offset else {
       throw LedgerError(line: 0, "\(path) does not end where its last sealed batch ends; verify it first")
     }
-    guard LedgerFile.writeAll(fd, Array(text.utf8)), fsync(fd) == 0 else {
+    let bytes = Array(text.utf8)
+    guard LedgerFile.writeAll(fd, bytes), fsync(fd) == 0 else {
       throw LedgerError(line: 0, "cannot append to \(path): \(String(cString: strerror(errno)))")
     }
+    // A terminal's batch registers no keys, so `terminals` stays as it is; HQ's callers re-read.
+    state.offset += bytes.count
+    state.lines = linesBefore + written.count
+    state.lastSeq = seq
+    state.head = LedgerLine.hash(Array(LedgerLine.encode(seal).utf8))
+    state.entries += entries.count
+    state.seals += 1
     return written
   }
 }

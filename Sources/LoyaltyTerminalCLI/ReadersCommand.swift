@@ -53,18 +53,7 @@ struct ReadersCommand: AsyncParsableCommand {
   }
 }
 
+/// Writes a line to stderr (status and refusals; stdout stays for results).
 func printError(_ message: String) {
-  var stderr = StandardError()
-  print(message, to: &stderr)
-}
-
-/// stderr as a `TextOutputStream`.
-struct StandardError: TextOutputStream {
-  mutating func write(_ string: String) {
-    FileHandleWriter.write(string)
-  }
-}
-
-enum FileHandleWriter {
-  static func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+  FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -89,10 +89,7 @@ public struct NightlySync {
       }
       if !toSend.isEmpty {
         progress("appending \(toSend.count) entries and a seal")
-        newEntries += try locked.append(toSend, after: state, signer: terminal, key: key, at: time)
-        var appendTail = LedgerVerifier.Tail.clean
-        let appended = try locked.read(from: state.offset)
-        _ = try LedgerVerifier().advance(&state, over: appended[...], tail: &appendTail)
+        newEntries += try locked.append(toSend, after: &state, signer: terminal, key: key, at: time)
       }
       return (newEntries, toSend, repaired, conflicts, state)
     }

@@ -34,7 +34,7 @@ extension PointsCache {
 
   /// Blocks a card: refused at the counter from now on; its account stays intact.
   public func block(card: String, context c: OperationContext) throws {
-    try write { db in
+    try pool.write { db in
       _ = try program(db)
       var record = try self.card(db, card)
       guard !record.blocked else { throw RuleError(.blockedCard, "card \(card) is already blocked") }
@@ -49,7 +49,7 @@ extension PointsCache {
   /// Links a new card to the account of an existing one (a replacement or a second card).
   public func link(card: String, to existing: String, context c: OperationContext) throws -> String {
     try Identities.validateCard(card)
-    return try write { db in
+    return try pool.write { db in
       _ = try program(db)
       if let known = try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]) {
         throw RuleError(.alreadyLinked, "card \(card) already belongs to account \(known.accountId)")

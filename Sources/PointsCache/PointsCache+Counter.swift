@@ -32,7 +32,7 @@ extension PointsCache {
   /// yields one account. A referrer must be a known, unblocked card of another account.
   public func enroll(card: String, referrer: String?, context c: OperationContext) throws -> String {
     try Identities.validateCard(card)
-    return try write { db in
+    return try pool.write { db in
       _ = try program(db)
       if let existing = try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]) {
         throw RuleError(.alreadyEnrolled, "card \(card) is already enrolled (account \(existing.accountId))")
@@ -70,7 +70,7 @@ extension PointsCache {
     for line in lines where line.amount < 0 {
       throw RuleError(.invalidAmount, "line \(line.category): amount \(line.amount) is negative")
     }
-    return try write { db in
+    return try pool.write { db in
       let program = try program(db)
       let cardRecord = try activeCard(db, card)
       try checkTap(db, card: card, context: c, program: program)
@@ -147,7 +147,7 @@ extension PointsCache {
   public func redeem(card: String, item itemId: String, context c: OperationContext) throws -> (
     points: Int64, balance: Int64
   ) {
-    try write { db in
+    try pool.write { db in
       let program = try program(db)
       let cardRecord = try activeCard(db, card)
       guard let item = program.item(itemId) else {
@@ -180,7 +180,7 @@ extension PointsCache {
   public func refund(receipt receiptId: String, amount: Int64, context c: OperationContext) throws -> (
     reversed: Int64, balance: Int64
   ) {
-    try write { db in
+    try pool.write { db in
       let program = try program(db)
       guard
         var receipt = try db.cachedOne(

@@ -188,11 +188,6 @@ public final class PointsCache: Sendable {
       reference: reference, origin: "local", synced: false)
   }
 
-  /// Runs a write, turning the engine's refusals back into `RuleError` for the caller.
-  func write<T>(_ body: (Database) throws -> T) throws -> T {
-    try pool.write(body)
-  }
-
   /// Entries recorded here and not yet handed to the ledger, oldest first.
   public func outbox() throws -> [EntryRecord] {
     try pool.read { db in

@@ -40,21 +40,13 @@ struct LedgerBenchmarkWorker: ParsableCommand {
     try ledger.append(setup, signer: "HQ", key: hq, at: Self.start)
 
     // History: earns by G0…G9 on 100 000 accounts.
-    var state = LedgerVerifier.State()
-    var tail = LedgerVerifier.Tail.clean
-    _ = try LedgerVerifier().advance(
-      &state, over: Array(FileManager.default.contents(atPath: ledger.path)!)[...], tail: &tail)
+    var (state, _) = try LedgerVerifier.readVerified(path: ledger.path)
     var n = 0
     try ledger.withExclusiveLock { locked in
       while n < entries {
         let t = terminals[(n / 1000) % 10]
         let batch = (n..<min(entries, n + 1000)).map { i in Self.earn(i, terminal: t) }
-        let written = try locked.append(
-          batch, after: state, signer: t, key: keys[t]!, at: Self.start.adding(seconds: Int64(n)))
-        state.offset += written.reduce(0) { $0 + LedgerLine.encode($1).utf8.count + 1 }
-        state.lastSeq = written.last!.seq
-        state.head = LedgerLine.hash(Array(LedgerLine.encode(written.last!).utf8))
-        state.lines += written.count
+        _ = try locked.append(batch, after: &state, signer: t, key: keys[t]!, at: Self.start.adding(seconds: Int64(n)))
         n += batch.count
       }
     }
