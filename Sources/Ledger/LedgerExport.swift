@@ -7,9 +7,9 @@ public enum LedgerExport {
   public enum Format: String, CaseIterable, Sendable { case hledger, beancount }
 
   public static func export(path: String, format: Format) throws(LedgerError) -> String {
-    let (_, all) = try LedgerVerifier.readVerified(path: path)
-    let entries = all.filter {
-      ($0.points ?? 0) != 0 && $0.account != nil
+    var entries: [LedgerEntry] = []
+    _ = try LedgerVerifier.readVerified(path: path) { e in
+      if (e.points ?? 0) != 0 && e.account != nil { entries.append(e) }
     }
     switch format {
     case .hledger: return hledger(entries)

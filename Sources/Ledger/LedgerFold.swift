@@ -35,13 +35,17 @@ public struct LedgerFold: Sendable {
     public var reversed: Int64
   }
 
-  public init() {}
+  /// Whether `receipts` is kept (snapshots need it; balances do not, and it grows with every earn).
+  public let keepsReceipts: Bool
 
-  /// Reads, verifies and folds a ledger file.
-  public static func fold(path: String) throws(LedgerError) -> (LedgerFold, LedgerVerifier.Summary) {
-    let (state, entries) = try LedgerVerifier.readVerified(path: path)
-    var fold = LedgerFold()
-    for e in entries { fold.apply(e) }
+  public init(keepingReceipts: Bool = true) { keepsReceipts = keepingReceipts }
+
+  /// Reads, verifies and folds a ledger file as it streams by.
+  public static func fold(path: String, keepingReceipts: Bool = true) throws(LedgerError) -> (
+    LedgerFold, LedgerVerifier.Summary
+  ) {
+    var fold = LedgerFold(keepingReceipts: keepingReceipts)
+    let state = try LedgerVerifier.readVerified(path: path) { fold.apply($0) }
     return (fold, LedgerVerifier.Summary(state))
   }
 
@@ -53,7 +57,20 @@ public struct LedgerFold: Sendable {
     }
     if e.kind == .referralBonus, let referee = e.ref { accounts[referee, default: Account()].referralSettled = true }
     guard let id = e.account else { return }
-    var account = accounts[id] ?? Account()
+    if e.kind == .earn, keepsReceipts, let receipt = e.receipt {
+      receipts[receipt] = Receipt(
+        account: id, at: e.at.seconds, amount: e.amount ?? 0, points: max(0, e.points ?? 0), refunded: 0, reversed: 0)
+    }
+    if e.kind == .reversal, keepsReceipts, let receipt = e.receipt, var r = receipts[receipt] {
+      r.refunded = min(r.amount, r.refunded + (e.amount ?? 0))
+      r.reversed = min(r.points, r.reversed - (e.points ?? 0))
+      receipts[receipt] = r
+    }
+    // In place: no copy of the account's lots per entry.
+    Self.apply(e, to: &accounts[id, default: Account()], expiryDays: program?.expiryDays ?? 365)
+  }
+
+  static func apply(_ e: LedgerEntry, to account: inout Account, expiryDays: Int) {
     if account.enrolledAt == nil { account.enrolledAt = e.at }
     if let card = e.card, e.kind == .enroll || e.kind == .link { account.cards.insert(card) }
     if e.kind == .enroll, account.referrer == nil { account.referrer = e.ref }
@@ -61,31 +78,19 @@ public struct LedgerFold: Sendable {
     if e.kind == .earn {
       account.lifetimeSpend += e.amount ?? 0
       account.purchases += 1
-      if let receipt = e.receipt {
-        receipts[receipt] = Receipt(
-          account: id, at: e.at.seconds, amount: e.amount ?? 0, points: max(0, e.points ?? 0), refunded: 0, reversed: 0)
-      }
     }
-    if e.kind == .reversal {
-      account.lifetimeSpend -= e.amount ?? 0
-      if let receipt = e.receipt, var r = receipts[receipt] {
-        r.refunded = min(r.amount, r.refunded + (e.amount ?? 0))
-        r.reversed = min(r.points, r.reversed - (e.points ?? 0))
-        receipts[receipt] = r
-      }
-    }
+    if e.kind == .reversal { account.lifetimeSpend -= e.amount ?? 0 }
     let points = e.points ?? 0
     if points > 0 {
-      account.lots.credit(points, at: e.at, expiryDays: program?.expiryDays ?? 365)
+      account.lots.credit(points, at: e.at, expiryDays: expiryDays)
     } else if points < 0 {
       account.lots.debit(-points)
     }
     if e.kind != .expiry { account.lastActivity = e.at }
-    accounts[id] = account
   }
 
   /// Balances by account, sorted by account id.
   public var balances: [(account: String, balance: Int64)] {
-    accounts.keys.sorted().map { ($0, accounts[$0]!.balance) }
+    accounts.map { (account: $0.key, balance: $0.value.balance) }.sorted { $0.account < $1.account }
   }
 }

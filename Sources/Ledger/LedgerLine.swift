@@ -8,16 +8,28 @@ import LoyaltyEngine
 /// the same object (spaces, key order, escapes, duplicate keys) is refused.
 public enum LedgerLine {
   /// SHA-256 of a line's bytes (without its newline), lowercase hex.
-  public static func hash(_ line: some Sequence<UInt8>) -> String {
-    let digest = SHA256.hash(data: Array(line))
-    var hex = [UInt8]()
-    hex.reserveCapacity(64)
-    let digits = Array("0123456789abcdef".utf8)
-    for byte in digest {
-      hex.append(digits[Int(byte >> 4)])
-      hex.append(digits[Int(byte & 0x0F)])
+  public static func hash(_ line: some Collection<UInt8>) -> String {
+    let digest =
+      line.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+      ?? SHA256.hash(data: Array(line))
+    return hex(digest)
+  }
+
+  /// Lowercase hex of a digest, written straight into the string's storage.
+  static func hex(_ digest: SHA256.Digest) -> String {
+    String(unsafeUninitializedCapacity: 64) { out in
+      let digits: StaticString = "0123456789abcdef"
+      let table = digits.utf8Start
+      var i = 0
+      digest.withUnsafeBytes { bytes in
+        for byte in bytes {
+          out[i] = table[Int(byte >> 4)]
+          out[i + 1] = table[Int(byte & 0x0F)]
+          i += 2
+        }
+      }
+      return 64
     }
-    return String(decoding: hex, as: UTF8.self)
   }
 
   public static func encode(_ h: LedgerHeader) -> String {
@@ -77,27 +89,19 @@ public enum LedgerLine {
 
   /// Parses an entry line (1-based `line` for messages). Only the canonical spelling is accepted.
   public static func parseEntry(_ bytes: ArraySlice<UInt8>, line: Int) throws(LedgerError) -> LedgerEntry {
-    func fail(_ m: String) -> LedgerError { LedgerError(line: line, m) }
-    guard let f = CanonicalLineScanner.scan(bytes) else {
-      throw fail("not a ledger entry in canonical form (fields, order, spelling, or encoding)")
+    try bytes.withUnsafeBufferPointer { (buffer) throws(LedgerError) in try parseEntry(buffer, line: line) }
+  }
+
+  static func parseEntry(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) throws(LedgerError) -> LedgerEntry {
+    do {
+      return try CanonicalLineScanner.scan(bytes)
+    } catch {
+      switch error {
+      case .notCanonical:
+        throw LedgerError(line: line, "not a ledger entry in canonical form (fields, order, spelling, or encoding)")
+      case .missing(let field): throw LedgerError(line: line, "\(field) missing")
+      case .invalid(let why): throw LedgerError(line: line, why)
+      }
     }
-    func string(_ i: Int) -> String? { if case .string(let s)? = f[i] { s } else { nil } }
-    func integer(_ i: Int) -> Int64? { if case .integer(let v)? = f[i] { v } else { nil } }
-    guard let seq = integer(0) else { throw fail("seq missing") }
-    guard let kindText = string(1), let kind = LedgerEntry.Kind(rawValue: kindText) else {
-      throw fail("kind missing or unknown")
-    }
-    guard let id = string(2), !id.isEmpty else { throw fail("id missing") }
-    guard let atText = string(3), let at = UTCInstant(parsing: atText) else {
-      throw fail("at missing or not a UTC time")
-    }
-    guard let terminal = string(4), !terminal.isEmpty else { throw fail("terminal missing") }
-    guard let prev = string(15) else { throw fail("prev missing") }
-    let count = integer(13)
-    if let count, count > Int64(Int32.max) || count < 0 { throw fail("count out of range") }
-    return LedgerEntry(
-      seq: seq, kind: kind, id: id, at: at, terminal: terminal, account: string(5), card: string(6), points: integer(7),
-      amount: integer(8), currency: string(9), receipt: string(10), ref: string(11), data: string(12),
-      count: count.map { Int($0) }, key: string(14), sig: string(16), prev: prev)
   }
 }

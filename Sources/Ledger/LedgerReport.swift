@@ -25,17 +25,16 @@ public struct LedgerReport: Sendable {
   public static func build(
     path: String, from: UTCInstant?, until: UTCInstant?, asOf: UTCInstant?, inactiveDays: Int = 60
   ) throws(LedgerError) -> LedgerReport {
-    let (_, entries) = try LedgerVerifier.readVerified(path: path)
-    var fold = LedgerFold()
+    var fold = LedgerFold(keepingReceipts: false)
     var orders = 0
     var customers: Set<String> = []
     var latest = UTCInstant(seconds: 0)
-    for e in entries {
+    _ = try LedgerVerifier.readVerified(path: path) { e in
       fold.apply(e)
       if e.at > latest { latest = e.at }
-      guard e.kind == .earn, let account = e.account else { continue }
-      if let from, e.at < from { continue }
-      if let until, e.at >= until { continue }
+      guard e.kind == .earn, let account = e.account else { return }
+      if let from, e.at < from { return }
+      if let until, e.at >= until { return }
       orders += 1
       customers.insert(account)
     }

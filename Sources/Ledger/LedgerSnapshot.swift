@@ -29,12 +29,11 @@ public struct LedgerSnapshot: Codable, Sendable {
 
   /// Folds the verified ledger at `path` and signs the result with HQ's key.
   public static func make(path: String, hqKey: LedgerKey) throws(LedgerError) -> LedgerSnapshot {
-    let (state, entries) = try LedgerVerifier.readVerified(path: path)
+    var fold = LedgerFold()
+    let state = try LedgerVerifier.readVerified(path: path) { fold.apply($0) }
     guard state.hqKey == hqKey.publicKeyBase64 else {
       throw LedgerError(line: 1, "the key given is not the HQ key of this ledger")
     }
-    var fold = LedgerFold()
-    for e in entries { fold.apply(e) }
     var snapshot = LedgerSnapshot(
       ledger: state, program: fold.programJSON,
       accounts: fold.accounts.keys.sorted().map { id in

@@ -25,18 +25,43 @@ public struct LedgerVerifier {
   public init() {}
 
   public func verify(path: String) throws(LedgerError) -> Summary {
-    let (state, _) = try Self.readVerified(path: path)
-    return Summary(state)
+    Summary(try Self.readVerified(path: path) { _ in })
   }
 
-  /// Reads and verifies a whole ledger file: its final state and every sealed entry, seals included.
-  public static func readVerified(path: String) throws(LedgerError) -> (State, [LedgerEntry]) {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw LedgerError(line: 0, "cannot read ledger \(path)")
-    }
+  /// Reads and verifies a whole ledger file in chunks, handing every sealed entry (seals
+  /// included) to `each` in order, and returns the final state. Memory stays the size of a chunk
+  /// plus the largest batch, whatever the ledger's length.
+  public static func readVerified(path: String, chunkSize: Int = 8 << 20, each: (LedgerEntry) -> Void)
+    throws(LedgerError) -> State
+  {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw LedgerError(line: 0, "cannot read ledger \(path): \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
     var state = State()
-    let entries = try LedgerVerifier().advance(&state, over: Array(data)[...])
-    return (state, entries)
+    var buffer = [UInt8](repeating: 0, count: max(1, chunkSize))
+    while true {
+      var filled = 0
+      while filled < buffer.count {
+        let n = buffer.withUnsafeMutableBytes {
+          pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(state.offset + filled))
+        }
+        if n == 0 { break }
+        guard n > 0 else {
+          throw LedgerError(line: 0, "cannot read ledger \(path): \(String(cString: strerror(errno)))")
+        }
+        filled += n
+      }
+      let atEnd = filled < buffer.count
+      let before = state.offset
+      var tail = Tail.clean
+      try LedgerVerifier().advance(&state, over: buffer[..<filled], tail: &tail, each: each)
+      if atEnd {
+        if case .torn(_, let line, let reason) = tail { throw LedgerError(line: line, reason) }
+        return state
+      }
+      // The chunk ends inside a batch: read again from the batch's start, with room for all of it.
+      if state.offset == before { buffer = [UInt8](repeating: 0, count: buffer.count * 2) }
+    }
   }
 
   public func verify(_ bytes: [UInt8]) throws(LedgerError) -> Summary {
@@ -76,28 +101,48 @@ public struct LedgerVerifier {
   public func advance(_ state: inout State, over bytes: ArraySlice<UInt8>, tail: inout Tail) throws(LedgerError)
     -> [LedgerEntry]
   {
-    var position = bytes.startIndex
-    var sealedEnd = bytes.startIndex
+    var accepted: [LedgerEntry] = []
+    try advance(&state, over: bytes, tail: &tail) { accepted.append($0) }
+    return accepted
+  }
+
+  /// `advance`, handing each entry of a sealed batch to `each` (in order, seal last) instead of
+  /// collecting them.
+  public func advance(
+    _ state: inout State, over bytes: ArraySlice<UInt8>, tail: inout Tail, each: (LedgerEntry) -> Void
+  ) throws(LedgerError) {
+    tail = .clean
+    guard !bytes.isEmpty else { return }
+    try bytes.withUnsafeBufferPointer { (buffer) throws(LedgerError) in
+      try advance(&state, over: buffer, tail: &tail, each: each)
+    }
+  }
+
+  func advance(
+    _ state: inout State, over bytes: UnsafeBufferPointer<UInt8>, tail: inout Tail, each: (LedgerEntry) -> Void
+  ) throws(LedgerError) {
+    let base = bytes.baseAddress!
+    var position = 0
+    var sealedEnd = 0
     var lineNumber = state.lines
     var head = state.head
     var lastSeq = state.lastSeq
     var batch: [LedgerEntry] = []
     var batchStart = 0
-    var accepted: [LedgerEntry] = []
-    tail = .clean
-    defer { state.offset += sealedEnd - bytes.startIndex }
-    while position < bytes.endIndex {
+    defer { state.offset += sealedEnd }
+    while position < bytes.count {
       lineNumber += 1
-      guard let end = bytes[position...].firstIndex(of: 0x0A) else {
+      guard let newline = memchr(base + position, 0x0A, bytes.count - position) else {
         tail = .torn(
-          bytes: bytes.endIndex - sealedEnd, line: batch.isEmpty ? lineNumber : batchStart,
+          bytes: bytes.count - sealedEnd, line: batch.isEmpty ? lineNumber : batchStart,
           reason: "line \(lineNumber) is torn (no newline)")
-        return accepted
+        return
       }
-      let line = bytes[position..<end]
+      let end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+      let line = UnsafeBufferPointer(rebasing: bytes[position..<end])
       position = end + 1
       if state.hqKey == nil {
-        state.hqKey = try LedgerLine.parseHeader(line).hqKey
+        state.hqKey = try LedgerLine.parseHeader(ArraySlice(line)).hqKey
         head = LedgerLine.hash(line)
         state.head = head
         state.lines = lineNumber
@@ -127,22 +172,21 @@ public struct LedgerVerifier {
         for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
         for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }
       }
-      accepted += batch
-      accepted.append(entry)
+      for e in batch { each(e) }
+      each(entry)
       state.entries += batch.count
       state.seals += 1
       state.lastSeq = lastSeq
       state.head = head
       state.lines = lineNumber
       sealedEnd = position
-      batch = []
+      batch.removeAll(keepingCapacity: true)
     }
     if !batch.isEmpty {
       tail = .torn(
-        bytes: bytes.endIndex - sealedEnd, line: batchStart,
+        bytes: bytes.count - sealedEnd, line: batchStart,
         reason: "\(batch.count) entr\(batch.count == 1 ? "y" : "ies") from here on are not sealed (a torn append?)")
     }
-    return accepted
   }
 
   /// `advance` for a whole ledger: an incomplete tail is an error.

@@ -9,7 +9,13 @@ public struct UTCInstant: Hashable, Comparable, Sendable, CustomStringConvertibl
 
   /// Parses `YYYY-MM-DDTHH:MM:SSZ` (years 1970–9999); `nil` for anything else.
   public init?(parsing text: String) {
-    let b = Array(text.utf8)
+    var text = text
+    guard let parsed = text.withUTF8({ UTCInstant(parsingUTF8: $0) }) else { return nil }
+    self = parsed
+  }
+
+  /// `init(parsing:)` over the text's UTF-8 bytes.
+  public init?(parsingUTF8 b: UnsafeBufferPointer<UInt8>) {
     guard b.count == 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A, b[19] == 0x5A
     else { return nil }
     func number(_ range: Range<Int>) -> Int64? {

@@ -152,6 +152,31 @@ struct LedgerTests {
     }
   }
 
+  @Test(arguments: [1, 97, 700, 4096])
+  func readingInChunksSeesWhatReadingAtOnceSees(chunkSize: Int) throws {
+    let f = try LedgerFixture()
+    // Batches of 1, 3 and 12 entries: chunks end mid-line, mid-batch, and smaller than a batch.
+    for (start, count) in [(1, 1), (2, 3), (5, 12), (17, 3)] {
+      try f.ledger.append(
+        (start..<(start + count)).map { f.earn($0) }, signer: "T01", key: f.t01, at: LedgerFixture.t0)
+    }
+    var whole = LedgerVerifier.State()
+    var tail = LedgerVerifier.Tail.clean
+    let expected = try verifier.advance(&whole, over: f.bytes[...], tail: &tail)
+    var streamed: [LedgerEntry] = []
+    let state = try LedgerVerifier.readVerified(path: f.ledger.path, chunkSize: chunkSize) { streamed.append($0) }
+    #expect(streamed == expected && streamed.count == 1 + 1 + 1 + 1 + 3 + 1 + 12 + 1 + 3 + 1)
+    #expect(state == whole && tail == .clean)
+
+    // A torn last batch is still an error, named at its first line, whatever the chunk size.
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: f.ledger.path))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data(LedgerLine.encode(f.earn(99)).utf8) + Data("\n{\"seq\":".utf8))
+    try handle.close()
+    #expect {
+      _ = try LedgerVerifier.readVerified(path: f.ledger.path, chunkSize: chunkSize) { _ in }
+    } throws: { ($0 as? LedgerError)?.line == whole.lines + 1 }
+  }
   @Test func keyFilesMustBeOwnerOnly() throws {
     let f = try LedgerFixture()
     let path = f.directory.appendingPathComponent("t01.key").path

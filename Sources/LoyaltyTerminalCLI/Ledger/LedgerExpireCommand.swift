@@ -22,7 +22,7 @@ struct LedgerExpireCommand: ParsableCommand {
   func run() throws {
     try reportLedger(json: hq.json) {
       let cutoff = UTCInstant(parsing: asOf)!
-      let (fold, _) = try LedgerFold.fold(path: hq.ledger)
+      let (fold, _) = try LedgerFold.fold(path: hq.ledger, keepingReceipts: false)
       let entries = fold.accounts.keys.sorted().compactMap { id -> LedgerEntry? in
         let points = fold.accounts[id]!.lots.expiring(asOf: cutoff)
         guard points > 0 else { return nil }
