@@ -63,12 +63,26 @@ let package = Package(
     ),
     // The nightly sync of a terminal's cache with the central ledger.
     .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyEngine"]),
+    // The counter's firmware: a state machine over reader, keypad, display, indicator, clock, storage.
+    .target(
+      name: "CounterFirmware",
+      dependencies: [
+        "CardReader", "CardIdentification", "LoyaltyEngine", "PointsCache",
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    // The simulated counter, scenarios, the chain simulation and the demo.
+    .target(
+      name: "CounterSimulation",
+      dependencies: [
+        "CounterFirmware", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyEngine",
+        "PointsCache", "Ledger", "NightlySync", .product(name: "Logging", package: "swift-log"),
+      ]),
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
+        "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
     ),
@@ -84,6 +98,12 @@ let package = Package(
     // Helpers shared by the test targets (child processes with a clean signal mask).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
+    .testTarget(
+      name: "CounterFirmwareTests",
+      dependencies: [
+        "CounterFirmware", "CounterSimulation", "CardReader", "CardEmulation", "SimulatedCardReader",
+        "CardIdentification", "PointsCache", "LoyaltyEngine", "TestSupport", .product(name: "Logging", package: "swift-log"),
+      ]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyEngine", "TestSupport"]),
     .testTarget(
       name: "NightlySyncTests", dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),

@@ -79,7 +79,7 @@ struct BenchCommand: AsyncParsableCommand {
       rows += try cacheBench.run()
     }
     if suites.contains("ledger") {
-      rows += try LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000]).run()
+      rows += try LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000]).run()
     }
     let elapsed = ContinuousClock.now - started
     let peak = peakResidentKiB()

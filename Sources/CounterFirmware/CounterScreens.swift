@@ -1,0 +1,87 @@
+import LoyaltyEngine
+import PointsCache
+
+/// What the 4×20 display shows in each state.
+public enum CounterScreens {
+  public static func screen(for state: CounterState, program: LoyaltyProgram?) -> Screen {
+    switch state {
+    case .idle:
+      return Screen(["   LOYALTY POINTS", "", "  Tap your card", "R=refund  B=block"])
+    case .reading:
+      return Screen(["Reading card...", "", "Keep the card", "on the reader"])
+    case .identified(let v):
+      return Screen(["Card ..\(v.card.suffix(14))", "\(v.tier)  \(v.balance) pts", next(v), "P=buy R=redeem C=x"])
+    case .unknownCard(let card, let referrer):
+      return Screen([
+        "New card", "..\(card.suffix(18))", referrer.map { "Ref ..\($0.suffix(14))" } ?? "Scan referrer (opt)",
+        "OK=enrol  C=cancel",
+      ])
+    case .basket(_, let lines, let category, let typed):
+      let total = lines.reduce(Int64(0)) { $0 + $1.amount }
+      if let category {
+        return Screen(["Line \(lines.count + 1): \(category)", "Amount: \(money(typed, program))", "", "OK=add  C=drop"])
+      }
+      let menu = CounterFirmware.categories(of: program).enumerated().map { "\($0.offset + 1)\($0.element.prefix(5))" }
+      return Screen([
+        "\(lines.count) lines \(money(String(total), program))", menu.prefix(3).joined(separator: " "),
+        menu.dropFirst(3).joined(separator: " "), lines.isEmpty ? "Pick a category" : "OK=total  C=cancel",
+      ])
+    case .redeemMenu(let v):
+      let items = (program?.catalogue ?? []).enumerated().map { "\($0.offset + 1) \($0.element.id) \($0.element.points)" }
+      return Screen(["Redeem (\(v.balance) pts)"] + items.prefix(3))
+    case .refundEntry(let receipt, let typed):
+      return Screen([
+        "Refund", receipt.map { "Receipt \($0)" } ?? "Scan the receipt", "Amount: \(money(typed, program))",
+        "OK=next  C=cancel",
+      ])
+    case .blockEntry(let card):
+      return Screen(["Block a lost card", card.map { "..\($0.suffix(18))" } ?? "Tap or scan the card", "", "OK=next C=cancel"])
+    case .confirm(let op):
+      return Screen([describe(op, program), "", "", "OK=confirm C=cancel"])
+    case .message(let m):
+      return Screen(m.lines)
+    }
+  }
+
+  static func next(_ v: CardholderView) -> String {
+    guard let n = v.nextTier else { return "Top tier" }
+    if let spend = n.spendNeeded { return "\(n.name): \(spend / 100) more" }
+    return n.name
+  }
+
+  /// Minor units as a decimal amount ("1250" → "12.50").
+  static func money(_ typed: String, _ program: LoyaltyProgram?) -> String {
+    let digits = max(0, program?.minorUnits ?? 2)
+    let padded = String(repeating: "0", count: max(0, digits + 1 - typed.count)) + typed
+    guard digits > 0 else { return padded }
+    return "\(padded.dropLast(digits)).\(padded.suffix(digits))"
+  }
+
+  static func describe(_ op: CounterOperation, _ program: LoyaltyProgram?) -> String {
+    switch op {
+    case .enroll: "Enrol this card?"
+    case .purchase(_, let lines, _): "Total \(money(String(lines.reduce(0) { $0 + $1.amount }), program))?"
+    case .redeem(_, let item, let points): "\(item) \(points)pts?"
+    case .refund(let receipt, let amount): "Refund \(money(String(amount), program)) \(receipt)?"
+    case .block: "Block this card?"
+    }
+  }
+
+  /// Splits text into at most `lines` lines of the display's width, at spaces where it can.
+  public static func wrap(_ text: String, lines: Int) -> [String] {
+    var out: [String] = []
+    var current = ""
+    for word in text.split(separator: " ") {
+      if current.isEmpty {
+        current = String(word.prefix(Screen.width))
+      } else if current.count + 1 + word.count <= Screen.width {
+        current += " " + word
+      } else {
+        out.append(current)
+        current = String(word.prefix(Screen.width))
+      }
+    }
+    if !current.isEmpty { out.append(current) }
+    return Array(out.prefix(lines))
+  }
+}

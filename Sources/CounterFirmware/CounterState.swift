@@ -1,0 +1,70 @@
+import LoyaltyEngine
+import PointsCache
+
+/// Where the counter is in serving a customer.
+public enum CounterState: Sendable {
+  /// Waiting for a card (or a cashier's refund/block).
+  case idle
+  /// A card is on the reader and being read and looked up.
+  case reading
+  /// A known card: cardholder shown; purchase or redeem next.
+  case identified(CardholderView)
+  /// A card this counter does not know: OK enrols it (a referrer's card may be scanned first).
+  case unknownCard(card: String, referrer: String?)
+  /// A purchase being entered: lines so far, the category picked (if any), the amount typed.
+  case basket(CardholderView, lines: [PurchaseLine], category: String?, typed: String)
+  /// Picking a catalogue item to redeem.
+  case redeemMenu(CardholderView)
+  /// A refund: the receipt scanned (if yet) and the amount typed.
+  case refundEntry(receipt: String?, typed: String)
+  /// Blocking a lost card: its ID scanned (if yet).
+  case blockEntry(card: String?)
+  /// Waiting for OK to record `operation`.
+  case confirm(CounterOperation)
+  /// An outcome shown until the card is removed or the message times out: a receipt, a
+  /// refusal, an unreadable or blocked card, a card pulled away.
+  case message(CounterMessage)
+
+  public var name: String {
+    switch self {
+    case .idle: "idle"
+    case .reading: "reading"
+    case .identified: "identified"
+    case .unknownCard: "unknownCard"
+    case .basket: "basket"
+    case .redeemMenu: "redeemMenu"
+    case .refundEntry: "refundEntry"
+    case .blockEntry: "blockEntry"
+    case .confirm: "confirm"
+    case .message(let m): m.kind.rawValue
+    }
+  }
+}
+
+/// An operation waiting for the cashier's OK.
+public enum CounterOperation: Hashable, Sendable {
+  case enroll(card: String, referrer: String?)
+  case purchase(card: String, lines: [PurchaseLine], receipt: String?)
+  case redeem(card: String, item: String, points: Int64)
+  case refund(receipt: String, amount: Int64)
+  case block(card: String)
+
+  /// The card that must stay on the reader until OK, if any.
+  var card: String? {
+    switch self {
+    case .enroll(let card, _), .purchase(let card, _, _), .redeem(let card, _, _): card
+    case .refund, .block: nil
+    }
+  }
+}
+
+/// What a message screen says, and why.
+public struct CounterMessage: Hashable, Sendable {
+  public enum Kind: String, Hashable, Sendable {
+    case receipt, refused, unreadable, blocked, cardRemoved, cancelled, timedOut
+  }
+  public var kind: Kind
+  public var lines: [String]
+  /// For a refusal: the reason, as the rules give it.
+  public var reason: String?
+}

@@ -1,0 +1,67 @@
+import CardEmulation
+import CardIdentification
+import CardReader
+import CounterFirmware
+import Logging
+import LoyaltyEngine
+import PointsCache
+import SimulatedCardReader
+
+/// One counter in simulation: the real firmware and a real cache on disk, with a simulated
+/// reader, display, indicator and a hand-set clock. Taps go through the simulated reader's
+/// APDUs and the real card identification, exactly as on a live reader.
+public struct SimulatedCounter: Sendable {
+  public static let reader = "Simulated Reader 0"
+  public let firmware: CounterFirmware
+  public let readers: SimulatedCardReaderSystem
+  public let watcher: TapWatcher
+  public let display: RecordingDisplay
+  public let indicator: RecordingIndicator
+  public let clock: ManualCounterClock
+  public let cache: PointsCache
+
+  public init(terminal: String, cache: PointsCache, clock: ManualCounterClock, logger: Logger) throws {
+    self.cache = cache
+    self.clock = clock
+    readers = SimulatedCardReaderSystem(readers: [Self.reader])
+    watcher = TapWatcher(system: readers, identifier: CardIdentifier(profiles: try CardProfiles.standard()))
+    display = RecordingDisplay()
+    indicator = RecordingIndicator()
+    firmware = CounterFirmware(
+      settings: .init(terminal: terminal), storage: PointsCacheStorage(cache: cache), display: display,
+      indicator: indicator, clock: clock, logger: logger)
+  }
+
+  /// The emulated card for a card ID: 16 digits are a loyalty applet card, even-length hex a
+  /// plain UID card.
+  public static func card(for id: String) -> (any EmulatedCard)? {
+    if id.count == 16, id.allSatisfy({ $0.isASCII && $0.isNumber }) { return LoyaltyAppletCard(number: id) }
+    guard let uid = Hex.decode(id), (4...10).contains(uid.count) else { return nil }
+    return UIDCard(uid: uid)
+  }
+
+  /// Puts `card` on the reader, reads it as the live loop would, and hands the tap to the firmware.
+  public func tap(_ card: any EmulatedCard, faults: [SimulatedFault] = []) async {
+    readers.insert(card, into: Self.reader, faults: faults)
+    let atr = (try? await readers.readers().first { $0.name == Self.reader }?.atr) ?? nil
+    let result = await watcher.read(reader: Self.reader, atr: atr ?? [], seen: .now)
+    await firmware.handle(.tap(result))
+  }
+
+  /// Takes the card off the reader.
+  public func remove() async {
+    readers.remove(from: Self.reader)
+    await firmware.handle(.cardRemoved)
+  }
+
+  public func press(_ keys: CounterKey...) async {
+    for key in keys { await firmware.handle(.key(key)) }
+  }
+
+  /// Types a number on the keypad.
+  public func type(_ number: Int64) async {
+    for c in String(number) { await firmware.handle(.key(.digit(Int(String(c))!))) }
+  }
+
+  public func scan(_ code: String) async { await firmware.handle(.scan(code)) }
+}

@@ -1,0 +1,37 @@
+import CounterFirmware
+import LoyaltyEngine
+import Synchronization
+
+/// A display that remembers what it showed (the latest screen, and every screen).
+public final class RecordingDisplay: CounterDisplay {
+  let screens = Mutex<[Screen]>([])
+
+  public init() {}
+
+  public func show(_ screen: Screen) { screens.withLock { $0.append(screen) } }
+
+  /// The screen on display now.
+  public var current: Screen { screens.withLock { $0.last ?? Screen([]) } }
+  public var history: [Screen] { screens.withLock { $0 } }
+}
+
+/// A buzzer/LED that remembers its signals.
+public final class RecordingIndicator: CounterIndicator {
+  let signals = Mutex<[CounterSignal]>([])
+
+  public init() {}
+
+  public func signal(_ signal: CounterSignal) { signals.withLock { $0.append(signal) } }
+  public var history: [CounterSignal] { signals.withLock { $0 } }
+}
+
+/// A clock set by hand: scenarios, the chain simulation and tests move it.
+public final class ManualCounterClock: CounterClock {
+  let current: Mutex<UTCInstant>
+
+  public init(_ start: UTCInstant) { current = Mutex(start) }
+
+  public var now: UTCInstant { current.withLock { $0 } }
+  public func set(_ time: UTCInstant) { current.withLock { $0 = time } }
+  public func advance(seconds: Int64) { current.withLock { $0 = $0.adding(seconds: seconds) } }
+}
