@@ -102,11 +102,13 @@ let package = Package(
       name: "CounterFirmwareTests",
       dependencies: [
         "CounterFirmware", "CounterSimulation", "CardReader", "CardEmulation", "SimulatedCardReader",
-        "CardIdentification", "PointsCache", "LoyaltyEngine", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        "CardIdentification", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal",
+        .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyEngine", "TestSupport"]),
     .testTarget(
-      name: "NightlySyncTests", dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
+      name: "NightlySyncTests",
+      dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
     .testTarget(
       name: "PointsCacheTests", dependencies: ["PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
     .testTarget(

@@ -2,9 +2,12 @@ import LoyaltyEngine
 import PointsCache
 
 extension CounterFirmware {
-  /// The purchase categories the keypad offers, in order (1…n): the program's, then "other".
+  /// The purchase categories the keypad offers, in order (1…n): those the program's rates and
+  /// promotions name, then "other".
   public nonisolated static func categories(of program: LoyaltyProgram?) -> [String] {
-    (program?.categoryRates.keys.sorted() ?? []) + ["other"]
+    var named = Set(program?.categoryRates.keys ?? [:].keys)
+    for promotion in program?.promotions ?? [] { named.formUnion(promotion.categories ?? []) }
+    return named.sorted() + ["other"]
   }
 
   func pressed(_ key: CounterKey) async {

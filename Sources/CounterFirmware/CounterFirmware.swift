@@ -1,6 +1,6 @@
 import CardIdentification
-import LoyaltyEngine
 import Logging
+import LoyaltyEngine
 import PointsCache
 
 /// Something that happens at the counter.
@@ -38,7 +38,7 @@ public actor CounterFirmware {
     }
   }
 
-  public let settings: Settings
+  public nonisolated let settings: Settings
   let storage: any CounterStorage
   let display: any CounterDisplay
   let indicator: any CounterIndicator

@@ -19,7 +19,9 @@ public enum CounterScreens {
     case .basket(_, let lines, let category, let typed):
       let total = lines.reduce(Int64(0)) { $0 + $1.amount }
       if let category {
-        return Screen(["Line \(lines.count + 1): \(category)", "Amount: \(money(typed, program))", "", "OK=add  C=drop"])
+        return Screen([
+          "Line \(lines.count + 1): \(category)", "Amount: \(money(typed, program))", "", "OK=add  C=drop",
+        ])
       }
       let menu = CounterFirmware.categories(of: program).enumerated().map { "\($0.offset + 1)\($0.element.prefix(5))" }
       return Screen([
@@ -27,7 +29,9 @@ public enum CounterScreens {
         menu.dropFirst(3).joined(separator: " "), lines.isEmpty ? "Pick a category" : "OK=total  C=cancel",
       ])
     case .redeemMenu(let v):
-      let items = (program?.catalogue ?? []).enumerated().map { "\($0.offset + 1) \($0.element.id) \($0.element.points)" }
+      let items = (program?.catalogue ?? []).enumerated().map {
+        "\($0.offset + 1) \($0.element.id) \($0.element.points)"
+      }
       return Screen(["Redeem (\(v.balance) pts)"] + items.prefix(3))
     case .refundEntry(let receipt, let typed):
       return Screen([
@@ -35,7 +39,9 @@ public enum CounterScreens {
         "OK=next  C=cancel",
       ])
     case .blockEntry(let card):
-      return Screen(["Block a lost card", card.map { "..\($0.suffix(18))" } ?? "Tap or scan the card", "", "OK=next C=cancel"])
+      return Screen([
+        "Block a lost card", card.map { "..\($0.suffix(18))" } ?? "Tap or scan the card", "", "OK=next C=cancel",
+      ])
     case .confirm(let op):
       return Screen([describe(op, program), "", "", "OK=confirm C=cancel"])
     case .message(let m):

@@ -1,16 +1,17 @@
 /// Reads typed fields out of a `JSONValue`, recording every problem (with its path) instead of
 /// stopping at the first, so a refused document lists all that is wrong with it.
-final class DocumentWalker {
-  private(set) var problems: [String] = []
+public final class DocumentWalker {
+  public init() {}
+  public private(set) var problems: [String] = []
 
   /// Records a problem at `path` (the empty path is the document itself).
-  func problem(_ path: String, _ message: String) {
+  public func problem(_ path: String, _ message: String) {
     problems.append("\(path.isEmpty ? "document" : path): \(message)")
   }
 
   /// The fields of an object; reports unknown and missing keys. An absent value (already
   /// reported missing by its parent, or optional) yields nil silently.
-  func object(
+  public func object(
     _ value: JSONValue?, _ path: String, required: Set<String>, optional: Set<String> = []
   ) -> [String: JSONValue]? {
     guard let value else { return nil }
@@ -27,7 +28,7 @@ final class DocumentWalker {
     return fields
   }
 
-  func array(_ value: JSONValue?, _ path: String) -> [JSONValue]? {
+  public func array(_ value: JSONValue?, _ path: String) -> [JSONValue]? {
     guard let value else { return nil }
     guard case .array(let items) = value else {
       problem(path, "must be an array, not \(value.typeName)")
@@ -36,7 +37,7 @@ final class DocumentWalker {
     return items
   }
 
-  func integer(_ value: JSONValue?, _ path: String, in range: ClosedRange<Int64>) -> Int64? {
+  public func integer(_ value: JSONValue?, _ path: String, in range: ClosedRange<Int64>) -> Int64? {
     guard let value else { return nil }
     guard case .integer(let i) = value else {
       problem(path, "must be an integer, not \(value.typeName)")
@@ -52,7 +53,7 @@ final class DocumentWalker {
     return i
   }
 
-  func string(_ value: JSONValue?, _ path: String, nonEmpty: Bool = true, maxLength: Int = 200) -> String? {
+  public func string(_ value: JSONValue?, _ path: String, nonEmpty: Bool = true, maxLength: Int = 200) -> String? {
     guard let value else { return nil }
     guard case .string(let s) = value else {
       problem(path, "must be a string, not \(value.typeName)")
@@ -70,7 +71,7 @@ final class DocumentWalker {
   }
 
   /// A decimal written as a string ("1.25"), at most 4 fraction digits, never negative.
-  func decimal(_ value: JSONValue?, _ path: String) -> Decimal4? {
+  public func decimal(_ value: JSONValue?, _ path: String) -> Decimal4? {
     guard let value else { return nil }
     guard case .string(let s) = value else {
       problem(path, "must be a decimal written as a string (e.g. \"1.25\"), not \(value.typeName)")
@@ -87,7 +88,7 @@ final class DocumentWalker {
     return d
   }
 
-  func instant(_ value: JSONValue?, _ path: String) -> UTCInstant? {
+  public func instant(_ value: JSONValue?, _ path: String) -> UTCInstant? {
     guard let s = string(value, path) else { return nil }
     guard let t = UTCInstant(parsing: s) else {
       problem(path, "\"\(s)\" is not a UTC time like 2026-11-01T00:00:00Z")
@@ -96,5 +97,5 @@ final class DocumentWalker {
     return t
   }
 
-  func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+  public func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 }

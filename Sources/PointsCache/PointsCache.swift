@@ -195,6 +195,22 @@ public final class PointsCache: Sendable {
     }
   }
 
+  /// Ids of every entry this terminal recorded itself (synced or not), in order.
+  public func localEntryIds() throws -> [String] {
+    try pool.read { db in
+      try db.cachedAll(String.self, sql: "SELECT id FROM entry WHERE origin = 'local' ORDER BY seq")
+    }
+  }
+
+  /// Every account's balance as this cache knows it.
+  public func balances() throws -> [String: Int64] {
+    try pool.read { db in
+      var out: [String: Int64] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT id, balance FROM account") { out[row["id"]] = row["balance"] }
+      return out
+    }
+  }
+
   /// SQLite's own integrity check plus the cache's invariants; empty when all is well.
   public func consistencyProblems() throws -> [String] {
     try pool.read { db in

@@ -42,7 +42,10 @@ struct CounterFirmwareTests {
     let f = try CounterFixture()
     let c = f.counter
     await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
-    guard case .identified(let view) = await f.state else { Issue.record("not identified"); return }
+    guard case .identified(let view) = await f.state else {
+      Issue.record("not identified")
+      return
+    }
     #expect(view.balance == 0 && view.tier == "Bronze")
     #expect(c.display.current.lines[1].contains("Bronze"))
     await c.press(.purchase)
@@ -51,11 +54,17 @@ struct CounterFirmwareTests {
     await c.type(1250)
     await c.press(.ok)  // line added
     await c.press(.ok)  // basket done
-    guard case .confirm(.purchase(_, let lines, _)) = await f.state else { Issue.record("no confirm"); return }
+    guard case .confirm(.purchase(_, let lines, _)) = await f.state else {
+      Issue.record("no confirm")
+      return
+    }
     #expect(lines == [PurchaseLine(category: "fresh", amount: 1250)])
     #expect(try f.outboxCount == 1, "nothing recorded before OK (the enrolment only)")
     await c.press(.ok)
-    guard case .message(let m) = await f.state else { Issue.record("no receipt"); return }
+    guard case .message(let m) = await f.state else {
+      Issue.record("no receipt")
+      return
+    }
     #expect(m.kind == .receipt)
     // fresh ×2 rate, ×2 promotion in November: 12.50 → 50 points.
     #expect(try f.balance == 50)
@@ -74,7 +83,10 @@ struct CounterFirmwareTests {
     await c.press(.ok, .ok)
     #expect(await f.state.name == "confirm")
     await c.remove()
-    guard case .message(let m) = await f.state else { Issue.record("no message"); return }
+    guard case .message(let m) = await f.state else {
+      Issue.record("no message")
+      return
+    }
     #expect(m.kind == .cardRemoved)
     await c.press(.ok)  // a late OK must not record anything
     #expect(try f.balance == 0 && f.outboxCount == 1)
@@ -85,7 +97,10 @@ struct CounterFirmwareTests {
     let c = f.counter
     await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
     await c.press(.redeem, .digit(1), .ok)  // coffee, 150 points, balance 0
-    guard case .message(let m) = await f.state else { Issue.record("no message"); return }
+    guard case .message(let m) = await f.state else {
+      Issue.record("no message")
+      return
+    }
     #expect(m.kind == .refused && m.reason?.contains("balance") == true)
     #expect(c.indicator.history.last == .failure)
     await c.remove()
@@ -96,11 +111,17 @@ struct CounterFirmwareTests {
     let f = try CounterFixture()
     let c = f.counter
     await c.tap(UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6]))
-    guard case .unknownCard(let card, nil) = await f.state else { Issue.record("not unknown"); return }
+    guard case .unknownCard(let card, nil) = await f.state else {
+      Issue.record("not unknown")
+      return
+    }
     #expect(card == "04A1B2C3D4E5F6")
     await c.scan(CounterFixture.known)
     await c.press(.ok, .ok)
-    guard case .message(let m) = await f.state, m.kind == .receipt else { Issue.record("not enrolled"); return }
+    guard case .message(let m) = await f.state, m.kind == .receipt else {
+      Issue.record("not enrolled")
+      return
+    }
     #expect(try f.cache.identify(card: card, at: c.clock.now).account.isEmpty == false)
   }
 
@@ -112,11 +133,17 @@ struct CounterFirmwareTests {
     await c.press(.ok, .ok)
     await c.press(.ok)
     await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
-    guard case .message(let blocked) = await f.state else { Issue.record("no message"); return }
+    guard case .message(let blocked) = await f.state else {
+      Issue.record("no message")
+      return
+    }
     #expect(blocked.kind == .blocked)
     await c.remove()
     await c.tap(UIDCard(uid: [4, 1, 2, 3]), faults: [.removedDuringCommand(1)])
-    guard case .message(let unreadable) = await f.state else { Issue.record("no message"); return }
+    guard case .message(let unreadable) = await f.state else {
+      Issue.record("no message")
+      return
+    }
     #expect(unreadable.kind == .unreadable)
     await c.remove()
     #expect(await f.state.name == "idle")
@@ -137,13 +164,19 @@ struct CounterFirmwareTests {
     await c.scan("R1")
     await c.type(1000)
     await c.press(.ok, .ok)
-    guard case .message(let m) = await f.state, m.kind == .receipt else { Issue.record("refund not recorded"); return }
+    guard case .message(let m) = await f.state, m.kind == .receipt else {
+      Issue.record("refund not recorded")
+      return
+    }
     #expect(try f.balance == before / 2)
     await c.press(.refund)
     await c.scan("NOPE")
     await c.type(100)
     await c.press(.ok, .ok)
-    guard case .message(let refused) = await f.state else { Issue.record("no message"); return }
+    guard case .message(let refused) = await f.state else {
+      Issue.record("no message")
+      return
+    }
     #expect(refused.kind == .refused && refused.reason?.contains("NOPE") == true)
   }
 
@@ -157,7 +190,10 @@ struct CounterFirmwareTests {
     #expect(await f.state.name == "basket")
     c.clock.advance(seconds: 1)
     await c.firmware.handle(.tick)
-    guard case .message(let m) = await f.state else { Issue.record("no timeout"); return }
+    guard case .message(let m) = await f.state else {
+      Issue.record("no timeout")
+      return
+    }
     #expect(m.kind == .timedOut)
     c.clock.advance(seconds: 8)
     await c.firmware.handle(.tick)

@@ -23,12 +23,7 @@ struct LedgerExpireCommand: ParsableCommand {
     try reportLedger(json: hq.json) {
       let cutoff = UTCInstant(parsing: asOf)!
       let (fold, _) = try LedgerFold.fold(path: hq.ledger, keepingReceipts: false)
-      let entries = fold.accounts.keys.sorted().compactMap { id -> LedgerEntry? in
-        let points = fold.accounts[id]!.lots.expiring(asOf: cutoff)
-        guard points > 0 else { return nil }
-        return LedgerEntry(
-          kind: .expiry, id: "expiry-\(id)-\(cutoff.seconds)", at: cutoff, terminal: "HQ", account: id, points: -points)
-      }
+      let entries = LedgerExpiry.entries(for: fold, asOf: cutoff)
       _ = try hq.append(entries)
       let total = entries.reduce(0) { $0 - ($1.points ?? 0) }
       return (

@@ -1,0 +1,116 @@
+import CounterFirmware
+import LoyaltyEngine
+
+extension ScenarioRunner {
+  /// Plays one event as a cashier would at that terminal's keypad; returns why it was refused.
+  func play(_ action: Scenario.Action) async throws -> String? {
+    switch action {
+    case .enroll(let t, let card, let referrer):
+      narrate("\(clock.now) \(t): new card \(card)\(referrer.map { ", referred by \($0)" } ?? "")")
+      return await withCard(card, at: t) { c in
+        guard case .unknownCard = await c.firmware.state else {
+          return await self.notReady(c, expected: "an unknown card to enrol")
+        }
+        if let referrer { await c.scan(referrer) }
+        await c.press(.ok, .ok)
+        return nil
+      }
+    case .purchase(let t, let card, let receipt, let lines):
+      narrate("\(clock.now) \(t): purchase \(lines.map { "\($0.category) \($0.amount)" }.joined(separator: ", "))")
+      return await withCard(card, at: t) { c in
+        guard case .identified = await c.firmware.state else { return await self.notReady(c, expected: "a known card") }
+        await c.press(.purchase)
+        if let receipt { await c.scan(receipt) }
+        let categories = CounterFirmware.categories(of: try? c.cache.program())
+        for line in lines {
+          let index = categories.firstIndex(of: line.category) ?? categories.count - 1
+          await c.press(.digit(index + 1))
+          await c.type(line.amount)
+          await c.press(.ok)
+        }
+        await c.press(.ok, .ok)
+        return nil
+      }
+    case .redeem(let t, let card, let item):
+      narrate("\(clock.now) \(t): redeem \(item)")
+      return await withCard(card, at: t) { c in
+        guard case .identified = await c.firmware.state else { return await self.notReady(c, expected: "a known card") }
+        guard let index = (try? c.cache.program())?.catalogue.firstIndex(where: { $0.id == item }) else {
+          await c.press(.cancel)
+          return "no catalogue item \"\(item)\""
+        }
+        await c.press(.redeem, .digit(index + 1), .ok)
+        return nil
+      }
+    case .refund(let t, let receipt, let amount):
+      narrate("\(clock.now) \(t): refund \(amount) of \(receipt)")
+      let c = counter(t)
+      await c.press(.refund)
+      await c.scan(receipt)
+      await c.type(amount)
+      await c.press(.ok, .ok)
+      return await outcomeShown(c)
+    case .block(let t, let card):
+      narrate("\(clock.now) \(t): block \(card)")
+      let c = counter(t)
+      await c.press(.block)
+      await c.scan(card)
+      await c.press(.ok, .ok)
+      return await outcomeShown(c)
+    case .sync(let terminals):
+      narrate("\(clock.now) nightly sync: \(terminals.joined(separator: ", "))")
+      try sync(terminals)
+      return nil
+    case .expire:
+      narrate("\(clock.now) HQ: expiry run")
+      try expire()
+      return nil
+    case .crash(let t):
+      narrate("\(clock.now) \(t): crash and restart")
+      try crash(t)
+      return nil
+    }
+  }
+
+  /// Taps `card` at terminal `t`, runs `body` (which drives the keypad, or returns a refusal),
+  /// reads the outcome off the firmware and takes the card away.
+  func withCard(
+    _ card: String, at t: String, _ body: @escaping (SimulatedCounter) async -> String?
+  ) async -> String? {
+    let c = counter(t)
+    guard let emulated = SimulatedCounter.card(for: card) else {
+      return "card \(card) is neither a 16-digit loyalty number nor a hex UID"
+    }
+    await c.tap(emulated)
+    var reason = await body(c)
+    if reason == nil { reason = await outcomeShown(c) }
+    await c.remove()
+    await c.press(.ok)  // back to idle whatever is on the screen
+    return reason
+  }
+
+  /// What the screen says: nil for a receipt, else the refusal.
+  func outcomeShown(_ c: SimulatedCounter) async -> String? {
+    switch await c.firmware.state {
+    case .message(let m) where m.kind == .receipt: return nil
+    case .message(let m): return m.reason ?? m.lines.filter { !$0.isEmpty }.joined(separator: " ")
+    case let other:
+      await c.press(.cancel)
+      return "the counter stopped at \(other.name)"
+    }
+  }
+
+  /// The tap did not lead where the event needs: say why, and cancel.
+  func notReady(_ c: SimulatedCounter, expected: String) async -> String {
+    let state = await c.firmware.state
+    let reason: String
+    switch state {
+    case .unknownCard(let card, _): reason = "card \(card) is not known at \(c.firmware.settings.terminal)"
+    case .identified(let v): reason = "card \(v.card) is already enrolled"
+    case .message(let m): reason = m.reason ?? m.lines.filter { !$0.isEmpty }.joined(separator: " ")
+    default: reason = "expected \(expected), the counter is at \(state.name)"
+    }
+    await c.press(.cancel)
+    return reason
+  }
+}

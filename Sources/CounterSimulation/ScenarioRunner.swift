@@ -1,0 +1,154 @@
+import CounterFirmware
+import Foundation
+import Ledger
+import Logging
+import LoyaltyEngine
+import NightlySync
+import PointsCache
+
+/// What a played scenario ends with, after a final sync of every terminal.
+public struct ScenarioOutcome: Sendable {
+  public struct Refusal: Sendable, Hashable {
+    public var index: Int
+    public var reason: String
+  }
+  /// Points by each account's first card, as the ledger folds them.
+  public var balances: [String: Int64]
+  /// Tier by each account's first card, as the first terminal shows it at the end.
+  public var tiers: [String: String]
+  public var refused: [Refusal]
+  /// Overdrawn accounts, entries held with other content, and any terminal disagreeing with the ledger.
+  public var conflicts: [String]
+  /// Entries in the ledger (seals not counted).
+  public var ledgerEntries: Int
+}
+
+/// Plays a scenario through the real firmware: one simulated counter (real cache on disk) per
+/// terminal, a real ledger file with HQ's and every terminal's keys, real nightly syncs.
+public final class ScenarioRunner {
+  public let scenario: Scenario
+  public let workdir: URL
+  let logger: Logger
+  let clock: ManualCounterClock
+  let hqKey: LedgerKey
+  let ledger: LedgerFile
+  var keys: [String: LedgerKey] = [:]
+  var counters: [String: SimulatedCounter] = [:]
+  var conflicts: [String] = []
+  /// Called after every sync event with the terminals synced (the chain simulation checks here).
+  public var afterSync: (ScenarioRunner, [String]) throws -> Void = { _, _ in }
+  /// One line per event, for narration.
+  public var narrate: (String) -> Void = { _ in }
+
+  public init(scenario: Scenario, workdir: URL, logger: Logger) throws {
+    self.scenario = scenario
+    self.workdir = workdir
+    self.logger = logger
+    let start = scenario.events.first?.at ?? UTCInstant(seconds: 0)
+    clock = ManualCounterClock(start)
+    try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
+    hqKey = try LedgerKey.generate(at: workdir.appendingPathComponent("hq.key").path)
+    ledger = try LedgerFile.create(
+      at: workdir.appendingPathComponent("ledger.jsonl").path, hqKey: hqKey, created: start)
+    let program = try ProgramParser.parse(Data(scenario.program.utf8))
+    var setup: [LedgerEntry] = []
+    for t in scenario.terminals {
+      let key = try LedgerKey.generate(at: workdir.appendingPathComponent("\(t).key").path)
+      keys[t] = key
+      setup.append(
+        LedgerEntry(
+          kind: .terminalRegister, id: "register-\(t)", at: start, terminal: "HQ", ref: t, data: key.publicKeyBase64))
+    }
+    setup.append(
+      LedgerEntry(kind: .program, id: "program-\(start.seconds)", at: start, terminal: "HQ", data: scenario.program))
+    try ledger.append(setup, signer: "HQ", key: hqKey, at: start)
+    for t in scenario.terminals {
+      let cache = try PointsCache(path: cachePath(t))
+      try cache.loadProgram(
+        program, json: scenario.program, context: OperationContext(terminal: t, operator: "setup", at: start))
+      counters[t] = try SimulatedCounter(terminal: t, cache: cache, clock: clock, logger: logger)
+    }
+  }
+
+  func cachePath(_ terminal: String) -> String { workdir.appendingPathComponent("\(terminal).db").path }
+  public var ledgerPath: String { ledger.path }
+  public func cache(_ terminal: String) -> PointsCache { counters[terminal]!.cache }
+  public func counter(_ terminal: String) -> SimulatedCounter { counters[terminal]! }
+
+  /// Plays every event, then syncs every terminal and reports.
+  public func run() async throws -> ScenarioOutcome {
+    var refused: [ScenarioOutcome.Refusal] = []
+    for (index, event) in scenario.events.enumerated() {
+      clock.set(event.at)
+      for counter in counters.values { await counter.firmware.handle(.tick) }
+      if let reason = try await play(event.action) {
+        refused.append(.init(index: index, reason: reason))
+        narrate("  refused: \(reason)")
+      }
+    }
+    try sync(scenario.terminals)
+    return try outcome(refused: refused)
+  }
+
+  /// Syncs `terminals` in turn with the ledger.
+  public func sync(_ terminals: [String]) throws {
+    for t in terminals {
+      let summary = try NightlySync(cache: cache(t), ledger: ledger, terminal: t, key: keys[t]!).run(at: clock.now)
+      narrate("  \(t) synced: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)")
+      for c in summary.conflicts where !conflicts.contains(c) { conflicts.append(c) }
+    }
+    try afterSync(self, terminals)
+  }
+
+  /// A terminal crashes: its firmware and open database go; it restarts on the file on disk.
+  func crash(_ terminal: String) throws {
+    counters[terminal] = nil
+    let cache = try PointsCache(path: cachePath(terminal))
+    counters[terminal] = try SimulatedCounter(terminal: terminal, cache: cache, clock: clock, logger: logger)
+  }
+
+  /// HQ's expiry run at the current time.
+  func expire() throws {
+    let (fold, _) = try LedgerFold.fold(path: ledger.path, keepingReceipts: false)
+    let entries = LedgerExpiry.entries(for: fold, asOf: clock.now)
+    try ledger.append(entries, signer: "HQ", key: hqKey, at: clock.now)
+    narrate("  HQ expired \(entries.reduce(0) { $0 - ($1.points ?? 0) }) points in \(entries.count) accounts")
+  }
+
+  /// The ledger's balances keyed by each account's first card, and what every terminal shows.
+  public func ledgerBalancesByCard() throws -> (byCard: [String: Int64], byAccount: [String: Int64], entries: Int) {
+    var firstCard: [String: String] = [:]
+    var fold = LedgerFold(keepingReceipts: false)
+    let state = try LedgerVerifier.readVerified(path: ledger.path) { e in
+      fold.apply(e)
+      if let account = e.account, let card = e.card, e.kind == .enroll || e.kind == .link, firstCard[account] == nil {
+        firstCard[account] = card
+      }
+    }
+    var byCard: [String: Int64] = [:]
+    var byAccount: [String: Int64] = [:]
+    for (id, account) in fold.accounts {
+      byAccount[id] = account.balance
+      byCard[firstCard[id] ?? id] = account.balance
+    }
+    return (byCard, byAccount, state.entries)
+  }
+
+  func outcome(refused: [ScenarioOutcome.Refusal]) throws -> ScenarioOutcome {
+    let (byCard, byAccount, entries) = try ledgerBalancesByCard()
+    var conflicts = self.conflicts
+    for t in scenario.terminals {
+      for (account, balance) in try cache(t).balances() where byAccount[account] != balance {
+        conflicts.append("\(t) shows \(balance) points for \(account); the ledger says \(byAccount[account] ?? 0)")
+      }
+    }
+    var tiers: [String: String] = [:]
+    if let first = scenario.terminals.first {
+      for card in byCard.keys {
+        tiers[card] = (try? cache(first).identify(card: card, at: clock.now).tier) ?? "?"
+      }
+    }
+    return ScenarioOutcome(
+      balances: byCard, tiers: tiers, refused: refused, conflicts: conflicts, ledgerEntries: entries)
+  }
+}

@@ -1,0 +1,62 @@
+import CounterSimulation
+import Foundation
+import LoyaltyEngine
+import TestSupport
+import Testing
+
+/// The sample scenarios under sim/scenarios, played by the real CLI, against their expected outputs.
+@Suite("Scenarios through the firmware")
+struct ScenarioTests {
+  static let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("../../sim/scenarios").standardized
+
+  func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    let child = try ChildProcess(BuiltProducts.loyaltyTerminal, arguments)
+    child.killAfter(seconds: 60)
+    var lines: [String] = []
+    for await line in child.lines { lines.append(line) }
+    return (child.stop(with: 0) ?? -1, lines.joined(separator: "\n"))
+  }
+
+  @Test(arguments: ["two-counters", "issue-example"])
+  func sampleScenarioGivesItsExpectedOutput(name: String) async throws {
+    let file = Self.scenarios.appendingPathComponent("\(name).json").path
+    let expected = try String(
+      contentsOf: Self.scenarios.appendingPathComponent("\(name).expected.json"), encoding: .utf8)
+    let (status, output) = try await run(["sim", "run", file, "--json"])
+    #expect(status == 0)
+    #expect(
+      output.trimmingCharacters(in: .whitespacesAndNewlines) == expected.trimmingCharacters(in: .whitespacesAndNewlines)
+    )
+  }
+
+  @Test func aBadScenarioIsRefusedNamingEveryProblem() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let file = dir.appendingPathComponent("bad.json")
+    try Data(
+      """
+      {"program": {"version": 1}, "terminals": ["T01"], "events": [
+        {"at": "2026-11-02T09:00:00Z", "terminal": "T09", "card": "04A1B2C3", "redeem": "coffee"},
+        {"at": "2026-11-02T08:00:00Z", "terminal": "T01", "card": "04A1B2C3",
+         "purchase": {"lines": [{"category": "fresh", "amount": -1}]}},
+        {"at": "2026-11-02T10:00:00Z", "terminal": "T01", "teleport": true}]}
+      """.utf8
+    ).write(to: file)
+    let workdir = dir.appendingPathComponent("work")
+    let (status, output) = try await run(["sim", "run", file.path, "--json", "--workdir", workdir.path])
+    #expect(status != 0)
+    #expect(output.isEmpty, "nothing on stdout")
+    #expect(!FileManager.default.fileExists(atPath: workdir.appendingPathComponent("ledger.jsonl").path))
+
+    #expect {
+      _ = try Scenario.parse(try Data(contentsOf: file)) { _ in nil }
+    } throws: { error in
+      let problems = (error as? ValidationProblems)?.problems ?? []
+      return problems.contains { $0.hasPrefix("events[0].terminal: T09") }
+        && problems.contains { $0.hasPrefix("events[1].purchase.lines[0].amount") }
+        && problems.contains { $0.hasPrefix("events[1].at") }
+        && problems.contains { $0.hasPrefix("events[2]: needs exactly one of") }
+    }
+  }
+}
