@@ -49,6 +49,7 @@ extension ScenarioRunner {
       await c.scan(receipt)
       await c.type(amount)
       await c.press(.ok, .ok)
+      onScreen(t, c.display.current)
       return await outcomeShown(c)
     case .block(let t, let card):
       narrate("\(clock.now) \(t): block \(card)")
@@ -56,6 +57,7 @@ extension ScenarioRunner {
       await c.press(.block)
       await c.scan(card)
       await c.press(.ok, .ok)
+      onScreen(t, c.display.current)
       return await outcomeShown(c)
     case .sync(let terminals):
       narrate("\(clock.now) nightly sync: \(terminals.joined(separator: ", "))")
@@ -84,6 +86,7 @@ extension ScenarioRunner {
     await c.tap(emulated)
     var reason = await body(c)
     if reason == nil { reason = await outcomeShown(c) }
+    onScreen(t, c.display.current)
     await c.remove()
     await c.press(.ok)  // back to idle whatever is on the screen
     return reason
@@ -100,7 +103,7 @@ extension ScenarioRunner {
     }
   }
 
-  /// The tap did not lead where the event needs: say why, and cancel.
+  /// The tap did not lead where the event needs: say why (taking the card away cancels it).
   func notReady(_ c: SimulatedCounter, expected: String) async -> String {
     let state = await c.firmware.state
     let reason: String
@@ -110,7 +113,6 @@ extension ScenarioRunner {
     case .message(let m): reason = m.reason ?? m.lines.filter { !$0.isEmpty }.joined(separator: " ")
     default: reason = "expected \(expected), the counter is at \(state.name)"
     }
-    await c.press(.cancel)
     return reason
   }
 }

@@ -39,6 +39,10 @@ public final class ScenarioRunner {
   public var afterSync: (ScenarioRunner, [String]) throws -> Void = { _, _ in }
   /// One line per event, for narration.
   public var narrate: (String) -> Void = { _ in }
+  /// Called before each event is played, with its index.
+  public var beforeEvent: (Int, Scenario.Event) -> Void = { _, _ in }
+  /// The counter's display when an operation ends (receipt or refusal), with the terminal.
+  public var onScreen: (String, Screen) -> Void = { _, _ in }
 
   public init(scenario: Scenario, workdir: URL, logger: Logger) throws {
     self.scenario = scenario
@@ -79,6 +83,7 @@ public final class ScenarioRunner {
   public func run() async throws -> ScenarioOutcome {
     var refused: [ScenarioOutcome.Refusal] = []
     for (index, event) in scenario.events.enumerated() {
+      beforeEvent(index, event)
       clock.set(event.at)
       for counter in counters.values { await counter.firmware.handle(.tick) }
       if let reason = try await play(event.action) {
@@ -86,7 +91,7 @@ public final class ScenarioRunner {
         narrate("  refused: \(reason)")
       }
     }
-    try sync(scenario.terminals)
+    try finalSync()
     return try outcome(refused: refused)
   }
 
@@ -98,6 +103,13 @@ public final class ScenarioRunner {
       for c in summary.conflicts where !conflicts.contains(c) { conflicts.append(c) }
     }
     try afterSync(self, terminals)
+  }
+
+  /// Every terminal syncs, then every terminal but the last syncs again, so each has learnt
+  /// what the ones after it sent: afterwards all agree with the ledger.
+  public func finalSync() throws {
+    try sync(scenario.terminals)
+    try sync(Array(scenario.terminals.dropLast()))
   }
 
   /// A terminal crashes: its firmware and open database go; it restarts on the file on disk.

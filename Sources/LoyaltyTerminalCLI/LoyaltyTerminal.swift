@@ -8,7 +8,7 @@ public struct LoyaltyTerminal: AsyncParsableCommand {
     commandName: "loyalty-terminal",
     abstract: "Loyalty-card terminal firmware, reader tools and simulator.",
     subcommands: [
-      ReadersCommand.self, WatchCommand.self, SimCommand.self, BenchCommand.self, ProgramCommand.self,
+      DemoCommand.self, ReadersCommand.self, WatchCommand.self, SimCommand.self, BenchCommand.self, ProgramCommand.self,
       EnrollCommand.self,
       IdentifyCommand.self, EarnCommand.self, RedeemCommand.self, RefundCommand.self, BlockCommand.self,
       LinkCommand.self,

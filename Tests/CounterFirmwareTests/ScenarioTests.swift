@@ -60,3 +60,21 @@ struct ScenarioTests {
     }
   }
 }
+
+@Suite("The demo")
+struct DemoTests {
+  @Test func theDemoTellsTheDayAndEndsWithTheBalances() async throws {
+    let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID().uuidString)")
+    let (status, output) = try await ScenarioTests().run(["demo", "--workdir", workdir.path])
+    #expect(status == 0)
+    #expect(output.contains("Alice  card 04A1B2C3D4E5F6  89 points"))
+    #expect(output.contains("Bob  card 6280001234567895  57 points"))
+    #expect(output.contains("Carol  card 04C0FFEE112233  49 points"))
+    #expect(output.contains("Refused at the counter: 1. Conflicts: none."))
+    #expect(output.contains("Files: \(workdir.path)"))
+    // The files it names are there, and the ledger verifies.
+    let (verified, text) = try await ScenarioTests().run(
+      ["ledger", "verify", "--ledger", workdir.appendingPathComponent("ledger.jsonl").path])
+    #expect(verified == 0 && text.hasPrefix("ok: 14 entries"))
+  }
+}
