@@ -6,7 +6,7 @@ public enum CounterScreens {
   public static func screen(for state: CounterState, program: LoyaltyProgram?) -> Screen {
     switch state {
     case .idle:
-      return Screen(["   LOYALTY POINTS", "", "  Tap your card", "R=refund  B=block"])
+      return Screen(["   LOYALTY POINTS", "", "  Tap your card", "F=refund  B=block"])
     case .reading:
       return Screen(["Reading card...", "", "Keep the card", "on the reader"])
     case .identified(let v):

@@ -1,0 +1,99 @@
+import ArgumentParser
+import CardIdentification
+import CardReader
+import CounterFirmware
+import CounterSimulation
+import Foundation
+import SimulatedCardReader
+
+/// `loyalty-terminal run`: the counter itself, on a PC/SC reader or the simulator.
+struct RunCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run the counter: the display and keypad on this terminal, cards on the reader.",
+    discussion: """
+      Full screen by default (keys: digits, Enter=OK, Esc or c=cancel, p/r/f/b = purchase/redeem/refund/block, \
+      s = scan a code, t = tap a card ID with --simulated, u = take it away, q = quit). \
+      With --script, reads commands from stdin, one per line (press KEYS…, scan CODE, tap CARD, remove, quit) \
+      and prints each screen as one line.
+      """)
+
+  @OptionGroup var cache: CacheOptions
+  @OptionGroup var recording: RecordingOptions
+  @OptionGroup var reader: ReaderOptions
+
+  @Flag(help: "Read keypad commands from stdin, one per line, and print screens as lines.")
+  var script = false
+
+  func run() async throws {
+    let logger = reader.makeLogger("run")
+    let store = try cache.open()
+    guard (try? store.program()) != nil else {
+      throw ValidationError("the cache \(cache.cache) has no program; load one first: loyalty-terminal program load")
+    }
+    let (system, simulator) = reader.makeSystem(logger: logger)
+    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try reader.loadProfiles()))
+    let devices = ConsoleDevices(mode: script ? .lines : .fullScreen, terminal: recording.terminal)
+    let firmware = CounterFirmware(
+      settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
+      storage: PointsCacheStorage(cache: store), display: devices, indicator: devices, clock: SystemCounterClock(),
+      logger: logger)
+
+    let (commands, sink) = AsyncStream.makeStream(of: CounterCommand.self)
+    var restore: termios?
+    if script {
+      KeyboardReader.lines(into: { sink.yield($0) }, finished: { sink.finish() })
+    } else {
+      restore = KeyboardReader.keystrokes(into: { sink.yield($0) }, status: { devices.setStatus($0) })
+      guard restore != nil else { throw ValidationError("stdin is not a terminal; use --script for automation") }
+      devices.draw()
+    }
+    defer { if var saved = restore { tcsetattr(0, TCSANOW, &saved) } }
+
+    // Live taps (not when a script drives the simulator: its taps are played in line order).
+    let taps = Task {
+      guard !(script && simulator != nil) else { return }
+      for await event in watcher.events() {
+        switch event {
+        case .tap(let tap): await firmware.handle(.tap(tap))
+        case .status(.cardRemoved): await firmware.handle(.cardRemoved)
+        case .status(let status): devices.setStatus("\(status)")
+        }
+      }
+    }
+    let ticks = Task {
+      while !Task.isCancelled {
+        try? await Task.sleep(for: .milliseconds(500))
+        await firmware.handle(.tick)
+      }
+    }
+    defer {
+      taps.cancel()
+      ticks.cancel()
+    }
+    for await command in commands {
+      switch command {
+      case .quit: return
+      case .keys(let keys): for key in keys { await firmware.handle(.key(key)) }
+      case .scan(let code): await firmware.handle(.scan(code))
+      case .tap(let id):
+        guard let simulator else {
+          devices.setStatus("tap needs --simulated; on a real reader, tap a real card")
+          continue
+        }
+        guard let card = SimulatedCounter.card(for: id) else {
+          devices.setStatus("\(id) is neither a 16-digit loyalty number nor a hex UID")
+          continue
+        }
+        simulator.insert(card, into: SimulatedTaps.readerName)
+        if script {
+          let atr = (try? await simulator.readers().first { $0.name == SimulatedTaps.readerName }?.atr) ?? nil
+          await firmware.handle(.tap(await watcher.read(reader: SimulatedTaps.readerName, atr: atr ?? [], seen: .now)))
+        }
+      case .remove:
+        simulator?.remove(from: SimulatedTaps.readerName)
+        if script { await firmware.handle(.cardRemoved) }
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `loyalty-terminal run --script` as a child process: keypad commands on stdin, screens on stdout.
+@Suite("The counter driven by a script")
+struct RunScriptTests {
+  func run(_ arguments: [String], input: String) throws -> (status: Int32, lines: [String], errors: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: BuiltProducts.loyaltyTerminal)
+    p.arguments = arguments
+    let stdin = Pipe()
+    let stdout = Pipe()
+    let stderr = Pipe()
+    p.standardInput = stdin
+    p.standardOutput = stdout
+    p.standardError = stderr
+    try p.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let out = stdout.fileHandleForReading.readDataToEndOfFile()
+    let err = stderr.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (
+      p.terminationStatus, String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init),
+      String(decoding: err, as: UTF8.self)
+    )
+  }
+
+  @Test func enrolPurchaseRefundFromAScript() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let cache = dir.appendingPathComponent("t01.db").path
+    let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../sim/program.json").standardized.path
+    let load = try run(["program", "load", program, "--cache", cache, "--terminal", "T01"], input: "")
+    #expect(load.status == 0)
+    let script = """
+      # enrol, buy, pull the card before confirming, buy again, refund half
+      tap 04A1B2C3D4E5F6
+      press ok ok
+      remove
+      tap 04A1B2C3D4E5F6
+      press purchase 1 1250 ok ok
+      remove
+      tap 04A1B2C3D4E5F6
+      press purchase
+      scan R77
+      press 1 1250 ok ok ok
+      remove
+      press teleport
+      press refund
+      scan R77
+      press 625 ok ok
+      """
+    let (status, lines, errors) = try run(
+      ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script"], input: script)
+    #expect(status == 0)
+    #expect(lines.contains("screen: Card removed | Nothing recorded |  | "))
+    #expect(lines.contains("screen: +50 points | Balance 50 | Bronze | Receipt R77"))
+    #expect(lines.contains("screen: Refund R77 | -25 points | Balance 25 | "))
+    #expect(errors.contains("script line 13: unknown key \"teleport\""))
+  }
+
+  @Test func aCacheWithoutProgramIsRefused() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let (status, lines, errors) = try run(
+      ["run", "--cache", dir.appendingPathComponent("empty.db").path, "--terminal", "T01", "--simulated", "--script"],
+      input: "")
+    #expect(status != 0 && lines.isEmpty)
+    #expect(errors.contains("has no program"))
+  }
+}
