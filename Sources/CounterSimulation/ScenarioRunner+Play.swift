@@ -61,7 +61,7 @@ extension ScenarioRunner {
       return await outcomeShown(c)
     case .sync(let terminals):
       narrate("\(clock.now) nightly sync: \(terminals.joined(separator: ", "))")
-      try sync(terminals)
+      try nightlySync(terminals)
       return nil
     case .expire:
       narrate("\(clock.now) HQ: expiry run")

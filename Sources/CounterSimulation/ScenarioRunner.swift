@@ -102,14 +102,24 @@ public final class ScenarioRunner {
       narrate("  \(t) synced: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)")
       for c in summary.conflicts where !conflicts.contains(c) { conflicts.append(c) }
     }
+  }
+
+  /// A nightly sync event: the terminals in turn, then (with `settleSyncs`) again but the last, so
+  /// each has learnt what the later ones sent; then the `afterSync` checks.
+  public func nightlySync(_ terminals: [String]) throws {
+    try sync(terminals)
+    if settleSyncs { try sync(Array(terminals.dropLast())) }
     try afterSync(self, terminals)
   }
+  /// Whether a sync event runs a second round (the chain simulation checks agreement after it).
+  public var settleSyncs = false
 
   /// Every terminal syncs, then every terminal but the last syncs again, so each has learnt
   /// what the ones after it sent: afterwards all agree with the ledger.
   public func finalSync() throws {
     try sync(scenario.terminals)
     try sync(Array(scenario.terminals.dropLast()))
+    try afterSync(self, scenario.terminals)
   }
 
   /// A terminal crashes: its firmware and open database go; it restarts on the file on disk.

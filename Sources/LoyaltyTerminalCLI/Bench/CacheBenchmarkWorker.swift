@@ -1,5 +1,6 @@
 import ArgumentParser
 import CardIdentification
+import CounterSimulation
 import Foundation
 import LoyaltyEngine
 import PointsCache
@@ -40,7 +41,7 @@ struct CacheBenchmarkWorker: ParsableCommand {
         cards: (0..<cardholders).lazy.map(Self.card), context: .init(terminal: "B1", operator: "bench", at: start))
     }
     let populate = clock.now - populateStart
-    var rng = BenchRandom(seed: seed &+ UInt64(earnOffset ?? 0))
+    var rng = SplitMix64(seed: seed &+ UInt64(earnOffset ?? 0))
 
     var identify = [Int64]()
     identify.reserveCapacity(identifies)
@@ -69,18 +70,5 @@ struct CacheBenchmarkWorker: ParsableCommand {
       "database": path, "fileBytes": (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
     ]
     emit(TapLine.encode(result))
-  }
-}
-
-/// SplitMix64 for the benchmark's card choice (deterministic per seed).
-struct BenchRandom {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -4,5 +4,5 @@ import ArgumentParser
 struct SimCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sim", abstract: "Simulated cards and scenarios.",
-    subcommands: [SimCardCommand.self, SimRunCommand.self])
+    subcommands: [SimCardCommand.self, SimRunCommand.self, SimChainCommand.self])
 }

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import LoyaltyEngine
+import PointsCache
+import Testing
+
+@testable import CounterSimulation
+
+@Suite("Chain simulation")
+struct ChainSimulationTests {
+  func workdir() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("chain-\(UUID().uuidString)")
+  }
+
+  @Test(arguments: [1, 2, 3] as [UInt64])
+  func invariantsHoldAfterEverySync(seed: UInt64) async throws {
+    let traffic = ChainTraffic(terminals: 3, days: 6, cardholders: 40, seed: seed)
+    let summary = try await ChainSimulation(traffic: traffic).run(workdir: workdir(), logger: Logger(label: "test"))
+    #expect(summary.syncs == 7, "six nights and the final sync")
+    #expect(summary.checks > summary.ledgerEntries && summary.ledgerEntries > 20)
+    // The same seed plays the same traffic.
+    let again = try await ChainSimulation(traffic: traffic).run(workdir: workdir(), logger: Logger(label: "test"))
+    #expect(again.events == summary.events && again.refused == summary.refused)
+    #expect(again.ledgerEntries == summary.ledgerEntries && again.checks == summary.checks)
+  }
+
+  @Test func trafficHasEveryKindOfEvent() {
+    let events = ChainTraffic(terminals: 4, days: 20, cardholders: 80, seed: 9).scenario().events
+    func count(_ match: (Scenario.Action) -> Bool) -> Int { events.filter { match($0.action) }.count }
+    #expect(count { if case .purchase = $0 { true } else { false } } > 100)
+    #expect(count { if case .redeem = $0 { true } else { false } } > 5)
+    #expect(count { if case .refund = $0 { true } else { false } } > 5)
+    #expect(count { if case .block = $0 { true } else { false } } > 0)
+    #expect(count { if case .crash = $0 { true } else { false } } > 0)
+    // Some nights a counter is offline: not every sync names every terminal.
+    #expect(count { if case .sync(let t) = $0 { t.count < 4 } else { false } } > 0)
+    #expect(ChainTraffic.loyaltyNumber(1234).count == 16)
+    #expect((try? Identities.validateCard(ChainTraffic.loyaltyNumber(1234))) != nil)
+  }
+
+  @Test func anAcknowledgedOperationMissingFromTheLedgerFailsWithTheSeed() async throws {
+    let traffic = ChainTraffic(terminals: 2, days: 2, cardholders: 10, seed: 42)
+    let runner = try ScenarioRunner(scenario: traffic.scenario(), workdir: workdir(), logger: Logger(label: "test"))
+    _ = try await runner.run()
+    #expect(try ChainSimulation.check(runner, synced: ["T01", "T02"], seed: 42) > 0)
+    // T01 records an enrolment but it never reaches the ledger; claiming T01 synced must fail.
+    _ = try runner.cache("T01").enroll(
+      card: "04AABBCCDDEEFF", referrer: nil,
+      context: OperationContext(terminal: "T01", operator: "t", at: runner.clock.now))
+    #expect {
+      _ = try ChainSimulation.check(runner, synced: ["T01"], seed: 42)
+    } throws: { error in
+      "\(error)".contains("T01 acknowledged") && "\(error)".contains("--seed 42")
+    }
+  }
+}
