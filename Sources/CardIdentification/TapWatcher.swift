@@ -54,8 +54,10 @@ public struct TapWatcher: Sendable {
               readerError: CardReaderError(.cardUnresponsive, "no ATR"))
             continuation.yield(
               .tap(TapResult(reader: reader, atr: "", cardType: "unknown", outcome: .failure(failure), elapsed: .zero)))
-          case .cardRemoved:
-            break
+          case .cardRemoved(let reader):
+            // The counter needs it: a card pulled away before OK records nothing.
+            guard readerFilter == nil || readerFilter == reader else { continue }
+            continuation.yield(.status(event))
           default:
             continuation.yield(.status(event))
           }

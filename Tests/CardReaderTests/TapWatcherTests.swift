@@ -48,4 +48,22 @@ struct TapWatcherTests {
       break
     }
   }
+
+  @Test func aCardTakenAwayIsReported() async throws {
+    let system = SimulatedCardReaderSystem(readers: ["A"])
+    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try CardProfiles.standard()))
+    var events = watcher.events().makeAsyncIterator()
+    system.insert(UIDCard(uid: [4, 1, 2, 3]), into: "A")
+    while let event = await events.next() {
+      if case .tap = event { break }
+    }
+    system.remove(from: "A")
+    while let event = await events.next() {
+      if case .status(.cardRemoved(let reader)) = event {
+        #expect(reader == "A")
+        return
+      }
+    }
+    Issue.record("no removal reported")
+  }
 }
