@@ -77,6 +77,13 @@ let package = Package(
         "CounterFirmware", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyEngine",
         "PointsCache", "Ledger", "NightlySync", .product(name: "Logging", package: "swift-log"),
       ]),
+    // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
+    .target(
+      name: "FuzzHarness",
+      dependencies: [
+        "CardReader", "CardEmulation", "CardIdentification", "Ledger", "LoyaltyEngine", "CounterSimulation",
+      ]),
+    .executableTarget(name: "loyalty-fuzz", dependencies: ["FuzzHarness"], path: "Sources/LoyaltyFuzz"),
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
@@ -98,6 +105,7 @@ let package = Package(
     // Helpers shared by the test targets (child processes with a clean signal mask).
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
+    .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
     .testTarget(
       name: "CounterFirmwareTests",
       dependencies: [
