@@ -89,7 +89,11 @@ public struct LockedLedger: ~Copyable {
     }
     let bytes = Array(text.utf8)
     guard LedgerFile.writeAll(fd, bytes), fsync(fd) == 0 else {
-      throw LedgerError(line: 0, "cannot append to \(path): \(String(cString: strerror(errno)))")
+      let reason = String(cString: strerror(errno))
+      // Take back what part of the batch was written (a full disk): the file ends sealed again.
+      _ = ftruncate(fd, off_t(state.offset))
+      _ = fsync(fd)
+      throw LedgerError(line: 0, "cannot append to \(path): \(reason)")
     }
     // A terminal's batch registers no keys, so `terminals` stays as it is; HQ's callers re-read.
     state.offset += bytes.count

@@ -8,7 +8,8 @@ public struct LoyaltyTerminal: AsyncParsableCommand {
     commandName: "loyalty-terminal",
     abstract: "Loyalty-card terminal firmware, reader tools and simulator.",
     subcommands: [
-      DemoCommand.self, RunCommand.self, ReadersCommand.self, WatchCommand.self, SimCommand.self, BenchCommand.self,
+      DemoCommand.self, RunCommand.self, CampaignCommand.self, ReadersCommand.self, WatchCommand.self, SimCommand.self,
+      BenchCommand.self,
       ProgramCommand.self,
       EnrollCommand.self,
       IdentifyCommand.self, EarnCommand.self, RedeemCommand.self, RefundCommand.self, BlockCommand.self,

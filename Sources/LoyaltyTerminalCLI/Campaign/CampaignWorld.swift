@@ -1,0 +1,101 @@
+import CounterSimulation
+import Foundation
+import Ledger
+import LoyaltyEngine
+import PointsCache
+
+/// A chain on disk for the fault campaigns: HQ's key and ledger, terminals with registered keys
+/// and caches holding the program and one enrolled card each. Children are real processes of
+/// this executable.
+struct CampaignWorld {
+  let directory: URL
+  let hq: LedgerKey
+  let ledger: LedgerFile
+  let terminals: [String]
+  static let start = UTCInstant(parsing: "2026-11-02T08:00:00Z")!
+
+  init(directory: URL, terminals count: Int) throws {
+    self.directory = directory
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    hq = try LedgerKey.generate(at: directory.appendingPathComponent("hq.key").path)
+    ledger = try LedgerFile.create(
+      at: directory.appendingPathComponent("ledger.jsonl").path, hqKey: hq, created: Self.start)
+    terminals = (1...count).map { "T" + String(format: "%02d", $0) }
+    var setup: [LedgerEntry] = []
+    for t in terminals {
+      let key = try LedgerKey.generate(at: keyPath(t))
+      setup.append(
+        LedgerEntry(
+          kind: .terminalRegister, id: "register-\(t)", at: Self.start, terminal: "HQ", ref: t,
+          data: key.publicKeyBase64))
+    }
+    setup.append(LedgerEntry(kind: .program, id: "program-1", at: Self.start, terminal: "HQ", data: DemoDay.program))
+    try ledger.append(setup, signer: "HQ", key: hq, at: Self.start)
+    let program = try ProgramParser.parse(Data(DemoDay.program.utf8))
+    for t in terminals {
+      let cache = try PointsCache(path: cachePath(t))
+      let context = OperationContext(terminal: t, operator: "campaign", at: Self.start)
+      try cache.loadProgram(program, json: DemoDay.program, context: context)
+      _ = try cache.enroll(card: card(t), referrer: nil, context: context)
+    }
+  }
+
+  func keyPath(_ t: String) -> String { directory.appendingPathComponent("\(t).key").path }
+  func cachePath(_ t: String) -> String { directory.appendingPathComponent("\(t).db").path }
+  /// Each terminal's own customer: a UID derived from the terminal's number.
+  func card(_ t: String) -> String { "04C0FFEE" + String(format: "%06d", Int(t.dropFirst())!) }
+
+  func syncArguments(_ t: String, at: UTCInstant) -> [String] {
+    [
+      "sync", "--cache", cachePath(t), "--ledger", ledger.path, "--terminal", t, "--key", keyPath(t), "--at",
+      at.description,
+    ]
+  }
+
+  /// The chain's invariants: the ledger verifies; every id in it once; every entry each terminal
+  /// recorded is in it (when `synced`); returns a failure message or nil.
+  func check(synced: [String]) throws -> String? {
+    var ids: [String: Int] = [:]
+    do {
+      _ = try LedgerVerifier.readVerified(path: ledger.path) { ids[$0.id, default: 0] += 1 }
+    } catch {
+      return "the ledger does not verify: \(error)"
+    }
+    if let (id, n) = ids.first(where: { $0.value > 1 }) { return "\(id) is in the ledger \(n) times" }
+    for t in synced {
+      let cache = try PointsCache(path: cachePath(t))
+      if let problem = try cache.consistencyProblems().first { return "\(t)'s cache: \(problem)" }
+      for id in try cache.localEntryIds() where ids[id] != 1 {
+        return "\(t) recorded \(id); the ledger holds it \(ids[id] ?? 0) times"
+      }
+    }
+    return nil
+  }
+}
+
+/// This executable run as a child process.
+struct CampaignChild {
+  let process = Process()
+  let output = Pipe()
+
+  init(_ arguments: [String]) throws {
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    process.arguments = arguments
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+  }
+
+  /// Waits for the child; its status and what it printed.
+  func finish() -> (status: Int32, lines: [String]) {
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
+  }
+
+  func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
+
+  static func run(_ arguments: [String]) throws -> (status: Int32, lines: [String]) {
+    try CampaignChild(arguments).finish()
+  }
+}

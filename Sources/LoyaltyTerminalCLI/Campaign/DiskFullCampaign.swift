@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import LoyaltyEngine
+import PointsCache
+
+/// `loyalty-terminal campaign disk-full`: the ledger's disk fills up during a sync.
+struct DiskFullCampaign: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "disk-full",
+    abstract: "Sync onto a ledger whose disk (a small tmpfs) is full: a clear error, nothing lost; then recover.")
+
+  @Option(help: "Earns in the outbox that will not fit.") var earns: Int = 3_000
+  @Option(help: "Size of the tmpfs, KiB.") var sizeKiB: Int = 512
+
+  func run() throws {
+    let dir = campaignDirectory(nil, "disk-full")
+    let mount = dir.appendingPathComponent("small-disk")
+    try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    guard shell("mount -t tmpfs -o size=\(sizeKiB)k loyalty-campaign '\(mount.path)'") == 0 else {
+      emit("campaign disk-full: skipped (cannot mount a tmpfs here: needs root)")
+      return
+    }
+    defer { _ = shell("umount '\(mount.path)'") }
+    // The world lives on the normal disk; only the ledger goes on the small one.
+    let world = try CampaignWorld(directory: dir.appendingPathComponent("chain"), terminals: 1)
+    let ledgerPath = mount.appendingPathComponent("ledger.jsonl").path
+    try FileManager.default.copyItem(atPath: world.ledger.path, toPath: ledgerPath)
+    let t = world.terminals[0]
+    let cache = try PointsCache(path: world.cachePath(t))
+    for n in 0..<earns {
+      _ = try cache.earn(
+        card: world.card(t), lines: [PurchaseLine(category: "fresh", amount: 1_000 + Int64(n % 500))],
+        receipt: "R\(n)",
+        context: .init(terminal: t, operator: "campaign", at: CampaignWorld.start.adding(seconds: Int64(n) * 3600)))
+    }
+    let outbox = try cache.outbox().count
+    var arguments = world.syncArguments(t, at: CampaignWorld.start.adding(days: 200))
+    arguments[arguments.firstIndex(of: "--ledger")! + 1] = ledgerPath
+    let sizeBefore = try fileSize(ledgerPath)
+
+    var failures: [String] = []
+    let (status, lines) = try CampaignChild.run(arguments + ["--json"])
+    let message = lines.joined(separator: " ")
+    if status == 0 { failures.append("the sync succeeded on a full disk (\(outbox) entries, \(sizeKiB) KiB)") }
+    if !message.contains("No space left on device") {
+      failures.append("the error does not say the disk is full: \(message)")
+    }
+    if try cache.outbox().count != outbox { failures.append("the outbox lost entries") }
+    if try fileSize(ledgerPath) != sizeBefore { failures.append("the failed append left bytes in the ledger") }
+    if (try? LedgerVerifier().verify(path: ledgerPath)) == nil { failures.append("the ledger no longer verifies") }
+
+    // Room again (HQ moves the ledger to a bigger disk): the same sync completes, once.
+    let bigger = world.directory.appendingPathComponent("ledger-moved.jsonl").path
+    try FileManager.default.copyItem(atPath: ledgerPath, toPath: bigger)
+    arguments[arguments.firstIndex(of: "--ledger")! + 1] = bigger
+    let retry = try CampaignChild.run(arguments)
+    if retry.status != 0 { failures.append("the sync after the move failed: \(retry.lines.joined(separator: " "))") }
+    let summary = try LedgerVerifier().verify(path: bigger)
+    if summary.entries != 2 + outbox {
+      failures.append("the ledger holds \(summary.entries) entries, expected \(2 + outbox)")
+    }
+    emit(
+      "campaign disk-full: sync of \(outbox) entries onto a full \(sizeKiB) KiB tmpfs refused (\"\(firstError(message))\"), outbox kept, ledger unchanged; after the move \(summary.entries) entries, \(failures.count) failures"
+    )
+    for f in failures { emit("  \(f)") }
+    if !failures.isEmpty { throw ExitCode(1) }
+  }
+
+  func fileSize(_ path: String) throws -> Int {
+    (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+  }
+
+  func firstError(_ text: String) -> String {
+    guard let range = text.range(of: "cannot append") else { return String(text.prefix(80)) }
+    return String(text[range.lowerBound...].prefix(100)).replacingOccurrences(of: "\"", with: "'")
+  }
+}
+
+func shell(_ command: String) -> Int32 {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: "/bin/sh")
+  p.arguments = ["-c", command + " 2>/dev/null"]
+  guard (try? p.run()) != nil else { return -1 }
+  p.waitUntilExit()
+  return p.terminationStatus
+}
