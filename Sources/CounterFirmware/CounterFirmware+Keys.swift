@@ -86,6 +86,7 @@ extension CounterFirmware {
         lines = ["Card blocked", "..\(card.suffix(12))", "Account kept"]
       }
       recorded.append(RecordedOperation(operation: operation, at: context.at, summary: lines.joined(separator: " / ")))
+      if recorded.count > Self.recentLimit { recorded.removeFirst(recorded.count - Self.recentLimit) }
       show(.receipt, lines)
     } catch {
       refused(error)

@@ -48,8 +48,10 @@ public actor CounterFirmware {
   public private(set) var state: CounterState = .idle
   /// When the current screen times out.
   public private(set) var deadline: UTCInstant?
-  /// Operations recorded since start, in order (what the cashier saw acknowledged).
+  /// The latest operations recorded (what the cashier saw acknowledged), oldest first; the last
+  /// `recentLimit` only, so a counter running for months does not grow.
   public internal(set) var recorded: [RecordedOperation] = []
+  public static let recentLimit = 100
   var program: LoyaltyProgram?
 
   public struct RecordedOperation: Hashable, Sendable {

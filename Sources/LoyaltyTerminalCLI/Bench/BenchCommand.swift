@@ -35,17 +35,18 @@ struct BenchCommand: AsyncParsableCommand {
   @Option(help: "Where to write the JSON figures.")
   var jsonOut: String = "bench-results/reader.json"
 
-  @Option(help: "Which suites: reader (needs pcscd), cache, ledger. Repeatable; default all.")
+  @Option(help: "Which suites: reader (needs pcscd), cache, ledger, memory. Repeatable; default all.")
   var suite: [String] = []
 
   @Option(help: "Log level on stderr.")
   var logLevel: String = "warning"
 
-  var suites: Set<String> { suite.isEmpty ? ["reader", "cache", "ledger"] : Set(suite) }
+  static let allSuites = ["reader", "cache", "ledger", "memory"]
+  var suites: Set<String> { suite.isEmpty ? Set(Self.allSuites) : Set(suite) }
 
   func validate() throws {
-    for s in suite where !["reader", "cache", "ledger"].contains(s) {
-      throw ValidationError("--suite \"\(s)\" is not reader, cache or ledger")
+    for s in suite where !Self.allSuites.contains(s) {
+      throw ValidationError("--suite \"\(s)\" is not one of \(Self.allSuites.joined(separator: ", "))")
     }
     if let iterations, iterations < 10 { throw ValidationError("--iterations must be at least 10") }
     if let rounds, rounds < 1 { throw ValidationError("--rounds must be at least 1") }
@@ -80,6 +81,11 @@ struct BenchCommand: AsyncParsableCommand {
     }
     if suites.contains("ledger") {
       rows += try LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000]).run()
+    }
+    if suites.contains("memory") {
+      rows += try await MemoryBenchmark(
+        taps: quick ? 2_000 : 10_000, chainDays: quick ? 10 : 60, chainCardholders: quick ? 100 : 500, logger: logger
+      ).run()
     }
     let elapsed = ContinuousClock.now - started
     let peak = peakResidentKiB()
