@@ -31,19 +31,13 @@ struct LedgerBenchmark {
     }
     var rows: [BenchRow] = []
     let smallest = results[0]
-    // hledger computing the same balances from the export of the smallest ledger.
-    var hledgerNs: Int64 = 0
-    if FileManager.default.isExecutableFile(atPath: "/usr/bin/hledger") {
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: "/usr/bin/hledger")
-      p.arguments = ["-f", smallest.journal, "bal", "points:customers", "-N", "--flat"]
-      p.standardOutput = FileHandle.nullDevice
-      let clock = ContinuousClock()
-      let t0 = clock.now
-      try p.run()
-      p.waitUntilExit()
-      hledgerNs = (clock.now - t0).nanoseconds
-    }
+    // hledger computing the same balances from the export of the smallest ledger, and
+    // bean-check reading and checking the beancount export of it.
+    let hledgerNs = Self.time(
+      "/usr/bin/hledger", ["-f", smallest.journal, "bal", "points:customers", "-N", "--flat"])
+    let beancount = URL(fileURLWithPath: smallest.journal).deletingLastPathComponent()
+      .appendingPathComponent("points.beancount").path
+    let beanCheckNs = Self.time("/usr/bin/bean-check", [beancount])
     for r in results {
       let perSecond = Int64(r.entries) * 1_000_000_000 / max(1, r.foldNs)
       let hledgerRatio =
@@ -57,6 +51,14 @@ struct LedgerBenchmark {
           ratio: r.entries == smallest.entries ? hledgerRatio : ratio(perSecond, 2_000_000) + " of goal",
           peakRSSKiB: r.foldPeakKiB,
           metrics: ["foldNs": r.foldNs, "entries": Int64(r.entries), "hledgerNs": hledgerNs]))
+      if r.entries == smallest.entries && beanCheckNs > 0 {
+        rows.append(
+          BenchRow(
+            name: "ledger verify+fold vs bean-check, \(r.entries) entries", samples: r.entries,
+            result: "\(ms(r.foldNs)) ms", baseline: "bean-check on the export: \(ms(beanCheckNs)) ms",
+            ratio: ratio(beanCheckNs, r.foldNs) + "× faster than bean-check", peakRSSKiB: r.foldPeakKiB,
+            metrics: ["foldNs": r.foldNs, "beanCheckNs": beanCheckNs]))
+      }
     }
     for r in results {
       rows.append(
@@ -66,5 +68,20 @@ struct LedgerBenchmark {
           peakRSSKiB: r.peakKiB, metrics: ["syncNs": r.syncNs]))
     }
     return rows
+  }
+
+  /// Wall time of a baseline tool in a child process; 0 when it is not installed or fails.
+  static func time(_ tool: String, _ arguments: [String]) -> Int64 {
+    guard FileManager.default.isExecutableFile(atPath: tool) else { return 0 }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: tool)
+    p.arguments = arguments
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    let clock = ContinuousClock()
+    let t0 = clock.now
+    guard (try? p.run()) != nil else { return 0 }
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? (clock.now - t0).nanoseconds : 0
   }
 }

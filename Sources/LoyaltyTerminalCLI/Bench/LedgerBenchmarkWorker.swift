@@ -64,6 +64,8 @@ struct LedgerBenchmarkWorker: ParsableCommand {
       journal = dir.appendingPathComponent("points.journal").path
       try LedgerExport.export(path: ledger.path, format: .hledger).write(
         toFile: journal, atomically: true, encoding: .utf8)
+      try LedgerExport.export(path: ledger.path, format: .beancount).write(
+        toFile: dir.appendingPathComponent("points.beancount").path, atomically: true, encoding: .utf8)
     }
 
     // A terminal (G10) that is up to date with the history: its checkpoint is the verified state
