@@ -17,7 +17,7 @@ struct SimRunCommand: AsyncParsableCommand {
   @Flag(help: "Print the outcome as JSON (balances, tiers, refused, conflicts, ledgerEntries).")
   var json = false
 
-  @Option(help: "Seed for anything random (recorded in the output; scenarios themselves are fixed).")
+  @Option(help: "Seed (a scenario is fixed: nothing in it is random; accepted so scripts can pass one to every run).")
   var seed: UInt64 = 1
 
   @Option(help: "Keep the caches, keys and ledger here (default: a temporary directory, removed at the end).")
@@ -43,7 +43,7 @@ struct SimRunCommand: AsyncParsableCommand {
     if !json { runner.narrate = { emit($0) } }
     let outcome = try await runner.run()
     if json {
-      emit(ScenarioOutcomeJSON.encode(outcome, seed: seed))
+      emit(ScenarioOutcomeJSON.encode(outcome))
     } else {
       emit("")
       for (card, points) in outcome.balances.sorted(by: { $0.key < $1.key }) {
@@ -68,7 +68,7 @@ enum ScenarioOutcomeJSON {
     ]
   }
 
-  static func encode(_ o: ScenarioOutcome, seed: UInt64) -> String {
+  static func encode(_ o: ScenarioOutcome) -> String {
     let data = try! JSONSerialization.data(
       withJSONObject: object(o), options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
     return String(decoding: data, as: UTF8.self)
