@@ -67,10 +67,13 @@ public struct LedgerKey: Sendable {
     return "loyalty-ledger/1 seal\n" + LedgerLine.encode(unsigned)
   }
 
-  /// Whether the seal's signature verifies under its key.
+  /// Whether the seal's signature verifies under its key. Both must be canonical base64: a
+  /// decoder ignores the padding bits of the last character, so a changed byte there would
+  /// otherwise decode to the same signature and go unnoticed.
   static func verify(seal: LedgerEntry) -> Bool {
     guard let signature = seal.sig, let publicKey = seal.key, let sig = Data(base64Encoded: signature),
-      let pub = Data(base64Encoded: publicKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pub)
+      sig.base64EncodedString() == signature, let pub = Data(base64Encoded: publicKey),
+      pub.base64EncodedString() == publicKey, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pub)
     else { return false }
     return key.isValidSignature(sig, for: Data(sealMessage(seal).utf8))
   }

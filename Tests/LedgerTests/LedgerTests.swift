@@ -75,6 +75,20 @@ struct LedgerTests {
     #expect(caught >= 1000, "the sample ledger has \(original.count) bytes")
   }
 
+  /// Base64 decoders ignore the padding bits of the last character: a signature whose last
+  /// character differs only there decodes to the same bytes. It must still be refused.
+  @Test func aSignatureChangedOnlyInItsPaddingBitsIsCaught() throws {
+    let f = try LedgerFixture()
+    try f.ledger.append([f.earn(1)], signer: "T01", key: f.t01, at: LedgerFixture.t0)
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    var bytes = f.bytes
+    let end = bytes.lastIndex(of: UInt8(ascii: "="))! - 2  // "…X==" ends the 64-byte signature; X has 4 padding bits
+    let value = alphabet.firstIndex(of: bytes[end])!
+    bytes[end] = alphabet[value ^ 0x01]
+    #expect(Data(base64Encoded: String(decoding: bytes[(end - 85)...(end + 2)], as: UTF8.self)) != nil)
+    #expect(throws: LedgerError.self) { try verifier.verify(bytes) }
+  }
+
   @Test func deletedReorderedAndInsertedLinesAreCaught() throws {
     let f = try LedgerFixture()
     try f.ledger.append([f.earn(1), f.earn(2), f.earn(3)], signer: "T01", key: f.t01, at: LedgerFixture.t0)
