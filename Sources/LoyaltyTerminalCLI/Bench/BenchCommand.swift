@@ -6,18 +6,19 @@ import Logging
 import PCSCCardReader
 import VirtualCard
 
-/// `loyalty-terminal bench`: reader-layer benchmarks with their baselines from the same run.
+/// `loyalty-terminal bench`: every benchmark, each with its baseline from the same run.
 struct BenchCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench",
-    abstract: "Benchmark the reader layer against a C libpcsclite client and pyscard, in one run.",
+    abstract: "Run every benchmark against its baseline in one run: Markdown table on stdout, JSON file.",
     discussion: """
-      Needs pcscd running with vpcd (hardware/bench/run.sh starts and stops one). Presents a \
-      virtual UID card on vpcd slot 0, then runs GET UID round trips through loyalty-terminal, \
-      the C client and pyscard in interleaved rounds; then tap→ID on the simulated reader. \
-      The cache suite builds caches of 100 000 and 1 000 000 cardholders (10 000 and 100 000 with \
-      --quick) in worker processes and compares durable earns with the sqlite3 CLI doing the same \
-      writes. Prints a Markdown table and writes the figures as JSON.
+      reader (needs pcscd with vpcd; hardware/bench/run.sh starts and stops one): GET UID round trips on a \
+      virtual UID card through loyalty-terminal, a C libpcsclite client and pyscard in interleaved rounds, \
+      then tap→ID on the simulated reader. cache: identify and durable earns with 1 000 000 cardholders \
+      against the sqlite3 CLI doing the same writes. ledger: verify+fold of 100 k / 1 M / 10 M-entry ledgers \
+      against hledger and bean-check on the exports, and sync time per history size. memory: a 10 000-tap \
+      watch loop and a 60-day chain simulation with RSS sampled. --quick shrinks every size (well under two \
+      minutes); the run reports its own duration.
       """)
 
   @Flag(help: "A short run (fewer exchanges and rounds).")
@@ -33,7 +34,7 @@ struct BenchCommand: AsyncParsableCommand {
   var noPyscard = false
 
   @Option(help: "Where to write the JSON figures.")
-  var jsonOut: String = "bench-results/reader.json"
+  var jsonOut: String = "bench-results/bench.json"
 
   @Option(help: "Which suites: reader (needs pcscd), cache, ledger, memory. Repeatable; default all.")
   var suite: [String] = []
