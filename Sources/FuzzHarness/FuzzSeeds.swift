@@ -10,7 +10,7 @@ import Synchronization
 /// Seed inputs for every target, made from the real emulated cards, a real ledger's lines and
 /// the shipped programs and scenarios, so the fuzzer starts from valid inputs and mutates.
 public enum FuzzSeeds {
-  public static func seeds(for target: FuzzTarget) -> [String: [UInt8]] {
+  public static func seeds(for target: FuzzTarget) async -> [String: [UInt8]] {
     switch target {
     case .atr:
       return [
@@ -19,10 +19,10 @@ public enum FuzzSeeds {
       ]
     case .apdu:
       return [
-        "applet": tapScript(LoyaltyAppletCard(number: "6280001234567895")),
-        "ndef-text": tapScript(NDEFTagCard.text("4000001234567899")),
-        "ndef-uri": tapScript(NDEFTagCard.uri("https://loyalty.example/c/4000001234567899")),
-        "uid": tapScript(UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6])),
+        "applet": await tapScript(LoyaltyAppletCard(number: "6280001234567895")),
+        "ndef-text": await tapScript(NDEFTagCard.text("4000001234567899")),
+        "ndef-uri": await tapScript(NDEFTagCard.uri("https://loyalty.example/c/4000001234567899")),
+        "uid": await tapScript(UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6])),
       ]
     case .ndef:
       return [
@@ -54,16 +54,11 @@ public enum FuzzSeeds {
   }
 
   /// The input `FuzzTarget.apdu` reads: the card's ATR and its answers to a real identification.
-  static func tapScript(_ card: some EmulatedCard) -> [UInt8] {
+  static func tapScript(_ card: some EmulatedCard) async -> [UInt8] {
     let session = RecordingSession(card: card)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-      if let profiles = try? CardProfiles.standard() {
-        _ = try? await CardIdentifier(profiles: profiles).identify(session)
-      }
-      done.signal()
+    if let profiles = try? CardProfiles.standard() {
+      _ = try? await CardIdentifier(profiles: profiles).identify(session)
     }
-    done.wait()
     return [UInt8(card.atr.count)] + card.atr + session.answers.withLock { $0 }.flatMap { [UInt8($0.count)] + $0 }
   }
 }

@@ -4,7 +4,6 @@ import CounterSimulation
 import Foundation
 import Ledger
 import LoyaltyEngine
-import Synchronization
 
 /// The fuzz targets: every parser of hostile input, each with the property it must keep. A
 /// target returns normally for any input (an error thrown by the parser is a refusal, as it
@@ -25,10 +24,30 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
   /// Scenario JSON.
   case scenario
 
+  /// For libFuzzer's thread only: the `apdu` target blocks this thread until its task ends, so
+  /// it must never be called from Swift's cooperative pool (tests and async code use `check`).
   public func run(_ data: [UInt8]) {
+    if self == .apdu {
+      let done = DispatchSemaphore(value: 0)
+      Task {
+        await Self.apdu(data)
+        done.signal()
+      }
+      done.wait()
+      return
+    }
+    runSynchronous(data)
+  }
+
+  /// Runs one input through the target (from async code: never blocks a thread).
+  public func check(_ data: [UInt8]) async {
+    if self == .apdu { await Self.apdu(data) } else { runSynchronous(data) }
+  }
+
+  func runSynchronous(_ data: [UInt8]) {
     switch self {
     case .atr: Self.atr(data)
-    case .apdu: Self.apdu(data)
+    case .apdu: break
     case .ndef: Self.ndef(data)
     case .ledgerLine: Self.ledgerLine(data)
     case .program: _ = try? ProgramParser.parse(Data(data))
@@ -64,27 +83,14 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     _ = try? LedgerVerifier().verify(data)
   }
 
-  static func apdu(_ data: [UInt8]) {
+  static func apdu(_ data: [UInt8]) async {
     guard let profiles else { return }
     let session = ScriptedCardSession(script: data)
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex<Result<CardIdentity, CardIdentificationError>?>(nil)
-    Task {
-      do throws(CardIdentificationError) {
-        let identity = try await CardIdentifier(profiles: profiles).identify(session)
-        result.withLock { $0 = .success(identity) }
-      } catch {
-        result.withLock { $0 = .failure(error) }
-      }
-      done.signal()
-    }
-    done.wait()
-    if case .success(let identity)? = result.withLock({ $0 }) {
-      // An accepted ID is a Luhn-valid 16-digit number or an uppercase hex UID.
-      let digits = identity.id.count == 16 && identity.id.allSatisfy { $0.isASCII && $0.isNumber }
-      let hex = identity.id.allSatisfy { $0.isHexDigit && !$0.isLowercase } && identity.id.count % 2 == 0
-      precondition(digits || hex, "identified as \(identity.id)")
-      if digits { precondition(LoyaltyNumber.luhnValid(Array(identity.id.utf8).map { $0 - 0x30 })) }
-    }
+    guard let identity = try? await CardIdentifier(profiles: profiles).identify(session) else { return }
+    // An accepted ID is a Luhn-valid 16-digit number or an uppercase hex UID.
+    let digits = identity.id.count == 16 && identity.id.allSatisfy { $0.isASCII && $0.isNumber }
+    let hex = identity.id.allSatisfy { $0.isHexDigit && !$0.isLowercase } && identity.id.count % 2 == 0
+    precondition(digits || hex, "identified as \(identity.id)")
+    if digits { precondition(LoyaltyNumber.luhnValid(Array(identity.id.utf8).map { $0 - 0x30 })) }
   }
 }

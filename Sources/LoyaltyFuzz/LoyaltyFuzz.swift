@@ -36,7 +36,7 @@ import FuzzHarness
   /// Without the fuzzer: `loyalty-fuzz seed DIR` writes the seed corpora;
   /// `loyalty-fuzz TARGET FILE|DIR…` runs inputs through a target (a crash reproduces here).
   @main struct LoyaltyFuzz {
-    static func main() throws {
+    static func main() async throws {
       let args = Array(CommandLine.arguments.dropFirst())
       let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
       guard let first = args.first else {
@@ -47,7 +47,7 @@ import FuzzHarness
         for target in FuzzTarget.allCases {
           let dir = URL(fileURLWithPath: args[1]).appendingPathComponent(target.rawValue)
           try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-          for (name, bytes) in FuzzSeeds.seeds(for: target) {
+          for (name, bytes) in await FuzzSeeds.seeds(for: target) {
             try Data(bytes).write(to: dir.appendingPathComponent("seed-\(name)"))
           }
         }
@@ -65,7 +65,7 @@ import FuzzHarness
           isDir.boolValue
           ? (try FileManager.default.contentsOfDirectory(atPath: path)).sorted().map { path + "/" + $0 } : [path]
         for file in files {
-          target.run(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+          await target.check(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
           count += 1
         }
       }

@@ -10,18 +10,19 @@ struct FuzzRegressionTests {
     .appendingPathComponent("../FuzzCorpus").standardized
 
   @Test(arguments: FuzzTarget.allCases)
-  func everyCorpusInputIsHandled(target: FuzzTarget) throws {
+  func everyCorpusInputIsHandled(target: FuzzTarget) async throws {
     let dir = Self.corpus.appendingPathComponent(target.rawValue)
     let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
     #expect(files.contains { $0.hasPrefix("seed-") }, "seeds for \(target)")
     for file in files.sorted() {
-      target.run(Array(try Data(contentsOf: dir.appendingPathComponent(file))))
+      await target.check(Array(try Data(contentsOf: dir.appendingPathComponent(file))))
     }
   }
 
-  @Test func theSeedsAreValidInputs() {
+  @Test func theSeedsAreValidInputs() async {
     // A seed that the parser refuses would start the fuzzer from nothing.
-    #expect(FuzzSeeds.seeds(for: .apdu).count == 4)
-    for (name, script) in FuzzSeeds.seeds(for: .apdu) { #expect(script.count > 20, "\(name)") }
+    let seeds = await FuzzSeeds.seeds(for: .apdu)
+    #expect(seeds.count == 4)
+    for (name, script) in seeds { #expect(script.count > 20, "\(name)") }
   }
 }
