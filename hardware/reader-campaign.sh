@@ -2,9 +2,9 @@
 # Reader fault campaign on the real PC/SC stack (pcscd + vpcd):
 #   hardware/reader-campaign.sh [RESTARTS] [PULLS]      (defaults 50 and 50)
 # Runs `loyalty-terminal watch --json` throughout. RESTARTS times: pcscd is SIGKILLed and started
-# again, then a card is tapped — each tap must be identified. PULLS times: a card is pulled away
-# at a random command of its identification (1st–4th) — each must be refused, never crash the
-# loop. Ends with SIGINT to watch (exit 0 expected) and prints a one-line summary.
+# again, then a card is tapped — each tap must be identified. PULLS times: a loyalty applet card
+# is pulled away at its 1st or 2nd command (SELECT or READ BINARY) — each must be refused, never
+# crash the loop. Ends with SIGINT to watch (exit 0 expected) and prints a one-line summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 restarts=${1:-50}
@@ -34,18 +34,19 @@ start_pcscd
 "$bin" watch --json >"$work/taps.jsonl" 2>"$work/watch.err" &
 watch_pid=$!
 sleep 1
-tap() { "$bin" sim card --kind uid --id "$1" --hold 0.6 "${@:2}" >/dev/null 2>&1 || true; sleep 0.3; }
+tap() { "$bin" sim card --kind "$1" --id "$2" --hold 0.6 "${@:3}" >/dev/null 2>&1 || true; sleep 0.3; }
 count() { grep -c "$1" "$work/taps.jsonl" || true; }
 started=$SECONDS
 for i in $(seq "$restarts"); do
   kill -9 "$pcscd_pid"; wait "$pcscd_pid" 2>/dev/null || true
   start_pcscd
   sleep 1.5  # watch notices the loss, backs off and re-establishes (≤ 2 s back-off)
-  tap "$(printf '04%012X' "$i")"
+  tap uid "$(printf '04%012X' "$i")"
 done
 identified=$(count '"id":"04')
 for i in $(seq "$pulls"); do
-  tap "$(printf '05%012X' "$i")" --pull-on-command $((1 + RANDOM % 4))
+  # A loyalty applet card: SELECT, then READ BINARY; pulled at one or the other.
+  tap applet 6280001234567895 --pull-on-command $((1 + RANDOM % 2))
   sleep 2.2  # vpcd answers a pulled card with an empty response; pcscd notices it gone ~2 s later
 done
 refused=$(count '"error"')
@@ -53,5 +54,5 @@ kill -INT "$watch_pid"
 status=0
 wait "$watch_pid" || status=$?
 watch_pid=""
-echo "campaign reader: $restarts pcscd kills+restarts, $identified/$restarts taps after them identified; $pulls cards pulled mid-exchange, $refused refused, $(count '"id":"05') read before the pull; watch exited $status; $((SECONDS - started)) s"
-[ "$identified" -eq "$restarts" ] && [ "$status" -eq 0 ] && [ "$(($(count '"id":"05') + refused))" -eq "$pulls" ]
+echo "campaign reader: $restarts pcscd kills+restarts, $identified/$restarts taps after them identified; $pulls applet cards pulled at their 1st or 2nd command, $refused/$pulls refused; watch exited $status; $((SECONDS - started)) s"
+[ "$identified" -eq "$restarts" ] && [ "$status" -eq 0 ] && [ "$refused" -eq "$pulls" ]
