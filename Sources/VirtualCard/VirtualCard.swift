@@ -74,6 +74,10 @@ public final class VirtualCard: Sendable {
     guard fd >= 0 else { return }
     shutdown(fd, Int32(SHUT_RDWR))
     finished.wait()
+    // Leave the end signalled for anyone else waiting (`waitUntilRemoved` on another thread):
+    // taking the only signal here left such a waiter blocked for ever, and `sim card --hold`
+    // hung after its hold whenever this call won the race.
+    finished.signal()
   }
 
   /// Blocks until the card has left the field (removed, pulled, or vpcd went away).
