@@ -6,25 +6,8 @@ import Testing
 @Suite("The counter driven by a script")
 struct RunScriptTests {
   func run(_ arguments: [String], input: String) throws -> (status: Int32, lines: [String], errors: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: BuiltProducts.loyaltyTerminal)
-    p.arguments = arguments
-    let stdin = Pipe()
-    let stdout = Pipe()
-    let stderr = Pipe()
-    p.standardInput = stdin
-    p.standardOutput = stdout
-    p.standardError = stderr
-    try p.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let out = stdout.fileHandleForReading.readDataToEndOfFile()
-    let err = stderr.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (
-      p.terminationStatus, String(decoding: out, as: UTF8.self).split(separator: "\n").map(String.init),
-      String(decoding: err, as: UTF8.self)
-    )
+    let (status, output, errors) = try runToCompletion(BuiltProducts.loyaltyTerminal, arguments, input: input)
+    return (status, output.split(separator: "\n").map(String.init), errors)
   }
 
   @Test func enrolPurchaseRefundFromAScript() throws {

@@ -33,16 +33,8 @@ struct LedgerHQToolsTests {
   }
 
   func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let (status, output, errors) = try runToCompletion(path, arguments)
+    return (status, output + errors)
   }
 
   @Test func balancesEqualEveryTerminalsCache() throws {

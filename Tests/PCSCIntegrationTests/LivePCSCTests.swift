@@ -234,15 +234,8 @@ extension LiveStack {
         let card = Live.card(NDEFTagCard.uri("https://loyalty.example/c/5555444433332226"))
         try card.insert()
         defer { card.remove() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["watch", "--json", "--count", "1"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let lines = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, lines, _) = try runToCompletion(binary.path, ["watch", "--json", "--count", "1"])
+        #expect(status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(lines.utf8)) as? [String: Any])
         #expect(object["id"] as? String == "5555444433332226")
         #expect(object["source"] as? String == "ndef")

@@ -118,3 +118,30 @@ public func spawnWithDefaultSignals(
   guard rc == 0 else { throw ChildProcessError("posix_spawn \(path): \(String(cString: strerror(rc)))") }
   return pid
 }
+
+/// Runs a program to completion with `input` on its stdin, its stdout and stderr collected
+/// through files — posix_spawn and waitpid only. (Foundation's `Process` leaves a run-loop thread
+/// behind, and with it the test process sometimes never exits after its last test.)
+public func runToCompletion(_ path: String, _ arguments: [String], input: String = "") throws -> (
+  status: Int32, output: String, errors: String
+) {
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: dir) }
+  let inPath = dir.appendingPathComponent("in").path
+  let outPath = dir.appendingPathComponent("out").path
+  let errPath = dir.appendingPathComponent("err").path
+  try Data(input.utf8).write(to: URL(fileURLWithPath: inPath))
+  let pid = try spawnWithDefaultSignals(path, arguments) { actions in
+    posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+  }
+  var status: Int32 = 0
+  while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+  let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+  func text(_ p: String) -> String {
+    String(decoding: FileManager.default.contents(atPath: p) ?? Data(), as: UTF8.self)
+  }
+  return (code, text(outPath), text(errPath))
+}
