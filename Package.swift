@@ -103,7 +103,7 @@ let package = Package(
       ]
     ),
     // Helpers shared by the test targets (child processes with a clean signal mask).
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    .target(name: "TestSupport", dependencies: ["CounterSimulation"], path: "Tests/TestSupport"),
     .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
     .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
     .testTarget(

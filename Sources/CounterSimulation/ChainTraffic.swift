@@ -1,3 +1,4 @@
+import CardIdentification
 import LoyaltyEngine
 
 /// Generates a chain's traffic as a scenario, deterministically from a seed: opening hours,
@@ -20,16 +21,7 @@ public struct ChainTraffic {
   /// A 16-digit loyalty number with a valid Luhn check digit.
   static func loyaltyNumber(_ n: Int) -> String {
     let body = "628000" + String(String(n).suffix(9)).leftPadded(to: 9)
-    var sum = 0
-    for (i, c) in body.reversed().enumerated() {
-      var d = Int(String(c))!
-      if i % 2 == 0 {
-        d *= 2
-        if d > 9 { d -= 9 }
-      }
-      sum += d
-    }
-    return body + String((10 - sum % 10) % 10)
+    return body + String(LoyaltyNumber.checkDigit(for: body.utf8.map { $0 - 0x30 }))
   }
 
   public func scenario() -> Scenario {

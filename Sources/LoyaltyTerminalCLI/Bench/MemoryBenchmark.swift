@@ -14,13 +14,7 @@ struct MemoryBenchmark {
   var logger: Logger
 
   /// Resident memory now (VmRSS), KiB.
-  static func residentKiB() -> Int {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-      return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-    }
-    return 0
-  }
+  static func residentKiB() -> Int { procStatusKiB("VmRSS") }
 
   func run() async throws -> [BenchRow] {
     [try await watchLoop(), try await chain()]

@@ -23,9 +23,12 @@ enum RepositoryFile {
 }
 
 /// Peak resident memory (VmHWM) of this process, in KiB.
-func peakResidentKiB() -> Int {
+func peakResidentKiB() -> Int { procStatusKiB("VmHWM") }
+
+/// A memory figure of this process from /proc/self/status (VmHWM, VmRSS, …), KiB; 0 if unreadable.
+func procStatusKiB(_ field: String) -> Int {
   guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-  for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+  for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
     return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
   }
   return 0
