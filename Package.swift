@@ -19,12 +19,9 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
-    // C binding to libpcsclite; only the live module imports it.
-    .systemLibrary(
-      name: "CPCSCLite",
-      pkgConfig: "libpcsclite",
-      providers: [.apt(["libpcsclite-dev"])]
-    ),
+    // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
+    // Only the live module imports it.
+    .target(name: "CPCSCLite", linkerSettings: [.linkedLibrary("dl")]),
     // The reader protocol the firmware depends on: events, sessions, APDUs, errors.
     .target(name: "CardReader"),
     // Live readers through pcscd.
@@ -42,9 +39,11 @@ let package = Package(
       dependencies: ["CardEmulation", .product(name: "Logging", package: "swift-log")]
     ),
     // Card identification: ATR profiles, applet, NDEF and UID to a loyalty card ID.
+    // The default ATR profiles are hardware/card-profiles.json, built into the binary.
     .target(
       name: "CardIdentification",
-      dependencies: ["CardReader"]
+      dependencies: ["CardReader"],
+      resources: [.embedInCode("card-profiles.json")]
     ),
     // The loyalty rules: program definitions, exact points arithmetic, lots, limits, identities.
     .target(

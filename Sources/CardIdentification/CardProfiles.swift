@@ -69,56 +69,62 @@ public struct CardProfiles: Sendable {
   public static func load(from url: URL) throws(LoadError) -> CardProfiles {
     let data: Data
     do { data = try Data(contentsOf: url) } catch {
-      throw LoadError(problems: ["cannot read \(url.path): \(error.localizedDescription)"])
+      var isDirectory: ObjCBool = false
+      let reason =
+        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        ? "it is a directory, not a file" : error.localizedDescription
+      throw LoadError(problems: ["cannot read \(url.path): \(reason)"])
     }
+    return try decode(data, source: url.path)
+  }
+
+  /// Parses the JSON of a profiles file; `source` names it in problems.
+  static func decode(_ data: Data, source: String) throws(LoadError) -> CardProfiles {
     let file: File
     do { file = try JSONDecoder().decode(File.self, from: data) } catch {
-      throw LoadError(problems: ["\(url.path) is not a valid profiles file: \(error)"])
+      throw LoadError(problems: ["\(source) is not a valid profiles file: \(error)"])
     }
     guard file.formatVersion == 1 else {
-      throw LoadError(problems: ["\(url.path): formatVersion \(file.formatVersion) is not supported (1 is)"])
+      throw LoadError(problems: ["\(source): formatVersion \(file.formatVersion) is not supported (1 is)"])
     }
     return try CardProfiles(file.profiles)
   }
 
-  /// Where the profiles file is looked for when none is named, in order.
-  ///
-  /// `$LOYALTY_CARD_PROFILES`, then `/etc/loyalty-terminal/card-profiles.json` (an installed
-  /// terminal), then `hardware/card-profiles.json` in the working directory or any directory above
-  /// it or above the executable (a checkout, where `.build/` sits inside the repository).
-  public static func searchPaths() -> [URL] {
+  /// The table built into the binary: hardware/card-profiles.json as it was at build time.
+  public static func builtIn() -> CardProfiles {
+    do {
+      return try decode(Data(PackageResources.card_profiles_json), source: "the built-in card profiles")
+    } catch {
+      // The build's own copy is checked by the tests; it cannot be wrong in a released binary.
+      preconditionFailure("\(error)")
+    }
+  }
+
+  /// Where an operator's own profiles file is looked for when none is named, in order:
+  /// `$LOYALTY_CARD_PROFILES`, then `/etc/loyalty-terminal/card-profiles.json`.
+  public static func searchPaths(environment: [String: String] = ProcessInfo.processInfo.environment) -> [URL] {
     var paths: [URL] = []
-    if let env = ProcessInfo.processInfo.environment["LOYALTY_CARD_PROFILES"], !env.isEmpty {
+    if let env = environment["LOYALTY_CARD_PROFILES"], !env.isEmpty {
       paths.append(URL(fileURLWithPath: env))
     }
     paths.append(URL(fileURLWithPath: "/etc/loyalty-terminal/card-profiles.json"))
-    let starts = [
-      URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-      URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent(),
-      Bundle.main.bundleURL,
-    ]
-    for start in starts {
-      var dir = start.standardizedFileURL
-      for _ in 0..<8 {
-        paths.append(dir.appendingPathComponent("hardware/card-profiles.json"))
-        let parent = dir.deletingLastPathComponent()
-        if parent.path == dir.path { break }
-        dir = parent
-      }
-    }
     return paths
   }
 
-  /// The default profiles: the first file of `searchPaths()` that exists.
-  public static func standard() throws(LoadError) -> CardProfiles {
-    let paths = searchPaths()
-    for url in paths where FileManager.default.fileExists(atPath: url.path) {
+  /// The default profiles: the first file of `searchPaths()` that exists, else the built-in table.
+  ///
+  /// `$LOYALTY_CARD_PROFILES`, when set, must name a readable file: a typo there is an error, not
+  /// a silent fall-back to the defaults.
+  public static func standard(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws(LoadError) -> CardProfiles {
+    if let env = environment["LOYALTY_CARD_PROFILES"], !env.isEmpty {
+      return try load(from: URL(fileURLWithPath: env))
+    }
+    for url in searchPaths(environment: environment) where FileManager.default.fileExists(atPath: url.path) {
       return try load(from: url)
     }
-    throw LoadError(problems: [
-      "no card profiles file found; pass --card-profiles or set LOYALTY_CARD_PROFILES (looked in "
-        + paths.prefix(4).map(\.path).joined(separator: ", ") + ", …)"
-    ])
+    return builtIn()
   }
 
   /// The first profile whose pattern matches `atr`, or `nil`.

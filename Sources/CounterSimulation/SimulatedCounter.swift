@@ -24,7 +24,7 @@ public struct SimulatedCounter: Sendable {
     self.cache = cache
     self.clock = clock
     readers = SimulatedCardReaderSystem(readers: [Self.reader])
-    watcher = TapWatcher(system: readers, identifier: CardIdentifier(profiles: try CardProfiles.standard()))
+    watcher = TapWatcher(system: readers, identifier: CardIdentifier(profiles: CardProfiles.builtIn()))
     display = RecordingDisplay()
     indicator = RecordingIndicator()
     firmware = CounterFirmware(

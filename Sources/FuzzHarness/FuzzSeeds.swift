@@ -56,9 +56,7 @@ public enum FuzzSeeds {
   /// The input `FuzzTarget.apdu` reads: the card's ATR and its answers to a real identification.
   static func tapScript(_ card: some EmulatedCard) async -> [UInt8] {
     let session = RecordingSession(card: card)
-    if let profiles = try? CardProfiles.standard() {
-      _ = try? await CardIdentifier(profiles: profiles).identify(session)
-    }
+    _ = try? await CardIdentifier(profiles: CardProfiles.builtIn()).identify(session)
     return [UInt8(card.atr.count)] + card.atr + session.answers.withLock { $0 }.flatMap { [UInt8($0.count)] + $0 }
   }
 }

@@ -55,7 +55,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
   }
 
-  static let profiles: CardProfiles? = try? CardProfiles.standard()
+  static let profiles: CardProfiles? = CardProfiles.builtIn()
 
   static func atr(_ data: [UInt8]) {
     if let atr = try? ATR(data) { _ = atr }

@@ -61,15 +61,26 @@ extension LoyaltyTerminal {
     sigaddset(&signals, SIGINT)
     sigaddset(&signals, SIGTERM)
     pthread_sigmask(SIG_UNBLOCK, &signals, nil)
+    var command: any ParsableCommand
     do {
-      var command = try parseAsRoot(arguments)
+      command = try parseAsRoot(arguments)
+    } catch {
+      exit(withError: error)  // a wrong command line: the message and the usage
+    }
+    do {
       if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.run()
       } else {
         try command.run()
       }
-    } catch {
+    } catch let error as ExitCode {
       exit(withError: error)
+    } catch let error as CleanExit {
+      exit(withError: error)
+    } catch {
+      // A failure at run time: one line saying what went wrong, no usage banner.
+      printError("loyalty-terminal \(type(of: command).configuration.commandName ?? ""): \(FailureMessage(error))")
+      Foundation.exit(1)
     }
   }
 }

@@ -7,22 +7,20 @@ import PCSCCardReader
 import SimulatedCardReader
 
 extension ReaderOptions {
-  /// The ATR profile table: the file named by --card-profiles, or the built-in copy.
+  /// The ATR profile table: the file named by --card-profiles, or the default (see `CardProfiles.standard()`).
   func loadProfiles() throws -> CardProfiles {
-    do {
-      if let path = cardProfiles { return try CardProfiles.load(from: URL(fileURLWithPath: path)) }
-      return try CardProfiles.standard()
-    } catch {
-      throw ValidationError("\(error)")
-    }
+    if let path = cardProfiles { return try CardProfiles.load(from: URL(fileURLWithPath: path)) }
+    return try CardProfiles.standard()
   }
 
   /// The live reader system, or the simulator playing the demo taps when --simulated is given.
-  func makeSystem(logger: Logger) -> (system: any CardReaderSystem, simulator: SimulatedCardReaderSystem?) {
+  /// Fails with what to install when the live reader is asked for and pcsc-lite is missing.
+  func makeSystem(logger: Logger) throws -> (system: any CardReaderSystem, simulator: SimulatedCardReaderSystem?) {
     if simulated {
       let sim = SimulatedCardReaderSystem(readers: [SimulatedTaps.readerName])
       return (sim, sim)
     }
+    try PCSCLibrary.load()
     return (PCSCCardReaderSystem(logger: logger), nil)
   }
 }

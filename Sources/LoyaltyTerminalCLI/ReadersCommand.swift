@@ -17,7 +17,7 @@ struct ReadersCommand: AsyncParsableCommand {
     let logger = options.makeLogger("readers")
     let profiles = try options.loadProfiles()
     let identifier = CardIdentifier(profiles: profiles)
-    let (system, simulator) = options.makeSystem(logger: logger)
+    let (system, simulator) = try options.makeSystem(logger: logger)
     if let simulator, let first = SimulatedTaps.demo.first {
       simulator.insert(first.card, into: SimulatedTaps.readerName)
     }

@@ -33,7 +33,7 @@ struct WatchCommand: AsyncParsableCommand {
   func run() async throws {
     let logger = options.makeLogger("watch")
     let identifier = CardIdentifier(profiles: try options.loadProfiles())
-    let (system, simulator) = options.makeSystem(logger: logger)
+    let (system, simulator) = try options.makeSystem(logger: logger)
     let watcher = TapWatcher(system: system, identifier: identifier, readerFilter: reader)
     let json = self.json
     let limit = count

@@ -15,7 +15,6 @@ enum PCSC {
   static let shareShared = UInt(SCARD_SHARE_SHARED)
   static let protocolT0 = UInt(SCARD_PROTOCOL_T0)
   static let protocolT1 = UInt(SCARD_PROTOCOL_T1)
-  static let protocolRaw = UInt(SCARD_PROTOCOL_RAW)
   static let leaveCard = UInt(SCARD_LEAVE_CARD)
   static let scopeSystem = UInt(SCARD_SCOPE_SYSTEM)
 

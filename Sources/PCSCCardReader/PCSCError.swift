@@ -90,6 +90,8 @@ public struct PCSCError: Error, RawRepresentable, Hashable, Sendable, CustomStri
     case .cancelled, .systemCancelled: kind = .cancelled
     default: kind = .other
     }
-    return CardReaderError(kind, "\(context): \(name)", code: rawValue)
+    // No pcscd to talk to: say how to get one, not only the code.
+    let hint = self == .noService ? " (pcscd is not running: start it with `sudo pcscd -f`, or use --simulated)" : ""
+    return CardReaderError(kind, "\(context): \(name)\(hint)", code: rawValue)
   }
 }

@@ -29,13 +29,65 @@ public final class PointsCache: Sendable {
   /// The last program parsed, keyed by its JSON text, so operations do not re-parse it.
   let parsedProgram = Mutex<(json: String, program: LoyaltyProgram)?>(nil)
 
-  /// Opens (creating and migrating if need be) the cache at `path`.
-  public init(path: String) throws {
+  /// How a cache file is opened.
+  public enum Access: Sendable {
+    /// Created and migrated if need be; every operation.
+    case readWrite
+    /// An existing, up-to-date cache, never written (look-ups on a read-only file or mount).
+    case readOnly
+  }
+
+  /// Opens the cache at `path`: with `.readWrite`, created and migrated if need be.
+  ///
+  /// Refuses a directory, a missing file opened read-only, and a cache written by a newer schema
+  /// than this build knows (naming both), before anything is written.
+  public init(path: String, access: Access = .readWrite) throws {
+    var isDirectory: ObjCBool = false
+    let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+    if exists && isDirectory.boolValue { throw CacheOpenError(path: path, problem: "it is a directory, not a cache file") }
+    if !exists && access == .readOnly { throw CacheOpenError(path: path, problem: "no such file") }
     var config = Configuration()
     config.foreignKeysEnabled = true
     config.busyMode = .timeout(5)
+    config.readonly = access == .readOnly
     self.path = path
-    pool = try DatabasePool(path: path, configuration: config)
+    let migrator = CacheSchema.migrator
+    var pool: DatabasePool
+    var applied: Set<String>
+    do {
+      pool = try DatabasePool(path: path, configuration: config)
+      applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+    } catch let error as DatabaseError
+      where access == .readOnly && [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode)
+      && Self.walIsEmpty(path)
+    {
+      // A WAL database read by a user who may not create its -shm file (a read-only directory or
+      // mount): with no pending WAL, the main file is the whole database, read as immutable.
+      pool = try DatabasePool(path: Self.immutableURI(path), configuration: config)
+      applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
+      throw CacheOpenError(
+        path: path,
+        problem: "the file or its directory is read-only for this user, so nothing can be recorded "
+          + "(identify and history still read it)")
+    }
+    self.pool = pool
+    let unknown = applied.subtracting(migrator.migrations)
+    guard unknown.isEmpty else {
+      throw CacheOpenError(
+        path: path,
+        problem: "it was written by a newer loyalty-terminal (schema \(unknown.sorted().joined(separator: ", "))); "
+          + "this build knows schema \(migrator.migrations.joined(separator: ", ")). Use the newer build")
+    }
+    if access == .readOnly {
+      guard applied.count == migrator.migrations.count else {
+        throw CacheOpenError(
+          path: path,
+          problem: "its schema (\(applied.sorted().joined(separator: ", "))) is older than this build's "
+            + "(\(migrator.migrations.joined(separator: ", "))); open it once read-write to upgrade it")
+      }
+      return
+    }
     // DatabasePool sets synchronous = NORMAL on its writer when it enables WAL (after any
     // prepareDatabase hook), and NORMAL does not sync the WAL at each commit. An acknowledged earn
     // must survive a power cut, so the writer runs with FULL, and that is checked here.
@@ -45,7 +97,21 @@ public final class PointsCache: Sendable {
     guard try synchronousMode() == 2 else {
       throw RuleError(.overflow, "could not set synchronous = FULL on \(path)")
     }
-    try CacheSchema.migrator.migrate(pool)
+    try migrator.migrate(pool)
+  }
+
+  /// True when `path` has no -wal file, or an empty one: every committed page is in the main file.
+  static func walIsEmpty(_ path: String) -> Bool {
+    let attributes = try? FileManager.default.attributesOfItem(atPath: path + "-wal")
+    return ((attributes?[.size] as? NSNumber)?.intValue ?? 0) == 0
+  }
+
+  /// An SQLite URI opening `path` as immutable (no locks, no -shm).
+  static func immutableURI(_ path: String) -> String {
+    let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+    var allowed = CharacterSet.urlPathAllowed
+    allowed.remove(charactersIn: "?#")
+    return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
   }
 
   /// The writer connection's `PRAGMA synchronous` (2 = FULL: the WAL is synced at every commit).

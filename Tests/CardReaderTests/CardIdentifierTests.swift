@@ -38,7 +38,7 @@ struct ChainingCard<Inner: EmulatedCard>: EmulatedCard {
 @Suite("Card identification on the simulated reader")
 struct CardIdentifierTests {
   let reader = "Sim 0"
-  let identifier = CardIdentifier(profiles: try! CardProfiles.standard())
+  let identifier = CardIdentifier(profiles: CardProfiles.builtIn())
 
   func identify(_ card: any EmulatedCard, faults: [SimulatedFault] = []) async throws(CardIdentificationError)
     -> CardIdentity
@@ -141,7 +141,7 @@ struct CardIdentifierTests {
 @Suite("ATR profiles")
 struct CardProfilesTests {
   @Test func theShippedTableNamesOurCards() throws {
-    let profiles = try CardProfiles.standard()
+    let profiles = CardProfiles.builtIn()
     #expect(profiles.match(ATR.storageCard(cardName: 0x0001))?.cardType == "mifare-classic-1k")
     #expect(profiles.match(ATR.storageCard(cardName: 0x0002))?.cardType == "mifare-classic-4k")
     #expect(profiles.match(ATR.storageCard(cardName: 0x00F0))?.cardType == "storage-card")

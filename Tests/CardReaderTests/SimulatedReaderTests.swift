@@ -122,7 +122,7 @@ struct SimulatedReaderTests {
     system.insert(applet, into: reader, faults: [.malformedATR([0x3B, 0x8F, 0x80])])
     let session = try await system.connect(reader: reader)
     #expect(session.atr == [0x3B, 0x8F, 0x80])
-    let identifier = CardIdentifier(profiles: try CardProfiles.standard())
+    let identifier = CardIdentifier(profiles: CardProfiles.builtIn())
     let error = await #expect(throws: CardIdentificationError.self) { try await identifier.identify(session) }
     #expect(error?.reason == .malformedATR)
   }

@@ -8,7 +8,7 @@ import Testing
 struct TapWatcherTests {
   @Test func badCardsDoNotStopTheLoopAndTwoReadersWorkAtOnce() async throws {
     let system = SimulatedCardReaderSystem(readers: ["A", "B"])
-    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try CardProfiles.standard()))
+    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: CardProfiles.builtIn()))
     var taps = watcher.events().makeAsyncIterator()
     func nextTap() async -> TapResult? {
       while let event = await taps.next() {
@@ -37,7 +37,7 @@ struct TapWatcherTests {
   @Test func readerFilterIgnoresOtherReaders() async throws {
     let system = SimulatedCardReaderSystem(readers: ["A", "B"])
     let watcher = TapWatcher(
-      system: system, identifier: CardIdentifier(profiles: try CardProfiles.standard()), readerFilter: "B")
+      system: system, identifier: CardIdentifier(profiles: CardProfiles.builtIn()), readerFilter: "B")
     var taps = watcher.events().makeAsyncIterator()
     system.insert(LoyaltyAppletCard(number: "6280001234567895"), into: "A")
     system.insert(UIDCard(uid: [4, 1, 2, 3]), into: "B")
@@ -51,7 +51,7 @@ struct TapWatcherTests {
 
   @Test func aCardTakenAwayIsReported() async throws {
     let system = SimulatedCardReaderSystem(readers: ["A"])
-    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try CardProfiles.standard()))
+    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: CardProfiles.builtIn()))
     var events = watcher.events().makeAsyncIterator()
     system.insert(UIDCard(uid: [4, 1, 2, 3]), into: "A")
     while let event = await events.next() {

@@ -18,7 +18,7 @@ enum Live {
     return l
   }()
 
-  static let identifier = CardIdentifier(profiles: try! CardProfiles.standard())
+  static let identifier = CardIdentifier(profiles: CardProfiles.builtIn())
 
   static func system() -> PCSCCardReaderSystem {
     PCSCCardReaderSystem(

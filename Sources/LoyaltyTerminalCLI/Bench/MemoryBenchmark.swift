@@ -23,7 +23,7 @@ struct MemoryBenchmark {
   /// The live loop of `watch` (TapWatcher's event stream) over the simulated reader.
   func watchLoop() async throws -> BenchRow {
     let system = SimulatedCardReaderSystem(readers: ["Sim"])
-    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try CardProfiles.standard()))
+    let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: CardProfiles.builtIn()))
     var events = watcher.events().makeAsyncIterator()
     var samples: [Int] = []
     let clock = ContinuousClock()

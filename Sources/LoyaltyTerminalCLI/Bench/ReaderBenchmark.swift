@@ -93,7 +93,7 @@ struct ReaderBenchmark {
 
   /// Tap→ID on the simulated reader versus the same identification straight onto the card.
   func simulatedTaps(count: Int) async throws -> [BenchRow] {
-    let identifier = CardIdentifier(profiles: try CardProfiles.standard())
+    let identifier = CardIdentifier(profiles: CardProfiles.builtIn())
     let cards: [any EmulatedCard] = [
       LoyaltyAppletCard(number: "6280001234567895"), NDEFTagCard.text("4000001234567899"),
       UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6]),

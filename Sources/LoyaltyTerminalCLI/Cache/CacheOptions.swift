@@ -11,9 +11,13 @@ struct CacheOptions: ParsableArguments {
   @Flag(help: "Print JSON (one object); a refusal prints {\"error\": …, \"reason\": …}.")
   var json = false
 
-  func open() throws -> PointsCache {
-    do { return try PointsCache(path: cache) } catch {
-      throw CommandFailure(reason: "cacheUnavailable", message: "cannot open cache \(cache): \(error)", exitCode: 2)
+  /// Opens the cache; `.readOnly` for look-ups, which must work on a read-only file or mount.
+  func open(_ access: PointsCache.Access = .readWrite) throws -> PointsCache {
+    do { return try PointsCache(path: cache, access: access) } catch let error as CacheOpenError {
+      throw CommandFailure(reason: "cacheUnavailable", message: error.description, exitCode: 2)
+    } catch {
+      throw CommandFailure(
+        reason: "cacheUnavailable", message: "cannot open cache \(cache): \(FailureMessage(error))", exitCode: 2)
     }
   }
 }
@@ -27,7 +31,7 @@ struct RecordingOptions: ParsableArguments {
   var operatorName: String = ProcessInfo.processInfo.environment["USER"] ?? "operator"
 
   @Option(help: "When it happens (UTC, 2026-11-02T09:15:00Z); default now.")
-  var at: String?
+  var at: UTCInstant?
 
   func validate() throws {
     guard !terminal.isEmpty, terminal.count <= 64,
@@ -38,15 +42,10 @@ struct RecordingOptions: ParsableArguments {
     guard !operatorName.isEmpty, operatorName.count <= 64 else {
       throw ValidationError("--operator must be 1-64 characters")
     }
-    if let at, UTCInstant(parsing: at) == nil {
-      throw ValidationError("--at \"\(at)\" is not a UTC time like 2026-11-02T09:15:00Z")
-    }
   }
 
   var context: OperationContext {
-    let now = UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
-    return OperationContext(
-      terminal: terminal, operator: operatorName, at: at.flatMap(UTCInstant.init(parsing:)) ?? now)
+    OperationContext(terminal: terminal, operator: operatorName, at: at ?? .now)
   }
 }
 
@@ -69,7 +68,7 @@ func report(json: Bool, _ body: () throws -> (text: String, object: [String: Any
   } catch let error as CommandFailure {
     try fail(json: json, error)
   } catch {
-    try fail(json: json, CommandFailure(reason: "internal", message: "\(error)", exitCode: 2))
+    try fail(json: json, CommandFailure(reason: "internal", message: "\(FailureMessage(error))", exitCode: 2))
   }
 }
 

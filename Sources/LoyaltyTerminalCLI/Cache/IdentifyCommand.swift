@@ -10,16 +10,15 @@ struct IdentifyCommand: ParsableCommand {
   var card: String
 
   @Option(help: "As of this UTC time (default now).")
-  var at: String?
+  var at: UTCInstant?
 
   @OptionGroup var cache: CacheOptions
 
   func run() throws {
     try report(json: cache.json) {
-      let store = try cache.open()
+      let store = try cache.open(.readOnly)
       let program = try store.program()
-      let when = try RecordingOptions.parse(["--terminal", "x"] + (at.map { ["--at", $0] } ?? [])).context.at
-      let v = try store.identify(card: card, at: when)
+      let v = try store.identify(card: card, at: at ?? .now)
       let text =
         "\(v.card): account \(v.account)\(v.blocked ? " (BLOCKED)" : ""), \(v.tier), balance \(v.balance) points, \(describeNextTier(v.nextTier, program))"
       return (

@@ -15,7 +15,9 @@ struct RefundCommand: ParsableCommand {
   @OptionGroup var recording: RecordingOptions
 
   func validate() throws {
-    guard amount > 0 else { throw ValidationError("AMOUNT must be positive, got \(amount)") }
+    guard (1...999_999_999_999_999).contains(amount) else {
+      throw ValidationError("AMOUNT must be 1-999999999999999 minor units, got \(amount)")
+    }
   }
 
   func run() throws {

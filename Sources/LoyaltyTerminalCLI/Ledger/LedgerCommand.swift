@@ -25,20 +25,12 @@ struct HQOptions: ParsableArguments {
   var hqKey: String
 
   @Option(help: "When (UTC); default now.")
-  var at: String?
+  var at: UTCInstant?
 
   @Flag(help: "Print JSON.")
   var json = false
 
-  func validate() throws {
-    if let at, UTCInstant(parsing: at) == nil {
-      throw ValidationError("--at \"\(at)\" is not a UTC time like 2026-11-02T23:00:00Z")
-    }
-  }
-
-  var time: UTCInstant {
-    at.flatMap(UTCInstant.init(parsing:)) ?? UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
-  }
+  var time: UTCInstant { at ?? .now }
 
   /// Appends `entries` as one HQ batch.
   func append(_ entries: [LedgerEntry]) throws -> [LedgerEntry] {

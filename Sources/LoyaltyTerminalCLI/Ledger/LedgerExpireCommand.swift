@@ -9,19 +9,13 @@ struct LedgerExpireCommand: ParsableCommand {
     abstract: "Append expiry entries for every lot expired at --as-of (the engine's lot arithmetic).")
 
   @Option(help: "Expire lots whose expiry is at or before this UTC time.")
-  var asOf: String
+  var asOf: UTCInstant
 
   @OptionGroup var hq: HQOptions
 
-  func validate() throws {
-    guard UTCInstant(parsing: asOf) != nil else {
-      throw ValidationError("--as-of \"\(asOf)\" is not a UTC time like 2026-11-02T23:30:00Z")
-    }
-  }
-
   func run() throws {
     try reportLedger(json: hq.json) {
-      let cutoff = UTCInstant(parsing: asOf)!
+      let cutoff = asOf
       let (fold, _) = try LedgerFold.fold(path: hq.ledger, keepingReceipts: false)
       let entries = LedgerExpiry.entries(for: fold, asOf: cutoff)
       _ = try hq.append(entries)

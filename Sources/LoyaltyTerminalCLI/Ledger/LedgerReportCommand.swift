@@ -12,13 +12,13 @@ struct LedgerReportCommand: ParsableCommand {
   var ledger: String
 
   @Option(help: "Period start (UTC, inclusive) for the purchase frequency.")
-  var from: String?
+  var from: UTCInstant?
 
   @Option(help: "Period end (UTC, exclusive).")
-  var until: String?
+  var until: UTCInstant?
 
   @Option(help: "Inactivity is measured back from here (UTC; default the latest entry).")
-  var asOf: String?
+  var asOf: UTCInstant?
 
   @Option(help: "Days without activity that make a customer inactive.")
   var inactiveDays: Int = 60
@@ -27,19 +27,15 @@ struct LedgerReportCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    for (name, value) in [("--from", from), ("--until", until), ("--as-of", asOf)] {
-      if let value, UTCInstant(parsing: value) == nil {
-        throw ValidationError("\(name) \"\(value)\" is not a UTC time like 2026-11-02T00:00:00Z")
-      }
+    guard (1...36_500).contains(inactiveDays) else {
+      throw ValidationError("--inactive-days must be 1-36500 (100 years), got \(inactiveDays)")
     }
-    guard inactiveDays > 0 else { throw ValidationError("--inactive-days must be positive") }
   }
 
   func run() throws {
     try reportLedger(json: json) {
       let r = try LedgerReport.build(
-        path: ledger, from: from.flatMap(UTCInstant.init(parsing:)), until: until.flatMap(UTCInstant.init(parsing:)),
-        asOf: asOf.flatMap(UTCInstant.init(parsing:)), inactiveDays: inactiveDays)
+        path: ledger, from: from, until: until, asOf: asOf, inactiveDays: inactiveDays)
       let frequency = "\(r.frequencyMillis / 1000).\(String(format: "%03d", r.frequencyMillis % 1000))"
       var text = """
         points liability: \(r.pointsLiability) points

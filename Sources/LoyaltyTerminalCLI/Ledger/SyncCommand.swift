@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import LoyaltyEngine
 import NightlySync
 
 /// `loyalty-terminal sync --cache PATH --ledger PATH --terminal ID --key PATH`: the nightly sync.
@@ -20,7 +21,7 @@ struct SyncCommand: ParsableCommand {
   var key: String
 
   @Option(help: "When (UTC); default now.")
-  var at: String?
+  var at: UTCInstant?
 
   @Option(help: "Start a fresh cache from this HQ snapshot (then only the ledger's tail is read).")
   var snapshot: String?
@@ -30,7 +31,7 @@ struct SyncCommand: ParsableCommand {
   func run() throws {
     try reportLedger(json: cache.json) {
       let store = try cache.open()
-      let time = try RecordingOptions.parse(["--terminal", terminal] + (at.map { ["--at", $0] } ?? [])).context.at
+      let time = at ?? .now
       let sync = NightlySync(
         cache: store, ledger: LedgerFile(path: ledger), terminal: terminal, key: try LedgerKey.load(from: key))
       if let snapshot {

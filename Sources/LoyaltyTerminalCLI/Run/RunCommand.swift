@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
     guard (try? store.program()) != nil else {
       throw ValidationError("the cache \(cache.cache) has no program; load one first: loyalty-terminal program load")
     }
-    let (system, simulator) = reader.makeSystem(logger: logger)
+    let (system, simulator) = try reader.makeSystem(logger: logger)
     let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try reader.loadProfiles()))
     let devices = ConsoleDevices(mode: script ? .lines : .fullScreen, terminal: recording.terminal)
     let firmware = CounterFirmware(

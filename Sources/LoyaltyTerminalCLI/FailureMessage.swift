@@ -1,0 +1,43 @@
+import ArgumentParser
+import CardReader
+import Foundation
+
+/// The one line a failed command prints: what went wrong, in words, never a type dump.
+struct FailureMessage: CustomStringConvertible {
+  let description: String
+
+  init(_ error: any Error) {
+    switch error {
+    case let error as ValidationError: description = error.message
+    case let error as CardReaderError: description = error.message
+    case let error as CocoaError: description = Self.describe(error as NSError)
+    default:
+      let ns = error as NSError
+      description = ns.domain == NSCocoaErrorDomain ? Self.describe(ns) : String(describing: error)
+    }
+  }
+
+  /// Foundation's file errors with the path and the system's reason ("Is a directory"), not
+  /// "NSCocoaErrorDomain error 256".
+  private static func describe(_ error: NSError) -> String {
+    let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path
+    var reason: String
+    if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+      reason = String(cString: strerror(Int32(underlying.code)))
+    } else if let path, FileManager.default.isDirectoryPath(path) {
+      reason = "Is a directory"
+    } else {
+      reason = error.localizedDescription
+    }
+    if let path { reason = "\(path): \(reason)" }
+    return reason
+  }
+}
+
+extension FileManager {
+  /// Whether `path` names a directory (following links).
+  func isDirectoryPath(_ path: String) -> Bool {
+    var isDirectory: ObjCBool = false
+    return fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+  }
+}
