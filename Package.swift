@@ -22,6 +22,8 @@ let package = Package(
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
     // Only the live module imports it.
     .target(name: "CPCSCLite", linkerSettings: [.linkedLibrary("dl")]),
+    // Reading an operator's files (programs, scenarios, profiles, snapshots) with errors in words.
+    .target(name: "LocalFiles"),
     // The reader protocol the firmware depends on: events, sessions, APDUs, errors.
     .target(name: "CardReader"),
     // Live readers through pcscd.
@@ -42,7 +44,7 @@ let package = Package(
     // The default ATR profiles are hardware/card-profiles.json, built into the binary.
     .target(
       name: "CardIdentification",
-      dependencies: ["CardReader"],
+      dependencies: ["CardReader", "LocalFiles"],
       resources: [.embedInCode("card-profiles.json")]
     ),
     // The loyalty rules: program definitions, exact points arithmetic, lots, limits, identities.
@@ -73,7 +75,7 @@ let package = Package(
     .target(
       name: "CounterSimulation",
       dependencies: [
-        "CounterFirmware", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyEngine",
+        "CounterFirmware", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyEngine",
         "PointsCache", "Ledger", "NightlySync", .product(name: "Logging", package: "swift-log"),
       ]),
     // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
@@ -87,7 +89,7 @@ let package = Package(
       name: "LoyaltyTerminalCLI",
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
+        "CardIdentification", "LocalFiles", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
         "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]

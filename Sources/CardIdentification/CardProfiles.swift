@@ -1,5 +1,6 @@
 import CardReader
 import Foundation
+import LocalFiles
 
 /// How a card can carry its loyalty identity, tried in this order.
 public enum IdentificationMethod: String, Codable, CaseIterable, Sendable {
@@ -68,12 +69,8 @@ public struct CardProfiles: Sendable {
   /// Loads a profiles file.
   public static func load(from url: URL) throws(LoadError) -> CardProfiles {
     let data: Data
-    do { data = try Data(contentsOf: url) } catch {
-      var isDirectory: ObjCBool = false
-      let reason =
-        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
-        ? "it is a directory, not a file" : error.localizedDescription
-      throw LoadError(problems: ["cannot read \(url.path): \(reason)"])
+    do throws(LocalFileError) { data = try LocalFile.read(url.path, as: "card profiles", limit: 1 << 20) } catch {
+      throw LoadError(problems: [error.description])
     }
     return try decode(data, source: url.path)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import LocalFiles
 import LoyaltyEngine
 
 /// A scenario: a program, the chain's terminals, and timed events played through the firmware
@@ -27,8 +28,9 @@ public struct Scenario: Sendable {
   /// Parses a scenario file; `program` may be a path relative to the file or an inline object.
   /// Every problem is listed, each naming where it is (`events[3].purchase.lines[0].amount`).
   public static func load(path: String) throws -> Scenario {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw ValidationProblems(["cannot read scenario \(path)"])
+    let data: Data
+    do throws(LocalFileError) { data = try LocalFile.read(path, as: "scenario", limit: 16 << 20) } catch {
+      throw ValidationProblems([error.description])
     }
     let base = URL(fileURLWithPath: path).deletingLastPathComponent()
     return try parse(data) { relative in
@@ -61,6 +63,10 @@ public struct Scenario: Sendable {
     }
     if let top, top["terminals"] != nil, terminals.isEmpty { w.problem("terminals", "name at least one terminal") }
     if Set(terminals).count != terminals.count { w.problem("terminals", "a terminal is named twice") }
+    // Terminal names become file names under --workdir: only plain ids, never a path.
+    for (i, name) in terminals.enumerated() {
+      if let problem = Identities.terminalIDProblem(name) { w.problem("terminals[\(i)]", problem) }
+    }
     var events: [Event] = []
     var previous: UTCInstant?
     for (i, value) in (w.array(top?["events"], "events") ?? []).enumerated() {

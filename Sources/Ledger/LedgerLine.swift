@@ -76,6 +76,7 @@ public enum LedgerLine {
 
   /// Parses the header line.
   public static func parseHeader(_ bytes: ArraySlice<UInt8>) throws(LedgerError) -> LedgerHeader {
+    if let problem = bytes.withUnsafeBufferPointer(strayBytes) { throw LedgerError(line: 1, problem) }
     guard case .object(let o)? = try? JSONValue.parse(Data(bytes)), o.count == 3,
       case .string(LedgerHeader.format)? = o["format"], case .string(let hq)? = o["hq"],
       case .string(let createdText)? = o["created"], let created = UTCInstant(parsing: createdText)
@@ -98,10 +99,26 @@ public enum LedgerLine {
     } catch {
       switch error {
       case .notCanonical:
-        throw LedgerError(line: line, "not a ledger entry in canonical form (fields, order, spelling, or encoding)")
+        throw LedgerError(
+          line: line,
+          strayBytes(bytes) ?? "not a ledger entry in canonical form (fields, order, spelling, or encoding)")
       case .missing(let field): throw LedgerError(line: line, "\(field) missing")
       case .invalid(let why): throw LedgerError(line: line, why)
       }
     }
+  }
+
+  /// What an editor or a transfer adds to a line that the canonical form never has, if anything:
+  /// a UTF-8 byte order mark, or a CR from CRLF line ends.
+  static func strayBytes(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+      return "starts with a UTF-8 byte order mark (EF BB BF); ledger lines never have one: "
+        + "the file was re-saved by an editor — restore it from HQ's copy"
+    }
+    if bytes.last == 0x0D {
+      return "ends with a carriage return (CRLF line ends); ledger lines end with LF only: "
+        + "the file was converted in transfer — restore it from HQ's copy"
+    }
+    return nil
   }
 }

@@ -24,6 +24,17 @@ public enum Identities {
     "referral-" + digest("loyalty/referral/v1\n\(refereeAccount)\n\(forReferrer ? "referrer" : "referee")").prefix(24)
   }
 
+  /// Why `id` is not a terminal id, or `nil` when it is one: 1-64 ASCII letters, digits, `-` or
+  /// `_`, and never `HQ` (the ledger's own writer). Terminal ids name files and ledger writers, so
+  /// nothing else (no `/`, no `..`) is ever one.
+  public static func terminalIDProblem(_ id: String) -> String? {
+    guard !id.isEmpty, id.utf8.count <= 64, id != "HQ",
+      id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+        || $0 == 0x2D || $0 == 0x5F })
+    else { return "terminal id \"\(id)\" must be 1-64 letters, digits, - or _, and not HQ" }
+    return nil
+  }
+
   /// Checks a card ID as the reader layer writes them: 16 digits passing Luhn, or an uppercase
   /// hex UID of 4, 7 or 10 bytes.
   public static func validateCard(_ card: String) throws(RuleError) {

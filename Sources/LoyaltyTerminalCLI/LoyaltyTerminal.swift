@@ -79,8 +79,20 @@ extension LoyaltyTerminal {
       exit(withError: error)
     } catch {
       // A failure at run time: one line saying what went wrong, no usage banner.
-      printError("loyalty-terminal \(type(of: command).configuration.commandName ?? ""): \(FailureMessage(error))")
+      printError("\(commandPath(to: type(of: command)) ?? "loyalty-terminal"): \(FailureMessage(error))")
       Foundation.exit(1)
     }
+  }
+
+  /// "loyalty-terminal sim run" for `SimRunCommand`: the words that name a subcommand.
+  static func commandPath(to target: any ParsableCommand.Type, from node: any ParsableCommand.Type = LoyaltyTerminal.self)
+    -> String?
+  {
+    let name = node.configuration.commandName ?? "loyalty-terminal"
+    if node == target { return name }
+    for child in node.configuration.subcommands {
+      if let rest = commandPath(to: target, from: child) { return name + " " + rest }
+    }
+    return nil
   }
 }

@@ -34,11 +34,7 @@ struct RecordingOptions: ParsableArguments {
   var at: UTCInstant?
 
   func validate() throws {
-    guard !terminal.isEmpty, terminal.count <= 64,
-      terminal.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-    else {
-      throw ValidationError("--terminal \"\(terminal)\" must be 1-64 letters, digits, - or _")
-    }
+    try validateTerminalID(terminal)
     guard !operatorName.isEmpty, operatorName.count <= 64 else {
       throw ValidationError("--operator must be 1-64 characters")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LocalFiles
 import LoyaltyEngine
 
 /// `loyalty-terminal program load FILE`: validates a program and installs it in the cache.
@@ -20,8 +21,8 @@ struct ProgramCommand: ParsableCommand {
     func run() throws {
       try report(json: cache.json) {
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch {
-          throw CommandFailure(reason: "unreadableFile", message: "cannot read \(file): \(error.localizedDescription)")
+        do throws(LocalFileError) { data = try LocalFile.read(file, as: "program", limit: 1 << 20) } catch {
+          throw CommandFailure(reason: "unreadableFile", message: error.description)
         }
         let program = try ProgramParser.parse(data)
         try cache.open().loadProgram(program, json: String(decoding: data, as: UTF8.self), context: recording.context)

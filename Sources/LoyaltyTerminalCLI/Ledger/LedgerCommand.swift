@@ -50,7 +50,5 @@ func reportLedger(json: Bool, _ body: () throws -> (text: String, object: [Strin
 
 /// Terminal ids: letters, digits, - and _ (and never "HQ").
 func validateTerminalID(_ id: String) throws {
-  guard !id.isEmpty, id.count <= 64, id != "HQ",
-    id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
-  else { throw ValidationError("terminal id \"\(id)\" must be 1-64 letters, digits, - or _, and not HQ") }
+  if let problem = Identities.terminalIDProblem(id) { throw ValidationError(problem) }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LocalFiles
 import Ledger
 import LoyaltyEngine
 
@@ -15,8 +16,9 @@ struct LedgerPublishProgramCommand: ParsableCommand {
 
   func run() throws {
     try reportLedger(json: hq.json) {
-      guard let data = FileManager.default.contents(atPath: file) else {
-        throw CommandFailure(reason: "unreadableFile", message: "cannot read \(file)")
+      let data: Data
+      do throws(LocalFileError) { data = try LocalFile.read(file, as: "program", limit: 1 << 20) } catch {
+        throw CommandFailure(reason: "unreadableFile", message: error.description)
       }
       let program = try ProgramParser.parse(data)
       let written = try hq.append([

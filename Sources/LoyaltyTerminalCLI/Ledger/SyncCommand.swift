@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LocalFiles
 import Ledger
 import LoyaltyEngine
 import NightlySync
@@ -35,8 +36,9 @@ struct SyncCommand: ParsableCommand {
       let sync = NightlySync(
         cache: store, ledger: LedgerFile(path: ledger), terminal: terminal, key: try LedgerKey.load(from: key))
       if let snapshot {
-        guard let data = FileManager.default.contents(atPath: snapshot) else {
-          throw CommandFailure(reason: "unreadableFile", message: "cannot read snapshot \(snapshot)")
+        let data: Data
+        do throws(LocalFileError) { data = try LocalFile.read(snapshot, as: "snapshot", limit: 1 << 30) } catch {
+          throw CommandFailure(reason: "unreadableFile", message: error.description)
         }
         let decoded: LedgerSnapshot
         do { decoded = try JSONDecoder().decode(LedgerSnapshot.self, from: data) } catch {
