@@ -1,5 +1,6 @@
 import CPCSCLite
 import CardReader
+import Foundation
 import Synchronization
 
 /// A connection to a card through pcscd: its own context, card handle and thread.
@@ -66,10 +67,38 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
     self.card = handle
     setProtocol(proto)
     do {
-      atr = try readATR()
+      atr = try readSettledATR()
     } catch {
       closeBlocking()
       throw error.readerError("reading the ATR in \(reader)")
+    }
+  }
+
+  /// The card's ATR, read again (at most 10 × 5 ms) while pcscd's answer is not a well-formed ATR.
+  ///
+  /// When a card is replaced within one poll of pcscd, SCardStatus right after SCardConnect can
+  /// answer an ATR with the previous card's length (zero-padded, "20 trailing bytes") or
+  /// SCARD_E_NO_SMARTCARD (pcsc-lite 1.9.9; seen with pyscard too). A few ms later it answers the
+  /// new card's ATR, so the tap is read rather than refused.
+  private func readSettledATR() throws(PCSCError) -> [UInt8] {
+    try Self.settledATR(rereads: 10, pause: { usleep(5_000) }, read: readATR)
+  }
+
+  /// `read` until it gives a well-formed ATR, at most `rereads` more times with `pause` between;
+  /// what is still not well-formed after that is returned as it is, and identification refuses
+  /// it with its reason. SCARD_E_NO_SMARTCARD counts as "not yet" until the last read.
+  static func settledATR(
+    rereads: Int, pause: () -> Void, read: () throws(PCSCError) -> [UInt8]
+  ) throws(PCSCError) -> [UInt8] {
+    var attempt = 0
+    while true {
+      attempt += 1
+      do {
+        let atr = try read()
+        if attempt > rereads || (try? ATR(atr)) != nil { return atr }
+      } catch .noSmartcard where attempt <= rereads {
+      }
+      pause()
     }
   }
 

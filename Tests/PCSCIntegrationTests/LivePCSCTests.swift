@@ -104,6 +104,30 @@ extension LiveStack {
       }
     }
 
+    /// A busy counter: one card taken away and the next tapped at once, within one pcscd poll,
+    /// alternating a 20-byte storage-card ATR and a 12-byte applet ATR. pcsc-lite can report the
+    /// previous card's ATR zero-padded to 33 bytes right after connect; every tap must still be read.
+    @Test func cardsSwappedBackToBackAreEachRead() async throws {
+      try await withDaemon { _ in
+        let taps = tapRecorder(Live.system())
+        defer { Task { await taps.stop() } }
+        var previous: VirtualCard?
+        for i in 0..<12 {
+          let (emulated, expected): (any EmulatedCard, String) =
+            i.isMultiple(of: 2)
+            ? (UIDCard(uid: [0x04, 0x5A, 0x00, UInt8(i)]), "045A00" + Hex.encode([UInt8(i)]))
+            : (LoyaltyAppletCard(number: "6280001234567895"), "6280001234567895")
+          let card = Live.card(emulated)
+          previous?.remove()
+          try card.insert()  // no wait for the removal: the swap lands inside one poll
+          previous = card
+          let tap = try await nextTap(taps)
+          #expect(try tap.outcome.get().id == expected, "swap \(i)")
+        }
+        previous?.remove()
+      }
+    }
+
     @Test func cardPulledMidExchangeIsAReaderErrorThenTheNextTapWorks() async throws {
       try await withDaemon { _ in
         let system = Live.system()
