@@ -71,7 +71,7 @@ extension CounterFirmware {
       switch operation {
       case .enroll(let card, let referrer):
         _ = try await storage.enroll(card: card, referrer: referrer, context: context)
-        lines = ["Welcome!", "Card enrolled", referrer.map { "Referred by ..\($0.suffix(6))" } ?? ""]
+        lines = ["Welcome!", "Card enrolled", referrer.map { "Referred by \(CounterScreens.masked($0))" } ?? ""]
       case .purchase(let card, let basket, let receipt):
         let r = try await storage.earn(card: card, lines: basket, receipt: receipt, context: context)
         lines = ["+\(r.points) points", "Balance \(r.balance)", r.tier, "Receipt \(r.receipt)"]
@@ -83,7 +83,7 @@ extension CounterFirmware {
         lines = ["Refund \(receipt)", "-\(r.reversed) points", "Balance \(r.balance)"]
       case .block(let card):
         try await storage.block(card: card, context: context)
-        lines = ["Card blocked", "..\(card.suffix(12))", "Account kept"]
+        lines = ["Card blocked", "Card \(CounterScreens.masked(card))", "Account kept"]
       }
       recorded.append(RecordedOperation(operation: operation, at: context.at, summary: lines.joined(separator: " / ")))
       if recorded.count > Self.recentLimit { recorded.removeFirst(recorded.count - Self.recentLimit) }

@@ -10,22 +10,23 @@ public enum CounterScreens {
     case .reading:
       return Screen(["Reading card...", "", "Keep the card", "on the reader"])
     case .identified(let v):
-      return Screen(["Card ..\(v.card.suffix(14))", "\(v.tier)  \(v.balance) pts", next(v), "P=buy R=redeem C=x"])
+      return Screen(["Card \(masked(v.card))", "\(v.tier)  \(v.balance) pts", next(v), "P=buy R=redeem C=x"])
     case .unknownCard(let card, let referrer):
       return Screen([
-        "New card", "..\(card.suffix(18))", referrer.map { "Ref ..\($0.suffix(14))" } ?? "Scan referrer (opt)",
+        "New card \(masked(card))", "", referrer.map { "Ref \(masked($0))" } ?? "Scan referrer (opt)",
         "OK=enrol  C=cancel",
       ])
     case .basket(_, let lines, let category, let typed):
       let total = lines.reduce(Int64(0)) { $0 + $1.amount }
       if let category {
         return Screen([
-          "Line \(lines.count + 1): \(category)", "Amount: \(money(typed, program))", "", "OK=add  C=drop",
+          "Line \(lines.count + 1): \(category)", "Amount \(money(typed, program))", "", "OK=add  C=drop",
         ])
       }
       let menu = CounterFirmware.categories(of: program).enumerated().map { "\($0.offset + 1)\($0.element.prefix(5))" }
       return Screen([
-        "\(lines.count) lines \(money(String(total), program))", menu.prefix(3).joined(separator: " "),
+        "\(lines.count) line\(lines.count == 1 ? "" : "s") \(money(String(total), program))",
+        menu.prefix(3).joined(separator: " "),
         menu.dropFirst(3).joined(separator: " "), lines.isEmpty ? "Pick a category" : "OK=total  C=cancel",
       ])
     case .redeemMenu(let v):
@@ -35,15 +36,16 @@ public enum CounterScreens {
       return Screen(["Redeem (\(v.balance) pts)"] + items.prefix(3))
     case .refundEntry(let receipt, let typed):
       return Screen([
-        "Refund", receipt.map { "Receipt \($0)" } ?? "Scan the receipt", "Amount: \(money(typed, program))",
+        "Refund", receipt.map { "Receipt \($0)" } ?? "Scan the receipt", "Amount \(money(typed, program))",
         "OK=next  C=cancel",
       ])
     case .blockEntry(let card):
       return Screen([
-        "Block a lost card", card.map { "..\($0.suffix(18))" } ?? "Tap or scan the card", "", "OK=next C=cancel",
+        "Block a lost card", card.map { "Card \(masked($0))" } ?? "Tap or scan the card", "", "OK=next C=cancel",
       ])
     case .confirm(let op):
-      return Screen([describe(op, program), "", "", "OK=confirm C=cancel"])
+      let question = describe(op, program)
+      return Screen([question.0, question.1, "", "OK=confirm C=cancel"])
     case .message(let m):
       return Screen(m.lines)
     }
@@ -55,21 +57,26 @@ public enum CounterScreens {
     return n.name
   }
 
-  /// Minor units as a decimal amount ("1250" → "12.50").
+  /// A card as the display and receipts show it: its last four characters ("****7895").
+  public static func masked(_ card: String) -> String { "****" + card.suffix(4) }
+
+  /// Minor units as a decimal amount with the program's currency ("1250" → "12.50 EUR").
   static func money(_ typed: String, _ program: LoyaltyProgram?) -> String {
     let digits = max(0, program?.minorUnits ?? 2)
     let padded = String(repeating: "0", count: max(0, digits + 1 - typed.count)) + typed
-    guard digits > 0 else { return padded }
-    return "\(padded.dropLast(digits)).\(padded.suffix(digits))"
+    let amount = digits > 0 ? "\(padded.dropLast(digits)).\(padded.suffix(digits))" : padded
+    guard let currency = program?.currency else { return amount }
+    return amount + " " + currency
   }
 
-  static func describe(_ op: CounterOperation, _ program: LoyaltyProgram?) -> String {
+  /// The confirm screen's question, on two lines.
+  static func describe(_ op: CounterOperation, _ program: LoyaltyProgram?) -> (String, String) {
     switch op {
-    case .enroll: "Enrol this card?"
-    case .purchase(_, let lines, _): "Total \(money(String(lines.reduce(0) { $0 + $1.amount }), program))?"
-    case .redeem(_, let item, let points): "\(item) \(points)pts?"
-    case .refund(let receipt, let amount): "Refund \(money(String(amount), program)) \(receipt)?"
-    case .block: "Block this card?"
+    case .enroll: ("Enrol this card?", "")
+    case .purchase(_, let lines, _): ("Total \(money(String(lines.reduce(0) { $0 + $1.amount }), program))?", "")
+    case .redeem(_, let item, let points): ("\(item) \(points)pts?", "")
+    case .refund(let receipt, let amount): ("Refund \(money(String(amount), program))?", "Receipt \(receipt)")
+    case .block: ("Block this card?", "")
     }
   }
 

@@ -48,12 +48,17 @@ struct CounterFirmwareTests {
     }
     #expect(view.balance == 0 && view.tier == "Bronze")
     #expect(c.display.current.lines[1].contains("Bronze"))
+    // The end of the number, as on receipts (the old screen cut the check digit off).
+    #expect(c.display.current.lines[0] == "Card ****7895")
     await c.press(.purchase)
     let categories = CounterFirmware.categories(of: try f.cache.program())
     await c.press(.digit(categories.firstIndex(of: "fresh")! + 1))
     await c.type(1250)
+    #expect(c.display.current.lines[1] == "Amount 12.50 EUR")
     await c.press(.ok)  // line added
+    #expect(c.display.current.lines[0] == "1 line 12.50 EUR")
     await c.press(.ok)  // basket done
+    #expect(c.display.current.lines[0] == "Total 12.50 EUR?")
     guard case .confirm(.purchase(_, let lines, _)) = await f.state else {
       Issue.record("no confirm")
       return
