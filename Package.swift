@@ -119,7 +119,10 @@ let package = Package(
       name: "NightlySyncTests",
       dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
     .testTarget(
-      name: "PointsCacheTests", dependencies: ["PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
+      name: "PointsCacheTests",
+      dependencies: [
+        "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal", .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(
       name: "PCSCIntegrationTests",
       dependencies: [

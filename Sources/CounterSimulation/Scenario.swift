@@ -28,10 +28,7 @@ public struct Scenario: Sendable {
   /// Parses a scenario file; `program` may be a path relative to the file or an inline object.
   /// Every problem is listed, each naming where it is (`events[3].purchase.lines[0].amount`).
   public static func load(path: String) throws -> Scenario {
-    let data: Data
-    do throws(LocalFileError) { data = try LocalFile.read(path, as: "scenario", limit: 16 << 20) } catch {
-      throw ValidationProblems([error.description])
-    }
+    let data = try LocalFile.read(path, as: "scenario", limit: 16 << 20)
     let base = URL(fileURLWithPath: path).deletingLastPathComponent()
     return try parse(data) { relative in
       let url = URL(fileURLWithPath: relative, relativeTo: base)

@@ -46,47 +46,39 @@ public final class PointsCache: Sendable {
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
     if exists && isDirectory.boolValue { throw CacheOpenError(path: path, problem: "it is a directory, not a cache file") }
     if !exists && access == .readOnly { throw CacheOpenError(path: path, problem: "no such file") }
-    var config = Configuration()
-    config.foreignKeysEnabled = true
-    config.busyMode = .timeout(5)
-    config.readonly = access == .readOnly
     self.path = path
     let migrator = CacheSchema.migrator
-    var pool: DatabasePool
-    var applied: Set<String>
+    if exists {
+      // Checked on a read-only connection: a read-write DatabasePool writes as it opens (GRDB
+      // touches the schema to create the WAL files), and a newer cache must not be written at all.
+      let probe = try Self.openReadOnly(path)
+      let applied = try probe.read { db in try migrator.appliedIdentifiers(db) }
+      let unknown = applied.subtracting(migrator.migrations)
+      guard unknown.isEmpty else {
+        throw CacheOpenError(
+          path: path,
+          problem: "it was written by a newer loyalty-terminal (schema \(unknown.sorted().joined(separator: ", "))); "
+            + "this build knows schema \(migrator.migrations.joined(separator: ", ")). Use the newer build")
+      }
+      if access == .readOnly {
+        guard applied.count == migrator.migrations.count else {
+          throw CacheOpenError(
+            path: path,
+            problem: "its schema (\(applied.sorted().joined(separator: ", "))) is older than this build's "
+              + "(\(migrator.migrations.joined(separator: ", "))); open it once read-write to upgrade it")
+        }
+        pool = probe
+        return
+      }
+      try probe.close()
+    }
     do {
-      pool = try DatabasePool(path: path, configuration: config)
-      applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
-    } catch let error as DatabaseError
-      where access == .readOnly && [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode)
-      && Self.walIsEmpty(path)
-    {
-      // A WAL database read by a user who may not create its -shm file (a read-only directory or
-      // mount): with no pending WAL, the main file is the whole database, read as immutable.
-      pool = try DatabasePool(path: Self.immutableURI(path), configuration: config)
-      applied = try pool.read { db in try migrator.appliedIdentifiers(db) }
+      pool = try DatabasePool(path: path, configuration: Self.configuration(readOnly: false))
     } catch let error as DatabaseError where error.resultCode == .SQLITE_READONLY {
       throw CacheOpenError(
         path: path,
         problem: "the file or its directory is read-only for this user, so nothing can be recorded "
           + "(identify and history still read it)")
-    }
-    self.pool = pool
-    let unknown = applied.subtracting(migrator.migrations)
-    guard unknown.isEmpty else {
-      throw CacheOpenError(
-        path: path,
-        problem: "it was written by a newer loyalty-terminal (schema \(unknown.sorted().joined(separator: ", "))); "
-          + "this build knows schema \(migrator.migrations.joined(separator: ", ")). Use the newer build")
-    }
-    if access == .readOnly {
-      guard applied.count == migrator.migrations.count else {
-        throw CacheOpenError(
-          path: path,
-          problem: "its schema (\(applied.sorted().joined(separator: ", "))) is older than this build's "
-            + "(\(migrator.migrations.joined(separator: ", "))); open it once read-write to upgrade it")
-      }
-      return
     }
     // DatabasePool sets synchronous = NORMAL on its writer when it enables WAL (after any
     // prepareDatabase hook), and NORMAL does not sync the WAL at each commit. An acknowledged earn
@@ -98,6 +90,30 @@ public final class PointsCache: Sendable {
       throw RuleError(.overflow, "could not set synchronous = FULL on \(path)")
     }
     try migrator.migrate(pool)
+  }
+
+  static func configuration(readOnly: Bool) -> Configuration {
+    var config = Configuration()
+    config.foreignKeysEnabled = true
+    config.busyMode = .timeout(5)
+    config.readonly = readOnly
+    return config
+  }
+
+  /// A read-only connection pool on an existing cache, even where this user may not create its
+  /// -shm file (a read-only directory or mount): with no pending WAL, the main file is the whole
+  /// database, read as immutable.
+  static func openReadOnly(_ path: String) throws -> DatabasePool {
+    let config = configuration(readOnly: true)
+    do {
+      let pool = try DatabasePool(path: path, configuration: config)
+      try pool.read { db in _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+      return pool
+    } catch let error as DatabaseError
+      where [.SQLITE_READONLY, .SQLITE_CANTOPEN].contains(error.resultCode) && walIsEmpty(path)
+    {
+      return try DatabasePool(path: immutableURI(path), configuration: config)
+    }
   }
 
   /// True when `path` has no -wal file, or an empty one: every committed page is in the main file.

@@ -14,10 +14,9 @@ import VirtualCard
 extension LiveStack {
   @Suite(
     "Live PC/SC soak",
-    .enabled(if: TapSoakTests.taps > 0, "a campaign: .ci/campaigns sets LOYALTY_SOAK_TAPS"))
+    .enabled(if: soakTaps > 0, "a campaign: .ci/campaigns sets LOYALTY_SOAK_TAPS"))
   struct TapSoakTests {
-    /// Taps per run (both vpcd slots at once), from LOYALTY_SOAK_TAPS; 0 (skipped) without it.
-    static let taps = Int(ProcessInfo.processInfo.environment["LOYALTY_SOAK_TAPS"] ?? "") ?? 0
+    static let taps = soakTaps
 
     /// One reader's share: tap, wait for pcscd to see it, identify, take away, wait for the removal.
     func cycle(
@@ -100,6 +99,9 @@ extension LiveStack {
   }
 
 }
+
+/// Taps per soak run (both vpcd slots at once), from LOYALTY_SOAK_TAPS; 0 (skipped) without it.
+let soakTaps = Int(ProcessInfo.processInfo.environment["LOYALTY_SOAK_TAPS"] ?? "") ?? 0
 
 /// Memory and descriptors once both slots are past their warm-up.
 actor Baseline {

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import PointsCache
+import TestSupport
+import Testing
+
+/// Bad input at the command line, as a newcomer types it: one clear line, the right exit status,
+/// a usage banner only for a wrong command line, and never a crash or a type dump.
+@Suite("Errors read as errors")
+struct CommandLineErrorTests {
+  let dir: URL
+  let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+    "../../sim/program.json"
+  ).standardizedFileURL.path
+
+  init() throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("errors-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir.path)
+  }
+
+  func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
+  /// `loyalty-terminal ARGS` run from `cwd` (the test's temporary directory by default).
+  func cli(_ arguments: [String], cwd: String? = nil, env: [String] = []) throws -> (
+    status: Int32, output: String, errors: String
+  ) {
+    let quoted = ([BuiltProducts.loyaltyTerminal] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    return try runToCompletion(
+      "/usr/bin/env", env + ["sh", "-c", "cd '\(cwd ?? dir.path)' && exec \(quoted.joined(separator: " "))"])
+  }
+
+  /// A runtime failure: exit 1 or 2, exactly one line on stderr holding `text`, no usage banner.
+  func expectOneLine(_ run: (status: Int32, output: String, errors: String), _ text: String, _ note: Comment) {
+    #expect(run.status == 1 || run.status == 2, note)
+    #expect(run.errors.split(separator: "\n").count == 1, "\(note): \(run.errors)")
+    #expect(run.errors.contains(text), "\(note): \(run.errors)")
+    #expect(!run.errors.contains("Usage:") && !run.errors.contains("Error Domain") && !run.errors.contains("Error("), note)
+  }
+
+  /// A cache with the sample program and one enrolled card, and an HQ ledger with its key.
+  func setUp() throws {
+    #expect(try cli(["program", "load", program, "--cache", path("t.db"), "--terminal", "T01"]).status == 0)
+    #expect(try cli(["enroll", "04A1B2C3D4E5F6", "--cache", path("t.db"), "--terminal", "T01"]).status == 0)
+    #expect(try cli(["ledger", "keygen", "--out", path("hq.key")]).status == 0)
+    #expect(try cli(["ledger", "init", "--ledger", path("l.jsonl"), "--hq-key", path("hq.key")]).status == 0)
+  }
+
+  @Test func malformedTimesAreAWrongCommandLineNamingTheOption() throws {
+    try setUp()
+    #expect(try cli(["ledger", "keygen", "--out", path("t01.key")]).status == 0)
+    for args in [
+      ["identify", "04A1B2C3D4E5F6", "--cache", path("t.db"), "--at", "BAD"],
+      ["sync", "--cache", path("t.db"), "--ledger", path("l.jsonl"), "--terminal", "T01", "--key", path("t01.key"),
+        "--at", "BAD"],
+      ["ledger", "report", "--ledger", path("l.jsonl"), "--as-of", "2026-13-01T00:00:00Z"],
+    ] {
+      let run = try cli(args)
+      #expect(run.status == 64, "\(args)")
+      #expect(run.errors.contains("is invalid for '--"), "\(run.errors)")
+      #expect(!run.errors.contains("CommandError"), "\(run.errors)")
+    }
+  }
+
+  @Test func outOfRangeNumbersAreRefusedNotTrapped() throws {
+    try setUp()
+    let report = try cli(["ledger", "report", "--ledger", path("l.jsonl"), "--inactive-days", "200000000000000"])
+    #expect(report.status == 64)
+    #expect(report.errors.contains("--inactive-days must be 1-36500"))
+    let adjust = try cli(
+      ["ledger", "adjust", "acct-x", "99999999999999999", "--reason", "r", "--ledger", path("l.jsonl"), "--hq-key",
+        path("hq.key")])
+    #expect(adjust.status == 64, "\(adjust.errors)")
+  }
+
+  @Test func aDebitIsANegativeNumberWithoutDashDash() throws {
+    try setUp()
+    let run = try cli(
+      ["ledger", "adjust", "acct-x", "-5", "--reason", "goodwill", "--ledger", path("l.jsonl"), "--hq-key",
+        path("hq.key")])
+    #expect(run.status == 0, "\(run.errors)")
+    #expect(run.output.hasPrefix("adjusted acct-x by -5"))
+  }
+
+  @Test func runtimeFailuresAreOneLineWithoutUsage() throws {
+    try setUp()
+    try FileManager.default.createDirectory(atPath: path("adir"), withIntermediateDirectories: true)
+    expectOneLine(
+      try cli(["watch", "--simulated", "--card-profiles", path("missing.json")]), "missing.json: No such file",
+      "missing profiles")
+    expectOneLine(
+      try cli(["watch", "--simulated"], env: ["LOYALTY_CARD_PROFILES=\(path("nope.json"))"]), "nope.json",
+      "a mistyped LOYALTY_CARD_PROFILES is an error, not a fall-back")
+    expectOneLine(
+      try cli(["program", "load", path("adir"), "--cache", path("t.db"), "--terminal", "T01"]),
+      "adir: it is a directory", "directory as program")
+    expectOneLine(
+      try cli(["identify", "04A1B2C3D4E5F6", "--cache", path("adir")]), "it is a directory", "directory as cache")
+    expectOneLine(try cli(["ledger", "verify", "--ledger", path("adir")]), "Is a directory", "directory as ledger")
+    expectOneLine(try cli(["sim", "run", path("adir")]), "scenario \(path("adir")): it is a directory", "directory as scenario")
+  }
+
+  @Test func keyFilesMustBeThisUsersOwnRegularFiles() throws {
+    try setUp()
+    try FileManager.default.createSymbolicLink(atPath: path("link.key"), withDestinationPath: path("hq.key"))
+    try FileManager.default.createDirectory(atPath: path("dir.key"), withIntermediateDirectories: true)
+    let init2 = { (key: String) in try cli(["ledger", "init", "--ledger", path("l2.jsonl"), "--hq-key", key]) }
+    expectOneLine(try init2(path("link.key")), "is a symbolic link", "symlink")
+    expectOneLine(try init2(path("dir.key")), "is a directory", "directory")
+    if geteuid() == 0 {
+      try FileManager.default.copyItem(atPath: path("hq.key"), toPath: path("other.key"))
+      #expect(chown(path("other.key"), 65534, 65534) == 0)
+      expectOneLine(try init2(path("other.key")), "is owned by uid 65534", "another user's key")
+    }
+    #expect(!FileManager.default.fileExists(atPath: path("l2.jsonl")), "nothing written with a refused key")
+  }
+
+  @Test func ledgerLinesNameACarriageReturnOrAByteOrderMark() throws {
+    try setUp()
+    let ledger = try Data(contentsOf: URL(fileURLWithPath: path("l.jsonl")))
+    try Data(String(decoding: ledger, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8)
+      .write(to: URL(fileURLWithPath: path("crlf.jsonl")))
+    try (Data([0xEF, 0xBB, 0xBF]) + ledger).write(to: URL(fileURLWithPath: path("bom.jsonl")))
+    expectOneLine(try cli(["ledger", "verify", "--ledger", path("crlf.jsonl")]), "carriage return", "CRLF")
+    expectOneLine(try cli(["ledger", "verify", "--ledger", path("bom.jsonl")]), "byte order mark", "BOM")
+  }
+
+  @Test func aCacheFromANewerSchemaIsRefusedNamingBothVersions() throws {
+    try setUp()
+    let queue = try DatabaseQueue(path: path("t.db"))
+    try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-from-the-future')") }
+    try queue.close()
+    let before = try Data(contentsOf: URL(fileURLWithPath: path("t.db")))
+    for args in [
+      ["identify", "04A1B2C3D4E5F6", "--cache", path("t.db")],
+      ["earn", "04A1B2C3D4E5F6", "--line", "fresh:100", "--cache", path("t.db"), "--terminal", "T01"],
+    ] {
+      let run = try cli(args)
+      expectOneLine(run, "newer loyalty-terminal (schema v9-from-the-future)", "newer schema")
+      #expect(run.errors.contains("v2-sync-state"), "names this build's schema too")
+    }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path("t.db"))) == before, "nothing written")
+  }
+
+  /// Someone who may not write the cache or its directory can still look a card up.
+  @Test(.enabled(if: geteuid() == 0 && FileManager.default.fileExists(atPath: "/usr/bin/setpriv")))
+  func aReadOnlyCacheServesLookUps() throws {
+    try setUp()
+    #expect(chmod(path("t.db"), 0o444) == 0)
+    #expect(chmod(dir.path, 0o555) == 0)
+    defer { chmod(dir.path, 0o755) }
+    let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    func run(_ args: [String]) throws -> (status: Int32, output: String, errors: String) {
+      try runToCompletion("/usr/bin/env", asNobody + [BuiltProducts.loyaltyTerminal] + args)
+    }
+    let identify = try run(["identify", "04A1B2C3D4E5F6", "--cache", path("t.db")])
+    #expect(identify.status == 0, "\(identify.errors)")
+    #expect(identify.output.contains("balance 0 points"))
+    let earn = try run(["earn", "04A1B2C3D4E5F6", "--line", "fresh:100", "--cache", path("t.db"), "--terminal", "T01"])
+    expectOneLine(earn, "read-only for this user", "a write on a read-only cache")
+  }
+
+  @Test func scenarioTerminalNamesCannotLeaveTheWorkdir() throws {
+    var scenario = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: URL(fileURLWithPath: program).deletingLastPathComponent().appendingPathComponent(
+        "scenarios/two-counters.json"))) as! [String: Any]
+    scenario["program"] = program
+    scenario["terminals"] = ["../escaped", "T02"]
+    try JSONSerialization.data(withJSONObject: scenario).write(to: URL(fileURLWithPath: path("evil.json")))
+    try FileManager.default.createDirectory(atPath: path("work/inner"), withIntermediateDirectories: true)
+    let run = try cli(["sim", "run", path("evil.json"), "--workdir", path("work/inner")])
+    #expect(run.status == 1)
+    #expect(run.errors.contains("terminals[0]: terminal id \"../escaped\" must be"), "\(run.errors)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: path("work")) == ["inner"])
+  }
+
+  /// An installed binary: run from a directory that is not the checkout, it still reads cards
+  /// (the card profiles are built in).
+  @Test func theBinaryWorksFromAnyDirectory() throws {
+    let run = try cli(["watch", "--simulated", "--count", "1", "--json"], cwd: "/")
+    #expect(run.status == 0, "\(run.errors)")
+    #expect(run.output.contains("\"id\""), "\(run.output)")
+  }
+}
