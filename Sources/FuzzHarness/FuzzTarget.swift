@@ -55,11 +55,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
   }
 
-  static let profiles: CardProfiles? = CardProfiles.builtIn()
+  static let profiles = CardProfiles.builtIn()
 
   static func atr(_ data: [UInt8]) {
     if let atr = try? ATR(data) { _ = atr }
-    _ = profiles?.match(data)
+    _ = profiles.match(data)
   }
 
   static func ndef(_ data: [UInt8]) {
@@ -84,7 +84,6 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
   }
 
   static func apdu(_ data: [UInt8]) async {
-    guard let profiles else { return }
     let session = ScriptedCardSession(script: data)
     guard let identity = try? await CardIdentifier(profiles: profiles).identify(session) else { return }
     // An accepted ID is a Luhn-valid 16-digit number or an uppercase hex UID.
