@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "loyalty-terminal", targets: ["loyalty-terminal"]),
+    .executable(name: "loyalty-devtools", targets: ["loyalty-devtools"]),
     .library(name: "CardReader", targets: ["CardReader"]),
     .library(name: "PCSCCardReader", targets: ["PCSCCardReader"]),
     .library(name: "SimulatedCardReader", targets: ["SimulatedCardReader"]),
@@ -95,6 +96,17 @@ let package = Package(
       ]
     ),
     .executableTarget(name: "loyalty-terminal", dependencies: ["LoyaltyTerminalCLI"]),
+    // Developer tools, not shipped in the product: benchmarks, fault campaigns and their workers
+    // (as swift-nio keeps NIOPerformanceTester apart). Spawns `loyalty-terminal` from its own directory.
+    .executableTarget(
+      name: "loyalty-devtools",
+      dependencies: [
+        "LoyaltyTerminalCLI", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
+        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync", "CounterSimulation",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      path: "Sources/LoyaltyDevTools"),
     .testTarget(
       name: "CardReaderTests",
       dependencies: [
@@ -121,7 +133,7 @@ let package = Package(
     .testTarget(
       name: "PointsCacheTests",
       dependencies: [
-        "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal", .product(name: "GRDB", package: "GRDB.swift"),
+        "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal", "loyalty-devtools", .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(
       name: "PCSCIntegrationTests",

@@ -22,6 +22,6 @@ final class Interrupt {
 }
 
 /// Writes a line to stdout and flushes it, so a program reading a pipe sees each tap at once.
-func emit(_ line: String) {
+public func emit(_ line: String) {
   FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

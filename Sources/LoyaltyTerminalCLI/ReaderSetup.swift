@@ -8,14 +8,14 @@ import SimulatedCardReader
 
 extension ReaderOptions {
   /// The ATR profile table: the file named by --card-profiles, or the default (see `CardProfiles.standard()`).
-  func loadProfiles() throws -> CardProfiles {
+  public func loadProfiles() throws -> CardProfiles {
     if let path = cardProfiles { return try CardProfiles.load(from: URL(fileURLWithPath: path)) }
     return try CardProfiles.standard()
   }
 
   /// The live reader system, or the simulator playing the demo taps when --simulated is given.
   /// Fails with what to install when the live reader is asked for and pcsc-lite is missing.
-  func makeSystem(logger: Logger) throws -> (system: any CardReaderSystem, simulator: SimulatedCardReaderSystem?) {
+  public func makeSystem(logger: Logger) throws -> (system: any CardReaderSystem, simulator: SimulatedCardReaderSystem?) {
     if simulated {
       let sim = SimulatedCardReaderSystem(readers: [SimulatedTaps.readerName])
       return (sim, sim)

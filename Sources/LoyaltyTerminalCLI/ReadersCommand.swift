@@ -54,6 +54,6 @@ struct ReadersCommand: AsyncParsableCommand {
 }
 
 /// Writes a line to stderr (status and refusals; stdout stays for results).
-func printError(_ message: String) {
+public func printError(_ message: String) {
   FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -3,7 +3,7 @@ import CardReader
 import Foundation
 
 /// The one line `watch` prints per tap, for people or (with --json) for programs.
-enum TapLine {
+public enum TapLine {
   static func text(_ tap: TapResult) -> String {
     let ms = milliseconds(tap.elapsed)
     switch tap.outcome {
@@ -29,7 +29,7 @@ enum TapLine {
     return encode(object)
   }
 
-  static func encode(_ object: [String: Any]) -> String {
+  public static func encode(_ object: [String: Any]) -> String {
     let data =
       (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
       ?? Data("{}".utf8)

@@ -181,4 +181,17 @@ struct CommandLineErrorTests {
     #expect(run.status == 0, "\(run.errors)")
     #expect(run.output.contains("\"id\""), "\(run.output)")
   }
+
+  /// The product is what a cashier, a firmware engineer and HQ use; the developers' tools are apart.
+  @Test func theProductsHelpListsNoDevTools() throws {
+    let help = try cli(["--help"])
+    #expect(help.status == 0)
+    #expect(help.output.contains("sync") && help.output.contains("ledger"))
+    for tool in ["bench", "campaign", "earn-loop", "worker"] {
+      #expect(!help.output.contains(tool), "\(tool) in loyalty-terminal --help")
+      #expect(try cli([tool]).status == 64, "loyalty-terminal \(tool) is not a command")
+    }
+    let devtools = try runToCompletion(BuiltProducts.devtools, ["--help"])
+    #expect(devtools.output.contains("bench") && devtools.output.contains("campaign"))
+  }
 }

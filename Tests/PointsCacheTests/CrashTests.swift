@@ -18,7 +18,7 @@ struct CrashTests {
     for round in 0..<6 {
       let prefix = "K\(round)-"
       let child = try ChildProcess(
-        BuiltProducts.loyaltyTerminal,
+        BuiltProducts.devtools,
         [
           "earn-loop", card, "--count", "100000", "--prefix", prefix, "--cache", f.cache.path, "--terminal",
           "T0\(round)",

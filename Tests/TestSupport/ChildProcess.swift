@@ -86,9 +86,13 @@ public struct ChildProcessError: Error, CustomStringConvertible {
 
 /// The directory of the test binary, where SwiftPM also puts `loyalty-terminal`.
 public enum BuiltProducts {
-  public static var loyaltyTerminal: String {
-    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-      .appendingPathComponent("loyalty-terminal").path
+  public static var loyaltyTerminal: String { path("loyalty-terminal") }
+
+  /// The developers' tools (benchmarks, campaigns, the crash tests' `earn-loop`).
+  public static var devtools: String { path("loyalty-devtools") }
+
+  static func path(_ name: String) -> String {
+    URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
   }
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the reader-layer benchmark end to end: starts pcscd (vpcd's readers), runs
-# `loyalty-terminal bench` in release mode, stops pcscd. Arguments go to `bench`.
+# `loyalty-devtools bench` in release mode, stops pcscd. Arguments go to `bench`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for p in pcscd libpcsclite-dev vsmartcard-vpcd python3-pyscard gcc sqlite3; do
@@ -15,4 +15,5 @@ pcscd --foreground >/tmp/bench-pcscd.log 2>&1 &
 PCSCD=$!
 trap 'kill $PCSCD 2>/dev/null || true; wait $PCSCD 2>/dev/null || true' EXIT
 swift build -c release --product loyalty-terminal >/dev/null
-.build/release/loyalty-terminal bench "$@"
+swift build -c release --product loyalty-devtools >/dev/null
+.build/release/loyalty-devtools bench "$@"

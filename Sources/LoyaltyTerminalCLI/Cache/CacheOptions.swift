@@ -4,15 +4,17 @@ import LoyaltyEngine
 import PointsCache
 
 /// The cache every points command works on, and how it reports.
-struct CacheOptions: ParsableArguments {
+public struct CacheOptions: ParsableArguments {
   @Option(help: "The terminal's points cache (an SQLite file; created if missing).")
-  var cache: String
+  public var cache: String
 
   @Flag(help: "Print JSON (one object); a refusal prints {\"error\": …, \"reason\": …}.")
-  var json = false
+  public var json = false
+
+  public init() {}
 
   /// Opens the cache; `.readOnly` for look-ups, which must work on a read-only file or mount.
-  func open(_ access: PointsCache.Access = .readWrite) throws -> PointsCache {
+  public func open(_ access: PointsCache.Access = .readWrite) throws -> PointsCache {
     do { return try PointsCache(path: cache, access: access) } catch let error as CacheOpenError {
       throw CommandFailure(reason: "cacheUnavailable", message: error.description, exitCode: 2)
     } catch {
@@ -23,24 +25,26 @@ struct CacheOptions: ParsableArguments {
 }
 
 /// Who records, where and when.
-struct RecordingOptions: ParsableArguments {
+public struct RecordingOptions: ParsableArguments {
   @Option(help: "This terminal's id (e.g. T01).")
-  var terminal: String
+  public var terminal: String
 
   @Option(name: .customLong("operator"), help: "Who operates the terminal (for the audit log).")
-  var operatorName: String = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+  public var operatorName: String = ProcessInfo.processInfo.environment["USER"] ?? "operator"
 
   @Option(help: "When it happens (UTC, 2026-11-02T09:15:00Z); default now.")
-  var at: UTCInstant?
+  public var at: UTCInstant?
 
-  func validate() throws {
+  public init() {}
+
+  public func validate() throws {
     try validateTerminalID(terminal)
     guard !operatorName.isEmpty, operatorName.count <= 64 else {
       throw ValidationError("--operator must be 1-64 characters")
     }
   }
 
-  var context: OperationContext {
+  public var context: OperationContext {
     OperationContext(terminal: terminal, operator: operatorName, at: at ?? .now)
   }
 }

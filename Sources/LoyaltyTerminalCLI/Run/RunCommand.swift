@@ -51,8 +51,9 @@ struct RunCommand: AsyncParsableCommand {
     defer { if var saved = restore { tcsetattr(0, TCSANOW, &saved) } }
 
     // Live taps (not when a script drives the simulator: its taps are played in line order).
+    let scriptDrivesTaps = script && simulator != nil
     let taps = Task {
-      guard !(script && simulator != nil) else { return }
+      guard !scriptDrivesTaps else { return }
       for await event in watcher.events() {
         switch event {
         case .tap(let tap): await firmware.handle(.tap(tap))

@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import ArgumentParser
 import CardEmulation
 import CardReader

@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import Foundation
 
 /// The ledger benchmarks: verify+fold throughput and peak memory per history size, hledger's

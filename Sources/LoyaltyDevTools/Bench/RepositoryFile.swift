@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import Foundation
 
 /// Finds a file of the checkout (e.g. `hardware/bench/pcsc_getuid.c`) from the working directory

@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import ArgumentParser
 
 /// `loyalty-terminal campaign`: fault campaigns against real files and processes (.ci/campaigns).

@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import Foundation
 
 /// A baseline client run as a child process: it prints one latency in ns per line.
@@ -54,7 +55,7 @@ extension ExternalClient {
   /// Runs one of this executable's hidden benchmark workers and returns what it printed.
   static func runWorker(_ arguments: [String]) throws -> Data {
     let worker = Process()
-    worker.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    worker.executableURL = ProductBinary.devtools
     worker.arguments = arguments
     let out = Pipe()
     worker.standardOutput = out

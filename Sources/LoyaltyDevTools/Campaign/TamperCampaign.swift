@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger

@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import ArgumentParser
 import CounterSimulation
 import Foundation
@@ -34,7 +35,7 @@ struct CrashCampaign: ParsableCommand {
         "earn-loop", card, "--count", "20", "--prefix", "I\(i)-", "--cache", world.cachePath(t), "--terminal", t,
         "--at",
         at.description,
-      ])
+      ], binary: ProductBinary.devtools)
       usleep(UInt32(10_000 + rng.next() % 110_000))
       earn.kill()
       let (status, lines) = earn.finish()

@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import Foundation
 import LoyaltyEngine
 

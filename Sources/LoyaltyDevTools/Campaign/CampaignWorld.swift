@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import CounterSimulation
 import Foundation
 import Ledger
@@ -73,13 +74,13 @@ struct CampaignWorld {
   }
 }
 
-/// This executable run as a child process.
+/// `loyalty-terminal` (or, for its helpers, this executable) run as a child process.
 struct CampaignChild {
   let process = Process()
   let output = Pipe()
 
-  init(_ arguments: [String]) throws {
-    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+  init(_ arguments: [String], binary: URL = ProductBinary.loyaltyTerminal) throws {
+    process.executableURL = binary
     process.arguments = arguments
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice

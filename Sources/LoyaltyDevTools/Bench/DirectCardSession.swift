@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import CardEmulation
 import CardReader
 import Synchronization

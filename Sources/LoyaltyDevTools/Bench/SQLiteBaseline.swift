@@ -1,3 +1,4 @@
+import LoyaltyTerminalCLI
 import Foundation
 
 /// The raw-SQLite baseline for durable earns: the same writes an earn makes (tap, entry, receipt,
