@@ -45,52 +45,53 @@ let package = Package(
     // The default ATR profiles are hardware/card-profiles.json, built into the binary.
     .target(
       name: "CardIdentification",
-      dependencies: ["CardReader", "LocalFiles"],
+      dependencies: ["CardReader", "LocalFiles", "LoyaltyCore"],
       resources: [.embedInCode("card-profiles.json")]
     ),
-    // The loyalty rules: program definitions, exact points arithmetic, lots, limits, identities.
+    // The loyalty domain, pure (no files, no database, no readers): identities, the program, one
+    // Entry type, account state, the decisions and the one reducer every adapter uses.
     .target(
-      name: "LoyaltyEngine",
-      dependencies: ["CardReader", "CardIdentification", .product(name: "Crypto", package: "swift-crypto")]
+      name: "LoyaltyCore",
+      dependencies: [.product(name: "Crypto", package: "swift-crypto")]
     ),
     // The terminal's offline points cache: one SQLite file per terminal, through GRDB.
     .target(
       name: "PointsCache",
-      dependencies: ["LoyaltyEngine", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["LoyaltyCore", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     // The central ledger file: canonical lines, hash chain, Ed25519 seals, verification.
     .target(
       name: "Ledger",
-      dependencies: ["LoyaltyEngine", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: ["LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]
     ),
     // The nightly sync of a terminal's cache with the central ledger.
-    .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyEngine"]),
+    .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyCore"]),
     // The counter's firmware: a state machine over reader, keypad, display, indicator, clock, storage.
     .target(
       name: "CounterFirmware",
       dependencies: [
-        "CardReader", "CardIdentification", "LoyaltyEngine", "PointsCache",
+        "CardReader", "CardIdentification", "LoyaltyCore", "PointsCache",
         .product(name: "Logging", package: "swift-log"),
       ]),
     // The simulated counter, scenarios, the chain simulation and the demo.
     .target(
       name: "CounterSimulation",
       dependencies: [
-        "CounterFirmware", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyEngine",
+        "CounterFirmware", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyCore",
         "PointsCache", "Ledger", "NightlySync", .product(name: "Logging", package: "swift-log"),
       ]),
     // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
     .target(
       name: "FuzzHarness",
       dependencies: [
-        "CardReader", "CardEmulation", "CardIdentification", "Ledger", "LoyaltyEngine", "CounterSimulation",
+        "CardReader", "CardEmulation", "CardIdentification", "Ledger", "LoyaltyCore", "CounterSimulation",
       ]),
     .executableTarget(name: "loyalty-fuzz", dependencies: ["FuzzHarness"], path: "Sources/LoyaltyFuzz"),
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LocalFiles", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
+        "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
         "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -102,7 +103,7 @@ let package = Package(
       name: "loyalty-devtools",
       dependencies: [
         "LoyaltyTerminalCLI", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyEngine", "PointsCache", "Ledger", "NightlySync", "CounterSimulation",
+        "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterSimulation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -110,30 +111,30 @@ let package = Package(
     .testTarget(
       name: "CardReaderTests",
       dependencies: [
-        "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "TestSupport",
+        "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyCore", "TestSupport",
         .product(name: "Clocks", package: "swift-clocks"),
         .product(name: "ConcurrencyExtras", package: "swift-concurrency-extras"),
       ]
     ),
     // Helpers shared by the test targets (child processes with a clean signal mask).
     .target(name: "TestSupport", dependencies: ["CounterSimulation"], path: "Tests/TestSupport"),
-    .testTarget(name: "LoyaltyEngineTests", dependencies: ["LoyaltyEngine"]),
+    .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
     .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
     .testTarget(
       name: "CounterFirmwareTests",
       dependencies: [
         "CounterFirmware", "CounterSimulation", "CardReader", "CardEmulation", "SimulatedCardReader",
-        "CardIdentification", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal",
+        "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
         .product(name: "Logging", package: "swift-log"),
       ]),
-    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyEngine", "TestSupport"]),
+    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyCore", "TestSupport"]),
     .testTarget(
       name: "NightlySyncTests",
-      dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal"]),
+      dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal"]),
     .testTarget(
       name: "PointsCacheTests",
       dependencies: [
-        "PointsCache", "LoyaltyEngine", "TestSupport", "loyalty-terminal", "loyalty-devtools", .product(name: "GRDB", package: "GRDB.swift"),
+        "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-devtools", .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(
       name: "PCSCIntegrationTests",

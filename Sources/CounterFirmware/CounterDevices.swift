@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// A key on the counter's keypad.
 public enum CounterKey: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 extension CounterFirmware {

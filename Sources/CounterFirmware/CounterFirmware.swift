@@ -1,6 +1,6 @@
 import CardIdentification
 import Logging
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// Something that happens at the counter.

@@ -1,4 +1,4 @@
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// What the 4×20 display shows in each state.

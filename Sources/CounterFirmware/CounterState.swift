@@ -1,4 +1,4 @@
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// Where the counter is in serving a customer.

@@ -1,4 +1,4 @@
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// What the counter keeps on disk: the points cache, seen through the operations a counter does.

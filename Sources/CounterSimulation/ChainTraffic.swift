@@ -1,5 +1,5 @@
 import CardIdentification
-import LoyaltyEngine
+import LoyaltyCore
 
 /// Generates a chain's traffic as a scenario, deterministically from a seed: opening hours,
 /// baskets, categories, returns, redemptions, lost cards, terminals offline for days, crashes

@@ -1,6 +1,6 @@
 import Foundation
 import LocalFiles
-import LoyaltyEngine
+import LoyaltyCore
 
 /// A scenario: a program, the chain's terminals, and timed events played through the firmware
 /// (format: sim/README.md).

@@ -1,5 +1,5 @@
 import CounterFirmware
-import LoyaltyEngine
+import LoyaltyCore
 
 extension ScenarioRunner {
   /// Plays one event as a cashier would at that terminal's keypad; returns why it was refused.

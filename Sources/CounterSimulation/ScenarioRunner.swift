@@ -2,7 +2,7 @@ import CounterFirmware
 import Foundation
 import Ledger
 import Logging
-import LoyaltyEngine
+import LoyaltyCore
 import NightlySync
 import PointsCache
 

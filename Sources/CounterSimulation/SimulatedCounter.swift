@@ -3,7 +3,7 @@ import CardIdentification
 import CardReader
 import CounterFirmware
 import Logging
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 import SimulatedCardReader
 

@@ -1,5 +1,5 @@
 import CounterFirmware
-import LoyaltyEngine
+import LoyaltyCore
 import Synchronization
 
 /// A display that remembers what it showed (the latest screen, and the last 1 000).

@@ -4,7 +4,7 @@ import CardReader
 import CounterSimulation
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import Synchronization
 
 /// Seed inputs for every target, made from the real emulated cards, a real ledger's lines and

@@ -3,7 +3,7 @@ import CardReader
 import CounterSimulation
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 
 /// The fuzz targets: every parser of hostile input, each with the property it must keep. A
 /// target returns normally for any input (an error thrown by the parser is a refusal, as it

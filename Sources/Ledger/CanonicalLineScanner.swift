@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// Parses an entry line by scanning its bytes, accepting only the canonical spelling: the fields
 /// in canonical order, integers without sign or leading zeros (but a leading '-'), strings with

@@ -1,4 +1,4 @@
-import LoyaltyEngine
+import LoyaltyCore
 
 /// One line of the ledger: a points event, an HQ act, or the seal that closes a batch.
 ///

@@ -1,4 +1,4 @@
-import LoyaltyEngine
+import LoyaltyCore
 
 /// HQ's expiry run: the expiry entries that take every account's lots expired at a cutoff.
 public enum LedgerExpiry {

@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// Plain-text accounting exports of the points ledger: one `PTS` commodity, one account per
 /// cardholder, every points entry a balanced transaction against the points issued.

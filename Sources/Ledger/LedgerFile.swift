@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// The central ledger file: append-only, one line per entry, every batch closed by a signed seal.
 public struct LedgerFile: Sendable {

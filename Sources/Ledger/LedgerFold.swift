@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// Every account's points as the ledger says: the fold of all sealed entries, with expiry lots
 /// by the engine's rules, so HQ, every terminal and an auditor get the same numbers.

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// The canonical text of ledger lines, and their strict parsing.
 ///

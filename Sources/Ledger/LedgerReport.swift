@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// HQ's report over a verified ledger.
 public struct LedgerReport: Sendable {

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// An HQ-signed picture of the ledger at a sealed position: accounts with their lots and cards,
 /// receipts, the program, and the verifier's state there. A new terminal loads it and syncs only

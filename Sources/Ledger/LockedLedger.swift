@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// A ledger held under an exclusive `flock`: read from a position, cut a torn tail, append.
 /// Obtained from `LedgerFile.withExclusiveLock`; many terminals syncing at once take turns here.

@@ -1,6 +1,6 @@
 import LoyaltyTerminalCLI
 import ArgumentParser
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal earn-loop` (hidden): earns in a loop and prints each receipt id once its

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// Times on the command line (`--at`, `--as-of`, `--from`, `--until`): `YYYY-MM-DDTHH:MM:SSZ`.
 ///

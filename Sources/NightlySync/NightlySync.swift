@@ -1,6 +1,6 @@
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// What a sync did.

@@ -1,5 +1,5 @@
 import GRDB
-import LoyaltyEngine
+import LoyaltyCore
 
 extension PointsCache {
   /// Enrols many cards in one transaction (a terminal's first load, benchmarks); each gets its

@@ -1,5 +1,5 @@
 import GRDB
-import LoyaltyEngine
+import LoyaltyCore
 
 /// What the counter shows for a card.
 public struct CardholderView: Sendable, Codable {

@@ -1,5 +1,5 @@
 import GRDB
-import LoyaltyEngine
+import LoyaltyCore
 
 /// What the cashier reads out after an earn.
 public struct EarnReceipt: Sendable, Codable {

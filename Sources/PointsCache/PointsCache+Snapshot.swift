@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LoyaltyEngine
+import LoyaltyCore
 
 /// An account as an HQ snapshot gives it.
 public struct SnapshotAccount: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LoyaltyEngine
+import LoyaltyCore
 
 /// An entry the terminal learns from the ledger (another terminal's or HQ's).
 public struct LearntEntry: Sendable {

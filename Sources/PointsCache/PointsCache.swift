@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LoyaltyEngine
+import LoyaltyCore
 import Synchronization
 
 /// Who records an operation, where and when.

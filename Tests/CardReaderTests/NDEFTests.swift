@@ -1,3 +1,4 @@
+import LoyaltyCore
 import CardEmulation
 import CardIdentification
 import CardReader

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 import Testing
 

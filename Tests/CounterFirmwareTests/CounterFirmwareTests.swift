@@ -3,7 +3,7 @@ import CounterFirmware
 import CounterSimulation
 import Foundation
 import Logging
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 import SimulatedCardReader
 import TestSupport

@@ -1,6 +1,6 @@
 import CounterSimulation
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 import TestSupport
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import NightlySync
 import PointsCache
 import TestSupport

@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 import TestSupport
 import Testing

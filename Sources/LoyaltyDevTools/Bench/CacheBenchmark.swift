@@ -1,6 +1,6 @@
 import LoyaltyTerminalCLI
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 
 /// The points-cache benchmarks: identify latency and durable earns with N cardholders, each size
 /// in a worker process of its own (so peak RSS is per size), and the same earns' writes through

@@ -3,7 +3,7 @@ import ArgumentParser
 import CardIdentification
 import CounterSimulation
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal bench-cache-worker` (hidden): one size of the cache benchmark in a process

@@ -2,7 +2,7 @@ import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import NightlySync
 import PointsCache
 

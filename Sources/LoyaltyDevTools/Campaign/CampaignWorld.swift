@@ -2,7 +2,7 @@ import LoyaltyTerminalCLI
 import CounterSimulation
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// A chain on disk for the fault campaigns: HQ's key and ledger, terminals with registered keys

@@ -2,7 +2,7 @@ import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign concurrency`: many terminal processes syncing into one ledger at once.

@@ -2,7 +2,7 @@ import LoyaltyTerminalCLI
 import ArgumentParser
 import CounterSimulation
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign crash`: SIGKILL during earns and during syncs at random instants.

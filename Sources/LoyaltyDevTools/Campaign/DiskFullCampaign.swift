@@ -2,7 +2,7 @@ import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign disk-full`: the ledger's disk fills up during a sync.

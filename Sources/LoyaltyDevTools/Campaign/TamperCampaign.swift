@@ -2,7 +2,7 @@ import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign tamper`: every single-byte change of a sample ledger is caught.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 import PointsCache
 
 /// The cache every points command works on, and how it reports.

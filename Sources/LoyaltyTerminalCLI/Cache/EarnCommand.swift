@@ -1,5 +1,5 @@
 import ArgumentParser
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal earn CARD --line CATEGORY:AMOUNT …`: records a purchase and prints the
 /// line the cashier reads out.

@@ -1,5 +1,5 @@
 import ArgumentParser
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal history CARD`: every entry of the card's account.
 struct HistoryCommand: ParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal identify CARD`: what the counter shows for a card.
 struct IdentifyCommand: ParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import LocalFiles
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal program load FILE`: validates a program and installs it in the cache.
 struct ProgramCommand: ParsableCommand {

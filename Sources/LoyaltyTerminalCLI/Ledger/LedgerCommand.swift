@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal ledger …`: HQ's tools for the central ledger file.
 struct LedgerCommand: ParsableCommand {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal ledger expire --as-of TIME`: expires lots past their date, as one HQ batch.
 struct LedgerExpireCommand: ParsableCommand {

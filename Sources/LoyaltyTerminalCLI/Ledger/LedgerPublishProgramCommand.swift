@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalFiles
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal ledger publish-program FILE`: the program every terminal applies.
 struct LedgerPublishProgramCommand: ParsableCommand {

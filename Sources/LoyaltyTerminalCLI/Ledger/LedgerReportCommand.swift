@@ -1,6 +1,6 @@
 import ArgumentParser
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal ledger report`: liability, lifetime spend, frequency, inactive and overdrawn.
 struct LedgerReportCommand: ParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalFiles
 import Ledger
-import LoyaltyEngine
+import LoyaltyCore
 import NightlySync
 
 /// `loyalty-terminal sync --cache PATH --ledger PATH --terminal ID --key PATH`: the nightly sync.

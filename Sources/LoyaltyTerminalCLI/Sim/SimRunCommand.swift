@@ -2,7 +2,7 @@ import ArgumentParser
 import CounterSimulation
 import Foundation
 import Logging
-import LoyaltyEngine
+import LoyaltyCore
 
 /// `loyalty-terminal sim run FILE`: plays a scenario through the real firmware.
 struct SimRunCommand: AsyncParsableCommand {

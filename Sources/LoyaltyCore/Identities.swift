@@ -1,12 +1,16 @@
-import CardIdentification
-import CardReader
 import Crypto
 
 /// Deterministic identifiers: the same card enrolled at two terminals offline is one account, and
 /// once-only events (enrolment, referral bonuses) get the same entry id wherever they happen.
 public enum Identities {
   static func digest(_ text: String) -> String {
-    Hex.encode(Array(SHA256.hash(data: Array(text.utf8)))).lowercased()
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    for byte in SHA256.hash(data: Array(text.utf8)) {
+      out.append(digits[Int(byte >> 4)])
+      out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// The account of the card it was enrolled with: `acct-` and 24 hex digits of SHA-256.
@@ -45,7 +49,8 @@ public enum Identities {
       }
       return
     }
-    guard [8, 14, 20].contains(bytes.count), let uid = Hex.decode(card), Hex.encode(uid) == card else {
+    let upperHex = bytes.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) }
+    guard [8, 14, 20].contains(bytes.count), upperHex else {
       throw RuleError(
         .unknownCard, "\"\(card)\" is neither a loyalty number nor an uppercase hex UID of 4, 7 or 10 bytes")
     }

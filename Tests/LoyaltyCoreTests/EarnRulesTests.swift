@@ -1,4 +1,4 @@
-import LoyaltyEngine
+import LoyaltyCore
 import Testing
 
 @Suite("Earning rules, exactly")

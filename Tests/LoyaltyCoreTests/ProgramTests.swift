@@ -1,5 +1,5 @@
 import Foundation
-import LoyaltyEngine
+import LoyaltyCore
 import Testing
 
 /// The example program (sim/program.json), parsed once.
