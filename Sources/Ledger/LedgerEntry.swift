@@ -1,48 +1,37 @@
 import LoyaltyCore
 
-/// One line of the ledger: a points event, an HQ act, or the seal that closes a batch.
+/// One line of the ledger: an `Entry` (a points event or an HQ act) or the seal that closes a
+/// batch, with its place in the file.
 ///
 /// Written as one JSON object per line with the fields in a fixed order and no spaces
 /// (`LedgerLine.encode`), so a line's bytes are its identity: the next line carries their SHA-256.
+/// The entry's fields read through (`line.kind`, `line.points`): there is one entry type, the
+/// core's; this adds only what the file needs.
+@dynamicMemberLookup
 public struct LedgerEntry: Hashable, Sendable {
-  public enum Kind: String, CaseIterable, Sendable {
-    case enroll, link, block, earn, redeem, reversal, referralBonus, adjustment, expiry
-    case program, terminalRegister, terminalRevoke, seal
-
-    /// Kinds a terminal may append (everything else is HQ's).
-    public var isCounterKind: Bool {
-      switch self {
-      case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus: true
-      default: false
-      }
-    }
-  }
+  public typealias Kind = Entry.Kind
 
   public var seq: Int64
-  public var kind: Kind
-  /// Globally unique; deterministic for once-only events (enrolment, referral bonuses).
-  public var id: String
-  public var at: UTCInstant
-  /// The writer: a terminal id, or "HQ".
-  public var terminal: String
-  public var account: String?
-  public var card: String?
-  /// Signed points delta.
-  public var points: Int64?
-  /// Minor units, with `currency`.
-  public var amount: Int64?
-  public var currency: String?
-  public var receipt: String?
-  /// The original entry (a reversal's earn), a referrer, a linked card.
-  public var ref: String?
-  /// Kind-specific text: a program's JSON, a terminal's public key, a catalogue item.
-  public var data: String?
+  /// The event itself.
+  public var entry: Entry
   /// Seals only: how many entries the seal closes, the signing public key, the signature.
   public var count: Int?
   public var key: String?
   public var sig: String?
   /// SHA-256 (hex) of the previous line's bytes.
   public var prev: String
+
+  public subscript<T>(dynamicMember field: WritableKeyPath<Entry, T>) -> T {
+    get { entry[keyPath: field] }
+    set { entry[keyPath: field] = newValue }
+  }
+
+  /// An entry at its place in the file.
+  public init(_ entry: Entry, seq: Int64 = 0, prev: String = "") {
+    self.entry = entry
+    self.seq = seq
+    self.prev = prev
+  }
 
   public init(
     seq: Int64 = 0, kind: Kind, id: String, at: UTCInstant, terminal: String, account: String? = nil,
@@ -51,18 +40,9 @@ public struct LedgerEntry: Hashable, Sendable {
     prev: String = ""
   ) {
     self.seq = seq
-    self.kind = kind
-    self.id = id
-    self.at = at
-    self.terminal = terminal
-    self.account = account
-    self.card = card
-    self.points = points
-    self.amount = amount
-    self.currency = currency
-    self.receipt = receipt
-    self.ref = ref
-    self.data = data
+    self.entry = Entry(
+      kind: kind, id: id, at: at, terminal: terminal, account: account, card: card, points: points, amount: amount,
+      currency: currency, receipt: receipt, ref: ref, data: data)
     self.count = count
     self.key = key
     self.sig = sig

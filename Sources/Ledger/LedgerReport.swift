@@ -30,7 +30,7 @@ public struct LedgerReport: Sendable {
     var customers: Set<String> = []
     var latest = UTCInstant(seconds: 0)
     _ = try LedgerVerifier.readVerified(path: path) { e in
-      fold.apply(e)
+      fold.apply(e.entry)
       if e.at > latest { latest = e.at }
       guard e.kind == .earn, let account = e.account else { return }
       if let from, e.at < from { return }

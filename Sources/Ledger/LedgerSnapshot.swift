@@ -8,7 +8,9 @@ import LoyaltyCore
 public struct LedgerSnapshot: Codable, Sendable {
   public static let format = "loyalty-snapshot/1"
 
-  public struct AccountState: Codable, Sendable {
+  /// An account as the snapshot file writes it (the core's `AccountState`, without receipts:
+  /// those are listed apart).
+  public struct AccountRecord: Codable, Sendable {
     public var id: String
     public var enrolledAt: Int64
     public var referrer: String?
@@ -18,31 +20,56 @@ public struct LedgerSnapshot: Codable, Sendable {
     public var lots: [[Int64]]
     public var cards: [String]
     public var blockedCards: [String]
+
+    init(_ a: LoyaltyCore.AccountState) {
+      id = a.id
+      enrolledAt = a.enrolledAt?.seconds ?? 0
+      referrer = a.referrer
+      referralSettled = a.referralSettled
+      deficit = a.lots.deficit
+      lots = a.lots.lots.map { [$0.earnedAt.seconds, $0.expiresAt.seconds, $0.remaining] }
+      cards = a.cards.sorted()
+      blockedCards = a.blockedCards.sorted()
+    }
+
+    /// The account state it records, with its own `receipts`.
+    public func state(receipts: [String: Receipt]) throws(LedgerError) -> LoyaltyCore.AccountState {
+      var a = LoyaltyCore.AccountState(id: id)
+      a.enrolledAt = UTCInstant(seconds: enrolledAt)
+      a.referrer = referrer
+      a.referralSettled = referralSettled
+      a.cards = Set(cards)
+      a.blockedCards = Set(blockedCards)
+      guard lots.allSatisfy({ $0.count == 3 }) else { throw LedgerError(line: 0, "snapshot account \(id): a lot is not [earned, expires, remaining]") }
+      do {
+        a.lots = try PointLots(
+          lots: lots.map { .init(earnedAt: UTCInstant(seconds: $0[0]), expiresAt: UTCInstant(seconds: $0[1]), remaining: $0[2]) },
+          deficit: deficit)
+      } catch {
+        throw LedgerError(line: 0, "snapshot account \(id): \(error.message)")
+      }
+      a.receipts = receipts
+      return a
+    }
   }
 
   public var format = LedgerSnapshot.format
   public var ledger: LedgerVerifier.State
   public var program: String?
-  public var accounts: [AccountState]
-  public var receipts: [String: LedgerFold.Receipt]
+  public var accounts: [AccountRecord]
+  public var receipts: [String: Receipt]
   public var signature: String?
 
   /// Folds the verified ledger at `path` and signs the result with HQ's key.
   public static func make(path: String, hqKey: LedgerKey) throws(LedgerError) -> LedgerSnapshot {
     var fold = LedgerFold()
-    let state = try LedgerVerifier.readVerified(path: path) { fold.apply($0) }
+    let state = try LedgerVerifier.readVerified(path: path) { fold.apply($0.entry) }
     guard state.hqKey == hqKey.publicKeyBase64 else {
       throw LedgerError(line: 1, "the key given is not the HQ key of this ledger")
     }
     var snapshot = LedgerSnapshot(
       ledger: state, program: fold.programJSON,
-      accounts: fold.accounts.keys.sorted().map { id in
-        let a = fold.accounts[id]!
-        return AccountState(
-          id: id, enrolledAt: a.enrolledAt?.seconds ?? 0, referrer: a.referrer, referralSettled: a.referralSettled,
-          deficit: a.lots.deficit, lots: a.lots.lots.map { [$0.earnedAt.seconds, $0.expiresAt.seconds, $0.remaining] },
-          cards: a.cards.sorted(), blockedCards: a.blockedCards.sorted())
-      },
+      accounts: fold.accounts.keys.sorted().map { AccountRecord(fold.accounts[$0]!) },
       receipts: fold.receipts)
     do { snapshot.signature = try hqKey.privateKey.signature(for: snapshot.signedBytes()).base64EncodedString() } catch
     {
@@ -89,5 +116,14 @@ public struct LedgerSnapshot: Codable, Sendable {
       throw LedgerError(
         line: ledger.lines, "the ledger's line at the snapshot's position is not the one the snapshot covers")
     }
+  }
+
+  /// The accounts the snapshot records, as the core's states (receipts included).
+  public func accountStates() throws(LedgerError) -> [LoyaltyCore.AccountState] {
+    var byAccount: [String: [String: Receipt]] = [:]
+    for (id, receipt) in receipts { byAccount[receipt.account, default: [:]][id] = receipt }
+    var states: [LoyaltyCore.AccountState] = []
+    for account in accounts { states.append(try account.state(receipts: byAccount[account.id] ?? [:])) }
+    return states
   }
 }

@@ -43,7 +43,9 @@ public enum EarnRules {
     var spend: Int64 = 0
     var visits = 0
     for p in history where p.at > start && p.at < t {
-      spend = spend &+ max(0, p.amount - p.refunded)
+      // Saturating: a spend past Int64.max is as good as Int64.max for any tier threshold.
+      let (sum, overflow) = spend.addingReportingOverflow(max(0, p.amount - min(p.refunded, p.amount)))
+      spend = overflow ? .max : sum
       visits += 1
     }
     var tier = program.tiers[0]

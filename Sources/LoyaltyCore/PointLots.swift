@@ -1,6 +1,6 @@
 /// An account's points as expiry lots: each credit is a lot expiring `expiryDays` after its time;
 /// debits consume the oldest lots first; a debit larger than the lots leaves a deficit that the
-/// next credits pay first.
+/// next credits pay first. Every sum is checked: an overflow throws and changes nothing.
 public struct PointLots: Hashable, Sendable {
   public struct Lot: Hashable, Sendable {
     public var earnedAt: UTCInstant
@@ -18,43 +18,69 @@ public struct PointLots: Hashable, Sendable {
   public private(set) var lots: [Lot]
   /// Points owed: debits the lots could not cover.
   public private(set) var deficit: Int64
+  /// Σ remaining.
+  public private(set) var total: Int64
 
-  public init(lots: [Lot] = [], deficit: Int64 = 0) {
-    self.lots = lots
-    self.deficit = deficit
+  public init() {
+    lots = []
+    deficit = 0
+    total = 0
   }
 
-  /// Σ remaining − deficit.
-  public var balance: Int64 { lots.reduce(0) { $0 + $1.remaining } - deficit }
+  /// Lots as stored (each remaining > 0) and a deficit ≥ 0; their sum must fit.
+  public init(lots: [Lot], deficit: Int64) throws(RuleError) {
+    guard deficit >= 0 else { throw RuleError(.overflow, "a deficit of \(deficit) points is negative") }
+    var total: Int64 = 0
+    for lot in lots {
+      guard lot.remaining > 0 else { throw RuleError(.overflow, "a lot of \(lot.remaining) points is not positive") }
+      total = try Checked.add(total, lot.remaining, "an account's points")
+    }
+    self.lots = lots
+    self.deficit = deficit
+    self.total = total
+  }
+
+  /// Σ remaining − deficit (both non-negative, so it cannot overflow).
+  public var balance: Int64 { total - deficit }
 
   /// Adds a credit: pays the deficit first, the rest becomes a lot.
-  public mutating func credit(_ points: Int64, at time: UTCInstant, expiryDays: Int) {
-    precondition(points >= 0)
-    var left = points
-    let paid = min(deficit, left)
+  public mutating func credit(_ points: Int64, at time: UTCInstant, expiryDays: Int) throws(RuleError) {
+    guard points >= 0 else { throw RuleError(.invalidAmount, "a credit of \(points) points is negative") }
+    let paid = min(deficit, points)
+    let left = points - paid
+    guard left > 0 else {
+      deficit -= paid
+      return
+    }
+    let newTotal = try Checked.add(total, left, "an account's points")
     deficit -= paid
-    left -= paid
-    guard left > 0 else { return }
+    total = newTotal
     let lot = Lot(earnedAt: time, expiresAt: time.adding(days: expiryDays), remaining: left)
     let index = lots.lastIndex { $0.earnedAt <= time }.map { $0 + 1 } ?? 0
     lots.insert(lot, at: index)
   }
 
   /// Takes `points` from the oldest lots; what they cannot cover becomes deficit.
-  public mutating func debit(_ points: Int64) {
-    precondition(points >= 0)
-    var left = points
+  public mutating func debit(_ points: UInt64) throws(RuleError) {
+    guard let points = Int64(exactly: points) else {
+      throw RuleError(.overflow, "a debit of \(points) points does not fit in 64 bits")
+    }
+    let fromLots = min(points, total)
+    let newDeficit = try Checked.add(deficit, points - fromLots, "an account's deficit")
+    var left = fromLots
     while left > 0, !lots.isEmpty {
       let take = min(left, lots[0].remaining)
       lots[0].remaining -= take
       left -= take
       if lots[0].remaining == 0 { lots.removeFirst() }
     }
-    deficit += left
+    total -= fromLots
+    deficit = newDeficit
   }
 
   /// Points in lots that have expired at `time` (expiresAt ≤ time).
   public func expiring(asOf time: UTCInstant) -> Int64 {
+    // A subset of `total`, so it fits.
     lots.filter { $0.expiresAt <= time }.reduce(0) { $0 + $1.remaining }
   }
 
@@ -62,6 +88,7 @@ public struct PointLots: Hashable, Sendable {
   public mutating func expire(asOf time: UTCInstant) -> Int64 {
     let expired = expiring(asOf: time)
     lots.removeAll { $0.expiresAt <= time }
+    total -= expired
     return expired
   }
 }

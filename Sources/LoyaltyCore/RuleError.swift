@@ -32,6 +32,18 @@ enum Checked {
     return r
   }
 
+  static func add(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(RuleError) -> Int64 {
+    let (r, overflow) = a.addingReportingOverflow(b)
+    if overflow { throw RuleError(.overflow, "arithmetic overflow computing \(what())") }
+    return r
+  }
+
+  static func subtract(_ a: Int64, _ b: Int64, _ what: @autoclosure () -> String) throws(RuleError) -> Int64 {
+    let (r, overflow) = a.subtractingReportingOverflow(b)
+    if overflow { throw RuleError(.overflow, "arithmetic overflow computing \(what())") }
+    return r
+  }
+
   static func int64(_ v: Int128, _ what: @autoclosure () -> String) throws(RuleError) -> Int64 {
     guard let r = Int64(exactly: v) else { throw RuleError(.overflow, "\(what()) does not fit in 64 bits") }
     return r

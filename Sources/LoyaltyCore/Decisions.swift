@@ -1,0 +1,188 @@
+/// What an adapter knows of a card: whose it is, and whether it is blocked.
+public struct CardFacts: Hashable, Sendable {
+  public var card: String
+  public var account: String
+  public var blocked: Bool
+
+  public init(card: String, account: String, blocked: Bool) {
+    self.card = card
+    self.account = account
+    self.blocked = blocked
+  }
+}
+
+/// The decisions: from the facts an operation needs, the entries it produces, or a refusal.
+///
+/// Pure: the counter's cache loads the facts, calls one of these, appends the entries and
+/// applies them with the reducer, all in one transaction; HQ's audit calls the same functions
+/// to re-derive what a terminal sent. Nothing here reads a clock, a file or a database.
+public enum Decisions {
+  /// An active card: known and not blocked.
+  public static func active(_ card: String, _ facts: CardFacts?) throws(RuleError) -> CardFacts {
+    guard let facts else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
+    guard !facts.blocked else {
+      throw RuleError(.blockedCard, "card \(card) is blocked; the account is intact (ask HQ or link a new card)")
+    }
+    return facts
+  }
+
+  /// Enrols `card` in its deterministic account (the same at every terminal, offline or not). A
+  /// referrer must be an active card of another account.
+  public static func enroll(
+    card: String, known: CardFacts?, referrer: (card: String, facts: CardFacts?)?, context c: OperationContext
+  ) throws(RuleError) -> Entry {
+    try Identities.validateCard(card)
+    if let known { throw RuleError(.alreadyEnrolled, "card \(card) is already enrolled (account \(known.account))") }
+    let account = Identities.accountID(enrolledWith: card)
+    var referrerAccount: String?
+    if let referrer {
+      let r = try active(referrer.card, referrer.facts)
+      guard r.account != account else { throw RuleError(.invalidReferrer, "a card cannot refer its own account") }
+      referrerAccount = r.account
+    }
+    return Entry(
+      kind: .enroll, id: Identities.enrollmentEntryID(account: account), at: c.at, terminal: c.terminal,
+      account: account, card: card, points: 0, ref: referrerAccount)
+  }
+
+  /// Links a new card to the account of an existing one (a replacement or a second card).
+  public static func link(
+    card: String, known: CardFacts?, to existing: String, existingFacts: CardFacts?, context c: OperationContext
+  ) throws(RuleError) -> Entry {
+    try Identities.validateCard(card)
+    if let known { throw RuleError(.alreadyLinked, "card \(card) already belongs to account \(known.account)") }
+    guard let target = existingFacts else { throw RuleError(.unknownCard, "card \(existing) is not enrolled") }
+    return Entry(
+      kind: .link, id: "link-\(card)", at: c.at, terminal: c.terminal, account: target.account, card: card, points: 0,
+      ref: existing)
+  }
+
+  /// Blocks a card: refused at the counter from then on; its account stays intact.
+  public static func block(card: String, facts: CardFacts?, context c: OperationContext) throws(RuleError) -> Entry {
+    guard let facts else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
+    guard !facts.blocked else { throw RuleError(.blockedCard, "card \(card) is already blocked") }
+    return Entry(
+      kind: .block, id: "block-\(card)-\(c.at.seconds)", at: c.at, terminal: c.terminal, account: facts.account,
+      card: card, points: 0)
+  }
+
+  /// What an earn decided: its entries (the earn, and referral bonuses it triggered) and what the
+  /// cashier reads out, once the entries are applied.
+  public struct Earn: Sendable {
+    public var entries: [Entry]
+    public var receipt: String
+    public var points: Int64
+    /// The tier and the way to the next one, this purchase included.
+    public var tier: String
+    public var nextTier: NextTier?
+
+    /// The receipt read out, with the balance after the entries were applied.
+    public func readout(card: String, account: String, balance: Int64) -> EarnReceipt {
+      var bonuses: [String: Int64] = [:]
+      for e in entries where e.kind == .referralBonus { bonuses[e.account ?? ""] = e.points ?? 0 }
+      return EarnReceipt(
+        receipt: receipt, card: card, account: account, points: points, balance: balance, tier: tier,
+        nextTier: nextTier, referralBonuses: bonuses)
+    }
+  }
+
+  /// A purchase: points by the program's rules, at the tier the account's window gives.
+  ///
+  /// `account` holds at least the receipts in the tier window before `c.at`; `lastTap` is this
+  /// card's last tap here, `earnsInTrailingHour` its earns here in the hour before; `receiptTaken`
+  /// whether the receipt id is already recorded; `recordedBonuses` the referral bonus ids already
+  /// known.
+  public static func earn(
+    card: CardFacts?, cardID: String, account: AccountState, lines: [PurchaseLine], receipt: String,
+    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, recordedBonuses: Set<String>,
+    program: LoyaltyProgram, context c: OperationContext
+  ) throws(RuleError) -> Earn {
+    guard !lines.isEmpty else { throw RuleError(.invalidAmount, "a purchase needs at least one line") }
+    for line in lines where line.amount < 0 {
+      throw RuleError(.invalidAmount, "line \(line.category): amount \(line.amount) is negative")
+    }
+    _ = try active(cardID, card)
+    if CounterLimits.isDebounced(lastTap: lastTap, now: c.at, in: program) {
+      throw RuleError(
+        .debounced, "card \(cardID) was tapped here less than \(program.limits.debounceSeconds) s ago; ignored")
+    }
+    try CounterLimits.checkVelocity(earnsInTrailingHour: earnsInTrailingHour, card: cardID, in: program)
+    var total: Int64 = 0
+    for line in lines { total = try Checked.add(total, line.amount, "the basket's total") }
+    if receiptTaken { throw RuleError(.duplicateReceipt, "receipt \(receipt) is already recorded") }
+    let history = account.purchases(before: c.at, windowDays: program.tierWindowDays)
+    let tier = EarnRules.tier(at: c.at, history: history, in: program).tier
+    let points = try EarnRules.points(for: lines, at: c.at, tier: tier, in: program)
+    var entries = [
+      Entry(
+        kind: .earn, id: "earn-\(receipt)", at: c.at, terminal: c.terminal, account: account.id, card: cardID,
+        points: points, amount: total, currency: program.currency, receipt: receipt)
+    ]
+    if let referral = program.referral, let referrer = account.referrer, !account.referralSettled,
+      total >= referral.minFirstPurchase
+    {
+      for (beneficiary, bonus, forReferrer) in [
+        (referrer, referral.referrerPoints, true), (account.id, referral.refereePoints, false),
+      ] {
+        let id = Identities.referralBonusID(refereeAccount: account.id, forReferrer: forReferrer)
+        guard !recordedBonuses.contains(id) else { continue }
+        entries.append(
+          Entry(
+            kind: .referralBonus, id: id, at: c.at, terminal: c.terminal, account: beneficiary, points: bonus,
+            ref: account.id))
+      }
+    }
+    let standing = EarnRules.tier(
+      at: c.at.adding(seconds: 1), history: history + [PurchaseFact(at: c.at, amount: total, refunded: 0)],
+      in: program)
+    return Earn(
+      entries: entries, receipt: receipt, points: points, tier: standing.tier.name,
+      nextTier: NextTier.after(standing, in: program))
+  }
+
+  /// A redemption against the balance this terminal knows, within the daily cap. `sequence`
+  /// makes the entry's id unique at this terminal.
+  public static func redeem(
+    card: CardFacts?, cardID: String, account: AccountState, item itemID: String, redeemedTodayHere: Int64,
+    sequence: Int64, program: LoyaltyProgram, context c: OperationContext
+  ) throws(RuleError) -> Entry {
+    _ = try active(cardID, card)
+    guard let item = program.item(itemID) else {
+      throw RuleError(
+        .unknownItem, "no catalogue item \"\(itemID)\" (have: \(program.catalogue.map(\.id).joined(separator: ", ")))")
+    }
+    try CounterLimits.checkRedemption(
+      item: item, balance: account.balance, redeemedTodayHere: redeemedTodayHere, card: cardID, in: program)
+    return Entry(
+      kind: .redeem, id: "redeem-\(c.terminal)-\(c.at.seconds)-\(sequence)", at: c.at, terminal: c.terminal,
+      account: account.id, card: cardID, points: -item.points, data: item.id)
+  }
+
+  /// A refund of `amount` against a receipt: its points reversed in proportion, never more than
+  /// it earned. `earlierReversals` counts the receipt's reversals already recorded.
+  public static func refund(
+    receipt id: String, receipt: Receipt?, amount: Int64, earlierReversals: Int, program: LoyaltyProgram,
+    context c: OperationContext
+  ) throws(RuleError) -> Entry {
+    guard let receipt else {
+      throw RuleError(.unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt")
+    }
+    let reversal = try EarnRules.reversal(
+      refund: amount, receiptAmount: receipt.amount, receiptPoints: receipt.points, refundedBefore: receipt.refunded,
+      reversedBefore: receipt.reversed)
+    return Entry(
+      kind: .reversal, id: "reversal-\(id)-\(earlierReversals + 1)", at: c.at, terminal: c.terminal,
+      account: receipt.account, points: -reversal, amount: amount, currency: program.currency, receipt: id,
+      ref: "earn-\(id)")
+  }
+
+  /// HQ's expiry of an account's lots expired at `cutoff`, or nil when none has. Its id is fixed
+  /// by account and cutoff, so running it twice for one cutoff cannot double.
+  public static func expiry(of account: AccountState, asOf cutoff: UTCInstant) -> Entry? {
+    let points = account.lots.expiring(asOf: cutoff)
+    guard points > 0 else { return nil }
+    return Entry(
+      kind: .expiry, id: "expiry-\(account.id)-\(cutoff.seconds)", at: cutoff, terminal: "HQ", account: account.id,
+      points: -points)
+  }
+}

@@ -1,0 +1,77 @@
+/// One event of the loyalty chain — the same value wherever it is: decided at a counter or by HQ,
+/// kept in a terminal's cache, written as a ledger line, folded by every reader.
+public struct Entry: Hashable, Sendable {
+  /// What happened. Exhaustive: every adapter switches over this one enum, and an unknown kind
+  /// read from outside is an error, never mapped to another.
+  public enum Kind: String, CaseIterable, Sendable {
+    case enroll, link, block, earn, redeem, reversal, referralBonus, adjustment, expiry
+    case program, terminalRegister, terminalRevoke, seal
+
+    /// Kinds a terminal may append (everything else is HQ's).
+    public var isCounterKind: Bool {
+      switch self {
+      case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus: true
+      case .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal: false
+      }
+    }
+
+    /// Kinds that change one cardholder account (the reducer's domain).
+    public var concernsAnAccount: Bool {
+      switch self {
+      case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus, .adjustment, .expiry: true
+      case .program, .terminalRegister, .terminalRevoke, .seal: false
+      }
+    }
+  }
+
+  public var kind: Kind
+  /// Globally unique; deterministic for once-only events (enrolment, referral bonuses).
+  public var id: String
+  public var at: UTCInstant
+  /// The writer: a terminal id, or "HQ".
+  public var terminal: String
+  public var account: String?
+  public var card: String?
+  /// Signed points delta.
+  public var points: Int64?
+  /// Minor units, with `currency`.
+  public var amount: Int64?
+  public var currency: String?
+  public var receipt: String?
+  /// The original entry (a reversal's earn), a referrer's or referee's account, a linked card.
+  public var ref: String?
+  /// Kind-specific text: a program's JSON, a terminal's public key, a redeemed catalogue item.
+  public var data: String?
+
+  public init(
+    kind: Kind, id: String, at: UTCInstant, terminal: String, account: String? = nil, card: String? = nil,
+    points: Int64? = nil, amount: Int64? = nil, currency: String? = nil, receipt: String? = nil, ref: String? = nil,
+    data: String? = nil
+  ) {
+    self.kind = kind
+    self.id = id
+    self.at = at
+    self.terminal = terminal
+    self.account = account
+    self.card = card
+    self.points = points
+    self.amount = amount
+    self.currency = currency
+    self.receipt = receipt
+    self.ref = ref
+    self.data = data
+  }
+}
+
+/// Who records an operation, where and when.
+public struct OperationContext: Hashable, Sendable {
+  public var terminal: String
+  public var `operator`: String
+  public var at: UTCInstant
+
+  public init(terminal: String, operator: String, at: UTCInstant) {
+    self.terminal = terminal
+    self.operator = `operator`
+    self.at = at
+  }
+}
