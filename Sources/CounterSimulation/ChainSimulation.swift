@@ -56,7 +56,7 @@ public struct ChainSimulation {
     do {
       _ = try LedgerVerifier.readVerified(path: runner.ledgerPath) { e in
         ids[e.id, default: 0] += 1
-        fold.apply(e)
+        fold.apply(e.entry)
       }
     } catch {
       throw fail("the ledger does not verify: \(error)")

@@ -142,7 +142,7 @@ public final class ScenarioRunner {
     var firstCard: [String: String] = [:]
     var fold = LedgerFold(keepingReceipts: false)
     let state = try LedgerVerifier.readVerified(path: ledger.path) { e in
-      fold.apply(e)
+      fold.apply(e.entry)
       if let account = e.account, let card = e.card, e.kind == .enroll || e.kind == .link, firstCard[account] == nil {
         firstCard[account] = card
       }

@@ -40,19 +40,8 @@ public struct NightlySync {
     try snapshot.check(against: ledger.path)
     let checkpoint = String(decoding: try JSONEncoder().encode(snapshot.ledger), as: UTF8.self)
     try cache.importSnapshot(
-      program: snapshot.program,
-      accounts: snapshot.accounts.map {
-        SnapshotAccount(
-          id: $0.id, enrolledAt: $0.enrolledAt, referrer: $0.referrer, referralSettled: $0.referralSettled,
-          deficit: $0.deficit,
-          lots: $0.lots.map { ($0[0], $0[1], $0[2]) }, cards: $0.cards, blockedCards: $0.blockedCards)
-      },
-      receipts: snapshot.receipts.map {
-        SnapshotReceipt(
-          id: $0.key, account: $0.value.account, at: $0.value.at, amount: $0.value.amount, points: $0.value.points,
-          refunded: $0.value.refunded, reversed: $0.value.reversed)
-      },
-      checkpoint: checkpoint, position: Int64(snapshot.ledger.offset), head: snapshot.ledger.head, at: time)
+      program: snapshot.program, accounts: try snapshot.accountStates(), checkpoint: checkpoint,
+      position: Int64(snapshot.ledger.offset), head: snapshot.ledger.head, at: time)
   }
 
   public func run(at time: UTCInstant, progress: (String) -> Void = { _ in }) throws -> SyncSummary {
@@ -76,9 +65,8 @@ public struct NightlySync {
       }
       let known = Dictionary(newEntries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
       var conflicts: [String] = []
-      var toSend: [LedgerEntry] = []
-      for record in outbox {
-        let entry = Self.ledgerEntry(record)
+      var toSend: [Entry] = []
+      for entry in outbox {
         if let existing = known[entry.id] {
           if !Self.sameEvent(existing, entry) {
             conflicts.append("entry \(entry.id) is in the ledger with other content; kept the ledger's")
@@ -89,13 +77,13 @@ public struct NightlySync {
       }
       if !toSend.isEmpty {
         progress("appending \(toSend.count) entries and a seal")
-        newEntries += try locked.append(toSend, after: &state, signer: terminal, key: key, at: time)
+        newEntries += try locked.append(toSend.map { LedgerEntry($0) }, after: &state, signer: terminal, key: key, at: time)
       }
       return (newEntries, toSend, repaired, conflicts, state)
     }
 
     let own = Set(outbox.map(\.id))
-    let learntEntries = learnt.filter { $0.kind != .seal && !own.contains($0.id) }.map(Self.learnt)
+    let learntEntries = learnt.filter { $0.kind != .seal && !own.contains($0.id) }.map(\.entry)
     let checkpoint = String(decoding: try JSONEncoder().encode(finalState), as: UTF8.self)
     let application = try cache.applySync(
       learnt: learntEntries, synced: own, checkpoint: checkpoint, position: Int64(finalState.offset),
@@ -105,26 +93,12 @@ public struct NightlySync {
       "account \($0.key) is overdrawn: balance \($0.value)"
     }
     return SyncSummary(
-      sent: sent.count, received: application.applied, repairedBytes: repaired, conflicts: conflicts + overdrawn)
-  }
-
-  static func ledgerEntry(_ r: EntryRecord) -> LedgerEntry {
-    LedgerEntry(
-      kind: LedgerEntry.Kind(rawValue: r.kind) ?? .adjustment, id: r.id, at: UTCInstant(seconds: r.at),
-      terminal: r.terminal,
-      account: r.accountId, card: r.card, points: r.points, amount: r.amount, currency: r.currency, receipt: r.receipt,
-      ref: r.reference, data: r.item)
-  }
-
-  static func learnt(_ e: LedgerEntry) -> LearntEntry {
-    LearntEntry(
-      id: e.id, kind: e.kind.rawValue, at: e.at, terminal: e.terminal, account: e.account, card: e.card,
-      points: e.points ?? 0,
-      amount: e.amount, currency: e.currency, receipt: e.receipt, ref: e.ref, data: e.data)
+      sent: sent.count, received: application.applied, repairedBytes: repaired,
+      conflicts: conflicts + overdrawn + application.refused)
   }
 
   /// The same event, whoever wrote it (a referral bonus two terminals both awarded).
-  static func sameEvent(_ a: LedgerEntry, _ b: LedgerEntry) -> Bool {
+  static func sameEvent(_ a: LedgerEntry, _ b: Entry) -> Bool {
     a.kind == b.kind && a.account == b.account && a.points == b.points && a.amount == b.amount && a.receipt == b.receipt
   }
 }

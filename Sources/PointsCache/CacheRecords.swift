@@ -1,4 +1,5 @@
 import GRDB
+import LoyaltyCore
 
 /// A cardholder's account. `balance` and `deficit` mirror the account's lots.
 struct AccountRecord: Codable, FetchableRecord, PersistableRecord {
@@ -48,12 +49,19 @@ struct LotRecord: Codable, FetchableRecord, MutablePersistableRecord {
   mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 
-/// A points event: the terminal's own (the outbox until synced) or learnt from the ledger.
+/// Entry kinds are stored by their raw value; an unknown one in a row is a decoding error.
+extension Entry.Kind: Codable, DatabaseValueConvertible {}
+
+/// A row of the `entry` table: the core's `Entry` as this cache keeps it, with who recorded it,
+/// where it came from and whether the ledger has it.
 public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, Sendable {
+  /// Recorded at this terminal (its outbox until synced), or learnt from the ledger.
+  public enum Origin: String, Codable, DatabaseValueConvertible, Sendable { case local, ledger }
+
   public static let databaseTableName = "entry"
   public var seq: Int64?
   public var id: String
-  public var kind: String
+  public var kind: Entry.Kind
   public var at: Int64
   public var terminal: String
   public var `operator`: String
@@ -65,12 +73,38 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
   public var receipt: String?
   public var item: String?
   public var reference: String?
-  public var origin: String
+  public var origin: Origin
   public var synced: Bool
 
   public enum Columns {
     public static let accountId = Column(CodingKeys.accountId)
     public static let seq = Column(CodingKeys.seq)
+  }
+
+  /// The row of an account entry (one with an account).
+  init(_ e: Entry, account: String, operator: String, origin: Origin) {
+    id = e.id
+    kind = e.kind
+    at = e.at.seconds
+    terminal = e.terminal
+    self.operator = `operator`
+    accountId = account
+    card = e.card
+    points = e.points ?? 0
+    amount = e.amount
+    currency = e.currency
+    receipt = e.receipt
+    item = e.data
+    reference = e.ref
+    self.origin = origin
+    synced = origin == .ledger
+  }
+
+  /// The entry itself.
+  public var entry: Entry {
+    Entry(
+      kind: kind, id: id, at: UTCInstant(seconds: at), terminal: terminal, account: accountId, card: card,
+      points: points, amount: amount, currency: currency, receipt: receipt, ref: reference, data: item)
   }
 
   public mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }

@@ -1,73 +1,54 @@
 import GRDB
 import LoyaltyCore
 
-/// What the counter shows for a card.
-public struct CardholderView: Sendable, Codable {
-  public var card: String
-  public var account: String
-  public var blocked: Bool
-  public var cards: [String]
-  public var balance: Int64
-  public var tier: String
-  public var spendInWindow: Int64
-  public var visitsInWindow: Int
-  public var nextTier: NextTier?
-}
-
 extension PointsCache {
   /// The cardholder behind `card`: account, tier, balance and what the next tier needs.
   public func identify(card: String, at t: UTCInstant) throws -> CardholderView {
-    try pool.read { db in
-      let program = try program(db)
-      let cardRecord = try self.card(db, card)
-      let account = try self.account(db, cardRecord.accountId)
-      let cards = try db.cachedAll(
-        String.self, sql: "SELECT id FROM card WHERE accountId = ? ORDER BY linkedAt, id", arguments: [account.id])
-      let standing = EarnRules.tier(
-        at: t, history: try history(db, account: account.id, before: t, program: program), in: program)
-      return CardholderView(
-        card: card, account: account.id, blocked: cardRecord.blocked, cards: cards, balance: account.balance,
-        tier: standing.tier.name, spendInWindow: standing.spend, visitsInWindow: standing.visits,
-        nextTier: Self.nextTier(after: standing, in: program))
+    try pool.read { db in try identify(db, card: card, at: t) }
+  }
+
+  func identify(_ db: Database, card: String, at t: UTCInstant) throws -> CardholderView {
+    let program = try program(db)
+    guard let facts = try cardFacts(db, card) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
+    let window = t.adding(days: -program.tierWindowDays).seconds..<t.seconds
+    guard let account = try CacheWorkingSet.load(db, account: facts.account, window: window) else {
+      throw RuleError(.unknownAccount, "account \(facts.account) is not in this cache")
     }
+    let cards = try db.cachedAll(
+      String.self, sql: "SELECT id FROM card WHERE accountId = ? ORDER BY linkedAt, id", arguments: [account.id])
+    return account.view(card: card, cards: cards, at: t, program: program)
   }
 
   /// Blocks a card: refused at the counter from now on; its account stays intact.
   public func block(card: String, context c: OperationContext) throws {
-    try pool.write { db in
-      _ = try program(db)
-      var record = try self.card(db, card)
-      guard !record.blocked else { throw RuleError(.blockedCard, "card \(card) is already blocked") }
-      record.blocked = true
-      try record.update(db)
-      _ = try insertEntry(
-        db, id: "block-\(card)-\(c.at.seconds)", kind: "block", c, account: record.accountId, card: card)
-      try audit(db, c, "block", subject: card, detail: "account \(record.accountId)")
-    }
+    try pool.write { db in try block(db, card: card, context: c) }
+  }
+
+  func block(_ db: Database, card: String, context c: OperationContext) throws {
+    let program = try program(db)
+    let entry = try Decisions.block(card: card, facts: try cardFacts(db, card), context: c)
+    try record(db, [entry], operator: c.operator, origin: .local, program: program)
+    try audit(db, c, "block", subject: card, detail: "account \(entry.account!)")
   }
 
   /// Links a new card to the account of an existing one (a replacement or a second card).
   public func link(card: String, to existing: String, context c: OperationContext) throws -> String {
-    try Identities.validateCard(card)
-    return try pool.write { db in
-      _ = try program(db)
-      if let known = try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]) {
-        throw RuleError(.alreadyLinked, "card \(card) already belongs to account \(known.accountId)")
-      }
-      let target = try self.card(db, existing)
-      try CardRecord(id: card, accountId: target.accountId, blocked: false, linkedAt: c.at.seconds).insert(db)
-      _ = try insertEntry(
-        db, id: "link-\(card)", kind: "link", c, account: target.accountId, card: card, reference: existing)
-      try audit(db, c, "link", subject: card, detail: "to account \(target.accountId) of card \(existing)")
-      return target.accountId
+    try pool.write { db in
+      let program = try program(db)
+      let entry = try Decisions.link(
+        card: card, known: try cardFacts(db, card), to: existing, existingFacts: try cardFacts(db, existing),
+        context: c)
+      try record(db, [entry], operator: c.operator, origin: .local, program: program)
+      try audit(db, c, "link", subject: card, detail: "to account \(entry.account!) of card \(existing)")
+      return entry.account!
     }
   }
 
   /// Every entry of the account behind `card`, oldest first.
   public func history(card: String) throws -> [EntryRecord] {
     try pool.read { db in
-      let record = try self.card(db, card)
-      return try EntryRecord.filter(EntryRecord.Columns.accountId == record.accountId).order(EntryRecord.Columns.seq)
+      guard let facts = try cardFacts(db, card) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
+      return try EntryRecord.filter(EntryRecord.Columns.accountId == facts.account).order(EntryRecord.Columns.seq)
         .fetchAll(db)
     }
   }

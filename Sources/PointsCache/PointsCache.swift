@@ -3,19 +3,6 @@ import GRDB
 import LoyaltyCore
 import Synchronization
 
-/// Who records an operation, where and when.
-public struct OperationContext: Sendable {
-  public var terminal: String
-  public var `operator`: String
-  public var at: UTCInstant
-
-  public init(terminal: String, operator: String, at: UTCInstant) {
-    self.terminal = terminal
-    self.operator = `operator`
-    self.at = at
-  }
-}
-
 /// A terminal's offline points cache: one SQLite file (WAL) holding accounts, cards, lots, the
 /// journal of points events (its own outbox and what it learnt from the ledger), receipts, the
 /// program, an audit log and the sync checkpoint.
@@ -173,107 +160,39 @@ public final class PointsCache: Sendable {
     try record.insert(db)
   }
 
-  func card(_ db: Database, _ id: String) throws -> CardRecord {
-    guard let card = try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [id]) else {
-      throw RuleError(.unknownCard, "card \(id) is not enrolled")
+  /// What this cache knows of a card, or nil.
+  func cardFacts(_ db: Database, _ card: String) throws -> CardFacts? {
+    try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]).map {
+      CardFacts(card: $0.id, account: $0.accountId, blocked: $0.blocked)
     }
-    return card
   }
 
-  func activeCard(_ db: Database, _ id: String) throws -> CardRecord {
-    let card = try card(db, id)
-    guard !card.blocked else {
-      throw RuleError(.blockedCard, "card \(id) is blocked; the account is intact (ask HQ or link a new card)")
+  /// Journals `entries` and applies them to their accounts with the core's reducer, in the
+  /// caller's transaction. Returns the accounts as they are afterwards.
+  @discardableResult
+  func record(
+    _ db: Database, _ entries: [Entry], operator: String, origin: EntryRecord.Origin, program: LoyaltyProgram?,
+    into set: CacheWorkingSet = CacheWorkingSet()
+  ) throws -> CacheWorkingSet {
+    var set = set
+    let expiryDays = program?.expiryDays ?? 365
+    var rows: [EntryRecord] = []
+    for entry in entries {
+      guard let account = entry.account, entry.kind.concernsAnAccount else { continue }
+      try set.prepare(db, for: entry)
+      try set.apply(entry, expiryDays: expiryDays)
+      rows.append(EntryRecord(entry, account: account, operator: `operator`, origin: origin))
     }
-    return card
-  }
-
-  func account(_ db: Database, _ id: String) throws -> AccountRecord {
-    guard let account = try db.cachedOne(AccountRecord.self, sql: "SELECT * FROM account WHERE id = ?", arguments: [id])
-    else {
-      throw RuleError(.unknownAccount, "account \(id) is not in this cache")
-    }
-    return account
-  }
-
-  /// The account's lots as the engine sees them.
-  func lots(_ db: Database, account: AccountRecord) throws -> PointLots {
-    let rows = try db.cachedAll(
-      LotRecord.self, sql: "SELECT * FROM lot WHERE accountId = ? ORDER BY earnedAt, id", arguments: [account.id])
-    return PointLots(
-      lots: rows.map {
-        .init(
-          earnedAt: UTCInstant(seconds: $0.earnedAt), expiresAt: UTCInstant(seconds: $0.expiresAt),
-          remaining: $0.remaining)
-      },
-      deficit: account.deficit)
-  }
-
-  /// Writes the account's lots, balance and deficit back.
-  func store(_ db: Database, lots: PointLots, account: inout AccountRecord) throws {
-    try db.cachedExecute(sql: "DELETE FROM lot WHERE accountId = ?", arguments: [account.id])
-    for lot in lots.lots {
-      var record = LotRecord(
-        id: nil, accountId: account.id, earnedAt: lot.earnedAt.seconds, expiresAt: lot.expiresAt.seconds,
-        remaining: lot.remaining)
-      try record.insert(db)
-    }
-    account.balance = lots.balance
-    account.deficit = lots.deficit
-    try account.update(db)
-  }
-
-  /// Applies `points` (credit when positive, debit when negative) to an account's lots.
-  func apply(_ db: Database, points: Int64, to accountId: String, at: UTCInstant, program: LoyaltyProgram) throws
-    -> AccountRecord
-  {
-    var account = try account(db, accountId)
-    if points > 0 && account.deficit == 0 {
-      // The common credit: one new lot, nothing owed. Lots are read back in time order, so
-      // appending the row is the same as rewriting them all.
-      let earned = at
-      let expires = at.adding(days: program.expiryDays)
-      try db.cachedExecute(
-        sql: "INSERT INTO lot (accountId, earnedAt, expiresAt, remaining) VALUES (?, ?, ?, ?)",
-        arguments: [accountId, earned.seconds, expires.seconds, points])
-      account.balance += points
-      try db.cachedExecute(sql: "UPDATE account SET balance = ? WHERE id = ?", arguments: [account.balance, accountId])
-      return account
-    }
-    var lots = try lots(db, account: account)
-    if points >= 0 {
-      lots.credit(points, at: at, expiryDays: program.expiryDays)
-    } else {
-      lots.debit(-points)
-    }
-    try store(db, lots: lots, account: &account)
-    return account
-  }
-
-  func insertEntry(
-    _ db: Database, id: String, kind: String, _ c: OperationContext, account: String, card: String?, points: Int64 = 0,
-    amount: Int64? = nil, currency: String? = nil, receipt: String? = nil, item: String? = nil, reference: String? = nil
-  ) throws -> EntryRecord {
-    try db.cachedExecute(
-      sql: """
-        INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt, item,
-                           reference, origin, synced)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'local', 0)
-        """,
-      arguments: [
-        id, kind, c.at.seconds, c.terminal, c.operator, account, card, points, amount, currency, receipt, item,
-        reference,
-      ])
-    return EntryRecord(
-      seq: db.lastInsertedRowID, id: id, kind: kind, at: c.at.seconds, terminal: c.terminal, operator: c.operator,
-      accountId: account, card: card, points: points, amount: amount, currency: currency, receipt: receipt, item: item,
-      reference: reference, origin: "local", synced: false)
+    try set.store(db)  // the accounts first: entry rows reference them
+    for var row in rows { try row.insert(db) }
+    return set
   }
 
   /// Entries recorded here and not yet handed to the ledger, oldest first.
-  public func outbox() throws -> [EntryRecord] {
+  public func outbox() throws -> [Entry] {
     try pool.read { db in
       try db.cachedAll(EntryRecord.self, sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 ORDER BY seq")
+        .map(\.entry)
     }
   }
 

@@ -33,33 +33,33 @@ struct LimitsAndLotsTests {
     #expect(poor?.reason == .insufficientBalance)
   }
 
-  @Test func debitsTakeTheOldestLotsAndDeficitsArePaidFirst() {
+  @Test func debitsTakeTheOldestLotsAndDeficitsArePaidFirst() throws {
     var lots = PointLots()
-    lots.credit(100, at: t("2026-01-01T00:00:00Z"), expiryDays: 365)
-    lots.credit(50, at: t("2026-06-01T00:00:00Z"), expiryDays: 365)
-    lots.debit(120)
+    try lots.credit(100, at: t("2026-01-01T00:00:00Z"), expiryDays: 365)
+    try lots.credit(50, at: t("2026-06-01T00:00:00Z"), expiryDays: 365)
+    try lots.debit(120)
     #expect(lots.lots.map(\.remaining) == [30])
     #expect(lots.lots[0].earnedAt == t("2026-06-01T00:00:00Z"))
-    lots.debit(40)
+    try lots.debit(40)
     #expect(lots.balance == -10 && lots.deficit == 10 && lots.lots.isEmpty)
-    lots.credit(25, at: t("2026-07-01T00:00:00Z"), expiryDays: 365)
+    try lots.credit(25, at: t("2026-07-01T00:00:00Z"), expiryDays: 365)
     #expect(lots.deficit == 0 && lots.balance == 15 && lots.lots.map(\.remaining) == [15])
   }
 
-  @Test func expiryTakesLotsWhoseDayHasCome() {
+  @Test func expiryTakesLotsWhoseDayHasCome() throws {
     var lots = PointLots()
-    lots.credit(100, at: t("2025-11-02T10:00:00Z"), expiryDays: 365)
-    lots.credit(40, at: t("2026-03-01T00:00:00Z"), expiryDays: 365)
+    try lots.credit(100, at: t("2025-11-02T10:00:00Z"), expiryDays: 365)
+    try lots.credit(40, at: t("2026-03-01T00:00:00Z"), expiryDays: 365)
     #expect(lots.expiring(asOf: t("2026-11-02T09:59:59Z")) == 0)
     #expect(lots.expire(asOf: t("2026-11-02T10:00:00Z")) == 100)
     #expect(lots.balance == 40)
   }
 
-  @Test func lateCreditsTakeTheirPlaceInTimeOrder() {
+  @Test func lateCreditsTakeTheirPlaceInTimeOrder() throws {
     var lots = PointLots()
-    lots.credit(10, at: t("2026-05-01T00:00:00Z"), expiryDays: 30)
-    lots.credit(20, at: t("2026-04-01T00:00:00Z"), expiryDays: 30)  // learnt later, earned earlier
-    lots.debit(15)
+    try lots.credit(10, at: t("2026-05-01T00:00:00Z"), expiryDays: 30)
+    try lots.credit(20, at: t("2026-04-01T00:00:00Z"), expiryDays: 30)  // learnt later, earned earlier
+    try lots.debit(15)
     #expect(lots.lots.map(\.remaining) == [5, 10])
   }
 

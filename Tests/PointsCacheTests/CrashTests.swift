@@ -35,7 +35,7 @@ struct CrashTests {
       let reopened = try PointsCache(path: f.cache.path)
       #expect(try reopened.consistencyProblems().isEmpty, "round \(round), seed \(seed)")
       let committed = try reopened.history(card: card).filter {
-        $0.kind == "earn" && ($0.receipt ?? "").hasPrefix(prefix)
+        $0.kind == .earn && ($0.receipt ?? "").hasPrefix(prefix)
       }.map { $0.receipt! }
       #expect(Set(committed).count == committed.count, "an earn was doubled (seed \(seed))")
       #expect(Set(acknowledged).isSubset(of: Set(committed)), "an acknowledged earn was lost (seed \(seed))")

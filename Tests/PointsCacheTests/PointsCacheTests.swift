@@ -64,7 +64,7 @@ struct PointsCacheTests {
     let view = try f.cache.identify(card: alice, at: UTCInstant(parsing: "2026-11-03T00:00:00Z")!)
     #expect(view.balance == 59 && view.visitsInWindow == 1 && view.spendInWindow == 3249)
     #expect(try f.cache.consistencyProblems().isEmpty)
-    #expect(try f.cache.outbox().map(\.kind) == ["enroll", "earn"])
+    #expect(try f.cache.outbox().map(\.kind) == [.enroll, .earn])
   }
 
   @Test func refusalsWriteNothing() throws {
@@ -198,7 +198,7 @@ struct PointsCacheTests {
         card: bob, lines: [PurchaseLine(category: "x", amount: 5000)], receipt: nil,
         context: at("2026-11-02T09:30:00Z", terminal))
       #expect(again.referralBonuses.isEmpty, "awarded once")
-      let ids = try f.cache.outbox().filter { $0.kind == "referralBonus" }.map(\.id).sorted()
+      let ids = try f.cache.outbox().filter { $0.kind == .referralBonus }.map(\.id).sorted()
       bonusIds.append(ids)
       #expect(try f.cache.identify(card: alice, at: UTCInstant(parsing: "2026-11-03T00:00:00Z")!).balance == 200)
       #expect(try f.cache.consistencyProblems().isEmpty)

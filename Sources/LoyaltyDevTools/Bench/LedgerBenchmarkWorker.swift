@@ -77,12 +77,11 @@ struct LedgerBenchmarkWorker: ParsableCommand {
     try cache.importSnapshot(
       program: program,
       accounts: fold.accounts.keys.sorted().map {
-        SnapshotAccount(
-          id: $0, enrolledAt: Self.start.seconds, referrer: nil, referralSettled: false, deficit: 0, lots: [],
-          cards: [],
-          blockedCards: [])
+        var account = AccountState(id: $0)
+        account.enrolledAt = Self.start
+        return account
       },
-      receipts: [], checkpoint: String(decoding: try JSONEncoder().encode(state), as: UTF8.self),
+      checkpoint: String(decoding: try JSONEncoder().encode(state), as: UTF8.self),
       position: Int64(state.offset), head: state.head, at: Self.start.adding(days: 300))
     let sync = NightlySync(cache: cache, ledger: ledger, terminal: "G10", key: keys["G10"]!)
     let fresh = (entries..<(entries + newEntries)).map { Self.earn($0, terminal: "G0") }

@@ -70,7 +70,7 @@ struct CrashCampaign: ParsableCommand {
     let (status, lines) = try CampaignChild.run(world.syncArguments(t, at: at))
     guard status == 0 else { return "the clean sync failed: \(lines.joined(separator: " "))" }
     let cache = try PointsCache(path: world.cachePath(t))
-    let earns = try cache.history(card: card).filter { $0.kind == "earn" }
+    let earns = try cache.history(card: card).filter { $0.kind == .earn }
     let receipts = earns.compactMap(\.receipt)
     guard Set(receipts).count == receipts.count else { return "an earn is recorded twice in the cache" }
     if let lost = acknowledged.first(where: { !Set(receipts).contains($0) }) {

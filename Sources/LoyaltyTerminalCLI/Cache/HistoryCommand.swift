@@ -19,7 +19,7 @@ struct HistoryCommand: ParsableCommand {
       }.joined(separator: "\n")
       let objects: [[String: Any]] = entries.map { e in
         var o: [String: Any] = [
-          "id": e.id, "kind": e.kind, "at": UTCInstant(seconds: e.at).description, "terminal": e.terminal,
+          "id": e.id, "kind": e.kind.rawValue, "at": UTCInstant(seconds: e.at).description, "terminal": e.terminal,
           "operator": e.operator, "account": e.accountId, "points": e.points, "synced": e.synced,
         ]
         if let v = e.card { o["card"] = v }

@@ -1,0 +1,147 @@
+import GRDB
+import LoyaltyCore
+
+/// The accounts one transaction touches: loaded from their rows, changed only by the core's
+/// reducer, written back once. The cache's only way to change an account.
+struct CacheWorkingSet {
+  private var before: [String: AccountState] = [:]
+  private(set) var states: [String: AccountState] = [:]
+  /// Accounts in the order they were first touched (a referrer before its referee).
+  private var order: [String] = []
+  /// When each card not yet stored was linked.
+  private var linkedAt: [String: Int64] = [:]
+
+  /// The account's state with its receipts in `window` (seconds, exclusive) and the ones named,
+  /// or nil when this cache has no such account.
+  static func load(_ db: Database, account id: String, window: Range<Int64>? = nil, receipts: some Collection<String> = [])
+    throws -> AccountState?
+  {
+    guard let row = try db.cachedOne(AccountRecord.self, sql: "SELECT * FROM account WHERE id = ?", arguments: [id])
+    else { return nil }
+    var state = AccountState(id: id)
+    state.enrolledAt = UTCInstant(seconds: row.enrolledAt)
+    state.referrer = row.referrerAccountId
+    state.referralSettled = row.referralSettled
+    let lots = try db.cachedAll(
+      LotRecord.self, sql: "SELECT * FROM lot WHERE accountId = ? ORDER BY earnedAt, id", arguments: [id])
+    state.lots = try PointLots(
+      lots: lots.map {
+        .init(
+          earnedAt: UTCInstant(seconds: $0.earnedAt), expiresAt: UTCInstant(seconds: $0.expiresAt),
+          remaining: $0.remaining)
+      }, deficit: row.deficit)
+    for card in try db.cachedAll(CardRecord.self, sql: "SELECT * FROM card WHERE accountId = ?", arguments: [id]) {
+      state.cards.insert(card.id)
+      if card.blocked { state.blockedCards.insert(card.id) }
+    }
+    var found: [ReceiptRecord] = []
+    if let window {
+      found += try db.cachedAll(
+        ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE accountId = ? AND at > ? AND at < ?",
+        arguments: [id, window.lowerBound, window.upperBound])
+    }
+    for receipt in receipts {
+      if let r = try db.cachedOne(
+        ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ? AND accountId = ?", arguments: [receipt, id])
+      {
+        found.append(r)
+      }
+    }
+    for r in found { state.receipts[r.id] = r.receipt }
+    return state
+  }
+
+  /// Adds an account loaded (or created) for this transaction.
+  mutating func track(_ state: AccountState, isNew: Bool) {
+    guard states[state.id] == nil else { return }
+    if !isNew { before[state.id] = state }
+    states[state.id] = state
+    order.append(state.id)
+  }
+
+  /// The account of `entry`, loaded (with the receipt it names) if not yet in the set.
+  mutating func prepare(_ db: Database, for entry: Entry) throws {
+    guard let id = entry.account, states[id] == nil else { return }
+    if let state = try Self.load(db, account: id, receipts: entry.receipt.map { [$0] } ?? []) {
+      track(state, isNew: false)
+    } else {
+      track(AccountState(id: id), isNew: true)
+    }
+  }
+
+  /// Applies `entry` to its account with the core's reducer.
+  mutating func apply(_ entry: Entry, expiryDays: Int) throws(RuleError) {
+    guard let id = entry.account, var state = states[id] else { return }
+    let knownCards = state.cards
+    try state.apply(entry, expiryDays: expiryDays)
+    for card in state.cards.subtracting(knownCards) { linkedAt[card] = entry.at.seconds }
+    states[id] = state
+  }
+
+  /// Writes every touched account back: its row, lots, cards and receipts.
+  func store(_ db: Database) throws {
+    for id in order {
+      guard let after = states[id] else { continue }
+      let old = before[id]
+      // The referrer column references an account row; an account this cache never saw stays NULL.
+      var referrer = after.referrer
+      if let r = referrer, states[r] == nil,
+        try db.cachedOne(Int64.self, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [r]) == nil
+      {
+        referrer = nil
+      }
+      let row = AccountRecord(
+        id: id, enrolledAt: (after.enrolledAt ?? UTCInstant(seconds: 0)).seconds, referrerAccountId: referrer,
+        referralSettled: after.referralSettled, balance: after.balance, deficit: after.lots.deficit)
+      if old == nil { try row.insert(db) } else { try row.update(db) }
+      try storeLots(db, id, old?.lots, after.lots)
+      for card in after.cards.subtracting(old?.cards ?? []).sorted() {
+        try db.cachedExecute(
+          sql: "INSERT OR IGNORE INTO card (id, accountId, blocked, linkedAt) VALUES (?, ?, ?, ?)",
+          arguments: [card, id, after.blockedCards.contains(card), linkedAt[card] ?? row.enrolledAt])
+      }
+      for card in after.blockedCards.subtracting(old?.blockedCards ?? []) {
+        try db.cachedExecute(sql: "UPDATE card SET blocked = 1 WHERE id = ?", arguments: [card])
+      }
+      for (receipt, r) in after.receipts where old?.receipts[receipt] != r {
+        if old?.receipts[receipt] == nil {
+          // Receipt ids are the till's: another account's receipt of the same number is kept.
+          try db.cachedExecute(
+            sql: """
+              INSERT OR IGNORE INTO receipt (id, accountId, at, amount, points, refunded, reversed)
+              VALUES (?, ?, ?, ?, ?, ?, ?)
+              """, arguments: [receipt, id, r.at, r.amount, r.points, r.refunded, r.reversed])
+        } else {
+          try db.cachedExecute(
+            sql: "UPDATE receipt SET refunded = ?, reversed = ? WHERE id = ? AND accountId = ?",
+            arguments: [r.refunded, r.reversed, receipt, id])
+        }
+      }
+    }
+  }
+
+  /// Lots rewritten only where they changed: new lots after the old ones (a plain credit) are
+  /// appended; anything else rewrites the account's lots.
+  private func storeLots(_ db: Database, _ id: String, _ old: PointLots?, _ new: PointLots) throws {
+    guard old != new else { return }
+    let kept = old?.lots ?? []
+    var fresh = new.lots[...]
+    if new.lots.count >= kept.count, Array(new.lots.prefix(kept.count)) == kept {
+      fresh = new.lots.dropFirst(kept.count)
+    } else {
+      try db.cachedExecute(sql: "DELETE FROM lot WHERE accountId = ?", arguments: [id])
+      fresh = new.lots[...]
+    }
+    for lot in fresh {
+      try db.cachedExecute(
+        sql: "INSERT INTO lot (accountId, earnedAt, expiresAt, remaining) VALUES (?, ?, ?, ?)",
+        arguments: [id, lot.earnedAt.seconds, lot.expiresAt.seconds, lot.remaining])
+    }
+  }
+}
+
+extension ReceiptRecord {
+  var receipt: Receipt {
+    Receipt(account: accountId, at: at, amount: amount, points: points, refunded: refunded, reversed: reversed)
+  }
+}
