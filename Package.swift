@@ -70,7 +70,7 @@ let package = Package(
     .target(
       name: "CounterFirmware",
       dependencies: [
-        "CardReader", "CardIdentification", "LoyaltyCore", "PointsCache",
+        "CardReader", "CardIdentification", "LoyaltyCore",
         .product(name: "Logging", package: "swift-log"),
       ]),
     // The simulated counter, scenarios, the chain simulation and the demo.

@@ -1,42 +1,16 @@
-import CardIdentification
 import Logging
 import LoyaltyCore
-import PointsCache
 
-/// Something that happens at the counter.
-public enum CounterInput: Sendable {
-  /// A card was read on the reader (or could not be).
-  case tap(TapResult)
-  /// The card left the reader.
-  case cardRemoved
-  case key(CounterKey)
-  /// The barcode scanner read a code: a receipt, or a card ID.
-  case scan(String)
-  /// Time passed: checks the current screen's timeout.
-  case tick
-}
-
-/// The counter terminal's firmware: a state machine fed by the reader, the keypad, the scanner
-/// and the clock, drawing on the display and recording through the storage.
+/// The counter's driver: feeds inputs to the `CounterMachine` one at a time and performs the
+/// effects it returns — the display, the buzzer/LED, the log, and storage calls, whose answers
+/// come back as inputs.
 ///
-/// It only talks to hardware through `CounterDisplay`, `CounterIndicator`, `CounterClock` and
-/// `CounterStorage`; inputs come in through `handle(_:)`, one at a time (`CounterLoop` feeds it
-/// from the live devices). A refused or unreadable card is a message on the screen, never an
-/// error out of the loop.
+/// `handle(_:)` never waits for storage: a look-up or a write runs in a task of its own while
+/// taps, keys and ticks go on being handled (the machine's `.recording` state decides what they
+/// may do meanwhile). It talks to hardware only through `CounterDisplay`, `CounterIndicator`,
+/// `CounterClock` and `CounterStorage`.
 public actor CounterFirmware {
-  public struct Settings: Sendable {
-    public var terminal: String
-    public var operatorId: String
-    /// Seconds a customer screen waits for the cashier before going back to idle.
-    public var idleTimeout: Int64 = 60
-    /// Seconds a message (receipt, refusal) stays up when the card is not removed.
-    public var messageTimeout: Int64 = 8
-
-    public init(terminal: String, operatorId: String = "counter") {
-      self.terminal = terminal
-      self.operatorId = operatorId
-    }
-  }
+  public typealias Settings = CounterMachine.Settings
 
   public nonisolated let settings: Settings
   let storage: any CounterStorage
@@ -44,22 +18,10 @@ public actor CounterFirmware {
   let indicator: any CounterIndicator
   let clock: any CounterClock
   let logger: Logger
-
-  public private(set) var state: CounterState = .idle
-  /// When the current screen times out.
-  public private(set) var deadline: UTCInstant?
-  /// The latest operations recorded (what the cashier saw acknowledged), oldest first; the last
-  /// `recentLimit` only, so a counter running for months does not grow.
-  public internal(set) var recorded: [RecordedOperation] = []
-  public static let recentLimit = 100
-  var program: LoyaltyProgram?
-
-  public struct RecordedOperation: Hashable, Sendable {
-    public var operation: CounterOperation
-    public var at: UTCInstant
-    /// What the receipt said, e.g. "+25 points".
-    public var summary: String
-  }
+  private var machine: CounterMachine
+  /// Storage calls in flight, and who waits for them to be answered.
+  private var inFlight = 0
+  private var settled: [CheckedContinuation<Void, Never>] = []
 
   public init(
     settings: Settings, storage: any CounterStorage, display: any CounterDisplay, indicator: any CounterIndicator,
@@ -71,106 +33,78 @@ public actor CounterFirmware {
     self.indicator = indicator
     self.clock = clock
     self.logger = logger
-    display.show(CounterScreens.screen(for: .idle, program: nil))
+    machine = CounterMachine(settings: settings)
+    display.show(machine.screen)
+    inFlight = 1
+    Task { await self.loadProgram() }
   }
 
-  /// Handles one input to completion (including its storage call) and redraws.
-  public func handle(_ input: CounterInput) async {
-    if program == nil { program = try? await storage.program() }
-    switch input {
-    case .tap(let tap): await tapped(tap)
-    case .cardRemoved: cardRemoved()
-    case .key(let key): await pressed(key)
-    case .scan(let code): scanned(code)
-    case .tick: ticked()
-    }
-    display.show(CounterScreens.screen(for: state, program: program))
+  public var state: CounterState { machine.state }
+  /// When the current screen times out.
+  public var deadline: UTCInstant? { machine.deadline }
+
+  /// Handles one input and performs its effects; returns before any storage call it starts ends.
+  public func handle(_ input: CounterInput) {
+    for effect in machine.handle(input, at: clock.now) { perform(effect) }
   }
 
-  func go(_ next: CounterState) {
-    state = next
-    switch next {
-    case .idle: deadline = nil
-    case .message: deadline = clock.now.adding(seconds: settings.messageTimeout)
-    default: deadline = clock.now.adding(seconds: settings.idleTimeout)
-    }
+  /// Waits until every storage call started so far has been answered and handled.
+  public func settle() async {
+    guard inFlight > 0 else { return }
+    await withCheckedContinuation { settled.append($0) }
   }
 
-  func show(_ kind: CounterMessage.Kind, _ lines: [String], reason: String? = nil) {
-    indicator.signal(kind == .receipt ? .success : .failure)
-    go(.message(CounterMessage(kind: kind, lines: lines, reason: reason)))
-  }
-
-  var context: OperationContext {
-    OperationContext(terminal: settings.terminal, operator: settings.operatorId, at: clock.now)
-  }
-
-  func tapped(_ tap: TapResult) async {
-    if case .blockEntry(nil) = state, case .success(let identity) = tap.outcome {
-      go(.blockEntry(card: identity.id))
-      return
-    }
-    switch tap.outcome {
-    case .failure(let error):
-      logger.info("unreadable card", metadata: ["reader": "\(tap.reader)", "error": "\(error)"])
-      show(.unreadable, ["Card not readable", "Please tap again"], reason: "\(error)")
-    case .success(let identity):
-      go(.reading)
-      do {
-        let view = try await storage.identify(card: identity.id, at: clock.now)
-        if view.blocked {
-          show(.blocked, ["Card blocked", "Account is intact:", "ask at customer desk"], reason: "card is blocked")
-        } else {
-          indicator.signal(.success)
-          go(.identified(view))
-        }
-      } catch let error as RuleError where error.reason == .unknownCard {
-        indicator.signal(.attention)
-        go(.unknownCard(card: identity.id, referrer: nil))
-      } catch {
-        refused(error)
+  private func perform(_ effect: CounterEffect) {
+    switch effect {
+    case .draw(let screen): display.show(screen)
+    case .signal(let signal): indicator.signal(signal)
+    case .log(let message, let metadata):
+      logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
+    case .identify(let card, let at):
+      run { storage in .identified(card: card, await Self.result { try await storage.identify(card: card, at: at) }) }
+    case .record(let operation, let context):
+      run { storage in
+        .recorded(operation, await Self.result { try await storage.record(operation, context: context) })
       }
     }
   }
 
-  func cardRemoved() {
-    switch state {
-    case .reading, .message: go(.idle)
-    case .identified, .unknownCard, .basket, .redeemMenu:
-      show(.cardRemoved, ["Card removed", "Nothing recorded"])
-    case .confirm(let op) where op.card != nil:
-      show(.cardRemoved, ["Card removed", "Nothing recorded"])
-    default: break
+  /// Runs a storage call in its own task and hands its answer back as an input.
+  private func run(_ call: @escaping @Sendable (any CounterStorage) async -> CounterInput) {
+    inFlight += 1
+    let storage = self.storage
+    Task {
+      let answer = await call(storage)
+      await self.answered(answer)
     }
   }
 
-  func ticked() {
-    guard let deadline, clock.now >= deadline else { return }
-    if case .message = state {
-      go(.idle)
-    } else {
-      show(.timedOut, ["Timed out", "Nothing recorded"])
+  private func answered(_ input: CounterInput) {
+    handle(input)
+    finishOne()
+  }
+
+  private func loadProgram() async {
+    let program = try? await storage.program()
+    handle(.program(program))
+    finishOne()
+  }
+
+  private func finishOne() {
+    inFlight -= 1
+    if inFlight == 0 {
+      let waiting = settled
+      settled = []
+      for continuation in waiting { continuation.resume() }
     }
   }
 
-  func scanned(_ code: String) {
-    let code = String(code.prefix(64))
-    switch state {
-    case .refundEntry(nil, let typed): go(.refundEntry(receipt: code, typed: typed))
-    case .blockEntry(nil): go(.blockEntry(card: code))
-    case .unknownCard(let card, _): go(.unknownCard(card: card, referrer: code))
-    case .basket(let view, let lines, let category, let typed) where lines.isEmpty && category == nil && typed.isEmpty:
-      // A receipt number from the till before the lines: kept on the purchase.
-      pendingReceipt = code
-      go(.basket(view, lines: lines, category: category, typed: typed))
-    default: logger.debug("scan ignored", metadata: ["state": "\(state.name)"])
-    }
+  private static func result<T>(_ body: () async throws -> T) async -> Result<T, CounterFailure> {
+    do { return .success(try await body()) } catch { return .failure(CounterFailure(error)) }
   }
-  var pendingReceipt: String?
 
-  func refused(_ error: any Error) {
-    let reason = (error as? RuleError)?.message ?? "\(error)"
-    logger.info("refused", metadata: ["reason": "\(reason)"])
-    show(.refused, ["Refused"] + CounterScreens.wrap(reason, lines: 3), reason: reason)
+  /// The purchase categories the keypad offers, in order (1…n).
+  public nonisolated static func categories(of program: LoyaltyProgram?) -> [String] {
+    CounterMachine.categories(of: program)
   }
 }

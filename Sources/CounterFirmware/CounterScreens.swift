@@ -1,5 +1,4 @@
 import LoyaltyCore
-import PointsCache
 
 /// What the 4×20 display shows in each state.
 public enum CounterScreens {
@@ -46,6 +45,9 @@ public enum CounterScreens {
     case .confirm(let op):
       let question = describe(op, program)
       return Screen([question.0, question.1, "", "OK=confirm C=cancel"])
+    case .recording(let op):
+      let question = describe(op, program)
+      return Screen(["Recording...", question.0, question.1, "Please wait"])
     case .message(let m):
       return Screen(m.lines)
     }

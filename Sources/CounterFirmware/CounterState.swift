@@ -1,12 +1,11 @@
 import LoyaltyCore
-import PointsCache
 
 /// Where the counter is in serving a customer.
 public enum CounterState: Sendable {
   /// Waiting for a card (or a cashier's refund/block).
   case idle
-  /// A card is on the reader and being read and looked up.
-  case reading
+  /// A card was read and is being looked up in storage.
+  case reading(card: String)
   /// A known card: cardholder shown; purchase or redeem next.
   case identified(CardholderView)
   /// A card this counter does not know: OK enrols it (a referrer's card may be scanned first).
@@ -21,6 +20,9 @@ public enum CounterState: Sendable {
   case blockEntry(card: String?)
   /// Waiting for OK to record `operation`.
   case confirm(CounterOperation)
+  /// `operation` is being written: nothing the card, the clock or the keypad does now can say
+  /// "nothing recorded"; the outcome shows when the write returns.
+  case recording(CounterOperation)
   /// An outcome shown until the card is removed or the message times out: a receipt, a
   /// refusal, an unreadable or blocked card, a card pulled away.
   case message(CounterMessage)
@@ -36,6 +38,7 @@ public enum CounterState: Sendable {
     case .refundEntry: "refundEntry"
     case .blockEntry: "blockEntry"
     case .confirm: "confirm"
+    case .recording: "recording"
     case .message(let m): m.kind.rawValue
     }
   }
@@ -48,6 +51,17 @@ public enum CounterOperation: Hashable, Sendable {
   case redeem(card: String, item: String, points: Int64)
   case refund(receipt: String, amount: Int64)
   case block(card: String)
+
+  /// A word for logs.
+  public var name: String {
+    switch self {
+    case .enroll: "enroll"
+    case .purchase: "purchase"
+    case .redeem: "redeem"
+    case .refund: "refund"
+    case .block: "block"
+    }
+  }
 
   /// The card that must stay on the reader until OK, if any.
   var card: String? {

@@ -21,6 +21,13 @@ public struct SimulatedCounter: Sendable {
   public let cache: PointsCache
 
   public init(terminal: String, cache: PointsCache, clock: ManualCounterClock, logger: Logger) throws {
+    try self.init(terminal: terminal, storage: PointsCacheStorage(cache: cache), cache: cache, clock: clock, logger: logger)
+  }
+
+  /// A counter on any storage (a test's gated one); `cache` is what the scenario tools read.
+  public init(
+    terminal: String, storage: any CounterStorage, cache: PointsCache, clock: ManualCounterClock, logger: Logger
+  ) throws {
     self.cache = cache
     self.clock = clock
     readers = SimulatedCardReaderSystem(readers: [Self.reader])
@@ -28,7 +35,7 @@ public struct SimulatedCounter: Sendable {
     display = RecordingDisplay()
     indicator = RecordingIndicator()
     firmware = CounterFirmware(
-      settings: .init(terminal: terminal), storage: PointsCacheStorage(cache: cache), display: display,
+      settings: .init(terminal: terminal), storage: storage, display: display,
       indicator: indicator, clock: clock, logger: logger)
   }
 
@@ -46,16 +53,22 @@ public struct SimulatedCounter: Sendable {
     let atr = (try? await readers.readers().first { $0.name == Self.reader }?.atr) ?? nil
     let result = await watcher.read(reader: Self.reader, atr: atr ?? [], seen: .now)
     await firmware.handle(.tap(result))
+    await firmware.settle()
   }
 
   /// Takes the card off the reader.
   public func remove() async {
     readers.remove(from: Self.reader)
     await firmware.handle(.cardRemoved)
+    await firmware.settle()
   }
 
+  /// Presses keys as a cashier does: each after the screen has answered the one before.
   public func press(_ keys: CounterKey...) async {
-    for key in keys { await firmware.handle(.key(key)) }
+    for key in keys {
+      await firmware.handle(.key(key))
+      await firmware.settle()
+    }
   }
 
   /// Types a number on the keypad.
@@ -63,5 +76,8 @@ public struct SimulatedCounter: Sendable {
     for c in String(number) { await firmware.handle(.key(.digit(Int(String(c))!))) }
   }
 
-  public func scan(_ code: String) async { await firmware.handle(.scan(code)) }
+  public func scan(_ code: String) async {
+    await firmware.handle(.scan(code))
+    await firmware.settle()
+  }
 }

@@ -73,6 +73,7 @@ struct RunCommand: AsyncParsableCommand {
       ticks.cancel()
     }
     for await command in commands {
+      if script { await firmware.settle() }
       switch command {
       case .quit: return
       case .keys(let keys): for key in keys { await firmware.handle(.key(key)) }
@@ -95,6 +96,7 @@ struct RunCommand: AsyncParsableCommand {
         simulator?.remove(from: SimulatedTaps.readerName)
         if script { await firmware.handle(.cardRemoved) }
       }
+      if script { await firmware.settle() }
     }
   }
 }
