@@ -66,6 +66,8 @@ let package = Package(
     ),
     // The nightly sync of a terminal's cache with the central ledger.
     .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyCore"]),
+    // The scenario file format (sim/README.md) and its strict parser.
+    .target(name: "ScenarioFormat", dependencies: ["LocalFiles", "LoyaltyCore"]),
     // The counter's firmware: a state machine over reader, keypad, display, indicator, clock, storage.
     .target(
       name: "CounterFirmware",
@@ -77,14 +79,14 @@ let package = Package(
     .target(
       name: "CounterSimulation",
       dependencies: [
-        "CounterFirmware", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyCore",
+        "CounterFirmware", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyCore",
         "PointsCache", "Ledger", "NightlySync", .product(name: "Logging", package: "swift-log"),
       ]),
     // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
     .target(
       name: "FuzzHarness",
       dependencies: [
-        "CardReader", "CardEmulation", "CardIdentification", "Ledger", "LoyaltyCore", "CounterSimulation",
+        "CardReader", "CardEmulation", "CardIdentification", "Ledger", "LoyaltyCore", "ScenarioFormat",
       ]),
     .executableTarget(name: "loyalty-fuzz", dependencies: ["FuzzHarness"], path: "Sources/LoyaltyFuzz"),
     .target(
@@ -92,6 +94,7 @@ let package = Package(
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
         "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
+        "ScenarioFormat",
         "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]
@@ -103,7 +106,7 @@ let package = Package(
       name: "loyalty-devtools",
       dependencies: [
         "LoyaltyTerminalCLI", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterSimulation",
+        "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterSimulation", "ScenarioFormat",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -117,13 +120,15 @@ let package = Package(
       ]
     ),
     // Helpers shared by the test targets (child processes with a clean signal mask).
-    .target(name: "TestSupport", dependencies: ["CounterSimulation"], path: "Tests/TestSupport"),
+    .target(
+      name: "TestSupport", dependencies: ["LoyaltyCore", "Ledger", "PointsCache", "NightlySync"], path: "Tests/TestSupport"
+    ),
     .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
     .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
     .testTarget(
       name: "CounterFirmwareTests",
       dependencies: [
-        "CounterFirmware", "CounterSimulation", "CardReader", "CardEmulation", "SimulatedCardReader",
+        "CounterFirmware", "CounterSimulation", "ScenarioFormat", "CardReader", "CardEmulation", "SimulatedCardReader",
         "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
         .product(name: "Logging", package: "swift-log"),
       ]),

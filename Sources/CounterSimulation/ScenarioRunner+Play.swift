@@ -1,5 +1,6 @@
 import CounterFirmware
 import LoyaltyCore
+import ScenarioFormat
 
 extension ScenarioRunner {
   /// Plays one event as a cashier would at that terminal's keypad; returns why it was refused.

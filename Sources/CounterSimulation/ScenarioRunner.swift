@@ -5,6 +5,7 @@ import Logging
 import LoyaltyCore
 import NightlySync
 import PointsCache
+import ScenarioFormat
 
 /// What a played scenario ends with, after a final sync of every terminal.
 public struct ScenarioOutcome: Sendable {
@@ -50,22 +51,13 @@ public final class ScenarioRunner {
     self.logger = logger
     let start = scenario.events.first?.at ?? UTCInstant(seconds: 0)
     clock = ManualCounterClock(start)
-    try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
-    hqKey = try LedgerKey.generate(at: workdir.appendingPathComponent("hq.key").path)
-    ledger = try LedgerFile.create(
-      at: workdir.appendingPathComponent("ledger.jsonl").path, hqKey: hqKey, created: start)
+    let chain = try ChainSetup(
+      in: workdir, terminals: scenario.terminals, program: scenario.program, programID: "program-\(start.seconds)",
+      at: start)
+    hqKey = chain.hq
+    ledger = chain.ledger
+    keys = chain.keys
     let program = try ProgramParser.parse(Data(scenario.program.utf8))
-    var setup: [LedgerEntry] = []
-    for t in scenario.terminals {
-      let key = try LedgerKey.generate(at: workdir.appendingPathComponent("\(t).key").path)
-      keys[t] = key
-      setup.append(
-        LedgerEntry(
-          kind: .terminalRegister, id: "register-\(t)", at: start, terminal: "HQ", ref: t, data: key.publicKeyBase64))
-    }
-    setup.append(
-      LedgerEntry(kind: .program, id: "program-\(start.seconds)", at: start, terminal: "HQ", data: scenario.program))
-    try ledger.append(setup, signer: "HQ", key: hqKey, at: start)
     for t in scenario.terminals {
       let cache = try PointsCache(path: cachePath(t))
       try cache.loadProgram(

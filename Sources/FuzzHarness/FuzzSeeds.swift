@@ -1,7 +1,7 @@
 import CardEmulation
 import CardIdentification
 import CardReader
-import CounterSimulation
+import ScenarioFormat
 import Foundation
 import Ledger
 import LoyaltyCore

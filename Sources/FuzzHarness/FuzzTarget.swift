@@ -1,6 +1,6 @@
 import CardIdentification
 import CardReader
-import CounterSimulation
+import ScenarioFormat
 import Foundation
 import Ledger
 import LoyaltyCore

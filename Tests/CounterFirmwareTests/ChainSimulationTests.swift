@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import LoyaltyCore
 import PointsCache
+import ScenarioFormat
 import Testing
 
 @testable import CounterSimulation

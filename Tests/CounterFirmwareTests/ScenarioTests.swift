@@ -1,8 +1,9 @@
 import CounterSimulation
 import Foundation
 import LoyaltyCore
-import TestSupport
+import ScenarioFormat
 import Testing
+import TestSupport
 
 /// The sample scenarios under sim/scenarios, played by the real CLI, against their expected outputs.
 @Suite("Scenarios through the firmware")

@@ -13,13 +13,13 @@ struct LedgerFixture {
   static let t0 = UTCInstant(parsing: "2026-11-02T23:00:00Z")!
 
   init() throws {
-    directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    hq = try LedgerKey.generate(at: directory.appendingPathComponent("hq.key").path)
-    t01 = try LedgerKey.generate(at: directory.appendingPathComponent("t01.key").path)
-    ledger = try LedgerFile.create(
-      at: directory.appendingPathComponent("ledger.jsonl").path, hqKey: hq, created: Self.t0)
-    try register("T01", t01)
+    let chain = try ChainSetup(
+      in: FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)"),
+      terminals: ["T01"], program: nil, at: Self.t0)
+    directory = chain.directory
+    hq = chain.hq
+    t01 = chain.keys["T01"]!
+    ledger = chain.ledger
   }
 
   func register(_ terminal: String, _ key: LedgerKey) throws {
@@ -193,7 +193,7 @@ struct LedgerTests {
   }
   @Test func keyFilesMustBeOwnerOnly() throws {
     let f = try LedgerFixture()
-    let path = f.directory.appendingPathComponent("t01.key").path
+    let path = f.directory.appendingPathComponent("T01.key").path
     var info = stat()
     stat(path, &info)
     #expect(info.st_mode & 0o777 == 0o600)

@@ -9,22 +9,22 @@ import Testing
 @Suite("HQ tools on a synced ledger: balances, adjust, expire, exports")
 struct LedgerHQToolsTests {
   /// A ledger with three terminals' earns, redemptions and a refund, all synced.
-  func busyLedger() throws -> SyncFixture {
-    let f = try SyncFixture(terminals: 3)
-    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+  func busyLedger() throws -> ChainFixture {
+    let f = try ChainFixture(terminals: 3)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     for (i, t) in f.terminals.enumerated() {
       let cache = try f.cache(t)
       for n in 0..<4 {
-        let card = SyncFixture.cards[i * 4 + n]
+        let card = ChainFixture.cards[i * 4 + n]
         _ = try cache.enroll(card: card, referrer: nil, context: f.context(t, Int64(n * 10)))
         _ = try cache.earn(
           card: card, lines: [PurchaseLine(category: n % 2 == 0 ? "fresh" : "fuel", amount: 20_000 + Int64(n * 333))],
           receipt: "\(t)-R\(n)", context: f.context(t, Int64(n * 10 + 5)))
       }
-      _ = try cache.redeem(card: SyncFixture.cards[i * 4], item: "coffee", context: f.context(t, 600))
+      _ = try cache.redeem(card: ChainFixture.cards[i * 4], item: "coffee", context: f.context(t, 600))
       _ = try cache.refund(receipt: "\(t)-R1", amount: 5_000, context: f.context(t, 700))
     }
-    for t in f.terminals + f.terminals { try f.sync(t, at: SyncFixture.start.adding(days: 2)) }
+    for t in f.terminals + f.terminals { try f.sync(t, at: ChainFixture.start.adding(days: 2)) }
     return f
   }
 
@@ -88,7 +88,7 @@ struct LedgerHQToolsTests {
   @Test func expiryUsesTheLotsAndReachesTheTerminals() throws {
     let f = try busyLedger()
     let (before, _) = try LedgerFold.fold(path: f.ledger.path)
-    let asOf = SyncFixture.start.adding(days: 1 + 365).adding(seconds: 20)  // the first two earns of each terminal expire
+    let asOf = ChainFixture.start.adding(days: 1 + 365).adding(seconds: 20)  // the first two earns of each terminal expire
     let expired = before.accounts.keys.sorted().compactMap { id -> LedgerEntry? in
       let points = before.accounts[id]!.lots.expiring(asOf: asOf)
       return points > 0
@@ -109,25 +109,25 @@ struct LedgerHQToolsTests {
 @Suite("Conflicts are explicit")
 struct ConflictTests {
   @Test func offlineRedemptionsAtTwoTerminalsOverdrawAndAreReported() throws {
-    let f = try SyncFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
-    let card = SyncFixture.cards[0]
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let card = ChainFixture.cards[0]
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
     _ = try t1.earn(
       card: card, lines: [PurchaseLine(category: "other", amount: 20_000)], receipt: "R1", context: f.context("T01", 10)
     )
-    try f.sync("T01", at: SyncFixture.start.adding(days: 2))
-    try f.sync("T02", at: SyncFixture.start.adding(days: 2).adding(seconds: 10))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    try f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 10))
     // Both counters know 200 points; offline, each hands over a 150-point coffee.
     for t in f.terminals {
       _ = try f.cache(t).redeem(
         card: card, item: "coffee",
-        context: OperationContext(terminal: t, operator: "test", at: SyncFixture.start.adding(days: 3)))
+        context: OperationContext(terminal: t, operator: "test", at: ChainFixture.start.adding(days: 3)))
     }
-    let first = try f.sync("T01", at: SyncFixture.start.adding(days: 3).adding(seconds: 3600))
+    let first = try f.sync("T01", at: ChainFixture.start.adding(days: 3).adding(seconds: 3600))
     #expect(first.conflicts.isEmpty)
-    let second = try f.sync("T02", at: SyncFixture.start.adding(days: 3).adding(seconds: 3700))
+    let second = try f.sync("T02", at: ChainFixture.start.adding(days: 3).adding(seconds: 3700))
     let account = Identities.accountID(enrolledWith: card)
     #expect(second.conflicts == ["account \(account) is overdrawn: balance -100"])
     let report = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
@@ -140,30 +140,30 @@ struct ConflictTests {
 @Suite("Snapshots")
 struct SnapshotTests {
   @Test func aNewTerminalStartsFromTheSnapshotAndTheTail() throws {
-    let f = try SyncFixture(terminals: 3)
-    for t in ["T01", "T02"] { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+    let f = try ChainFixture(terminals: 3)
+    for t in ["T01", "T02"] { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     for (i, t) in ["T01", "T02"].enumerated() {
-      try f.sync(t, at: SyncFixture.start.adding(days: 1).adding(seconds: Int64(i)))  // learn the referrer
+      try f.sync(t, at: ChainFixture.start.adding(days: 1).adding(seconds: Int64(i)))  // learn the referrer
       let cache = try f.cache(t)
-      let card = SyncFixture.cards[i]
+      let card = ChainFixture.cards[i]
       _ = try cache.enroll(
-        card: card, referrer: i == 1 ? SyncFixture.cards[0] : nil, context: f.context(t, Int64(i * 100)))
+        card: card, referrer: i == 1 ? ChainFixture.cards[0] : nil, context: f.context(t, Int64(i * 100)))
       _ = try cache.earn(
         card: card, lines: [PurchaseLine(category: "fresh", amount: 30_000)], receipt: "\(t)-R",
         context: f.context(t, Int64(i * 100 + 50)))
-      try f.sync(t, at: SyncFixture.start.adding(days: 2).adding(seconds: Int64(i)))
+      try f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
     }
-    try f.sync("T01", at: SyncFixture.start.adding(days: 2).adding(seconds: 10))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 2).adding(seconds: 10))
     let snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
     // More happens after the snapshot.
     let t1 = try f.cache("T01")
     _ = try t1.refund(receipt: "T02-R", amount: 10_000, context: f.context("T01", 5_000))
-    try f.sync("T01", at: SyncFixture.start.adding(days: 3))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 3))
 
     let sync = NightlySync(
       cache: try f.cache("T03"), ledger: f.ledger, terminal: "T03", key: try LedgerKey.load(from: f.keyPath("T03")))
-    try sync.bootstrap(from: snapshot, at: SyncFixture.start.adding(days: 4))
-    let summary = try sync.run(at: SyncFixture.start.adding(days: 4))
+    try sync.bootstrap(from: snapshot, at: ChainFixture.start.adding(days: 4))
+    let summary = try sync.run(at: ChainFixture.start.adding(days: 4))
     #expect(summary.received == 1, "only the tail after the snapshot is read and applied")
     #expect(try f.balances("T03") == f.balances("T01"))
     #expect(try f.cache("T03").consistencyProblems().isEmpty)
@@ -172,19 +172,19 @@ struct SnapshotTests {
   }
 
   @Test func aTamperedSnapshotIsRefused() throws {
-    let f = try SyncFixture(terminals: 2)
-    try f.sync("T01", at: SyncFixture.start.adding(seconds: 60))
+    let f = try ChainFixture(terminals: 2)
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let cache = try f.cache("T01")
-    _ = try cache.enroll(card: SyncFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try cache.earn(
-      card: SyncFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 5_000)], receipt: "R",
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 5_000)], receipt: "R",
       context: f.context("T01", 10))
-    try f.sync("T01", at: SyncFixture.start.adding(days: 2))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
     var snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
     snapshot.accounts[0].lots[0][2] += 1_000_000
     let sync = NightlySync(
       cache: try f.cache("T02"), ledger: f.ledger, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
-    #expect(throws: LedgerError.self) { try sync.bootstrap(from: snapshot, at: SyncFixture.start.adding(days: 3)) }
+    #expect(throws: LedgerError.self) { try sync.bootstrap(from: snapshot, at: ChainFixture.start.adding(days: 3)) }
     #expect(try f.cache("T02").syncCheckpoint() == nil, "nothing was loaded")
   }
 }

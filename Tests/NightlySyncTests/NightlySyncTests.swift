@@ -9,10 +9,10 @@ import Testing
 @Suite("Nightly sync through a real ledger file")
 struct NightlySyncTests {
   @Test func twoTerminalsEarningOfflineConverge() throws {
-    let f = try SyncFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
-    let alice = SyncFixture.cards[0]
-    let bob = SyncFixture.cards[1]
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let alice = ChainFixture.cards[0]
+    let bob = ChainFixture.cards[1]
     // The same card enrolled at both terminals offline; Bob referred by Alice at T02.
     for (i, t) in f.terminals.enumerated() {
       let cache = try f.cache(t)
@@ -27,9 +27,9 @@ struct NightlySyncTests {
       card: bob, lines: [PurchaseLine(category: "other", amount: 5000)], receipt: "T02-R2",
       context: f.context("T02", 180))
 
-    let first = try f.sync("T01", at: SyncFixture.start.adding(days: 2))
-    let second = try f.sync("T02", at: SyncFixture.start.adding(days: 2).adding(seconds: 60))
-    try f.sync("T01", at: SyncFixture.start.adding(days: 2).adding(seconds: 120))
+    let first = try f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    let second = try f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 2).adding(seconds: 120))
     #expect(first.sent == 2 && second.sent == 5, "T02's enrolment of Alice collapsed into T01's")
     #expect(try f.balances("T01") == f.balances("T02"))
     let aliceAccount = Identities.accountID(enrolledWith: alice)
@@ -41,18 +41,18 @@ struct NightlySyncTests {
   }
 
   @Test func aTornAppendIsRepairedAndNothingIsLostOrDoubled() throws {
-    let f = try SyncFixture(terminals: 2)
+    let f = try ChainFixture(terminals: 2)
     let t1 = try f.cache("T01")
-    try f.sync("T01", at: SyncFixture.start.adding(seconds: 60))
-    _ = try t1.enroll(card: SyncFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    _ = try t1.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try t1.earn(
-      card: SyncFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 4200)], receipt: "R1",
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 4200)], receipt: "R1",
       context: f.context("T01", 60))
     // A sync killed mid-write leaves half a batch: simulate it by appending a cut copy of one.
     let good = Array(FileManager.default.contents(atPath: f.ledger.path)!)
     let before = f.directory.appendingPathComponent("T01-before.db").path
     try t1.backup(to: before)
-    try f.sync("T01", at: SyncFixture.start.adding(days: 2))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
     let full = Array(FileManager.default.contents(atPath: f.ledger.path)!)
     let torn = Array(full[..<(good.count + (full.count - good.count) / 2)])
     try Data(torn).write(to: URL(fileURLWithPath: f.ledger.path))
@@ -62,25 +62,25 @@ struct NightlySyncTests {
     let summary = try NightlySync(
       cache: replay, ledger: f.ledger, terminal: "T01", key: LedgerKey.load(from: f.keyPath("T01"))
     )
-    .run(at: SyncFixture.start.adding(days: 2).adding(seconds: 5))
+    .run(at: ChainFixture.start.adding(days: 2).adding(seconds: 5))
     #expect(summary.repairedBytes > 0 && summary.sent == 2)
     let verified = try LedgerVerifier().verify(path: f.ledger.path)
     #expect(verified.entries == 3 + 2)
-    try f.sync("T02", at: SyncFixture.start.adding(days: 3))
-    #expect(try f.balances("T02")[Identities.accountID(enrolledWith: SyncFixture.cards[0])] == 42)
+    try f.sync("T02", at: ChainFixture.start.adding(days: 3))
+    #expect(try f.balances("T02")[Identities.accountID(enrolledWith: ChainFixture.cards[0])] == 42)
   }
 
   @Test func syncKilledAtRandomInstantsConverges() async throws {
-    let f = try SyncFixture(terminals: 2)
+    let f = try ChainFixture(terminals: 2)
     let seed = UInt64.random(in: 0...UInt64.max)
     var rng = SeededGenerator(seed: seed)
-    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     var expected: Int64 = 0
     for round in 0..<12 {
       let t = f.terminals[round % 2]
       let cache = try f.cache(t)
-      let card = SyncFixture.cards[round % 5]
-      if (try? cache.identify(card: card, at: SyncFixture.start)) == nil {
+      let card = ChainFixture.cards[round % 5]
+      if (try? cache.identify(card: card, at: ChainFixture.start)) == nil {
         _ = try? cache.enroll(card: card, referrer: nil, context: f.context(t, Int64(round * 100)))
       }
       let r = try cache.earn(
@@ -97,7 +97,7 @@ struct NightlySyncTests {
       usleep(UInt32(rng.next() % 40_000))  // 0-40 ms: before, during or after the append
       _ = child.stop(with: SIGKILL)
     }
-    for t in f.terminals + f.terminals { try f.sync(t, at: SyncFixture.start.adding(days: 5)) }
+    for t in f.terminals + f.terminals { try f.sync(t, at: ChainFixture.start.adding(days: 5)) }
     let total = try f.balances("T01").values.reduce(0, +)
     #expect(total == expected, "seed \(seed)")
     #expect(try f.balances("T01") == f.balances("T02"), "seed \(seed)")
@@ -106,13 +106,13 @@ struct NightlySyncTests {
   }
 
   @Test func tenTerminalsSyncingAtOnceAreSerialisedByTheLock() async throws {
-    let f = try SyncFixture(terminals: 10)
+    let f = try ChainFixture(terminals: 10)
     for (i, t) in f.terminals.enumerated() {
       let cache = try f.cache(t)
-      try f.sync(t, at: SyncFixture.start.adding(seconds: 60))
-      _ = try cache.enroll(card: SyncFixture.cards[i], referrer: nil, context: f.context(t, 0))
+      try f.sync(t, at: ChainFixture.start.adding(seconds: 60))
+      _ = try cache.enroll(card: ChainFixture.cards[i], referrer: nil, context: f.context(t, 0))
       _ = try cache.earn(
-        card: SyncFixture.cards[i], lines: [PurchaseLine(category: "other", amount: 1000)], receipt: "\(t)-R",
+        card: ChainFixture.cards[i], lines: [PurchaseLine(category: "other", amount: 1000)], receipt: "\(t)-R",
         context: f.context(t, 60))
     }
     let children = try f.terminals.map { t in
@@ -128,7 +128,7 @@ struct NightlySyncTests {
       #expect(child.stop(with: 0, within: 120) == 0)
     }
     _ = try LedgerVerifier().verify(path: f.ledger.path)
-    for t in f.terminals { try f.sync(t, at: SyncFixture.start.adding(days: 3)) }
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(days: 3)) }
     let reference = try f.balances("T01")
     #expect(reference.count == 10 && reference.values.allSatisfy { $0 == 10 })
     for t in f.terminals { #expect(try f.balances(t) == reference) }

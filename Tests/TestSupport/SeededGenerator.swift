@@ -1,4 +1,4 @@
-import CounterSimulation
+import LoyaltyCore
 
 /// SplitMix64: a small deterministic generator, so a failing run can be replayed from its seed
 /// (the one the chain simulation uses).

@@ -21,24 +21,10 @@ struct LedgerBenchmarkWorker: ParsableCommand {
 
   func run() throws {
     let dir = URL(fileURLWithPath: directory).appendingPathComponent("ledger-\(entries)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let hq = try LedgerKey.generate(at: dir.appendingPathComponent("hq.key").path)
-    let ledger = try LedgerFile.create(
-      at: dir.appendingPathComponent("ledger.jsonl").path, hqKey: hq, created: Self.start)
-    let terminals = (0..<11).map { "G\($0)" }
-    var keys: [String: LedgerKey] = [:]
-    var setup: [LedgerEntry] = []
-    for t in terminals {
-      keys[t] = try LedgerKey.generate(at: dir.appendingPathComponent("\(t).key").path)
-      setup.append(
-        LedgerEntry(
-          kind: .terminalRegister, id: "register-\(t)", at: Self.start, terminal: "HQ", ref: t,
-          data: keys[t]!.publicKeyBase64))
-    }
     let program = try String(
       contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"), encoding: .utf8)
-    setup.append(LedgerEntry(kind: .program, id: "program-1", at: Self.start, terminal: "HQ", data: program))
-    try ledger.append(setup, signer: "HQ", key: hq, at: Self.start)
+    let chain = try ChainSetup(in: dir, terminals: (0..<11).map { "G\($0)" }, program: program, at: Self.start)
+    let (ledger, keys, terminals) = (chain.ledger, chain.keys, chain.terminals)
 
     // History: earns by G0…G9 on 100 000 accounts.
     var state = try LedgerVerifier.readVerified(path: ledger.path) { _ in }

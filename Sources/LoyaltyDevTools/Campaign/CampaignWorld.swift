@@ -1,6 +1,7 @@
 import LoyaltyTerminalCLI
 import CounterSimulation
 import Foundation
+import ScenarioFormat
 import Ledger
 import LoyaltyCore
 import PointsCache
@@ -17,21 +18,10 @@ struct CampaignWorld {
 
   init(directory: URL, terminals count: Int) throws {
     self.directory = directory
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    hq = try LedgerKey.generate(at: directory.appendingPathComponent("hq.key").path)
-    ledger = try LedgerFile.create(
-      at: directory.appendingPathComponent("ledger.jsonl").path, hqKey: hq, created: Self.start)
     terminals = (1...count).map { "T" + String(format: "%02d", $0) }
-    var setup: [LedgerEntry] = []
-    for t in terminals {
-      let key = try LedgerKey.generate(at: keyPath(t))
-      setup.append(
-        LedgerEntry(
-          kind: .terminalRegister, id: "register-\(t)", at: Self.start, terminal: "HQ", ref: t,
-          data: key.publicKeyBase64))
-    }
-    setup.append(LedgerEntry(kind: .program, id: "program-1", at: Self.start, terminal: "HQ", data: DemoDay.program))
-    try ledger.append(setup, signer: "HQ", key: hq, at: Self.start)
+    let chain = try ChainSetup(in: directory, terminals: terminals, program: DemoDay.program, at: Self.start)
+    hq = chain.hq
+    ledger = chain.ledger
     let program = try ProgramParser.parse(Data(DemoDay.program.utf8))
     for t in terminals {
       let cache = try PointsCache(path: cachePath(t))

@@ -2,6 +2,7 @@ import ArgumentParser
 import CounterFirmware
 import CounterSimulation
 import Foundation
+import ScenarioFormat
 
 /// `loyalty-terminal demo`: a narrated day at the two counters of one shop.
 struct DemoCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import CounterSimulation
 import Foundation
 import Logging
 import LoyaltyCore
+import ScenarioFormat
 
 /// `loyalty-terminal sim run FILE`: plays a scenario through the real firmware.
 struct SimRunCommand: AsyncParsableCommand {

@@ -9,9 +9,20 @@ public struct Scenario: Sendable {
   public var terminals: [String]
   public var events: [Event]
 
+  public init(program: String, terminals: [String], events: [Event]) {
+    self.program = program
+    self.terminals = terminals
+    self.events = events
+  }
+
   public struct Event: Sendable {
     public var at: UTCInstant
     public var action: Action
+
+    public init(at: UTCInstant, action: Action) {
+      self.at = at
+      self.action = action
+    }
   }
 
   public enum Action: Sendable {

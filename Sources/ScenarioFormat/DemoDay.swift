@@ -1,4 +1,5 @@
 import Foundation
+import ScenarioFormat
 
 /// The demo's shop: its program and a day at its two counters, built in so `loyalty-terminal
 /// demo` runs anywhere with nothing to set up.

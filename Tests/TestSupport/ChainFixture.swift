@@ -1,0 +1,58 @@
+import Foundation
+import Ledger
+import LoyaltyCore
+import NightlySync
+import PointsCache
+
+/// The tests' chain: `ChainSetup` (HQ, a ledger with the example program, N registered
+/// terminals) in a temporary directory, with each terminal's cache and sync at hand.
+public struct ChainFixture: Sendable {
+  public let chain: ChainSetup
+  public var directory: URL { chain.directory }
+  public var ledger: LedgerFile { chain.ledger }
+  public var hq: LedgerKey { chain.hq }
+  public var terminals: [String] { chain.terminals }
+  public static let start = UTCInstant(parsing: "2026-11-01T00:00:00Z")!
+  /// The example program, sim/program.json.
+  public static let program = try! String(
+    contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "../../sim/program.json"),
+    encoding: .utf8)
+
+  public init(terminals count: Int) throws {
+    chain = try ChainSetup(
+      in: FileManager.default.temporaryDirectory.appendingPathComponent("chain-\(UUID().uuidString)"),
+      terminals: (1...count).map { "T\($0 < 10 ? "0" : "")\($0)" }, program: Self.program, at: Self.start)
+  }
+
+  public func keyPath(_ t: String) -> String { chain.keyPath(t) }
+  public func cachePath(_ t: String) -> String { chain.cachePath(t) }
+  public func cache(_ t: String) throws -> PointsCache { try PointsCache(path: cachePath(t)) }
+
+  @discardableResult
+  public func sync(_ t: String, at: UTCInstant) throws -> SyncSummary {
+    try NightlySync(cache: cache(t), ledger: ledger, terminal: t, key: LedgerKey.load(from: keyPath(t))).run(at: at)
+  }
+
+  public func context(_ t: String, _ seconds: Int64) -> OperationContext {
+    OperationContext(terminal: t, operator: "test", at: Self.start.adding(days: 1).adding(seconds: seconds))
+  }
+
+  /// Every account's balance as a terminal's cache sees it.
+  public func balances(_ t: String) throws -> [String: Int64] {
+    let cache = try cache(t)
+    var out: [String: Int64] = [:]
+    for card in Self.cards {
+      if let view = try? cache.identify(card: card, at: Self.start.adding(days: 30)) {
+        out[view.account] = view.balance
+      }
+    }
+    return out
+  }
+
+  /// Loyalty numbers for tests: 628000, 9 digits, the Luhn check digit.
+  public static let cards: [String] = (0..<20).map { n in
+    let body = "628000" + String(format: "%09d", n)
+    return body + String(LoyaltyNumber.checkDigit(for: body.utf8.map { $0 - 0x30 }))
+  }
+}
