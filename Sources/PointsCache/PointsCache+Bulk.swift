@@ -2,33 +2,31 @@ import GRDB
 import LoyaltyCore
 
 extension PointsCache {
-  /// Enrols many cards in one transaction (a terminal's first load, benchmarks); each gets its
-  /// account, card and enrolment entry exactly as `enroll` would make them. Already known cards
-  /// are skipped. Returns how many were added.
+  /// Enrols many cards in one transaction (a terminal's first load, benchmarks): each through the
+  /// core's enrolment decision and reducer, as `enroll` does, with the statements prepared once.
+  /// Already known cards are skipped. Returns how many were added.
   @discardableResult
   public func bulkEnroll(cards: some Sequence<String>, context c: OperationContext) throws -> Int {
     try pool.write { db in
-      let insertAccount = try db.makeStatement(
-        sql: "INSERT OR IGNORE INTO account (id, enrolledAt, referralSettled, balance, deficit) VALUES (?, ?, 0, 0, 0)")
-      let insertCard = try db.makeStatement(
-        sql: "INSERT OR IGNORE INTO card (id, accountId, blocked, linkedAt) VALUES (?, ?, 0, ?)")
-      let insertEntry = try db.makeStatement(
-        sql: """
-          INSERT OR IGNORE INTO entry (id, kind, at, terminal, operator, accountId, card, points, origin, synced)
-          VALUES (?, 'enroll', ?, ?, ?, ?, ?, 0, 'local', 0)
-          """)
+      let program = try program(db)
+      let lookUp = try db.makeStatement(sql: "SELECT 1 FROM card WHERE id = ?")
       var added = 0
+      var set = CacheWorkingSet()
+      var entries: [Entry] = []
       for card in cards {
-        try Identities.validateCard(card)
-        let account = Identities.accountID(enrolledWith: card)
-        try insertAccount.execute(arguments: [account, c.at.seconds])
-        try insertCard.execute(arguments: [card, account, c.at.seconds])
-        added += db.changesCount
-        try insertEntry.execute(
-          arguments: [
-            Identities.enrollmentEntryID(account: account), c.at.seconds, c.terminal, c.operator, account, card,
-          ])
+        guard try Int64.fetchOne(lookUp, arguments: [card]) == nil else { continue }
+        let entry = try Decisions.enroll(card: card, known: nil, referrer: nil, context: c)
+        set.track(AccountState(id: entry.account!), isNew: true)
+        entries.append(entry)
+        added += 1
+        // Bounded memory: write every 10 000 cards.
+        if entries.count == 10_000 {
+          try record(db, entries, operator: c.operator, origin: .local, program: program, into: set)
+          set = CacheWorkingSet()
+          entries = []
+        }
       }
+      try record(db, entries, operator: c.operator, origin: .local, program: program, into: set)
       try audit(db, c, "bulk enroll", subject: "\(added) cards", detail: "")
       return added
     }

@@ -46,8 +46,8 @@ extension PointsCache {
     let earnsThisHour =
       try db.cachedOne(
         Int.self,
-        sql: "SELECT COUNT(*) FROM entry WHERE card = ? AND terminal = ? AND kind = 'earn' AND at > ? AND at <= ?",
-        arguments: [card, c.terminal, c.at.seconds - 3600, c.at.seconds]) ?? 0
+        sql: "SELECT COUNT(*) FROM entry WHERE card = ? AND terminal = ? AND kind = ? AND at > ? AND at <= ?",
+        arguments: [card, c.terminal, Entry.Kind.earn, c.at.seconds - 3600, c.at.seconds]) ?? 0
     let taken = try db.cachedOne(Int64.self, sql: "SELECT 1 FROM receipt WHERE id = ?", arguments: [receiptID]) != nil
     var recorded: Set<String> = []
     if let facts {
@@ -91,8 +91,8 @@ extension PointsCache {
       try db.cachedOne(
         Int64.self,
         sql:
-          "SELECT COALESCE(-SUM(points), 0) FROM entry WHERE card = ? AND terminal = ? AND kind = 'redeem' AND at >= ? AND at < ?",
-        arguments: [card, c.terminal, dayStart, dayStart + 86_400]) ?? 0
+          "SELECT COALESCE(-SUM(points), 0) FROM entry WHERE card = ? AND terminal = ? AND kind = ? AND at >= ? AND at < ?",
+        arguments: [card, c.terminal, Entry.Kind.redeem, dayStart, dayStart + 86_400]) ?? 0
     let sequence = (try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1
     let entry = try Decisions.redeem(
       card: facts, cardID: card, account: account ?? AccountState(id: ""), item: item, redeemedTodayHere: today,
@@ -118,7 +118,8 @@ extension PointsCache {
     let program = try program(db)
     let receipt = try db.cachedOne(ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ?", arguments: [id])
     let earlier =
-      try db.cachedOne(Int.self, sql: "SELECT COUNT(*) FROM entry WHERE kind = 'reversal' AND receipt = ?", arguments: [id])
+      try db.cachedOne(
+        Int.self, sql: "SELECT COUNT(*) FROM entry WHERE kind = ? AND receipt = ?", arguments: [Entry.Kind.reversal, id])
       ?? 0
     let entry = try Decisions.refund(
       receipt: id, receipt: receipt?.receipt, amount: amount, earlierReversals: earlier, program: program, context: c)

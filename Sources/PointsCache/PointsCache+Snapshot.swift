@@ -31,8 +31,12 @@ extension PointsCache {
         try db.cachedExecute(
           sql: """
             INSERT INTO entry (id, kind, at, terminal, operator, accountId, points, reference, origin, synced)
-            VALUES (?, 'adjustment', ?, 'HQ', 'snapshot', ?, ?, ?, 'ledger', 1)
-            """, arguments: ["snapshot-\(head.prefix(16))-\(a.id)", at.seconds, a.id, a.balance, "opening balance"])
+            VALUES (?, ?, ?, 'HQ', 'snapshot', ?, ?, ?, ?, 1)
+            """,
+          arguments: [
+            "snapshot-\(head.prefix(16))-\(a.id)", Entry.Kind.adjustment, at.seconds, a.id, a.balance, "opening balance",
+            EntryRecord.Origin.ledger,
+          ])
       }
       try db.execute(
         sql: "INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state) VALUES (1, ?, ?, ?, ?)",

@@ -230,9 +230,9 @@ public final class PointsCache: Sendable {
         String.self,
         sql: """
           SELECT r.id FROM receipt r
-          WHERE (SELECT COUNT(*) FROM entry WHERE kind = 'earn' AND receipt = r.id) > 1
-             OR -COALESCE((SELECT SUM(points) FROM entry WHERE kind = 'reversal' AND receipt = r.id), 0) > r.reversed
-          """)
+          WHERE (SELECT COUNT(*) FROM entry WHERE kind = ? AND receipt = r.id) > 1
+             OR -COALESCE((SELECT SUM(points) FROM entry WHERE kind = ? AND receipt = r.id), 0) > r.reversed
+          """, arguments: [Entry.Kind.earn, Entry.Kind.reversal])
       problems += badReceipts.map { "receipt \($0): entries and receipt row disagree" }
       return problems
     }
