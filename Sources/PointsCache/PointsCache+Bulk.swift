@@ -19,8 +19,8 @@ extension PointsCache {
         set.track(AccountState(id: entry.account!), isNew: true)
         entries.append(entry)
         added += 1
-        // Bounded memory: write every 10 000 cards.
-        if entries.count == 10_000 {
+        // Bounded memory: write every 1 000 cards.
+        if entries.count == 1_000 {
           try record(db, entries, operator: c.operator, origin: .local, program: program, into: set)
           set = CacheWorkingSet()
           entries = []

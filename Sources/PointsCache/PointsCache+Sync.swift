@@ -43,8 +43,11 @@ extension PointsCache {
           try db.cachedExecute(
             sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
             arguments: [program.version, json, e.at.seconds])
-        case .terminalRegister, .terminalRevoke, .seal:
-          continue  // the ledger's own business, nothing a counter keeps
+          applied += 1
+        case .terminalRegister, .terminalRevoke:
+          applied += 1  // learnt; the ledger's own business, nothing a counter keeps
+        case .seal:
+          continue
         case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus, .adjustment, .expiry:
           do {
             // One entry at a time, so one the reducer refuses is skipped alone.
