@@ -23,7 +23,8 @@ let package = Package(
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
     // Only the live module imports it.
     .target(name: "CPCSCLite", linkerSettings: [.linkedLibrary("dl")]),
-    // Reading an operator's files (programs, scenarios, profiles, snapshots) with errors in words.
+    // An operator's files (programs, scenarios, profiles, snapshots) read with errors in words, and
+    // the one EINTR-safe system call helper.
     .target(name: "LocalFiles"),
     // The reader protocol the firmware depends on: events, sessions, APDUs, errors.
     .target(name: "CardReader"),
@@ -39,7 +40,7 @@ let package = Package(
     // Virtual cards that plug into pcscd through vpcd's TCP socket.
     .target(
       name: "VirtualCard",
-      dependencies: ["CardEmulation", .product(name: "Logging", package: "swift-log")]
+      dependencies: ["CardEmulation", "LocalFiles", .product(name: "Logging", package: "swift-log")]
     ),
     // Card identification: ATR profiles, applet, NDEF and UID to a loyalty card ID.
     // The default ATR profiles are hardware/card-profiles.json, built into the binary.
@@ -62,7 +63,7 @@ let package = Package(
     // The central ledger file: canonical lines, hash chain, Ed25519 seals, verification.
     .target(
       name: "Ledger",
-      dependencies: ["LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: ["LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
     ),
     // The nightly sync of a terminal's cache with the central ledger.
     .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyCore"]),

@@ -37,7 +37,7 @@ public struct LoyaltyAppletCard: EmulatedCard {
     guard c.cla & 0xFC == 0x00 else { return SW.claNotSupported }
     switch c.ins {
     case 0xA4:
-      guard c.p1 == 0x04 else { return selected ? SW.fileNotFound : SW.fileNotFound }
+      guard c.p1 == 0x04 else { return SW.fileNotFound }
       selected = c.data == Self.aid
       return selected ? SW.ok : SW.fileNotFound
     case 0xB0:

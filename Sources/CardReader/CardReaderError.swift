@@ -44,8 +44,5 @@ public struct CardReaderError: Error, Hashable, Sendable, CustomStringConvertibl
     self.code = code
   }
 
-  /// True for errors after which the caller should simply wait for the next card.
-  public var isCardGone: Bool { kind == .cardRemoved || kind == .noCard }
-
   public var description: String { "\(kind.rawValue): \(message)" }
 }

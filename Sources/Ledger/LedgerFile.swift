@@ -1,4 +1,5 @@
 import Foundation
+import LocalFiles
 import LoyaltyCore
 
 /// The central ledger file: append-only, one line per entry, every batch closed by a signed seal.
@@ -15,7 +16,7 @@ public struct LedgerFile: Sendable {
       throw LedgerError(line: 0, "cannot create ledger \(path): \(String(cString: strerror(errno)))")
     }
     defer { close(fd) }
-    guard writeAll(fd, Array(line.utf8)), fsync(fd) == 0 else {
+    guard writeAll(fd, Array(line.utf8)), SystemCall.retrying({ fsync(fd) }) == 0 else {
       throw LedgerError(line: 0, "cannot write ledger \(path)")
     }
     return LedgerFile(path: path)
@@ -44,14 +45,9 @@ public struct LedgerFile: Sendable {
   static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
     var sent = 0
     while sent < bytes.count {
-      let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) }
-      if n > 0 {
-        sent += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        return false
-      }
+      let n = SystemCall.retrying { bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) } }
+      guard n > 0 else { return false }
+      sent += n
     }
     return true
   }

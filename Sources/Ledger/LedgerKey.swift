@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LocalFiles
 
 /// An Ed25519 signing key in a file of its own, readable by its owner only.
 ///
@@ -31,7 +32,7 @@ public struct LedgerKey: Sendable {
     }
     defer { close(fd) }
     let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-    guard written == text.utf8.count, fsync(fd) == 0 else {
+    guard written == text.utf8.count, SystemCall.retrying({ fsync(fd) }) == 0 else {
       throw LedgerError(line: 0, "cannot write key file \(path)")
     }
     return LedgerKey(privateKey: key)
@@ -67,7 +68,7 @@ public struct LedgerKey: Sendable {
       throw refuse("has mode \(String(mode, radix: 8)); it must be 600 (chmod 600 \(path))")
     }
     var bytes = [UInt8](repeating: 0, count: 256)
-    let count = read(fd, &bytes, bytes.count)
+    let count = SystemCall.retrying { read(fd, &bytes, bytes.count) }
     guard count > 0, count < bytes.count,
       let text = String(validating: bytes[..<count], as: UTF8.self),
       let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),

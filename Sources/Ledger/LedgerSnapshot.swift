@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LocalFiles
 import LoyaltyCore
 
 /// An HQ-signed picture of the ledger at a sealed position: accounts with their lots and cards,
@@ -95,7 +96,7 @@ public struct LedgerSnapshot: Codable, Sendable {
     guard fd >= 0 else { throw LedgerError(line: 0, "cannot read ledger \(path)") }
     defer { close(fd) }
     var head = [UInt8](repeating: 0, count: 4096)
-    let n = pread(fd, &head, head.count, 0)
+    let n = SystemCall.retrying { pread(fd, &head, head.count, 0) }
     guard n > 0, let newline = head[..<n].firstIndex(of: 0x0A) else {
       throw LedgerError(line: 1, "ledger header unreadable")
     }
@@ -107,7 +108,9 @@ public struct LedgerSnapshot: Codable, Sendable {
     // The line just before the snapshot's offset must hash to the snapshot's chain head.
     let back = min(ledger.offset, 1 << 20)
     var tail = [UInt8](repeating: 0, count: back)
-    guard back > 1, pread(fd, &tail, back, off_t(ledger.offset - back)) == back, tail.last == 0x0A else {
+    guard back > 1, SystemCall.retrying({ pread(fd, &tail, back, off_t(ledger.offset - back)) }) == back,
+      tail.last == 0x0A
+    else {
       throw LedgerError(line: 0, "the ledger does not reach the snapshot's position")
     }
     let body = tail.dropLast()

@@ -1,4 +1,5 @@
 import Foundation
+import LocalFiles
 
 /// Checks a whole ledger: the header, every line's place in the chain, sequence numbers, and
 /// that every batch is closed by a valid seal from HQ or a terminal HQ registered (and had not
@@ -42,8 +43,10 @@ public struct LedgerVerifier {
     while true {
       var filled = 0
       while filled < buffer.count {
-        let n = buffer.withUnsafeMutableBytes {
-          pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(state.offset + filled))
+        let n = SystemCall.retrying {
+          buffer.withUnsafeMutableBytes {
+            pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(state.offset + filled))
+          }
         }
         if n == 0 { break }
         guard n > 0 else {

@@ -1,4 +1,5 @@
 import Foundation
+import LocalFiles
 import LoyaltyCore
 
 /// A ledger held under an exclusive `flock`: read from a position, cut a torn tail, append.
@@ -17,7 +18,9 @@ public struct LockedLedger: ~Copyable {
     var buffer = [UInt8](repeating: 0, count: count)
     var done = 0
     while done < count {
-      let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+      let n = SystemCall.retrying {
+        buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+      }
       guard n > 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
       done += n
     }
@@ -51,7 +54,7 @@ public struct LockedLedger: ~Copyable {
 
   /// Cuts the file at `length` (an incomplete append after the last sealed batch) and syncs.
   public func truncate(to length: Int) throws(LedgerError) {
-    guard ftruncate(fd, off_t(length)) == 0, fsync(fd) == 0 else {
+    guard SystemCall.retrying({ ftruncate(fd, off_t(length)) }) == 0, SystemCall.retrying({ fsync(fd) }) == 0 else {
       throw LedgerError(line: 0, "cannot repair \(path): \(String(cString: strerror(errno)))")
     }
   }
@@ -88,7 +91,7 @@ public struct LockedLedger: ~Copyable {
       throw LedgerError(line: 0, "\(path) does not end where its last sealed batch ends; verify it first")
     }
     let bytes = Array(text.utf8)
-    guard LedgerFile.writeAll(fd, bytes), fsync(fd) == 0 else {
+    guard LedgerFile.writeAll(fd, bytes), SystemCall.retrying({ fsync(fd) }) == 0 else {
       let reason = String(cString: strerror(errno))
       // Take back what part of the batch was written (a full disk): the file ends sealed again.
       _ = ftruncate(fd, off_t(state.offset))
@@ -112,7 +115,7 @@ extension LedgerFile {
     let fd = open(path, O_RDWR)
     guard fd >= 0 else { throw LedgerError(line: 0, "cannot open ledger \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
-    guard flock(fd, LOCK_EX) == 0 else { throw LedgerError(line: 0, "cannot lock ledger \(path)") }
+    guard SystemCall.retrying({ flock(fd, LOCK_EX) }) == 0 else { throw LedgerError(line: 0, "cannot lock ledger \(path)") }
     defer { flock(fd, LOCK_UN) }
     let locked = LockedLedger(fd: fd, path: path)
     return try body(locked)

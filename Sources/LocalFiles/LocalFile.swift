@@ -8,7 +8,7 @@ public enum LocalFile {
   /// Reads the regular file at `path`; `what` names it in errors ("program", "scenario").
   public static func read(_ path: String, as what: String, limit: Int = 16 << 20) throws(LocalFileError) -> Data {
     func fail(_ problem: String) -> LocalFileError { LocalFileError(what: what, path: path, problem: problem) }
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    let fd = SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
     guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
     defer { close(fd) }
     var info = stat()
@@ -22,8 +22,7 @@ public enum LocalFile {
     var data = Data(count: Int(info.st_size) + 1)
     var total = 0
     while total < data.count {
-      let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) }
-      if n < 0 && errno == EINTR { continue }
+      let n = SystemCall.retrying { data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) } }
       guard n >= 0 else { throw fail(String(cString: strerror(errno))) }
       if n == 0 { break }
       total += n

@@ -57,7 +57,7 @@ struct WatchCommand: AsyncParsableCommand {
         case .status(.serviceRestored):
           printError("watch: reader service back")
         case .status(let other):
-          logger.info("\(other)")
+          logger.info("reader event", metadata: ["event": "\(other)"])
         }
       }
     }

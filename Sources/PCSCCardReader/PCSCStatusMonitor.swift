@@ -70,7 +70,7 @@ final class PCSCStatusMonitor: Sendable {
           dropAll(&known)
           continuation.yield(.serviceUnavailable(error.readerError("cannot reach pcscd")))
         }
-        logger.debug("pcscd unreachable (\(error)); retrying in \(backoff)")
+        logger.debug("pcscd unreachable; retrying", metadata: ["error": "\(error)", "backoff": "\(backoff)"])
         pause(backoff)
         backoff = min(backoff * 2, configuration.maxBackoff)
         continue
@@ -98,7 +98,7 @@ final class PCSCStatusMonitor: Sendable {
       if let lost {
         serviceUp = false
         dropAll(&known)
-        logger.warning("lost pcscd: \(lost)")
+        logger.warning("lost pcscd", metadata: ["error": "\(lost)"])
         continuation.yield(.serviceUnavailable(lost.readerError("lost pcscd")))
         pause(backoff)
       }
@@ -118,7 +118,7 @@ final class PCSCStatusMonitor: Sendable {
         names = try context.listReaders()
       } catch {
         if error.meansServiceLost { return error }
-        logger.warning("listing readers failed: \(error)")
+        logger.warning("listing readers failed", metadata: ["error": "\(error)"])
         names = []
       }
       for gone in known.keys where !names.contains(gone) {
@@ -147,7 +147,7 @@ final class PCSCStatusMonitor: Sendable {
         continue  // a reader went away between listing and waiting: list again
       } catch {
         if error.meansServiceLost { return error }
-        logger.warning("SCardGetStatusChange failed: \(error)")
+        logger.warning("SCardGetStatusChange failed", metadata: ["error": "\(error)"])
         pause(configuration.initialBackoff)
         continue
       }

@@ -1,3 +1,4 @@
+import LocalFiles
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -48,14 +49,9 @@ struct VPCDSocket: ~Copyable {
     var out = [UInt8](repeating: 0, count: count)
     var got = 0
     while got < count {
-      let n = out.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, count - got, 0) }
-      if n > 0 {
-        got += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        return nil
-      }
+      let n = SystemCall.retrying { out.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, count - got, 0) } }
+      guard n > 0 else { return nil }
+      got += n
     }
     return out
   }
@@ -66,14 +62,11 @@ struct VPCDSocket: ~Copyable {
     let frame = [UInt8(body.count >> 8), UInt8(body.count & 0xFF)] + body
     var sent = 0
     while sent < frame.count {
-      let n = frame.withUnsafeBytes { send(fd, $0.baseAddress! + sent, frame.count - sent, Int32(MSG_NOSIGNAL)) }
-      if n > 0 {
-        sent += n
-      } else if n < 0 && errno == EINTR {
-        continue
-      } else {
-        return false
+      let n = SystemCall.retrying {
+        frame.withUnsafeBytes { send(fd, $0.baseAddress! + sent, frame.count - sent, Int32(MSG_NOSIGNAL)) }
       }
+      guard n > 0 else { return false }
+      sent += n
     }
     return true
   }

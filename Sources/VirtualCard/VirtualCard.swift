@@ -101,7 +101,7 @@ public final class VirtualCard: Sendable {
           let atr = state.withLock { $0.card.atr }
           guard socket.writeFrame(atr) else { return }
         default:
-          logger.debug("vpcd sent unknown control byte \(body[0])")
+          logger.debug("vpcd sent an unknown control byte", metadata: ["byte": "\(body[0])"])
         }
         continue
       }
@@ -111,7 +111,7 @@ public final class VirtualCard: Sendable {
         return (s.commands, s.card.respond(to: body))
       }
       if number == pullOnCommand {
-        logger.debug("card pulled away during command \(number)")
+        logger.debug("card pulled away mid-command", metadata: ["command": "\(number)"])
         break
       }
       guard socket.writeFrame(response) else { break }

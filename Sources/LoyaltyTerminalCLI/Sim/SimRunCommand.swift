@@ -18,9 +18,6 @@ struct SimRunCommand: AsyncParsableCommand {
   @Flag(help: "Print the outcome as JSON (balances, tiers, refused, conflicts, ledgerEntries).")
   var json = false
 
-  @Option(help: "Seed (a scenario is fixed: nothing in it is random; accepted so scripts can pass one to every run).")
-  var seed: UInt64 = 1
-
   @Option(help: "Keep the caches, keys and ledger here (default: a temporary directory, removed at the end).")
   var workdir: String?
 
@@ -35,7 +32,7 @@ struct SimRunCommand: AsyncParsableCommand {
     let directory =
       workdir.map { URL(fileURLWithPath: $0) }
       ?? FileManager.default.temporaryDirectory
-      .appendingPathComponent("loyalty-scenario-\(getpid())-\(seed)")
+      .appendingPathComponent("loyalty-scenario-\(getpid())")
     if workdir != nil, FileManager.default.fileExists(atPath: directory.appendingPathComponent("ledger.jsonl").path) {
       throw ValidationError("--workdir \(directory.path) already holds a ledger; give an empty directory")
     }

@@ -1,0 +1,15 @@
+import Foundation
+
+/// The one way this project makes a blocking system call: again while a signal interrupts it.
+public enum SystemCall {
+  /// Calls `body` until it does not fail with EINTR (a signal arrived mid-call, e.g. SIGCHLD in a
+  /// process that spawns children); returns its last result, with `errno` as the call left it.
+  @inline(__always)
+  public static func retrying<T: FixedWidthInteger & SignedInteger>(_ body: () -> T) -> T {
+    while true {
+      let result = body()
+      if result == -1 && errno == EINTR { continue }
+      return result
+    }
+  }
+}
