@@ -45,7 +45,11 @@ public struct LedgerReport: Sendable {
     var spend: [String: Int64] = [:]
     var inactive: [String] = []
     for (id, account) in fold.accounts {
-      if account.balance > 0 { liability += account.balance }
+      if account.balance > 0 {
+        let (sum, overflow) = liability.addingReportingOverflow(account.balance)
+        guard !overflow else { throw LedgerError(line: 0, "the points liability does not fit in 64 bits") }
+        liability = sum
+      }
       if account.balance < 0 { overdrawn[id] = account.balance }
       spend[id] = account.lifetimeSpend
       if let last = account.lastActivity, last <= cutoff { inactive.append(id) }

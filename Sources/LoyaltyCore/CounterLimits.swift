@@ -28,7 +28,8 @@ public enum CounterLimits {
       throw RuleError(.insufficientBalance, "\(item.name) costs \(item.points) points; the balance is \(balance)")
     }
     let cap = program.limits.offlineRedeemPointsPerDay
-    guard redeemedTodayHere + item.points <= cap else {
+    let (after, overflow) = redeemedTodayHere.addingReportingOverflow(item.points)
+    guard !overflow, after <= cap else {
       throw RuleError(
         .dailyRedeemCapReached,
         "card \(card) has redeemed \(redeemedTodayHere) points here today; \(item.points) more would pass the daily cap of \(cap)"

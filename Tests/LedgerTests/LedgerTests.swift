@@ -249,3 +249,23 @@ struct CanonicalLineTests {
     #expect(accepted > 0, "some mutations (a digit, a letter in a string) stay canonical")
   }
 }
+
+/// What the fold does with entries the reducer refuses: every reader skips them alike.
+@Suite("The fold's refusals")
+struct FoldRefusalTests {
+  @Test func anOverflowingEntryIsSkippedAndListedNotATrap() throws {
+    let f = try LedgerFixture()
+    let huge = 5_000_000_000_000_000_000 as Int64
+    try f.ledger.append(
+      [
+        LedgerEntry(kind: .adjustment, id: "a1", at: LedgerFixture.t0, terminal: "HQ", account: "acct-1", points: huge),
+        LedgerEntry(kind: .adjustment, id: "a2", at: LedgerFixture.t0, terminal: "HQ", account: "acct-1", points: huge),
+        LedgerEntry(kind: .adjustment, id: "a3", at: LedgerFixture.t0, terminal: "HQ", account: "acct-1", points: .min),
+      ], signer: "HQ", key: f.hq, at: LedgerFixture.t0)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.accounts["acct-1"]?.balance == huge)
+    #expect(fold.refused.map(\.id) == ["a2", "a3"])
+    _ = try LedgerExport.export(path: f.ledger.path, format: .hledger)
+    _ = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
+  }
+}

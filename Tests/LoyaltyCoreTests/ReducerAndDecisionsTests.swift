@@ -1,0 +1,94 @@
+import LoyaltyCore
+import Testing
+
+/// The core's one reducer and its decisions, with no storage at all.
+@Suite("Reducer and decisions")
+struct ReducerAndDecisionsTests {
+  static let t0 = UTCInstant(parsing: "2026-11-02T09:00:00Z")!
+  static let program = try! ProgramParser.parse(
+    """
+    {"version": 1, "currency": "EUR", "minorUnits": 2,
+     "earn": {"pointsPerUnit": "1", "categories": {"fresh": "2"}}, "promotions": [],
+     "tiers": [{"name": "Member", "multiplier": "1"}], "tierWindowDays": 365,
+     "referral": {"referrerPoints": 50, "refereePoints": 25, "minFirstPurchase": 1000},
+     "expiryDays": 365, "catalogue": [{"id": "coffee", "kind": "product", "points": 30, "name": "Coffee"}],
+     "limits": {"debounceSeconds": 3, "maxEarnsPerCardPerHour": 5, "offlineRedeemPointsPerDay": 500}}
+    """.data(using: .utf8)!)
+  let context = OperationContext(terminal: "T01", operator: "test", at: t0)
+
+  func entry(_ kind: Entry.Kind, _ points: Int64, account: String = "acct-a", id: String = "e") -> Entry {
+    Entry(kind: kind, id: id, at: Self.t0, terminal: "HQ", account: account, points: points)
+  }
+
+  @Test func anOverflowIsAnErrorAndChangesNothing() throws {
+    var a = AccountState(id: "acct-a")
+    try a.apply(entry(.adjustment, 5_000_000_000_000_000_000), expiryDays: 365)
+    let before = a
+    #expect(throws: RuleError.self) { try a.apply(entry(.adjustment, 5_000_000_000_000_000_000), expiryDays: 365) }
+    #expect(a == before)
+    #expect(throws: RuleError.self) { try a.apply(entry(.adjustment, .min), expiryDays: 365) }
+    #expect(a == before)
+    #expect(throws: RuleError.self) { try a.apply(entry(.adjustment, 1, account: "acct-b"), expiryDays: 365) }
+  }
+
+  @Test func theReducerKeepsReceiptsCardsAndBlocks() throws {
+    var a = AccountState(id: "acct-a")
+    try a.apply(
+      Entry(kind: .enroll, id: "n", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 0, ref: "acct-r"),
+      expiryDays: 365)
+    try a.apply(
+      Entry(
+        kind: .earn, id: "earn-R1", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 20,
+        amount: 1000, receipt: "R1"), expiryDays: 365)
+    try a.apply(
+      Entry(
+        kind: .reversal, id: "rev", at: Self.t0, terminal: "T01", account: "acct-a", points: -10, amount: 500,
+        receipt: "R1"), expiryDays: 365)
+    try a.apply(Entry(kind: .block, id: "b", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1"), expiryDays: 365)
+    #expect(a.referrer == "acct-r" && a.cards == ["C1"] && a.blockedCards == ["C1"])
+    #expect(a.balance == 10 && a.lifetimeSpend == 500 && a.purchases == 1)
+    #expect(a.receipts["R1"] == Receipt(account: "acct-a", at: Self.t0.seconds, amount: 1000, points: 20, refunded: 500, reversed: 10))
+  }
+
+  @Test func anEarnDecidesItsPointsAndTheReferralBonusesOnce() throws {
+    var referee = AccountState(id: Identities.accountID(enrolledWith: "6280001234567895"))
+    referee.referrer = "acct-referrer"
+    let facts = CardFacts(card: "6280001234567895", account: referee.id, blocked: false)
+    let earn = try Decisions.earn(
+      card: facts, cardID: facts.card, account: referee, lines: [PurchaseLine(category: "fresh", amount: 1250)],
+      receipt: "R1", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
+      program: Self.program, context: context)
+    #expect(earn.points == 25)
+    #expect(earn.entries.map(\.kind) == [.earn, .referralBonus, .referralBonus])
+    #expect(earn.entries.compactMap(\.points) == [25, 50, 25])
+    for e in earn.entries where e.account == referee.id { try referee.apply(e, expiryDays: 365) }
+    #expect(referee.referralSettled && referee.balance == 50)
+    let again = try Decisions.earn(
+      card: facts, cardID: facts.card, account: referee, lines: [PurchaseLine(category: "other", amount: 1000)],
+      receipt: "R2", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
+      program: Self.program, context: context)
+    #expect(again.entries.map(\.kind) == [.earn])
+  }
+
+  @Test func refusalsNameTheirReason() throws {
+    let blocked = CardFacts(card: "C1", account: "acct-a", blocked: true)
+    let refusal = #expect(throws: RuleError.self) {
+      try Decisions.redeem(
+        card: blocked, cardID: "C1", account: AccountState(id: "acct-a"), item: "coffee", redeemedTodayHere: 0,
+        sequence: 1, program: Self.program, context: context)
+    }
+    #expect(refusal?.reason == .blockedCard)
+    let unknown = #expect(throws: RuleError.self) {
+      try Decisions.refund(receipt: "R9", receipt: nil, amount: 100, earlierReversals: 0, program: Self.program, context: context)
+    }
+    #expect(unknown?.reason == .unknownReceipt)
+    let capped = #expect(throws: RuleError.self) {
+      var rich = AccountState(id: "acct-a")
+      try rich.apply(entry(.adjustment, 10_000), expiryDays: 365)
+      return try Decisions.redeem(
+        card: CardFacts(card: "C1", account: "acct-a", blocked: false), cardID: "C1", account: rich, item: "coffee",
+        redeemedTodayHere: .max, sequence: 1, program: Self.program, context: context)
+    }
+    #expect(capped?.reason == .dailyRedeemCapReached)
+  }
+}
