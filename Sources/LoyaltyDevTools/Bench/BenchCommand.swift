@@ -79,10 +79,10 @@ struct BenchCommand: AsyncParsableCommand {
       let cacheBench = CacheBenchmark(
         sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000], identifies: quick ? 5_000 : 20_000,
         earns: quick ? 300 : 2_000)
-      rows += try cacheBench.run()
+      rows += try await cacheBench.run()
     }
     if suites.contains("ledger") {
-      rows += try LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000]).run()
+      rows += try await LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000]).run()
     }
     if suites.contains("memory") {
       rows += try await MemoryBenchmark(

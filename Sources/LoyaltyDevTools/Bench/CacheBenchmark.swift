@@ -24,19 +24,19 @@ struct CacheBenchmark {
     var fileBytes: Int
   }
 
-  func run() throws -> [BenchRow] {
+  func run() async throws -> [BenchRow] {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-cache-bench-\(getpid())")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     var results: [WorkerResult] = []
-    func worker(_ size: Int, _ extra: [String]) throws -> WorkerResult {
-      let data = try ExternalClient.runWorker(
+    func worker(_ size: Int, _ extra: [String]) async throws -> WorkerResult {
+      let data = try await ExternalClient.runWorker(
         ["bench-cache-worker", "--directory", scratch.path, "--cardholders", "\(size)"] + extra)
       return try JSONDecoder().decode(WorkerResult.self, from: data)
     }
     for size in sizes {
       printError("bench: cache with \(size) cardholders…")
-      results.append(try worker(size, ["--identifies", "\(identifies)", "--earns", "0"]))
+      results.append(try await worker(size, ["--identifies", "\(identifies)", "--earns", "0"]))
     }
     var rows: [BenchRow] = []
     let smallest = results.first!
@@ -60,13 +60,13 @@ struct CacheBenchmark {
     var rawNs: Int64 = 0
     var earnPeak = 0
     for round in 0..<rounds {
-      let ours = try worker(
+      let ours = try await worker(
         largestSize, ["--identifies", "0", "--earns", "\(perRound)", "--earn-offset", "\(round * perRound)"])
       oursNs += ours.earnNs
       earnPeak = max(earnPeak, ours.peakRSSKiB)
       let cards = (0..<perRound).map { CacheBenchmarkWorker.card(($0 * 7919 + round) % largestSize) }
       let accounts = cards.map { Identities.accountID(enrolledWith: $0) }
-      rawNs += try SQLiteBaseline.run(
+      rawNs += try await SQLiteBaseline.run(
         database: largest.database, cards: cards, accounts: accounts, count: perRound, label: "S\(round)-"
       ).nanoseconds
     }

@@ -18,14 +18,14 @@ struct LedgerBenchmark {
     var peakKiB: Int
   }
 
-  func run() throws -> [BenchRow] {
+  func run() async throws -> [BenchRow] {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-ledger-bench-\(getpid())")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     var results: [WorkerResult] = []
     for (i, size) in sizes.enumerated() {
       printError("bench: ledger with \(size) entries…")
-      let data = try ExternalClient.runWorker(
+      let data = try await ExternalClient.runWorker(
         ["bench-ledger-worker", "--directory", scratch.path, "--entries", "\(size)"]
           + (i == 0 ? ["--export-hledger"] : []))
       results.append(try JSONDecoder().decode(WorkerResult.self, from: data))
@@ -34,11 +34,11 @@ struct LedgerBenchmark {
     let smallest = results[0]
     // hledger computing the same balances from the export of the smallest ledger, and
     // bean-check reading and checking the beancount export of it.
-    let hledgerNs = Self.time(
+    let hledgerNs = await Self.time(
       "/usr/bin/hledger", ["-f", smallest.journal, "bal", "points:customers", "-N", "--flat"])
     let beancount = URL(fileURLWithPath: smallest.journal).deletingLastPathComponent()
       .appendingPathComponent("points.beancount").path
-    let beanCheckNs = Self.time("/usr/bin/bean-check", [beancount])
+    let beanCheckNs = await Self.time("/usr/bin/bean-check", [beancount])
     for r in results {
       let perSecond = Int64(r.entries) * 1_000_000_000 / max(1, r.foldNs)
       let hledgerRatio =
@@ -72,17 +72,11 @@ struct LedgerBenchmark {
   }
 
   /// Wall time of a baseline tool in a child process; 0 when it is not installed or fails.
-  static func time(_ tool: String, _ arguments: [String]) -> Int64 {
-    guard FileManager.default.isExecutableFile(atPath: tool) else { return 0 }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: tool)
-    p.arguments = arguments
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    let clock = ContinuousClock()
-    let t0 = clock.now
-    guard (try? p.run()) != nil else { return 0 }
-    p.waitUntilExit()
-    return p.terminationStatus == 0 ? (clock.now - t0).nanoseconds : 0
+  static func time(_ tool: String, _ arguments: [String]) async -> Int64 {
+    guard FileManager.default.isExecutableFile(atPath: tool),
+      let outcome = try? await Child.run(tool, arguments), outcome.status == 0
+    else { return 0 }
+    return outcome.elapsed.nanoseconds
   }
+
 }

@@ -26,7 +26,7 @@ struct ReaderBenchmark {
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     let cClient = ExternalClient(
-      name: "C libpcsclite", executable: try ExternalClient.compileC(source: source, into: scratch),
+      name: "C libpcsclite", executable: try await ExternalClient.compileC(source: source, into: scratch),
       arguments: [reader, "\(iterations)", "\(warmup)"])
     var pyClient: ExternalClient?
     if includePyscard, let script = RepositoryFile.locate("hardware/bench/pyscard_getuid.py") {
@@ -64,11 +64,11 @@ struct ReaderBenchmark {
       }
       await session.disconnect()
       ours.append(contentsOf: mine)
-      let cRun = try cClient.run()
+      let cRun = try await cClient.run()
       c.append(contentsOf: cRun.latencies)
       cPeak = max(cPeak, cRun.peakKiB)
       if let pyClient {
-        let pyRun = try pyClient.run()
+        let pyRun = try await pyClient.run()
         py.append(contentsOf: pyRun.latencies)
         pyPeak = max(pyPeak, pyRun.peakKiB)
       }

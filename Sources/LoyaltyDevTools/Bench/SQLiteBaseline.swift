@@ -6,7 +6,7 @@ import Foundation
 /// file with the same `synchronous = FULL` in WAL mode.
 enum SQLiteBaseline {
   /// Writes the script for `count` earns on `cards` and returns sqlite3's wall time.
-  static func run(database: String, cards: [String], accounts: [String], count: Int, label: String) throws -> Duration {
+  static func run(database: String, cards: [String], accounts: [String], count: Int, label: String) async throws -> Duration {
     var script = "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\n"
     script.reserveCapacity(count * 700)
     for i in 0..<count {
@@ -29,15 +29,9 @@ enum SQLiteBaseline {
     let scriptURL = URL(fileURLWithPath: database + ".\(label).sql")
     try script.write(to: scriptURL, atomically: true, encoding: .utf8)
     defer { try? FileManager.default.removeItem(at: scriptURL) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "sqlite3 -bail '\(database)' < '\(scriptURL.path)' > /dev/null"]
-    let clock = ContinuousClock()
-    let start = clock.now
-    try process.run()
-    process.waitUntilExit()
-    let elapsed = clock.now - start
-    guard process.terminationStatus == 0 else {
+    let outcome = try await Child.shell("sqlite3 -bail '\(database)' < '\(scriptURL.path)' > /dev/null")
+    let elapsed = outcome.elapsed
+    guard outcome.status == 0 else {
       throw ExternalClient.Failure(description: "sqlite3 failed (is the sqlite3 package installed?)")
     }
     return elapsed

@@ -64,29 +64,7 @@ struct CampaignWorld {
   }
 }
 
-/// `loyalty-terminal` (or, for its helpers, this executable) run as a child process.
-struct CampaignChild {
-  let process = Process()
-  let output = Pipe()
-
-  init(_ arguments: [String], binary: URL = ProductBinary.loyaltyTerminal) throws {
-    process.executableURL = binary
-    process.arguments = arguments
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-  }
-
-  /// Waits for the child; its status and what it printed.
-  func finish() -> (status: Int32, lines: [String]) {
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init))
-  }
-
-  func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
-
-  static func run(_ arguments: [String]) throws -> (status: Int32, lines: [String]) {
-    try CampaignChild(arguments).finish()
-  }
+/// `loyalty-terminal` run as a child process, to its end.
+func terminal(_ arguments: [String], killAfter delay: Duration? = nil) async throws -> Child.Outcome {
+  try await Child.run(ProductBinary.loyaltyTerminal.path, arguments, killAfter: delay)
 }

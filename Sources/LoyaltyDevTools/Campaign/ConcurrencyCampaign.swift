@@ -6,7 +6,7 @@ import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign concurrency`: many terminal processes syncing into one ledger at once.
-struct ConcurrencyCampaign: ParsableCommand {
+struct ConcurrencyCampaign: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "concurrency", abstract: "Many terminal processes syncing into one ledger at once, round after round.")
 
@@ -15,7 +15,7 @@ struct ConcurrencyCampaign: ParsableCommand {
   @Option(help: "Earns each terminal records offline before each round.") var earns: Int = 5
   @Option(help: "Working directory (default: a temporary one, removed at the end).") var workdir: String?
 
-  func run() throws {
+  func run() async throws {
     let dir = campaignDirectory(workdir, "concurrency")
     defer { if workdir == nil { try? FileManager.default.removeItem(at: dir) } }
     let world = try CampaignWorld(directory: dir, terminals: terminals)
@@ -35,14 +35,18 @@ struct ConcurrencyCampaign: ParsableCommand {
         }
       }
       // Every terminal at once: the ledger's lock must serialise them.
-      let children = try world.terminals.map {
-        try CampaignChild(world.syncArguments($0, at: day.adding(seconds: 22 * 3600)))
+      let outcomes = try await withThrowingTaskGroup(of: (String, Child.Outcome).self) { group in
+        for t in world.terminals {
+          let arguments = world.syncArguments(t, at: day.adding(seconds: 22 * 3600))
+          group.addTask { (t, try await terminal(arguments)) }
+        }
+        return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
       }
-      for (t, child) in zip(world.terminals, children) {
-        let (status, lines) = child.finish()
+      for t in world.terminals {
+        let outcome = outcomes[t]!
         syncs += 1
-        if status != 0 {
-          failures.append("round \(round): \(t)'s sync exited \(status): \(lines.joined(separator: " "))")
+        if outcome.status != 0 {
+          failures.append("round \(round): \(t)'s sync exited \(outcome.status): \(outcome.lines.joined(separator: " "))")
         }
       }
       if let problem = try world.check(synced: world.terminals) { failures.append("round \(round): \(problem)") }
@@ -51,7 +55,7 @@ struct ConcurrencyCampaign: ParsableCommand {
     // Everyone learns everything; then every cache shows the ledger's balances.
     if failures.isEmpty {
       let late = CampaignWorld.start.adding(days: rounds + 1)
-      for t in world.terminals { _ = try CampaignChild.run(world.syncArguments(t, at: late)) }
+      for t in world.terminals { _ = try await terminal(world.syncArguments(t, at: late)) }
       let (fold, _) = try LedgerFold.fold(path: world.ledger.path, keepingReceipts: false)
       for t in world.terminals {
         let shown = try PointsCache(path: world.cachePath(t)).balances()

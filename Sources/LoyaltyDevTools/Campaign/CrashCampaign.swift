@@ -6,7 +6,7 @@ import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign crash`: SIGKILL during earns and during syncs at random instants.
-struct CrashCampaign: ParsableCommand {
+struct CrashCampaign: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "crash",
     abstract: "SIGKILL earn and sync processes at random instants; nothing acknowledged is lost or doubled.")
@@ -15,7 +15,7 @@ struct CrashCampaign: ParsableCommand {
   @Option(help: "Seed for the kill instants.") var seed: UInt64 = 1
   @Option(help: "Working directory (default: a temporary one, removed at the end).") var workdir: String?
 
-  func run() throws {
+  func run() async throws {
     let dir = campaignDirectory(workdir, "crash")
     defer { if workdir == nil { try? FileManager.default.removeItem(at: dir) } }
     let world = try CampaignWorld(directory: dir, terminals: 1)
@@ -31,25 +31,22 @@ struct CrashCampaign: ParsableCommand {
     for i in 0..<iterations {
       // An earn loop of 20 purchases an hour apart, killed 10–120 ms in (the child starts in ≈ 20 ms).
       let at = CampaignWorld.start.adding(seconds: Int64(i) * 30 * 3600)
-      let earn = try CampaignChild([
-        "earn-loop", card, "--count", "20", "--prefix", "I\(i)-", "--cache", world.cachePath(t), "--terminal", t,
-        "--at",
-        at.description,
-      ], binary: ProductBinary.devtools)
-      usleep(UInt32(10_000 + rng.next() % 110_000))
-      earn.kill()
-      let (status, lines) = earn.finish()
-      if status != 0 { killedEarns += 1 }
-      acknowledged.formUnion(lines.filter { $0.hasPrefix("I\(i)-") })
+      let earn = try await Child.run(
+        ProductBinary.devtools.path,
+        [
+          "earn-loop", card, "--count", "20", "--prefix", "I\(i)-", "--cache", world.cachePath(t), "--terminal", t,
+          "--at", at.description,
+        ], killAfter: .milliseconds(10 + Int(rng.next() % 110)))
+      if earn.status != 0 { killedEarns += 1 }
+      acknowledged.formUnion(earn.lines.filter { $0.hasPrefix("I\(i)-") })
 
       // A sync killed 10–120 ms in.
-      let sync = try CampaignChild(world.syncArguments(t, at: at.adding(seconds: 25 * 3600)))
-      usleep(UInt32(10_000 + rng.next() % 110_000))
-      sync.kill()
-      if sync.finish().status != 0 { killedSyncs += 1 }
+      let sync = try await terminal(
+        world.syncArguments(t, at: at.adding(seconds: 25 * 3600)), killAfter: .milliseconds(10 + Int(rng.next() % 110)))
+      if sync.status != 0 { killedSyncs += 1 }
 
       if i % 50 == 49 || i == iterations - 1 {
-        if let problem = try check(world, t, card, acknowledged, at: at.adding(seconds: 26 * 3600)) {
+        if let problem = try await check(world, t, card, acknowledged, at: at.adding(seconds: 26 * 3600)) {
           failures.append("iteration \(i): \(problem)")
           break
         }
@@ -64,10 +61,11 @@ struct CrashCampaign: ParsableCommand {
 
   /// A clean sync, then: every acknowledged earn is in the cache once and in the ledger once;
   /// nothing is doubled; the ledger verifies.
-  func check(_ world: CampaignWorld, _ t: String, _ card: String, _ acknowledged: Set<String>, at: UTCInstant) throws
-    -> String?
+  func check(_ world: CampaignWorld, _ t: String, _ card: String, _ acknowledged: Set<String>, at: UTCInstant)
+    async throws -> String?
   {
-    let (status, lines) = try CampaignChild.run(world.syncArguments(t, at: at))
+    let clean = try await terminal(world.syncArguments(t, at: at))
+    let (status, lines) = (clean.status, clean.lines)
     guard status == 0 else { return "the clean sync failed: \(lines.joined(separator: " "))" }
     let cache = try PointsCache(path: world.cachePath(t))
     let earns = try cache.history(card: card).filter { $0.kind == .earn }

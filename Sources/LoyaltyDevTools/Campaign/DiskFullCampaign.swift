@@ -6,7 +6,7 @@ import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign disk-full`: the ledger's disk fills up during a sync.
-struct DiskFullCampaign: ParsableCommand {
+struct DiskFullCampaign: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "disk-full",
     abstract: "Sync onto a ledger whose disk (a small tmpfs) is full: a clear error, nothing lost; then recover.")
@@ -14,16 +14,29 @@ struct DiskFullCampaign: ParsableCommand {
   @Option(help: "Earns in the outbox that will not fit.") var earns: Int = 3_000
   @Option(help: "Size of the tmpfs, KiB.") var sizeKiB: Int = 512
 
-  func run() throws {
+  func run() async throws {
     let dir = campaignDirectory(nil, "disk-full")
     let mount = dir.appendingPathComponent("small-disk")
     try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    guard shell("mount -t tmpfs -o size=\(sizeKiB)k loyalty-campaign '\(mount.path)'") == 0 else {
+    guard try await Child.shell("mount -t tmpfs -o size=\(sizeKiB)k loyalty-campaign '\(mount.path)'").status == 0 else {
       emit("campaign disk-full: skipped (cannot mount a tmpfs here: needs root)")
       return
     }
-    defer { _ = shell("umount '\(mount.path)'") }
+    let failures: [String]
+    do {
+      failures = try await campaign(on: mount)
+    } catch {
+      _ = try? await Child.shell("umount '\(mount.path)'")
+      throw error
+    }
+    _ = try await Child.shell("umount '\(mount.path)'")
+    if !failures.isEmpty { throw ExitCode(1) }
+  }
+
+  /// The campaign proper, with the small disk mounted at `mount`; its failures.
+  func campaign(on mount: URL) async throws -> [String] {
+    let dir = mount.deletingLastPathComponent()
     // The world lives on the normal disk; only the ledger goes on the small one.
     let world = try CampaignWorld(directory: dir.appendingPathComponent("chain"), terminals: 1)
     let ledgerPath = mount.appendingPathComponent("ledger.jsonl").path
@@ -42,7 +55,8 @@ struct DiskFullCampaign: ParsableCommand {
     let sizeBefore = try fileSize(ledgerPath)
 
     var failures: [String] = []
-    let (status, lines) = try CampaignChild.run(arguments + ["--json"])
+    let refused = try await terminal(arguments + ["--json"])
+    let (status, lines) = (refused.status, refused.lines)
     let message = lines.joined(separator: " ")
     if status == 0 { failures.append("the sync succeeded on a full disk (\(outbox) entries, \(sizeKiB) KiB)") }
     if !message.contains("No space left on device") {
@@ -56,7 +70,7 @@ struct DiskFullCampaign: ParsableCommand {
     let bigger = world.directory.appendingPathComponent("ledger-moved.jsonl").path
     try FileManager.default.copyItem(atPath: ledgerPath, toPath: bigger)
     arguments[arguments.firstIndex(of: "--ledger")! + 1] = bigger
-    let retry = try CampaignChild.run(arguments)
+    let retry = try await terminal(arguments)
     if retry.status != 0 { failures.append("the sync after the move failed: \(retry.lines.joined(separator: " "))") }
     let summary = try LedgerVerifier().verify(path: bigger)
     if summary.entries != 2 + outbox {
@@ -66,7 +80,7 @@ struct DiskFullCampaign: ParsableCommand {
       "campaign disk-full: sync of \(outbox) entries onto a full \(sizeKiB) KiB tmpfs refused (\"\(firstError(message))\"), outbox kept, ledger unchanged; after the move \(summary.entries) entries, \(failures.count) failures"
     )
     for f in failures { emit("  \(f)") }
-    if !failures.isEmpty { throw ExitCode(1) }
+    return failures
   }
 
   func fileSize(_ path: String) throws -> Int {
@@ -77,13 +91,4 @@ struct DiskFullCampaign: ParsableCommand {
     guard let range = text.range(of: "cannot append") else { return String(text.prefix(80)) }
     return String(text[range.lowerBound...].prefix(100)).replacingOccurrences(of: "\"", with: "'")
   }
-}
-
-func shell(_ command: String) -> Int32 {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: "/bin/sh")
-  p.arguments = ["-c", command + " 2>/dev/null"]
-  guard (try? p.run()) != nil else { return -1 }
-  p.waitUntilExit()
-  return p.terminationStatus
 }

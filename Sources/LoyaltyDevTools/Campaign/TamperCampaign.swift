@@ -6,7 +6,7 @@ import LoyaltyCore
 import PointsCache
 
 /// `loyalty-terminal campaign tamper`: every single-byte change of a sample ledger is caught.
-struct TamperCampaign: ParsableCommand {
+struct TamperCampaign: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "tamper", abstract: "Change every byte of a sample ledger in turn; verification must catch each.")
 
@@ -14,7 +14,7 @@ struct TamperCampaign: ParsableCommand {
   var throughCLI: Int = 50
   @Option(help: "Working directory (default: a temporary one, removed at the end).") var workdir: String?
 
-  func run() throws {
+  func run() async throws {
     let dir = campaignDirectory(workdir, "tamper")
     defer { if workdir == nil { try? FileManager.default.removeItem(at: dir) } }
     let world = try CampaignWorld(directory: dir, terminals: 2)
@@ -27,7 +27,7 @@ struct TamperCampaign: ParsableCommand {
           context: .init(
             terminal: t, operator: "campaign", at: CampaignWorld.start.adding(seconds: Int64(i * 10 + n) * 3600)))
       }
-      _ = try CampaignChild.run(world.syncArguments(t, at: CampaignWorld.start.adding(days: 2)))
+      _ = try await terminal(world.syncArguments(t, at: CampaignWorld.start.adding(days: 2)))
     }
     let original = Array(try Data(contentsOf: URL(fileURLWithPath: world.ledger.path)))
     _ = try LedgerVerifier().verify(original)
@@ -47,7 +47,7 @@ struct TamperCampaign: ParsableCommand {
       var changed = original
       changed[i] ^= 0x20
       try Data(changed).write(to: file)
-      if try CampaignChild.run(["ledger", "verify", "--ledger", file.path]).status == 0 { cliMissed += 1 }
+      if try await terminal(["ledger", "verify", "--ledger", file.path]).status == 0 { cliMissed += 1 }
     }
     emit(
       "campaign tamper: \(original.count) single-byte changes of a \(original.count)-byte ledger, \(missed.count) not caught; \(throughCLI) checked through `ledger verify`, \(cliMissed) not caught; \(seconds(since: started, clock)) s"
