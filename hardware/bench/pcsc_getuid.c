@@ -1,4 +1,4 @@
-/* Baseline for `loyalty-terminal bench`: GET UID (FF CA 00 00 00) round trips through plain
+/* Baseline for `loyalty-devtools bench`: GET UID (FF CA 00 00 00) round trips through plain
  * libpcsclite, the way any C application would do them. Prints one latency in nanoseconds per
  * line, so the benchmark computes the same percentiles for every client, and its peak RSS on
  * stderr.

@@ -1,4 +1,4 @@
-"""Baseline for `loyalty-terminal bench`: GET UID round trips through pyscard.
+"""Baseline for `loyalty-devtools bench`: GET UID round trips through pyscard.
 
 usage: /usr/bin/python3 pyscard_getuid.py READER ITERATIONS WARMUP
 Prints one latency in nanoseconds per line, and its peak RSS on stderr.
