@@ -5,53 +5,69 @@ extension AccountState {
   /// `RuleError(.overflow)` and leaves the state as it was. Entries that do not concern an account
   /// (programs, terminal registrations, seals) change nothing. `keepingReceipts: false` folds
   /// without remembering receipts (balances over years of history do not need them).
+  ///
+  /// In place, without copying the account: everything that can fail is computed first, then the
+  /// points move (atomic), then the rest changes.
   public mutating func apply(_ entry: Entry, expiryDays: Int, keepingReceipts: Bool = true) throws(RuleError) {
     guard entry.kind.concernsAnAccount else { return }
     guard entry.account == id else {
       throw RuleError(.unknownAccount, "entry \(entry.id) is for account \(entry.account ?? "none"), not \(id)")
     }
-    var next = self
-    if next.enrolledAt == nil { next.enrolledAt = entry.at }
+    // 1. What may overflow, computed before anything changes.
+    var spend = lifetimeSpend
+    var receipt: (id: String, value: Receipt)?
     switch entry.kind {
-    case .enroll:
-      if let card = entry.card { next.cards.insert(card) }
-      if next.referrer == nil, let referrer = entry.ref, referrer != id { next.referrer = referrer }
-    case .link:
-      if let card = entry.card { next.cards.insert(card) }
-    case .block:
-      if let card = entry.card { next.blockedCards.insert(card) }
     case .earn:
-      next.lifetimeSpend = try Checked.add(next.lifetimeSpend, entry.amount ?? 0, "the lifetime spend")
-      next.purchases += 1
-      if keepingReceipts, let receipt = entry.receipt {
-        next.receipts[receipt] = Receipt(
-          account: id, at: entry.at.seconds, amount: max(0, entry.amount ?? 0), points: max(0, entry.points ?? 0),
-          refunded: 0, reversed: 0)
+      spend = try Checked.add(spend, entry.amount ?? 0, "the lifetime spend")
+      if keepingReceipts, let id = entry.receipt {
+        receipt = (
+          id,
+          Receipt(
+            account: self.id, at: entry.at.seconds, amount: max(0, entry.amount ?? 0),
+            points: max(0, entry.points ?? 0), refunded: 0, reversed: 0)
+        )
       }
     case .reversal:
-      next.lifetimeSpend = try Checked.subtract(next.lifetimeSpend, entry.amount ?? 0, "the lifetime spend")
-      if let id = entry.receipt, var receipt = next.receipts[id] {
-        let refunded = try Checked.add(receipt.refunded, max(0, entry.amount ?? 0), "a receipt's refunds")
-        let reversed = try Checked.subtract(receipt.reversed, min(0, entry.points ?? 0), "a receipt's reversals")
-        receipt.refunded = min(receipt.amount, refunded)
-        receipt.reversed = min(receipt.points, reversed)
-        next.receipts[id] = receipt
+      spend = try Checked.subtract(spend, entry.amount ?? 0, "the lifetime spend")
+      if let id = entry.receipt, var r = receipts[id] {
+        let refunded = try Checked.add(r.refunded, max(0, entry.amount ?? 0), "a receipt's refunds")
+        let reversed = try Checked.subtract(r.reversed, min(0, entry.points ?? 0), "a receipt's reversals")
+        r.refunded = min(r.amount, refunded)
+        r.reversed = min(r.points, reversed)
+        receipt = (id, r)
       }
-    case .referralBonus:
-      // The referee's own bonus settles the referral (both bonuses are decided together).
-      if entry.ref == id { next.referralSettled = true }
-    case .redeem, .adjustment, .expiry:
+    case .enroll, .link, .block, .redeem, .referralBonus, .adjustment, .expiry:
       break
     case .program, .terminalRegister, .terminalRevoke, .seal:
       return
     }
+    // 2. The points: credit or debit, atomic (throws before changing the lots).
     let points = entry.points ?? 0
     if points > 0 {
-      try next.lots.credit(points, at: entry.at, expiryDays: expiryDays)
+      try lots.credit(points, at: entry.at, expiryDays: expiryDays)
     } else if points < 0 {
-      try next.lots.debit(points.magnitude)
+      try lots.debit(points.magnitude)
     }
-    if entry.kind != .expiry { next.lastActivity = entry.at }
-    self = next
+    // 3. The rest cannot fail.
+    if enrolledAt == nil { enrolledAt = entry.at }
+    lifetimeSpend = spend
+    if let receipt { receipts[receipt.id] = receipt.value }
+    switch entry.kind {
+    case .enroll:
+      if let card = entry.card { cards.insert(card) }
+      if referrer == nil, let r = entry.ref, r != id { referrer = r }
+    case .link:
+      if let card = entry.card { cards.insert(card) }
+    case .block:
+      if let card = entry.card { blockedCards.insert(card) }
+    case .earn:
+      purchases += 1
+    case .referralBonus:
+      // The referee's own bonus settles the referral (both bonuses are decided together).
+      if entry.ref == id { referralSettled = true }
+    case .reversal, .redeem, .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal:
+      break
+    }
+    if entry.kind != .expiry { lastActivity = entry.at }
   }
 }
