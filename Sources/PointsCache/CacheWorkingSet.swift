@@ -10,6 +10,9 @@ struct CacheWorkingSet {
   private var order: [String] = []
   /// When each card not yet stored was linked.
   private var linkedAt: [String: Int64] = [:]
+  /// Accounts being written in the same transaction by other sets (a snapshot written in parts,
+  /// its foreign keys deferred): a referrer among them is kept.
+  var alsoWritten: Set<String> = []
 
   /// The account's state with its receipts in `window` (seconds, exclusive) and the ones named,
   /// or nil when this cache has no such account.
@@ -59,14 +62,24 @@ struct CacheWorkingSet {
     order.append(state.id)
   }
 
-  /// The account of `entry`, loaded (with the receipt it names) if not yet in the set.
+  /// The account of `entry`, loaded if not yet in the set, with the receipt the entry names.
   mutating func prepare(_ db: Database, for entry: Entry) throws {
-    guard let id = entry.account, states[id] == nil else { return }
-    if let state = try Self.load(db, account: id, receipts: entry.receipt.map { [$0] } ?? []) {
-      track(state, isNew: false)
-    } else {
-      track(AccountState(id: id), isNew: true)
+    guard let id = entry.account else { return }
+    guard let state = states[id] else {
+      if let state = try Self.load(db, account: id, receipts: entry.receipt.map { [$0] } ?? []) {
+        track(state, isNew: false)
+      } else {
+        track(AccountState(id: id), isNew: true)
+      }
+      return
     }
+    // An account already in the set: a receipt this entry names may not be loaded yet.
+    guard let receipt = entry.receipt, state.receipts[receipt] == nil, before[id] != nil,
+      let row = try db.cachedOne(
+        ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ? AND accountId = ?", arguments: [receipt, id])
+    else { return }
+    states[id]?.receipts[receipt] = row.receipt
+    before[id]?.receipts[receipt] = row.receipt
   }
 
   /// Applies `entry` to its account with the core's reducer.
@@ -85,7 +98,7 @@ struct CacheWorkingSet {
       let old = before[id]
       // The referrer column references an account row; an account this cache never saw stays NULL.
       var referrer = after.referrer
-      if let r = referrer, states[r] == nil,
+      if let r = referrer, states[r] == nil, !alsoWritten.contains(r),
         try db.cachedOne(Int64.self, sql: "SELECT 1 FROM account WHERE id = ?", arguments: [r]) == nil
       {
         referrer = nil

@@ -24,9 +24,14 @@ extension PointsCache {
       }
       // An account may be written before its referrer: the references are checked at commit.
       try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
-      var set = CacheWorkingSet()
-      for a in accounts { set.track(a, isNew: true) }
-      try set.store(db)
+      // A thousand accounts at a time: memory stays flat however large the chain.
+      let ids = Set(accounts.map(\.id))
+      for start in stride(from: 0, to: accounts.count, by: 1_000) {
+        var set = CacheWorkingSet()
+        set.alsoWritten = ids
+        for a in accounts[start..<min(accounts.count, start + 1_000)] { set.track(a, isNew: true) }
+        try set.store(db)
+      }
       for a in accounts {
         try db.cachedExecute(
           sql: """

@@ -30,15 +30,20 @@ extension PointsCache {
       var applied = 0
       var known = 0
       var refused: [String] = []
-      var touched: Set<String> = []
+      var seen: Set<String> = []
+      var accountEntries: [Entry] = []
       for e in learnt {
-        if try db.cachedOne(Int64.self, sql: "SELECT 1 FROM entry WHERE id = ?", arguments: [e.id]) != nil {
+        let stored = try db.cachedOne(Int64.self, sql: "SELECT 1 FROM entry WHERE id = ?", arguments: [e.id]) != nil
+        if !seen.insert(e.id).inserted || stored {
           known += 1
           continue
         }
         switch e.kind {
         case .program:
           guard let json = e.data else { continue }
+          // Entries before it were decided under the program in force then.
+          try apply(db, accountEntries, refused: &refused, applied: &applied)
+          accountEntries = []
           let program = try ProgramParser.parse(Data(json.utf8))
           try db.cachedExecute(
             sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
@@ -49,20 +54,10 @@ extension PointsCache {
         case .seal:
           continue
         case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus, .adjustment, .expiry:
-          do {
-            // One entry at a time, so one the reducer refuses is skipped alone.
-            try db.inSavepoint {
-              try record(db, [e], operator: "ledger", origin: .ledger, program: try? program(db))
-              return .commit
-            }
-          } catch let error as RuleError {
-            refused.append("entry \(e.id) refused: \(error.message)")
-            continue
-          }
-          if let account = e.account { touched.insert(account) }
-          applied += 1
+          accountEntries.append(e)
         }
       }
+      let touched = try apply(db, accountEntries, refused: &refused, applied: &applied)
       var marked = 0
       for id in ids {
         try db.cachedExecute(
@@ -76,15 +71,25 @@ extension PointsCache {
             syncedAt = excluded.syncedAt, state = excluded.state
           """, arguments: [position, head, at.seconds, checkpoint])
       var overdrawn: [String: Int64] = [:]
-      for account in touched {
-        if let balance = try db.cachedOne(
-          Int64.self, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account]), balance < 0
-        {
-          overdrawn[account] = balance
-        }
-      }
+      for (account, state) in touched where state.balance < 0 { overdrawn[account] = state.balance }
       return SyncApplication(
         applied: applied, alreadyKnown: known, markedSynced: marked, overdrawn: overdrawn, refused: refused)
     }
+  }
+
+  /// Applies learnt account entries in one working set (each account loaded and written once);
+  /// the reducer's refusals are listed, not applied. Returns the touched accounts.
+  @discardableResult
+  private func apply(_ db: Database, _ entries: [Entry], refused: inout [String], applied: inout Int) throws
+    -> [String: AccountState]
+  {
+    guard !entries.isEmpty else { return [:] }
+    var refusals: [String] = []
+    let set = try record(
+      db, entries, operator: "ledger", origin: .ledger, program: try? program(db),
+      refusing: { entry, error in refusals.append("entry \(entry.id) refused: \(error.message)") })
+    refused += refusals
+    applied += entries.count - refusals.count
+    return set.states
   }
 }

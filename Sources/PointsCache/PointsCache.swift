@@ -169,10 +169,13 @@ public final class PointsCache: Sendable {
 
   /// Journals `entries` and applies them to their accounts with the core's reducer, in the
   /// caller's transaction. Returns the accounts as they are afterwards.
+  ///
+  /// An entry the reducer refuses throws, unless `refusing` is given: then it is handed there and
+  /// neither applied nor journaled (as every reader of the ledger skips it).
   @discardableResult
   func record(
     _ db: Database, _ entries: [Entry], operator: String, origin: EntryRecord.Origin, program: LoyaltyProgram?,
-    into set: CacheWorkingSet = CacheWorkingSet()
+    into set: CacheWorkingSet = CacheWorkingSet(), refusing: ((Entry, RuleError) -> Void)? = nil
   ) throws -> CacheWorkingSet {
     var set = set
     let expiryDays = program?.expiryDays ?? 365
@@ -180,7 +183,13 @@ public final class PointsCache: Sendable {
     for entry in entries {
       guard let account = entry.account, entry.kind.concernsAnAccount else { continue }
       try set.prepare(db, for: entry)
-      try set.apply(entry, expiryDays: expiryDays)
+      do {
+        try set.apply(entry, expiryDays: expiryDays)
+      } catch {
+        guard let refusing else { throw error }
+        refusing(entry, error)
+        continue
+      }
       rows.append(EntryRecord(entry, account: account, operator: `operator`, origin: origin))
     }
     try set.store(db)  // the accounts first: entry rows reference them
