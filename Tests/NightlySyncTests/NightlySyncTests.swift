@@ -8,6 +8,30 @@ import Testing
 
 @Suite("Nightly sync through a real ledger file")
 struct NightlySyncTests {
+  /// Entries the reducer refuses (an overflowing balance) are skipped by the cache as by the
+  /// fold: the sync goes on, says so, and the balances still agree.
+  @Test func anOverflowingEntryInTheLedgerIsSkippedByEveryReader() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let card = ChainFixture.cards[0]
+    _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 0))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    let account = Identities.accountID(enrolledWith: card)
+    let at = ChainFixture.start.adding(days: 2)
+    try f.ledger.append(
+      [5_000_000_000_000_000_000, 5_000_000_000_000_000_000, Int64.min].enumerated().map { i, points in
+        LedgerEntry(kind: .adjustment, id: "adj-\(i)", at: at, terminal: "HQ", account: account, points: points)
+      }, signer: "HQ", key: f.hq, at: at)
+    let summary = try f.sync("T02", at: at.adding(seconds: 60))
+    #expect(summary.conflicts.filter { $0.contains("refused") }.count == 2, "\(summary.conflicts)")
+    try f.sync("T01", at: at.adding(seconds: 120))
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.accounts[account]?.balance == 5_000_000_000_000_000_000)
+    #expect(try f.balances("T02")[account] == 5_000_000_000_000_000_000)
+    #expect(try f.balances("T01")[account] == 5_000_000_000_000_000_000)
+    #expect(try f.cache("T02").consistencyProblems().isEmpty)
+  }
+
   @Test func twoTerminalsEarningOfflineConverge() throws {
     let f = try ChainFixture(terminals: 2)
     for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
