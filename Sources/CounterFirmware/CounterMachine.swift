@@ -186,7 +186,9 @@ public struct CounterMachine: Sendable {
       } else {
         ["Welcome!", "Card enrolled", ""]
       }
-    case .earned(let r): ["+\(r.points) points", "Balance \(r.balance)", r.tier, "Receipt \(r.receipt)"]
+    case .earned(let r):
+      // The whole receipt number, for a later refund: "Receipt R77", or the bare number when long.
+      ["+\(r.points) points", "Balance \(r.balance)", r.tier, r.receipt.count <= 12 ? "Receipt \(r.receipt)" : r.receipt]
     case .redeemed(let item, let points, let balance): ["Redeemed \(item)", "-\(points) points", "Balance \(balance)"]
     case .refunded(let receipt, let reversed, let balance):
       ["Refund \(receipt)", "-\(reversed) points", "Balance \(balance)"]

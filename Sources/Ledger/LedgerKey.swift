@@ -28,7 +28,13 @@ public struct LedgerKey: Sendable {
     let text = key.rawRepresentation.base64EncodedString() + "\n"
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
     guard fd >= 0 else {
-      throw LedgerError(line: 0, "cannot create key file \(path): \(String(cString: strerror(errno)))")
+      let code = errno
+      var info = stat()
+      let isDirectory = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+      let reason =
+        code != EEXIST ? String(cString: strerror(code))
+        : isDirectory ? "it is a directory" : "a file of that name exists (keys are never overwritten)"
+      throw LedgerError(line: 0, "cannot create key file \(path): \(reason)")
     }
     defer { close(fd) }
     let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }

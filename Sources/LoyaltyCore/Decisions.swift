@@ -109,6 +109,8 @@ public enum Decisions {
     try CounterLimits.checkVelocity(earnsInTrailingHour: earnsInTrailingHour, card: cardID, in: program)
     var total: Int64 = 0
     for line in lines { total = try Checked.add(total, line.amount, "the basket's total") }
+    // A purchase of nothing is no visit (it would count towards a tier).
+    guard total > 0 else { throw RuleError(.invalidAmount, "a purchase of 0 earns nothing and is not recorded") }
     if receiptTaken { throw RuleError(.duplicateReceipt, "receipt \(receipt) is already recorded") }
     let history = account.purchases(before: c.at, windowDays: program.tierWindowDays)
     let tier = EarnRules.tier(at: c.at, history: history, in: program).tier

@@ -54,5 +54,9 @@ public enum Identities {
       throw RuleError(
         .unknownCard, "\"\(card)\" is neither a loyalty number nor an uppercase hex UID of 4, 7 or 10 bytes")
     }
+    // ISO 14443-3: a 4-byte UID starting 08 is random per power-up, not an identity.
+    if bytes.count == 8, card.hasPrefix("08") {
+      throw RuleError(.unknownCard, "\"\(card)\" is a random UID (4 bytes starting 08): it changes at every tap")
+    }
   }
 }

@@ -34,7 +34,7 @@ public func runCommandLine<Root: ParsableCommand>(_ root: Root.Type, _ arguments
   } catch {
     let name = commandPath(to: type(of: command), from: root) ?? root.configuration.commandName ?? "error"
     printError("\(name): \(FailureMessage(error))")
-    Foundation.exit(1)
+    Foundation.exit((error as? CommandFailure)?.exitCode ?? 1)
   }
 }
 

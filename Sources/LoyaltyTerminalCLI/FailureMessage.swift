@@ -9,11 +9,27 @@ struct FailureMessage: CustomStringConvertible {
   init(_ error: any Error) {
     switch error {
     case let error as ValidationError: description = error.message
+    case let error as CommandFailure: description = error.message
     case let error as CardReaderError: description = error.message
+    case let error as DecodingError: description = Self.describe(error)
     case let error as CocoaError: description = Self.describe(error as NSError)
     default:
       let ns = error as NSError
       description = ns.domain == NSCocoaErrorDomain ? Self.describe(ns) : String(describing: error)
+    }
+  }
+
+  /// What a JSON decoder disliked, in words: which field, and why.
+  static func describe(_ error: DecodingError) -> String {
+    func path(_ context: DecodingError.Context) -> String {
+      let p = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+      return p.isEmpty ? "the document" : p
+    }
+    switch error {
+    case .dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "\(path(c)): invalid value"
+    case .keyNotFound(let key, let c): return "\(path(c)).\(key.stringValue) is missing".replacingOccurrences(of: "the document.", with: "")
+    case .typeMismatch(_, let c), .valueNotFound(_, let c): return "\(path(c)) has the wrong type"
+    @unknown default: return "\(error)"
     }
   }
 

@@ -28,7 +28,21 @@ public final class PointsCache: Sendable {
   ///
   /// Refuses a directory, a missing file opened read-only, and a cache written by a newer schema
   /// than this build knows (naming both), before anything is written.
-  public init(path: String, access: Access = .readWrite) throws {
+  public convenience init(path: String, access: Access = .readWrite) throws {
+    do {
+      try self.init(opening: path, access: access)
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+      throw CacheOpenError(path: path, problem: "it is not a points cache (not an SQLite database)")
+    } catch let error as DatabaseError where error.resultCode == .SQLITE_CANTOPEN {
+      let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+      throw CacheOpenError(
+        path: path,
+        problem: FileManager.default.fileExists(atPath: folder)
+          ? "SQLite cannot open or create it here" : "its folder \(folder) does not exist")
+    }
+  }
+
+  private init(opening path: String, access: Access) throws {
     var isDirectory: ObjCBool = false
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
     if exists && isDirectory.boolValue { throw CacheOpenError(path: path, problem: "it is a directory, not a cache file") }

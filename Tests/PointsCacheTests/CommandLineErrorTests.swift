@@ -98,6 +98,24 @@ struct CommandLineErrorTests {
       try cli(["identify", "04A1B2C3D4E5F6", "--cache", path("adir")]), "it is a directory", "directory as cache")
     expectOneLine(try cli(["ledger", "verify", "--ledger", path("adir")]), "Is a directory", "directory as ledger")
     expectOneLine(try cli(["sim", "run", path("adir")]), "scenario \(path("adir")): it is a directory", "directory as scenario")
+    expectOneLine(
+      try cli(["identify", "X", "--cache", program]), "it is not a points cache (not an SQLite database)", "not a cache")
+    expectOneLine(
+      try cli(["run", "--cache", path("nope/x.db"), "--terminal", "T01", "--script", "--simulated"]),
+      "its folder \(path("nope")) does not exist", "a cache in a missing folder")
+    #expect(try cli(["run", "--cache", path("nope/x.db"), "--terminal", "T01", "--script", "--simulated"]).status == 2)
+    #expect(try cli(["ledger", "keygen", "--out", path("t01.key")]).status == 0)
+    expectOneLine(
+      try cli([
+        "sync", "--snapshot", program, "--cache", path("fresh.db"), "--ledger", path("l.jsonl"), "--terminal", "T01",
+        "--key", path("t01.key"),
+      ]), "is not a snapshot: format is missing", "a program given as a snapshot")
+    expectOneLine(try cli(["ledger", "keygen", "--out", path("adir")]), "it is a directory", "a key into a directory")
+    expectOneLine(
+      try cli(["earn", "04A1B2C3D4E5F6", "--line", "fresh:0", "--cache", path("t.db"), "--terminal", "T01"]),
+      "a purchase of 0 earns nothing", "a zero purchase")
+    expectOneLine(
+      try cli(["enroll", "08AABBCC", "--cache", path("t.db"), "--terminal", "T01"]), "is a random UID", "a random UID")
   }
 
   @Test func keyFilesMustBeThisUsersOwnRegularFiles() throws {

@@ -5,7 +5,7 @@ import PointsCache
 
 /// The cache every points command works on, and how it reports.
 public struct CacheOptions: ParsableArguments {
-  @Option(help: "The terminal's points cache (an SQLite file; created if missing).")
+  @Option(help: "The terminal's points cache (an SQLite file; created by the commands that record, if missing).")
   public var cache: String
 
   @Flag(help: "Print JSON (one object); a refusal prints {\"error\": …, \"reason\": …}.")
@@ -64,7 +64,9 @@ func report(json: Bool, _ body: () throws -> (text: String, object: [String: Any
   } catch let error as RuleError {
     try fail(json: json, CommandFailure(reason: error.reason.rawValue, message: error.message))
   } catch let error as ValidationProblems {
-    try fail(json: json, CommandFailure(reason: "invalidProgram", message: "program refused:\n" + error.description))
+    try fail(json: json, CommandFailure(
+        reason: "invalidProgram",
+        message: "program refused:" + (error.problems.count == 1 ? " " : "\n") + error.description))
   } catch let error as CommandFailure {
     try fail(json: json, error)
   } catch {

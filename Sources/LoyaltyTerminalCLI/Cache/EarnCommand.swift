@@ -24,7 +24,7 @@ struct EarnCommand: ParsableCommand {
     guard !lines.isEmpty else { throw ValidationError("give at least one --line CATEGORY:AMOUNT") }
     for line in lines where Self.parse(line) == nil {
       throw ValidationError(
-        "--line \"\(line)\" is not CATEGORY:AMOUNT with a whole, non-negative amount in minor units")
+        "--line \"\(line)\" is not CATEGORY:AMOUNT with a whole amount of 1-999999999999999 minor units")
     }
     if let receipt, receipt.isEmpty || receipt.count > 64 { throw ValidationError("--receipt must be 1-64 characters") }
   }

@@ -24,7 +24,7 @@ struct LedgerVerifyCommand: ParsableCommand {
           ]
         )
       } catch {
-        throw CommandFailure(reason: "invalidLedger", message: "\(ledger): \(error.description)")
+        throw CommandFailure(reason: "invalidLedger", message: error.line > 0 ? "\(ledger): \(error.description)" : error.description)
       }
     }
   }

@@ -42,7 +42,8 @@ struct SyncCommand: ParsableCommand {
         }
         let decoded: LedgerSnapshot
         do { decoded = try JSONDecoder().decode(LedgerSnapshot.self, from: data) } catch {
-          throw CommandFailure(reason: "invalidSnapshot", message: "\(snapshot) is not a snapshot: \(error)")
+          throw CommandFailure(
+            reason: "invalidSnapshot", message: "\(snapshot) is not a snapshot: \(FailureMessage(error))")
         }
         try sync.bootstrap(from: decoded, at: time)
       }
