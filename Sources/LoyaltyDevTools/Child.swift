@@ -36,7 +36,7 @@ enum Child {
     case .signaled(let signal): status = 128 + signal
     }
     return Outcome(
-      status: status, output: result.standardOutput ?? "", errors: result.standardError ?? "",
+      status: status, output: result.standardOutput, errors: result.standardError,
       elapsed: clock.now - start)
   }
 
