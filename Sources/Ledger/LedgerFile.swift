@@ -32,7 +32,7 @@ public struct LedgerFile: Sendable {
     guard !entries.isEmpty else { return [] }
     do {
       return try withExclusiveLock { locked in
-        var state = try locked.tailState()
+        var state = try locked.verifiedState()
         return try locked.append(entries, after: &state, signer: signer, key: key, at: at)
       }
     } catch let error as LedgerError {

@@ -200,6 +200,25 @@ public struct LedgerVerifier {
     return entries
   }
 
+  /// Why `signer` may not seal `batch` with `key` in a ledger with this HQ key and these
+  /// registrations (and the batch entry at fault, if one is), or nil. The one rule for the
+  /// verifier and for every append, so nothing verification would refuse is ever written.
+  static func signerProblem(
+    _ signer: String, key: String, batch: [LedgerEntry], hqKey: String, terminals: [String: String]
+  ) -> (entry: Int?, reason: String)? {
+    if signer == "HQ" {
+      return key == hqKey ? nil : (nil, "seal signed as HQ with a key that is not HQ's")
+    }
+    guard let registered = terminals[signer] else {
+      return (nil, "seal by terminal \(signer), which is not registered (or was revoked)")
+    }
+    guard registered == key else { return (nil, "seal by \(signer) with a key HQ did not register for it") }
+    if let i = batch.firstIndex(where: { $0.terminal != signer || !$0.kind.isCounterKind }) {
+      return (i, "a \(batch[i].kind.rawValue) entry of \(batch[i].terminal) sealed by terminal \(signer)")
+    }
+    return nil
+  }
+
   func checkSeal(
     _ seal: LedgerEntry, batch: [LedgerEntry], batchStart: Int, line: Int, hqKey: String, terminals: [String: String]
   ) throws(LedgerError) {
@@ -208,20 +227,8 @@ public struct LedgerVerifier {
         line: line, "seal closes \(seal.count.map(String.init) ?? "no") entries; the batch has \(batch.count)")
     }
     guard let key = seal.key, seal.sig != nil else { throw LedgerError(line: line, "seal without key or signature") }
-    if seal.terminal == "HQ" {
-      guard key == hqKey else { throw LedgerError(line: line, "seal signed as HQ with a key that is not HQ's") }
-    } else {
-      guard let registered = terminals[seal.terminal] else {
-        throw LedgerError(line: line, "seal by terminal \(seal.terminal), which is not registered (or was revoked)")
-      }
-      guard registered == key else {
-        throw LedgerError(line: line, "seal by \(seal.terminal) with a key HQ did not register for it")
-      }
-      if let foreign = batch.first(where: { $0.terminal != seal.terminal || !$0.kind.isCounterKind }) {
-        throw LedgerError(
-          line: batchStart + batch.firstIndex(of: foreign)!,
-          "a \(foreign.kind.rawValue) entry of \(foreign.terminal) sealed by terminal \(seal.terminal)")
-      }
+    if let problem = Self.signerProblem(seal.terminal, key: key, batch: batch, hqKey: hqKey, terminals: terminals) {
+      throw LedgerError(line: problem.entry.map { batchStart + $0 } ?? line, problem.reason)
     }
     guard LedgerKey.verify(seal: seal) else {
       throw LedgerError(line: line, "seal signature does not verify")

@@ -27,6 +27,16 @@ public struct LockedLedger: ~Copyable {
     return buffer
   }
 
+  /// The verified state at the end of the file (HQ key, registrations, chain head): the whole
+  /// file is read and checked, and it must end with a sealed batch (no torn tail to append after).
+  public func verifiedState() throws(LedgerError) -> LedgerVerifier.State {
+    do {
+      return try LedgerVerifier.readVerified(path: path) { _ in }
+    } catch {
+      throw LedgerError(line: error.line, "\(error.reason) — nothing appended")
+    }
+  }
+
   /// The state after the file's last line, taken from that line alone (for HQ's appends, which
   /// do not keep a checkpoint): its hash, its sequence number and the file's size.
   public func tailState() throws(LedgerError) -> LedgerVerifier.State {
@@ -65,6 +75,16 @@ public struct LockedLedger: ~Copyable {
     _ entries: [LedgerEntry], after state: inout LedgerVerifier.State, signer: String, key: LedgerKey, at: UTCInstant
   ) throws(LedgerError) -> [LedgerEntry] {
     guard !entries.isEmpty else { return [] }
+    // Nothing verification would refuse is written: the signer, its key and the batch are checked
+    // against the ledger's HQ key and registrations first.
+    guard let hqKey = state.hqKey else {
+      throw LedgerError(line: 0, "cannot append to \(path) without its verified state (HQ key, registrations)")
+    }
+    if let problem = LedgerVerifier.signerProblem(
+      signer, key: key.publicKeyBase64, batch: entries, hqKey: hqKey, terminals: state.terminals)
+    {
+      throw LedgerError(line: 0, "nothing appended to \(path): \(problem.reason)")
+    }
     var head = state.head
     var seq = state.lastSeq
     var written: [LedgerEntry] = []

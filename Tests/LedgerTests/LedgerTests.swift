@@ -1,5 +1,5 @@
 import Foundation
-import Ledger
+@testable import Ledger
 import LoyaltyCore
 import TestSupport
 import Testing
@@ -115,17 +115,46 @@ struct LedgerTests {
     #expect(verify(inserted)?.line == 6)
   }
 
+  /// Writes a batch and its seal straight into the file, as someone bypassing the append's checks
+  /// (write access to the file and a key) would.
+  func forge(_ f: LedgerFixture, _ entries: [LedgerEntry], signer: String, key: LedgerKey) throws {
+    var state = try f.ledger.withExclusiveLock { try $0.tailState() }
+    var text = ""
+    for var e in entries {
+      state.lastSeq += 1
+      e.seq = state.lastSeq
+      e.prev = state.head
+      let line = LedgerLine.encode(e)
+      state.head = LedgerLine.hash(Array(line.utf8))
+      text += line + "\n"
+    }
+    var seal = LedgerEntry(
+      seq: state.lastSeq + 1, kind: .seal, id: "seal-\(state.lastSeq + 1)", at: LedgerFixture.t0, terminal: signer,
+      count: entries.count, key: key.publicKeyBase64, prev: state.head)
+    seal.sig = try key.sign(seal: seal)
+    text += LedgerLine.encode(seal) + "\n"
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: f.ledger.path))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data(text.utf8))
+    try handle.close()
+  }
+
   @Test func forgedUnregisteredAndRevokedSealsAreRejected() throws {
     let f = try LedgerFixture()
     let intruder = try LedgerKey.generate(at: f.directory.appendingPathComponent("intruder.key").path)
-    // A seal claiming to be T01 but signed with another key.
-    try f.ledger.append([f.earn(1)], signer: "T01", key: intruder, at: LedgerFixture.t0)
+    // The append refuses to write what verification would refuse…
+    #expect(throws: LedgerError.self) {
+      try f.ledger.append([f.earn(1)], signer: "T01", key: intruder, at: LedgerFixture.t0)
+    }
+    // …and verification catches it when someone writes it anyway: a seal claiming to be T01 but
+    // signed with another key.
+    try forge(f, [f.earn(1)], signer: "T01", key: intruder)
     #expect(throws: LedgerError(line: 5, "seal by T01 with a key HQ did not register for it")) {
       try verifier.verify(path: f.ledger.path)
     }
 
     let g = try LedgerFixture()
-    try g.ledger.append([g.earn(1, terminal: "T09")], signer: "T09", key: intruder, at: LedgerFixture.t0)
+    try forge(g, [g.earn(1, terminal: "T09")], signer: "T09", key: intruder)
     #expect(throws: LedgerError(line: 5, "seal by terminal T09, which is not registered (or was revoked)")) {
       try verifier.verify(path: g.ledger.path)
     }
@@ -137,19 +166,22 @@ struct LedgerTests {
       signer: "HQ", key: h.hq,
       at: LedgerFixture.t0)
     #expect(try verifier.verify(path: h.ledger.path).terminals.isEmpty)
-    try h.ledger.append([h.earn(2)], signer: "T01", key: h.t01, at: LedgerFixture.t0)
+    #expect(throws: LedgerError.self) {
+      try h.ledger.append([h.earn(2)], signer: "T01", key: h.t01, at: LedgerFixture.t0)
+    }
+    try forge(h, [h.earn(2)], signer: "T01", key: h.t01)
     #expect(throws: LedgerError(line: 9, "seal by terminal T01, which is not registered (or was revoked)")) {
       try verifier.verify(path: h.ledger.path)
     }
 
     // A terminal cannot seal HQ's kinds or another terminal's entries.
     let k = try LedgerFixture()
-    try k.ledger.append(
-      [
-        LedgerEntry(
-          kind: .adjustment, id: "adj-1", at: LedgerFixture.t0, terminal: "T01", account: "acct-1", points: 1000)
-      ],
-      signer: "T01", key: k.t01, at: LedgerFixture.t0)
+    let adjustment = LedgerEntry(
+      kind: .adjustment, id: "adj-1", at: LedgerFixture.t0, terminal: "T01", account: "acct-1", points: 1000)
+    #expect(throws: LedgerError.self) {
+      try k.ledger.append([adjustment], signer: "T01", key: k.t01, at: LedgerFixture.t0)
+    }
+    try forge(k, [adjustment], signer: "T01", key: k.t01)
     #expect(throws: LedgerError.self) { try verifier.verify(path: k.ledger.path) }
   }
 

@@ -40,10 +40,12 @@ struct LedgerAdjustCommand: ParsableCommand {
   static let maxPoints: UInt64 = 1_000_000_000
 
   func run() throws {
+    // Two corrections of one account in one second are two entries: the id carries a random part.
+    var generator = SystemRandomNumberGenerator()
     try reportLedger(json: hq.json) {
       let written = try hq.append([
         LedgerEntry(
-          kind: .adjustment, id: "adjust-\(account)-\(hq.time.seconds)", at: hq.time, terminal: "HQ", account: account,
+          kind: .adjustment, id: "adjust-\(account)-\(hq.time.seconds)-\(UInt32.random(in: .min ... .max, using: &generator))", at: hq.time, terminal: "HQ", account: account,
           points: points, data: reason)
       ])
       return (
