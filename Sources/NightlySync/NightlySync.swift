@@ -45,6 +45,9 @@ public struct NightlySync {
   }
 
   public func run(at time: UTCInstant, progress: (String) -> Void = { _ in }) throws -> SyncSummary {
+    if let owner = try cache.owner(), owner != terminal {
+      throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
+    }
     var state = LedgerVerifier.State()
     if let json = try cache.syncCheckpoint() {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))

@@ -96,6 +96,19 @@ enum CacheSchema {
       // The verifier's state after the last sealed batch the terminal has applied (JSON).
       try db.execute(sql: "ALTER TABLE checkpoint ADD COLUMN state TEXT")
     }
+    migrator.registerMigration("v3-terminal") { db in
+      // The terminal this cache belongs to, set by its first recorded operation: a cache records
+      // and syncs for one terminal only.
+      try db.execute(
+        sql: """
+          CREATE TABLE owner (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            terminal TEXT NOT NULL
+          );
+          INSERT INTO owner (id, terminal)
+            SELECT 1, terminal FROM entry WHERE origin = 'local' ORDER BY seq LIMIT 1;
+          """)
+    }
     return migrator
   }
 }

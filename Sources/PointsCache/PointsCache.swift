@@ -174,6 +174,23 @@ public final class PointsCache: Sendable {
     try record.insert(db)
   }
 
+  /// The terminal this cache belongs to (nil before its first recorded operation).
+  public func owner() throws -> String? {
+    try pool.read { db in try String.fetchOne(db, sql: "SELECT terminal FROM owner WHERE id = 1") }
+  }
+
+  /// Binds the cache to `terminal` at its first recorded operation; refuses another terminal's.
+  func requireOwner(_ db: Database, _ terminal: String) throws {
+    guard let owner = try db.cachedOne(String.self, sql: "SELECT terminal FROM owner WHERE id = 1") else {
+      try db.cachedExecute(sql: "INSERT INTO owner (id, terminal) VALUES (1, ?)", arguments: [terminal])
+      return
+    }
+    guard owner == terminal else {
+      throw RuleError(
+        .wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing recorded (check --terminal)")
+    }
+  }
+
   /// What this cache knows of a card, or nil.
   func cardFacts(_ db: Database, _ card: String) throws -> CardFacts? {
     try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]).map {
@@ -192,6 +209,7 @@ public final class PointsCache: Sendable {
     into set: CacheWorkingSet = CacheWorkingSet(), refusing: ((Entry, RuleError) -> Void)? = nil
   ) throws -> CacheWorkingSet {
     var set = set
+    if origin == .local, let terminal = entries.first?.terminal { try requireOwner(db, terminal) }
     let expiryDays = program?.expiryDays ?? 365
     var rows: [EntryRecord] = []
     for entry in entries {

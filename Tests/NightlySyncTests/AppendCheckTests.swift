@@ -33,10 +33,17 @@ struct AppendCheckTests {
     let wrongKey = NightlySync(
       cache: try f.cache("T01"), ledger: f.ledger, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T02")))
     #expect(throws: LedgerError.self) { try wrongKey.run(at: ChainFixture.start.adding(days: 1)) }
-    // A terminal id HQ never registered.
+    // A terminal id HQ never registered, with a cache of its own.
+    let strangerCache = try PointsCache(path: f.directory.appendingPathComponent("T09.db").path)
     let stranger = NightlySync(
-      cache: try f.cache("T01"), ledger: f.ledger, terminal: "T09", key: try LedgerKey.load(from: f.keyPath("T01")))
+      cache: strangerCache, ledger: f.ledger, terminal: "T09", key: try LedgerKey.load(from: f.keyPath("T01")))
+    try stranger.run(at: ChainFixture.start.adding(days: 1))  // nothing to send: it only learns
+    _ = try strangerCache.enroll(card: ChainFixture.cards[1], referrer: nil, context: f.context("T09", 0))
     #expect(throws: LedgerError.self) { try stranger.run(at: ChainFixture.start.adding(days: 1)) }
+    // A cache synced under another terminal's id.
+    let renamed = NightlySync(
+      cache: try f.cache("T01"), ledger: f.ledger, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
+    #expect(throws: RuleError.self) { try renamed.run(at: ChainFixture.start.adding(days: 1)) }
     #expect(try bytes(f) == before)
     #expect(try f.cache("T01").outbox().count == 1, "nothing marked synced")
     // The chain goes on: the right sync appends, the other terminal learns it.

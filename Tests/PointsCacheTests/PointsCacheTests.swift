@@ -115,8 +115,10 @@ struct PointsCacheTests {
     #expect(
       reason { _ = try f.cache.earn(card: alice, lines: line, receipt: nil, context: at("2026-11-02T09:00:02Z")) }
         == .debounced)
-    // Another terminal is not debounced by this one's tap.
-    _ = try f.cache.earn(card: alice, lines: line, receipt: nil, context: at("2026-11-02T09:00:02Z", "T02"))
+    // A cache records for the one terminal it belongs to (a typo'd --terminal records nothing).
+    #expect(
+      reason { _ = try f.cache.earn(card: alice, lines: line, receipt: nil, context: at("2026-11-02T09:00:03Z", "T02")) }
+        == .wrongTerminal)
     for minute in 1...4 {
       _ = try f.cache.earn(card: alice, lines: line, receipt: nil, context: at("2026-11-02T09:0\(minute):00Z"))
     }
@@ -138,10 +140,9 @@ struct PointsCacheTests {
     #expect(
       reason { _ = try f.cache.redeem(card: alice, item: "charity", context: at("2026-11-02T12:00:00Z")) }
         == .dailyRedeemCapReached)
-    _ = try f.cache.redeem(card: alice, item: "charity", context: at("2026-11-02T12:00:00Z", "T02"))
     _ = try f.cache.redeem(card: alice, item: "charity", context: at("2026-11-03T00:00:00Z"))  // a new UTC day
     #expect(
-      try f.cache.identify(card: alice, at: UTCInstant(parsing: "2026-11-03T01:00:00Z")!).balance == 10_000 - 2_200)
+      try f.cache.identify(card: alice, at: UTCInstant(parsing: "2026-11-03T01:00:00Z")!).balance == 10_000 - 2_100)
   }
 
   @Test func partialRefundsReverseExactlyTheEarnedPoints() throws {
