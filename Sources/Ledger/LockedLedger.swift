@@ -8,6 +8,49 @@ public struct LockedLedger: ~Copyable {
   let fd: Int32
   public let path: String
 
+  /// `count` bytes at `offset` (fewer at the end of the file).
+  func bytes(at offset: Int, count: Int) throws(LedgerError) -> [UInt8] {
+    var buffer = [UInt8](repeating: 0, count: count)
+    let n = SystemCall.retrying { buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(offset)) } }
+    guard n >= 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
+    return Array(buffer.prefix(n))
+  }
+
+  /// Checks that the file still holds what `state` verified: the same HQ key in its header and,
+  /// at `state.offset`, the end of the line whose hash is `state.head`. A ledger rolled back, cut
+  /// short or swapped for another chain's (however valid) fails here, named — before anything is
+  /// read past the checkpoint or appended.
+  public func checkExtends(_ state: LedgerVerifier.State) throws(LedgerError) {
+    guard state.offset > 0, let pinned = state.hqKey else { return }  // the first sync pins it
+    let first = try bytes(at: 0, count: 4096)
+    guard let newline = first.firstIndex(of: 0x0A),
+      let header = try? LedgerLine.parseHeader(first[..<newline]), header.hqKey == pinned
+    else {
+      throw LedgerError(
+        line: 1, "\(path) is not the ledger this terminal syncs with (another HQ key in its header); nothing synced")
+    }
+    let size = Int(lseek(fd, 0, SEEK_END))
+    guard size >= state.offset else {
+      throw LedgerError(
+        line: 0,
+        "\(path) is \(size) bytes, shorter than the \(state.offset) this terminal already verified: it was cut or "
+          + "rolled back; nothing synced (restore HQ's ledger)")
+    }
+    let back = min(state.offset, 1 << 20)
+    let tail = try bytes(at: state.offset - back, count: back)
+    guard tail.last == 0x0A else {
+      throw LedgerError(line: state.lines, "\(path) no longer has a line end where this terminal's checkpoint is; nothing synced")
+    }
+    let body = tail.dropLast()
+    let start = (body.lastIndex(of: 0x0A).map { $0 + 1 }) ?? body.startIndex
+    guard LedgerLine.hash(body[start...]) == state.head else {
+      throw LedgerError(
+        line: state.lines,
+        "line \(state.lines) of \(path) is not the one this terminal verified: the history was rewritten, rolled "
+          + "back or swapped; nothing synced (restore HQ's ledger)")
+    }
+  }
+
   /// The bytes from `offset` to the end of the file.
   public func read(from offset: Int) throws(LedgerError) -> [UInt8] {
     let size = Int(lseek(fd, 0, SEEK_END))

@@ -57,6 +57,7 @@ public struct NightlySync {
 
     let (learnt, sent, repaired, conflicts, finalState) = try ledger.withExclusiveLock { locked in
       var tail = LedgerVerifier.Tail.clean
+      try locked.checkExtends(state)
       let bytes = try locked.read(from: state.offset)
       progress("verifying \(bytes.count) new bytes")
       var newEntries = try LedgerVerifier().advance(&state, over: bytes[...], tail: &tail)

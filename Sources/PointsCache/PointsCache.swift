@@ -138,9 +138,16 @@ public final class PointsCache: Sendable {
 
   // MARK: Program
 
-  /// Installs a program (already validated) as the cache's current one.
+  /// Installs a program (already validated) as the cache's current one — on a stand-alone
+  /// terminal only: one that has synced takes its program from HQ's ledger and nowhere else.
   public func loadProgram(_ program: LoyaltyProgram, json: String, context: OperationContext) throws {
     try pool.write { db in
+      if try db.cachedOne(String.self, sql: "SELECT state FROM checkpoint WHERE id = 1") != nil {
+        throw RuleError(
+          .noProgram,
+          "this terminal syncs with HQ's ledger and takes its program only from there (HQ: ledger publish-program); "
+            + "program load is for a stand-alone terminal")
+      }
       try db.cachedExecute(
         sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
         arguments: [program.version, json, context.at.seconds])

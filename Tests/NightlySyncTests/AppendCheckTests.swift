@@ -63,4 +63,41 @@ struct AppendCheckTests {
     #expect(throws: LedgerError.self) { try f.ledger.append([adjust], signer: "HQ", key: f.hq, at: ChainFixture.start) }
     #expect(try bytes(f) == before)
   }
+
+  /// A terminal keeps the point it verified: a ledger rolled back, cut or swapped for another
+  /// chain's (each of which verifies on its own) is refused, named, and nothing is synced.
+  @Test func aRolledBackCutOrSwappedLedgerIsRefused() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    let older = try bytes(f)
+    try f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    try f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+    let current = try bytes(f)
+    let url = URL(fileURLWithPath: f.ledger.path)
+
+    try older.write(to: url)  // HQ restored yesterday's copy
+    #expect(throws: Never.self) { try LedgerVerifier().verify(path: f.ledger.path) }
+    let rolledBack = #expect(throws: LedgerError.self) { try f.sync("T02", at: ChainFixture.start.adding(days: 2)) }
+    #expect(rolledBack?.reason.contains("cut or rolled back") == true, "\(String(describing: rolledBack))")
+
+    let other = try ChainFixture(terminals: 2)
+    try Data(contentsOf: URL(fileURLWithPath: other.ledger.path)).write(to: url)  // another chain's ledger
+    let swapped = #expect(throws: LedgerError.self) { try f.sync("T02", at: ChainFixture.start.adding(days: 2)) }
+    #expect(swapped?.reason.contains("another HQ key") == true, "\(String(describing: swapped))")
+
+    try current.write(to: url)  // the real ledger back: the chain goes on
+    #expect(throws: Never.self) { try f.sync("T02", at: ChainFixture.start.adding(days: 2)) }
+  }
+
+  @Test func aSyncedTerminalTakesItsProgramFromTheLedgerOnly() throws {
+    let f = try ChainFixture(terminals: 1)
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    let generous = ChainFixture.program.replacingOccurrences(of: "\"pointsPerUnit\": \"1\"", with: "\"pointsPerUnit\": \"1000000\"")
+    let program = try ProgramParser.parse(Data(generous.utf8))
+    let refusal = #expect(throws: RuleError.self) {
+      try f.cache("T01").loadProgram(program, json: generous, context: f.context("T01", 0))
+    }
+    #expect(refusal?.message.contains("takes its program only from there") == true)
+  }
 }
