@@ -92,33 +92,19 @@ public struct LedgerSnapshot: Codable, Sendable {
   /// `path` really has the snapshot's last sealed line where the snapshot says.
   public func check(against path: String) throws(LedgerError) {
     guard format == Self.format else { throw LedgerError(line: 0, "not a \(Self.format) snapshot") }
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw LedgerError(line: 0, "cannot read ledger \(path)") }
-    defer { close(fd) }
-    var head = [UInt8](repeating: 0, count: 4096)
-    let n = SystemCall.retrying { pread(fd, &head, head.count, 0) }
-    guard n > 0, let newline = head[..<n].firstIndex(of: 0x0A) else {
-      throw LedgerError(line: 1, "ledger header unreadable")
+    // The ledger must hold the snapshot's last sealed line where the snapshot says (and its HQ key).
+    let ledgerFile = LedgerFile(path: path)
+    do {
+      try ledgerFile.withExclusiveLock { locked in try locked.checkExtends(ledger) }
+    } catch let error as LedgerError {
+      throw LedgerError(line: error.line, "the snapshot does not match this ledger: \(error.reason)")
+    } catch {
+      throw LedgerError(line: 0, "cannot read ledger \(path): \(error)")
     }
-    let header = try LedgerLine.parseHeader(head[..<newline])
-    guard header.hqKey == ledger.hqKey, let signature, let sig = Data(base64Encoded: signature),
-      let pub = Data(base64Encoded: header.hqKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pub),
+    guard let hqKey = ledger.hqKey, let signature, let sig = Data(base64Encoded: signature),
+      let pub = Data(base64Encoded: hqKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pub),
       let bytes = try? signedBytes(), key.isValidSignature(sig, for: bytes)
     else { throw LedgerError(line: 0, "the snapshot's HQ signature does not verify against this ledger's HQ key") }
-    // The line just before the snapshot's offset must hash to the snapshot's chain head.
-    let back = min(ledger.offset, 1 << 20)
-    var tail = [UInt8](repeating: 0, count: back)
-    guard back > 1, SystemCall.retrying({ pread(fd, &tail, back, off_t(ledger.offset - back)) }) == back,
-      tail.last == 0x0A
-    else {
-      throw LedgerError(line: 0, "the ledger does not reach the snapshot's position")
-    }
-    let body = tail.dropLast()
-    let start = (body.lastIndex(of: 0x0A).map { $0 + 1 }) ?? body.startIndex
-    guard LedgerLine.hash(body[start...]) == ledger.head else {
-      throw LedgerError(
-        line: ledger.lines, "the ledger's line at the snapshot's position is not the one the snapshot covers")
-    }
   }
 
   /// The accounts the snapshot records, as the core's states (receipts included).
