@@ -19,11 +19,15 @@ struct LoyaltyDevTools: AsyncParsableCommand {
 
 /// The product's binary, `loyalty-terminal`, beside this one (SwiftPM builds both into one folder).
 enum ProductBinary {
-  static var loyaltyTerminal: URL {
-    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-      .appendingPathComponent("loyalty-terminal")
-  }
+  static var loyaltyTerminal: URL { devtools.deletingLastPathComponent().appendingPathComponent("loyalty-terminal") }
 
-  /// This executable, for the workers it runs as child processes.
-  static var devtools: URL { URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath() }
+  /// This executable, for the workers it runs as child processes: where the kernel says it was
+  /// started from (still right when a rebuild has replaced the file meanwhile).
+  static var devtools: URL {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    var path = n > 0 ? String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    if path.hasSuffix(" (deleted)") { path.removeLast(" (deleted)".count) }
+    return URL(fileURLWithPath: path)
+  }
 }
