@@ -60,6 +60,7 @@ public struct LedgerVerifier {
       try LedgerVerifier().advance(&state, over: buffer[..<filled], tail: &tail, each: each)
       if atEnd {
         if case .torn(_, let line, let reason) = tail { throw LedgerError(line: line, reason) }
+        guard state.hqKey != nil else { throw LedgerError(line: 1, "the ledger is empty: it has no header line") }
         return state
       }
       // The chunk ends inside a batch: read again from the batch's start, with room for all of it.
@@ -70,6 +71,7 @@ public struct LedgerVerifier {
   public func verify(_ bytes: [UInt8]) throws(LedgerError) -> Summary {
     var state = State()
     _ = try advance(&state, over: bytes[...])
+    guard state.hqKey != nil else { throw LedgerError(line: 1, "the ledger is empty: it has no header line") }
     return Summary(state)
   }
 
@@ -214,7 +216,7 @@ public struct LedgerVerifier {
     }
     guard registered == key else { return (nil, "seal by \(signer) with a key HQ did not register for it") }
     if let i = batch.firstIndex(where: { $0.terminal != signer || !$0.kind.isCounterKind }) {
-      return (i, "a \(batch[i].kind.rawValue) entry of \(batch[i].terminal) sealed by terminal \(signer)")
+      return (i, "an entry (\(batch[i].kind.rawValue)) of \(batch[i].terminal) sealed by terminal \(signer)")
     }
     return nil
   }
