@@ -66,7 +66,7 @@ struct SimulatedReaderTests {
       defer { done.store(true, ordering: .sequentiallyConsistent) }
       return try await session.transmit(.getUID)
     }
-    await Task.megaYield()
+    await untilSleeping(clock)
     await clock.advance(by: .milliseconds(499))
     await Task.megaYield()
     let answeredEarly = done.load(ordering: .sequentiallyConsistent)
@@ -83,7 +83,7 @@ struct SimulatedReaderTests {
       system.insert(applet, into: reader, faults: [fault])
       let session = try await system.connect(reader: reader)
       let answer = Task { try await session.transmit(.getUID) }
-      await Task.megaYield()
+      await untilSleeping(clock)
       await clock.advance(by: .seconds(2))
       let result = await answer.result
       #expect(throws: CardReaderError.self) { try result.get() }
@@ -97,7 +97,7 @@ struct SimulatedReaderTests {
     system.insert(applet, into: reader, faults: [.slow(.milliseconds(300))])
     let session = try await system.connect(reader: reader)
     let answer = Task { try await session.transmit(.getUID) }
-    await Task.megaYield()
+    await untilSleeping(clock)
     system.remove(from: reader)
     await clock.advance(by: .milliseconds(300))
     if case .failure(let error) = await answer.result {
@@ -167,10 +167,10 @@ struct SimulatedReaderTests {
     }
     #expect(await events.next() == .cardInserted(reader: reader, atr: applet.atr))
     #expect(try await system.readers().first?.atr == applet.atr)
-    await Task.megaYield()
+    await untilSleeping(clock)
     await clock.advance(by: .seconds(1))
     #expect(await events.next() == .cardRemoved(reader: reader))
-    await Task.megaYield()
+    await untilSleeping(clock)
     await clock.advance(by: .seconds(1))
     try await player.value
   }
@@ -183,4 +183,11 @@ struct SimulatedReaderTests {
     let error = await #expect(throws: CardReaderError.self) { try await session.transmit(.getUID) }
     #expect(error?.kind == .sessionClosed)
   }
+}
+
+/// Waits until a task sleeps on `clock`, so the next advance reaches that sleep. (Yielding a fixed
+/// number of times is not enough on a loaded 2-core machine: a sleep registered after the
+/// advance would wait for ever, and the test run with it.)
+func untilSleeping(_ clock: TestClock<Duration>) async {
+  while (try? await clock.checkSuspension()) != nil {}
 }
