@@ -8,12 +8,19 @@ public struct LockedLedger: ~Copyable {
   let fd: Int32
   public let path: String
 
-  /// `count` bytes at `offset` (fewer at the end of the file).
+  /// Up to `count` bytes at `offset` (fewer at the end of the file).
   func bytes(at offset: Int, count: Int) throws(LedgerError) -> [UInt8] {
     var buffer = [UInt8](repeating: 0, count: count)
-    let n = SystemCall.retrying { buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(offset)) } }
-    guard n >= 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
-    return Array(buffer.prefix(n))
+    var done = 0
+    while done < count {
+      let n = SystemCall.retrying {
+        buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
+      }
+      guard n >= 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
+      if n == 0 { break }
+      done += n
+    }
+    return Array(buffer.prefix(done))
   }
 
   /// Checks that the file still holds what `state` verified: the same HQ key in its header and,
@@ -57,18 +64,13 @@ public struct LockedLedger: ~Copyable {
     guard size >= offset else {
       throw LedgerError(line: 0, "\(path) is shorter (\(size) bytes) than the checkpoint (\(offset)); was it replaced?")
     }
-    let count = size - offset
-    var buffer = [UInt8](repeating: 0, count: count)
-    var done = 0
-    while done < count {
-      let n = SystemCall.retrying {
-        buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-      }
-      guard n > 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
-      done += n
+    let buffer = try bytes(at: offset, count: size - offset)
+    guard buffer.count == size - offset else {
+      throw LedgerError(line: 0, "cannot read \(path): it changed size while being read")
     }
     return buffer
   }
+
 
   /// The verified state at the end of the file (HQ key, registrations, chain head): the whole
   /// file is read and checked, and it must end with a sealed batch (no torn tail to append after).
@@ -77,31 +79,6 @@ public struct LockedLedger: ~Copyable {
       return try LedgerVerifier.readVerified(path: path) { _ in }
     } catch {
       throw LedgerError(line: error.line, "\(error.reason) — nothing appended")
-    }
-  }
-
-  /// The state after the file's last line, taken from that line alone (for HQ's appends, which
-  /// do not keep a checkpoint): its hash, its sequence number and the file's size.
-  public func tailState() throws(LedgerError) -> LedgerVerifier.State {
-    let size = Int(lseek(fd, 0, SEEK_END))
-    guard size > 0 else { throw LedgerError(line: 0, "ledger \(path) is empty (no header)") }
-    var chunk = 4096
-    while true {
-      let start = max(0, size - chunk)
-      let buffer = try read(from: start)
-      guard buffer.last == 0x0A else {
-        throw LedgerError(line: 0, "the last line of \(path) is torn (no newline); repair it before appending")
-      }
-      let body = buffer.dropLast()
-      if let newline = body.lastIndex(of: 0x0A) ?? (start == 0 ? body.startIndex - 1 : nil) {
-        let line = body[(newline + 1)...]
-        var state = LedgerVerifier.State()
-        state.offset = size
-        state.head = LedgerLine.hash(line)
-        state.lastSeq = newline + 1 == body.startIndex && start == 0 ? 0 : try LedgerLine.parseEntry(line, line: 0).seq
-        return state
-      }
-      chunk *= 4
     }
   }
 

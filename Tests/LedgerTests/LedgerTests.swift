@@ -118,7 +118,7 @@ struct LedgerTests {
   /// Writes a batch and its seal straight into the file, as someone bypassing the append's checks
   /// (write access to the file and a key) would.
   func forge(_ f: LedgerFixture, _ entries: [LedgerEntry], signer: String, key: LedgerKey) throws {
-    var state = try f.ledger.withExclusiveLock { try $0.tailState() }
+    var state = try f.ledger.withExclusiveLock { try $0.verifiedState() }
     var text = ""
     for var e in entries {
       state.lastSeq += 1
