@@ -52,16 +52,23 @@ public struct ChainSimulation {
   static func check(_ runner: ScenarioRunner, synced: [String], seed: UInt64) throws -> Int {
     func fail(_ m: String) -> Failure { Failure(seed: seed, message: m) }
     var ids: [String: Int] = [:]
-    var fold = LedgerFold(keepingReceipts: false)
+    var fold = LedgerFold()
     do {
-      _ = try LedgerVerifier.readVerified(path: runner.ledgerPath) { e in
-        ids[e.id, default: 0] += 1
-        fold.apply(e.entry)
-      }
+      _ = try LedgerVerifier.readVerified(
+        path: runner.ledgerPath,
+        each: { line in
+          ids[line.id, default: 0] += 1
+          _ = fold.take(line)
+        }, excluded: { fold.exclude($0) })
     } catch {
       throw fail("the ledger does not verify: \(error)")
     }
     var checks = 1
+    // Honest traffic: HQ's audit re-derives every counter entry and refuses none.
+    if let r = fold.audit.refusals.first {
+      throw fail("the audit refused \(r.id) of \(r.terminal) (seq \(r.seq)): \(r.reason)")
+    }
+    if let x = fold.exclusions.first { throw fail("the audit left out lines \(x.firstLine)-\(x.sealLine): \(x.reason)") }
     if let (id, n) = ids.first(where: { $0.value > 1 }) { throw fail("entry \(id) is in the ledger \(n) times") }
     for t in synced {
       let cache = runner.cache(t)

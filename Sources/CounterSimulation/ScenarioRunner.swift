@@ -123,7 +123,7 @@ public final class ScenarioRunner {
 
   /// HQ's expiry run at the current time.
   func expire() throws {
-    let (fold, _) = try LedgerFold.fold(path: ledger.path, keepingReceipts: false)
+    let (fold, _) = try LedgerFold.fold(path: ledger.path)
     let entries = LedgerExpiry.entries(for: fold, asOf: clock.now)
     try ledger.append(entries, signer: "HQ", key: hqKey, at: clock.now)
     narrate("  HQ expired \(entries.reduce(0) { $0 - ($1.points ?? 0) }) points in \(entries.count) accounts")
@@ -132,13 +132,18 @@ public final class ScenarioRunner {
   /// The ledger's balances keyed by each account's first card, and what every terminal shows.
   public func ledgerBalancesByCard() throws -> (byCard: [String: Int64], byAccount: [String: Int64], entries: Int) {
     var firstCard: [String: String] = [:]
-    var fold = LedgerFold(keepingReceipts: false)
-    let state = try LedgerVerifier.readVerified(path: ledger.path) { e in
-      fold.apply(e.entry)
-      if let account = e.account, let card = e.card, e.kind == .enroll || e.kind == .link, firstCard[account] == nil {
-        firstCard[account] = card
-      }
-    }
+    var fold = LedgerFold()
+    let state = try LedgerVerifier.readVerified(
+      path: ledger.path,
+      each: { line in
+        for e in fold.take(line) {
+          if let account = e.account, let card = e.card, e.kind == .enroll || e.kind == .link,
+            firstCard[account] == nil
+          {
+            firstCard[account] = card
+          }
+        }
+      }, excluded: { fold.exclude($0) })
     var byCard: [String: Int64] = [:]
     var byAccount: [String: Int64] = [:]
     for (id, account) in fold.accounts {

@@ -52,7 +52,7 @@ public struct LedgerEntry: Hashable, Sendable {
 
 /// The first line of a ledger: its format and HQ's public key.
 public struct LedgerHeader: Hashable, Sendable {
-  public static let format = "loyalty-ledger/1"
+  public static let format = "loyalty-ledger/2"
   public var hqKey: String
   public var created: UTCInstant
 

@@ -7,14 +7,14 @@ public enum LedgerExport {
   public enum Format: String, CaseIterable, Sendable { case hledger, beancount }
 
   public static func export(path: String, format: Format) throws(LedgerError) -> String {
-    // Only what the fold accepts: an entry the reducer refuses (an overflow) is in no reader's books.
+    // Only what the audit accepts: a refused or excluded entry is in no reader's books.
     var entries: [LedgerEntry] = []
-    var fold = LedgerFold(keepingReceipts: false)
-    _ = try LedgerVerifier.readVerified(path: path) { e in
-      let refusedBefore = fold.refused.count
-      fold.apply(e.entry)
-      if fold.refused.count == refusedBefore, (e.points ?? 0) != 0, e.account != nil { entries.append(e) }
-    }
+    var fold = LedgerFold()
+    _ = try LedgerVerifier.readVerified(
+      path: path,
+      each: { line in
+        for e in fold.take(line) where (e.points ?? 0) != 0 && e.account != nil { entries.append(e) }
+      })
     switch format {
     case .hledger: return hledger(entries)
     case .beancount: return beancount(entries)

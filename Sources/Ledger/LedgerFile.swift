@@ -32,8 +32,11 @@ public struct LedgerFile: Sendable {
     guard !entries.isEmpty else { return [] }
     do {
       return try withExclusiveLock { locked in
-        var state = try locked.verifiedState()
-        return try locked.append(entries, after: &state, signer: signer, key: key, at: at)
+        // HQ's acts go through the same admission as a terminal's batch, all or nothing.
+        var audited = try locked.audited(repairing: false)
+        return try locked.admit(
+          entries.map(\.entry), to: &audited, signer: signer, key: key, at: at, allOrNothing: true
+        ).appended
       }
     } catch let error as LedgerError {
       throw error

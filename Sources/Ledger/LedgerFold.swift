@@ -1,53 +1,60 @@
 import Foundation
 import LoyaltyCore
 
-/// Every account as the ledger says: the fold of all sealed entries through the core's reducer,
-/// so HQ, every terminal and an auditor get the same numbers.
+/// Every account as the ledger says: each sealed batch audited and folded by the core's
+/// `AuditReplay`, so HQ, every terminal and an auditor get the same numbers and leave out the
+/// same entries — a batch whose seal is not a registered writer's, an entry whose re-derivation
+/// fails — each listed with its reason, none a halt.
 public struct LedgerFold: Sendable {
   public typealias Account = AccountState
 
-  public private(set) var accounts: [String: AccountState] = [:]
-  /// The latest published program (its expiry days drive the lots).
-  public private(set) var program: LoyaltyProgram?
-  public private(set) var firstDate: UTCInstant?
-  /// The program entry's JSON text, as published.
-  public private(set) var programJSON: String?
-  /// Entries the reducer refused (an overflowing balance, an entry for another account): skipped
-  /// by every reader alike, and listed.
-  public private(set) var refused: [(id: String, reason: String)] = []
+  public internal(set) var audit = AuditReplay()
+  /// Sealed batches left out whole (their seal is not a valid one by a registered writer).
+  public private(set) var exclusions: [LedgerVerifier.Exclusion] = []
+  private var batch: [LedgerEntry] = []
 
-  /// Whether accounts keep their receipts (snapshots need them; balances do not, and they grow
-  /// with every earn).
-  public let keepsReceipts: Bool
+  public init() {}
 
-  public init(keepingReceipts: Bool = true) { keepsReceipts = keepingReceipts }
-
-  /// Reads, verifies and folds a ledger file as it streams by.
-  public static func fold(path: String, keepingReceipts: Bool = true) throws(LedgerError) -> (
-    LedgerFold, LedgerVerifier.Summary
-  ) {
-    var fold = LedgerFold(keepingReceipts: keepingReceipts)
-    let state = try LedgerVerifier.readVerified(path: path) { fold.apply($0.entry) }
+  /// Reads, verifies, audits and folds a ledger file as it streams by.
+  public static func fold(path: String) throws(LedgerError) -> (LedgerFold, LedgerVerifier.Summary) {
+    var fold = LedgerFold()
+    let state = try LedgerVerifier.readVerified(
+      path: path, each: { _ = fold.take($0) }, excluded: { fold.exclude($0) })
     return (fold, LedgerVerifier.Summary(state))
   }
 
-  public mutating func apply(_ e: Entry) {
-    if firstDate == nil || e.at < firstDate! { firstDate = e.at }
-    if e.kind == .program, let json = e.data, let p = try? ProgramParser.parse(Data(json.utf8)) {
-      program = p
-      programJSON = json
+  /// Takes the next line of a sealed batch, as the verifier hands them over (entries, then their
+  /// seal). At the seal the batch is audited; returns the entries it accepted (none before).
+  public mutating func take(_ line: LedgerEntry) -> [LedgerEntry] {
+    guard line.kind == .seal else {
+      batch.append(line)
+      return []
     }
-    guard e.kind.concernsAnAccount, let id = e.account else { return }
-    // In place: no copy of the account's lots per entry.
-    do throws(RuleError) {
-      try accounts[id, default: AccountState(id: id)].apply(
-        e, expiryDays: program?.expiryDays ?? 365, keepingReceipts: keepsReceipts)
-    } catch {
-      refused.append((e.id, error.message))
+    var accepted: [LedgerEntry] = []
+    for e in batch where audit.take(e.entry, seq: e.seq, signer: line.terminal, sealedAt: line.at) == nil {
+      accepted.append(e)
     }
+    audit.sealed(at: line.seq, time: line.at)
+    batch.removeAll(keepingCapacity: true)
+    return accepted
   }
 
-  /// Every receipt of every account, by id (kept only with `keepingReceipts`).
+  /// Notes a batch the verifier left out.
+  public mutating func exclude(_ exclusion: LedgerVerifier.Exclusion) { exclusions.append(exclusion) }
+
+  public var accounts: [String: AccountState] { audit.accounts }
+  /// The latest published program (its expiry days drive the lots).
+  public var program: LoyaltyProgram? { audit.program }
+  /// The program entry's JSON text, as published.
+  public var programJSON: String? { audit.programs.last?.json }
+  public var firstDate: UTCInstant? { audit.firstDate }
+
+  /// Entries the audit refused, by id, with the reason: left out of every fold alike.
+  public var refused: [(id: String, reason: String)] {
+    audit.refusals.map { (id: $0.id, reason: "\($0.terminal), seq \($0.seq): \($0.reason)") }
+  }
+
+  /// Every receipt of every account, by id.
   public var receipts: [String: Receipt] {
     var out: [String: Receipt] = [:]
     for account in accounts.values { out.merge(account.receipts) { first, _ in first } }

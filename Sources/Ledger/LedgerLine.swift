@@ -49,6 +49,10 @@ public enum LedgerLine {
     add("receipt", e.receipt)
     add("ref", e.ref)
     add("data", e.data)
+    add("lines", e.lines.map(PurchaseLine.encode))
+    add("version", e.version)
+    add("tier", e.tier)
+    add("basis", e.basis)
     add("count", e.count.map(Int64.init))
     add("key", e.key)
     add("prev", e.prev)
@@ -77,6 +81,14 @@ public enum LedgerLine {
   /// Parses the header line.
   public static func parseHeader(_ bytes: ArraySlice<UInt8>) throws(LedgerError) -> LedgerHeader {
     if let problem = bytes.withUnsafeBufferPointer(strayBytes) { throw LedgerError(line: 1, problem) }
+    if case .object(let o)? = try? JSONValue.parse(Data(bytes)), case .string(let format)? = o["format"],
+      format != LedgerHeader.format, format.hasPrefix("loyalty-ledger/")
+    {
+      throw LedgerError(
+        line: 1,
+        "this ledger is \(format); this version reads \(LedgerHeader.format) only (its entries carry what the audit "
+          + "needs to re-derive them). Start a new chain with `ledger init` and bootstrap terminals from its snapshot")
+    }
     guard case .object(let o)? = try? JSONValue.parse(Data(bytes)), o.count == 3,
       case .string(LedgerHeader.format)? = o["format"], case .string(let hq)? = o["hq"],
       case .string(let createdText)? = o["created"], let created = UTCInstant(parsing: createdText)

@@ -20,24 +20,32 @@ public struct LedgerReport: Sendable {
   public var until: UTCInstant?
   public var asOf: UTCInstant
   public var inactiveDays: Int
+  /// Entries the audit refused and batches it left out, each with its reason.
+  public var refused: [String]
+  /// Receipts whose refunds, kept from several counters, reversed more than they earned.
+  public var overReversals: [AuditReplay.OverReversal]
 
   /// Builds the report; the period is [from, until), either end open when nil.
   public static func build(
     path: String, from: UTCInstant?, until: UTCInstant?, asOf: UTCInstant?, inactiveDays: Int = 60
   ) throws(LedgerError) -> LedgerReport {
-    var fold = LedgerFold(keepingReceipts: false)
+    var fold = LedgerFold()
     var orders = 0
     var customers: Set<String> = []
     var latest = UTCInstant(seconds: 0)
-    _ = try LedgerVerifier.readVerified(path: path) { e in
-      fold.apply(e.entry)
-      if e.at > latest { latest = e.at }
-      guard e.kind == .earn, let account = e.account else { return }
-      if let from, e.at < from { return }
-      if let until, e.at >= until { return }
-      orders += 1
-      customers.insert(account)
-    }
+    // Only what the audit accepts counts: a refused or excluded entry is in no reader's books.
+    _ = try LedgerVerifier.readVerified(
+      path: path,
+      each: { line in
+        for e in fold.take(line) {
+          if e.at > latest { latest = e.at }
+          guard e.kind == .earn, let account = e.account else { continue }
+          if let from, e.at < from { continue }
+          if let until, e.at >= until { continue }
+          orders += 1
+          customers.insert(account)
+        }
+      }, excluded: { fold.exclude($0) })
     let now = asOf ?? latest
     let cutoff = now.adding(days: -inactiveDays)
     var liability: Int64 = 0
@@ -59,6 +67,10 @@ public struct LedgerReport: Sendable {
       uniqueCustomers: customers.count,
       frequencyMillis: customers.isEmpty ? 0 : Int64(orders) * 1000 / Int64(customers.count),
       inactive: inactive.sorted(),
-      from: from, until: until, asOf: now, inactiveDays: inactiveDays)
+      from: from, until: until, asOf: now, inactiveDays: inactiveDays,
+      refused: fold.exclusions.map {
+        "lines \($0.firstLine)-\($0.sealLine): batch of \($0.entries) by \($0.signer) left out: \($0.reason)"
+      } + fold.refused.map { "entry \($0.id) refused (\($0.reason))" },
+      overReversals: fold.audit.overReversals)
   }
 }

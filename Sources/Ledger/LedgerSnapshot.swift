@@ -64,7 +64,8 @@ public struct LedgerSnapshot: Codable, Sendable {
   /// Folds the verified ledger at `path` and signs the result with HQ's key.
   public static func make(path: String, hqKey: LedgerKey) throws(LedgerError) -> LedgerSnapshot {
     var fold = LedgerFold()
-    let state = try LedgerVerifier.readVerified(path: path) { fold.apply($0.entry) }
+    let state = try LedgerVerifier.readVerified(
+      path: path, each: { _ = fold.take($0) }, excluded: { fold.exclude($0) })
     guard state.hqKey == hqKey.publicKeyBase64 else {
       throw LedgerError(line: 1, "the key given is not the HQ key of this ledger")
     }

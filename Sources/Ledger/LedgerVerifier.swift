@@ -13,8 +13,12 @@ public struct LedgerVerifier {
     public var chainHead: String
     /// Terminal → public key, as registered and not revoked.
     public var terminals: [String: String]
+    /// Sealed batches left out of every fold: their seal is not a valid one by a registered
+    /// writer (written past the admission).
+    public var excludedBatches: Int
 
     init(_ state: State) {
+      excludedBatches = state.excludedBatches
       entries = state.entries
       seals = state.seals
       lastSeq = state.lastSeq
@@ -32,9 +36,22 @@ public struct LedgerVerifier {
   /// Reads and verifies a whole ledger file in chunks, handing every sealed entry (seals
   /// included) to `each` in order, and returns the final state. Memory stays the size of a chunk
   /// plus the largest batch, whatever the ledger's length.
-  public static func readVerified(path: String, chunkSize: Int = 8 << 20, each: (LedgerEntry) -> Void)
-    throws(LedgerError) -> State
-  {
+  public static func readVerified(
+    path: String, chunkSize: Int = 8 << 20, each: (LedgerEntry) -> Void,
+    excluded: (Exclusion) -> Void = { _ in }
+  ) throws(LedgerError) -> State {
+    var tail = Tail.clean
+    let state = try readVerified(path: path, chunkSize: chunkSize, tail: &tail, each: each, excluded: excluded)
+    if case .torn(_, let line, let reason) = tail { throw LedgerError(line: line, reason) }
+    return state
+  }
+
+  /// `readVerified`, reporting an incomplete last batch in `tail` instead of throwing (the state
+  /// ends after the last sealed batch): what a sync reads before it cuts a torn append.
+  public static func readVerified(
+    path: String, chunkSize: Int = 8 << 20, tail: inout Tail, each: (LedgerEntry) -> Void,
+    excluded: (Exclusion) -> Void = { _ in }
+  ) throws(LedgerError) -> State {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { throw LedgerError(line: 0, "cannot read ledger \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
@@ -56,10 +73,8 @@ public struct LedgerVerifier {
       }
       let atEnd = filled < buffer.count
       let before = state.offset
-      var tail = Tail.clean
-      try LedgerVerifier().advance(&state, over: buffer[..<filled], tail: &tail, each: each)
+      try LedgerVerifier().advance(&state, over: buffer[..<filled], tail: &tail, each: each, excluded: excluded)
       if atEnd {
-        if case .torn(_, let line, let reason) = tail { throw LedgerError(line: line, reason) }
         guard state.hqKey != nil else { throw LedgerError(line: 1, "the ledger is empty: it has no header line") }
         return state
       }
@@ -88,8 +103,36 @@ public struct LedgerVerifier {
     public var terminals: [String: String] = [:]
     public var entries = 0
     public var seals = 0
+    public var excludedBatches = 0
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+      case offset, lines, lastSeq, head, hqKey, terminals, entries, seals, excludedBatches
+    }
+
+    public init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      offset = try c.decode(Int.self, forKey: .offset)
+      lines = try c.decode(Int.self, forKey: .lines)
+      lastSeq = try c.decode(Int64.self, forKey: .lastSeq)
+      head = try c.decode(String.self, forKey: .head)
+      hqKey = try c.decodeIfPresent(String.self, forKey: .hqKey)
+      terminals = try c.decode([String: String].self, forKey: .terminals)
+      entries = try c.decode(Int.self, forKey: .entries)
+      seals = try c.decode(Int.self, forKey: .seals)
+      excludedBatches = try c.decodeIfPresent(Int.self, forKey: .excludedBatches) ?? 0
+    }
+  }
+
+  /// A sealed batch left out of every fold, and why.
+  public struct Exclusion: Hashable, Sendable {
+    /// The batch's first line and its seal's line.
+    public var firstLine: Int
+    public var sealLine: Int
+    public var signer: String
+    public var entries: Int
+    public var reason: String
   }
 
   /// What lies after the last sealed batch: nothing, or an incomplete append.
@@ -107,24 +150,26 @@ public struct LedgerVerifier {
     -> [LedgerEntry]
   {
     var accepted: [LedgerEntry] = []
-    try advance(&state, over: bytes, tail: &tail) { accepted.append($0) }
+    try advance(&state, over: bytes, tail: &tail, each: { accepted.append($0) })
     return accepted
   }
 
   /// `advance`, handing each entry of a sealed batch to `each` (in order, seal last) instead of
   /// collecting them.
   public func advance(
-    _ state: inout State, over bytes: ArraySlice<UInt8>, tail: inout Tail, each: (LedgerEntry) -> Void
+    _ state: inout State, over bytes: ArraySlice<UInt8>, tail: inout Tail, each: (LedgerEntry) -> Void,
+    excluded: (Exclusion) -> Void = { _ in }
   ) throws(LedgerError) {
     tail = .clean
     guard !bytes.isEmpty else { return }
     try bytes.withUnsafeBufferPointer { (buffer) throws(LedgerError) in
-      try advance(&state, over: buffer, tail: &tail, each: each)
+      try advance(&state, over: buffer, tail: &tail, each: each, excluded: excluded)
     }
   }
 
   func advance(
-    _ state: inout State, over bytes: UnsafeBufferPointer<UInt8>, tail: inout Tail, each: (LedgerEntry) -> Void
+    _ state: inout State, over bytes: UnsafeBufferPointer<UInt8>, tail: inout Tail, each: (LedgerEntry) -> Void,
+    excluded: (Exclusion) -> Void
   ) throws(LedgerError) {
     let base = bytes.baseAddress!
     var position = 0
@@ -171,14 +216,21 @@ public struct LedgerVerifier {
         batch.append(entry)
         continue
       }
-      try checkSeal(
-        entry, batch: batch, batchStart: batchStart, line: lineNumber, hqKey: state.hqKey!, terminals: state.terminals)
-      if entry.terminal == "HQ" {
-        for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
-        for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }
+      if let problem = sealProblem(entry, batch: batch, hqKey: state.hqKey!, terminals: state.terminals) {
+        // Written past the admission: left out of every fold, named, never a halt.
+        excluded(
+          Exclusion(
+            firstLine: batch.isEmpty ? lineNumber : batchStart, sealLine: lineNumber, signer: entry.terminal,
+            entries: batch.count, reason: problem))
+        state.excludedBatches += 1
+      } else {
+        if entry.terminal == "HQ" {
+          for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
+          for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }
+        }
+        for e in batch { each(e) }
+        each(entry)
       }
-      for e in batch { each(e) }
-      each(entry)
       state.entries += batch.count
       state.seals += 1
       state.lastSeq = lastSeq
@@ -221,19 +273,16 @@ public struct LedgerVerifier {
     return nil
   }
 
-  func checkSeal(
-    _ seal: LedgerEntry, batch: [LedgerEntry], batchStart: Int, line: Int, hqKey: String, terminals: [String: String]
-  ) throws(LedgerError) {
+  /// Why a seal does not close its batch validly (count, signer, key, signature), or nil.
+  func sealProblem(_ seal: LedgerEntry, batch: [LedgerEntry], hqKey: String, terminals: [String: String]) -> String? {
     guard let count = seal.count, count == batch.count, count > 0 else {
-      throw LedgerError(
-        line: line, "seal closes \(seal.count.map(String.init) ?? "no") entries; the batch has \(batch.count)")
+      return "seal closes \(seal.count.map(String.init) ?? "no") entries; the batch has \(batch.count)"
     }
-    guard let key = seal.key, seal.sig != nil else { throw LedgerError(line: line, "seal without key or signature") }
+    guard let key = seal.key, seal.sig != nil else { return "seal without key or signature" }
     if let problem = Self.signerProblem(seal.terminal, key: key, batch: batch, hqKey: hqKey, terminals: terminals) {
-      throw LedgerError(line: problem.entry.map { batchStart + $0 } ?? line, problem.reason)
+      return problem.reason
     }
-    guard LedgerKey.verify(seal: seal) else {
-      throw LedgerError(line: line, "seal signature does not verify")
-    }
+    guard LedgerKey.verify(seal: seal) else { return "seal signature does not verify" }
+    return nil
   }
 }

@@ -72,16 +72,6 @@ public struct LockedLedger: ~Copyable {
   }
 
 
-  /// The verified state at the end of the file (HQ key, registrations, chain head): the whole
-  /// file is read and checked, and it must end with a sealed batch (no torn tail to append after).
-  public func verifiedState() throws(LedgerError) -> LedgerVerifier.State {
-    do {
-      return try LedgerVerifier.readVerified(path: path) { _ in }
-    } catch {
-      throw LedgerError(line: error.line, "\(error.reason) — nothing appended")
-    }
-  }
-
   /// Cuts the file at `length` (an incomplete append after the last sealed batch) and syncs.
   public func truncate(to length: Int) throws(LedgerError) {
     guard SystemCall.retrying({ ftruncate(fd, off_t(length)) }) == 0, SystemCall.retrying({ fsync(fd) }) == 0 else {

@@ -17,6 +17,16 @@ public struct CardFacts: Hashable, Sendable {
 /// applies them with the reducer, all in one transaction; HQ's audit calls the same functions
 /// to re-derive what a terminal sent. Nothing here reads a clock, a file or a database.
 public enum Decisions {
+  /// The bounds every number from outside is held to.
+  public enum Bounds {
+    /// The largest amount (minor units) of a basket line, a purchase or a refund: 10^11.
+    public static let maxAmount: Int64 = 100_000_000_000
+    /// The largest points of one entry, either sign: 10^12.
+    public static let maxPoints: Int64 = 1_000_000_000_000
+    /// The plausible times of an entry: 2000-01-01 … 2100-01-01 (UTC).
+    public static let times = UTCInstant(seconds: 946_684_800)..<UTCInstant(seconds: 4_102_444_800)
+  }
+
   /// An active card: known and not blocked.
   public static func active(_ card: String, _ facts: CardFacts?) throws(RuleError) -> CardFacts {
     guard let facts else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
@@ -42,7 +52,7 @@ public enum Decisions {
     }
     return Entry(
       kind: .enroll, id: Identities.enrollmentEntryID(account: account), at: c.at, terminal: c.terminal,
-      account: account, card: card, points: 0, ref: referrerAccount)
+      account: account, card: card, points: 0, ref: referrerAccount, basis: c.basis)
   }
 
   /// Links a new card to the account of an existing one (a replacement or a second card).
@@ -54,7 +64,7 @@ public enum Decisions {
     guard let target = existingFacts else { throw RuleError(.unknownCard, "card \(existing) is not enrolled") }
     return Entry(
       kind: .link, id: "link-\(card)", at: c.at, terminal: c.terminal, account: target.account, card: card, points: 0,
-      ref: existing)
+      ref: existing, basis: c.basis)
   }
 
   /// Blocks a card: refused at the counter from then on; its account stays intact.
@@ -63,7 +73,7 @@ public enum Decisions {
     guard !facts.blocked else { throw RuleError(.blockedCard, "card \(card) is already blocked") }
     return Entry(
       kind: .block, id: "block-\(card)-\(c.at.seconds)", at: c.at, terminal: c.terminal, account: facts.account,
-      card: card, points: 0)
+      card: card, points: 0, basis: c.basis)
   }
 
   /// What an earn decided: its entries (the earn, and referral bonuses it triggered) and what the
@@ -98,8 +108,16 @@ public enum Decisions {
     program: LoyaltyProgram, context c: OperationContext
   ) throws(RuleError) -> Earn {
     guard !lines.isEmpty else { throw RuleError(.invalidAmount, "a purchase needs at least one line") }
-    for line in lines where line.amount < 0 {
-      throw RuleError(.invalidAmount, "line \(line.category): amount \(line.amount) is negative")
+    guard lines.count <= 200 else { throw RuleError(.invalidAmount, "a purchase of \(lines.count) lines (at most 200)") }
+    for line in lines {
+      if let problem = PurchaseLine.categoryProblem(line.category) { throw RuleError(.invalidAmount, problem) }
+      guard line.amount >= 0, line.amount <= Bounds.maxAmount else {
+        throw RuleError(
+          .invalidAmount, "line \(line.category): amount \(line.amount) is outside 0…\(Bounds.maxAmount)")
+      }
+    }
+    guard receipt.hasPrefix(c.terminal + "/") else {
+      throw RuleError(.invalidAmount, "receipt \(receipt) is not one of terminal \(c.terminal)'s (\(c.terminal)/…)")
     }
     _ = try active(cardID, card)
     if CounterLimits.isDebounced(lastTap: lastTap, now: c.at, in: program) {
@@ -115,10 +133,14 @@ public enum Decisions {
     let history = account.purchases(before: c.at, windowDays: program.tierWindowDays)
     let tier = EarnRules.tier(at: c.at, history: history, in: program).tier
     let points = try EarnRules.points(for: lines, at: c.at, tier: tier, in: program)
+    guard points <= Bounds.maxPoints else {
+      throw RuleError(.overflow, "the basket's \(points) points are beyond the bound of \(Bounds.maxPoints)")
+    }
     var entries = [
       Entry(
         kind: .earn, id: "earn-\(receipt)", at: c.at, terminal: c.terminal, account: account.id, card: cardID,
-        points: points, amount: total, currency: program.currency, receipt: receipt)
+        points: points, amount: total, currency: program.currency, receipt: receipt, lines: lines,
+        version: Int64(program.version), tier: tier.name, basis: c.basis)
     ]
     if let referral = program.referral, let referrer = account.referrer, !account.referralSettled,
       total >= referral.minFirstPurchase
@@ -131,7 +153,7 @@ public enum Decisions {
         entries.append(
           Entry(
             kind: .referralBonus, id: id, at: c.at, terminal: c.terminal, account: beneficiary, points: bonus,
-            ref: account.id))
+            ref: account.id, basis: c.basis))
       }
     }
     let standing = EarnRules.tier(
@@ -157,7 +179,8 @@ public enum Decisions {
       item: item, balance: account.balance, redeemedTodayHere: redeemedTodayHere, card: cardID, in: program)
     return Entry(
       kind: .redeem, id: "redeem-\(c.terminal)-\(c.at.seconds)-\(sequence)", at: c.at, terminal: c.terminal,
-      account: account.id, card: cardID, points: -item.points, data: item.id)
+      account: account.id, card: cardID, points: -item.points, data: item.id, version: Int64(program.version),
+      basis: c.basis)
   }
 
   /// A refund of `amount` against a receipt: its points reversed in proportion, never more than
@@ -169,13 +192,16 @@ public enum Decisions {
     guard let receipt else {
       throw RuleError(.unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt")
     }
+    guard amount <= Bounds.maxAmount else {
+      throw RuleError(.invalidAmount, "refund amount \(amount) is beyond \(Bounds.maxAmount)")
+    }
     let reversal = try EarnRules.reversal(
       refund: amount, receiptAmount: receipt.amount, receiptPoints: receipt.points, refundedBefore: receipt.refunded,
       reversedBefore: receipt.reversed)
     return Entry(
-      kind: .reversal, id: "reversal-\(id)-\(earlierReversals + 1)", at: c.at, terminal: c.terminal,
+      kind: .reversal, id: "reversal-\(c.terminal)-\(id)-\(earlierReversals + 1)", at: c.at, terminal: c.terminal,
       account: receipt.account, points: -reversal, amount: amount, currency: program.currency, receipt: id,
-      ref: "earn-\(id)")
+      ref: "earn-\(id)", basis: c.basis)
   }
 
   /// HQ's expiry of an account's lots expired at `cutoff`, or nil when none has. Its id is fixed

@@ -1,11 +1,41 @@
 /// One line of a basket: a category and its amount in minor units.
-public struct PurchaseLine: Hashable, Sendable {
+public struct PurchaseLine: Hashable, Sendable, Codable {
   public var category: String
   public var amount: Int64
 
   public init(category: String, amount: Int64) {
     self.category = category
     self.amount = amount
+  }
+
+  /// Why `category` cannot name a basket line, or nil: 1-40 letters, digits, `-`, `_` or `.`
+  /// (it is written in the ledger as `category=amount,…`).
+  public static func categoryProblem(_ category: String) -> String? {
+    guard !category.isEmpty, category.utf8.count <= 40,
+      category.utf8.allSatisfy({
+        (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D
+          || $0 == 0x5F || $0 == 0x2E
+      })
+    else { return "category \"\(category)\" must be 1-40 letters, digits, -, _ or ." }
+    return nil
+  }
+
+  /// The ledger's spelling of a basket: `category=amount` joined by commas.
+  public static func encode(_ lines: [PurchaseLine]) -> String {
+    lines.map { "\($0.category)=\($0.amount)" }.joined(separator: ",")
+  }
+
+  /// Parses `encode`'s spelling strictly (canonical integers, valid categories), or nil.
+  public static func decode(_ text: String) -> [PurchaseLine]? {
+    var out: [PurchaseLine] = []
+    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+      let pieces = part.split(separator: "=", omittingEmptySubsequences: false)
+      guard pieces.count == 2, categoryProblem(String(pieces[0])) == nil, let amount = Int64(pieces[1]),
+        String(amount) == pieces[1]
+      else { return nil }
+      out.append(PurchaseLine(category: String(pieces[0]), amount: amount))
+    }
+    return out.isEmpty ? nil : out
   }
 }
 

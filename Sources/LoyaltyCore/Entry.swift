@@ -42,11 +42,21 @@ public struct Entry: Hashable, Sendable {
   public var ref: String?
   /// Kind-specific text: a program's JSON, a terminal's public key, a redeemed catalogue item.
   public var data: String?
+  /// An earn's basket, as decided (what the audit re-derives its points from).
+  public var lines: [PurchaseLine]?
+  /// The program version an earn or a redemption applied.
+  public var version: Int64?
+  /// The tier an earn applied (before this purchase).
+  public var tier: String?
+  /// Counter entries: the ledger position (seq of the last sealed line) the terminal had synced
+  /// to when it decided, 0 before its first sync. The audit replays the account as of there.
+  public var basis: Int64?
 
   public init(
     kind: Kind, id: String, at: UTCInstant, terminal: String, account: String? = nil, card: String? = nil,
     points: Int64? = nil, amount: Int64? = nil, currency: String? = nil, receipt: String? = nil, ref: String? = nil,
-    data: String? = nil
+    data: String? = nil, lines: [PurchaseLine]? = nil, version: Int64? = nil, tier: String? = nil,
+    basis: Int64? = nil
   ) {
     self.kind = kind
     self.id = id
@@ -60,18 +70,26 @@ public struct Entry: Hashable, Sendable {
     self.receipt = receipt
     self.ref = ref
     self.data = data
+    self.lines = lines
+    self.version = version
+    self.tier = tier
+    self.basis = basis
   }
 }
 
-/// Who records an operation, where and when.
+/// Who records an operation, where, when, and on what ledger position.
 public struct OperationContext: Hashable, Sendable {
   public var terminal: String
   public var `operator`: String
   public var at: UTCInstant
+  /// The ledger position the terminal has synced to (0 before its first sync): every entry it
+  /// decides carries it as its basis.
+  public var basis: Int64
 
-  public init(terminal: String, operator: String, at: UTCInstant) {
+  public init(terminal: String, operator: String, at: UTCInstant, basis: Int64 = 0) {
     self.terminal = terminal
     self.operator = `operator`
     self.at = at
+    self.basis = basis
   }
 }

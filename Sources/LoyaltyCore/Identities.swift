@@ -28,6 +28,34 @@ public enum Identities {
     "referral-" + digest("loyalty/referral/v1\n\(refereeAccount)\n\(forReferrer ? "referrer" : "referee")").prefix(24)
   }
 
+  /// A receipt as the chain names it: the till's number scoped by the terminal that issued it
+  /// (`T01/R100`), so two shops' receipt R100 are two receipts. A number already scoped by
+  /// `terminal` is kept as it is.
+  public static func scopedReceipt(_ number: String, terminal: String) throws(RuleError) -> String {
+    if number.hasPrefix(terminal + "/") { return try checkedReceipt(number) }
+    guard !number.contains("/") else {
+      throw RuleError(
+        .invalidAmount, "receipt \"\(number)\" is another terminal's number: this till's receipts are its own")
+    }
+    return try checkedReceipt(terminal + "/" + number)
+  }
+
+  /// A receipt named at a refund: `T01/R100` as it is, a bare number as this terminal's own.
+  public static func receiptReference(_ text: String, terminal: String) throws(RuleError) -> String {
+    try checkedReceipt(text.contains("/") ? text : terminal + "/" + text)
+  }
+
+  static func checkedReceipt(_ r: String) throws(RuleError) -> String {
+    let parts = r.split(separator: "/", omittingEmptySubsequences: false)
+    guard parts.count == 2, terminalIDProblem(String(parts[0])) == nil, !parts[1].isEmpty, parts[1].utf8.count <= 64,
+      parts[1].utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+    else {
+      throw RuleError(
+        .unknownReceipt, "receipt \"\(r)\" must be TERMINAL/NUMBER, the number 1-64 visible ASCII characters")
+    }
+    return r
+  }
+
   /// Why `id` is not a terminal id, or `nil` when it is one: 1-64 ASCII letters, digits, `-` or
   /// `_`, and never `HQ` (the ledger's own writer). Terminal ids name files and ledger writers, so
   /// nothing else (no `/`, no `..`) is ever one.

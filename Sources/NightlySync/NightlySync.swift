@@ -5,22 +5,29 @@ import PointsCache
 
 /// What a sync did.
 public struct SyncSummary: Sendable {
-  /// Entries this terminal appended to the ledger.
+  /// Entries this terminal appended to the ledger (read back from it).
   public var sent: Int
   /// Entries learnt from other writers and applied to the cache.
   public var received: Int
   /// Bytes of an incomplete append (a crash) cut from the ledger's tail before appending.
   public var repairedBytes: Int
-  /// Overdrawn accounts and entries whose id the ledger holds with other content.
+  /// Overdrawn accounts, and entries learnt that the cache's reducer refused.
   public var conflicts: [String]
+  /// This terminal's entries HQ's admission refused, each with its reason: kept in the cache as
+  /// "refused by HQ", out of the outbox.
+  public var refusedByHQ: [String]
+  /// Entries and batches of the ledger the audit leaves out (written past the admission).
+  public var excluded: [String]
 }
 
 /// The nightly sync of one terminal with the central ledger.
 ///
-/// Under the ledger's exclusive lock: cut a torn tail (never a sealed entry), verify what was
-/// appended since this terminal's checkpoint, append its outbox entries the ledger does not hold
-/// yet with a seal, fsync, unlock; then, in one SQLite transaction, apply what it learnt, mark the
-/// sent entries synced and move the checkpoint. Killed at any instant and run again, it converges.
+/// Under the ledger's exclusive lock: check the ledger extends this terminal's checkpoint, cut a
+/// torn tail (never a sealed entry), verify and audit the whole file, submit the outbox entries
+/// the ledger does not hold yet to the admission step (which appends what it admits with a seal,
+/// fsyncs and reads it back), unlock; then, in one SQLite transaction, apply what the audit
+/// accepted from others, mark synced what was read back, keep the refused ones with their reason
+/// and move the checkpoint. Killed at any instant and run again, it converges.
 public struct NightlySync {
   public let cache: PointsCache
   public let ledger: LedgerFile
@@ -35,13 +42,13 @@ public struct NightlySync {
   }
 
   /// Starts a fresh cache from an HQ snapshot (checked against the ledger), so the first sync
-  /// reads only the tail after it.
+  /// applies only the tail after it.
   public func bootstrap(from snapshot: LedgerSnapshot, at time: UTCInstant) throws {
     try snapshot.check(against: ledger.path)
     let checkpoint = String(decoding: try JSONEncoder().encode(snapshot.ledger), as: UTF8.self)
     try cache.importSnapshot(
       program: snapshot.program, accounts: try snapshot.accountStates(), checkpoint: checkpoint,
-      position: Int64(snapshot.ledger.offset), head: snapshot.ledger.head, at: time)
+      position: Int64(snapshot.ledger.offset), lastSeq: snapshot.ledger.lastSeq, head: snapshot.ledger.head, at: time)
   }
 
   public func run(at time: UTCInstant, progress: (String) -> Void = { _ in }) throws -> SyncSummary {
@@ -52,57 +59,66 @@ public struct NightlySync {
     if let json = try cache.syncCheckpoint() {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
     }
+    let since = state.lastSeq
+    let linesBefore = state.lines
     let outbox = try cache.outbox()
     progress("read checkpoint at line \(state.lines); \(outbox.count) entries in the outbox")
 
-    let (learnt, sent, repaired, conflicts, finalState) = try ledger.withExclusiveLock { locked in
-      var tail = LedgerVerifier.Tail.clean
+    let (audited, admission, readBack) = try ledger.withExclusiveLock { locked in
       try locked.checkExtends(state)
-      let bytes = try locked.read(from: state.offset)
-      progress("verifying \(bytes.count) new bytes")
-      var newEntries = try LedgerVerifier().advance(&state, over: bytes[...], tail: &tail)
-      var repaired = 0
-      if case .torn(let count, let line, let reason) = tail {
-        progress("repairing the ledger's tail from line \(line): \(reason)")
-        try locked.truncate(to: state.offset)
-        repaired = count
-      }
-      let known = Dictionary(newEntries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-      var conflicts: [String] = []
+      progress("verifying and auditing the ledger")
+      var audited = try locked.audited(since: since, repairing: true)
+      if audited.repairedBytes > 0 { progress("cut \(audited.repairedBytes) bytes of a torn append from the tail") }
+      // Outbox entries the ledger already holds were appended by an earlier sync that did not
+      // get to record it: read back now, not sent again.
+      let inLedger = Dictionary(
+        audited.learnt.filter { $0.terminal == terminal }.map { ($0.id, $0.entry) }, uniquingKeysWith: { a, _ in a })
+      var readBack: Set<String> = []
       var toSend: [Entry] = []
+      var refused: [(entry: Entry, reason: String)] = []
       for entry in outbox {
-        if let existing = known[entry.id] {
-          if !Self.sameEvent(existing, entry) {
-            conflicts.append("entry \(entry.id) is in the ledger with other content; kept the ledger's")
-          }
-          continue
+        if let held = inLedger[entry.id] {
+          if held == entry { readBack.insert(entry.id) } else { refused.append((entry, "the ledger holds \(entry.id) with other content")) }
+        } else if audited.fold.audit.contains(id: entry.id) {
+          refused.append((entry, "the ledger already holds an entry \(entry.id) (recorded first elsewhere)"))
+        } else {
+          toSend.append(entry)
         }
-        toSend.append(entry)
       }
+      var admission = Admission(appended: [], refused: refused)
       if !toSend.isEmpty {
-        progress("appending \(toSend.count) entries and a seal")
-        newEntries += try locked.append(toSend.map { LedgerEntry($0) }, after: &state, signer: terminal, key: key, at: time)
+        progress("submitting \(toSend.count) entries to admission")
+        let result = try locked.admit(toSend, to: &audited, signer: terminal, key: key, at: time)
+        admission.appended = result.appended
+        admission.refused += result.refused
+        readBack.formUnion(result.appended.map { $0.id })
       }
-      return (newEntries, toSend, repaired, conflicts, state)
+      return (audited, admission, readBack)
     }
 
     let own = Set(outbox.map(\.id))
-    let learntEntries = learnt.filter { $0.kind != .seal && !own.contains($0.id) }.map(\.entry)
+    let learntEntries = audited.learnt.filter { !own.contains($0.id) }.map(\.entry)
+    let finalState = audited.state
     let checkpoint = String(decoding: try JSONEncoder().encode(finalState), as: UTF8.self)
     let application = try cache.applySync(
-      learnt: learntEntries, synced: own, checkpoint: checkpoint, position: Int64(finalState.offset),
-      head: finalState.head, at: time)
+      learnt: learntEntries, synced: readBack, refusedByHQ: admission.refused.map { ($0.entry.id, $0.reason) },
+      checkpoint: checkpoint, position: Int64(finalState.offset), lastSeq: finalState.lastSeq, head: finalState.head,
+      at: time)
     progress("applied \(application.applied) entries; checkpoint at line \(finalState.lines)")
     let overdrawn = application.overdrawn.sorted { $0.key < $1.key }.map {
       "account \($0.key) is overdrawn: balance \($0.value)"
     }
+    var excluded: [String] = []
+    for x in audited.fold.exclusions where x.sealLine > linesBefore {
+      excluded.append(
+        "lines \(x.firstLine)-\(x.sealLine): a batch of \(x.entries) sealed by \(x.signer) is left out: \(x.reason)")
+    }
+    for r in audited.fold.audit.refusals where r.seq > since && r.terminal != terminal {
+      excluded.append("entry \(r.id) of \(r.terminal) is left out: \(r.reason)")
+    }
     return SyncSummary(
-      sent: sent.count, received: application.applied, repairedBytes: repaired,
-      conflicts: conflicts + overdrawn + application.refused)
-  }
-
-  /// The same event, whoever wrote it (a referral bonus two terminals both awarded).
-  static func sameEvent(_ a: LedgerEntry, _ b: Entry) -> Bool {
-    a.kind == b.kind && a.account == b.account && a.points == b.points && a.amount == b.amount && a.receipt == b.receipt
+      sent: admission.appended.count, received: application.applied, repairedBytes: audited.repairedBytes,
+      conflicts: overdrawn + application.refused,
+      refusedByHQ: admission.refused.map { "\($0.entry.id): \($0.reason)" }, excluded: excluded)
   }
 }

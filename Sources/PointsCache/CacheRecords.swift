@@ -75,6 +75,12 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
   public var reference: String?
   public var origin: Origin
   public var synced: Bool
+  public var lines: String?
+  public var programVersion: Int64?
+  public var tier: String?
+  public var basis: Int64?
+  /// Why HQ's admission refused this entry (it then leaves the outbox), or nil.
+  public var refused: String?
 
   public enum Columns {
     public static let accountId = Column(CodingKeys.accountId)
@@ -98,13 +104,19 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     reference = e.ref
     self.origin = origin
     synced = origin == .ledger
+    lines = e.lines.map(PurchaseLine.encode)
+    programVersion = e.version
+    tier = e.tier
+    basis = e.basis
+    refused = nil
   }
 
   /// The entry itself.
   public var entry: Entry {
     Entry(
       kind: kind, id: id, at: UTCInstant(seconds: at), terminal: terminal, account: accountId, card: card,
-      points: points, amount: amount, currency: currency, receipt: receipt, ref: reference, data: item)
+      points: points, amount: amount, currency: currency, receipt: receipt, ref: reference, data: item,
+      lines: lines.flatMap(PurchaseLine.decode), version: programVersion, tier: tier, basis: basis)
   }
 
   public mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }

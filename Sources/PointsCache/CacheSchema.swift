@@ -109,6 +109,23 @@ enum CacheSchema {
             SELECT 1, terminal FROM entry WHERE origin = 'local' ORDER BY seq LIMIT 1;
           """)
     }
+    migrator.registerMigration("v4-audit") { db in
+      // Entries carry what HQ's audit re-derives them from (loyalty-ledger/2): an earn's lines,
+      // the program version and tier it applied, and every counter entry's basis (the ledger
+      // position the terminal had synced to). An entry HQ's admission refused keeps its reason
+      // and leaves the outbox. The checkpoint keeps its seq: the basis of the next decisions.
+      try db.execute(
+        sql: """
+          ALTER TABLE entry ADD COLUMN lines TEXT;
+          ALTER TABLE entry ADD COLUMN programVersion INTEGER;
+          ALTER TABLE entry ADD COLUMN tier TEXT;
+          ALTER TABLE entry ADD COLUMN basis INTEGER;
+          ALTER TABLE entry ADD COLUMN refused TEXT;
+          ALTER TABLE checkpoint ADD COLUMN lastSeq INTEGER NOT NULL DEFAULT 0;
+          DROP INDEX entry_outbox;
+          CREATE INDEX entry_outbox ON entry(seq) WHERE origin = 'local' AND synced = 0 AND refused IS NULL;
+          """)
+    }
     return migrator
   }
 }

@@ -82,6 +82,29 @@ struct CacheWorkingSet {
     before[id]?.receipts[receipt] = row.receipt
   }
 
+  /// Rebuilds an account from its journal, leaving out entries HQ refused: its lots, cards and
+  /// receipts are cleared and every remaining entry is replayed with the core's reducer (the
+  /// only way an entry's effect is undone).
+  mutating func rebuild(_ db: Database, account id: String, expiryDays: Int) throws {
+    try db.cachedExecute(sql: "DELETE FROM lot WHERE accountId = ?", arguments: [id])
+    try db.cachedExecute(sql: "DELETE FROM card WHERE accountId = ?", arguments: [id])
+    try db.cachedExecute(sql: "DELETE FROM receipt WHERE accountId = ?", arguments: [id])
+    var state = AccountState(id: id)
+    let rows = try db.cachedAll(
+      EntryRecord.self, sql: "SELECT * FROM entry WHERE accountId = ? AND refused IS NULL ORDER BY seq",
+      arguments: [id])
+    for row in rows {
+      let known = state.cards
+      guard (try? state.apply(row.entry, expiryDays: expiryDays)) != nil else { continue }
+      for card in state.cards.subtracting(known) { linkedAt[card] = row.at }
+    }
+    var empty = AccountState(id: id)
+    empty.enrolledAt = state.enrolledAt
+    before[id] = empty
+    states[id] = state
+    order.append(id)
+  }
+
   /// Applies `entry` to its account with the core's reducer.
   mutating func apply(_ entry: Entry, expiryDays: Int) throws(RuleError) {
     guard let id = entry.account, var state = states[id] else { return }

@@ -24,7 +24,8 @@ extension PointsCache {
     try pool.write { db in try block(db, card: card, context: c) }
   }
 
-  func block(_ db: Database, card: String, context c: OperationContext) throws {
+  func block(_ db: Database, card: String, context: OperationContext) throws {
+    let c = try onBasis(db, context)
     let program = try program(db)
     let entry = try Decisions.block(card: card, facts: try cardFacts(db, card), context: c)
     try record(db, [entry], operator: c.operator, origin: .local, program: program)
@@ -32,8 +33,9 @@ extension PointsCache {
   }
 
   /// Links a new card to the account of an existing one (a replacement or a second card).
-  public func link(card: String, to existing: String, context c: OperationContext) throws -> String {
+  public func link(card: String, to existing: String, context: OperationContext) throws -> String {
     try pool.write { db in
+      let c = try onBasis(db, context)
       let program = try program(db)
       let entry = try Decisions.link(
         card: card, known: try cardFacts(db, card), to: existing, existingFacts: try cardFacts(db, existing),

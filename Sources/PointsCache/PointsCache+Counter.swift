@@ -11,7 +11,8 @@ extension PointsCache {
     try pool.write { db in try enroll(db, card: card, referrer: referrer, context: c) }
   }
 
-  func enroll(_ db: Database, card: String, referrer: String?, context c: OperationContext) throws -> String {
+  func enroll(_ db: Database, card: String, referrer: String?, context: OperationContext) throws -> String {
+    let c = try onBasis(db, context)
     let program = try program(db)
     let entry = try Decisions.enroll(
       card: card, known: try cardFacts(db, card),
@@ -31,16 +32,19 @@ extension PointsCache {
     try pool.write { db in try earn(db, card: card, lines: lines, receipt: receipt, context: c) }
   }
 
-  func earn(_ db: Database, card: String, lines: [PurchaseLine], receipt: String?, context c: OperationContext) throws
+  func earn(_ db: Database, card: String, lines: [PurchaseLine], receipt: String?, context: OperationContext) throws
     -> EarnReceipt
   {
+    let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
     let window = c.at.adding(days: -program.tierWindowDays).seconds..<c.at.seconds
     let account = try facts.flatMap { try CacheWorkingSet.load(db, account: $0.account, window: window) }
-    let receiptID =
+    // Receipts are scoped by their till: T01's R100 is not T02's.
+    let receiptID = try Identities.scopedReceipt(
       try receipt
-      ?? "\(c.terminal)-\(c.at.seconds)-\((try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1)"
+        ?? "\(c.at.seconds)-\((try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1)",
+      terminal: c.terminal)
     let lastTap = try db.cachedOne(
       Int64.self, sql: "SELECT at FROM tap WHERE card = ? AND terminal = ?", arguments: [card, c.terminal])
     let earnsThisHour =
@@ -80,9 +84,10 @@ extension PointsCache {
     try pool.write { db in try redeem(db, card: card, item: item, context: c) }
   }
 
-  func redeem(_ db: Database, card: String, item: String, context c: OperationContext) throws -> (
+  func redeem(_ db: Database, card: String, item: String, context: OperationContext) throws -> (
     points: Int64, balance: Int64
   ) {
+    let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
     let account = try facts.flatMap { try CacheWorkingSet.load(db, account: $0.account) }
@@ -105,6 +110,13 @@ extension PointsCache {
     return (points, set.states[entry.account!]!.balance)
   }
 
+  /// `context` on this cache's basis: the ledger position it last synced to (0 before a sync).
+  func onBasis(_ db: Database, _ context: OperationContext) throws -> OperationContext {
+    var c = context
+    c.basis = try db.cachedOne(Int64.self, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1") ?? 0
+    return c
+  }
+
   /// Refunds `amount` of a receipt: reverses its points in proportion, never more than it earned.
   public func refund(receipt: String, amount: Int64, context c: OperationContext) throws -> (
     reversed: Int64, balance: Int64
@@ -112,14 +124,17 @@ extension PointsCache {
     try pool.write { db in try refund(db, receipt: receipt, amount: amount, context: c) }
   }
 
-  func refund(_ db: Database, receipt id: String, amount: Int64, context c: OperationContext) throws -> (
+  func refund(_ db: Database, receipt number: String, amount: Int64, context: OperationContext) throws -> (
     reversed: Int64, balance: Int64
   ) {
+    let c = try onBasis(db, context)
+    let id = try Identities.receiptReference(number, terminal: c.terminal)
     let program = try program(db)
     let receipt = try db.cachedOne(ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ?", arguments: [id])
     let earlier =
       try db.cachedOne(
-        Int.self, sql: "SELECT COUNT(*) FROM entry WHERE kind = ? AND receipt = ?", arguments: [Entry.Kind.reversal, id])
+        Int.self, sql: "SELECT COUNT(*) FROM entry WHERE kind = ? AND receipt = ? AND terminal = ?",
+        arguments: [Entry.Kind.reversal, id, c.terminal])
       ?? 0
     let entry = try Decisions.refund(
       receipt: id, receipt: receipt?.receipt, amount: amount, earlierReversals: earlier, program: program, context: c)

@@ -7,7 +7,7 @@ extension PointsCache {
   /// the program, every account's state (cards, lots, receipts), one opening entry per account
   /// carrying its balance, and the checkpoint the sync goes on from.
   public func importSnapshot(
-    program: String?, accounts: [AccountState], checkpoint: String, position: Int64, head: String, at: UTCInstant
+    program: String?, accounts: [AccountState], checkpoint: String, position: Int64, lastSeq: Int64 = 0, head: String, at: UTCInstant
   ) throws {
     try pool.write { db in
       guard try String.fetchOne(db, sql: "SELECT state FROM checkpoint WHERE id = 1") == nil,
@@ -44,8 +44,9 @@ extension PointsCache {
           ])
       }
       try db.execute(
-        sql: "INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state) VALUES (1, ?, ?, ?, ?)",
-        arguments: [position, head, at.seconds, checkpoint])
+        sql:
+          "INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state, lastSeq) VALUES (1, ?, ?, ?, ?, ?)",
+        arguments: [position, head, at.seconds, checkpoint, lastSeq])
     }
   }
 }

@@ -12,6 +12,8 @@ public struct SyncApplication: Sendable {
   /// Learnt entries the reducer refused (an overflowing balance): skipped here as by every
   /// reader of the ledger, with the reason.
   public var refused: [String]
+  /// Accounts rebuilt without this terminal's entries HQ refused.
+  public var rebuilt: Int
 }
 
 extension PointsCache {
@@ -24,7 +26,8 @@ extension PointsCache {
   /// this terminal's own or a referral bonus it awarded too), marks the outbox entries the ledger
   /// now holds as synced, and moves the checkpoint.
   public func applySync(
-    learnt: [Entry], synced ids: Set<String>, checkpoint: String, position: Int64, head: String, at: UTCInstant
+    learnt: [Entry], synced ids: Set<String>, refusedByHQ: [(id: String, reason: String)] = [], checkpoint: String,
+    position: Int64, lastSeq: Int64 = 0, head: String, at: UTCInstant
   ) throws -> SyncApplication {
     try pool.write { db in
       var applied = 0
@@ -64,16 +67,34 @@ extension PointsCache {
           sql: "UPDATE entry SET synced = 1 WHERE id = ? AND origin = 'local' AND synced = 0", arguments: [id])
         marked += db.changesCount
       }
+      // This terminal's entries HQ refused: kept with the reason, out of the outbox, and their
+      // accounts rebuilt without them (never retried blindly, never marked synced).
+      var rebuild: Set<String> = []
+      for (id, reason) in refusedByHQ {
+        if let account = try db.cachedOne(
+          String.self, sql: "SELECT accountId FROM entry WHERE id = ? AND origin = 'local' AND synced = 0",
+          arguments: [id])
+        {
+          try db.cachedExecute(
+            sql: "UPDATE entry SET refused = ? WHERE id = ? AND origin = 'local'", arguments: ["refused by HQ: \(reason)", id])
+          rebuild.insert(account)
+        }
+      }
+      var set = CacheWorkingSet()
+      let expiryDays = (try? program(db))?.expiryDays ?? 365
+      for account in rebuild.sorted() { try set.rebuild(db, account: account, expiryDays: expiryDays) }
+      try set.store(db)
       try db.cachedExecute(
         sql: """
-          INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state) VALUES (1, ?, ?, ?, ?)
+          INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state, lastSeq) VALUES (1, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET ledgerPosition = excluded.ledgerPosition, ledgerHash = excluded.ledgerHash,
-            syncedAt = excluded.syncedAt, state = excluded.state
-          """, arguments: [position, head, at.seconds, checkpoint])
+            syncedAt = excluded.syncedAt, state = excluded.state, lastSeq = excluded.lastSeq
+          """, arguments: [position, head, at.seconds, checkpoint, lastSeq])
       var overdrawn: [String: Int64] = [:]
       for (account, state) in touched where state.balance < 0 { overdrawn[account] = state.balance }
       return SyncApplication(
-        applied: applied, alreadyKnown: known, markedSynced: marked, overdrawn: overdrawn, refused: refused)
+        applied: applied, alreadyKnown: known, markedSynced: marked, overdrawn: overdrawn, refused: refused,
+        rebuilt: rebuild.count)
     }
   }
 

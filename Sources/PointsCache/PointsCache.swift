@@ -239,8 +239,10 @@ public final class PointsCache: Sendable {
   /// Entries recorded here and not yet handed to the ledger, oldest first.
   public func outbox() throws -> [Entry] {
     try pool.read { db in
-      try db.cachedAll(EntryRecord.self, sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 ORDER BY seq")
-        .map(\.entry)
+      try db.cachedAll(
+        EntryRecord.self,
+        sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 AND refused IS NULL ORDER BY seq"
+      ).map(\.entry)
     }
   }
 

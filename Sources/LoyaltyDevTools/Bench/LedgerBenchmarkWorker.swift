@@ -42,7 +42,7 @@ struct LedgerBenchmarkWorker: ParsableCommand {
 
     let clock = ContinuousClock()
     let foldStart = clock.now
-    let (fold, summary) = try LedgerFold.fold(path: ledger.path, keepingReceipts: false)
+    let (fold, summary) = try LedgerFold.fold(path: ledger.path)
     let foldNs = (clock.now - foldStart).nanoseconds
     let foldPeak = peakResidentKiB()
 

@@ -56,7 +56,7 @@ struct ConcurrencyCampaign: AsyncParsableCommand {
     if failures.isEmpty {
       let late = CampaignWorld.start.adding(days: rounds + 1)
       for t in world.terminals { _ = try await terminal(world.syncArguments(t, at: late)) }
-      let (fold, _) = try LedgerFold.fold(path: world.ledger.path, keepingReceipts: false)
+      let (fold, _) = try LedgerFold.fold(path: world.ledger.path)
       for t in world.terminals {
         let shown = try PointsCache(path: world.cachePath(t)).balances()
         for (account, state) in fold.accounts where shown[account] != state.balance {

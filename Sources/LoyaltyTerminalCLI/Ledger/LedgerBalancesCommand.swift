@@ -14,7 +14,7 @@ struct LedgerBalancesCommand: ParsableCommand {
 
   func run() throws {
     try reportLedger(json: json) {
-      let (fold, _) = try LedgerFold.fold(path: ledger, keepingReceipts: false)
+      let (fold, _) = try LedgerFold.fold(path: ledger)
       let lines = fold.balances.map { "\($0.account)  \($0.balance)" }
       return (
         lines.isEmpty ? "no accounts" : lines.joined(separator: "\n"),

@@ -44,6 +44,12 @@ struct LedgerReportCommand: ParsableCommand {
         overdrawn accounts: \(r.overdrawn.count)
         """
       for (id, balance) in r.overdrawn.sorted(by: { $0.key < $1.key }) { text += "\n  \(id)  \(balance)" }
+      text += "\nrefused by the audit: \(r.refused.count)"
+      for line in r.refused { text += "\n  \(line)" }
+      text += "\nover-reversed receipts (refunds kept from several counters): \(r.overReversals.count)"
+      for o in r.overReversals {
+        text += "\n  \(o.receipt)  account \(o.account): \(o.excessPoints) points, \(o.excessAmount) minor units beyond the purchase"
+      }
       text += "\nlifetime spend (minor units), top 10:"
       for (id, spend) in r.lifetimeSpend.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
         text += "\n  \(id)  \(spend)"
@@ -53,7 +59,11 @@ struct LedgerReportCommand: ParsableCommand {
         [
           "pointsLiability": r.pointsLiability, "orders": r.orders, "uniqueCustomers": r.uniqueCustomers,
           "purchaseFrequency": frequency, "inactive": r.inactive, "overdrawn": r.overdrawn,
-          "lifetimeSpend": r.lifetimeSpend,
+          "lifetimeSpend": r.lifetimeSpend, "refused": r.refused,
+          "overReversals": r.overReversals.map {
+            ["receipt": $0.receipt, "account": $0.account, "excessPoints": $0.excessPoints, "excessAmount": $0.excessAmount]
+              as [String: Any]
+          },
           "asOf": r.asOf.description,
         ]
       )

@@ -1,10 +1,14 @@
 import ArgumentParser
 import Ledger
+import LoyaltyCore
 
-/// `loyalty-terminal ledger verify`: exit 0 for a clean ledger, 1 naming the first bad line.
+/// `loyalty-terminal ledger verify`: exit 0 for a clean ledger; 1 naming the first bad line, or
+/// listing what the audit leaves out (batches sealed past the admission, entries whose
+/// re-derivation fails) — readers skip those, so they never halt a sync, but HQ must know.
 struct LedgerVerifyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "verify", abstract: "Check the chain, the sequence and every seal; name the first bad line.")
+    commandName: "verify",
+    abstract: "Check the chain, every seal, and audit every entry; name the first bad line or what is left out.")
 
   @Option(help: "The ledger file.")
   var ledger: String
@@ -14,17 +18,32 @@ struct LedgerVerifyCommand: ParsableCommand {
 
   func run() throws {
     try report(json: json) {
+      let fold: LedgerFold
+      let s: LedgerVerifier.Summary
       do throws(LedgerError) {
-        let s = try LedgerVerifier().verify(path: ledger)
+        (fold, s) = try LedgerFold.fold(path: ledger)
+      } catch {
+        throw CommandFailure(reason: "invalidLedger", message: error.line > 0 ? "\(ledger): \(error.description)" : error.description)
+      }
+      do {
+        var left: [String] = []
+        for x in fold.exclusions {
+          left.append("lines \(x.firstLine)-\(x.sealLine): batch of \(x.entries) sealed by \(x.signer): \(x.reason)")
+        }
+        for r in fold.audit.refusals { left.append("seq \(r.seq) \(r.id) by \(r.terminal): \(r.reason)") }
+        guard left.isEmpty else {
+          throw CommandFailure(
+            reason: "auditFailed",
+            message: "\(ledger): the chain verifies, but the audit leaves out \(left.count) (every reader skips them):\n  "
+              + left.joined(separator: "\n  "))
+        }
         return (
-          "ok: \(s.entries) entries in \(s.seals) sealed batches, last seq \(s.lastSeq), \(s.terminals.count) registered terminals",
+          "ok: \(s.entries) entries in \(s.seals) sealed batches, last seq \(s.lastSeq), \(s.terminals.count) registered terminals; every counter entry re-derived",
           [
             "ok": true, "entries": s.entries, "seals": s.seals, "lastSeq": s.lastSeq,
             "terminals": s.terminals.keys.sorted(),
           ]
         )
-      } catch {
-        throw CommandFailure(reason: "invalidLedger", message: error.line > 0 ? "\(ledger): \(error.description)" : error.description)
       }
     }
   }

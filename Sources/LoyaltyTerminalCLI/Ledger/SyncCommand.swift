@@ -65,13 +65,16 @@ struct SyncCommand: ParsableCommand {
       }
       if tty && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
       var text = "sync: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)"
+      if !summary.refusedByHQ.isEmpty { text += ", refused by HQ \(summary.refusedByHQ.count)" }
       if summary.repairedBytes > 0 { text += "; repaired a torn tail of \(summary.repairedBytes) bytes" }
       for c in summary.conflicts { text += "\n  conflict: \(c)" }
+      for r in summary.refusedByHQ { text += "\n  refused by HQ: \(r)" }
+      for x in summary.excluded { text += "\n  left out of the ledger's fold: \(x)" }
       return (
         text,
         [
           "sent": summary.sent, "received": summary.received, "conflicts": summary.conflicts,
-          "repairedBytes": summary.repairedBytes,
+          "repairedBytes": summary.repairedBytes, "refusedByHQ": summary.refusedByHQ, "excluded": summary.excluded,
         ]
       )
     }

@@ -1,0 +1,134 @@
+extension AuditReplay {
+  /// Why a terminal's entry at `seq` is refused, or nil: its basis and time are plausible, its id
+  /// is new, and the core's decision, replayed on the account as the terminal knew it, gives back
+  /// exactly this entry.
+  func audit(_ e: Entry, seq: Int64, sealedAt: UTCInstant) -> String? {
+    let t = e.terminal
+    guard e.kind.isCounterKind else { return "a \(e.kind.rawValue) entry is HQ's, not a terminal's" }
+    guard let basis = e.basis else { return "no basis (the ledger position it was decided on)" }
+    guard basis >= 0, basis < seq else { return "basis \(basis) is not before the entry's own position \(seq)" }
+    guard let registeredAt = registration(of: t) else { return "terminal \(t) is not registered" }
+    guard basis >= registeredAt else {
+      return "basis \(basis) is before terminal \(t)'s registration (line seq \(registeredAt))"
+    }
+    if let last = lastBasis(of: t), basis < last {
+      return "basis \(basis) goes back from \(last), the basis of \(t)'s previous entry"
+    }
+    guard let basisTime = sealTime(basis) else { return "basis \(basis) is not the end of a sealed batch" }
+    guard Decisions.Bounds.times.contains(e.at) else { return "time \(e.at) is outside 2000…2100" }
+    guard e.at <= sealedAt else { return "time \(e.at) is after its batch's seal (\(sealedAt))" }
+    // Decided after the sync it is based on (a day's leeway for a terminal's clock).
+    guard e.at >= basisTime.adding(days: -1) else {
+      return "time \(e.at) is more than a day before its basis was sealed (\(basisTime))"
+    }
+    guard let program = program(at: basis) else {
+      return "decided on no published program (basis \(basis)): a chained terminal takes its program from the ledger"
+    }
+    guard !contains(id: e.id) else { return "id \(e.id) is already in the ledger" }
+    let c = OperationContext(terminal: t, operator: "", at: e.at, basis: basis)
+    let derived: Entry
+    do throws(RuleError) {
+      derived = try rederive(e, program: program, context: c)
+    } catch {
+      return "re-derived at its basis, the decision refuses it: \(error.message)"
+    }
+    if let difference = Self.difference(e, derived) { return difference }
+    return nil
+  }
+
+  /// The entry the core's decision gives for `e`'s inputs, on the terminal's view.
+  private func rederive(_ e: Entry, program: LoyaltyProgram, context c: OperationContext) throws(RuleError) -> Entry {
+    let basis = c.basis
+    let t = c.terminal
+    func need<T>(_ value: T?, _ field: String) throws(RuleError) -> T {
+      guard let value else { throw RuleError(.invalidAmount, "\(field) missing") }
+      return value
+    }
+    switch e.kind {
+    case .enroll:
+      let card = try need(e.card, "card")
+      var referrer: (card: String, facts: CardFacts?)?
+      if let account = e.ref {
+        let known = view(account, terminal: t, basis: basis)
+        let active = known.flatMap { $0.cards.subtracting($0.blockedCards).min() }
+        referrer = (active ?? "an active card of \(account)", active.map { CardFacts(card: $0, account: account, blocked: false) })
+      }
+      return try Decisions.enroll(
+        card: card, known: facts(card, terminal: t, basis: basis), referrer: referrer, context: c)
+    case .link:
+      let card = try need(e.card, "card")
+      let existing = try need(e.ref, "ref (the existing card)")
+      return try Decisions.link(
+        card: card, known: facts(card, terminal: t, basis: basis), to: existing,
+        existingFacts: facts(existing, terminal: t, basis: basis), context: c)
+    case .block:
+      let card = try need(e.card, "card")
+      return try Decisions.block(card: card, facts: facts(card, terminal: t, basis: basis), context: c)
+    case .earn:
+      let card = try need(e.card, "card")
+      let known = facts(card, terminal: t, basis: basis)
+      let account = known.flatMap { view($0.account, terminal: t, basis: basis) } ?? AccountState(id: e.account ?? "")
+      let decision = try Decisions.earn(
+        card: known, cardID: card, account: account, lines: try need(e.lines, "lines"),
+        receipt: try need(e.receipt, "receipt"), receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0,
+        recordedBonuses: [], program: program, context: c)
+      return decision.entries[0]
+    case .redeem:
+      let card = try need(e.card, "card")
+      let prefix = "redeem-\(t)-\(e.at.seconds)-"
+      guard e.id.hasPrefix(prefix), let sequence = Int64(e.id.dropFirst(prefix.count)), sequence > 0 else {
+        throw RuleError(.invalidAmount, "id \(e.id) is not \(prefix)N")
+      }
+      let known = facts(card, terminal: t, basis: basis)
+      let account = known.flatMap { view($0.account, terminal: t, basis: basis) } ?? AccountState(id: "")
+      return try Decisions.redeem(
+        card: known, cardID: card, account: account, item: try need(e.data, "data (the item)"),
+        redeemedTodayHere: redeemedToday(t, card, day: e.at.day), sequence: sequence, program: program, context: c)
+    case .reversal:
+      let receipt = try need(e.receipt, "receipt")
+      let prefix = "reversal-\(t)-\(receipt)-"
+      guard e.id.hasPrefix(prefix), let n = Int(e.id.dropFirst(prefix.count)), n > 0 else {
+        throw RuleError(.invalidAmount, "id \(e.id) is not \(prefix)N")
+      }
+      let known = view(try need(e.account, "account"), terminal: t, basis: basis)?.receipts[receipt]
+      return try Decisions.refund(
+        receipt: receipt, receipt: known, amount: try need(e.amount, "amount"), earlierReversals: n - 1,
+        program: program, context: c)
+    case .referralBonus:
+      let referee = try need(e.ref, "ref (the referee)")
+      guard let referral = program.referral else { throw RuleError(.invalidReferrer, "the program has no referral") }
+      guard let account = view(referee, terminal: t, basis: basis), let referrer = account.referrer else {
+        throw RuleError(.invalidReferrer, "account \(referee) was not referred")
+      }
+      guard !account.referralSettled else { throw RuleError(.invalidReferrer, "the referral is already settled") }
+      guard account.receipts.values.contains(where: { $0.amount >= referral.minFirstPurchase }) else {
+        throw RuleError(.invalidReferrer, "account \(referee) has no purchase of \(referral.minFirstPurchase)")
+      }
+      let forReferrer = e.account != referee
+      return Entry(
+        kind: .referralBonus, id: Identities.referralBonusID(refereeAccount: referee, forReferrer: forReferrer),
+        at: c.at, terminal: t, account: forReferrer ? referrer : referee,
+        points: forReferrer ? referral.referrerPoints : referral.refereePoints, ref: referee, basis: basis)
+    case .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal:
+      throw RuleError(.invalidAmount, "a \(e.kind.rawValue) is HQ's")
+    }
+  }
+
+  /// The first field where `e` differs from what its decision gives, in words, or nil.
+  static func difference(_ e: Entry, _ derived: Entry) -> String? {
+    func show<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "none" }
+    let fields: [(String, String, String)] = [
+      ("id", e.id, derived.id), ("account", show(e.account), show(derived.account)),
+      ("card", show(e.card), show(derived.card)), ("points", show(e.points), show(derived.points)),
+      ("amount", show(e.amount), show(derived.amount)), ("currency", show(e.currency), show(derived.currency)),
+      ("receipt", show(e.receipt), show(derived.receipt)), ("ref", show(e.ref), show(derived.ref)),
+      ("data", show(e.data), show(derived.data)),
+      ("lines", show(e.lines.map(PurchaseLine.encode)), show(derived.lines.map(PurchaseLine.encode))),
+      ("program version", show(e.version), show(derived.version)), ("tier", show(e.tier), show(derived.tier)),
+    ]
+    for (name, was, due) in fields where was != due {
+      return "\(name) \(was) where the decision at its basis gives \(due)"
+    }
+    return e == derived ? nil : "differs from what the decision at its basis gives"
+  }
+}

@@ -1,0 +1,252 @@
+import Crypto
+import Foundation
+
+/// HQ's audit of the ledger, and the fold every reader shares: each sealed batch is taken in
+/// ledger order; every counter entry is re-derived with the core's decisions from the program in
+/// force and the account as its terminal knew it — the ledger up to the entry's basis plus that
+/// terminal's own earlier entries — and is applied only when it is exactly what the decision
+/// gives. What fails is refused, entry by entry, with the reason; nothing refused changes an
+/// account. The same code admits a terminal's batch before it is appended and excludes, for every
+/// reader alike, what someone wrote past the admission.
+///
+/// The terminal's view of an account is rebuilt from the state at the *horizon* (the oldest basis
+/// any registered terminal may still decide on) and the account's entries after it, so memory
+/// holds the accounts plus the entries of the last night or so, not the whole history.
+public struct AuditReplay: Sendable {
+  /// An entry the audit refused.
+  public struct Refusal: Hashable, Sendable {
+    public var seq: Int64
+    public var id: String
+    public var terminal: String
+    public var reason: String
+  }
+
+  /// Points reversed (or an amount refunded) beyond what a receipt earned: two offline refunds of
+  /// one receipt at two counters, both honest, both kept, the excess listed.
+  public struct OverReversal: Hashable, Sendable {
+    public var receipt: String
+    public var account: String
+    public var excessPoints: Int64
+    public var excessAmount: Int64
+  }
+
+  struct Journaled: Sendable {
+    var seq: Int64
+    var entry: Entry
+  }
+
+  struct CardLink: Sendable {
+    var account: String
+    var seq: Int64
+    var terminal: String
+  }
+
+  /// Every account as the accepted entries made it.
+  public private(set) var accounts: [String: AccountState] = [:]
+  /// Accounts with entries after the horizon: their state at the horizon.
+  private var settled: [String: AccountState] = [:]
+  private var recent: [String: [Journaled]] = [:]
+  /// Entries after the horizon, in ledger order (seq, account), from `pendingStart` on.
+  private var pending: [(seq: Int64, account: String)] = []
+  private var pendingStart = 0
+  public private(set) var horizon: Int64 = 0
+  /// Published programs, in ledger order.
+  public private(set) var programs: [(seq: Int64, program: LoyaltyProgram, json: String)] = []
+  private var sealTimes: [Int64: UTCInstant] = [:]
+  private var ids = Set<IDDigest>()
+  private var cardLinks: [String: [CardLink]] = [:]
+  /// Registered (not revoked) terminals: the seq of their registration.
+  private var registered: [String: Int64] = [:]
+  private var lastBasis: [String: Int64] = [:]
+  private var redeemed: [String: Int64] = [:]
+  public private(set) var refusals: [Refusal] = []
+  public private(set) var overReversals: [OverReversal] = []
+  /// Entries accepted (seals excluded).
+  public private(set) var accepted = 0
+  public private(set) var firstDate: UTCInstant?
+
+  public init() {}
+
+  /// The latest published program.
+  public var program: LoyaltyProgram? { programs.last?.program }
+
+  /// Whether an entry with this id has been accepted.
+  public func contains(id: String) -> Bool { ids.contains(IDDigest(id)) }
+
+  /// Takes one entry of a batch sealed by `signer` at `sealedAt`, at ledger position `seq`:
+  /// HQ's entries are applied as they are; a terminal's are audited first. Returns the refusal's
+  /// reason, or nil when the entry was accepted and applied.
+  public mutating func take(_ e: Entry, seq: Int64, signer: String, sealedAt: UTCInstant) -> String? {
+    let reason: String?
+    if signer == "HQ" {
+      reason = takeHQ(e, seq: seq)
+    } else if let problem = audit(e, seq: seq, sealedAt: sealedAt) {
+      reason = problem
+    } else {
+      reason = accept(e, seq: seq)
+      if reason == nil { lastBasis[e.terminal] = e.basis ?? 0 }
+    }
+    if let reason { refusals.append(Refusal(seq: seq, id: e.id, terminal: e.terminal, reason: reason)) }
+    return reason
+  }
+
+  /// Closes a batch at its seal: remembers the seal's time (a later basis) and moves the horizon.
+  public mutating func sealed(at seq: Int64, time: UTCInstant) {
+    sealTimes[seq] = time
+    advanceHorizon()
+  }
+
+  private mutating func takeHQ(_ e: Entry, seq: Int64) -> String? {
+    switch e.kind {
+    case .program:
+      guard let json = e.data, let program = try? ProgramParser.parse(Data(json.utf8)) else {
+        return "a program that does not parse"
+      }
+      guard programs.last.map({ program.version > $0.program.version }) ?? true else {
+        return "program version \(program.version) does not follow version \(programs.last!.program.version)"
+      }
+      guard ids.insert(IDDigest(e.id)).inserted else { return "id \(e.id) is already in the ledger" }
+      programs.append((seq, program, json))
+      return nil
+    case .terminalRegister:
+      if let t = e.ref { registered[t] = seq }
+      advanceHorizon()
+      return nil
+    case .terminalRevoke:
+      if let t = e.ref { registered[t] = nil }
+      advanceHorizon()
+      return nil
+    case .seal:
+      return nil
+    case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus, .adjustment, .expiry:
+      guard Decisions.Bounds.times.contains(e.at) else { return "time \(e.at) is outside 2000…2100" }
+      return accept(e, seq: seq)
+    }
+  }
+
+  /// Applies an entry that passed: to its account (the reducer may still refuse an overflow), to
+  /// the journal after the horizon, to the ids and card links.
+  private mutating func accept(_ e: Entry, seq: Int64) -> String? {
+    guard !ids.contains(IDDigest(e.id)) else { return "id \(e.id) is already in the ledger" }
+    if let id = e.account, e.kind.concernsAnAccount {
+      let before = accounts[id]
+      var state = before ?? AccountState(id: id)
+      if e.kind == .reversal, let r = e.receipt.flatMap({ state.receipts[$0] }) {
+        let points = -(e.points ?? 0)
+        let excessPoints = max(0, r.reversed &+ points &- r.points)
+        let excessAmount = max(0, r.refunded &+ (e.amount ?? 0) &- r.amount)
+        if excessPoints > 0 || excessAmount > 0 {
+          overReversals.append(
+            OverReversal(receipt: e.receipt!, account: id, excessPoints: excessPoints,
+              excessAmount: excessAmount))
+        }
+      }
+      do throws(RuleError) {
+        try state.apply(e, expiryDays: program?.expiryDays ?? 365)
+      } catch {
+        return error.message
+      }
+      if recent[id] == nil { settled[id] = before ?? AccountState(id: id) }
+      recent[id, default: []].append(Journaled(seq: seq, entry: e))
+      pending.append((seq, id))
+      accounts[id] = state
+      if let card = e.card, e.kind == .enroll || e.kind == .link {
+        cardLinks[card, default: []].append(CardLink(account: id, seq: seq, terminal: e.terminal))
+      }
+      if e.kind == .redeem, let card = e.card {
+        redeemed["\(e.terminal)|\(card)|\(e.at.day)", default: 0] &+= -(e.points ?? 0)
+      }
+    }
+    ids.insert(IDDigest(e.id))
+    accepted += 1
+    if firstDate == nil || e.at < firstDate! { firstDate = e.at }
+    return nil
+  }
+
+  /// The horizon: no registered terminal may decide on an older basis (bases only move forward,
+  /// and never before a terminal's registration). Entries up to it fold into the settled states.
+  private mutating func advanceHorizon() {
+    var floor = Int64.max
+    for (t, registeredAt) in registered { floor = min(floor, max(lastBasis[t] ?? registeredAt, registeredAt)) }
+    if floor == .max { floor = pending.last?.seq ?? horizon }
+    guard floor > horizon else { return }
+    horizon = floor
+    while pendingStart < pending.count, pending[pendingStart].seq <= horizon {
+      let id = pending[pendingStart].account
+      pendingStart += 1
+      guard var journal = recent[id], !journal.isEmpty else { continue }
+      let first = journal.removeFirst()
+      if journal.isEmpty {
+        recent[id] = nil
+        settled[id] = nil
+      } else {
+        recent[id] = journal
+        let expiryDays = program(at: first.seq)?.expiryDays ?? 365
+        try? settled[id]?.apply(first.entry, expiryDays: expiryDays)
+      }
+    }
+    if pendingStart > 4096, pendingStart * 2 > pending.count {
+      pending.removeFirst(pendingStart)
+      pendingStart = 0
+    }
+  }
+
+  /// The program in force at ledger position `seq`.
+  public func program(at seq: Int64) -> LoyaltyProgram? {
+    var found: LoyaltyProgram?
+    for p in programs where p.seq <= seq { found = p.program }
+    return found
+  }
+
+  /// The account as `terminal` knew it on `basis`: the ledger up to there and its own entries
+  /// after it. Nil when the account was unknown to it.
+  func view(_ id: String, terminal: String, basis: Int64) -> AccountState? {
+    guard let current = accounts[id] else { return nil }
+    guard let journal = recent[id], journal.contains(where: { $0.seq > basis && $0.entry.terminal != terminal })
+    else { return current }
+    var state = settled[id] ?? AccountState(id: id)
+    for j in journal where j.seq <= basis || j.entry.terminal == terminal {
+      try? state.apply(j.entry, expiryDays: program(at: j.seq)?.expiryDays ?? 365)
+    }
+    return state.enrolledAt == nil ? nil : state
+  }
+
+  /// What `terminal` knew of `card` on `basis`.
+  func facts(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
+    guard let link = cardLinks[card]?.first(where: { $0.seq <= basis || $0.terminal == terminal }),
+      let account = view(link.account, terminal: terminal, basis: basis)
+    else { return nil }
+    return CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card))
+  }
+
+  func redeemedToday(_ terminal: String, _ card: String, day: Int64) -> Int64 {
+    redeemed["\(terminal)|\(card)|\(day)"] ?? 0
+  }
+
+  func sealTime(_ seq: Int64) -> UTCInstant? { sealTimes[seq] }
+
+  func registration(of terminal: String) -> Int64? { registered[terminal] }
+
+  func lastBasis(of terminal: String) -> Int64? { lastBasis[terminal] }
+}
+
+/// 128 bits of SHA-256 of an entry id: the audit's set of ids at a fraction of the strings' memory.
+struct IDDigest: Hashable, Sendable {
+  let high: UInt64
+  let low: UInt64
+
+  init(_ id: String) {
+    var digest = SHA256()
+    var id = id
+    id.withUTF8 { digest.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    let d = digest.finalize()
+    var h: UInt64 = 0
+    var l: UInt64 = 0
+    d.withUnsafeBytes { bytes in
+      for i in 0..<8 { h = h << 8 | UInt64(bytes[i]) }
+      for i in 8..<16 { l = l << 8 | UInt64(bytes[i]) }
+    }
+    high = h
+    low = l
+  }
+}
