@@ -57,11 +57,10 @@ public final class ScenarioRunner {
     hqKey = chain.hq
     ledger = chain.ledger
     keys = chain.keys
-    let program = try ProgramParser.parse(Data(scenario.program.utf8))
+    // Each counter joins the chain with a first sync: it takes the program from HQ's ledger.
     for t in scenario.terminals {
       let cache = try PointsCache(path: cachePath(t))
-      try cache.loadProgram(
-        program, json: scenario.program, context: OperationContext(terminal: t, operator: "setup", at: start))
+      _ = try NightlySync(cache: cache, ledger: chain.ledger, terminal: t, key: chain.keys[t]!).run(at: start)
       counters[t] = try SimulatedCounter(terminal: t, cache: cache, clock: clock, logger: logger)
     }
   }

@@ -3,6 +3,7 @@ import CounterSimulation
 import Foundation
 import ScenarioFormat
 import Ledger
+import NightlySync
 import LoyaltyCore
 import PointsCache
 
@@ -22,11 +23,11 @@ struct CampaignWorld {
     let chain = try ChainSetup(in: directory, terminals: terminals, program: DemoDay.program, at: Self.start)
     hq = chain.hq
     ledger = chain.ledger
-    let program = try ProgramParser.parse(Data(DemoDay.program.utf8))
     for t in terminals {
       let cache = try PointsCache(path: cachePath(t))
+      // A counter joins the chain with a first sync: its program comes from HQ's ledger.
+      _ = try NightlySync(cache: cache, ledger: ledger, terminal: t, key: chain.keys[t]!).run(at: Self.start)
       let context = OperationContext(terminal: t, operator: "campaign", at: Self.start)
-      try cache.loadProgram(program, json: DemoDay.program, context: context)
       _ = try cache.enroll(card: card(t), referrer: nil, context: context)
     }
   }
