@@ -39,7 +39,14 @@ public struct AuditReplay: Sendable {
     var account: String
     var seq: Int64
     var terminal: String
+    var enrolment: Bool
   }
+
+  /// Once-only events with deterministic ids (an enrolment, a referral bonus): the same event
+  /// wherever it was decided, so every terminal's view holds them once one is in the ledger — a
+  /// card enrolled at two counters offline is one enrolment, and the second counter's later
+  /// entries on it are audited as it decided them.
+  static func isOnceOnly(_ kind: Entry.Kind) -> Bool { kind == .enroll || kind == .referralBonus }
 
   /// Every account as the accepted entries made it.
   public private(set) var accounts: [String: AccountState] = [:]
@@ -151,7 +158,8 @@ public struct AuditReplay: Sendable {
       pending.append((seq, id))
       accounts[id] = state
       if let card = e.card, e.kind == .enroll || e.kind == .link {
-        cardLinks[card, default: []].append(CardLink(account: id, seq: seq, terminal: e.terminal))
+        cardLinks[card, default: []].append(
+          CardLink(account: id, seq: seq, terminal: e.terminal, enrolment: e.kind == .enroll))
       }
       if e.kind == .redeem, let card = e.card {
         redeemed["\(e.terminal)|\(card)|\(e.at.day)", default: 0] &+= -(e.points ?? 0)
@@ -202,10 +210,12 @@ public struct AuditReplay: Sendable {
   /// after it. Nil when the account was unknown to it.
   func view(_ id: String, terminal: String, basis: Int64) -> AccountState? {
     guard let current = accounts[id] else { return nil }
-    guard let journal = recent[id], journal.contains(where: { $0.seq > basis && $0.entry.terminal != terminal })
-    else { return current }
+    func visible(_ j: Journaled) -> Bool {
+      j.seq <= basis || j.entry.terminal == terminal || Self.isOnceOnly(j.entry.kind)
+    }
+    guard let journal = recent[id], !journal.allSatisfy(visible) else { return current }
     var state = settled[id] ?? AccountState(id: id)
-    for j in journal where j.seq <= basis || j.entry.terminal == terminal {
+    for j in journal where visible(j) {
       try? state.apply(j.entry, expiryDays: program(at: j.seq)?.expiryDays ?? 365)
     }
     return state.enrolledAt == nil ? nil : state
@@ -213,7 +223,7 @@ public struct AuditReplay: Sendable {
 
   /// What `terminal` knew of `card` on `basis`.
   func facts(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
-    guard let link = cardLinks[card]?.first(where: { $0.seq <= basis || $0.terminal == terminal }),
+    guard let link = cardLinks[card]?.first(where: { $0.seq <= basis || $0.terminal == terminal || $0.enrolment }),
       let account = view(link.account, terminal: terminal, basis: basis)
     else { return nil }
     return CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card))

@@ -71,16 +71,21 @@ public struct NightlySync {
       if audited.repairedBytes > 0 { progress("cut \(audited.repairedBytes) bytes of a torn append from the tail") }
       // Outbox entries the ledger already holds were appended by an earlier sync that did not
       // get to record it: read back now, not sent again.
-      let inLedger = Dictionary(
-        audited.learnt.filter { $0.terminal == terminal }.map { ($0.id, $0.entry) }, uniquingKeysWith: { a, _ in a })
+      // A once-only event (an enrolment, a referral bonus) another counter recorded first is the
+      // same event: held, not sent twice. Other content under its id is refused, with the reason.
+      let inLedger = Dictionary(audited.learnt.map { ($0.id, $0.entry) }, uniquingKeysWith: { a, _ in a })
       var readBack: Set<String> = []
       var toSend: [Entry] = []
       var refused: [(entry: Entry, reason: String)] = []
       for entry in outbox {
         if let held = inLedger[entry.id] {
-          if held == entry { readBack.insert(entry.id) } else { refused.append((entry, "the ledger holds \(entry.id) with other content")) }
+          if held == entry || (held.terminal != terminal && Self.sameEvent(held, entry)) {
+            readBack.insert(entry.id)
+          } else {
+            refused.append((entry, "the ledger holds \(entry.id) from \(held.terminal) with other content"))
+          }
         } else if audited.fold.audit.contains(id: entry.id) {
-          refused.append((entry, "the ledger already holds an entry \(entry.id) (recorded first elsewhere)"))
+          readBack.insert(entry.id)  // held since before this terminal's checkpoint
         } else {
           toSend.append(entry)
         }
@@ -120,5 +125,11 @@ public struct NightlySync {
       sent: admission.appended.count, received: application.applied, repairedBytes: audited.repairedBytes,
       conflicts: overdrawn + application.refused,
       refusedByHQ: admission.refused.map { "\($0.entry.id): \($0.reason)" }, excluded: excluded)
+  }
+
+  /// The same once-only event, whoever recorded it.
+  static func sameEvent(_ a: Entry, _ b: Entry) -> Bool {
+    a.kind == b.kind && a.account == b.account && a.card == b.card && a.points == b.points && a.amount == b.amount
+      && a.receipt == b.receipt && a.ref == b.ref
   }
 }

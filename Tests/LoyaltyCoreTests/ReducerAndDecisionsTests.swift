@@ -56,7 +56,7 @@ struct ReducerAndDecisionsTests {
     let facts = CardFacts(card: "6280001234567895", account: referee.id, blocked: false)
     let earn = try Decisions.earn(
       card: facts, cardID: facts.card, account: referee, lines: [PurchaseLine(category: "fresh", amount: 1250)],
-      receipt: "R1", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
+      receipt: "T01/R1", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
       program: Self.program, context: context)
     #expect(earn.points == 25)
     #expect(earn.entries.map(\.kind) == [.earn, .referralBonus, .referralBonus])
@@ -65,7 +65,7 @@ struct ReducerAndDecisionsTests {
     #expect(referee.referralSettled && referee.balance == 50)
     let again = try Decisions.earn(
       card: facts, cardID: facts.card, account: referee, lines: [PurchaseLine(category: "other", amount: 1000)],
-      receipt: "R2", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
+      receipt: "T01/R2", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
       program: Self.program, context: context)
     #expect(again.entries.map(\.kind) == [.earn])
   }

@@ -41,9 +41,9 @@ struct PointsCLITests {
       ["earn", "04A1B2C3D4E5F6", "--line", "fuel:1999", "--at", "2026-11-02T12:00:00Z"] + common)
     #expect(
       human.lines == [
-        "+9 points (receipt T01-1793707200-3). Balance 59 points. Bronze: 467.51 EUR or 10 visits to Silver."
+        "+9 points (receipt T01/1793707200-3). Balance 59 points. Bronze: 467.51 EUR or 10 visits to Silver."
       ]
-        || human.lines.first?.hasPrefix("+9 points (receipt T01-") == true)
+        || human.lines.first?.hasPrefix("+9 points (receipt T01/") == true)
 
     let over = try await run(["refund", "R1", "1251", "--at", "2026-11-02T13:00:00Z", "--json"] + common)
     #expect(over.status == 1)

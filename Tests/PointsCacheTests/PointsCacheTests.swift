@@ -215,7 +215,12 @@ struct PointsCacheTests {
     let huge = [PurchaseLine(category: "x", amount: .max), PurchaseLine(category: "x", amount: .max)]
     #expect(
       reason { _ = try f.cache.earn(card: alice, lines: huge, receipt: nil, context: at("2026-11-02T09:00:00Z")) }
-        == .overflow)
+        == .invalidAmount, "a line beyond the bound of 10^11 minor units is refused before any sum")
+    // Within the bounds, 2 000 lines of 10^11 still sum exactly (no overflow, no wrap).
+    let many = Array(repeating: PurchaseLine(category: "x", amount: Decisions.Bounds.maxAmount), count: 201)
+    #expect(
+      reason { _ = try f.cache.earn(card: alice, lines: many, receipt: nil, context: at("2026-11-02T09:00:00Z")) }
+        == .invalidAmount, "at most 200 lines")
     #expect(
       reason {
         _ = try f.cache.earn(
