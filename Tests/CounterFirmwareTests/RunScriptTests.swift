@@ -40,7 +40,7 @@ struct RunScriptTests {
       ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script"], input: script)
     #expect(status == 0)
     #expect(lines.contains("screen: Card removed | Nothing recorded |  | "))
-    #expect(lines.contains("screen: +50 points | Balance 50 | Bronze | Receipt R77"))
+    #expect(lines.contains("screen: +50 points | Balance 50 | Bronze | Receipt T01/R77"))
     #expect(lines.contains("screen: Refund R77 | -25 points | Balance 25 | "))
     #expect(errors.contains("script line 13: unknown key \"teleport\""))
   }
