@@ -138,7 +138,10 @@ let package = Package(
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyCore", "TestSupport"]),
     .testTarget(
       name: "NightlySyncTests",
-      dependencies: ["NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal"]),
+      dependencies: [
+        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(
       name: "PointsCacheTests",
       dependencies: [

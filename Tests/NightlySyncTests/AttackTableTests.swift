@@ -1,0 +1,243 @@
+import Foundation
+import GRDB
+import Ledger
+import LoyaltyCore
+import NightlySync
+import PointsCache
+import TestSupport
+import Testing
+
+/// A chain of three counters where T01 is in the attacker's hands: its key, its cache, write
+/// access to HQ's file. T02 is an honest shop with a customer; T03 an honest counter that only
+/// learns. Every sync of the attacker is a real `loyalty-terminal sync` child process.
+struct AttackedChain {
+  let f: ChainFixture
+  /// T02's customer (the victim) and T01's own (the accomplice).
+  let victimCard = ChainFixture.cards[0]
+  let accompliceCard = ChainFixture.cards[1]
+  var victim: String { Identities.accountID(enrolledWith: victimCard) }
+  var accomplice: String { Identities.accountID(enrolledWith: accompliceCard) }
+  static let day2 = ChainFixture.start.adding(days: 2)
+
+  init() throws {
+    f = try ChainFixture(terminals: 3)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let t2 = try f.cache("T02")
+    _ = try t2.enroll(card: victimCard, referrer: nil, context: f.context("T02", 0))
+    _ = try t2.earn(
+      card: victimCard, lines: [PurchaseLine(category: "fresh", amount: 4_000)], receipt: "R100",
+      context: f.context("T02", 60))
+    try f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
+    // The attacker's honest-looking day: its own customer enrolled and buying.
+    let t1 = try f.cache("T01")
+    let at = ChainFixture.start.adding(days: 1).adding(seconds: 7200)
+    _ = try t1.enroll(card: accompliceCard, referrer: nil, context: .init(terminal: "T01", operator: "x", at: at))
+    _ = try t1.earn(
+      card: accompliceCard, lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R1",
+      context: .init(terminal: "T01", operator: "x", at: at.adding(seconds: 60)))
+  }
+
+  /// Runs SQL on T01's cache file, as someone with the file would.
+  func edit(_ sql: String, _ arguments: StatementArguments = []) throws {
+    let queue = try DatabaseQueue(path: f.cachePath("T01"))
+    try queue.write { db in try db.execute(sql: sql, arguments: arguments) }
+    try queue.close()
+  }
+
+  /// `loyalty-terminal sync` for `t`, as a child process: its exit status and JSON summary.
+  func syncChild(_ t: String, at: UTCInstant) throws -> (status: Int32, summary: [String: Any]) {
+    let run = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "sync", "--cache", f.cachePath(t), "--ledger", f.ledger.path, "--terminal", t, "--key", f.keyPath(t), "--at",
+        at.description, "--json",
+      ])
+    let json = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
+    return (run.status, json)
+  }
+
+  /// After the attack: the fold gives the victim exactly its honest points and nothing the
+  /// accomplice did not earn honestly; every honest counter still syncs and agrees with the fold.
+  func expectNothingMintedAndEveryoneSyncs(_ label: String, accompliceAtMost: Int64 = 80) throws {
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.accounts[victim]?.balance == 160, "\(label): the victim's balance")
+    #expect((fold.accounts[accomplice]?.balance ?? 0) <= accompliceAtMost, "\(label): the accomplice's balance")
+    var ids: [String: Int] = [:]
+    _ = try LedgerVerifier.readVerified(path: f.ledger.path, each: { ids[$0.id, default: 0] += 1 })
+    #expect(ids.values.allSatisfy { $0 == 1 }, "\(label): an id twice in the ledger")
+    for (i, t) in ["T02", "T03"].enumerated() {
+      let run = try syncChild(t, at: Self.day2.adding(seconds: 600 + Int64(i)))
+      #expect(run.status == 0, "\(label): \(t)'s sync")
+      #expect(try f.balances(t)[victim] == 160, "\(label): \(t) shows the victim's honest balance")
+      #expect(try f.cache(t).consistencyProblems().isEmpty)
+    }
+  }
+}
+
+@Suite("Attacks with a terminal's key and write access: nothing minted, lost or doubled")
+struct AttackTableTests {
+  /// Outbox edits of the attacker's cache, each refused entry by entry by the admission.
+  static let outboxEdits: [(name: String, sql: String)] = [
+    ("an earn of 999 points on amount 0", "UPDATE entry SET points = 999, amount = 0 WHERE kind = 'earn' AND origin = 'local'"),
+    ("an earn's points raised", "UPDATE entry SET points = points * 1000 WHERE kind = 'earn' AND origin = 'local'"),
+    ("an enrolment carrying 5 000 points", "UPDATE entry SET points = 5000 WHERE kind = 'enroll' AND origin = 'local'"),
+    ("an earn credited to another shop's customer", "UPDATE entry SET accountId = 'VICTIM' WHERE kind = 'earn' AND origin = 'local'"),
+    ("an earn dated in 2150", "UPDATE entry SET at = 5680281600 WHERE kind = 'earn' AND origin = 'local'"),
+    ("an earn dated in 1990", "UPDATE entry SET at = 631152000 WHERE kind = 'earn' AND origin = 'local'"),
+    ("an earn on another program version", "UPDATE entry SET programVersion = 99 WHERE kind = 'earn' AND origin = 'local'"),
+    ("an earn with a forged basis", "UPDATE entry SET basis = 1 WHERE kind = 'earn' AND origin = 'local'"),
+    ("an earn at another tier", "UPDATE entry SET tier = 'Gold' WHERE kind = 'earn' AND origin = 'local'"),
+    ("an earn replayed under another terminal's receipt", "UPDATE entry SET receipt = 'T02/R100', id = 'earn-T02/R100x' WHERE kind = 'earn' AND origin = 'local'"),
+  ]
+
+  @Test(arguments: 0..<outboxEdits.count)
+  func anEditedOutboxEntryIsRefusedAndKept(index: Int) throws {
+    let (name, sql) = Self.outboxEdits[index]
+    let chain = try AttackedChain()
+    try chain.edit(sql.replacingOccurrences(of: "'VICTIM'", with: "'\(chain.victim)'"))
+    let run = try chain.syncChild("T01", at: AttackedChain.day2)
+    #expect(run.status == 0, "\(name): the sync itself goes through")
+    let refused = run.summary["refusedByHQ"] as? [String] ?? []
+    #expect(refused.count >= 1 && refused.allSatisfy { $0.hasPrefix("earn-") || $0.hasPrefix("enroll-") }, "\(name): \(refused)")
+    // Kept in the cache with the reason, out of the outbox, not marked synced.
+    let cache = try chain.f.cache("T01")
+    #expect(try cache.outbox().isEmpty, "\(name): never retried blindly")
+    let again = try chain.syncChild("T01", at: AttackedChain.day2.adding(seconds: 60))
+    #expect((again.summary["sent"] as? Int) == 0)
+    try chain.expectNothingMintedAndEveryoneSyncs(name)
+  }
+
+  @Test func aReferralBonusToAnotherShopsCustomerIsRefused() throws {
+    let chain = try AttackedChain()
+    try chain.edit(
+      """
+      INSERT INTO entry (id, kind, at, terminal, operator, accountId, points, reference, origin, synced, basis)
+      SELECT 'referral-forged', 'referralBonus', at + 1, terminal, 'x', ?, 777777, ?, 'local', 0, basis
+      FROM entry WHERE kind = 'earn' AND origin = 'local'
+      """, [chain.victim, chain.victim])
+    let run = try chain.syncChild("T01", at: AttackedChain.day2)
+    #expect((run.summary["refusedByHQ"] as? [String])?.contains { $0.hasPrefix("referral-forged") } == true)
+    try chain.expectNothingMintedAndEveryoneSyncs("referral bonus")
+  }
+
+  @Test func aCardLinkedToAnAccompliceIsRefused() throws {
+    let chain = try AttackedChain()
+    // The victim's card "linked" to the accomplice's account: the victim's next purchases would
+    // credit the accomplice.
+    try chain.edit(
+      """
+      INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, reference, origin, synced, basis)
+      SELECT 'link-' || ?, 'link', at + 1, terminal, 'x', accountId, ?, 0, ?, 'local', 0, basis
+      FROM entry WHERE kind = 'earn' AND origin = 'local'
+      """, [chain.victimCard, chain.victimCard, chain.accompliceCard])
+    let run = try chain.syncChild("T01", at: AttackedChain.day2)
+    let refused = run.summary["refusedByHQ"] as? [String] ?? []
+    #expect(refused.contains { $0.contains("already belongs") }, "\(refused)")
+    let (fold, _) = try LedgerFold.fold(path: chain.f.ledger.path)
+    #expect(fold.accounts[chain.accomplice]?.cards.contains(chain.victimCard) == false)
+    try chain.expectNothingMintedAndEveryoneSyncs("link")
+  }
+
+  @Test func aStandAloneProgramCannotMintIntoTheChain() throws {
+    let chain = try AttackedChain()
+    // A fresh cache for T03, a generous local program, an earn, then a sync into the chain.
+    let path = chain.f.directory.appendingPathComponent("mint.db").path
+    let generous = ChainFixture.program.replacingOccurrences(
+      of: "\"pointsPerUnit\": \"1\"", with: "\"pointsPerUnit\": \"1000000\"")
+    #expect(generous != ChainFixture.program)
+    let programFile = chain.f.directory.appendingPathComponent("generous.json").path
+    try generous.write(toFile: programFile, atomically: true, encoding: .utf8)
+    let t = BuiltProducts.loyaltyTerminal
+    let base = ["--cache", path, "--terminal", "T03", "--at", "2026-11-03T10:00:00Z"]
+    #expect(try runToCompletion(t, ["program", "load", programFile] + base).status == 0)
+    #expect(try runToCompletion(t, ["enroll", chain.accompliceCard] + base).status == 0)
+    let earned = try runToCompletion(t, ["earn", chain.accompliceCard, "--line", "fresh:100"] + base)
+    #expect(earned.output.contains("+"), "\(earned.output)\(earned.errors)")
+    let run = try runToCompletion(
+      t,
+      [
+        "sync", "--cache", path, "--ledger", chain.f.ledger.path, "--terminal", "T03", "--key", chain.f.keyPath("T03"),
+        "--at", "2026-11-03T11:00:00Z", "--json",
+      ])
+    let summary = (try? JSONSerialization.jsonObject(with: Data(run.output.utf8))) as? [String: Any] ?? [:]
+    #expect((summary["sent"] as? Int) == 0, "\(run.output)\(run.errors)")
+    #expect((summary["refusedByHQ"] as? [String])?.count == 2, "\(run.output)")
+    try chain.expectNothingMintedAndEveryoneSyncs("stand-alone program")
+  }
+
+  /// Written straight into the file with the attacker's valid key, past the admission: every
+  /// reader leaves it out alike, `ledger verify` names it, no sync halts.
+  @Test(arguments: [Int64(999), Int64.max, Int64.min])
+  func aBatchForgedIntoTheFileIsLeftOutByEveryReader(points: Int64) throws {
+    let chain = try AttackedChain()
+    try chain.f.sync("T01", at: AttackedChain.day2)  // the honest part lands first
+    let key = try LedgerKey.load(from: chain.f.keyPath("T01"))
+    try chain.f.ledger.withExclusiveLock { locked in
+      let state = try locked.audited(repairing: false).state
+      var forged = Entry(
+        kind: .earn, id: "earn-T01/FORGED", at: AttackedChain.day2, terminal: "T01", account: chain.accomplice,
+        card: chain.accompliceCard, points: points, amount: 100, currency: "EUR", receipt: "T01/FORGED",
+        lines: [PurchaseLine(category: "fresh", amount: 100)], version: 1, tier: "Bronze", basis: state.lastSeq)
+      var s = state
+      _ = try locked.append([LedgerEntry(forged)], after: &s, signer: "T01", key: key, at: AttackedChain.day2)
+      forged.points = 0
+    }
+    let verify = try runToCompletion(BuiltProducts.loyaltyTerminal, ["ledger", "verify", "--ledger", chain.f.ledger.path])
+    #expect(verify.status == 1 && verify.errors.contains("earn-T01/FORGED"), "\(verify.errors)")
+    let report = try LedgerReport.build(path: chain.f.ledger.path, from: nil, until: nil, asOf: nil)
+    #expect(report.refused.contains { $0.contains("earn-T01/FORGED") })
+    try chain.expectNothingMintedAndEveryoneSyncs("forged batch")
+  }
+}
+
+@Suite("Honest shops lose nothing")
+struct HonestConflictTests {
+  @Test func twoTillsUsingOneReceiptNumberAreTwoReceipts() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let card = ChainFixture.cards[0]
+    for t in f.terminals {
+      let cache = try f.cache(t)
+      _ = try cache.enroll(card: card, referrer: nil, context: f.context(t, 0))
+      _ = try cache.earn(
+        card: card, lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R100",
+        context: f.context(t, 60))
+    }
+    for (i, t) in (f.terminals + f.terminals).enumerated() {
+      let s = try f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
+      #expect(s.refusedByHQ.isEmpty && s.excluded.isEmpty, "\(s.refusedByHQ) \(s.excluded)")
+    }
+    let account = Identities.accountID(enrolledWith: card)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.accounts[account]?.balance == 80, "both purchases earned: T01/R100 and T02/R100")
+    #expect(try f.balances("T01") == f.balances("T02"))
+  }
+
+  @Test func twoOfflineRefundsOfOneReceiptAreBothKeptAndTheExcessListed() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let card = ChainFixture.cards[0]
+    let t1 = try f.cache("T01")
+    _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
+    _ = try t1.earn(
+      card: card, lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R7", context: f.context("T01", 60))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    try f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
+    // Offline, both counters refund the whole receipt.
+    let later = ChainFixture.start.adding(days: 1).adding(seconds: 7200)
+    _ = try t1.refund(receipt: "R7", amount: 1_000, context: .init(terminal: "T01", operator: "x", at: later))
+    _ = try f.cache("T02").refund(
+      receipt: "T01/R7", amount: 1_000, context: .init(terminal: "T02", operator: "x", at: later))
+    for (i, t) in (f.terminals + f.terminals).enumerated() {
+      let s = try f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
+      #expect(s.refusedByHQ.isEmpty, "\(s.refusedByHQ)")
+    }
+    let report = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
+    #expect(report.overReversals.map(\.receipt) == ["T01/R7"])
+    #expect(report.overReversals.first?.excessPoints == 40 && report.overReversals.first?.excessAmount == 1_000)
+    let account = Identities.accountID(enrolledWith: card)
+    #expect(report.overdrawn[account] == -40, "both reversals kept: the account owes the excess")
+    #expect(try f.balances("T01") == f.balances("T02"))
+  }
+}
