@@ -133,7 +133,7 @@ let package = Package(
       dependencies: [
         "CounterFirmware", "CounterSimulation", "ScenarioFormat", "CardReader", "CardEmulation", "SimulatedCardReader",
         "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
-        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Logging", package: "swift-log"), "Ledger", .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyCore", "TestSupport"]),
     .testTarget(

@@ -38,6 +38,8 @@ public final class ScenarioRunner {
   var conflicts: [String] = []
   /// Called after every sync event with the terminals synced (the chain simulation checks here).
   public var afterSync: (ScenarioRunner, [String]) throws -> Void = { _, _ in }
+  /// Called before each terminal's sync (a test tampers with a cache here).
+  public var beforeSync: (ScenarioRunner, String) throws -> Void = { _, _ in }
   /// One line per event, for narration.
   public var narrate: (String) -> Void = { _ in }
   /// Called before each event is played, with its index.
@@ -89,6 +91,7 @@ public final class ScenarioRunner {
   /// Syncs `terminals` in turn with the ledger.
   public func sync(_ terminals: [String]) throws {
     for t in terminals {
+      try beforeSync(self, t)
       let summary = try NightlySync(cache: cache(t), ledger: ledger, terminal: t, key: keys[t]!).run(at: clock.now)
       narrate("  \(t) synced: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)")
       for c in summary.conflicts where !conflicts.contains(c) { conflicts.append(c) }

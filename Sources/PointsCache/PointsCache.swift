@@ -246,10 +246,19 @@ public final class PointsCache: Sendable {
     }
   }
 
-  /// Ids of every entry this terminal recorded itself (synced or not), in order.
+  /// Ids of every entry this terminal recorded itself (synced or not) that HQ did not refuse, in order.
   public func localEntryIds() throws -> [String] {
     try pool.read { db in
-      try db.cachedAll(String.self, sql: "SELECT id FROM entry WHERE origin = 'local' ORDER BY seq")
+      try db.cachedAll(String.self, sql: "SELECT id FROM entry WHERE origin = 'local' AND refused IS NULL ORDER BY seq")
+    }
+  }
+
+  /// This terminal's entries HQ's admission refused, with the reason, in order.
+  public func refusedByHQ() throws -> [(id: String, reason: String)] {
+    try pool.read { db in
+      try Row.fetchAll(db, sql: "SELECT id, refused FROM entry WHERE refused IS NOT NULL ORDER BY seq").map {
+        (id: $0["id"], reason: $0["refused"])
+      }
     }
   }
 

@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import Ledger
 import Logging
 import LoyaltyCore
 import PointsCache
@@ -23,6 +25,53 @@ struct ChainSimulationTests {
     let again = try await ChainSimulation(traffic: traffic).run(workdir: workdir(), logger: Logger(label: "test"))
     #expect(again.events == summary.events && again.refused == summary.refused)
     #expect(again.ledgerEntries == summary.ledgerEntries && again.checks == summary.checks)
+  }
+
+  /// The same random traffic with T02 tampering at random (points of its earns and redemptions
+  /// changed in its cache before each sync): every tampered entry is refused, entry by entry, no
+  /// other terminal's is, and every terminal still agrees with the ledger's fold.
+  @Test(arguments: [4, 5] as [UInt64])
+  func aTamperingTerminalIsCaughtEntryByEntry(seed: UInt64) async throws {
+    let traffic = ChainTraffic(terminals: 3, days: 12, cardholders: 60, seed: seed)
+    var simulation = ChainSimulation(traffic: traffic)
+    final class Tampering {
+      var ids: Set<String> = []
+      var rng: SplitMix64
+      init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+    }
+    let tampering = Tampering(seed: seed)
+    simulation.tampering = (
+      "T02",
+      { runner in
+        let queue = try DatabaseQueue(path: runner.cache("T02").path)
+        defer { try? queue.close() }
+        try queue.write { db in
+          let ids = try String.fetchAll(
+            db,
+            sql: """
+              SELECT id FROM entry WHERE origin = 'local' AND synced = 0 AND refused IS NULL
+              AND kind IN ('earn', 'redeem') ORDER BY seq
+              """)
+          for id in ids where tampering.rng.next() % 2 == 0 {
+            try db.execute(
+              sql: "UPDATE entry SET points = points + ? WHERE id = ?",
+              arguments: [1 + Int64(tampering.rng.next() % 500), id])
+            tampering.ids.insert(id)
+          }
+        }
+      }
+    )
+    let workdir = workdir()
+    _ = try await simulation.run(workdir: workdir, logger: Logger(label: "test"))
+    let caught = tampering.ids
+    #expect(caught.count > 3, "the traffic gave T02 entries to tamper with")
+    let (fold, _) = try LedgerFold.fold(path: workdir.appendingPathComponent("ledger.jsonl").path)
+    let refused = Set(fold.audit.refusals.map(\.id))
+    #expect(fold.audit.refusals.allSatisfy { $0.terminal == "T02" }, "only the tamperer is refused")
+    let cache = try PointsCache(path: workdir.appendingPathComponent("T02.db").path)
+    let keptAsRefused = Set(try cache.refusedByHQ().map(\.id))
+    #expect(caught.isSubset(of: keptAsRefused), "every tampered entry refused by HQ: \(caught.subtracting(keptAsRefused))")
+    #expect(refused.isEmpty, "nothing tampered was appended, so no reader has anything to leave out")
   }
 
   @Test func trafficHasEveryKindOfEvent() {
