@@ -64,10 +64,10 @@ extension LockedLedger {
     }
     var admitted: [Entry] = []
     var refused: [(entry: Entry, reason: String)] = []
-    var audit = ledger.fold
+    // In place (a copy of the fold would copy every account): on a throw the caller drops it.
     for e in entries {
       let seq = ledger.state.lastSeq + Int64(admitted.count) + 1
-      if let reason = audit.admit(e, seq: seq, signer: signer, sealedAt: at) {
+      if let reason = ledger.fold.admit(e, seq: seq, signer: signer, sealedAt: at) {
         refused.append((e, reason))
       } else {
         admitted.append(e)
@@ -79,8 +79,7 @@ extension LockedLedger {
     guard !admitted.isEmpty else { return Admission(appended: [], refused: refused) }
     let before = ledger.state
     let written = try append(admitted.map { LedgerEntry($0) }, after: &ledger.state, signer: signer, key: key, at: at)
-    audit.sealed(at: ledger.state.lastSeq, time: at)
-    ledger.fold = audit
+    ledger.fold.sealed(at: ledger.state.lastSeq, time: at)
     // Read back: what counts as appended is what a verified read of the file gives.
     var check = before
     var tail = LedgerVerifier.Tail.clean

@@ -6,99 +6,170 @@ import LoyaltyCore
 import NightlySync
 import PointsCache
 
-/// `loyalty-terminal bench-ledger-worker` (hidden): one history size of the ledger benchmark in a
-/// process of its own. Generates a ledger of N earn entries from 10 terminals (sealed batches of
-/// 1 000), times verify+fold, then times a terminal's sync of 10 000 new entries on top of it.
+/// `loyalty-devtools bench-ledger-worker` (hidden): one phase of the ledger benchmark for one
+/// history size, in a process of its own (so each peak RSS is its own).
+///
+/// - `generate`: an honest loyalty-ledger/2 history of N entries from 10 terminals (sealed
+///   batches of 1 000): 100 000 enrolments, then earns decided by the core's decisions on the
+///   accounts as they stand, each with its basis — what the audit must accept, all of it.
+/// - `verify`: the plain verification (chain, seals, keys) of that file.
+/// - `audit`: verification plus the audit replay and fold (what every reader runs).
+/// - `sync`: a terminal up to date with the history syncs 10 000 new entries.
 struct LedgerBenchmarkWorker: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "bench-ledger-worker", shouldDisplay: false)
 
   @Option var directory: String
   @Option var entries: Int
+  @Option var phase: String
   @Option var newEntries: Int = 10_000
   @Flag var exportHledger = false
 
   static let start = UTCInstant(parsing: "2026-01-01T00:00:00Z")!
+  static let accounts = 100_000
+
+  var dir: URL { URL(fileURLWithPath: directory).appendingPathComponent("ledger-\(entries)") }
+  var ledgerPath: String { dir.appendingPathComponent("ledger.jsonl").path }
 
   func run() throws {
-    let dir = URL(fileURLWithPath: directory).appendingPathComponent("ledger-\(entries)")
+    let clock = ContinuousClock()
+    let began = clock.now
+    var out: [String: Any] = ["entries": entries]
+    switch phase {
+    case "generate":
+      let program = try String(
+        contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"),
+        encoding: .utf8)
+      let chain = try ChainSetup(in: dir, terminals: (0..<11).map { "G\($0)" }, program: program, at: Self.start)
+      var world = try HonestTraffic(chain: chain, program: program)
+      try world.append(entries, terminals: (0..<10).map { "G\($0)" })
+      out["fileBytes"] = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int) ?? 0
+    case "verify":
+      let summary = try LedgerVerifier().verify(path: ledgerPath)
+      out["ns"] = (clock.now - began).nanoseconds
+      out["lines"] = summary.entries + summary.seals
+    case "audit":
+      let (fold, summary) = try LedgerFold.fold(path: ledgerPath)
+      out["ns"] = (clock.now - began).nanoseconds
+      out["lines"] = summary.entries + summary.seals
+      out["accounts"] = fold.accounts.count
+      out["refused"] = fold.audit.refusals.count + fold.exclusions.count
+      if let first = fold.audit.refusals.first { out["firstRefusal"] = "\(first.id): \(first.reason)" }
+      if exportHledger {
+        let journal = dir.appendingPathComponent("points.journal").path
+        try LedgerExport.export(path: ledgerPath, format: .hledger).write(
+          toFile: journal, atomically: true, encoding: .utf8)
+        try LedgerExport.export(path: ledgerPath, format: .beancount).write(
+          toFile: dir.appendingPathComponent("points.beancount").path, atomically: true, encoding: .utf8)
+        out["journal"] = journal
+      }
+    default:
+      try sync(into: &out)
+    }
+    out["peakKiB"] = peakResidentKiB()
+    emit(TapLine.encode(out))
+  }
+
+  /// G10, up to date with the history (bootstrapped from HQ's snapshot of it), syncs the
+  /// 10 000 honest entries G0 appends after it.
+  func sync(into out: inout [String: Any]) throws {
     let program = try String(
       contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"), encoding: .utf8)
-    let chain = try ChainSetup(in: dir, terminals: (0..<11).map { "G\($0)" }, program: program, at: Self.start)
-    let (ledger, keys, terminals) = (chain.ledger, chain.keys, chain.terminals)
-
-    // History: earns by G0…G9 on 100 000 accounts.
-    var state = try LedgerVerifier.readVerified(path: ledger.path) { _ in }
-    var n = 0
-    try ledger.withExclusiveLock { locked in
-      while n < entries {
-        let t = terminals[(n / 1000) % 10]
-        let batch = (n..<min(entries, n + 1000)).map { i in Self.earn(i, terminal: t) }
-        _ = try locked.append(batch, after: &state, signer: t, key: keys[t]!, at: Self.start.adding(seconds: Int64(n)))
-        n += batch.count
-      }
-    }
-    let size = (try? FileManager.default.attributesOfItem(atPath: ledger.path)[.size] as? Int) ?? 0
-    printError("bench: \(entries) entries generated")
-
+    let hq = try LedgerKey.load(from: dir.appendingPathComponent("hq.key").path)
+    let g10 = try LedgerKey.load(from: dir.appendingPathComponent("G10.key").path)
+    let ledger = LedgerFile(path: ledgerPath)
+    let cache = try PointsCache(path: dir.appendingPathComponent("g10-\(getpid()).db").path)
+    let sync = NightlySync(cache: cache, ledger: ledger, terminal: "G10", key: g10)
+    try sync.bootstrap(from: try LedgerSnapshot.make(path: ledgerPath, hqKey: hq), at: Self.start.adding(days: 300))
+    var world = try HonestTraffic(resuming: ledger, directory: dir, program: program)
+    try world.append(newEntries, terminals: ["G0"])
     let clock = ContinuousClock()
-    let foldStart = clock.now
-    let (fold, summary) = try LedgerFold.fold(path: ledger.path)
-    let foldNs = (clock.now - foldStart).nanoseconds
-    let foldPeak = peakResidentKiB()
-
-    var journal = ""
-    if exportHledger {
-      journal = dir.appendingPathComponent("points.journal").path
-      try LedgerExport.export(path: ledger.path, format: .hledger).write(
-        toFile: journal, atomically: true, encoding: .utf8)
-      try LedgerExport.export(path: ledger.path, format: .beancount).write(
-        toFile: dir.appendingPathComponent("points.beancount").path, atomically: true, encoding: .utf8)
-    }
-
-    // A terminal (G10) that is up to date with the history: its checkpoint is the verified state
-    // at the end of it and its cache knows the 100 000 accounts (without their lots and receipts,
-    // which a snapshot would carry: the same cache for every history size, so only the ledger
-    // differs). Then 10 000 new entries by another terminal; time G10's sync of them.
-    let cache = try PointsCache(path: dir.appendingPathComponent("g10.db").path)
-    try cache.importSnapshot(
-      program: program,
-      accounts: fold.accounts.keys.sorted().map {
-        var account = AccountState(id: $0)
-        account.enrolledAt = Self.start
-        return account
-      },
-      checkpoint: String(decoding: try JSONEncoder().encode(state), as: UTF8.self),
-      position: Int64(state.offset), head: state.head, at: Self.start.adding(days: 300))
-    let sync = NightlySync(cache: cache, ledger: ledger, terminal: "G10", key: keys["G10"]!)
-    let fresh = (entries..<(entries + newEntries)).map { Self.earn($0, terminal: "G0") }
-    // Appended after the state the history left (a full re-verification per batch would only slow the setup).
-    try ledger.withExclusiveLock { locked in
-      for chunk in stride(from: 0, to: fresh.count, by: 1000) {
-        _ = try locked.append(
-          Array(fresh[chunk..<min(fresh.count, chunk + 1000)]), after: &state, signer: "G0", key: keys["G0"]!,
-          at: Self.start.adding(days: 301))
-      }
-    }
-    let syncStart = clock.now
-    let result = try sync.run(at: Self.start.adding(days: 302))
-    let syncNs = (clock.now - syncStart).nanoseconds
+    let began = clock.now
+    let result = try sync.run(at: world.now.adding(seconds: 60))
+    out["ns"] = (clock.now - began).nanoseconds
     guard result.received == newEntries else {
       throw ExternalClient.Failure(description: "sync received \(result.received), expected \(newEntries)")
     }
-    emit(
-      TapLine.encode([
-        "entries": summary.entries, "accounts": fold.accounts.count, "foldNs": foldNs, "fileBytes": size,
-        "foldPeakKiB": foldPeak,
-        "syncNs": syncNs, "journal": journal, "peakKiB": peakResidentKiB(),
-      ]))
+  }
+}
+
+/// Honest traffic written straight to a ledger (the benchmark's setup): every entry decided by
+/// the core's decisions on the account as the ledger holds it, with the basis it was decided
+/// on, and checked by the audit as it goes (a refusal stops the setup).
+struct HonestTraffic {
+  let ledger: LedgerFile
+  let keys: [String: LedgerKey]
+  let program: LoyaltyProgram
+  var audited: AuditedLedger
+  var now: UTCInstant
+  var next = 0
+
+  init(chain: ChainSetup, program json: String) throws {
+    ledger = chain.ledger
+    keys = chain.keys
+    program = try ProgramParser.parse(Data(json.utf8))
+    audited = try ledger.withExclusiveLock { try $0.audited(repairing: false) }
+    now = chain.start.adding(seconds: 60)
   }
 
-  static func earn(_ i: Int, terminal: String) -> LedgerEntry {
-    let account = "acct-" + String(format: "%024x", i % 100_000)
-    return LedgerEntry(
-      kind: .earn, id: "earn-\(terminal)-\(i)", at: start.adding(seconds: Int64(i)), terminal: terminal,
-      account: account,
-      card: nil, points: Int64(10 + i % 90), amount: Int64(1000 + i % 9000), currency: "EUR",
-      receipt: "\(terminal)-\(i)")
+  init(resuming ledger: LedgerFile, directory: URL, program json: String) throws {
+    self.ledger = ledger
+    keys = ["G0": try LedgerKey.load(from: directory.appendingPathComponent("G0.key").path)]
+    program = try ProgramParser.parse(Data(json.utf8))
+    audited = try ledger.withExclusiveLock { try $0.audited(repairing: false) }
+    next = audited.fold.audit.accepted
+    now = audited.fold.audit.accounts.values.compactMap(\.lastActivity).max() ?? LedgerBenchmarkWorker.start
+    now = now.adding(seconds: 60)
   }
+
+  static func card(_ n: Int) -> String {
+    let body = "6281" + String(format: "%011d", n)
+    return body + String(LoyaltyNumber.checkDigit(for: body.utf8.map { $0 - 0x30 }))
+  }
+
+  /// Appends `count` entries in sealed batches of 1 000, the terminals taking turns: the first
+  /// 100 000 entries of a history enrol its cardholders, the rest are purchases.
+  mutating func append(_ count: Int, terminals: [String]) throws {
+    var written = 0
+    var batchIndex = 0
+    try ledger.withExclusiveLock { locked in
+      while written < count {
+        let t = terminals[batchIndex % terminals.count]
+        batchIndex += 1
+        var batch: [Entry] = []
+        let basis = audited.state.lastSeq
+        while batch.count < 1000 && written + batch.count < count {
+          now = now.adding(seconds: 1)
+          let c = OperationContext(terminal: t, operator: "bench", at: now, basis: basis)
+          let n = next
+          next += 1
+          if n < LedgerBenchmarkWorker.accounts {
+            batch.append(try Decisions.enroll(card: Self.card(n), known: nil, referrer: nil, context: c))
+          } else {
+            let a = n % LedgerBenchmarkWorker.accounts
+            let card = Self.card(a)
+            let id = Identities.accountID(enrolledWith: card)
+            // The batch's earlier entries count too: apply as the terminal's cache would.
+            let account = pending[id] ?? audited.fold.audit.accounts[id] ?? AccountState(id: id)
+            let decision = try Decisions.earn(
+              card: CardFacts(card: card, account: id, blocked: false), cardID: card, account: account,
+              lines: [PurchaseLine(category: n % 3 == 0 ? "fuel" : "fresh", amount: Int64(500 + n % 9_000))],
+              receipt: "\(t)/\(n)", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
+              program: program, context: c)
+            var after = account
+            for e in decision.entries { try after.apply(e, expiryDays: program.expiryDays) }
+            pending[id] = after
+            batch += decision.entries
+          }
+        }
+        pending = [:]
+        let admission = try locked.admit(batch, to: &audited, signer: t, key: keys[t]!, at: now)
+        if let refused = admission.refused.first {
+          throw ExternalClient.Failure(description: "the audit refused \(refused.entry.id): \(refused.reason)")
+        }
+        written += batch.count
+      }
+    }
+  }
+
+  var pending: [String: AccountState] = [:]
 }
