@@ -2,7 +2,7 @@ extension AuditReplay {
   /// Why a terminal's entry at `seq` is refused, or nil: its basis and time are plausible, its id
   /// is new, and the core's decision, replayed on the account as the terminal knew it, gives back
   /// exactly this entry.
-  func audit(_ e: Entry, seq: Int64, sealedAt: UTCInstant) -> String? {
+  func audit(_ e: Entry, seq: Int64, sealedAt: UTCInstant, digest: IDDigest) -> String? {
     let t = e.terminal
     guard e.kind.isCounterKind else { return "a \(e.kind.rawValue) entry is HQ's, not a terminal's" }
     guard let basis = e.basis else { return "no basis (the ledger position it was decided on)" }
@@ -24,7 +24,7 @@ extension AuditReplay {
     guard let program = program(at: basis) else {
       return "decided on no published program (basis \(basis)): a chained terminal takes its program from the ledger"
     }
-    guard !contains(id: e.id) else { return "id \(e.id) is already in the ledger" }
+    guard !contains(digest) else { return "id \(e.id) is already in the ledger" }
     let c = OperationContext(terminal: t, operator: "", at: e.at, basis: basis)
     let derived: Entry
     do throws(RuleError) {
@@ -32,8 +32,7 @@ extension AuditReplay {
     } catch {
       return "re-derived at its basis, the decision refuses it: \(error.message)"
     }
-    if let difference = Self.difference(e, derived) { return difference }
-    return nil
+    return e == derived ? nil : Self.difference(e, derived)
   }
 
   /// The entry the core's decision gives for `e`'s inputs, on the terminal's view.

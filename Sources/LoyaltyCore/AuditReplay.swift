@@ -80,6 +80,8 @@ public struct AuditReplay: Sendable {
   /// Whether an entry with this id has been accepted.
   public func contains(id: String) -> Bool { ids.contains(IDDigest(id)) }
 
+  func contains(_ digest: IDDigest) -> Bool { ids.contains(digest) }
+
   /// Takes one entry of a batch sealed by `signer` at `sealedAt`, at ledger position `seq`:
   /// HQ's entries are applied as they are; a terminal's are audited first. Returns the refusal's
   /// reason, or nil when the entry was accepted and applied.
@@ -87,10 +89,13 @@ public struct AuditReplay: Sendable {
     let reason: String?
     if signer == "HQ" {
       reason = takeHQ(e, seq: seq)
-    } else if let problem = audit(e, seq: seq, sealedAt: sealedAt) {
-      reason = problem
     } else {
-      reason = accept(e, seq: seq)
+      let digest = IDDigest(e.id)
+      if let problem = audit(e, seq: seq, sealedAt: sealedAt, digest: digest) {
+        reason = problem
+      } else {
+        reason = accept(e, seq: seq, digest: digest)
+      }
       if reason == nil { lastBasis[e.terminal] = e.basis ?? 0 }
     }
     if let reason { refusals.append(Refusal(seq: seq, id: e.id, terminal: e.terminal, reason: reason)) }
@@ -133,30 +138,33 @@ public struct AuditReplay: Sendable {
 
   /// Applies an entry that passed: to its account (the reducer may still refuse an overflow), to
   /// the journal after the horizon, to the ids and card links.
-  private mutating func accept(_ e: Entry, seq: Int64) -> String? {
-    guard !ids.contains(IDDigest(e.id)) else { return "id \(e.id) is already in the ledger" }
+  private mutating func accept(_ e: Entry, seq: Int64, digest known: IDDigest? = nil) -> String? {
+    let digest = known ?? IDDigest(e.id)
+    guard !ids.contains(digest) else { return "id \(e.id) is already in the ledger" }
     if let id = e.account, e.kind.concernsAnAccount {
-      let before = accounts[id]
-      var state = before ?? AccountState(id: id)
-      if e.kind == .reversal, let r = e.receipt.flatMap({ state.receipts[$0] }) {
+      let existed = accounts[id] != nil
+      if e.kind == .reversal, let receipt = e.receipt, let r = accounts[id]?.receipts[receipt] {
         let points = -(e.points ?? 0)
         let excessPoints = max(0, r.reversed &+ points &- r.points)
         let excessAmount = max(0, r.refunded &+ (e.amount ?? 0) &- r.amount)
         if excessPoints > 0 || excessAmount > 0 {
           overReversals.append(
-            OverReversal(receipt: e.receipt!, account: id, excessPoints: excessPoints,
-              excessAmount: excessAmount))
+            OverReversal(receipt: receipt, account: id, excessPoints: excessPoints, excessAmount: excessAmount))
         }
       }
+      // The state at the horizon, kept while the account has entries after it (shared with the
+      // current state until the apply below copies it, once per horizon period).
+      if recent[id] == nil { settled[id] = accounts[id] ?? AccountState(id: id) }
+      // In place: no copy of the account's receipts and lots per entry.
       do throws(RuleError) {
-        try state.apply(e, expiryDays: program?.expiryDays ?? 365)
+        try accounts[id, default: AccountState(id: id)].apply(e, expiryDays: program?.expiryDays ?? 365)
       } catch {
+        if !existed { accounts[id] = nil }
+        if recent[id] == nil { settled[id] = nil }
         return error.message
       }
-      if recent[id] == nil { settled[id] = before ?? AccountState(id: id) }
       recent[id, default: []].append(Journaled(seq: seq, entry: e))
       pending.append((seq, id))
-      accounts[id] = state
       if let card = e.card, e.kind == .enroll || e.kind == .link {
         cardLinks[card, default: []].append(
           CardLink(account: id, seq: seq, terminal: e.terminal, enrolment: e.kind == .enroll))
@@ -165,7 +173,7 @@ public struct AuditReplay: Sendable {
         redeemed["\(e.terminal)|\(card)|\(e.at.day)", default: 0] &+= -(e.points ?? 0)
       }
     }
-    ids.insert(IDDigest(e.id))
+    ids.insert(digest)
     accepted += 1
     if firstDate == nil || e.at < firstDate! { firstDate = e.at }
     return nil
