@@ -19,24 +19,30 @@ public struct LedgerFold: Sendable {
   public static func fold(path: String) throws(LedgerError) -> (LedgerFold, LedgerVerifier.Summary) {
     var fold = LedgerFold()
     let state = try LedgerVerifier.readVerified(
-      path: path, each: { _ = fold.take($0) }, excluded: { fold.exclude($0) })
+      path: path, each: { fold.take($0) { _ in } }, excluded: { fold.exclude($0) })
     return (fold, LedgerVerifier.Summary(state))
   }
 
   /// Takes the next line of a sealed batch, as the verifier hands them over (entries, then their
   /// seal). At the seal the batch is audited; returns the entries it accepted (none before).
+  @discardableResult
   public mutating func take(_ line: LedgerEntry) -> [LedgerEntry] {
+    var accepted: [LedgerEntry] = []
+    take(line) { accepted.append($0) }
+    return accepted
+  }
+
+  /// `take`, handing each accepted entry to `accepted` instead of collecting them.
+  public mutating func take(_ line: LedgerEntry, accepted: (LedgerEntry) -> Void) {
     guard line.kind == .seal else {
       batch.append(line)
-      return []
+      return
     }
-    var accepted: [LedgerEntry] = []
     for e in batch where audit.take(e.entry, seq: e.seq, signer: line.terminal, sealedAt: line.at) == nil {
-      accepted.append(e)
+      accepted(e)
     }
     audit.sealed(at: line.seq, time: line.at)
     batch.removeAll(keepingCapacity: true)
-    return accepted
   }
 
   /// Notes a batch the verifier left out.

@@ -74,6 +74,9 @@ public struct AuditReplay: Sendable {
 
   public init() {}
 
+  /// Entries after the horizon before it moves: memory for speed.
+  static let horizonStep = 65_536
+
   /// The latest published program.
   public var program: LoyaltyProgram? { programs.last?.program }
 
@@ -185,7 +188,9 @@ public struct AuditReplay: Sendable {
     var floor = Int64.max
     for (t, registeredAt) in registered { floor = min(floor, max(lastBasis[t] ?? registeredAt, registeredAt)) }
     if floor == .max { floor = pending.last?.seq ?? horizon }
-    guard floor > horizon else { return }
+    // In steps (each account's state at the horizon is copied when it changes after it: a step
+    // per batch would copy nearly every account it touches).
+    guard floor > horizon, pending.count - pendingStart >= Self.horizonStep || registered.isEmpty else { return }
     horizon = floor
     while pendingStart < pending.count, pending[pendingStart].seq <= horizon {
       let id = pending[pendingStart].account
