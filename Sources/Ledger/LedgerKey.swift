@@ -92,7 +92,7 @@ public struct LedgerKey: Sendable {
   static func sealMessage(_ seal: LedgerEntry) -> String {
     var unsigned = seal
     unsigned.sig = nil
-    return "loyalty-ledger/1 seal\n" + LedgerLine.encode(unsigned)
+    return "\(LedgerHeader.format) seal\n" + LedgerLine.encode(unsigned)
   }
 
   /// Whether the seal's signature verifies under its key. Both must be canonical base64: a
