@@ -69,7 +69,8 @@ struct CrashCampaign: AsyncParsableCommand {
     guard status == 0 else { return "the clean sync failed: \(lines.joined(separator: " "))" }
     let cache = try PointsCache(path: world.cachePath(t))
     let earns = try cache.history(card: card).filter { $0.kind == .earn }
-    let receipts = earns.compactMap(\.receipt)
+    // Receipts are scoped by their till (T01/I3-7); the earn loop acknowledges the number.
+    let receipts = earns.compactMap { $0.receipt.flatMap { $0.split(separator: "/").last.map(String.init) } }
     guard Set(receipts).count == receipts.count else { return "an earn is recorded twice in the cache" }
     if let lost = acknowledged.first(where: { !Set(receipts).contains($0) }) {
       return "acknowledged earn \(lost) is not in the cache"
