@@ -55,6 +55,7 @@ public struct NightlySync {
     if let owner = try cache.owner(), owner != terminal {
       throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
     }
+    try cache.bind(to: terminal)  // a cache that joined a chain as T01 records as T01 only
     var state = LedgerVerifier.State()
     if let json = try cache.syncCheckpoint() {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))

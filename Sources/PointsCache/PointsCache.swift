@@ -186,6 +186,12 @@ public final class PointsCache: Sendable {
     try pool.read { db in try String.fetchOne(db, sql: "SELECT terminal FROM owner WHERE id = 1") }
   }
 
+  /// Binds the cache to `terminal` (its first sync or its first recorded operation, whichever
+  /// comes first); refuses another terminal's.
+  public func bind(to terminal: String) throws {
+    try pool.write { db in try requireOwner(db, terminal) }
+  }
+
   /// Binds the cache to `terminal` at its first recorded operation; refuses another terminal's.
   func requireOwner(_ db: Database, _ terminal: String) throws {
     guard let owner = try db.cachedOne(String.self, sql: "SELECT terminal FROM owner WHERE id = 1") else {

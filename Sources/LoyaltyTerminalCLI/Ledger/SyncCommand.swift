@@ -30,6 +30,15 @@ struct SyncCommand: ParsableCommand {
   func validate() throws { try validateTerminalID(terminal) }
 
   func run() throws {
+    // A cache this command creates for a snapshot is removed again if the bootstrap fails: a
+    // failed first sync leaves no empty cache behind to be mistaken for a synced one.
+    let fresh = snapshot != nil && !FileManager.default.fileExists(atPath: cache.cache)
+    var bootstrapped = false
+    defer {
+      if fresh && !bootstrapped {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cache.cache + suffix) }
+      }
+    }
     try reportLedger(json: cache.json) {
       let store = try cache.open()
       let time = at ?? .now
@@ -47,6 +56,7 @@ struct SyncCommand: ParsableCommand {
         }
         try sync.bootstrap(from: decoded, at: time)
       }
+      bootstrapped = true
       let quiet = cache.json
       // On a terminal: one line redrawn in place; otherwise (logs, cron) one plain line per step.
       let tty = isatty(2) == 1
