@@ -245,10 +245,19 @@ public final class PointsCache: Sendable {
   /// Entries recorded here and not yet handed to the ledger, oldest first.
   public func outbox() throws -> [Entry] {
     try pool.read { db in
-      try db.cachedAll(
-        EntryRecord.self,
-        sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 AND refused IS NULL ORDER BY seq"
-      ).map(\.entry)
+      // Row by row: a row this version cannot read (an edited file) is named, not dumped.
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 AND refused IS NULL ORDER BY seq")
+      return try rows.map { row in
+        do { return try EntryRecord(row: row).entry } catch {
+          let seq: Int64? = row["seq"]
+          let kind: String? = row["kind"]
+          throw CacheOpenError(
+            path: path,
+            problem: "outbox entry \(seq.map(String.init) ?? "?") cannot be read (kind \"\(kind ?? "none")\" or another "
+              + "column is not one this version writes): the cache file was edited or is damaged; nothing synced")
+        }
+      }
     }
   }
 
