@@ -65,10 +65,10 @@ extension AuditReplay {
       return try Decisions.block(card: card, facts: facts(card, terminal: t, basis: basis), context: c)
     case .earn:
       let card = try need(e.card, "card")
-      let known = facts(card, terminal: t, basis: basis)
-      let account = known.flatMap { view($0.account, terminal: t, basis: basis) } ?? AccountState(id: e.account ?? "")
+      let known = known(card, terminal: t, basis: basis)
+      let account = known?.account ?? AccountState(id: e.account ?? "")
       let decision = try Decisions.earn(
-        card: known, cardID: card, account: account, lines: try need(e.lines, "lines"),
+        card: known?.facts, cardID: card, account: account, lines: try need(e.lines, "lines"),
         receipt: try need(e.receipt, "receipt"), receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0,
         recordedBonuses: [], program: program, context: c)
       return decision.entries[0]
@@ -78,10 +78,10 @@ extension AuditReplay {
       guard e.id.hasPrefix(prefix), let sequence = Int64(e.id.dropFirst(prefix.count)), sequence > 0 else {
         throw RuleError(.invalidAmount, "id \(e.id) is not \(prefix)N")
       }
-      let known = facts(card, terminal: t, basis: basis)
-      let account = known.flatMap { view($0.account, terminal: t, basis: basis) } ?? AccountState(id: "")
+      let known = known(card, terminal: t, basis: basis)
+      let account = known?.account ?? AccountState(id: "")
       return try Decisions.redeem(
-        card: known, cardID: card, account: account, item: try need(e.data, "data (the item)"),
+        card: known?.facts, cardID: card, account: account, item: try need(e.data, "data (the item)"),
         redeemedTodayHere: redeemedToday(t, card, day: e.at.day), sequence: sequence, program: program, context: c)
     case .reversal:
       let receipt = try need(e.receipt, "receipt")

@@ -236,10 +236,15 @@ public struct AuditReplay: Sendable {
 
   /// What `terminal` knew of `card` on `basis`.
   func facts(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
+    known(card, terminal: terminal, basis: basis)?.facts
+  }
+
+  /// What `terminal` knew of `card` on `basis`, with the account's view (one lookup for both).
+  func known(_ card: String, terminal: String, basis: Int64) -> (facts: CardFacts, account: AccountState)? {
     guard let link = cardLinks[card]?.first(where: { $0.seq <= basis || $0.terminal == terminal || $0.enrolment }),
       let account = view(link.account, terminal: terminal, basis: basis)
     else { return nil }
-    return CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card))
+    return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
   }
 
   func redeemedToday(_ terminal: String, _ card: String, day: Int64) -> Int64 {
