@@ -76,6 +76,7 @@ extension LockedLedger {
     if allOrNothing, let first = refused.first {
       throw LedgerError(line: 0, "nothing appended to \(path): entry \(first.entry.id) is refused: \(first.reason)")
     }
+    if !refused.isEmpty { RefusalLog(ledger: path).record(refused, signer: signer, at: at) }
     guard !admitted.isEmpty else { return Admission(appended: [], refused: refused) }
     let before = ledger.state
     let written = try append(admitted.map { LedgerEntry($0) }, after: &ledger.state, signer: signer, key: key, at: at)
@@ -99,4 +100,40 @@ extension LedgerFold {
   }
 
   mutating func sealed(at seq: Int64, time: UTCInstant) { audit.sealed(at: seq, time: time) }
+}
+
+/// HQ's record of what its admission refused, next to the ledger (`ledger.jsonl.refusals`, one
+/// JSON object per line): the refused entries are never in the ledger, and HQ's report lists them
+/// from here. Informational: nothing reads points from it.
+public struct RefusalLog: Sendable {
+  public let path: String
+
+  public init(ledger: String) { path = ledger + ".refusals" }
+
+  /// Appends one line per refused entry (best effort: the admission's answer does not depend on it).
+  func record(_ refused: [(entry: Entry, reason: String)], signer: String, at: UTCInstant) {
+    var text = ""
+    for (entry, reason) in refused {
+      let object: [String: String] = [
+        "at": at.description, "terminal": signer, "id": entry.id, "kind": entry.kind.rawValue, "reason": reason,
+      ]
+      guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { continue }
+      text += String(decoding: data, as: UTF8.self) + "\n"
+    }
+    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o644)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    _ = LedgerFile.writeAll(fd, Array(text.utf8))
+    _ = fsync(fd)
+  }
+
+  /// The refusals recorded, as lines of text (`terminal id: reason`), oldest first; at most the
+  /// last `limit`.
+  public func entries(limit: Int = 1_000) -> [String] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    return data.split(separator: 0x0A).suffix(limit).compactMap { line in
+      guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: String] else { return nil }
+      return "\(o["at"] ?? "?") \(o["terminal"] ?? "?") \(o["id"] ?? "?"): \(o["reason"] ?? "?")"
+    }
+  }
 }

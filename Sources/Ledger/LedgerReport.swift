@@ -22,6 +22,8 @@ public struct LedgerReport: Sendable {
   public var inactiveDays: Int
   /// Entries the audit refused and batches it left out, each with its reason.
   public var refused: [String]
+  /// What the admission refused (never in the ledger), from its log next to the ledger.
+  public var refusedAtAdmission: [String]
   /// Receipts whose refunds, kept from several counters, reversed more than they earned.
   public var overReversals: [AuditReplay.OverReversal]
 
@@ -71,6 +73,7 @@ public struct LedgerReport: Sendable {
       refused: fold.exclusions.map {
         "lines \($0.firstLine)-\($0.sealLine): batch of \($0.entries) by \($0.signer) left out: \($0.reason)"
       } + fold.refused.map { "entry \($0.id) refused (\($0.reason))" },
+      refusedAtAdmission: RefusalLog(ledger: path).entries(),
       overReversals: fold.audit.overReversals)
   }
 }

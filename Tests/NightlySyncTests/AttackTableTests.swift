@@ -105,6 +105,10 @@ struct AttackTableTests {
     #expect(try cache.outbox().isEmpty, "\(name): never retried blindly")
     let again = try chain.syncChild("T01", at: AttackedChain.day2.adding(seconds: 60))
     #expect((again.summary["sent"] as? Int) == 0)
+    // HQ's report lists what its admission refused (never in the ledger).
+    let report = try LedgerReport.build(path: chain.f.ledger.path, from: nil, until: nil, asOf: nil)
+    #expect(report.refusedAtAdmission.count == refused.count, "\(name): \(report.refusedAtAdmission)")
+    #expect(report.refused.isEmpty, "nothing refused is in the file")
     try chain.expectNothingMintedAndEveryoneSyncs(name)
   }
 

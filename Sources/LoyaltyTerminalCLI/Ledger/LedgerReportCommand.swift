@@ -44,7 +44,9 @@ struct LedgerReportCommand: ParsableCommand {
         overdrawn accounts: \(r.overdrawn.count)
         """
       for (id, balance) in r.overdrawn.sorted(by: { $0.key < $1.key }) { text += "\n  \(id)  \(balance)" }
-      text += "\nrefused by the audit: \(r.refused.count)"
+      text += "\nrefused at admission (never appended): \(r.refusedAtAdmission.count)"
+      for line in r.refusedAtAdmission.suffix(20) { text += "\n  \(line)" }
+      text += "\nin the file but left out by the audit (written past the admission): \(r.refused.count)"
       for line in r.refused { text += "\n  \(line)" }
       text += "\nover-reversed receipts (refunds kept from several counters): \(r.overReversals.count)"
       for o in r.overReversals {
@@ -59,7 +61,7 @@ struct LedgerReportCommand: ParsableCommand {
         [
           "pointsLiability": r.pointsLiability, "orders": r.orders, "uniqueCustomers": r.uniqueCustomers,
           "purchaseFrequency": frequency, "inactive": r.inactive, "overdrawn": r.overdrawn,
-          "lifetimeSpend": r.lifetimeSpend, "refused": r.refused,
+          "lifetimeSpend": r.lifetimeSpend, "refused": r.refused, "refusedAtAdmission": r.refusedAtAdmission,
           "overReversals": r.overReversals.map {
             ["receipt": $0.receipt, "account": $0.account, "excessPoints": $0.excessPoints, "excessAmount": $0.excessAmount]
               as [String: Any]
