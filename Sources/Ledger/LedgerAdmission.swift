@@ -52,9 +52,17 @@ extension LockedLedger {
   /// appended with a seal and fsynced, and read back from the file. Nothing refused is written.
   public func admit(
     _ entries: [Entry], to ledger: inout AuditedLedger, signer: String, key: LedgerKey, at: UTCInstant,
-    allOrNothing: Bool = false
+    now: UTCInstant? = nil, allOrNothing: Bool = false
   ) throws(LedgerError) -> Admission {
     guard !entries.isEmpty else { return Admission(appended: [], refused: []) }
+    // A seal dated ahead of this machine's clock is a wrong clock or a mistyped --at: nothing
+    // appended, the entries stay in the outbox for the next sync.
+    if let now, at > now.adding(days: 1) {
+      throw LedgerError(
+        line: 0,
+        "nothing appended to \(path): the sync's time \(at) is more than a day ahead of this machine's clock (\(now)); "
+          + "check the clock or --at")
+    }
     guard let hqKey = ledger.state.hqKey else { throw LedgerError(line: 0, "\(path) has no header") }
     if let problem = LedgerVerifier.signerProblem(
       signer, key: key.publicKeyBase64, batch: entries.map { LedgerEntry($0) }, hqKey: hqKey,
@@ -80,7 +88,7 @@ extension LockedLedger {
     guard !admitted.isEmpty else { return Admission(appended: [], refused: refused) }
     let before = ledger.state
     let written = try append(admitted.map { LedgerEntry($0) }, after: &ledger.state, signer: signer, key: key, at: at)
-    ledger.fold.sealed(at: ledger.state.lastSeq, time: at)
+    ledger.fold.sealed(at: ledger.state.lastSeq, time: at, by: signer)
     // Read back: what counts as appended is what a verified read of the file gives.
     var check = before
     var tail = LedgerVerifier.Tail.clean
@@ -99,7 +107,9 @@ extension LedgerFold {
     audit.take(e, seq: seq, signer: signer, sealedAt: sealedAt)
   }
 
-  mutating func sealed(at seq: Int64, time: UTCInstant) { audit.sealed(at: seq, time: time) }
+  mutating func sealed(at seq: Int64, time: UTCInstant, by signer: String) {
+    audit.sealed(at: seq, time: time, by: signer)
+  }
 }
 
 /// HQ's record of what its admission refused, next to the ledger (`ledger.jsonl.refusals`, one

@@ -41,7 +41,7 @@ public struct LedgerFold: Sendable {
     for e in batch where audit.take(e.entry, seq: e.seq, signer: line.terminal, sealedAt: line.at) == nil {
       accepted(e)
     }
-    audit.sealed(at: line.seq, time: line.at)
+    audit.sealed(at: line.seq, time: line.at, by: line.terminal)
     batch.removeAll(keepingCapacity: true)
   }
 

@@ -275,7 +275,8 @@ public struct LedgerVerifier {
 
   /// Why a seal does not close its batch validly (count, signer, key, signature), or nil.
   func sealProblem(_ seal: LedgerEntry, batch: [LedgerEntry], hqKey: String, terminals: [String: String]) -> String? {
-    guard let count = seal.count, count == batch.count, count > 0 else {
+    guard !batch.isEmpty else { return "a seal closing no entries (an empty batch)" }
+    guard let count = seal.count, count == batch.count else {
       return "seal closes \(seal.count.map(String.init) ?? "no") entries; the batch has \(batch.count)"
     }
     guard let key = seal.key, seal.sig != nil else { return "seal without key or signature" }

@@ -14,12 +14,18 @@ extension AuditReplay {
     if let last = lastBasis(of: t), basis < last {
       return "basis \(basis) goes back from \(last), the basis of \(t)'s previous entry"
     }
-    guard let basisTime = sealTime(basis) else { return "basis \(basis) is not the end of a sealed batch" }
+    guard basis == 0 || isSeal(basis) else { return "basis \(basis) is not the end of a sealed batch" }
     guard Decisions.Bounds.times.contains(e.at) else { return "time \(e.at) is outside 2000…2100" }
     guard e.at <= sealedAt else { return "time \(e.at) is after its batch's seal (\(sealedAt))" }
-    // Decided after the sync it is based on (a day's leeway for a terminal's clock).
-    guard e.at >= basisTime.adding(days: -1) else {
-      return "time \(e.at) is more than a day before its basis was sealed (\(basisTime))"
+    // Times are held to the terminal's own clock (another writer's clock, right or wrong, never
+    // refuses its entries): its seals go forward, and it decides after its previous batch.
+    if let previous = lastOwnSeal(of: t) {
+      guard sealedAt >= previous else {
+        return "sealed at \(sealedAt), before \(t)'s previous seal at \(previous): its clock went back"
+      }
+      guard e.at >= previous.adding(days: -1) else {
+        return "time \(e.at) is more than a day before \(t)'s previous seal (\(previous))"
+      }
     }
     guard let program = program(at: basis) else {
       return "decided on no published program (basis \(basis)): a chained terminal takes its program from the ledger"

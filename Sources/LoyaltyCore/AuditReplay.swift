@@ -59,7 +59,9 @@ public struct AuditReplay: Sendable {
   public private(set) var horizon: Int64 = 0
   /// Published programs, in ledger order.
   public private(set) var programs: [(seq: Int64, program: LoyaltyProgram, json: String)] = []
-  private var sealTimes: [Int64: UTCInstant] = [:]
+  /// Seqs of seals (a basis must be one), and each terminal's latest seal time (its own clock).
+  private var seals = Set<Int64>()
+  private var ownSeal: [String: UTCInstant] = [:]
   private var ids = Set<IDDigest>()
   private var cardLinks: [String: [CardLink]] = [:]
   /// Registered (not revoked) terminals: the seq of their registration.
@@ -105,9 +107,11 @@ public struct AuditReplay: Sendable {
     return reason
   }
 
-  /// Closes a batch at its seal: remembers the seal's time (a later basis) and moves the horizon.
-  public mutating func sealed(at seq: Int64, time: UTCInstant) {
-    sealTimes[seq] = time
+  /// Closes a batch at its seal: remembers the seal (a later basis) and its writer's clock, and
+  /// moves the horizon.
+  public mutating func sealed(at seq: Int64, time: UTCInstant, by signer: String) {
+    seals.insert(seq)
+    if signer != "HQ", ownSeal[signer].map({ time > $0 }) ?? true { ownSeal[signer] = time }
     advanceHorizon()
   }
 
@@ -251,7 +255,9 @@ public struct AuditReplay: Sendable {
     redeemed["\(terminal)|\(card)|\(day)"] ?? 0
   }
 
-  func sealTime(_ seq: Int64) -> UTCInstant? { sealTimes[seq] }
+  func isSeal(_ seq: Int64) -> Bool { seals.contains(seq) }
+
+  func lastOwnSeal(of terminal: String) -> UTCInstant? { ownSeal[terminal] }
 
   func registration(of terminal: String) -> Int64? { registered[terminal] }
 

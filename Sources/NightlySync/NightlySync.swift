@@ -51,7 +51,11 @@ public struct NightlySync {
       position: Int64(snapshot.ledger.offset), lastSeq: snapshot.ledger.lastSeq, head: snapshot.ledger.head, at: time)
   }
 
-  public func run(at time: UTCInstant, progress: (String) -> Void = { _ in }) throws -> SyncSummary {
+  /// Syncs at `time`; `now`, when given, is the machine's clock, which the sync's time may not be
+  /// more than a day ahead of (a wrong clock or `--at` appends nothing).
+  public func run(at time: UTCInstant, now: UTCInstant? = nil, progress: (String) -> Void = { _ in }) throws
+    -> SyncSummary
+  {
     if let owner = try cache.owner(), owner != terminal {
       throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
     }
@@ -94,7 +98,7 @@ public struct NightlySync {
       var admission = Admission(appended: [], refused: refused)
       if !toSend.isEmpty {
         progress("submitting \(toSend.count) entries to admission")
-        let result = try locked.admit(toSend, to: &audited, signer: terminal, key: key, at: time)
+        let result = try locked.admit(toSend, to: &audited, signer: terminal, key: key, at: time, now: now)
         admission.appended = result.appended
         admission.refused += result.refused
         readBack.formUnion(result.appended.map { $0.id })

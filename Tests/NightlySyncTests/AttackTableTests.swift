@@ -195,6 +195,37 @@ struct AttackTableTests {
   }
 }
 
+extension AttackTableTests {
+  /// One counter's clock (or `--at`) far ahead must not freeze the others: a seal's time is held
+  /// to its own writer's clock only.
+  @Test func aFutureDatedSealCannotFreezeOtherCounters() throws {
+    let chain = try AttackedChain()
+    let future = UTCInstant(parsing: "2099-12-31T00:00:00Z")!
+    let run = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "sync", "--cache", chain.f.cachePath("T01"), "--ledger", chain.f.ledger.path, "--terminal", "T01", "--key",
+        chain.f.keyPath("T01"), "--at", future.description,
+      ])
+    #expect(run.status == 1 && run.errors.contains("ahead of this machine's clock"), "\(run.errors)")
+    // Past that check (the admission run with the attacker's clock): T01's batch sealed in 2099.
+    let key = try LedgerKey.load(from: chain.f.keyPath("T01"))
+    let outbox = try chain.f.cache("T01").outbox()
+    try chain.f.ledger.withExclusiveLock { locked in
+      var audited = try locked.audited(repairing: false)
+      let admission = try locked.admit(outbox, to: &audited, signer: "T01", key: key, at: future)
+      #expect(admission.refused.isEmpty && admission.appended.count == outbox.count)
+    }
+    // T02 learns it, then records an honest purchase and syncs: admitted.
+    try chain.f.sync("T02", at: AttackedChain.day2)
+    _ = try chain.f.cache("T02").earn(
+      card: chain.victimCard, lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R101",
+      context: .init(terminal: "T02", operator: "x", at: AttackedChain.day2.adding(seconds: 600)))
+    let summary = try chain.f.sync("T02", at: AttackedChain.day2.adding(seconds: 3600))
+    #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
+  }
+}
+
 @Suite("Honest shops lose nothing")
 struct HonestConflictTests {
   @Test func twoTillsUsingOneReceiptNumberAreTwoReceipts() throws {

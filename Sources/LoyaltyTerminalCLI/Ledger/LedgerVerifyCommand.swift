@@ -30,7 +30,7 @@ struct LedgerVerifyCommand: ParsableCommand {
         for x in fold.exclusions {
           left.append("lines \(x.firstLine)-\(x.sealLine): batch of \(x.entries) sealed by \(x.signer): \(x.reason)")
         }
-        for r in fold.audit.refusals { left.append("seq \(r.seq) \(r.id) by \(r.terminal): \(r.reason)") }
+        for r in fold.audit.refusals { left.append("line \(r.seq + 1): entry \(r.id) by \(r.terminal): \(r.reason)") }
         guard left.isEmpty else {
           throw CommandFailure(
             reason: "auditFailed",

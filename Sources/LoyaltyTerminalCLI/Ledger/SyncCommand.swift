@@ -61,7 +61,7 @@ struct SyncCommand: ParsableCommand {
       // On a terminal: one line redrawn in place; otherwise (logs, cron) one plain line per step.
       let tty = isatty(2) == 1
       var step = 0
-      let summary = try sync.run(at: time) { line in
+      let summary = try sync.run(at: time, now: .now) { line in
         guard !quiet else { return }
         step += 1
         if tty {
