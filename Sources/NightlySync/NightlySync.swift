@@ -112,8 +112,8 @@ public struct NightlySync {
     let checkpoint = String(decoding: try JSONEncoder().encode(finalState), as: UTF8.self)
     let application = try cache.applySync(
       learnt: learntEntries, synced: readBack, refusedByHQ: admission.refused.map { ($0.entry.id, $0.reason) },
-      checkpoint: checkpoint, position: Int64(finalState.offset), lastSeq: finalState.lastSeq, head: finalState.head,
-      at: time)
+      checkpoint: checkpoint, position: Int64(finalState.offset), lastSeq: finalState.lastSeq,
+      registered: finalState.terminals[terminal] == key.publicKeyBase64, head: finalState.head, at: time)
     progress("applied \(application.applied) entries; checkpoint at line \(finalState.lines)")
     let overdrawn = application.overdrawn.sorted { $0.key < $1.key }.map {
       "account \($0.key) is overdrawn: balance \($0.value)"

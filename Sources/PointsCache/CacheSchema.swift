@@ -113,7 +113,8 @@ enum CacheSchema {
       // Entries carry what HQ's audit re-derives them from (loyalty-ledger/2): an earn's lines,
       // the program version and tier it applied, and every counter entry's basis (the ledger
       // position the terminal had synced to). An entry HQ's admission refused keeps its reason
-      // and leaves the outbox. The checkpoint keeps its seq: the basis of the next decisions.
+      // and leaves the outbox. The checkpoint keeps its seq (the basis of the next decisions) and
+      // whether the ledger registers this terminal (it records nothing until it does).
       try db.execute(
         sql: """
           ALTER TABLE entry ADD COLUMN lines TEXT;
@@ -122,6 +123,7 @@ enum CacheSchema {
           ALTER TABLE entry ADD COLUMN basis INTEGER;
           ALTER TABLE entry ADD COLUMN refused TEXT;
           ALTER TABLE checkpoint ADD COLUMN lastSeq INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE checkpoint ADD COLUMN registered INTEGER NOT NULL DEFAULT 1 CHECK (registered IN (0, 1));
           DROP INDEX entry_outbox;
           CREATE INDEX entry_outbox ON entry(seq) WHERE origin = 'local' AND synced = 0 AND refused IS NULL;
           """)

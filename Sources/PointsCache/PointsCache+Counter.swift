@@ -117,7 +117,17 @@ extension PointsCache {
       throw RuleError(.invalidAmount, "the time \(context.at) is outside 2000…2100: check the terminal's clock or --at")
     }
     var c = context
-    c.basis = try db.cachedOne(Int64.self, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1") ?? 0
+    if let row = try Row.fetchOne(db, sql: "SELECT lastSeq, registered FROM checkpoint WHERE id = 1") {
+      // A chained cache records only once the ledger it syncs with registers its terminal: an
+      // entry decided before that would be refused by HQ's audit at the night's sync.
+      guard row["registered"] as Bool else {
+        throw RuleError(
+          .wrongTerminal,
+          "terminal \(context.terminal) is not registered in the ledger this cache last synced with: HQ registers it "
+            + "(ledger register-terminal), then sync, then record")
+      }
+      c.basis = row["lastSeq"]
+    }
     return c
   }
 

@@ -27,7 +27,7 @@ extension PointsCache {
   /// now holds as synced, and moves the checkpoint.
   public func applySync(
     learnt: [Entry], synced ids: Set<String>, refusedByHQ: [(id: String, reason: String)] = [], checkpoint: String,
-    position: Int64, lastSeq: Int64 = 0, head: String, at: UTCInstant
+    position: Int64, lastSeq: Int64 = 0, registered: Bool = true, head: String, at: UTCInstant
   ) throws -> SyncApplication {
     try pool.write { db in
       var applied = 0
@@ -86,10 +86,12 @@ extension PointsCache {
       try set.store(db)
       try db.cachedExecute(
         sql: """
-          INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state, lastSeq) VALUES (1, ?, ?, ?, ?, ?)
+          INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state, lastSeq, registered)
+          VALUES (1, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET ledgerPosition = excluded.ledgerPosition, ledgerHash = excluded.ledgerHash,
-            syncedAt = excluded.syncedAt, state = excluded.state, lastSeq = excluded.lastSeq
-          """, arguments: [position, head, at.seconds, checkpoint, lastSeq])
+            syncedAt = excluded.syncedAt, state = excluded.state, lastSeq = excluded.lastSeq,
+            registered = excluded.registered
+          """, arguments: [position, head, at.seconds, checkpoint, lastSeq, registered])
       var overdrawn: [String: Int64] = [:]
       for (account, state) in touched where state.balance < 0 { overdrawn[account] = state.balance }
       return SyncApplication(

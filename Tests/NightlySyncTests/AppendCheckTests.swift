@@ -38,8 +38,12 @@ struct AppendCheckTests {
     let stranger = NightlySync(
       cache: strangerCache, ledger: f.ledger, terminal: "T09", key: try LedgerKey.load(from: f.keyPath("T01")))
     try stranger.run(at: ChainFixture.start.adding(days: 1))  // nothing to send: it only learns
-    _ = try strangerCache.enroll(card: ChainFixture.cards[1], referrer: nil, context: f.context("T09", 0))
-    #expect(throws: LedgerError.self) { try stranger.run(at: ChainFixture.start.adding(days: 1)) }
+    // It records nothing until HQ registers it (HQ's audit would refuse what it decided)…
+    let refusal = #expect(throws: RuleError.self) {
+      _ = try strangerCache.enroll(card: ChainFixture.cards[1], referrer: nil, context: f.context("T09", 0))
+    }
+    #expect(refusal?.message.contains("not registered") == true)
+    #expect(try strangerCache.outbox().isEmpty)
     // A cache synced under another terminal's id.
     let renamed = NightlySync(
       cache: try f.cache("T01"), ledger: f.ledger, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
