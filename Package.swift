@@ -81,7 +81,8 @@ let package = Package(
     .target(
       name: "CounterSimulation",
       dependencies: [
-        "CounterFirmware", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader", "CardIdentification", "LoyaltyCore",
+        "CounterFirmware", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader",
+        "CardIdentification", "LoyaltyCore",
         "PointsCache", "Ledger", "NightlySync", .product(name: "Logging", package: "swift-log"),
       ]),
     // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
@@ -108,7 +109,8 @@ let package = Package(
       name: "loyalty-devtools",
       dependencies: [
         "LoyaltyTerminalCLI", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterSimulation", "ScenarioFormat",
+        "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterSimulation",
+        "ScenarioFormat",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Subprocess", package: "swift-subprocess"),
@@ -124,7 +126,8 @@ let package = Package(
     ),
     // Helpers shared by the test targets (child processes with a clean signal mask).
     .target(
-      name: "TestSupport", dependencies: ["LoyaltyCore", "Ledger", "PointsCache", "NightlySync"], path: "Tests/TestSupport"
+      name: "TestSupport", dependencies: ["LoyaltyCore", "Ledger", "PointsCache", "NightlySync"],
+      path: "Tests/TestSupport"
     ),
     .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
     .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
@@ -145,7 +148,8 @@ let package = Package(
     .testTarget(
       name: "PointsCacheTests",
       dependencies: [
-        "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-devtools", .product(name: "GRDB", package: "GRDB.swift"),
+        "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-devtools",
+        .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(
       name: "PCSCIntegrationTests",

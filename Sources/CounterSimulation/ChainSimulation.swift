@@ -78,7 +78,9 @@ public struct ChainSimulation {
     if let r = fold.audit.refusals.first(where: { !allowed.contains($0.terminal) }) {
       throw fail("the audit refused \(r.id) of \(r.terminal) (seq \(r.seq)): \(r.reason)")
     }
-    if let x = fold.exclusions.first { throw fail("the audit left out lines \(x.firstLine)-\(x.sealLine): \(x.reason)") }
+    if let x = fold.exclusions.first {
+      throw fail("the audit left out lines \(x.firstLine)-\(x.sealLine): \(x.reason)")
+    }
     if let (id, n) = ids.first(where: { $0.value > 1 }) { throw fail("entry \(id) is in the ledger \(n) times") }
     for t in synced {
       let cache = runner.cache(t)

@@ -32,7 +32,8 @@ public struct LedgerKey: Sendable {
       var info = stat()
       let isDirectory = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
       let reason =
-        code != EEXIST ? String(cString: strerror(code))
+        code != EEXIST
+        ? String(cString: strerror(code))
         : isDirectory ? "it is a directory" : "a file of that name exists (keys are never overwritten)"
       throw LedgerError(line: 0, "cannot create key file \(path): \(reason)")
     }

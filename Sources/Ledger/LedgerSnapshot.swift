@@ -41,10 +41,14 @@ public struct LedgerSnapshot: Codable, Sendable {
       a.referralSettled = referralSettled
       a.cards = Set(cards)
       a.blockedCards = Set(blockedCards)
-      guard lots.allSatisfy({ $0.count == 3 }) else { throw LedgerError(line: 0, "snapshot account \(id): a lot is not [earned, expires, remaining]") }
+      guard lots.allSatisfy({ $0.count == 3 }) else {
+        throw LedgerError(line: 0, "snapshot account \(id): a lot is not [earned, expires, remaining]")
+      }
       do {
         a.lots = try PointLots(
-          lots: lots.map { .init(earnedAt: UTCInstant(seconds: $0[0]), expiresAt: UTCInstant(seconds: $0[1]), remaining: $0[2]) },
+          lots: lots.map {
+            .init(earnedAt: UTCInstant(seconds: $0[0]), expiresAt: UTCInstant(seconds: $0[1]), remaining: $0[2])
+          },
           deficit: deficit)
       } catch {
         throw LedgerError(line: 0, "snapshot account \(id): \(error.message)")

@@ -46,7 +46,8 @@ public struct LockedLedger: ~Copyable {
     let back = min(state.offset, 1 << 20)
     let tail = try bytes(at: state.offset - back, count: back)
     guard tail.last == 0x0A else {
-      throw LedgerError(line: state.lines, "\(path) no longer has a line end where this terminal's checkpoint is; nothing synced")
+      throw LedgerError(
+        line: state.lines, "\(path) no longer has a line end where this terminal's checkpoint is; nothing synced")
     }
     let body = tail.dropLast()
     let start = (body.lastIndex(of: 0x0A).map { $0 + 1 }) ?? body.startIndex
@@ -70,7 +71,6 @@ public struct LockedLedger: ~Copyable {
     }
     return buffer
   }
-
 
   /// Cuts the file at `length` (an incomplete append after the last sealed batch) and syncs.
   public func truncate(to length: Int) throws(LedgerError) {
@@ -145,7 +145,9 @@ extension LedgerFile {
     let fd = open(path, O_RDWR)
     guard fd >= 0 else { throw LedgerError(line: 0, "cannot open ledger \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
-    guard SystemCall.retrying({ flock(fd, LOCK_EX) }) == 0 else { throw LedgerError(line: 0, "cannot lock ledger \(path)") }
+    guard SystemCall.retrying({ flock(fd, LOCK_EX) }) == 0 else {
+      throw LedgerError(line: 0, "cannot lock ledger \(path)")
+    }
     defer { flock(fd, LOCK_UN) }
     let locked = LockedLedger(fd: fd, path: path)
     return try body(locked)

@@ -56,7 +56,9 @@ extension AuditReplay {
       if let account = e.ref {
         let known = view(account, terminal: t, basis: basis)
         let active = known.flatMap { $0.cards.subtracting($0.blockedCards).min() }
-        referrer = (active ?? "an active card of \(account)", active.map { CardFacts(card: $0, account: account, blocked: false) })
+        referrer = (
+          active ?? "an active card of \(account)", active.map { CardFacts(card: $0, account: account, blocked: false) }
+        )
       }
       return try Decisions.enroll(
         card: card, known: facts(card, terminal: t, basis: basis), referrer: referrer, context: c)

@@ -108,7 +108,9 @@ public enum Decisions {
     program: LoyaltyProgram, context c: OperationContext
   ) throws(RuleError) -> Earn {
     guard !lines.isEmpty else { throw RuleError(.invalidAmount, "a purchase needs at least one line") }
-    guard lines.count <= 200 else { throw RuleError(.invalidAmount, "a purchase of \(lines.count) lines (at most 200)") }
+    guard lines.count <= 200 else {
+      throw RuleError(.invalidAmount, "a purchase of \(lines.count) lines (at most 200)")
+    }
     for line in lines {
       if let problem = PurchaseLine.categoryProblem(line.category) { throw RuleError(.invalidAmount, problem) }
       guard line.amount >= 0, line.amount <= Bounds.maxAmount else {

@@ -61,8 +61,10 @@ public enum Identities {
   /// nothing else (no `/`, no `..`) is ever one.
   public static func terminalIDProblem(_ id: String) -> String? {
     guard !id.isEmpty, id.utf8.count <= 64, id != "HQ",
-      id.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
-        || $0 == 0x2D || $0 == 0x5F })
+      id.utf8.allSatisfy({
+        (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
+          || $0 == 0x2D || $0 == 0x5F
+      })
     else { return "terminal id \"\(id)\" must be 1-64 letters, digits, - or _, and not HQ" }
     return nil
   }

@@ -16,7 +16,9 @@ struct CacheWorkingSet {
 
   /// The account's state with its receipts in `window` (seconds, exclusive) and the ones named,
   /// or nil when this cache has no such account.
-  static func load(_ db: Database, account id: String, window: Range<Int64>? = nil, receipts: some Collection<String> = [])
+  static func load(
+    _ db: Database, account id: String, window: Range<Int64>? = nil, receipts: some Collection<String> = []
+  )
     throws -> AccountState?
   {
     guard let row = try db.cachedOne(AccountRecord.self, sql: "SELECT * FROM account WHERE id = ?", arguments: [id])

@@ -80,7 +80,8 @@ extension PointsCache {
   }
 
   /// Redeems a catalogue item against the balance the terminal knows, within the daily cap.
-  public func redeem(card: String, item: String, context c: OperationContext) throws -> (points: Int64, balance: Int64) {
+  public func redeem(card: String, item: String, context c: OperationContext) throws -> (points: Int64, balance: Int64)
+  {
     try pool.write { db in try redeem(db, card: card, item: item, context: c) }
   }
 

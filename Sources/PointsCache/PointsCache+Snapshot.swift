@@ -7,7 +7,8 @@ extension PointsCache {
   /// the program, every account's state (cards, lots, receipts), one opening entry per account
   /// carrying its balance, and the checkpoint the sync goes on from.
   public func importSnapshot(
-    program: String?, accounts: [AccountState], checkpoint: String, position: Int64, lastSeq: Int64 = 0, head: String, at: UTCInstant
+    program: String?, accounts: [AccountState], checkpoint: String, position: Int64, lastSeq: Int64 = 0, head: String,
+    at: UTCInstant
   ) throws {
     try pool.write { db in
       guard try String.fetchOne(db, sql: "SELECT state FROM checkpoint WHERE id = 1") == nil,
@@ -39,7 +40,8 @@ extension PointsCache {
             VALUES (?, ?, ?, 'HQ', 'snapshot', ?, ?, ?, ?, 1)
             """,
           arguments: [
-            "snapshot-\(head.prefix(16))-\(a.id)", Entry.Kind.adjustment, at.seconds, a.id, a.balance, "opening balance",
+            "snapshot-\(head.prefix(16))-\(a.id)", Entry.Kind.adjustment, at.seconds, a.id, a.balance,
+            "opening balance",
             EntryRecord.Origin.ledger,
           ])
       }

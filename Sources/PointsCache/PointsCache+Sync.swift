@@ -76,7 +76,8 @@ extension PointsCache {
           arguments: [id])
         {
           try db.cachedExecute(
-            sql: "UPDATE entry SET refused = ? WHERE id = ? AND origin = 'local'", arguments: ["refused by HQ: \(reason)", id])
+            sql: "UPDATE entry SET refused = ? WHERE id = ? AND origin = 'local'",
+            arguments: ["refused by HQ: \(reason)", id])
           rebuild.insert(account)
         }
       }

@@ -45,7 +45,9 @@ public final class PointsCache: Sendable {
   private init(opening path: String, access: Access) throws {
     var isDirectory: ObjCBool = false
     let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-    if exists && isDirectory.boolValue { throw CacheOpenError(path: path, problem: "it is a directory, not a cache file") }
+    if exists && isDirectory.boolValue {
+      throw CacheOpenError(path: path, problem: "it is a directory, not a cache file")
+    }
     if !exists && access == .readOnly { throw CacheOpenError(path: path, problem: "no such file") }
     self.path = path
     let migrator = CacheSchema.migrator
@@ -254,7 +256,8 @@ public final class PointsCache: Sendable {
           let kind: String? = row["kind"]
           throw CacheOpenError(
             path: path,
-            problem: "outbox entry \(seq.map(String.init) ?? "?") cannot be read (kind \"\(kind ?? "none")\" or another "
+            problem:
+              "outbox entry \(seq.map(String.init) ?? "?") cannot be read (kind \"\(kind ?? "none")\" or another "
               + "column is not one this version writes): the cache file was edited or is damaged; nothing synced")
         }
       }

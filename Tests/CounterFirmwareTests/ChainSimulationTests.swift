@@ -70,7 +70,8 @@ struct ChainSimulationTests {
     #expect(fold.audit.refusals.allSatisfy { $0.terminal == "T02" }, "only the tamperer is refused")
     let cache = try PointsCache(path: workdir.appendingPathComponent("T02.db").path)
     let keptAsRefused = Set(try cache.refusedByHQ().map(\.id))
-    #expect(caught.isSubset(of: keptAsRefused), "every tampered entry refused by HQ: \(caught.subtracting(keptAsRefused))")
+    #expect(
+      caught.isSubset(of: keptAsRefused), "every tampered entry refused by HQ: \(caught.subtracting(keptAsRefused))")
     #expect(refused.isEmpty, "nothing tampered was appended, so no reader has anything to leave out")
   }
 

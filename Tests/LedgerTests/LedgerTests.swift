@@ -1,8 +1,9 @@
 import Foundation
-@testable import Ledger
 import LoyaltyCore
 import TestSupport
 import Testing
+
+@testable import Ledger
 
 /// A ledger in a temporary directory with HQ's key and terminal T01 registered.
 struct LedgerFixture {
@@ -309,7 +310,9 @@ struct FoldRefusalTests {
       LedgerEntry(kind: .adjustment, id: "a3", at: LedgerFixture.t0, terminal: "HQ", account: "acct-1", points: .min),
     ]
     // HQ's own admission refuses the batch whole (nothing appended)…
-    #expect(throws: LedgerError.self) { try f.ledger.append(adjustments, signer: "HQ", key: f.hq, at: LedgerFixture.t0) }
+    #expect(throws: LedgerError.self) {
+      try f.ledger.append(adjustments, signer: "HQ", key: f.hq, at: LedgerFixture.t0)
+    }
     // …and written past it, every reader skips what overflows alike.
     try f.write(adjustments, signer: "HQ", key: f.hq)
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)

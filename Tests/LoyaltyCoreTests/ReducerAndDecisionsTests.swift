@@ -34,7 +34,8 @@ struct ReducerAndDecisionsTests {
   @Test func theReducerKeepsReceiptsCardsAndBlocks() throws {
     var a = AccountState(id: "acct-a")
     try a.apply(
-      Entry(kind: .enroll, id: "n", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 0, ref: "acct-r"),
+      Entry(
+        kind: .enroll, id: "n", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 0, ref: "acct-r"),
       expiryDays: 365)
     try a.apply(
       Entry(
@@ -44,10 +45,13 @@ struct ReducerAndDecisionsTests {
       Entry(
         kind: .reversal, id: "rev", at: Self.t0, terminal: "T01", account: "acct-a", points: -10, amount: 500,
         receipt: "R1"), expiryDays: 365)
-    try a.apply(Entry(kind: .block, id: "b", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1"), expiryDays: 365)
+    try a.apply(
+      Entry(kind: .block, id: "b", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1"), expiryDays: 365)
     #expect(a.referrer == "acct-r" && a.cards == ["C1"] && a.blockedCards == ["C1"])
     #expect(a.balance == 10 && a.lifetimeSpend == 500 && a.purchases == 1)
-    #expect(a.receipts["R1"] == Receipt(account: "acct-a", at: Self.t0.seconds, amount: 1000, points: 20, refunded: 500, reversed: 10))
+    #expect(
+      a.receipts["R1"]
+        == Receipt(account: "acct-a", at: Self.t0.seconds, amount: 1000, points: 20, refunded: 500, reversed: 10))
   }
 
   @Test func anEarnDecidesItsPointsAndTheReferralBonusesOnce() throws {
@@ -79,7 +83,8 @@ struct ReducerAndDecisionsTests {
     }
     #expect(refusal?.reason == .blockedCard)
     let unknown = #expect(throws: RuleError.self) {
-      try Decisions.refund(receipt: "R9", receipt: nil, amount: 100, earlierReversals: 0, program: Self.program, context: context)
+      try Decisions.refund(
+        receipt: "R9", receipt: nil, amount: 100, earlierReversals: 0, program: Self.program, context: context)
     }
     #expect(unknown?.reason == .unknownReceipt)
     let capped = #expect(throws: RuleError.self) {

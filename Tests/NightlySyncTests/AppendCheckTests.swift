@@ -17,7 +17,9 @@ struct AppendCheckTests {
     let t01 = try LedgerKey.load(from: f.keyPath("T01"))
     let adjust = LedgerEntry(
       kind: .adjustment, id: "adj", at: ChainFixture.start, terminal: "HQ", account: "acct-x", points: 5)
-    let error = #expect(throws: LedgerError.self) { try f.ledger.append([adjust], signer: "HQ", key: t01, at: ChainFixture.start) }
+    let error = #expect(throws: LedgerError.self) {
+      try f.ledger.append([adjust], signer: "HQ", key: t01, at: ChainFixture.start)
+    }
     #expect(error?.reason.contains("not HQ's") == true, "\(String(describing: error))")
     #expect(try bytes(f) == before)
     #expect(throws: Never.self) { try LedgerVerifier().verify(path: f.ledger.path) }
@@ -97,7 +99,8 @@ struct AppendCheckTests {
   @Test func aSyncedTerminalTakesItsProgramFromTheLedgerOnly() throws {
     let f = try ChainFixture(terminals: 1)
     try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
-    let generous = ChainFixture.program.replacingOccurrences(of: "\"pointsPerUnit\": \"1\"", with: "\"pointsPerUnit\": \"1000000\"")
+    let generous = ChainFixture.program.replacingOccurrences(
+      of: "\"pointsPerUnit\": \"1\"", with: "\"pointsPerUnit\": \"1000000\"")
     let program = try ProgramParser.parse(Data(generous.utf8))
     let refusal = #expect(throws: RuleError.self) {
       try f.cache("T01").loadProgram(program, json: generous, context: f.context("T01", 0))

@@ -79,16 +79,28 @@ struct AttackedChain {
 struct AttackTableTests {
   /// Outbox edits of the attacker's cache, each refused entry by entry by the admission.
   static let outboxEdits: [(name: String, sql: String)] = [
-    ("an earn of 999 points on amount 0", "UPDATE entry SET points = 999, amount = 0 WHERE kind = 'earn' AND origin = 'local'"),
+    (
+      "an earn of 999 points on amount 0",
+      "UPDATE entry SET points = 999, amount = 0 WHERE kind = 'earn' AND origin = 'local'"
+    ),
     ("an earn's points raised", "UPDATE entry SET points = points * 1000 WHERE kind = 'earn' AND origin = 'local'"),
     ("an enrolment carrying 5 000 points", "UPDATE entry SET points = 5000 WHERE kind = 'enroll' AND origin = 'local'"),
-    ("an earn credited to another shop's customer", "UPDATE entry SET accountId = 'VICTIM' WHERE kind = 'earn' AND origin = 'local'"),
+    (
+      "an earn credited to another shop's customer",
+      "UPDATE entry SET accountId = 'VICTIM' WHERE kind = 'earn' AND origin = 'local'"
+    ),
     ("an earn dated in 2150", "UPDATE entry SET at = 5680281600 WHERE kind = 'earn' AND origin = 'local'"),
     ("an earn dated in 1990", "UPDATE entry SET at = 631152000 WHERE kind = 'earn' AND origin = 'local'"),
-    ("an earn on another program version", "UPDATE entry SET programVersion = 99 WHERE kind = 'earn' AND origin = 'local'"),
+    (
+      "an earn on another program version",
+      "UPDATE entry SET programVersion = 99 WHERE kind = 'earn' AND origin = 'local'"
+    ),
     ("an earn with a forged basis", "UPDATE entry SET basis = 1 WHERE kind = 'earn' AND origin = 'local'"),
     ("an earn at another tier", "UPDATE entry SET tier = 'Gold' WHERE kind = 'earn' AND origin = 'local'"),
-    ("an earn replayed under another terminal's receipt", "UPDATE entry SET receipt = 'T02/R100', id = 'earn-T02/R100x' WHERE kind = 'earn' AND origin = 'local'"),
+    (
+      "an earn replayed under another terminal's receipt",
+      "UPDATE entry SET receipt = 'T02/R100', id = 'earn-T02/R100x' WHERE kind = 'earn' AND origin = 'local'"
+    ),
   ]
 
   @Test(arguments: 0..<outboxEdits.count)
@@ -99,7 +111,9 @@ struct AttackTableTests {
     let run = try chain.syncChild("T01", at: AttackedChain.day2)
     #expect(run.status == 0, "\(name): the sync itself goes through")
     let refused = run.summary["refusedByHQ"] as? [String] ?? []
-    #expect(refused.count >= 1 && refused.allSatisfy { $0.hasPrefix("earn-") || $0.hasPrefix("enroll-") }, "\(name): \(refused)")
+    #expect(
+      refused.count >= 1 && refused.allSatisfy { $0.hasPrefix("earn-") || $0.hasPrefix("enroll-") },
+      "\(name): \(refused)")
     // Kept in the cache with the reason, out of the outbox, not marked synced.
     let cache = try chain.f.cache("T01")
     #expect(try cache.outbox().isEmpty, "\(name): never retried blindly")
@@ -187,7 +201,8 @@ struct AttackTableTests {
       _ = try locked.append([LedgerEntry(forged)], after: &s, signer: "T01", key: key, at: AttackedChain.day2)
       forged.points = 0
     }
-    let verify = try runToCompletion(BuiltProducts.loyaltyTerminal, ["ledger", "verify", "--ledger", chain.f.ledger.path])
+    let verify = try runToCompletion(
+      BuiltProducts.loyaltyTerminal, ["ledger", "verify", "--ledger", chain.f.ledger.path])
     #expect(verify.status == 1 && verify.errors.contains("earn-T01/FORGED"), "\(verify.errors)")
     let report = try LedgerReport.build(path: chain.f.ledger.path, from: nil, until: nil, asOf: nil)
     #expect(report.refused.contains { $0.contains("earn-T01/FORGED") })

@@ -117,7 +117,9 @@ struct PointsCacheTests {
         == .debounced)
     // A cache records for the one terminal it belongs to (a typo'd --terminal records nothing).
     #expect(
-      reason { _ = try f.cache.earn(card: alice, lines: line, receipt: nil, context: at("2026-11-02T09:00:03Z", "T02")) }
+      reason {
+        _ = try f.cache.earn(card: alice, lines: line, receipt: nil, context: at("2026-11-02T09:00:03Z", "T02"))
+      }
         == .wrongTerminal)
     for minute in 1...4 {
       _ = try f.cache.earn(card: alice, lines: line, receipt: nil, context: at("2026-11-02T09:0\(minute):00Z"))

@@ -1,5 +1,5 @@
-import LoyaltyTerminalCLI
 import Foundation
+import LoyaltyTerminalCLI
 
 /// The ledger benchmarks, per history size of honest loyalty-ledger/2 traffic: the audit's time
 /// and memory against the plain verify of the same file in the same run, hledger and bean-check
@@ -50,7 +50,8 @@ struct LedgerBenchmark {
         BenchRow(
           name: "ledger audit (verify + re-derive + fold), \(size) entries (\(mib) MiB)", samples: size,
           result: "\(lines * 1_000_000_000 / max(1, auditNs)) lines/s, \(audit.peakKiB / 1024) MiB peak",
-          baseline: "plain verify: \(lines * 1_000_000_000 / max(1, verifyNs)) lines/s, \(verify.peakKiB / 1024) MiB peak",
+          baseline:
+            "plain verify: \(lines * 1_000_000_000 / max(1, verifyNs)) lines/s, \(verify.peakKiB / 1024) MiB peak",
           ratio: ratio(auditNs, verifyNs) + "× the verify's time (goal ≤ 2×)", peakRSSKiB: audit.peakKiB,
           metrics: ["auditNs": auditNs, "verifyNs": verifyNs, "entries": Int64(size)]))
       if i == 0, let journal = audit.journal {

@@ -1,8 +1,8 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
 import LoyaltyCore
+import LoyaltyTerminalCLI
 import NightlySync
 import PointsCache
 

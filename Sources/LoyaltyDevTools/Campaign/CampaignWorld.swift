@@ -1,11 +1,11 @@
-import LoyaltyTerminalCLI
 import CounterSimulation
 import Foundation
-import ScenarioFormat
 import Ledger
-import NightlySync
 import LoyaltyCore
+import LoyaltyTerminalCLI
+import NightlySync
 import PointsCache
+import ScenarioFormat
 
 /// A chain on disk for the fault campaigns: HQ's key and ledger, terminals with registered keys
 /// and caches holding the program and one enrolled card each. Children are real processes of

@@ -1,8 +1,8 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
 import LoyaltyCore
+import LoyaltyTerminalCLI
 import PointsCache
 
 /// `loyalty-terminal campaign concurrency`: many terminal processes syncing into one ledger at once.
@@ -46,7 +46,8 @@ struct ConcurrencyCampaign: AsyncParsableCommand {
         let outcome = outcomes[t]!
         syncs += 1
         if outcome.status != 0 {
-          failures.append("round \(round): \(t)'s sync exited \(outcome.status): \(outcome.lines.joined(separator: " "))")
+          failures.append(
+            "round \(round): \(t)'s sync exited \(outcome.status): \(outcome.lines.joined(separator: " "))")
         }
       }
       if let problem = try world.check(synced: world.terminals) { failures.append("round \(round): \(problem)") }

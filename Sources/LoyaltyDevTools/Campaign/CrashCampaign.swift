@@ -1,8 +1,8 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
 import CounterSimulation
 import Foundation
 import LoyaltyCore
+import LoyaltyTerminalCLI
 import PointsCache
 
 /// `loyalty-terminal campaign crash`: SIGKILL during earns and during syncs at random instants.

@@ -1,8 +1,8 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
 import LoyaltyCore
+import LoyaltyTerminalCLI
 import PointsCache
 
 /// `loyalty-terminal campaign tamper`: every single-byte change of a sample ledger is caught.

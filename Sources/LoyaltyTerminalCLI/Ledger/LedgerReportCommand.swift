@@ -50,7 +50,8 @@ struct LedgerReportCommand: ParsableCommand {
       for line in r.refused { text += "\n  \(line)" }
       text += "\nover-reversed receipts (refunds kept from several counters): \(r.overReversals.count)"
       for o in r.overReversals {
-        text += "\n  \(o.receipt)  account \(o.account): \(o.excessPoints) points, \(o.excessAmount) minor units beyond the purchase"
+        text +=
+          "\n  \(o.receipt)  account \(o.account): \(o.excessPoints) points, \(o.excessAmount) minor units beyond the purchase"
       }
       text += "\nlifetime spend (minor units), top 10:"
       for (id, spend) in r.lifetimeSpend.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
@@ -63,7 +64,10 @@ struct LedgerReportCommand: ParsableCommand {
           "purchaseFrequency": frequency, "inactive": r.inactive, "overdrawn": r.overdrawn,
           "lifetimeSpend": r.lifetimeSpend, "refused": r.refused, "refusedAtAdmission": r.refusedAtAdmission,
           "overReversals": r.overReversals.map {
-            ["receipt": $0.receipt, "account": $0.account, "excessPoints": $0.excessPoints, "excessAmount": $0.excessAmount]
+            [
+              "receipt": $0.receipt, "account": $0.account, "excessPoints": $0.excessPoints,
+              "excessAmount": $0.excessAmount,
+            ]
               as [String: Any]
           },
           "asOf": r.asOf.description,

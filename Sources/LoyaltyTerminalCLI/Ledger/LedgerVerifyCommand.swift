@@ -23,7 +23,8 @@ struct LedgerVerifyCommand: ParsableCommand {
       do throws(LedgerError) {
         (fold, s) = try LedgerFold.fold(path: ledger)
       } catch {
-        throw CommandFailure(reason: "invalidLedger", message: error.line > 0 ? "\(ledger): \(error.description)" : error.description)
+        throw CommandFailure(
+          reason: "invalidLedger", message: error.line > 0 ? "\(ledger): \(error.description)" : error.description)
       }
       do {
         var left: [String] = []
@@ -34,7 +35,8 @@ struct LedgerVerifyCommand: ParsableCommand {
         guard left.isEmpty else {
           throw CommandFailure(
             reason: "auditFailed",
-            message: "\(ledger): the chain verifies, but the audit leaves out \(left.count) (every reader skips them):\n  "
+            message:
+              "\(ledger): the chain verifies, but the audit leaves out \(left.count) (every reader skips them):\n  "
               + left.joined(separator: "\n  "))
         }
         return (

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import LocalFiles
 import Ledger
+import LocalFiles
 import LoyaltyCore
 import NightlySync
 
