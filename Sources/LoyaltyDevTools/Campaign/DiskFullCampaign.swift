@@ -1,8 +1,8 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
 import Foundation
 import Ledger
 import LoyaltyCore
+import LoyaltyTerminalCLI
 import PointsCache
 
 /// `loyalty-terminal campaign disk-full`: the ledger's disk fills up during a sync.
@@ -19,7 +19,8 @@ struct DiskFullCampaign: AsyncParsableCommand {
     let mount = dir.appendingPathComponent("small-disk")
     try FileManager.default.createDirectory(at: mount, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    guard try await Child.shell("mount -t tmpfs -o size=\(sizeKiB)k loyalty-campaign '\(mount.path)'").status == 0 else {
+    guard try await Child.shell("mount -t tmpfs -o size=\(sizeKiB)k loyalty-campaign '\(mount.path)'").status == 0
+    else {
       emit("campaign disk-full: skipped (cannot mount a tmpfs here: needs root)")
       return
     }
@@ -43,14 +44,23 @@ struct DiskFullCampaign: AsyncParsableCommand {
     try FileManager.default.copyItem(atPath: world.ledger.path, toPath: ledgerPath)
     let t = world.terminals[0]
     let cache = try PointsCache(path: world.cachePath(t))
+    // Ten cardholders, each within the hourly earn limit, so the whole day's traffic stays in
+    // the past (a sync is never dated ahead of the machine's clock).
+    let cards = (0..<10).map { String(format: "04D15CF00000%02X", $0) }
+    for card in cards {
+      _ = try cache.enroll(
+        card: card, referrer: nil, context: .init(terminal: t, operator: "campaign", at: CampaignWorld.start))
+    }
     for n in 0..<earns {
       _ = try cache.earn(
-        card: world.card(t), lines: [PurchaseLine(category: "fresh", amount: 1_000 + Int64(n % 500))],
+        card: cards[n % cards.count], lines: [PurchaseLine(category: "fresh", amount: 1_000 + Int64(n % 500))],
         receipt: "R\(n)",
-        context: .init(terminal: t, operator: "campaign", at: CampaignWorld.start.adding(seconds: Int64(n) * 3600)))
+        context: .init(
+          terminal: t, operator: "campaign",
+          at: CampaignWorld.start.adding(seconds: 60 + Int64(n / cards.count) * 720)))
     }
     let outbox = try cache.outbox().count
-    var arguments = world.syncArguments(t, at: CampaignWorld.start.adding(days: 200))
+    var arguments = world.syncArguments(t, at: CampaignWorld.start.adding(days: 5))
     arguments[arguments.firstIndex(of: "--ledger")! + 1] = ledgerPath
     let sizeBefore = try fileSize(ledgerPath)
 
