@@ -18,6 +18,8 @@ public struct SyncSummary: Sendable {
   public var refusedByHQ: [String]
   /// Entries and batches of the ledger the audit leaves out (written past the admission).
   public var excluded: [String]
+  /// What the operator should know (this terminal not registered yet, so it learns but cannot record).
+  public var notices: [String] = []
 }
 
 /// The nightly sync of one terminal with the central ledger.
@@ -106,6 +108,14 @@ public struct NightlySync {
       return (audited, admission, readBack)
     }
 
+    // A terminal HQ registered with another key: the key file is the wrong one (nothing synced,
+    // so the counter keeps recording on its last good checkpoint).
+    if let registered = audited.state.terminals[terminal], registered != key.publicKeyBase64 {
+      throw LedgerError(
+        line: 0,
+        "the key given is not the one HQ registered for \(terminal) (registered: \(registered.prefix(12))…, given: "
+          + "\(key.publicKeyBase64.prefix(12))…); nothing synced")
+    }
     let own = Set(outbox.map(\.id))
     let learntEntries = audited.learnt.filter { !own.contains($0.id) }.map(\.entry)
     let finalState = audited.state
@@ -129,7 +139,12 @@ public struct NightlySync {
     return SyncSummary(
       sent: admission.appended.count, received: application.applied, repairedBytes: audited.repairedBytes,
       conflicts: overdrawn + application.refused,
-      refusedByHQ: admission.refused.map { "\($0.entry.id): \($0.reason)" }, excluded: excluded)
+      refusedByHQ: admission.refused.map { "\($0.entry.id): \($0.reason)" }, excluded: excluded,
+      notices: finalState.terminals[terminal] == nil
+        ? [
+          "terminal \(terminal) is not registered in this ledger: it has learnt the ledger but cannot record until HQ "
+            + "registers it (ledger register-terminal) and it syncs again"
+        ] : [])
   }
 
   /// The same once-only event, whoever recorded it.

@@ -118,7 +118,14 @@ extension PointsCache {
       throw RuleError(.invalidAmount, "the time \(context.at) is outside 2000…2100: check the terminal's clock or --at")
     }
     var c = context
-    if let row = try Row.fetchOne(db, sql: "SELECT lastSeq, registered FROM checkpoint WHERE id = 1") {
+    if let row = try Row.fetchOne(db, sql: "SELECT lastSeq, registered, syncedAt FROM checkpoint WHERE id = 1") {
+      // Decided after the last sync (a day's leeway for the clock), as HQ's audit expects.
+      if let synced = row["syncedAt"] as Int64?, context.at.seconds < synced - 86_400 {
+        throw RuleError(
+          .invalidAmount,
+          "the time \(context.at) is before this counter's last sync (\(UTCInstant(seconds: synced))): check the "
+            + "terminal's clock or --at")
+      }
       // A chained cache records only once the ledger it syncs with registers its terminal: an
       // entry decided before that would be refused by HQ's audit at the night's sync.
       guard row["registered"] as Bool else {

@@ -166,7 +166,10 @@ public final class PointsCache: Sendable {
 
   func program(_ db: Database) throws -> LoyaltyProgram {
     guard let json = try db.cachedOne(String.self, sql: "SELECT json FROM program WHERE id = 1") else {
-      throw RuleError(.noProgram, "no program loaded in this cache (loyalty-terminal program load FILE)")
+      throw RuleError(
+        .noProgram,
+        "no program in this cache: a counter in a chain joins with a first sync (loyalty-terminal sync …), which "
+          + "takes HQ's program from the ledger; a stand-alone counter loads one (loyalty-terminal program load FILE)")
     }
     if let cached = parsedProgram.withLock({ $0 }), cached.json == json { return cached.program }
     let program = try ProgramParser.parse(Data(json.utf8))

@@ -57,6 +57,18 @@ struct AppendCheckTests {
     #expect(try f.sync("T02", at: ChainFixture.start.adding(days: 1)).received == 1)
   }
 
+  /// A key file mix-up with nothing to send is refused too, and the counter goes on recording.
+  @Test func aSyncWithTheWrongKeyAndAnEmptyOutboxChangesNothing() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let wrong = NightlySync(
+      cache: try f.cache("T01"), ledger: f.ledger, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T02")))
+    let error = #expect(throws: LedgerError.self) { try wrong.run(at: ChainFixture.start.adding(days: 1)) }
+    #expect(error?.reason.contains("not the one HQ registered for T01") == true, "\(String(describing: error))")
+    _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    #expect(try f.sync("T01", at: ChainFixture.start.adding(days: 1)).sent == 1)
+  }
+
   @Test func noAppendAfterATornTail() throws {
     let f = try ChainFixture(terminals: 1)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: f.ledger.path))

@@ -168,7 +168,9 @@ struct SnapshotTests {
     #expect(try f.balances("T03") == f.balances("T01"))
     #expect(try f.cache("T03").consistencyProblems().isEmpty)
     // The refunded receipt came through the snapshot; T03 can refund the rest of it.
-    _ = try f.cache("T03").refund(receipt: "T02/T02-R", amount: 20_000, context: f.context("T03", 9_000))
+    _ = try f.cache("T03").refund(
+      receipt: "T02/T02-R", amount: 20_000,
+      context: .init(terminal: "T03", operator: "test", at: ChainFixture.start.adding(days: 4).adding(seconds: 60)))
   }
 
   @Test func aTamperedSnapshotIsRefused() throws {

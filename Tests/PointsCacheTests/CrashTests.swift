@@ -22,7 +22,7 @@ struct CrashTests {
         [
           "earn-loop", card, "--count", "100000", "--prefix", prefix, "--cache", f.cache.path, "--terminal",
           "T0\(round)",
-          "--at", "2027-0\(round + 1)-01T00:00:00Z",
+          "--at", "2025-0\(round + 1)-01T00:00:00Z",
         ])
       child.killAfter(seconds: 60)
       var lines = child.lines.makeAsyncIterator()

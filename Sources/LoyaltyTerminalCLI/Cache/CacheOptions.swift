@@ -42,6 +42,10 @@ public struct RecordingOptions: ParsableArguments {
     guard !operatorName.isEmpty, operatorName.count <= 64 else {
       throw ValidationError("--operator must be 1-64 characters")
     }
+    // Recorded ahead of the machine's clock, an operation would be refused by HQ at the sync.
+    if let at, at > UTCInstant.now.adding(days: 1) {
+      throw ValidationError("--at \(at) is more than a day ahead of this machine's clock (\(UTCInstant.now))")
+    }
   }
 
   public var context: OperationContext {
@@ -64,7 +68,9 @@ func report(json: Bool, _ body: () throws -> (text: String, object: [String: Any
   } catch let error as RuleError {
     try fail(json: json, CommandFailure(reason: error.reason.rawValue, message: error.message))
   } catch let error as ValidationProblems {
-    try fail(json: json, CommandFailure(
+    try fail(
+      json: json,
+      CommandFailure(
         reason: "invalidProgram",
         message: "program refused:" + (error.problems.count == 1 ? " " : "\n") + error.description))
   } catch let error as CommandFailure {

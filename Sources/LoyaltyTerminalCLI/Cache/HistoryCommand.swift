@@ -15,7 +15,7 @@ struct HistoryCommand: ParsableCommand {
     try report(json: cache.json) {
       let entries = try cache.open(.readOnly).history(card: card)
       let text = entries.map { e in
-        "\(UTCInstant(seconds: e.at))  \(e.kind)  \(e.points >= 0 ? "+" : "")\(e.points)  \(e.card ?? "-")  \(e.terminal)/\(e.operator)\(e.receipt.map { "  receipt \($0)" } ?? "")\(e.item.map { "  item \($0)" } ?? "")\(e.synced ? "" : "  (not synced)")"
+        "\(UTCInstant(seconds: e.at))  \(e.kind)  \(e.points >= 0 ? "+" : "")\(e.points)  \(e.card ?? "-")  \(e.terminal)/\(e.operator)\(e.receipt.map { "  receipt \($0)" } ?? "")\(e.item.map { "  item \($0)" } ?? "")\(e.refused.map { "  (\($0))" } ?? (e.synced ? "" : "  (not synced)"))"
       }.joined(separator: "\n")
       let objects: [[String: Any]] = entries.map { e in
         var o: [String: Any] = [

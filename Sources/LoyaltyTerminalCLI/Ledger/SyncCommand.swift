@@ -80,11 +80,13 @@ struct SyncCommand: ParsableCommand {
       for c in summary.conflicts { text += "\n  conflict: \(c)" }
       for r in summary.refusedByHQ { text += "\n  refused by HQ: \(r)" }
       for x in summary.excluded { text += "\n  left out of the ledger's fold: \(x)" }
+      for n in summary.notices { text += "\n  note: \(n)" }
       return (
         text,
         [
           "sent": summary.sent, "received": summary.received, "conflicts": summary.conflicts,
           "repairedBytes": summary.repairedBytes, "refusedByHQ": summary.refusedByHQ, "excluded": summary.excluded,
+          "notices": summary.notices,
         ]
       )
     }
