@@ -128,7 +128,9 @@ public struct AuditReplay: Sendable {
       programs.append((seq, program, json))
       return nil
     case .terminalRegister:
-      if let t = e.ref { registered[t] = seq }
+      // A new key for a registered terminal (a rotation) keeps its first registration: what it
+      // decided before the rotation is still its own.
+      if let t = e.ref, registered[t] == nil { registered[t] = seq }
       advanceHorizon()
       return nil
     case .terminalRevoke:

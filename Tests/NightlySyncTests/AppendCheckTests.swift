@@ -69,6 +69,23 @@ struct AppendCheckTests {
     #expect(try f.sync("T01", at: ChainFixture.start.adding(days: 1)).sent == 1)
   }
 
+  /// A key rotated while entries wait in the outbox: they go with the new key, none refused.
+  @Test func entriesRecordedBeforeAKeyRotationAreAdmittedWithTheNewKey() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    let rotated = try LedgerKey.generate(at: f.directory.appendingPathComponent("T01-new.key").path)
+    try f.ledger.append(
+      [
+        LedgerEntry(
+          kind: .terminalRegister, id: "register-T01-2", at: ChainFixture.start.adding(days: 1), terminal: "HQ",
+          ref: "T01", data: rotated.publicKeyBase64)
+      ], signer: "HQ", key: f.hq, at: ChainFixture.start.adding(days: 1))
+    let summary = try NightlySync(cache: try f.cache("T01"), ledger: f.ledger, terminal: "T01", key: rotated)
+      .run(at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+    #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
+  }
+
   @Test func noAppendAfterATornTail() throws {
     let f = try ChainFixture(terminals: 1)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: f.ledger.path))
