@@ -20,7 +20,9 @@ public struct ChainTraffic {
   }
 
   /// A 16-digit loyalty number with a valid Luhn check digit.
-  static func loyaltyNumber(_ n: Int) -> String {
+  /// The `n`th synthetic loyalty number (628000, nine digits, the Luhn check digit): what the
+  /// simulations and the benchmarks give their cardholders.
+  public static func loyaltyNumber(_ n: Int) -> String {
     let body = "628000" + String(String(n).suffix(9)).leftPadded(to: 9)
     return body + String(LoyaltyNumber.checkDigit(for: body.utf8.map { $0 - 0x30 }))
   }

@@ -60,6 +60,22 @@ public struct LedgerFold: Sendable {
     audit.refusals.map { (id: $0.id, reason: "\($0.terminal), seq \($0.seq): \($0.reason)") }
   }
 
+  /// What the fold leaves out, a line each, in words: batches whose seal is not a registered
+  /// writer's, then entries the audit refused — after line `after` (0: all), leaving out
+  /// `terminal`'s own entries when given (a sync lists those as "refused by HQ").
+  public func leftOut(after line: Int = 0, except terminal: String? = nil) -> [String] {
+    var out: [String] = []
+    for x in exclusions where x.sealLine > line {
+      out.append(
+        "lines \(x.firstLine)-\(x.sealLine): a batch of \(x.entries) sealed by \(x.signer) is left out: \(x.reason)")
+    }
+    // A ledger's line n holds seq n - 1 (line 1 is the header).
+    for r in audit.refusals where r.seq + 1 > line && r.terminal != terminal {
+      out.append("line \(r.seq + 1): entry \(r.id) of \(r.terminal) is left out: \(r.reason)")
+    }
+    return out
+  }
+
   /// Every receipt of every account, by id.
   public var receipts: [String: Receipt] {
     var out: [String: Receipt] = [:]

@@ -70,9 +70,7 @@ public struct LedgerReport: Sendable {
       frequencyMillis: customers.isEmpty ? 0 : Int64(orders) * 1000 / Int64(customers.count),
       inactive: inactive.sorted(),
       from: from, until: until, asOf: now, inactiveDays: inactiveDays,
-      refused: fold.exclusions.map {
-        "lines \($0.firstLine)-\($0.sealLine): batch of \($0.entries) by \($0.signer) left out: \($0.reason)"
-      } + fold.refused.map { "entry \($0.id) refused (\($0.reason))" },
+      refused: fold.leftOut(),
       refusedAtAdmission: RefusalLog(ledger: path).entries(),
       overReversals: fold.audit.overReversals)
   }

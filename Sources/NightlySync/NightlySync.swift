@@ -128,14 +128,7 @@ public struct NightlySync {
     let overdrawn = application.overdrawn.sorted { $0.key < $1.key }.map {
       "account \($0.key) is overdrawn: balance \($0.value)"
     }
-    var excluded: [String] = []
-    for x in audited.fold.exclusions where x.sealLine > linesBefore {
-      excluded.append(
-        "lines \(x.firstLine)-\(x.sealLine): a batch of \(x.entries) sealed by \(x.signer) is left out: \(x.reason)")
-    }
-    for r in audited.fold.audit.refusals where r.seq > since && r.terminal != terminal {
-      excluded.append("entry \(r.id) of \(r.terminal) is left out: \(r.reason)")
-    }
+    let excluded = audited.fold.leftOut(after: linesBefore, except: terminal)
     return SyncSummary(
       sent: admission.appended.count, received: application.applied, repairedBytes: audited.repairedBytes,
       conflicts: overdrawn + application.refused,

@@ -1,6 +1,7 @@
-import LoyaltyTerminalCLI
+import CounterSimulation
 import Foundation
 import LoyaltyCore
+import LoyaltyTerminalCLI
 
 /// The points-cache benchmarks: identify latency and durable earns with N cardholders, each size
 /// in a worker process of its own (so peak RSS is per size), and the same earns' writes through
@@ -64,7 +65,7 @@ struct CacheBenchmark {
         largestSize, ["--identifies", "0", "--earns", "\(perRound)", "--earn-offset", "\(round * perRound)"])
       oursNs += ours.earnNs
       earnPeak = max(earnPeak, ours.peakRSSKiB)
-      let cards = (0..<perRound).map { CacheBenchmarkWorker.card(($0 * 7919 + round) % largestSize) }
+      let cards = (0..<perRound).map { ChainTraffic.loyaltyNumber(($0 * 7919 + round) % largestSize) }
       let accounts = cards.map { Identities.accountID(enrolledWith: $0) }
       rawNs += try await SQLiteBaseline.run(
         database: largest.database, cards: cards, accounts: accounts, count: perRound, label: "S\(round)-"

@@ -1,9 +1,9 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
 import CardIdentification
 import CounterSimulation
 import Foundation
 import LoyaltyCore
+import LoyaltyTerminalCLI
 import PointsCache
 
 /// `loyalty-terminal bench-cache-worker` (hidden): one size of the cache benchmark in a process
@@ -20,12 +20,6 @@ struct CacheBenchmarkWorker: ParsableCommand {
   @Option var earnOffset: Int?
 
   /// The n-th benchmark card: 628000 + 9 digits + a Luhn check digit.
-  static func card(_ n: Int) -> String {
-    let body = "628000" + String(repeating: "0", count: 9 - String(n).count) + String(n)
-    let digits = body.utf8.map { $0 - 0x30 }
-    return body + String(LoyaltyNumber.checkDigit(for: digits))
-  }
-
   func run() throws {
     let path = URL(fileURLWithPath: directory).appendingPathComponent("bench-\(cardholders).db").path
     let cache = try PointsCache(path: path)
@@ -39,7 +33,8 @@ struct CacheBenchmarkWorker: ParsableCommand {
     let populateStart = clock.now
     if earnOffset == nil {
       try cache.bulkEnroll(
-        cards: (0..<cardholders).lazy.map(Self.card), context: .init(terminal: "B1", operator: "bench", at: start))
+        cards: (0..<cardholders).lazy.map(ChainTraffic.loyaltyNumber),
+        context: .init(terminal: "B1", operator: "bench", at: start))
     }
     let populate = clock.now - populateStart
     var rng = SplitMix64(seed: seed &+ UInt64(earnOffset ?? 0))
@@ -47,7 +42,7 @@ struct CacheBenchmarkWorker: ParsableCommand {
     var identify = [Int64]()
     identify.reserveCapacity(identifies)
     for _ in 0..<(earnOffset == nil ? identifies : 0) {
-      let card = Self.card(Int(rng.next() % UInt64(cardholders)))
+      let card = ChainTraffic.loyaltyNumber(Int(rng.next() % UInt64(cardholders)))
       let t0 = clock.now
       _ = try cache.identify(card: card, at: start.adding(days: 1))
       identify.append((clock.now - t0).nanoseconds)
@@ -57,7 +52,7 @@ struct CacheBenchmarkWorker: ParsableCommand {
     var earnCards: [String] = []
     let earnStart = clock.now
     for i in (earnOffset ?? 0)..<((earnOffset ?? 0) + earns) {
-      let card = Self.card(Int(rng.next() % UInt64(cardholders)))
+      let card = ChainTraffic.loyaltyNumber(Int(rng.next() % UInt64(cardholders)))
       earnCards.append(card)
       _ = try cache.earn(
         card: card, lines: [PurchaseLine(category: "fresh", amount: 1000 + Int64(i % 5000))], receipt: "E\(i)",

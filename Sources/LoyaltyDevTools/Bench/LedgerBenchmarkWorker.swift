@@ -1,4 +1,5 @@
 import ArgumentParser
+import CounterSimulation
 import Foundation
 import Ledger
 import LoyaltyCore
@@ -123,11 +124,6 @@ struct HonestTraffic {
     now = now.adding(seconds: 60)
   }
 
-  static func card(_ n: Int) -> String {
-    let body = "6281" + String(format: "%011d", n)
-    return body + String(LoyaltyNumber.checkDigit(for: body.utf8.map { $0 - 0x30 }))
-  }
-
   /// Appends `count` entries in sealed batches of 1 000, the terminals taking turns: the first
   /// 100 000 entries of a history enrol its cardholders, the rest are purchases.
   mutating func append(_ count: Int, terminals: [String]) throws {
@@ -145,10 +141,11 @@ struct HonestTraffic {
           let n = next
           next += 1
           if n < LedgerBenchmarkWorker.accounts {
-            batch.append(try Decisions.enroll(card: Self.card(n), known: nil, referrer: nil, context: c))
+            batch.append(
+              try Decisions.enroll(card: ChainTraffic.loyaltyNumber(n), known: nil, referrer: nil, context: c))
           } else {
             let a = n % LedgerBenchmarkWorker.accounts
-            let card = Self.card(a)
+            let card = ChainTraffic.loyaltyNumber(a)
             let id = Identities.accountID(enrolledWith: card)
             // The batch's earlier entries count too: apply as the terminal's cache would.
             let account = pending[id] ?? audited.fold.audit.accounts[id] ?? AccountState(id: id)

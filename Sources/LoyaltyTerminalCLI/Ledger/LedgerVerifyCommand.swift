@@ -27,11 +27,7 @@ struct LedgerVerifyCommand: ParsableCommand {
           reason: "invalidLedger", message: error.line > 0 ? "\(ledger): \(error.description)" : error.description)
       }
       do {
-        var left: [String] = []
-        for x in fold.exclusions {
-          left.append("lines \(x.firstLine)-\(x.sealLine): batch of \(x.entries) sealed by \(x.signer): \(x.reason)")
-        }
-        for r in fold.audit.refusals { left.append("line \(r.seq + 1): entry \(r.id) by \(r.terminal): \(r.reason)") }
+        let left = fold.leftOut()
         guard left.isEmpty else {
           throw CommandFailure(
             reason: "auditFailed",
