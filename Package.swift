@@ -19,6 +19,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
   ],
   targets: [
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
@@ -67,7 +69,28 @@ let package = Package(
       dependencies: ["LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
     ),
     // The nightly sync of a terminal's cache with the central ledger.
-    .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyCore"]),
+    .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyCore", "SyncProtocol"]),
+    // What a terminal and HQ's sync service say to each other, pure: HQ-signed checkpoints,
+    // submission answers, HTTP message signatures (RFC 9421) and content digests (RFC 9530).
+    .target(
+      name: "SyncProtocol",
+      dependencies: ["Ledger", "LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]
+    ),
+    // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP.
+    .target(
+      name: "HQService",
+      dependencies: [
+        "Ledger", "LoyaltyCore", "SyncProtocol", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+      ]),
+    // A terminal's connection to HQ's service (AsyncHTTPClient): signed requests, retries, resumable downloads.
+    .target(
+      name: "HQClient",
+      dependencies: [
+        "NightlySync", "Ledger", "LoyaltyCore", "SyncProtocol",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
     // The scenario file format (sim/README.md) and its strict parser.
     .target(name: "ScenarioFormat", dependencies: ["LocalFiles", "LoyaltyCore"]),
     // The counter's firmware: a state machine over reader, keypad, display, indicator, clock, storage.
@@ -97,7 +120,7 @@ let package = Package(
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
         "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
-        "ScenarioFormat",
+        "ScenarioFormat", "HQService", "HQClient", "SyncProtocol",
         "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]

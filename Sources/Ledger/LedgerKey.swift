@@ -107,3 +107,21 @@ public struct LedgerKey: Sendable {
     return key.isValidSignature(sig, for: Data(sealMessage(seal).utf8))
   }
 }
+
+extension LedgerKey {
+  /// An Ed25519 signature of `message` (a sync message, an HTTP signature base): the caller
+  /// puts its own domain text first so a signature is never valid for another purpose.
+  public func signature(for message: some DataProtocol) -> Data {
+    // Signing with a valid key and a message in memory cannot fail.
+    (try? privateKey.signature(for: Data(message))) ?? Data()
+  }
+
+  /// Whether `signature` is a valid Ed25519 signature of `message` by the public key given as
+  /// canonical base64 (as the ledger writes keys).
+  public static func isValid(signature: Data, for message: some DataProtocol, publicKeyBase64: String) -> Bool {
+    guard let raw = Data(base64Encoded: publicKeyBase64), raw.base64EncodedString() == publicKeyBase64,
+      let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+    else { return false }
+    return key.isValidSignature(signature, for: Data(message))
+  }
+}

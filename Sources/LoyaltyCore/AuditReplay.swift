@@ -89,8 +89,11 @@ public struct AuditReplay: Sendable {
 
   /// Takes one entry of a batch sealed by `signer` at `sealedAt`, at ledger position `seq`:
   /// HQ's entries are applied as they are; a terminal's are audited first. Returns the refusal's
-  /// reason, or nil when the entry was accepted and applied.
-  public mutating func take(_ e: Entry, seq: Int64, signer: String, sealedAt: UTCInstant) -> String? {
+  /// reason, or nil when the entry was accepted and applied. A refusal is kept in `refusals`
+  /// when `recording` (an entry in the file); the admission's refusals are never written.
+  public mutating func take(_ e: Entry, seq: Int64, signer: String, sealedAt: UTCInstant, recording: Bool = true)
+    -> String?
+  {
     let reason: String?
     if signer == "HQ" {
       reason = takeHQ(e, seq: seq)
@@ -103,7 +106,7 @@ public struct AuditReplay: Sendable {
       }
       if reason == nil { lastBasis[e.terminal] = e.basis ?? 0 }
     }
-    if let reason { refusals.append(Refusal(seq: seq, id: e.id, terminal: e.terminal, reason: reason)) }
+    if recording, let reason { refusals.append(Refusal(seq: seq, id: e.id, terminal: e.terminal, reason: reason)) }
     return reason
   }
 

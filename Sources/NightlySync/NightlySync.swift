@@ -2,6 +2,7 @@ import Foundation
 import Ledger
 import LoyaltyCore
 import PointsCache
+import SyncProtocol
 
 /// What a sync did.
 public struct SyncSummary: Sendable {
@@ -22,42 +23,44 @@ public struct SyncSummary: Sendable {
   public var notices: [String] = []
 }
 
-/// The nightly sync of one terminal with the central ledger.
+/// The nightly sync of one terminal with the central ledger, over a `LedgerConnection`: the
+/// embedded file (`LocalLedgerConnection`) or HQ's sync service.
 ///
-/// Under the ledger's exclusive lock: check the ledger extends this terminal's checkpoint, cut a
-/// torn tail (never a sealed entry), verify and audit the whole file, submit the outbox entries
-/// the ledger does not hold yet to the admission step (which appends what it admits with a seal,
-/// fsyncs and reads it back), unlock; then, in one SQLite transaction, apply what the audit
-/// accepted from others, mark synced what was read back, keep the refused ones with their reason
-/// and move the checkpoint. Killed at any instant and run again, it converges.
+/// HQ's side admits the outbox entries the ledger does not hold yet (appended with a seal,
+/// fsynced, read back) and names where the terminal's download ends; the terminal checks that
+/// checkpoint (HQ's signature over the service, its own audit over the file), reads the bytes
+/// from its position verifying the chain arrives there, and in one SQLite transaction applies
+/// what every reader keeps, marks synced what HQ holds, keeps the refused ones with their reason
+/// and moves its checkpoint. Killed at any instant and run again, it converges.
 public struct NightlySync {
   public let cache: PointsCache
-  public let ledger: LedgerFile
+  public let connection: any LedgerConnection
   public let terminal: String
   public let key: LedgerKey
 
   public init(cache: PointsCache, ledger: LedgerFile, terminal: String, key: LedgerKey) {
+    self.init(cache: cache, connection: LocalLedgerConnection(ledger: ledger), terminal: terminal, key: key)
+  }
+
+  public init(cache: PointsCache, connection: any LedgerConnection, terminal: String, key: LedgerKey) {
     self.cache = cache
-    self.ledger = ledger
+    self.connection = connection
     self.terminal = terminal
     self.key = key
   }
 
-  /// Starts a fresh cache from an HQ snapshot (checked against the ledger), so the first sync
-  /// applies only the tail after it.
+  /// Starts a fresh cache from an HQ snapshot (checked against the ledger file when there is
+  /// one here, else HQ's signature against `hqKey`), so the first sync applies only the tail.
   public func bootstrap(from snapshot: LedgerSnapshot, at time: UTCInstant) throws {
-    try snapshot.check(against: ledger.path)
+    if let local = connection as? LocalLedgerConnection { try snapshot.check(against: local.ledger.path) }
     let checkpoint = String(decoding: try JSONEncoder().encode(snapshot.ledger), as: UTF8.self)
     try cache.importSnapshot(
       program: snapshot.program, accounts: try snapshot.accountStates(), checkpoint: checkpoint,
       position: Int64(snapshot.ledger.offset), lastSeq: snapshot.ledger.lastSeq, head: snapshot.ledger.head, at: time)
   }
 
-  /// Syncs at `time`; `now`, when given, is the machine's clock, which the sync's time may not be
-  /// more than a day ahead of (a wrong clock or `--at` appends nothing).
-  public func run(at time: UTCInstant, now: UTCInstant? = nil, progress: (String) -> Void = { _ in }) throws
-    -> SyncSummary
-  {
+  /// The cache's side before talking to HQ: its owner, checkpoint and outbox.
+  func prepare(progress: (String) -> Void) throws -> (state: LedgerVerifier.State, outbox: [Entry]) {
     if let owner = try cache.owner(), owner != terminal {
       throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
     }
@@ -66,83 +69,91 @@ public struct NightlySync {
     if let json = try cache.syncCheckpoint() {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
     }
-    let since = state.lastSeq
-    let linesBefore = state.lines
     let outbox = try cache.outbox()
     progress("read checkpoint at line \(state.lines); \(outbox.count) entries in the outbox")
+    return (state, outbox)
+  }
 
-    let (audited, admission, readBack) = try ledger.withExclusiveLock { locked in
-      try locked.checkExtends(state)
-      progress("verifying and auditing the ledger")
-      var audited = try locked.audited(since: since, repairing: true)
-      if audited.repairedBytes > 0 { progress("cut \(audited.repairedBytes) bytes of a torn append from the tail") }
-      // Outbox entries the ledger already holds were appended by an earlier sync that did not
-      // get to record it: read back now, not sent again.
-      // A once-only event (an enrolment, a referral bonus) another counter recorded first is the
-      // same event: held, not sent twice. Other content under its id is refused, with the reason.
-      let inLedger = Dictionary(audited.learnt.map { ($0.id, $0.entry) }, uniquingKeysWith: { a, _ in a })
-      var readBack: Set<String> = []
-      var toSend: [Entry] = []
-      var refused: [(entry: Entry, reason: String)] = []
-      for entry in outbox {
-        if let held = inLedger[entry.id] {
-          if held == entry || (held.terminal != terminal && Self.sameEvent(held, entry)) {
-            readBack.insert(entry.id)
-          } else {
-            refused.append((entry, "the ledger holds \(entry.id) from \(held.terminal) with other content"))
-          }
-        } else if audited.fold.audit.contains(id: entry.id) {
-          readBack.insert(entry.id)  // held since before this terminal's checkpoint
-        } else {
-          toSend.append(entry)
-        }
-      }
-      var admission = Admission(appended: [], refused: refused)
-      if !toSend.isEmpty {
-        progress("submitting \(toSend.count) entries to admission")
-        let result = try locked.admit(toSend, to: &audited, signer: terminal, key: key, at: time, now: now)
-        admission.appended = result.appended
-        admission.refused += result.refused
-        readBack.formUnion(result.appended.map { $0.id })
-      }
-      return (audited, admission, readBack)
+  /// Syncs over the embedded file path at `time`; `now`, when given, is the machine's clock,
+  /// which the sync's time may not be more than a day ahead of (a wrong clock or `--at` appends
+  /// nothing).
+  public func run(at time: UTCInstant, now: UTCInstant? = nil, progress: (String) -> Void = { _ in }) throws
+    -> SyncSummary
+  {
+    guard let local = connection as? LocalLedgerConnection else {
+      throw LedgerError(line: 0, "a sync through HQ's service runs asynchronously (runOverConnection)")
     }
+    let (state, outbox) = try prepare(progress: progress)
+    let exchange = try local.exchangeNow(
+      outbox, at: time, after: state, terminal: terminal, key: key, now: now, progress: progress)
+    return try finish(
+      exchange, bytes: local.downloadNow(exchange.checkpoint), state: state, outbox: outbox, at: time,
+      progress: progress)
+  }
 
-    // A terminal HQ registered with another key: the key file is the wrong one (nothing synced,
-    // so the counter keeps recording on its last good checkpoint).
-    if let registered = audited.state.terminals[terminal], registered != key.publicKeyBase64 {
-      throw LedgerError(
-        line: 0,
-        "the key given is not the one HQ registered for \(terminal) (registered: \(registered.prefix(12))…, given: "
-          + "\(key.publicKeyBase64.prefix(12))…); nothing synced")
+  /// Syncs over any connection (HQ's service): the same steps as `run`, awaiting HQ.
+  public func runOverConnection(
+    at time: UTCInstant, now: UTCInstant? = nil, scratch: String, progress: (String) -> Void = { _ in }
+  ) async throws -> SyncSummary {
+    let (state, outbox) = try prepare(progress: progress)
+    if !outbox.isEmpty { progress("submitting \(outbox.count) entries to \(connection.location)") }
+    let exchange = try await connection.exchange(
+      outbox, at: time, after: state, terminal: terminal, key: key, now: now)
+    // HQ's signature against the key pinned at the first sync (or, at the very first, against the
+    // header the download starts with: checked once the bytes are read).
+    if connection.signsCheckpoints, let pinned = state.hqKey {
+      try exchange.checkpoint.check(follows: state, hqKey: pinned)
+    } else {
+      try exchange.checkpoint.check(follows: state, hqKey: nil)
     }
-    let own = Set(outbox.map(\.id))
-    let learntEntries = audited.learnt.filter { !own.contains($0.id) }.map(\.entry)
-    let finalState = audited.state
-    let checkpoint = String(decoding: try JSONEncoder().encode(finalState), as: UTF8.self)
+    let size = exchange.checkpoint.offset - exchange.checkpoint.from
+    progress("downloading \(size) bytes of the ledger")
+    let bytes = try await connection.download(exchange.checkpoint, terminal: terminal, key: key, scratch: scratch)
+    defer { if bytes.isDownload { try? FileManager.default.removeItem(atPath: bytes.path) } }
+    return try finish(exchange, bytes: bytes, state: state, outbox: outbox, at: time, progress: progress)
+  }
+
+  /// Reads and applies the bytes up to the checkpoint, marks what HQ holds, keeps what it refused.
+  func finish(
+    _ exchange: SyncExchange, bytes: LedgerBytes, state: LedgerVerifier.State, outbox: [Entry], at time: UTCInstant,
+    progress: (String) -> Void
+  ) throws -> SyncSummary {
+    let checkpoint = exchange.checkpoint
+    try checkpoint.check(follows: state, hqKey: nil)
+    let answer = exchange.answer
+    var synced = Set(answer?.appended ?? [])
+    synced.formUnion(answer?.held ?? [])
+    let refused = answer?.refused ?? []
+    let reader = LedgerBytesReader(bytes: bytes, checkpoint: checkpoint)
+    var final = state
     let application = try cache.applySync(
-      learnt: learntEntries, synced: readBack, refusedByHQ: admission.refused.map { ($0.entry.id, $0.reason) },
-      checkpoint: checkpoint, position: Int64(finalState.offset), lastSeq: finalState.lastSeq,
-      registered: finalState.terminals[terminal] == key.publicKeyBase64, head: finalState.head, at: time)
-    progress("applied \(application.applied) entries; checkpoint at line \(finalState.lines)")
+      streaming: { emit in
+        final = try reader.read(from: state, each: emit)
+        // The first sync over the service pins the HQ key of the header it read: the
+        // checkpoint must be signed by it.
+        if connection.signsCheckpoints, state.hqKey == nil, let hqKey = final.hqKey {
+          try checkpoint.check(follows: state, hqKey: hqKey)
+        }
+        return SyncPosition(
+          state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
+          lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64)
+      }, synced: synced, refusedByHQ: refused.map { ($0.id, $0.reason) }, at: time)
+    progress("applied \(application.applied) entries; checkpoint at line \(final.lines)")
+    if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {
+      progress("note: HQ registers another key for \(terminal)")
+    }
     let overdrawn = application.overdrawn.sorted { $0.key < $1.key }.map {
       "account \($0.key) is overdrawn: balance \($0.value)"
     }
-    let excluded = audited.fold.leftOut(after: linesBefore, except: terminal)
     return SyncSummary(
-      sent: admission.appended.count, received: application.applied, repairedBytes: audited.repairedBytes,
+      sent: answer?.appended.count ?? 0, received: application.applied, repairedBytes: exchange.repairedBytes,
       conflicts: overdrawn + application.refused,
-      refusedByHQ: admission.refused.map { "\($0.entry.id): \($0.reason)" }, excluded: excluded,
-      notices: finalState.terminals[terminal] == nil
+      refusedByHQ: refused.map { "\($0.id): \($0.reason)" }, excluded: checkpoint.leftOutReasons,
+      notices: final.terminals[terminal] == nil
         ? [
           "terminal \(terminal) is not registered in this ledger: it has learnt the ledger but cannot record until HQ "
             + "registers it (ledger register-terminal) and it syncs again"
         ] : [])
   }
 
-  /// The same once-only event, whoever recorded it.
-  static func sameEvent(_ a: Entry, _ b: Entry) -> Bool {
-    a.kind == b.kind && a.account == b.account && a.card == b.card && a.points == b.points && a.amount == b.amount
-      && a.receipt == b.receipt && a.ref == b.ref
-  }
 }

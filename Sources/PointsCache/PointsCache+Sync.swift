@@ -16,6 +16,24 @@ public struct SyncApplication: Sendable {
   public var rebuilt: Int
 }
 
+/// Where a sync leaves the cache: the ledger verifier's state (JSON) and its position.
+public struct SyncPosition: Sendable {
+  public var state: String
+  public var offset: Int64
+  public var lastSeq: Int64
+  public var head: String
+  /// Whether the ledger registers this terminal with its key (it records nothing until it does).
+  public var registered: Bool
+
+  public init(state: String, offset: Int64, lastSeq: Int64, head: String, registered: Bool) {
+    self.state = state
+    self.offset = offset
+    self.lastSeq = lastSeq
+    self.head = head
+    self.registered = registered
+  }
+}
+
 extension PointsCache {
   /// The sync checkpoint (the ledger verifier's state, as JSON), or nil before the first sync.
   public func syncCheckpoint() throws -> String? {
@@ -29,38 +47,57 @@ extension PointsCache {
     learnt: [Entry], synced ids: Set<String>, refusedByHQ: [(id: String, reason: String)] = [], checkpoint: String,
     position: Int64, lastSeq: Int64 = 0, registered: Bool = true, head: String, at: UTCInstant
   ) throws -> SyncApplication {
+    try applySync(
+      streaming: { emit in
+        try emit(learnt)
+        return SyncPosition(state: checkpoint, offset: position, lastSeq: lastSeq, head: head, registered: registered)
+      }, synced: ids, refusedByHQ: refusedByHQ, at: at)
+  }
+
+  /// `applySync` with the learnt entries streamed in: `learn` hands them over in parts (each
+  /// part's accounts are loaded, changed and written, then dropped, so memory stays flat in the
+  /// number of entries) and returns the position reached. All in one transaction: a throw
+  /// anywhere leaves the cache as it was.
+  public func applySync(
+    streaming learn: (_ emit: ([Entry]) throws -> Void) throws -> SyncPosition, synced ids: Set<String>,
+    refusedByHQ: [(id: String, reason: String)] = [], at: UTCInstant
+  ) throws -> SyncApplication {
     try pool.write { db in
       var applied = 0
       var known = 0
       var refused: [String] = []
-      var seen: Set<String> = []
-      var accountEntries: [Entry] = []
-      for e in learnt {
-        let stored = try db.cachedOne(Int64.self, sql: "SELECT 1 FROM entry WHERE id = ?", arguments: [e.id]) != nil
-        if !seen.insert(e.id).inserted || stored {
-          known += 1
-          continue
+      var overdrawn: [String: Int64] = [:]
+      let isStored = try db.makeStatement(sql: "SELECT 1 FROM entry WHERE id = ?")
+      let position = try learn { part in
+        var seen: Set<String> = []
+        var accountEntries: [Entry] = []
+        for e in part {
+          let stored = try Int64.fetchOne(isStored, arguments: [e.id]) != nil
+          if !seen.insert(e.id).inserted || stored {
+            known += 1
+            continue
+          }
+          switch e.kind {
+          case .program:
+            guard let json = e.data else { continue }
+            // Entries before it were decided under the program in force then.
+            try apply(db, accountEntries, refused: &refused, applied: &applied, overdrawn: &overdrawn)
+            accountEntries = []
+            let program = try ProgramParser.parse(Data(json.utf8))
+            try db.cachedExecute(
+              sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
+              arguments: [program.version, json, e.at.seconds])
+            applied += 1
+          case .terminalRegister, .terminalRevoke:
+            applied += 1  // learnt; the ledger's own business, nothing a counter keeps
+          case .seal:
+            continue
+          case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus, .adjustment, .expiry:
+            accountEntries.append(e)
+          }
         }
-        switch e.kind {
-        case .program:
-          guard let json = e.data else { continue }
-          // Entries before it were decided under the program in force then.
-          try apply(db, accountEntries, refused: &refused, applied: &applied)
-          accountEntries = []
-          let program = try ProgramParser.parse(Data(json.utf8))
-          try db.cachedExecute(
-            sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
-            arguments: [program.version, json, e.at.seconds])
-          applied += 1
-        case .terminalRegister, .terminalRevoke:
-          applied += 1  // learnt; the ledger's own business, nothing a counter keeps
-        case .seal:
-          continue
-        case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus, .adjustment, .expiry:
-          accountEntries.append(e)
-        }
+        try apply(db, accountEntries, refused: &refused, applied: &applied, overdrawn: &overdrawn)
       }
-      let touched = try apply(db, accountEntries, refused: &refused, applied: &applied)
       var marked = 0
       for id in ids {
         try db.cachedExecute(
@@ -85,6 +122,7 @@ extension PointsCache {
       let expiryDays = (try? program(db))?.expiryDays ?? 365
       for account in rebuild.sorted() { try set.rebuild(db, account: account, expiryDays: expiryDays) }
       try set.store(db)
+      for (account, state) in set.states { overdrawn[account] = state.balance < 0 ? state.balance : nil }
       try db.cachedExecute(
         sql: """
           INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state, lastSeq, registered)
@@ -92,9 +130,10 @@ extension PointsCache {
           ON CONFLICT (id) DO UPDATE SET ledgerPosition = excluded.ledgerPosition, ledgerHash = excluded.ledgerHash,
             syncedAt = excluded.syncedAt, state = excluded.state, lastSeq = excluded.lastSeq,
             registered = excluded.registered
-          """, arguments: [position, head, at.seconds, checkpoint, lastSeq, registered])
-      var overdrawn: [String: Int64] = [:]
-      for (account, state) in touched where state.balance < 0 { overdrawn[account] = state.balance }
+          """,
+        arguments: [
+          position.offset, position.head, at.seconds, position.state, position.lastSeq, position.registered,
+        ])
       return SyncApplication(
         applied: applied, alreadyKnown: known, markedSynced: marked, overdrawn: overdrawn, refused: refused,
         rebuilt: rebuild.count)
@@ -103,17 +142,16 @@ extension PointsCache {
 
   /// Applies learnt account entries in one working set (each account loaded and written once);
   /// the reducer's refusals are listed, not applied. Returns the touched accounts.
-  @discardableResult
-  private func apply(_ db: Database, _ entries: [Entry], refused: inout [String], applied: inout Int) throws
-    -> [String: AccountState]
-  {
-    guard !entries.isEmpty else { return [:] }
+  private func apply(
+    _ db: Database, _ entries: [Entry], refused: inout [String], applied: inout Int, overdrawn: inout [String: Int64]
+  ) throws {
+    guard !entries.isEmpty else { return }
     var refusals: [String] = []
     let set = try record(
       db, entries, operator: "ledger", origin: .ledger, program: try? program(db),
       refusing: { entry, error in refusals.append("entry \(entry.id) refused: \(error.message)") })
     refused += refusals
     applied += entries.count - refusals.count
-    return set.states
+    for (account, state) in set.states { overdrawn[account] = state.balance < 0 ? state.balance : nil }
   }
 }

@@ -1,0 +1,91 @@
+import Foundation
+import LoyaltyCore
+
+/// What one submission of a terminal's outbox did: appended (read back from the file), already
+/// held by the ledger (an earlier attempt whose answer was lost, or the same once-only event
+/// another counter recorded first), refused with the reason.
+public struct Submitted: Sendable {
+  public var appended: [LedgerEntry]
+  public var held: [String]
+  public var refused: [(entry: Entry, reason: String)]
+}
+
+extension LockedLedger {
+  /// The one way a terminal's outbox enters the ledger, the same over the file and through
+  /// HQ's service: entries the ledger already holds are read back, not sent again (other content
+  /// under a held id is refused, with the reason); the rest go to the admission step.
+  /// `since` is the byte offset where the terminal's copy of the ledger ends: an id the ledger
+  /// holds is looked up from there.
+  public func submit(
+    _ outbox: [Entry], to ledger: inout AuditedLedger, since: Int, signer: String, key: LedgerKey, at: UTCInstant,
+    now: UTCInstant? = nil
+  ) throws(LedgerError) -> Submitted {
+    // Not a local copy of the fold: the admission below mutates it in place.
+    let heldIDs = Self.held(outbox, by: ledger.fold)
+    var inLedger: [String: Entry] = [:]
+    if !heldIDs.isEmpty, since >= 0, since < ledger.state.offset {
+      // Rare (a retry, a card enrolled at two counters): read the entries after the terminal's
+      // position and keep the ones named.
+      let bytes = try self.bytes(at: since, count: ledger.state.offset - since)
+      for line in bytes.split(separator: 0x0A) {
+        guard let e = try? LedgerLine.parseEntry(line, line: 0), heldIDs.contains(e.id), e.kind != .seal else {
+          continue
+        }
+        inLedger[e.id] = inLedger[e.id] ?? e.entry
+      }
+    }
+    var held: [String] = []
+    var toSend: [Entry] = []
+    var refused: [(entry: Entry, reason: String)] = []
+    for entry in outbox {
+      guard heldIDs.contains(entry.id) else {
+        toSend.append(entry)
+        continue
+      }
+      if let other = inLedger[entry.id] {
+        if other == entry || (other.terminal != signer && Self.sameEvent(other, entry)) {
+          held.append(entry.id)
+        } else {
+          refused.append((entry, "the ledger holds \(entry.id) from \(other.terminal) with other content"))
+        }
+      } else {
+        held.append(entry.id)  // held since before the terminal's position
+      }
+    }
+    var appended: [LedgerEntry] = []
+    if !toSend.isEmpty {
+      let result = try admit(toSend, to: &ledger, signer: signer, key: key, at: at, now: now)
+      appended = result.appended
+      refused += result.refused
+    }
+    return Submitted(appended: appended, held: held, refused: refused)
+  }
+
+  /// The ids of `outbox` the ledger holds already.
+  static func held(_ outbox: [Entry], by fold: LedgerFold) -> Set<String> {
+    Set(outbox.filter { fold.audit.contains(id: $0.id) }.map(\.id))
+  }
+
+  /// The same once-only event, whoever recorded it.
+  static func sameEvent(_ a: Entry, _ b: Entry) -> Bool {
+    a.kind == b.kind && a.account == b.account && a.card == b.card && a.points == b.points && a.amount == b.amount
+      && a.receipt == b.receipt && a.ref == b.ref
+  }
+}
+
+extension AuditedLedger {
+  /// The checkpoint a terminal at `state` downloads to: the end of the last sealed batch, and
+  /// what every reader leaves out after the terminal's position (`except` the terminal's own
+  /// refusals, which its sync lists as refused by HQ).
+  public func leftOut(after state: LedgerVerifier.State, except terminal: String?) -> (
+    seqs: [Int64], reasons: [String]
+  ) {
+    var seqs: [Int64] = []
+    for x in fold.exclusions where x.sealLine > state.lines {
+      // Line n holds seq n - 1 (line 1 is the header).
+      seqs += (Int64(x.firstLine - 1)...Int64(x.sealLine - 1)).filter { $0 > state.lastSeq }
+    }
+    for r in fold.audit.refusals where r.seq > state.lastSeq { seqs.append(r.seq) }
+    return (seqs.sorted(), fold.leftOut(after: state.lines, except: terminal))
+  }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Ledger
+import LoyaltyCore
+import SyncProtocol
+
+/// The embedded path: HQ's ledger file on this machine (or a mounted disk), taken under its
+/// exclusive lock for the admission. The terminal verifies and audits the whole file itself, so
+/// its checkpoint needs no signature; the bytes are read from the file in place.
+public struct LocalLedgerConnection: LedgerConnection {
+  public let ledger: LedgerFile
+
+  public init(ledger: LedgerFile) { self.ledger = ledger }
+
+  public var location: String { ledger.path }
+  public var signsCheckpoints: Bool { false }
+
+  public func exchange(
+    _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
+    now: UTCInstant?
+  ) async throws -> SyncExchange {
+    try exchangeNow(outbox, at: at, after: state, terminal: terminal, key: key, now: now, progress: { _ in })
+  }
+
+  /// `exchange`, synchronously.
+  public func exchangeNow(
+    _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
+    now: UTCInstant?, progress: (String) -> Void
+  ) throws -> SyncExchange {
+    let (audited, submitted) = try ledger.withExclusiveLock { locked in
+      try locked.checkExtends(state)
+      progress("verifying and auditing the ledger")
+      var audited = try locked.audited(repairing: true)
+      if audited.repairedBytes > 0 { progress("cut \(audited.repairedBytes) bytes of a torn append from the tail") }
+      var submitted: Submitted?
+      if !outbox.isEmpty {
+        progress("submitting \(outbox.count) entries to admission")
+        submitted = try locked.submit(
+          outbox, to: &audited, since: state.offset, signer: terminal, key: key, at: at, now: now)
+      }
+      return (audited, submitted)
+    }
+    // A terminal HQ registered with another key: the key file is the wrong one (nothing synced,
+    // so the counter keeps recording on its last good checkpoint).
+    if let registered = audited.state.terminals[terminal], registered != key.publicKeyBase64 {
+      throw LedgerError(
+        line: 0,
+        "the key given is not the one HQ registered for \(terminal) (registered: \(registered.prefix(12))…, given: "
+          + "\(key.publicKeyBase64.prefix(12))…); nothing synced")
+    }
+    let end = audited.state
+    var checkpoint = SyncCheckpoint(
+      from: state.offset, fromSeq: state.lastSeq, offset: end.offset, lines: end.lines, lastSeq: end.lastSeq,
+      head: end.head)
+    (checkpoint.leftOut, checkpoint.leftOutReasons) = audited.leftOut(after: state, except: terminal)
+    let answer = submitted.map {
+      SubmissionAnswer(
+        batch: "", appended: $0.appended.map(\.id), held: $0.held,
+        refused: $0.refused.map { .init(id: $0.entry.id, reason: $0.reason) })
+    }
+    return SyncExchange(answer: answer, checkpoint: checkpoint, repairedBytes: audited.repairedBytes)
+  }
+
+  public func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
+    -> LedgerBytes
+  {
+    downloadNow(checkpoint)
+  }
+
+  /// The bytes are the file's own.
+  public func downloadNow(_ checkpoint: SyncCheckpoint) -> LedgerBytes {
+    LedgerBytes(
+      path: ledger.path, start: checkpoint.from, count: checkpoint.offset - checkpoint.from, isDownload: false)
+  }
+}
