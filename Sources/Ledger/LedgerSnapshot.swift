@@ -70,6 +70,13 @@ public struct LedgerSnapshot: Codable, Sendable {
     var fold = LedgerFold()
     let state = try LedgerVerifier.readVerified(
       path: path, each: { _ = fold.take($0) }, excluded: { fold.exclude($0) })
+    return try make(fold: fold, state: state, hqKey: hqKey)
+  }
+
+  /// The snapshot of a fold at `state` (HQ's service keeps both in memory), signed with HQ's key.
+  public static func make(fold: LedgerFold, state: LedgerVerifier.State, hqKey: LedgerKey) throws(LedgerError)
+    -> LedgerSnapshot
+  {
     guard state.hqKey == hqKey.publicKeyBase64 else {
       throw LedgerError(line: 1, "the key given is not the HQ key of this ledger")
     }
@@ -106,6 +113,13 @@ public struct LedgerSnapshot: Codable, Sendable {
     } catch {
       throw LedgerError(line: 0, "cannot read ledger \(path): \(error)")
     }
+    try checkSignature()
+  }
+
+  /// Checks the snapshot is signed by the HQ key it names (a terminal over HQ's service also
+  /// checks that key is the one it pinned, or the header it then downloads names it).
+  public func checkSignature() throws(LedgerError) {
+    guard format == Self.format else { throw LedgerError(line: 0, "not a \(Self.format) snapshot") }
     guard let hqKey = ledger.hqKey, let signature, let sig = Data(base64Encoded: signature),
       let pub = Data(base64Encoded: hqKey), let key = try? Curve25519.Signing.PublicKey(rawRepresentation: pub),
       let bytes = try? signedBytes(), key.isValidSignature(sig, for: bytes)

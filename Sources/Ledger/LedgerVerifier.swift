@@ -266,7 +266,11 @@ public struct LedgerVerifier {
     guard let registered = terminals[signer] else {
       return (nil, "seal by terminal \(signer), which is not registered (or was revoked)")
     }
-    guard registered == key else { return (nil, "seal by \(signer) with a key HQ did not register for it") }
+    // HQ's service seals a batch it admitted in the terminal's name with HQ's own key (the
+    // terminal signed its request); a terminal on the file path seals with its registered key.
+    guard registered == key || key == hqKey else {
+      return (nil, "seal by \(signer) with a key HQ did not register for it")
+    }
     if let i = batch.firstIndex(where: { $0.terminal != signer || !$0.kind.isCounterKind }) {
       return (i, "an entry (\(batch[i].kind.rawValue)) of \(batch[i].terminal) sealed by terminal \(signer)")
     }

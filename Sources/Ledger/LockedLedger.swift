@@ -23,6 +23,15 @@ public struct LockedLedger: ~Copyable {
     return Array(buffer.prefix(done))
   }
 
+  /// The file's size in bytes.
+  public func size() throws(LedgerError) -> Int {
+    var info = stat()
+    guard fstat(fd, &info) == 0 else {
+      throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))")
+    }
+    return Int(info.st_size)
+  }
+
   /// Checks that the file still holds what `state` verified: the same HQ key in its header and,
   /// at `state.offset`, the end of the line whose hash is `state.head`. A ledger rolled back, cut
   /// short or swapped for another chain's (however valid) fails here, named — before anything is

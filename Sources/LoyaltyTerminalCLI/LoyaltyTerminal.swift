@@ -11,7 +11,7 @@ public struct LoyaltyTerminal: AsyncParsableCommand {
       DemoCommand.self, RunCommand.self, ReadersCommand.self, WatchCommand.self, SimCommand.self,
       ProgramCommand.self, EnrollCommand.self, IdentifyCommand.self, EarnCommand.self, RedeemCommand.self,
       RefundCommand.self, BlockCommand.self, LinkCommand.self, HistoryCommand.self, LedgerCommand.self,
-      SyncCommand.self,
+      SyncCommand.self, HQCommand.self,
     ]
   )
 

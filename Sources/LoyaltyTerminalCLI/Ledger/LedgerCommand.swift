@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import HQClient
 import Ledger
 import LoyaltyCore
+import SyncProtocol
 
 /// `loyalty-terminal ledger …`: HQ's tools for the central ledger file.
 struct LedgerCommand: ParsableCommand {
@@ -46,6 +48,20 @@ func reportLedger(json: Bool, _ body: () throws -> (text: String, object: [Strin
       throw CommandFailure(reason: "ledger", message: error.description)
     }
   }
+}
+
+/// `reportLedger` for a body that awaits (a sync over HQ's service); HQ's refusals and protocol
+/// errors are one line each.
+func reportLedger(json: Bool, _ body: () async throws -> (text: String, object: [String: Any])) async throws {
+  let result: Result<(text: String, object: [String: Any]), any Error>
+  do { result = .success(try await body()) } catch let error as HQRefusal {
+    result = .failure(CommandFailure(reason: "hqRefused", message: error.description))
+  } catch let error as SyncProtocolError {
+    result = .failure(CommandFailure(reason: "sync", message: error.description))
+  } catch {
+    result = .failure(error)
+  }
+  try reportLedger(json: json) { try result.get() }
 }
 
 /// Terminal ids: letters, digits, - and _ (and never "HQ").

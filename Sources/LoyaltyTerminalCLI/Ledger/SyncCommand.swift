@@ -1,19 +1,27 @@
 import ArgumentParser
 import Foundation
+import HQClient
 import Ledger
 import LocalFiles
+import Logging
 import LoyaltyCore
 import NightlySync
 
-/// `loyalty-terminal sync --cache PATH --ledger PATH --terminal ID --key PATH`: the nightly sync.
-struct SyncCommand: ParsableCommand {
+/// `loyalty-terminal sync --cache PATH (--ledger PATH | --hq URL) --terminal ID --key PATH`: the nightly sync.
+struct SyncCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sync", abstract: "Hand this terminal's entries to the central ledger and learn everyone else's.")
 
   @OptionGroup var cache: CacheOptions
 
-  @Option(help: "The central ledger file.")
-  var ledger: String
+  @Option(help: "The central ledger file on this machine (the embedded path).")
+  var ledger: String?
+
+  @Option(help: "HQ's sync service, http(s)://HOST:PORT (instead of --ledger).")
+  var hq: String?
+
+  @Option(help: "PEM file of the CA that signed HQ's TLS certificate (default: the system's CAs).")
+  var hqCa: String?
 
   @Option(help: "This terminal's id.")
   var terminal: String
@@ -27,9 +35,15 @@ struct SyncCommand: ParsableCommand {
   @Option(help: "Start a fresh cache from this HQ snapshot (then only the ledger's tail is read).")
   var snapshot: String?
 
-  func validate() throws { try validateTerminalID(terminal) }
+  func validate() throws {
+    try validateTerminalID(terminal)
+    guard (ledger == nil) != (hq == nil) else {
+      throw ValidationError("give either --ledger FILE (HQ's file on this machine) or --hq URL (HQ's sync service)")
+    }
+    if hqCa != nil && hq == nil { throw ValidationError("--hq-ca goes with --hq") }
+  }
 
-  func run() throws {
+  func run() async throws {
     // A cache this command creates for a snapshot is removed again if the bootstrap fails: a
     // failed first sync leaves no empty cache behind to be mistaken for a synced one.
     let fresh = snapshot != nil && !FileManager.default.fileExists(atPath: cache.cache)
@@ -40,11 +54,15 @@ struct SyncCommand: ParsableCommand {
       }
     }
     var refusedByHQ = 0
-    try reportLedger(json: cache.json) {
+    try await reportLedger(json: cache.json) {
       let store = try cache.open()
       let time = at ?? .now
-      let sync = NightlySync(
-        cache: store, ledger: LedgerFile(path: ledger), terminal: terminal, key: try LedgerKey.load(from: key))
+      let terminalKey = try LedgerKey.load(from: key)
+      let remote = try hq.map {
+        try HQConnection(baseURL: $0, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() })
+      }
+      let connection: any LedgerConnection = remote ?? LocalLedgerConnection(ledger: LedgerFile(path: ledger ?? ""))
+      let sync = NightlySync(cache: store, connection: connection, terminal: terminal, key: terminalKey)
       if let snapshot {
         let data: Data
         do throws(LocalFileError) { data = try LocalFile.read(snapshot, as: "snapshot", limit: 1 << 30) } catch {
@@ -62,7 +80,7 @@ struct SyncCommand: ParsableCommand {
       // On a terminal: one line redrawn in place; otherwise (logs, cron) one plain line per step.
       let tty = isatty(2) == 1
       var step = 0
-      let summary = try sync.run(at: time, now: .now) { line in
+      let progress: (String) -> Void = { line in
         guard !quiet else { return }
         step += 1
         if tty {
@@ -73,6 +91,19 @@ struct SyncCommand: ParsableCommand {
         } else {
           printError("sync: \(line)")
         }
+      }
+      let summary: SyncSummary
+      if let remote {
+        do {
+          summary = try await sync.runOverConnection(
+            at: time, now: .now, scratch: cache.cache + ".download", progress: progress)
+          await remote.close()
+        } catch {
+          await remote.close()
+          throw error
+        }
+      } else {
+        summary = try sync.run(at: time, now: .now, progress: progress)
       }
       if tty && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
       refusedByHQ = summary.refusedByHQ.count

@@ -1,0 +1,222 @@
+import AsyncHTTPClient
+import Foundation
+import Ledger
+import Logging
+import LoyaltyCore
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOSSL
+import NightlySync
+import SyncProtocol
+
+/// A terminal's connection to HQ's sync service: every request signed with the terminal's key
+/// (RFC 9421), batches under their batch id as idempotency key, timeouts, retries with back-off
+/// on a lost connection or an HQ that is not answering, and downloads that resume where a cut
+/// one stopped. Close it after use.
+public final class HQConnection: LedgerConnection {
+  public let baseURL: String
+  let client: HTTPClient
+  let logger: Logger
+  /// Waits between attempts (the last one is not followed by a wait): a failed request is tried
+  /// `backoff.count + 1` times.
+  let backoff: [Duration]
+  /// How long one request may take (a download: how long it may go without a byte).
+  let timeout: TimeAmount
+
+  /// - Parameters:
+  ///   - baseURL: `http://host:port` or `https://host:port`.
+  ///   - trustRoots: a PEM file of the CA that signed HQ's certificate (HQ's own CA), else the system's.
+  public init(
+    baseURL: String, trustRoots: String? = nil, logger: Logger,
+    backoff: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5), .seconds(15)],
+    timeout: TimeAmount = .seconds(60)
+  ) throws {
+    guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
+      url.path.isEmpty || url.path == "/", url.query == nil
+    else { throw SyncProtocolError("--hq \(baseURL) is not an http:// or https:// address of HQ's service") }
+    self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+    var tls = TLSConfiguration.makeClientConfiguration()
+    if let trustRoots { tls.trustRoots = .file(trustRoots) }
+    client = HTTPClient(
+      eventLoopGroupProvider: .singleton,
+      configuration: .init(tlsConfiguration: tls, timeout: .init(connect: .seconds(10), read: timeout)))
+    self.logger = logger
+    self.backoff = backoff
+    self.timeout = timeout
+  }
+
+  /// Shuts the HTTP client down.
+  public func close() async { try? await client.shutdown() }
+
+  public var location: String { baseURL }
+  public var signsCheckpoints: Bool { true }
+
+  public func exchange(
+    _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
+    now: UTCInstant?
+  ) async throws -> SyncExchange {
+    var answer: SubmissionAnswer?
+    var start = 0
+    while start < outbox.count {
+      let part = Array(outbox[start..<min(outbox.count, start + Submission.maxEntries)])
+      start += part.count
+      let submission = Submission(terminal: terminal, at: at, since: state.offset, entries: part)
+      let body = try JSONEncoder().encode(submission)
+      let data = try await send(
+        "POST", "/v1/batches", body: body, terminal: terminal, key: key, extra: [("Idempotency-Key", submission.batch)])
+      let got = try decode(SubmissionAnswer.self, data, what: "HQ's answer to the batch")
+      guard got.batch == submission.batch else { throw SyncProtocolError("HQ answered for another batch") }
+      if var merged = answer {
+        merged.appended += got.appended
+        merged.held += got.held
+        merged.refused += got.refused
+        merged.repairedBytes += got.repairedBytes
+        answer = merged
+      } else {
+        answer = got
+      }
+    }
+    let data = try await send(
+      "GET", "/v1/checkpoint?from=\(state.offset)&seq=\(state.lastSeq)&lines=\(state.lines)", body: Data(),
+      terminal: terminal, key: key)
+    let checkpoint = try decode(SyncCheckpoint.self, data, what: "HQ's checkpoint")
+    return SyncExchange(answer: answer, checkpoint: checkpoint, repairedBytes: answer?.repairedBytes ?? 0)
+  }
+
+  public func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
+    -> LedgerBytes
+  {
+    let total = checkpoint.offset - checkpoint.from
+    // A partial download of the same range (same end, same head) is resumed; anything else is
+    // started again.
+    let label = "\(checkpoint.from) \(checkpoint.offset) \(checkpoint.head)\n"
+    let labelPath = scratch + ".range"
+    if (try? String(contentsOfFile: labelPath, encoding: .utf8)) != label {
+      try? FileManager.default.removeItem(atPath: scratch)
+      try label.write(toFile: labelPath, atomically: true, encoding: .utf8)
+    }
+    if !FileManager.default.fileExists(atPath: scratch) {
+      guard FileManager.default.createFile(atPath: scratch, contents: nil, attributes: [.posixPermissions: 0o600])
+      else { throw SyncProtocolError("cannot create \(scratch) for the download") }
+    }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch))
+    defer { try? handle.close() }
+    var have = Int(try handle.seekToEnd())
+    if have > total {
+      try handle.truncate(atOffset: 0)
+      have = 0
+    }
+    var attempt = 0
+    while have < total {
+      do {
+        let path = "/v1/ledger?from=\(checkpoint.from + have)&to=\(checkpoint.offset)"
+        var request = try signed("GET", path, body: Data(), terminal: terminal, key: key, extra: [])
+        request.method = .GET
+        let response = try await client.execute(request, timeout: .hours(6))
+        guard response.status == .ok else {
+          let data = try await response.body.collect(upTo: 1 << 20)
+          throw refusal(response.status, Data(buffer: data))
+        }
+        for try await buffer in response.body {
+          try handle.write(contentsOf: Data(buffer: buffer))
+          have += buffer.readableBytes
+          attempt = 0  // progress: a later cut starts its back-off afresh
+        }
+        guard have >= total else { throw SyncProtocolError("the download ended at \(have) of \(total) bytes") }
+      } catch let error as HQRefusal where !error.retryable {
+        throw error
+      } catch {
+        guard attempt < backoff.count else {
+          throw SyncProtocolError(
+            "the download from \(baseURL) stopped at \(have) of \(total) bytes after \(attempt + 1) attempts: "
+              + "\(error); run the sync again to resume")
+        }
+        logger.notice(
+          "download interrupted; resuming", metadata: ["have": "\(have)", "total": "\(total)", "error": "\(error)"])
+        try await Task.sleep(for: backoff[attempt])
+        attempt += 1
+      }
+    }
+    try handle.synchronize()
+    try? FileManager.default.removeItem(atPath: labelPath)
+    return LedgerBytes(path: scratch, start: 0, count: total, isDownload: true)
+  }
+
+  /// HQ's signed snapshot at the ledger's end.
+  public func snapshot(terminal: String, key: LedgerKey) async throws -> Data {
+    try await send("GET", "/v1/snapshot", body: Data(), terminal: terminal, key: key)
+  }
+
+  /// Sends a signed request and returns the body of a 200 answer; retries what may succeed later.
+  func send(
+    _ method: String, _ path: String, body: Data, terminal: String, key: LedgerKey, extra: [(String, String)] = []
+  )
+    async throws -> Data
+  {
+    var attempt = 0
+    while true {
+      do {
+        // Signed afresh each attempt: a new nonce and creation time (a resend is not a replay).
+        let request = try signed(method, path, body: body, terminal: terminal, key: key, extra: extra)
+        let response = try await client.execute(request, timeout: timeout)
+        let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
+        if response.status == .ok { return data }
+        throw refusal(response.status, data)
+      } catch let error as HQRefusal where !error.retryable {
+        throw error
+      } catch {
+        guard attempt < backoff.count else {
+          throw SyncProtocolError(
+            "HQ's service at \(baseURL) did not answer \(method) \(path) after \(attempt + 1) attempts: \(error)")
+        }
+        logger.notice("request failed; retrying", metadata: ["path": "\(path)", "error": "\(error)"])
+        try await Task.sleep(for: backoff[attempt])
+        attempt += 1
+      }
+    }
+  }
+
+  func signed(_ method: String, _ path: String, body: Data, terminal: String, key: LedgerKey, extra: [(String, String)])
+    throws -> HTTPClientRequest
+  {
+    var request = HTTPClientRequest(url: baseURL + path)
+    request.method = HTTPMethod(rawValue: method)
+    let parts = path.split(separator: "?", maxSplits: 1)
+    let digest = MessageSignature.contentDigest(of: body)
+    let signature = MessageSignature(
+      method: method, path: String(parts[0]), query: parts.count > 1 ? "?" + parts[1] : "", contentDigest: digest,
+      created: Int64(Date().timeIntervalSince1970), keyID: terminal, nonce: MessageSignature.makeNonce())
+    request.headers.add(name: "Content-Digest", value: digest)
+    request.headers.add(name: "Signature-Input", value: signature.signatureInput)
+    request.headers.add(name: "Signature", value: signature.signature(with: key))
+    for (name, value) in extra { request.headers.add(name: name, value: value) }
+    if !body.isEmpty {
+      request.headers.add(name: "Content-Type", value: "application/json")
+      request.body = .bytes(ByteBuffer(data: body))
+    }
+    return request
+  }
+
+  func refusal(_ status: HTTPResponseStatus, _ body: Data) -> HQRefusal {
+    let reason =
+      (try? JSONSerialization.jsonObject(with: body) as? [String: String])?["error"]
+      ?? String(decoding: body.prefix(300), as: UTF8.self)
+    return HQRefusal(status: Int(status.code), reason: reason)
+  }
+
+  func decode<T: Decodable>(_ type: T.Type, _ data: Data, what: String) throws -> T {
+    do { return try JSONDecoder().decode(type, from: data) } catch {
+      throw SyncProtocolError("\(what) is not what the protocol says: \(error)")
+    }
+  }
+}
+
+/// HQ's service refused a request, with its reason: a 4xx is final (the same request would be
+/// refused again), a 5xx may pass later.
+public struct HQRefusal: Error, CustomStringConvertible {
+  public var status: Int
+  public var reason: String
+  public var retryable: Bool { status >= 500 || status == 408 || status == 429 }
+  public var description: String { "HQ refused the request (HTTP \(status)): \(reason)" }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import Ledger
+import Logging
+import LoyaltyCore
+import SyncProtocol
+
+/// HQ's ledger as its sync service holds it: the file, verified and audited once at start and
+/// kept in memory, so each admission costs its own entries and not the whole history. The only
+/// writer: each admission takes the file's lock, catches up with anything HQ's own commands
+/// appended meanwhile, admits, appends, fsyncs and reads back — and records its answer under the
+/// batch id before answering, so a retry gets the same answer and appends nothing twice.
+/// Downloads never wait for it: they read the sealed bytes before `committed`.
+public actor HQLedger {
+  public let file: LedgerFile
+  let hqKey: LedgerKey
+  let logger: Logger
+  private var audited: AuditedLedger
+  private var answers: [String: SubmissionAnswer] = [:]
+  private var snapshot: (seq: Int64, data: Data)?
+  public let metrics = HQMetrics()
+
+  /// Where the answers to submissions are kept (one JSON object per line), next to the ledger.
+  var answersPath: String { file.path + ".answers" }
+
+  /// Loads the ledger (verified and audited; a torn tail of a killed append is cut) with HQ's key.
+  public init(file: LedgerFile, hqKey: LedgerKey, logger: Logger) throws {
+    self.file = file
+    self.hqKey = hqKey
+    self.logger = logger
+    let audited = try file.withExclusiveLock { locked in try locked.audited(repairing: true) }
+    guard audited.state.hqKey == hqKey.publicKeyBase64 else {
+      throw LedgerError(line: 1, "the key given is not the HQ key in \(file.path)'s header")
+    }
+    if audited.repairedBytes > 0 {
+      logger.warning("cut a torn append from the ledger's tail", metadata: ["bytes": "\(audited.repairedBytes)"])
+    }
+    self.audited = audited
+    self.answers = Self.loadAnswers(file.path + ".answers")
+    metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries)
+  }
+
+  /// The sealed end of the ledger: downloads read the bytes before it.
+  public var committed: LedgerVerifier.State { audited.state }
+
+  /// The key HQ registered for `terminal`, nil when it is not registered (or revoked).
+  public func registeredKey(of terminal: String) -> String? { audited.state.terminals[terminal] }
+
+  /// Admits a terminal's batch: the answer recorded for this batch id if there is one, else the
+  /// ledger's one submission step.
+  public func submit(_ submission: Submission, now: UTCInstant) throws -> SubmissionAnswer {
+    if let answer = answers[submission.batch] { return answer }
+    let entries: [Entry]
+    do throws(SyncProtocolError) { entries = try submission.entries() } catch {
+      throw HQRequestError(.badRequest, error.description)
+    }
+    let started = ContinuousClock.now
+    var repaired = 0
+    let submitted: Submitted
+    do {
+      submitted = try file.withExclusiveLock { locked in
+        repaired = try catchUp(locked)
+        return try locked.submit(
+          entries, to: &audited, since: submission.since, signer: submission.terminal, key: hqKey,
+          at: UTCInstant(seconds: submission.at), now: now)
+      }
+    } catch {
+      // The fold may hold part of a batch that was not written (a full disk): reload it.
+      try reload()
+      throw error
+    }
+    var answer = SubmissionAnswer(
+      batch: submission.batch, appended: submitted.appended.map(\.id), held: submitted.held,
+      refused: submitted.refused.map { .init(id: $0.entry.id, reason: $0.reason) })
+    answer.repairedBytes = repaired
+    try record(answer)
+    metrics.admitted(
+      entries: answer.appended.count, refused: answer.refused.count, duration: ContinuousClock.now - started)
+    metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries)
+    logger.info(
+      "admitted a batch",
+      metadata: [
+        "terminal": "\(submission.terminal)", "batch": "\(submission.batch.prefix(16))",
+        "appended": "\(answer.appended.count)", "held": "\(answer.held.count)", "refused": "\(answer.refused.count)",
+        "lastSeq": "\(audited.state.lastSeq)",
+      ])
+    return answer
+  }
+
+  /// The checkpoint a terminal at (`from`, `fromSeq`, `lines`) downloads to, signed.
+  public func checkpoint(from: Int, fromSeq: Int64, lines: Int, for terminal: String, now: UTCInstant) throws
+    -> SyncCheckpoint
+  {
+    try file.withExclusiveLock { locked in _ = try catchUp(locked) }
+    let end = audited.state
+    guard from >= 0, from <= end.offset, fromSeq >= 0, fromSeq <= end.lastSeq, lines >= 0, lines <= end.lines else {
+      throw HQRequestError(
+        .rangeNotSatisfiable,
+        "position \(from) (seq \(fromSeq)) is past the end of HQ's ledger (\(end.offset), seq \(end.lastSeq)): "
+          + "this terminal's cache is from another ledger, or HQ's ledger was rolled back")
+    }
+    var checkpoint = SyncCheckpoint(
+      from: from, fromSeq: fromSeq, offset: end.offset, lines: end.lines, lastSeq: end.lastSeq, head: end.head)
+    var position = LedgerVerifier.State()
+    position.lastSeq = fromSeq
+    position.lines = lines
+    (checkpoint.leftOut, checkpoint.leftOutReasons) = audited.leftOut(after: position, except: terminal)
+    checkpoint.sign(with: hqKey, at: now.seconds)
+    return checkpoint
+  }
+
+  /// HQ's signed snapshot at the ledger's current end (made once per position).
+  public func currentSnapshot() throws -> Data {
+    if let snapshot, snapshot.seq == audited.state.lastSeq { return snapshot.data }
+    let made = try LedgerSnapshot.make(fold: audited.fold, state: audited.state, hqKey: hqKey)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = try encoder.encode(made)
+    snapshot = (audited.state.lastSeq, data)
+    return data
+  }
+
+  /// HQ's own commands (`ledger register-terminal`, `publish-program`) append to the file under
+  /// its lock while the service runs: a file that moved past what the service holds is read
+  /// again. Returns the bytes of a torn tail cut.
+  private func catchUp(_ locked: borrowing LockedLedger) throws -> Int {
+    guard try locked.size() != audited.state.offset else { return 0 }
+    logger.notice("the ledger file moved past what the service holds (an HQ command); reading it again")
+    audited = try locked.audited(repairing: true)
+    return audited.repairedBytes
+  }
+
+  private func reload() throws {
+    audited = try file.withExclusiveLock { locked in try locked.audited(repairing: true) }
+  }
+
+  private func record(_ answer: SubmissionAnswer) throws {
+    answers[answer.batch] = answer
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var line = try encoder.encode(answer)
+    line.append(0x0A)
+    let fd = open(answersPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+    _ = fsync(fd)
+  }
+
+  private static func loadAnswers(_ path: String) -> [String: SubmissionAnswer] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [:] }
+    var out: [String: SubmissionAnswer] = [:]
+    for line in data.split(separator: 0x0A) {
+      if let answer = try? JSONDecoder().decode(SubmissionAnswer.self, from: Data(line)) { out[answer.batch] = answer }
+    }
+    return out
+  }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Synchronization
+
+/// What HQ's service counts, shown at `GET /metrics` in Prometheus' text format: the ledger's
+/// size, admissions (batches, entries appended and refused, their durations), downloads, and
+/// requests refused before admission (bad signature, replay, unknown key).
+public final class HQMetrics: Sendable {
+  struct Counts {
+    var lastSeq: Int64 = 0
+    var entries = 0
+    var batches = 0
+    var appended = 0
+    var refused = 0
+    var admissionSeconds = 0.0
+    var downloads = 0
+    var downloadBytes = 0
+    var snapshots = 0
+    var requestsRefused: [String: Int] = [:]
+  }
+
+  private let counts = Mutex(Counts())
+
+  init() {}
+
+  func set(lastSeq: Int64, entries: Int) {
+    counts.withLock {
+      $0.lastSeq = lastSeq
+      $0.entries = entries
+    }
+  }
+
+  func admitted(entries: Int, refused: Int, duration: Duration) {
+    counts.withLock {
+      $0.batches += 1
+      $0.appended += entries
+      $0.refused += refused
+      $0.admissionSeconds += Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+  }
+
+  func downloaded(bytes: Int) {
+    counts.withLock {
+      $0.downloads += 1
+      $0.downloadBytes += bytes
+    }
+  }
+
+  func servedSnapshot() { counts.withLock { $0.snapshots += 1 } }
+
+  func refusedRequest(_ reason: String) { counts.withLock { $0.requestsRefused[reason, default: 0] += 1 } }
+
+  /// The Prometheus text exposition.
+  public var text: String {
+    let c = counts.withLock { $0 }
+    var out = """
+      # HELP loyalty_ledger_last_seq Seq of the ledger's last sealed line.
+      # TYPE loyalty_ledger_last_seq gauge
+      loyalty_ledger_last_seq \(c.lastSeq)
+      # HELP loyalty_ledger_entries Entries in the ledger (seals excluded).
+      # TYPE loyalty_ledger_entries gauge
+      loyalty_ledger_entries \(c.entries)
+      # HELP loyalty_admission_batches_total Batches admitted since the service started.
+      # TYPE loyalty_admission_batches_total counter
+      loyalty_admission_batches_total \(c.batches)
+      # HELP loyalty_admission_entries_total Entries appended by admission.
+      # TYPE loyalty_admission_entries_total counter
+      loyalty_admission_entries_total \(c.appended)
+      # HELP loyalty_admission_refused_total Entries the admission refused.
+      # TYPE loyalty_admission_refused_total counter
+      loyalty_admission_refused_total \(c.refused)
+      # HELP loyalty_admission_seconds Time spent admitting batches.
+      # TYPE loyalty_admission_seconds summary
+      loyalty_admission_seconds_sum \(c.admissionSeconds)
+      loyalty_admission_seconds_count \(c.batches)
+      # HELP loyalty_downloads_total Ledger downloads served.
+      # TYPE loyalty_downloads_total counter
+      loyalty_downloads_total \(c.downloads)
+      # HELP loyalty_download_bytes_total Ledger bytes served.
+      # TYPE loyalty_download_bytes_total counter
+      loyalty_download_bytes_total \(c.downloadBytes)
+      # HELP loyalty_snapshots_total Snapshots served.
+      # TYPE loyalty_snapshots_total counter
+      loyalty_snapshots_total \(c.snapshots)
+      # HELP loyalty_requests_refused_total Requests refused before admission, by reason.
+      # TYPE loyalty_requests_refused_total counter
+
+      """
+    for (reason, n) in c.requestsRefused.sorted(by: { $0.key < $1.key }) {
+      out += "loyalty_requests_refused_total{reason=\"\(reason)\"} \(n)\n"
+    }
+    return out
+  }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Ledger
+import Logging
+import LoyaltyCore
+import NIOCore
+import NIOSSL
+import SyncProtocol
+
+/// HQ's sync service: the ledger's single writer over HTTP (Hummingbird 2).
+///
+///     GET  /v1/health                      the ledger's end; no signature
+///     GET  /metrics                        Prometheus text; no signature
+///     POST /v1/batches                     a terminal's Submission (JSON) → SubmissionAnswer
+///     GET  /v1/checkpoint?from=&seq=&lines= HQ's signed SyncCheckpoint for a terminal at that position
+///     GET  /v1/ledger?from=&to=            the ledger's bytes from..<to (resumable: any from ≤ to)
+///     GET  /v1/snapshot                    HQ's signed snapshot at the ledger's end
+///
+/// Every /v1 request but health is signed by a registered terminal (RFC 9421). Admissions take
+/// turns on the `HQLedger` actor; downloads read sealed bytes without waiting for them.
+public struct HQServer: Sendable {
+  public let ledger: HQLedger
+  public let logger: Logger
+  let authenticator: RequestAuthenticator
+  let clock: @Sendable () -> UTCInstant
+
+  /// The most one submission's body may hold.
+  static let maxBody = 64 << 20
+  /// How long a connection may sit idle (a stalled client is dropped, HQ does not wait on it).
+  static let idleTimeout = TimeAmount.seconds(30)
+
+  public init(
+    ledger: HQLedger, logger: Logger,
+    clock: @escaping @Sendable () -> UTCInstant = { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
+  ) {
+    self.ledger = ledger
+    self.logger = logger
+    self.clock = clock
+    authenticator = RequestAuthenticator(clock: { clock().seconds })
+  }
+
+  /// The application listening on `host:port`, with TLS when `tls` is given.
+  public func application(
+    host: String, port: Int, tls: TLSConfiguration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void
+  ) throws -> some ApplicationProtocol {
+    let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: Self.idleTimeout))
+    let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1
+    return Application(
+      router: router(), server: server,
+      configuration: .init(address: .hostname(host, port: port), serverName: "loyalty-hq"),
+      onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+      logger: logger)
+  }
+
+  func router() -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.get("/v1/health") { _, _ in
+      let end = await ledger.committed
+      return json(#"{"status":"ok","lastSeq":\#(end.lastSeq),"entries":\#(end.entries),"offset":\#(end.offset)}"#)
+    }
+    router.get("/metrics") { _, _ in
+      Response(
+        status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+        body: .init(byteBuffer: ByteBuffer(string: ledger.metrics.text)))
+    }
+    router.post("/v1/batches") { request, _ in try await submit(request) }
+    router.get("/v1/checkpoint") { request, _ in try await checkpoint(request) }
+    router.get("/v1/ledger") { request, _ in try await download(request) }
+    router.get("/v1/snapshot") { request, _ in
+      _ = try await authenticated(request, body: ByteBuffer())
+      let data = try await ledger.currentSnapshot()
+      ledger.metrics.servedSnapshot()
+      return Response(
+        status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+    return router
+  }
+
+  /// The terminal that signed the request (refusals counted and logged).
+  func authenticated(_ request: Request, body: ByteBuffer) async throws(HQRequestError) -> String {
+    do {
+      return try await authenticator.authenticate(request, body: body) { await ledger.registeredKey(of: $0) }
+    } catch {
+      ledger.metrics.refusedRequest(error.code)
+      logger.notice(
+        "refused a request", metadata: ["path": "\(request.uri.path)", "code": "\(error.code)", "reason": "\(error)"])
+      throw error
+    }
+  }
+
+  func submit(_ request: Request) async throws -> Response {
+    var request = request
+    let body = try await request.collectBody(upTo: Self.maxBody)
+    let terminal = try await authenticated(request, body: body)
+    let submission: Submission
+    do { submission = try JSONDecoder().decode(Submission.self, from: Data(buffer: body)) } catch {
+      throw HQRequestError(.badRequest, "the body is not a submission: \(error)")
+    }
+    guard submission.terminal == terminal else {
+      throw HQRequestError(
+        .forbidden, "terminal \(terminal) signed a batch of terminal \(submission.terminal)", code: "otherTerminal")
+    }
+    guard request.headers[.idempotencyKey] == submission.batch else {
+      throw HQRequestError(.badRequest, "Idempotency-Key must be the batch id \(submission.batch)")
+    }
+    let answer: SubmissionAnswer
+    do { answer = try await ledger.submit(submission, now: clock()) } catch let error as HQRequestError {
+      throw error
+    } catch let error as LedgerError {
+      logger.error("admission failed", metadata: ["terminal": "\(terminal)", "reason": "\(error)"])
+      throw HQRequestError(.serviceUnavailable, "HQ could not admit the batch: \(error); nothing appended")
+    }
+    return try encoded(answer)
+  }
+
+  func checkpoint(_ request: Request) async throws -> Response {
+    let terminal = try await authenticated(request, body: ByteBuffer())
+    let query = request.uri.queryParameters
+    guard let from = query.get("from", as: Int.self), let seq = query.get("seq", as: Int64.self),
+      let lines = query.get("lines", as: Int.self)
+    else { throw HQRequestError(.badRequest, "from, seq and lines are required (integers)") }
+    let checkpoint = try await ledger.checkpoint(
+      from: from, fromSeq: seq, lines: lines, for: terminal, now: clock())
+    return try encoded(checkpoint)
+  }
+
+  /// Streams the sealed bytes `from..<to` of the ledger file; no lock is held meanwhile.
+  func download(_ request: Request) async throws -> Response {
+    _ = try await authenticated(request, body: ByteBuffer())
+    let query = request.uri.queryParameters
+    guard let from = query.get("from", as: Int.self), let to = query.get("to", as: Int.self) else {
+      throw HQRequestError(.badRequest, "from and to are required (byte offsets)")
+    }
+    let end = await ledger.committed.offset
+    guard from >= 0, from <= to, to <= end else {
+      throw HQRequestError(.rangeNotSatisfiable, "bytes \(from)..<\(to) are not within the sealed ledger (0..<\(end))")
+    }
+    let path = ledger.file.path
+    let metrics = ledger.metrics
+    return Response(
+      status: .ok, headers: [.contentType: "application/x-ndjson"],
+      body: .init(contentLength: to - from) { writer in
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw HQRequestError(.internalServerError, "cannot read the ledger") }
+        defer { close(fd) }
+        var position = from
+        while position < to {
+          let count = min(1 << 20, to - position)
+          var buffer = ByteBuffer()
+          let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
+            max(0, pread(fd, raw.baseAddress!, count, off_t(position)))
+          }
+          guard n > 0 else { throw HQRequestError(.internalServerError, "the ledger ended early") }
+          position += n
+          try await writer.write(buffer)
+        }
+        try await writer.finish(nil)
+        metrics.downloaded(bytes: to - from)
+      })
+  }
+
+  func encoded(_ value: some Encodable) throws -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return Response(
+      status: .ok, headers: [.contentType: "application/json"],
+      body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+  }
+}
+
+func json(_ text: String) -> Response {
+  Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+/// `loyalty-terminal hq …`: HQ's network service.
+struct HQCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "hq", abstract: "HQ's sync service: the ledger's single writer over HTTP (README: Operations).",
+    subcommands: [HQServeCommand.self])
+}

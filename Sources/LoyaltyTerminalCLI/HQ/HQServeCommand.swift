@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import HQService
+import Ledger
+import Logging
+import NIOSSL
+
+/// `loyalty-terminal hq serve --ledger FILE --hq-key KEY --listen HOST:PORT [--tls-cert F --tls-key F]`.
+struct HQServeCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "serve",
+    abstract:
+      "Serve terminals' nightly syncs: admit their batches, serve the ledger's tail, snapshot, health, metrics.",
+    discussion: """
+      The service is the ledger's only writer while it runs (HQ's own ledger commands may still \
+      append; it reads them in). SIGTERM or SIGINT: finishes the requests under way, then exits 0.
+      """)
+
+  @Option(help: "The ledger file.")
+  var ledger: String
+
+  @Option(help: "HQ's private key file (mode 600): it seals admitted batches and signs checkpoints.")
+  var hqKey: String
+
+  @Option(help: "Where to listen, HOST:PORT (port 0: any free port, printed).")
+  var listen: String = "127.0.0.1:8443"
+
+  @Option(help: "TLS certificate chain (PEM); with --tls-key.")
+  var tlsCert: String?
+
+  @Option(help: "TLS private key (PEM); with --tls-cert.")
+  var tlsKey: String?
+
+  @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: String = "info"
+
+  func validate() throws {
+    guard endpoint != nil else { throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (port 0–65535)") }
+    guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+    guard Logger.Level(rawValue: logLevel) != nil else {
+      throw ValidationError(
+        "--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
+    }
+  }
+
+  var endpoint: (host: String, port: Int)? {
+    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+      (0...65535).contains(port), colon > listen.startIndex
+    else { return nil }
+    return (String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+  }
+
+  func run() async throws {
+    var logger = Logger(label: "loyalty-hq") { StreamLogHandler.standardError(label: $0) }
+    logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+    let (host, port) = endpoint!
+    let service: HQServer
+    var tls: TLSConfiguration?
+    do {
+      let key = try LedgerKey.load(from: hqKey)
+      if let tlsCert, let tlsKey {
+        tls = TLSConfiguration.makeServerConfiguration(
+          certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCert).map { .certificate($0) },
+          privateKey: .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem)))
+      }
+      logger.info("loading the ledger", metadata: ["ledger": "\(ledger)"])
+      service = HQServer(
+        ledger: try HQLedger(file: LedgerFile(path: ledger), hqKey: key, logger: logger), logger: logger)
+    } catch {
+      printError("hq serve: \(FailureMessage(error))")
+      throw ExitCode(1)
+    }
+    let scheme = tls == nil ? "http" : "https"
+    let app = try service.application(host: host, port: port, tls: tls) { bound in
+      // One line on stdout once bound (with port 0, the port chosen): scripts and tests wait for it.
+      FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(bound)\n".utf8))
+    }
+    try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+  }
+}
