@@ -170,8 +170,8 @@ let package = Package(
     .testTarget(
       name: "NightlySyncTests",
       dependencies: [
-        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
-        .product(name: "GRDB", package: "GRDB.swift"),
+        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "HQClient",
+        "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(
       name: "PointsCacheTests",

@@ -29,7 +29,7 @@ public final class HQConnection: LedgerConnection {
   ///   - trustRoots: a PEM file of the CA that signed HQ's certificate (HQ's own CA), else the system's.
   public init(
     baseURL: String, trustRoots: String? = nil, logger: Logger,
-    backoff: [Duration] = [.milliseconds(500), .seconds(2), .seconds(5), .seconds(15)],
+    backoff: [Duration] = Array(HQConnection.defaultBackoff.prefix(4)),
     timeout: TimeAmount = .seconds(60)
   ) throws {
     guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
@@ -40,11 +40,15 @@ public final class HQConnection: LedgerConnection {
     if let trustRoots { tls.trustRoots = .file(trustRoots) }
     client = HTTPClient(
       eventLoopGroupProvider: .singleton,
-      configuration: .init(tlsConfiguration: tls, timeout: .init(connect: .seconds(10), read: timeout)))
+      configuration: .init(tlsConfiguration: tls, timeout: .init(connect: min(.seconds(10), timeout), read: timeout)))
     self.logger = logger
     self.backoff = backoff
     self.timeout = timeout
   }
+
+  /// The waits between attempts, in order (a later attempt waits longer; the last repeats).
+  public static let defaultBackoff: [Duration] =
+    [.milliseconds(500), .seconds(2), .seconds(5), .seconds(15)] + Array(repeating: .seconds(30), count: 6)
 
   /// Shuts the HTTP client down.
   public func close() async { try? await client.shutdown() }

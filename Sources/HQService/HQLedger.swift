@@ -42,8 +42,15 @@ public actor HQLedger {
   /// The sealed end of the ledger: downloads read the bytes before it.
   public var committed: LedgerVerifier.State { audited.state }
 
-  /// The key HQ registered for `terminal`, nil when it is not registered (or revoked).
-  public func registeredKey(of terminal: String) -> String? { audited.state.terminals[terminal] }
+  /// The key HQ registered for `terminal`, nil when it is not registered (or revoked) — as the
+  /// file says now: a registration or revocation HQ appended meanwhile is read in first.
+  public func registeredKey(of terminal: String) throws -> String? {
+    var info = stat()
+    if stat(file.path, &info) == 0, Int(info.st_size) != audited.state.offset {
+      try file.withExclusiveLock { locked in _ = try catchUp(locked) }
+    }
+    return audited.state.terminals[terminal]
+  }
 
   /// Admits a terminal's batch: the answer recorded for this batch id if there is one, else the
   /// ledger's one submission step.

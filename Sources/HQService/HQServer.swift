@@ -82,7 +82,7 @@ public struct HQServer: Sendable {
   /// The terminal that signed the request (refusals counted and logged).
   func authenticated(_ request: Request, body: ByteBuffer) async throws(HQRequestError) -> String {
     do {
-      return try await authenticator.authenticate(request, body: body) { await ledger.registeredKey(of: $0) }
+      return try await authenticator.authenticate(request, body: body) { try? await ledger.registeredKey(of: $0) }
     } catch {
       ledger.metrics.refusedRequest(error.code)
       logger.notice(

@@ -23,6 +23,12 @@ struct SyncCommand: AsyncParsableCommand {
   @Option(help: "PEM file of the CA that signed HQ's TLS certificate (default: the system's CAs).")
   var hqCa: String?
 
+  @Option(help: "Seconds one request may wait on HQ's service (to connect: at most 10).")
+  var hqTimeout: Int = 60
+
+  @Option(help: "Attempts per request to HQ's service before giving up (waits 0.5, 2, 5, 15, 30 s between).")
+  var hqAttempts: Int = 5
+
   @Option(help: "This terminal's id.")
   var terminal: String
 
@@ -41,6 +47,8 @@ struct SyncCommand: AsyncParsableCommand {
       throw ValidationError("give either --ledger FILE (HQ's file on this machine) or --hq URL (HQ's sync service)")
     }
     if hqCa != nil && hq == nil { throw ValidationError("--hq-ca goes with --hq") }
+    guard (1...3600).contains(hqTimeout) else { throw ValidationError("--hq-timeout must be 1 to 3600 seconds") }
+    guard (1...10).contains(hqAttempts) else { throw ValidationError("--hq-attempts must be 1 to 10") }
   }
 
   func run() async throws {
@@ -59,7 +67,9 @@ struct SyncCommand: AsyncParsableCommand {
       let time = at ?? .now
       let terminalKey = try LedgerKey.load(from: key)
       let remote = try hq.map {
-        try HQConnection(baseURL: $0, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() })
+        try HQConnection(
+          baseURL: $0, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
+          backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)))
       }
       let connection: any LedgerConnection = remote ?? LocalLedgerConnection(ledger: LedgerFile(path: ledger ?? ""))
       let sync = NightlySync(cache: store, connection: connection, terminal: terminal, key: terminalKey)

@@ -1,0 +1,136 @@
+import Foundation
+import Ledger
+import LoyaltyCore
+import NightlySync
+import PointsCache
+import SyncProtocol
+import TestSupport
+import Testing
+
+/// HQ's sync service and terminals as separate processes on loopback: `loyalty-terminal hq
+/// serve` and `loyalty-terminal sync --hq`, on real files.
+@Suite("HQ's sync service")
+struct HQServiceTests {
+  /// `loyalty-terminal sync --hq` for `t` as a child process.
+  static func syncChild(_ f: ChainFixture, _ t: String, _ url: String, at: UTCInstant, key: String? = nil) throws -> (
+    status: Int32, output: String, errors: String
+  ) {
+    try runToCompletion(BuiltProducts.loyaltyTerminal, syncArguments(f, t, url, at: at, key: key))
+  }
+
+  static func syncArguments(_ f: ChainFixture, _ t: String, _ url: String, at: UTCInstant, key: String? = nil)
+    -> [String]
+  {
+    [
+      "sync", "--cache", f.cachePath(t), "--hq", url, "--terminal", t, "--key", key ?? f.keyPath(t), "--at",
+      at.description,
+    ]
+  }
+
+  /// A day of two shops: enrolments, earns, a cross-shop refund; every sync through `sync`.
+  static func traffic(_ f: ChainFixture, sync: (String, UTCInstant) throws -> Void) throws {
+    let day1 = ChainFixture.start.adding(days: 1)
+    for t in ["T01", "T02"] { try sync(t, ChainFixture.start.adding(seconds: 60)) }
+    let t1 = try f.cache("T01")
+    let t2 = try f.cache("T02")
+    for i in 0..<3 {
+      _ = try t1.enroll(card: ChainFixture.cards[i], referrer: nil, context: f.context("T01", Int64(i * 10)))
+      _ = try t1.earn(
+        card: ChainFixture.cards[i], lines: [PurchaseLine(category: "fresh", amount: 2_000 + Int64(i) * 1_000)],
+        receipt: "R\(i)", context: f.context("T01", Int64(i * 10 + 5)))
+      _ = try t2.enroll(card: ChainFixture.cards[i + 3], referrer: nil, context: f.context("T02", Int64(i * 10)))
+    }
+    try sync("T01", day1.adding(seconds: 3_600))
+    try sync("T02", day1.adding(seconds: 3_700))
+    try sync("T01", day1.adding(seconds: 3_800))
+    // T02 now knows T01's customers: an earn there and a refund of a T01 receipt.
+    _ = try t2.earn(
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fuel", amount: 5_000)], receipt: "R9",
+      context: f.context("T02", 4_000))
+    _ = try t2.refund(receipt: "T01/R1", amount: 1_000, context: f.context("T02", 4_100))
+    try sync("T02", day1.adding(seconds: 7_200))
+    try sync("T01", day1.adding(seconds: 7_300))
+  }
+
+  @Test func twoTerminalsConvergeThroughTheServiceExactlyAsThroughTheFile() async throws {
+    let overFile = try ChainFixture(terminals: 2)
+    try Self.traffic(overFile) { t, at in try overFile.sync(t, at: at) }
+
+    let overService = try ChainFixture(terminals: 2)
+    let hq = try await HQServiceProcess(
+      ledger: overService.ledger.path, hqKey: overService.directory.appendingPathComponent("hq.key").path)
+    try Self.traffic(overService) { t, at in
+      let run = try Self.syncChild(overService, t, hq.url, at: at)
+      #expect(run.status == 0, "\(t): \(run.errors)")
+    }
+    #expect(hq.stop() == 0)  // SIGTERM: a graceful exit
+
+    let (fileFold, _) = try LedgerFold.fold(path: overFile.ledger.path)
+    let (serviceFold, summary) = try LedgerFold.fold(path: overService.ledger.path)
+    #expect(summary.excludedBatches == 0 && serviceFold.audit.refusals.isEmpty)
+    #expect(fileFold.audit.accepted == serviceFold.audit.accepted)
+    let expected = Dictionary(uniqueKeysWithValues: fileFold.balances.map { ($0.account, $0.balance) })
+    #expect(!expected.isEmpty && expected.values.contains { $0 > 0 })
+    #expect(Dictionary(uniqueKeysWithValues: serviceFold.balances.map { ($0.account, $0.balance) }) == expected)
+    for t in ["T01", "T02"] {
+      #expect(try overService.balances(t) == expected, "\(t)'s cache over the service")
+      #expect(try overFile.balances(t) == expected, "\(t)'s cache over the file")
+      #expect(try overService.cache(t).outbox().isEmpty)
+      #expect(try overService.cache(t).consistencyProblems().isEmpty)
+    }
+  }
+
+  @Test func aReplayAnUnknownKeyAndARevokedTerminalAreRefusedAndNothingIsAppended() async throws {
+    let f = try ChainFixture(terminals: 2)
+    let hqKey = f.directory.appendingPathComponent("hq.key").path
+    let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: hqKey)
+    defer { hq.stop() }
+    let t1Key = try LedgerKey.load(from: f.keyPath("T01"))
+    // The same signed request twice: the second is a replay.
+    let path = "/v1/checkpoint"
+    let query = "?from=0&seq=0&lines=0"
+    let digest = MessageSignature.contentDigest(of: Data())
+    let signature = MessageSignature(
+      method: "GET", path: path, query: query, contentDigest: digest, created: Int64(Date().timeIntervalSince1970),
+      keyID: "T01", nonce: MessageSignature.makeNonce())
+    func curl(_ signature: MessageSignature, key: LedgerKey) throws -> String {
+      try runToCompletion(
+        "/usr/bin/curl",
+        [
+          "-s", "-w", "\n%{http_code}", "-H", "Content-Digest: \(digest)", "-H",
+          "Signature-Input: \(signature.signatureInput)", "-H", "Signature: \(signature.signature(with: key))",
+          hq.url + path + query,
+        ]
+      ).output
+    }
+    #expect(try curl(signature, key: t1Key).hasSuffix("\n200"))
+    let replay = try curl(signature, key: t1Key)
+    #expect(replay.hasSuffix("\n401") && replay.contains("replay"), "\(replay)")
+    // Signed by a key HQ never registered, in T01's name and in an unknown terminal's name.
+    let stranger = try LedgerKey.generate(at: f.directory.appendingPathComponent("stranger.key").path)
+    var forged = signature
+    forged.nonce = MessageSignature.makeNonce()
+    #expect(try curl(forged, key: stranger).contains("does not verify"))
+    forged.keyID = "T99"
+    forged.nonce = MessageSignature.makeNonce()
+    #expect(try curl(forged, key: stranger).contains("not registered"))
+
+    // T02 recorded an enrolment, then HQ revoked it: its sync is refused, nothing appended.
+    try f.sync("T02", at: ChainFixture.start.adding(seconds: 60))
+    _ = try f.cache("T02").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T02", 0))
+    let revoke = try runToCompletion(
+      BuiltProducts.loyaltyTerminal, ["ledger", "revoke-terminal", "T02", "--ledger", f.ledger.path, "--hq-key", hqKey])
+    #expect(revoke.status == 0, "\(revoke.errors)")
+    let before = try Data(contentsOf: URL(fileURLWithPath: f.ledger.path))
+    let refused = try Self.syncChild(f, "T02", hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
+    #expect(refused.status == 1 && refused.errors.contains("not registered"), "\(refused.errors)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: f.ledger.path)) == before)
+    #expect(try f.cache("T02").outbox().count == 1)
+    // The stranger's key file for T01: refused, nothing appended.
+    let wrongKey = try Self.syncChild(
+      f, "T01", hq.url, at: ChainFixture.start.adding(seconds: 60),
+      key: f.directory.appendingPathComponent("stranger.key").path)
+    #expect(wrongKey.status == 1 && wrongKey.errors.contains("does not verify"), "\(wrongKey.errors)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: f.ledger.path)) == before)
+  }
+}
