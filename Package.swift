@@ -138,7 +138,7 @@ let package = Package(
       dependencies: [
         "LoyaltyTerminalCLI", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
         "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterSimulation",
-        "ScenarioFormat",
+        "ScenarioFormat", "HQClient", "HQService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Subprocess", package: "swift-subprocess"),
