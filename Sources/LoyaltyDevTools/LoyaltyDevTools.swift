@@ -11,7 +11,7 @@ struct LoyaltyDevTools: AsyncParsableCommand {
     abstract: "Benchmarks and fault campaigns for loyalty-terminal (developer tools, not shipped).",
     subcommands: [
       BenchCommand.self, CampaignCommand.self, EarnLoopCommand.self, CacheBenchmarkWorker.self,
-      LedgerBenchmarkWorker.self, NetworkBenchmarkWorker.self,
+      LedgerBenchmarkWorker.self, NetworkBenchmarkWorker.self, AdmissionBenchmarkWorker.self,
     ])
 
   static func main() async { await runCommandLine(LoyaltyDevTools.self) }

@@ -1,9 +1,9 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
 import CardEmulation
 import CardReader
 import Foundation
 import Logging
+import LoyaltyTerminalCLI
 import PCSCCardReader
 import VirtualCard
 
@@ -17,7 +17,9 @@ struct BenchCommand: AsyncParsableCommand {
       virtual UID card through loyalty-terminal, a C libpcsclite client and pyscard in interleaved rounds, \
       then tap→ID on the simulated reader. cache: identify and durable earns with 1 000 000 cardholders \
       against the sqlite3 CLI doing the same writes. ledger: verify+fold of 100 k / 1 M / 10 M-entry ledgers \
-      against hledger and bean-check on the exports, and sync time per history size. memory: a 10 000-tap \
+      against hledger and bean-check on the exports, and sync time per history size. network: HQ's \
+      admission through hq serve vs the file path, and a terminal's download + apply of 10 k / 200 k / 2 M \
+      foreign entries vs the sqlite3 CLI inserting the same rows. memory: a 10 000-tap \
       watch loop and a 60-day chain simulation with RSS sampled. --quick shrinks every size (well under two \
       minutes); the run reports its own duration.
       """)
@@ -37,13 +39,13 @@ struct BenchCommand: AsyncParsableCommand {
   @Option(help: "Where to write the JSON figures.")
   var jsonOut: String = "bench-results/bench.json"
 
-  @Option(help: "Which suites: reader (needs pcscd), cache, ledger, memory. Repeatable; default all.")
+  @Option(help: "Which suites: reader (needs pcscd), cache, ledger, network, memory. Repeatable; default all.")
   var suite: [String] = []
 
   @Option(help: "Log level on stderr.")
   var logLevel: String = "warning"
 
-  static let allSuites = ["reader", "cache", "ledger", "memory"]
+  static let allSuites = ["reader", "cache", "ledger", "network", "memory"]
   var suites: Set<String> { suite.isEmpty ? Set(Self.allSuites) : Set(suite) }
 
   func validate() throws {
@@ -83,6 +85,12 @@ struct BenchCommand: AsyncParsableCommand {
     }
     if suites.contains("ledger") {
       rows += try await LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000]).run()
+    }
+    if suites.contains("network") {
+      rows += try await NetworkBenchmark(
+        sizes: quick ? [10_000, 50_000] : [10_000, 200_000, 2_000_000], terminals: quick ? 10 : 50,
+        batches: quick ? 2 : 4
+      ).run()
     }
     if suites.contains("memory") {
       rows += try await MemoryBenchmark(

@@ -1,6 +1,6 @@
-import LoyaltyTerminalCLI
 import CardEmulation
 import CardReader
+import LoyaltyTerminalCLI
 import Synchronization
 
 /// A session straight onto an emulated card, with no reader layer at all: the floor the

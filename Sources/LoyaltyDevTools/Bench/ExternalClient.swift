@@ -1,5 +1,5 @@
-import LoyaltyTerminalCLI
 import Foundation
+import LoyaltyTerminalCLI
 
 /// A baseline client run as a child process: it prints one latency in ns per line.
 struct ExternalClient {

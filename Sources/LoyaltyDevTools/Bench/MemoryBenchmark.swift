@@ -1,9 +1,9 @@
-import LoyaltyTerminalCLI
 import CardEmulation
 import CardIdentification
 import CounterSimulation
 import Foundation
 import Logging
+import LoyaltyTerminalCLI
 import SimulatedCardReader
 
 /// Long runs with resident memory sampled: `watch`'s loop over many taps, and a chain simulation

@@ -1,9 +1,9 @@
-import LoyaltyTerminalCLI
 import CardEmulation
 import CardIdentification
 import CardReader
 import Foundation
 import Logging
+import LoyaltyTerminalCLI
 import PCSCCardReader
 import SimulatedCardReader
 import VirtualCard

@@ -1,5 +1,5 @@
-import LoyaltyTerminalCLI
 import Foundation
+import LoyaltyTerminalCLI
 
 /// Finds a file of the checkout (e.g. `hardware/bench/pcsc_getuid.c`) from the working directory
 /// or the executable's location, whichever is inside the repository.

@@ -1,12 +1,14 @@
-import LoyaltyTerminalCLI
 import Foundation
+import LoyaltyTerminalCLI
 
 /// The raw-SQLite baseline for durable earns: the same writes an earn makes (tap, entry, receipt,
 /// lot, account, audit), one transaction each, run by the `sqlite3` CLI on the same database
 /// file with the same `synchronous = FULL` in WAL mode.
 enum SQLiteBaseline {
   /// Writes the script for `count` earns on `cards` and returns sqlite3's wall time.
-  static func run(database: String, cards: [String], accounts: [String], count: Int, label: String) async throws -> Duration {
+  static func run(database: String, cards: [String], accounts: [String], count: Int, label: String) async throws
+    -> Duration
+  {
     var script = "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\n"
     script.reserveCapacity(count * 700)
     for i in 0..<count {
