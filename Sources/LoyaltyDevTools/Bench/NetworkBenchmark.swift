@@ -114,8 +114,8 @@ struct HQChild {
   let pid: Int32
   let url: String
 
-  static func start(ledger: String, hqKey: String) async throws -> HQChild {
-    let out = ledger + ".serve"
+  static func start(ledger: String, hqKey: String, output: String? = nil) async throws -> HQChild {
+    let out = output ?? ledger + ".serve"
     let started = try await Child.shell(
       "'\(ProductBinary.loyaltyTerminal.path)' hq serve --ledger '\(ledger)' --hq-key '\(hqKey)' "
         + "--listen 127.0.0.1:0 --log-level warning > '\(out)' 2>/dev/null & echo $!")

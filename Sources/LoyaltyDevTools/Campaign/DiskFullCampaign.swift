@@ -76,6 +76,38 @@ struct DiskFullCampaign: AsyncParsableCommand {
     if try fileSize(ledgerPath) != sizeBefore { failures.append("the failed append left bytes in the ledger") }
     if (try? LedgerVerifier().verify(path: ledgerPath)) == nil { failures.append("the ledger no longer verifies") }
 
+    // The same through HQ's service on that full disk: a clear error, nothing appended, the
+    // service still up; once the disk has room (grown in place), the same sync completes.
+    let hq = try await HQChild.start(
+      ledger: ledgerPath, hqKey: world.directory.appendingPathComponent("hq.key").path,
+      output: world.directory.appendingPathComponent("serve.out").path)
+    var overService = arguments
+    let at = overService.firstIndex(of: "--ledger")!
+    overService.replaceSubrange(at...(at + 1), with: ["--hq", hq.url, "--hq-attempts", "1"])
+    let serviceRefused = try await terminal(overService)
+    let serviceMessage = serviceRefused.errors + serviceRefused.output
+    if serviceRefused.status == 0 { failures.append("the sync through the service succeeded on a full disk") }
+    if !serviceMessage.contains("No space left on device") {
+      failures.append("the service's error does not say the disk is full: \(serviceMessage)")
+    }
+    if try cache.outbox().count != outbox { failures.append("the outbox lost entries (service)") }
+    if try fileSize(ledgerPath) != sizeBefore { failures.append("the service's failed append left bytes") }
+    let health = try await Child.run("/usr/bin/curl", ["-s", hq.url + "/v1/health"])
+    if !health.output.contains("\"status\":\"ok\"") {
+      failures.append("the service is not healthy after: \(health.output)")
+    }
+    _ = try await Child.shell("mount -o remount,size=\(sizeKiB * 16)k '\(mount.path)'")
+    let serviceRetry = try await terminal(overService)
+    if serviceRetry.status != 0 {
+      failures.append("the service's sync after the disk grew failed: \(serviceRetry.errors)")
+    }
+    await hq.stop()
+    let afterService = try LedgerVerifier().verify(path: ledgerPath).entries
+    emit(
+      "campaign disk-full (service): refused (\"\(firstError(serviceMessage))\"), outbox kept, ledger unchanged, "
+        + "service healthy; after the disk grew: \(afterService) entries"
+    )
+
     // Room again (HQ moves the ledger to a bigger disk): the same sync completes, once.
     let bigger = world.directory.appendingPathComponent("ledger-moved.jsonl").path
     try FileManager.default.copyItem(atPath: ledgerPath, toPath: bigger)
