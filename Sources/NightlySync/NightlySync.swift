@@ -52,7 +52,13 @@ public struct NightlySync {
   /// Starts a fresh cache from an HQ snapshot (checked against the ledger file when there is
   /// one here, else HQ's signature against `hqKey`), so the first sync applies only the tail.
   public func bootstrap(from snapshot: LedgerSnapshot, at time: UTCInstant) throws {
-    if let local = connection as? LocalLedgerConnection { try snapshot.check(against: local.ledger.path) }
+    if let local = connection as? LocalLedgerConnection {
+      try snapshot.check(against: local.ledger.path)
+    } else {
+      // Over HQ's service: signed by the HQ key it names; the first checkpoint must then be
+      // signed by that same key, and the bytes after it must continue its chain.
+      try snapshot.checkSignature()
+    }
     let checkpoint = String(decoding: try JSONEncoder().encode(snapshot.ledger), as: UTF8.self)
     try cache.importSnapshot(
       program: snapshot.program, accounts: try snapshot.accountStates(), checkpoint: checkpoint,

@@ -120,6 +120,21 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
   }
 
   public mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
+
+  /// Inserts the row through one cached statement with its arguments in column order: the same
+  /// row `insert(db)` writes, without the encoder (a sync writes millions).
+  func insertFast(_ db: Database) throws {
+    try db.cachedExecute(
+      sql: """
+        INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt,
+          item, reference, origin, synced, lines, programVersion, tier, basis, refused)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [
+        id, kind.rawValue, at, terminal, `operator`, accountId, card, points, amount, currency, receipt, item,
+        reference, origin.rawValue, synced, lines, programVersion, tier, basis, refused,
+      ])
+  }
 }
 
 /// A purchase receipt, with what has been refunded and reversed of it.

@@ -131,7 +131,16 @@ struct CacheWorkingSet {
       let row = AccountRecord(
         id: id, enrolledAt: (after.enrolledAt ?? UTCInstant(seconds: 0)).seconds, referrerAccountId: referrer,
         referralSettled: after.referralSettled, balance: after.balance, deficit: after.lots.deficit)
-      if old == nil { try row.insert(db) } else { try row.update(db) }
+      if old == nil {
+        try row.insert(db)
+      } else {
+        try db.cachedExecute(
+          sql: """
+            UPDATE account SET enrolledAt = ?, referrerAccountId = ?, referralSettled = ?, balance = ?, deficit = ?
+            WHERE id = ?
+            """,
+          arguments: [row.enrolledAt, row.referrerAccountId, row.referralSettled, row.balance, row.deficit, id])
+      }
       try storeLots(db, id, old?.lots, after.lots)
       for card in after.cards.subtracting(old?.cards ?? []).sorted() {
         try db.cachedExecute(

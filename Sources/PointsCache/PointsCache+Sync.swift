@@ -63,6 +63,10 @@ extension PointsCache {
     refusedByHQ: [(id: String, reason: String)] = [], at: UTCInstant
   ) throws -> SyncApplication {
     try pool.write { db in
+      // A larger page cache for this transaction: a night's entries touch index pages all over.
+      let pages = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+      try db.execute(sql: "PRAGMA cache_size = -32768")
+      defer { try? db.execute(sql: "PRAGMA cache_size = \(pages)") }
       var applied = 0
       var known = 0
       var refused: [String] = []

@@ -243,7 +243,7 @@ public final class PointsCache: Sendable {
       rows.append(EntryRecord(entry, account: account, operator: `operator`, origin: origin))
     }
     try set.store(db)  // the accounts first: entry rows reference them
-    for var row in rows { try row.insert(db) }
+    for row in rows { try row.insertFast(db) }
     return set
   }
 

@@ -56,13 +56,18 @@ struct HQServiceTests {
     let overFile = try ChainFixture(terminals: 2)
     try Self.traffic(overFile) { t, at in try overFile.sync(t, at: at) }
 
-    let overService = try ChainFixture(terminals: 2)
+    let overService = try ChainFixture(terminals: 3)
     let hq = try await HQServiceProcess(
       ledger: overService.ledger.path, hqKey: overService.directory.appendingPathComponent("hq.key").path)
     try Self.traffic(overService) { t, at in
       let run = try Self.syncChild(overService, t, hq.url, at: at)
       #expect(run.status == 0, "\(t): \(run.errors)")
     }
+    // A third counter joins from HQ's signed snapshot, fetched from the service.
+    let joined = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      Self.syncArguments(overService, "T03", hq.url, at: ChainFixture.start.adding(days: 2)) + ["--snapshot-from-hq"])
+    #expect(joined.status == 0, "\(joined.errors)")
     #expect(hq.stop() == 0)  // SIGTERM: a graceful exit
 
     let (fileFold, _) = try LedgerFold.fold(path: overFile.ledger.path)
@@ -72,6 +77,7 @@ struct HQServiceTests {
     let expected = Dictionary(uniqueKeysWithValues: fileFold.balances.map { ($0.account, $0.balance) })
     #expect(!expected.isEmpty && expected.values.contains { $0 > 0 })
     #expect(Dictionary(uniqueKeysWithValues: serviceFold.balances.map { ($0.account, $0.balance) }) == expected)
+    #expect(try overService.balances("T03") == expected, "T03, joined from the snapshot")
     for t in ["T01", "T02"] {
       #expect(try overService.balances(t) == expected, "\(t)'s cache over the service")
       #expect(try overFile.balances(t) == expected, "\(t)'s cache over the file")

@@ -98,7 +98,7 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
     let scriptPath = dir.appendingPathComponent("baseline.sql").path
     FileManager.default.createFile(atPath: scriptPath, contents: nil)
     let script = try FileHandle(forWritingTo: URL(fileURLWithPath: scriptPath))
-    try script.write(contentsOf: Data("PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nBEGIN;\n".utf8))
+    try script.write(contentsOf: Data("PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nPRAGMA cache_size = -32768;\nBEGIN;\n".utf8))
     func q(_ s: String?) -> String { s.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }
     var text = ""
     for line in bytes.split(separator: 0x0A) {

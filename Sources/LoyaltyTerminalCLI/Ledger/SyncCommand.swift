@@ -41,12 +41,18 @@ struct SyncCommand: AsyncParsableCommand {
   @Option(help: "Start a fresh cache from this HQ snapshot (then only the ledger's tail is read).")
   var snapshot: String?
 
+  @Flag(help: "With --hq: start a fresh cache from HQ's signed snapshot, fetched from the service.")
+  var snapshotFromHq = false
+
   func validate() throws {
     try validateTerminalID(terminal)
     guard (ledger == nil) != (hq == nil) else {
       throw ValidationError("give either --ledger FILE (HQ's file on this machine) or --hq URL (HQ's sync service)")
     }
     if hqCa != nil && hq == nil { throw ValidationError("--hq-ca goes with --hq") }
+    if snapshotFromHq && (hq == nil || snapshot != nil) {
+      throw ValidationError("--snapshot-from-hq goes with --hq and without --snapshot")
+    }
     guard (1...3600).contains(hqTimeout) else { throw ValidationError("--hq-timeout must be 1 to 3600 seconds") }
     guard (1...10).contains(hqAttempts) else { throw ValidationError("--hq-attempts must be 1 to 10") }
   }
@@ -54,7 +60,7 @@ struct SyncCommand: AsyncParsableCommand {
   func run() async throws {
     // A cache this command creates for a snapshot is removed again if the bootstrap fails: a
     // failed first sync leaves no empty cache behind to be mistaken for a synced one.
-    let fresh = snapshot != nil && !FileManager.default.fileExists(atPath: cache.cache)
+    let fresh = (snapshot != nil || snapshotFromHq) && !FileManager.default.fileExists(atPath: cache.cache)
     var bootstrapped = false
     defer {
       if fresh && !bootstrapped {
@@ -66,26 +72,14 @@ struct SyncCommand: AsyncParsableCommand {
       let store = try cache.open()
       let time = at ?? .now
       let terminalKey = try LedgerKey.load(from: key)
-      let remote = try hq.map {
-        try HQConnection(
-          baseURL: $0, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
-          backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)))
-      }
-      let connection: any LedgerConnection = remote ?? LocalLedgerConnection(ledger: LedgerFile(path: ledger ?? ""))
-      let sync = NightlySync(cache: store, connection: connection, terminal: terminal, key: terminalKey)
+      var decoded: LedgerSnapshot?
       if let snapshot {
         let data: Data
         do throws(LocalFileError) { data = try LocalFile.read(snapshot, as: "snapshot", limit: 1 << 30) } catch {
           throw CommandFailure(reason: "unreadableFile", message: error.description)
         }
-        let decoded: LedgerSnapshot
-        do { decoded = try JSONDecoder().decode(LedgerSnapshot.self, from: data) } catch {
-          throw CommandFailure(
-            reason: "invalidSnapshot", message: "\(snapshot) is not a snapshot: \(FailureMessage(error))")
-        }
-        try sync.bootstrap(from: decoded, at: time)
+        decoded = try Self.decodeSnapshot(data, from: snapshot)
       }
-      bootstrapped = true
       let quiet = cache.json
       // On a terminal: one line redrawn in place; otherwise (logs, cron) one plain line per step.
       let tty = isatty(2) == 1
@@ -102,39 +96,61 @@ struct SyncCommand: AsyncParsableCommand {
           printError("sync: \(line)")
         }
       }
-      let summary: SyncSummary
-      if let remote {
-        do {
-          summary = try await sync.runOverConnection(
-            at: time, now: .now, scratch: cache.cache + ".download", progress: progress)
-          await remote.close()
-        } catch {
-          await remote.close()
-          throw error
-        }
-      } else {
-        summary = try sync.run(at: time, now: .now, progress: progress)
+      defer { if tty && !quiet { FileHandle.standardError.write(Data("\n".utf8)) } }
+      guard let hq else {
+        let sync = NightlySync(
+          cache: store, ledger: LedgerFile(path: ledger ?? ""), terminal: terminal, key: terminalKey)
+        if let decoded { try sync.bootstrap(from: decoded, at: time) }
+        bootstrapped = true
+        return try Self.report(try sync.run(at: time, now: .now, progress: progress), &refusedByHQ)
       }
-      if tty && !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
-      refusedByHQ = summary.refusedByHQ.count
-      var text = "sync: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)"
-      if !summary.refusedByHQ.isEmpty { text += ", refused by HQ \(summary.refusedByHQ.count)" }
-      if summary.repairedBytes > 0 { text += "; repaired a torn tail of \(summary.repairedBytes) bytes" }
-      for c in summary.conflicts { text += "\n  conflict: \(c)" }
-      for r in summary.refusedByHQ { text += "\n  refused by HQ: \(r)" }
-      for x in summary.excluded { text += "\n  left out of the ledger's fold: \(x)" }
-      for n in summary.notices { text += "\n  note: \(n)" }
-      return (
-        text,
-        [
-          "sent": summary.sent, "received": summary.received, "conflicts": summary.conflicts,
-          "repairedBytes": summary.repairedBytes, "refusedByHQ": summary.refusedByHQ, "excluded": summary.excluded,
-          "notices": summary.notices,
-        ]
-      )
+      let remote = try HQConnection(
+        baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
+        backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)))
+      let sync = NightlySync(cache: store, connection: remote, terminal: terminal, key: terminalKey)
+      do {
+        if snapshotFromHq {
+          decoded = try Self.decodeSnapshot(try await remote.snapshot(terminal: terminal, key: terminalKey), from: hq)
+        }
+        if let decoded { try sync.bootstrap(from: decoded, at: time) }
+        bootstrapped = true
+        let summary = try await sync.runOverConnection(
+          at: time, now: .now, scratch: cache.cache + ".download", progress: progress)
+        await remote.close()
+        return try Self.report(summary, &refusedByHQ)
+      } catch {
+        await remote.close()
+        throw error
+      }
     }
     // Synced, but HQ refused some of this terminal's entries (listed above): a nightly job that
     // checks the status sees it.
     if refusedByHQ > 0 { throw ExitCode(3) }
+  }
+
+  static func decodeSnapshot(_ data: Data, from source: String) throws -> LedgerSnapshot {
+    do { return try JSONDecoder().decode(LedgerSnapshot.self, from: data) } catch {
+      throw CommandFailure(reason: "invalidSnapshot", message: "\(source) is not a snapshot: \(FailureMessage(error))")
+    }
+  }
+
+  /// The summary in words and as JSON.
+  static func report(_ summary: SyncSummary, _ refusedByHQ: inout Int) throws -> (text: String, object: [String: Any]) {
+    refusedByHQ = summary.refusedByHQ.count
+    var text = "sync: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)"
+    if !summary.refusedByHQ.isEmpty { text += ", refused by HQ \(summary.refusedByHQ.count)" }
+    if summary.repairedBytes > 0 { text += "; repaired a torn tail of \(summary.repairedBytes) bytes" }
+    for c in summary.conflicts { text += "\n  conflict: \(c)" }
+    for r in summary.refusedByHQ { text += "\n  refused by HQ: \(r)" }
+    for x in summary.excluded { text += "\n  left out of the ledger's fold: \(x)" }
+    for n in summary.notices { text += "\n  note: \(n)" }
+    return (
+      text,
+      [
+        "sent": summary.sent, "received": summary.received, "conflicts": summary.conflicts,
+        "repairedBytes": summary.repairedBytes, "refusedByHQ": summary.refusedByHQ, "excluded": summary.excluded,
+        "notices": summary.notices,
+      ]
+    )
   }
 }
