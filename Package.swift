@@ -96,6 +96,14 @@ let package = Package(
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ]),
+    // HQ's notifications to a customer-messaging webhook (`ledger notify`).
+    .target(
+      name: "Notifications",
+      dependencies: [
+        "Ledger", "LoyaltyCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+      ]),
     // The scenario file format (sim/README.md) and its strict parser.
     .target(name: "ScenarioFormat", dependencies: ["LocalFiles", "LoyaltyCore"]),
     // The counter's firmware: a state machine over reader, keypad, display, indicator, clock, storage.
@@ -125,7 +133,7 @@ let package = Package(
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
         "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
-        "ScenarioFormat", "HQService", "HQClient", "SyncProtocol",
+        "ScenarioFormat", "HQService", "HQClient", "SyncProtocol", "Notifications",
         "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]

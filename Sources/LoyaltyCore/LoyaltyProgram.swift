@@ -61,6 +61,11 @@ public struct LoyaltyProgram: Hashable, Sendable {
   public var expiryDays: Int
   public var catalogue: [CatalogueItem]
   public var limits: Limits
+  /// HQ's notifications: points expiring within this many days are announced (default 30).
+  public var expiryWarningDays: Int = 30
+  /// HQ's notifications: an account with no purchase for this many days gets a re-engagement
+  /// event (default 60).
+  public var reengageAfterDays: Int = 60
 
   /// The rate of `category` (1 when the program does not list it).
   public func rate(of category: String) -> Decimal4 { categoryRates[category] ?? .one }

@@ -19,7 +19,7 @@ public enum ProgramParser {
         required: [
           "version", "currency", "minorUnits", "earn", "tiers", "tierWindowDays", "expiryDays", "catalogue", "limits",
         ],
-        optional: ["promotions", "referral"]) ?? [:]
+        optional: ["promotions", "referral", "expiryWarningDays", "reengageAfterDays"]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
     let currency = w.string(top["currency"], "currency")
     if let currency, !(currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isUppercase })) {
@@ -98,6 +98,8 @@ public enum ProgramParser {
     }
     let tierWindowDays = w.integer(top["tierWindowDays"], "tierWindowDays", in: 1...3660)
     let expiryDays = w.integer(top["expiryDays"], "expiryDays", in: 1...36_600)
+    let warningDays = top["expiryWarningDays"].map { w.integer($0, "expiryWarningDays", in: 1...3660) } ?? 30
+    let reengageDays = top["reengageAfterDays"].map { w.integer($0, "reengageAfterDays", in: 1...3660) } ?? 60
 
     var referral: LoyaltyProgram.Referral?
     if let value = top["referral"],
@@ -142,12 +144,15 @@ public enum ProgramParser {
     else {
       throw ValidationProblems(w.problems.isEmpty ? ["program: incomplete"] : w.problems)
     }
-    return LoyaltyProgram(
+    var program = LoyaltyProgram(
       version: Int(version), currency: currency, minorUnits: Int(minorUnits), pointsPerUnit: pointsPerUnit,
       categoryRates: rates, promotions: promotions, tiers: tiers, tierWindowDays: Int(tierWindowDays),
       referral: referral,
       expiryDays: Int(expiryDays), catalogue: catalogue,
       limits: .init(
         debounceSeconds: debounce, maxEarnsPerCardPerHour: Int(maxEarns), offlineRedeemPointsPerDay: redeemCap))
+    program.expiryWarningDays = Int(warningDays ?? 30)
+    program.reengageAfterDays = Int(reengageDays ?? 60)
+    return program
   }
 }

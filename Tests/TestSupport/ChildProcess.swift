@@ -81,7 +81,7 @@ public final class ChildProcess: @unchecked Sendable {
 /// A child process that could not be started.
 public struct ChildProcessError: Error, CustomStringConvertible {
   public var description: String
-  init(_ d: String) { description = d }
+  public init(_ d: String) { description = d }
 }
 
 /// The directory of the test binary, where SwiftPM also puts `loyalty-terminal`.

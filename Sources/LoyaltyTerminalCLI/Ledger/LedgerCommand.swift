@@ -6,7 +6,7 @@ import LoyaltyCore
 import SyncProtocol
 
 /// `loyalty-terminal ledger …`: HQ's tools for the central ledger file.
-struct LedgerCommand: ParsableCommand {
+struct LedgerCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "ledger", abstract: "HQ tools for the central ledger file (docs/ledger-format.md).",
     subcommands: [
@@ -14,7 +14,7 @@ struct LedgerCommand: ParsableCommand {
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
       LedgerBalancesCommand.self,
       LedgerAdjustCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self, LedgerReportCommand.self,
-      LedgerSnapshotCommand.self,
+      LedgerSnapshotCommand.self, LedgerNotifyCommand.self,
     ])
 }
 

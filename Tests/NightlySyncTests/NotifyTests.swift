@@ -1,0 +1,124 @@
+import Foundation
+import Ledger
+import LoyaltyCore
+import TestSupport
+import Testing
+
+/// `ledger notify` against a real local HTTP endpoint (python3's http.server) that fails the
+/// first attempts, is down for a while, then accepts: each event delivered exactly once.
+@Suite("HQ's notifications")
+struct NotifyTests {
+  /// A webhook on a free port: answers 503 to the first `failFirst` POSTs, then 204; logs each
+  /// accepted request's Idempotency-Key and body, one JSON line each.
+  final class Endpoint: @unchecked Sendable {
+    let child: ChildProcess
+    let url: String
+    let log: String
+
+    init(directory: URL, failFirst: Int) async throws {
+      log = directory.appendingPathComponent("received-\(UUID().uuidString).jsonl").path
+      let script = """
+        import http.server, json, sys
+        failures = [\(failFirst)]
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                if failures[0] > 0:
+                    failures[0] -= 1
+                    self.send_response(503); self.end_headers(); return
+                with open(sys.argv[1], 'a') as f:
+                    f.write(json.dumps({'key': self.headers.get('Idempotency-Key'), 'body': body.decode()}) + '\\n')
+                self.send_response(204); self.end_headers()
+            def log_message(self, *a): pass
+        s = http.server.HTTPServer(('127.0.0.1', 0), H)
+        print('listening on http://127.0.0.1:%d/events' % s.server_port, flush=True)
+        s.serve_forever()
+        """
+      let path = directory.appendingPathComponent("endpoint.py").path
+      try script.write(toFile: path, atomically: true, encoding: .utf8)
+      child = try ChildProcess("/usr/bin/python3", [path, log])
+      child.killAfter(seconds: 300)
+      var found: String?
+      for await line in child.lines where line.hasPrefix("listening on ") {
+        found = String(line.dropFirst("listening on ".count))
+        break
+      }
+      guard let found else { throw ChildProcessError("the endpoint did not start") }
+      url = found
+    }
+
+    var received: [(key: String, body: String)] {
+      let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+      return text.split(separator: "\n").compactMap {
+        guard let o = try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] else { return nil }
+        return (o["key"] ?? "", o["body"] ?? "")
+      }
+    }
+
+    func stop() { _ = child.stop(with: SIGTERM) }
+  }
+
+  func notify(_ f: ChainFixture, _ url: String, asOf: UTCInstant, extra: [String] = []) throws -> (
+    status: Int32, output: String, errors: String
+  ) {
+    try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "ledger", "notify", "--ledger", f.ledger.path, "--webhook", url, "--state",
+        f.directory.appendingPathComponent("notify.json").path, "--as-of", asOf.description,
+      ] + extra)
+  }
+
+  @Test func eachEventIsDeliveredExactlyOnceThroughFailuresAndAnOutage() async throws {
+    let f = try ChainFixture(terminals: 2)
+    let day1 = ChainFixture.start.adding(days: 1)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let cards = Array(ChainFixture.cards.prefix(2))
+    for (i, t) in f.terminals.enumerated() {
+      let cache = try f.cache(t)
+      _ = try cache.enroll(card: cards[i], referrer: nil, context: f.context(t, 0))
+      _ = try cache.earn(
+        card: cards[i], lines: [PurchaseLine(category: "fresh", amount: 3_000)], receipt: "R1",
+        context: f.context(t, 60))
+      try f.sync(t, at: day1.adding(seconds: 3_600))
+    }
+    // The endpoint fails twice, then takes everything.
+    let flaky = try await Endpoint(directory: f.directory, failFirst: 2)
+    let first = try notify(f, flaky.url, asOf: day1.adding(days: 1))
+    #expect(first.status == 0, "\(first.errors)")
+    #expect(first.output.contains("delivered 2 pointsEarned"), "\(first.output)")
+    #expect(try notify(f, flaky.url, asOf: day1.adding(days: 1)).output.contains("delivered 0 pointsEarned"))
+    flaky.stop()
+
+    // A new earn while the endpoint is down: kept, exit 1; delivered once it is back.
+    _ = try f.cache("T01").earn(
+      card: cards[0], lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R2",
+      context: f.context("T01", 7_200))
+    try f.sync("T01", at: day1.adding(seconds: 9_000))
+    let down = try notify(f, flaky.url, asOf: day1.adding(days: 1), extra: ["--attempts", "2"])
+    #expect(down.status == 1 && down.output.contains("1 events kept for the next run"), "\(down.output)")
+    let back = try await Endpoint(directory: f.directory, failFirst: 0)
+    defer { back.stop() }
+    let resumed = try notify(f, back.url, asOf: day1.adding(days: 1))
+    #expect(resumed.status == 0 && resumed.output.contains("delivered 1 pointsEarned"), "\(resumed.output)")
+
+    // 355 days on: the points expire within 30 days and both accounts have been quiet 60 days.
+    let later = day1.adding(days: 355)
+    let standing = try notify(f, back.url, asOf: later)
+    #expect(
+      standing.output.contains("0 pointsEarned, 2 pointsExpiringSoon, 2 inactive")
+        || standing.output.contains("0 pointsEarned, 3 pointsExpiringSoon, 2 inactive"), "\(standing.output)")
+    #expect(try notify(f, back.url, asOf: later.adding(days: 1)).output.contains("0 pointsExpiringSoon, 0 inactive"))
+
+    let received = flaky.received + back.received
+    let keys = received.map(\.key)
+    #expect(Set(keys).count == keys.count, "an event was delivered twice: \(keys)")
+    #expect(keys.filter { $0.hasPrefix("pointsEarned-") }.count == 3)
+    for (_, body) in received {
+      for card in cards {
+        #expect(!body.contains(card), "a full card number in \(body)")
+      }
+      #expect(cards.contains { body.contains("\"cardLast4\":\"\($0.suffix(4))\"") }, "\(body)")
+    }
+  }
+}
