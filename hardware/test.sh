@@ -26,9 +26,21 @@ if pgrep -x pcscd >/dev/null; then
   exit 2
 fi
 
+# vpcd listens on ports 35963 and 35964, which sit inside Linux's ephemeral port range: while the
+# network tests open hundreds of loopback connections, one of them can take such a port as its
+# local port and a pcscd started then cannot open vpcd's. Keep the two ports out of the ephemeral
+# range for the run (best effort: needs root), and put the setting back afterwards.
+reserved_ports=/proc/sys/net/ipv4/ip_local_reserved_ports
+reserved_before=""
+if [ -w "$reserved_ports" ]; then
+  reserved_before=$(cat "$reserved_ports")
+  echo "35963-35964${reserved_before:+,$reserved_before}" > "$reserved_ports" 2>/dev/null || true
+fi
+
 cleanup() {
   # A test killed mid-way may leave its pcscd behind; stop it (none was running before).
   if pgrep -x pcscd >/dev/null; then pkill -x pcscd || true; fi
+  if [ -w "$reserved_ports" ]; then echo "$reserved_before" > "$reserved_ports" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 

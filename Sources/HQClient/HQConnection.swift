@@ -32,12 +32,23 @@ public final class HQConnection: LedgerConnection {
     backoff: [Duration] = Array(HQConnection.defaultBackoff.prefix(4)),
     timeout: TimeAmount = .seconds(60)
   ) throws {
-    guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil,
-      url.path.isEmpty || url.path == "/", url.query == nil
-    else { throw SyncProtocolError("--hq \(baseURL) is not an http:// or https:// address of HQ's service") }
+    guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+      throw SyncProtocolError("--hq \(baseURL) is not an http:// or https:// address of HQ's service")
+    }
+    guard url.path.isEmpty || url.path == "/", url.query == nil else {
+      throw SyncProtocolError("--hq \(baseURL): give HQ's service as scheme://HOST:PORT, without a path or query")
+    }
     self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
     var tls = TLSConfiguration.makeClientConfiguration()
-    if let trustRoots { tls.trustRoots = .file(trustRoots) }
+    if let trustRoots {
+      let certificates = try? NIOSSLCertificate.fromPEMFile(trustRoots)
+      guard let certificates, !certificates.isEmpty else {
+        throw SyncProtocolError(
+          "--hq-ca \(trustRoots) is not a readable PEM file of certificates (give the CA's certificate, hq-ca.crt, "
+            + "not its key)")
+      }
+      tls.trustRoots = .certificates(certificates)
+    }
     client = HTTPClient(
       eventLoopGroupProvider: .singleton,
       configuration: .init(tlsConfiguration: tls, timeout: .init(connect: min(.seconds(10), timeout), read: timeout)))
@@ -131,10 +142,11 @@ public final class HQConnection: LedgerConnection {
       } catch let error as HQRefusal where !error.retryable {
         throw error
       } catch {
-        guard attempt < backoff.count else {
+        let (reason, retryable) = Self.explain(error, baseURL)
+        guard retryable, attempt < backoff.count else {
           throw SyncProtocolError(
-            "the download from \(baseURL) stopped at \(have) of \(total) bytes after \(attempt + 1) attempts: "
-              + "\(error); run the sync again to resume")
+            "the download from \(baseURL) stopped at \(have) of \(total) bytes (\(attempt + 1) attempt"
+              + "\(attempt == 0 ? "" : "s")): \(reason); run the sync again to resume")
         }
         logger.notice(
           "download interrupted; resuming", metadata: ["have": "\(have)", "total": "\(total)", "error": "\(error)"])
@@ -200,6 +212,35 @@ public final class HQConnection: LedgerConnection {
       request.body = .bytes(ByteBuffer(data: body))
     }
     return request
+  }
+
+  /// A transport error in words an operator can act on, and whether trying again may help.
+  static func explain(_ error: any Error, _ url: String) -> (reason: String, retryable: Bool) {
+    let text = String(describing: error)
+    if text.contains("CERTIFICATE_VERIFY_FAILED") {
+      return ("HQ's TLS certificate is not trusted here: give the CA that signed it with --hq-ca FILE", false)
+    }
+    if text.contains("failedToValidateHostname") {
+      return (
+        "HQ's TLS certificate does not name the host in \(url) (its subjectAltName must list that DNS name or IP)",
+        false
+      )
+    }
+    if text.contains("Connection refused") {
+      return ("connection refused: is HQ's service running, and is the address and port in \(url) right?", true)
+    }
+    if text.contains("remoteConnectionClosed") {
+      return (
+        "the service closed the connection\(url.hasPrefix("http://") ? " (a TLS service addressed with http://?)" : "")",
+        true
+      )
+    }
+    if text.contains("connectTimeout") || text.contains("deadlineExceeded") || text.contains("readTimeout") {
+      return ("no answer in time (--hq-timeout)", true)
+    }
+    if let refusal = error as? HQRefusal { return (refusal.description, refusal.retryable) }
+    if let protocolError = error as? SyncProtocolError { return (protocolError.description, true) }
+    return (text, true)
   }
 
   func refusal(_ status: HTTPResponseStatus, _ body: Data) -> HQRefusal {

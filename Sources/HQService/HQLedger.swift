@@ -36,7 +36,7 @@ public actor HQLedger {
     }
     self.audited = audited
     self.answers = Self.loadAnswers(file.path + ".answers")
-    metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries)
+    metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
   }
 
   /// The sealed end of the ledger: downloads read the bytes before it.
@@ -55,10 +55,15 @@ public actor HQLedger {
   /// Admits a terminal's batch: the answer recorded for this batch id if there is one, else the
   /// ledger's one submission step.
   public func submit(_ submission: Submission, now: UTCInstant) throws -> SubmissionAnswer {
-    if let answer = answers[submission.batch] { return answer }
+    // The content first: the batch id must name exactly this terminal's entries, so an answer is
+    // only ever given back for the same batch.
     let entries: [Entry]
     do throws(SyncProtocolError) { entries = try submission.entries() } catch {
       throw HQRequestError(.badRequest, error.description)
+    }
+    if let answer = answers[submission.batch] { return answer }
+    if let problem = audited.signerProblem(submission.terminal, batch: entries) {
+      throw HQRequestError(.forbidden, "nothing appended: \(problem)", code: "notItsBatch")
     }
     let started = ContinuousClock.now
     var repaired = 0
@@ -79,10 +84,12 @@ public actor HQLedger {
       batch: submission.batch, appended: submitted.appended.map(\.id), held: submitted.held,
       refused: submitted.refused.map { .init(id: $0.entry.id, reason: $0.reason) })
     answer.repairedBytes = repaired
-    try record(answer)
+    // Kept for a retry only when the batch changed the ledger; a batch refused whole is refused
+    // the same way again (and a stolen key cannot fill HQ's disk with answers).
+    if !answer.appended.isEmpty { try record(answer) }
     metrics.admitted(
       entries: answer.appended.count, refused: answer.refused.count, duration: ContinuousClock.now - started)
-    metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries)
+    metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
     logger.info(
       "admitted a batch",
       metadata: [
@@ -133,6 +140,7 @@ public actor HQLedger {
     guard try locked.size() != audited.state.offset else { return 0 }
     logger.notice("the ledger file moved past what the service holds (an HQ command); reading it again")
     audited = try locked.audited(repairing: true)
+    metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
     return audited.repairedBytes
   }
 
@@ -156,7 +164,9 @@ public actor HQLedger {
   private static func loadAnswers(_ path: String) -> [String: SubmissionAnswer] {
     guard let data = FileManager.default.contents(atPath: path) else { return [:] }
     var out: [String: SubmissionAnswer] = [:]
-    for line in data.split(separator: 0x0A) {
+    // The latest 100 000 answers: a terminal retries within a night, not a year later (an older
+    // batch's entries are read back as held anyway).
+    for line in data.split(separator: 0x0A).suffix(100_000) {
       if let answer = try? JSONDecoder().decode(SubmissionAnswer.self, from: Data(line)) { out[answer.batch] = answer }
     }
     return out

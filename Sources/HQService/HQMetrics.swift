@@ -8,6 +8,7 @@ public final class HQMetrics: Sendable {
   struct Counts {
     var lastSeq: Int64 = 0
     var entries = 0
+    var offset = 0
     var batches = 0
     var appended = 0
     var refused = 0
@@ -22,11 +23,18 @@ public final class HQMetrics: Sendable {
 
   init() {}
 
-  func set(lastSeq: Int64, entries: Int) {
+  func set(lastSeq: Int64, entries: Int, offset: Int) {
     counts.withLock {
       $0.lastSeq = lastSeq
       $0.entries = entries
+      $0.offset = offset
     }
+  }
+
+  /// The health answer, without waiting for an admission under way.
+  public var health: String {
+    let c = counts.withLock { $0 }
+    return #"{"status":"ok","lastSeq":\#(c.lastSeq),"entries":\#(c.entries),"offset":\#(c.offset)}"#
   }
 
   func admitted(entries: Int, refused: Int, duration: Duration) {

@@ -28,7 +28,7 @@ public struct HQServer: Sendable {
   let clock: @Sendable () -> UTCInstant
 
   /// The most one submission's body may hold.
-  static let maxBody = 64 << 20
+  static let maxBody = 32 << 20
   /// How long a connection may sit idle (a stalled client is dropped, HQ does not wait on it).
   static let idleTimeout = TimeAmount.seconds(30)
 
@@ -39,7 +39,7 @@ public struct HQServer: Sendable {
     self.ledger = ledger
     self.logger = logger
     self.clock = clock
-    authenticator = RequestAuthenticator(clock: { clock().seconds })
+    authenticator = RequestAuthenticator(clock: { clock().seconds }, noncePath: ledger.file.path + ".nonces")
   }
 
   /// The application listening on `host:port`, with TLS when `tls` is given.
@@ -57,10 +57,7 @@ public struct HQServer: Sendable {
 
   func router() -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.get("/v1/health") { _, _ in
-      let end = await ledger.committed
-      return json(#"{"status":"ok","lastSeq":\#(end.lastSeq),"entries":\#(end.entries),"offset":\#(end.offset)}"#)
-    }
+    router.get("/v1/health") { _, _ in json(ledger.metrics.health) }
     router.get("/metrics") { _, _ in
       Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -79,10 +76,16 @@ public struct HQServer: Sendable {
     return router
   }
 
-  /// The terminal that signed the request (refusals counted and logged).
-  func authenticated(_ request: Request, body: ByteBuffer) async throws(HQRequestError) -> String {
+  /// The terminal that signed the request (refusals counted and logged); `body` (nil: read it
+  /// after) is checked against the signed digest.
+  @discardableResult
+  func authenticated(_ request: Request, body: ByteBuffer?) async throws(HQRequestError) -> (
+    terminal: String, digest: String
+  ) {
     do {
-      return try await authenticator.authenticate(request, body: body) { try? await ledger.registeredKey(of: $0) }
+      let signed = try await authenticator.authenticate(request) { try? await ledger.registeredKey(of: $0) }
+      if let body { try RequestAuthenticator.check(body: body, against: signed.digest) }
+      return signed
     } catch {
       ledger.metrics.refusedRequest(error.code)
       logger.notice(
@@ -92,9 +95,18 @@ public struct HQServer: Sendable {
   }
 
   func submit(_ request: Request) async throws -> Response {
+    // The signature first: only a registered terminal gets its body read.
+    let signed = try await authenticated(request, body: nil)
+    let terminal = signed.terminal
     var request = request
-    let body = try await request.collectBody(upTo: Self.maxBody)
-    let terminal = try await authenticated(request, body: body)
+    let body: ByteBuffer
+    do { body = try await request.collectBody(upTo: Self.maxBody) } catch {
+      throw HQRequestError(.contentTooLarge, "a batch body is at most \(Self.maxBody >> 20) MiB; send it in parts")
+    }
+    do throws(HQRequestError) { try RequestAuthenticator.check(body: body, against: signed.digest) } catch {
+      ledger.metrics.refusedRequest(error.code)
+      throw error
+    }
     let submission: Submission
     do { submission = try JSONDecoder().decode(Submission.self, from: Data(buffer: body)) } catch {
       throw HQRequestError(.badRequest, "the body is not a submission: \(error)")
@@ -117,7 +129,7 @@ public struct HQServer: Sendable {
   }
 
   func checkpoint(_ request: Request) async throws -> Response {
-    let terminal = try await authenticated(request, body: ByteBuffer())
+    let terminal = try await authenticated(request, body: ByteBuffer()).terminal
     let query = request.uri.queryParameters
     guard let from = query.get("from", as: Int.self), let seq = query.get("seq", as: Int64.self),
       let lines = query.get("lines", as: Int.self)

@@ -7,28 +7,46 @@ import SyncProtocol
 import Synchronization
 
 /// Checks a terminal's request: its HTTP message signature (RFC 9421) by the key HQ registered
-/// for the terminal it names, the body's `Content-Digest`, a creation time within the window of
-/// HQ's clock, and a nonce not seen within that window (a replay is refused).
+/// for the terminal it names, a creation time within the window of HQ's clock, and a nonce not
+/// seen within that window (a replay is refused, across restarts too: nonces are kept in a file
+/// next to the ledger). The signature covers the `Content-Digest` header, so it is checked before
+/// any body is read; the body is then checked against that digest.
 final class RequestAuthenticator: Sendable {
   private let nonces = Mutex([String: Int64]())
   let clock: @Sendable () -> Int64
+  let noncePath: String?
 
-  init(clock: @escaping @Sendable () -> Int64) { self.clock = clock }
+  init(clock: @escaping @Sendable () -> Int64, noncePath: String?) {
+    self.clock = clock
+    self.noncePath = noncePath
+    guard let noncePath else { return }
+    // Keep the nonces still inside the window; rewrite the file with those only.
+    let now = clock()
+    var kept: [String: Int64] = [:]
+    if let text = try? String(contentsOfFile: noncePath, encoding: .utf8) {
+      for line in text.split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        if parts.count == 2, let created = Int64(parts[0]), created >= now - MessageSignature.window {
+          kept[String(parts[1])] = created
+        }
+      }
+    }
+    let text = kept.map { "\($0.value) \($0.key)\n" }.joined()
+    try? text.write(toFile: noncePath, atomically: true, encoding: .utf8)
+    nonces.withLock { $0 = kept }
+  }
 
-  /// The terminal that signed the request, or a refusal. `keyOf` gives the registered key.
-  func authenticate(_ request: Request, body: ByteBuffer, keyOf: (String) async -> String?) async throws(HQRequestError)
-    -> String
-  {
+  /// The terminal that signed the request and the body digest it signed, or a refusal.
+  /// `keyOf` gives the registered key.
+  func authenticate(_ request: Request, keyOf: (String) async -> String?) async throws(HQRequestError) -> (
+    terminal: String, digest: String
+  ) {
     guard let input = request.headers[.signatureInput], let signature = request.headers[.signature],
       let digest = request.headers[.contentDigest]
     else {
       throw HQRequestError(
         .unauthorized, "the request is not signed (Signature-Input, Signature and Content-Digest are required)",
         code: "unsigned")
-    }
-    let bodyDigest = MessageSignature.contentDigest(of: body.readableBytesView)
-    guard digest == bodyDigest else {
-      throw HQRequestError(.badRequest, "Content-Digest does not match the body received", code: "digest")
     }
     let path = request.uri.path
     let query = request.uri.query.map { "?" + $0 } ?? ""
@@ -38,7 +56,8 @@ final class RequestAuthenticator: Sendable {
         signatureInput: input, method: request.method.rawValue, path: path, query: query, contentDigest: digest)
     } catch { throw HQRequestError(.unauthorized, error.description, code: "signatureInput") }
     let now = clock()
-    guard abs(parsed.created - now) <= MessageSignature.window else {
+    // No arithmetic on the request's number: it may be anything.
+    guard parsed.created >= now - MessageSignature.window, parsed.created <= now + MessageSignature.window else {
       throw HQRequestError(
         .unauthorized,
         "the request was signed at \(parsed.created), more than \(MessageSignature.window) s from HQ's clock (\(now)): "
@@ -50,8 +69,9 @@ final class RequestAuthenticator: Sendable {
     }
     guard parsed.isValid(signature: signature, publicKey: key) else {
       throw HQRequestError(
-        .unauthorized, "the request's signature does not verify with the key HQ registered for \(parsed.keyID)",
-        code: "badSignature")
+        .unauthorized,
+        "the request's signature does not verify with the key HQ registered for \(parsed.keyID) (is --key the "
+          + "terminal's registered key file?)", code: "badSignature")
     }
     let fresh = nonces.withLock { seen -> Bool in
       if seen.count > 100_000 { seen = seen.filter { $0.value >= now - MessageSignature.window } }
@@ -60,7 +80,19 @@ final class RequestAuthenticator: Sendable {
     guard fresh else {
       throw HQRequestError(.unauthorized, "the request's nonce was used already (a replay)", code: "replay")
     }
-    return parsed.keyID
+    if let noncePath, let fd = Optional(open(noncePath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)), fd >= 0 {
+      let line = Array("\(parsed.created) \(parsed.nonce)\n".utf8)
+      _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+      close(fd)
+    }
+    return (parsed.keyID, digest)
+  }
+
+  /// Checks the body received is the one the signature covers.
+  static func check(body: ByteBuffer, against digest: String) throws(HQRequestError) {
+    guard MessageSignature.contentDigest(of: body.readableBytesView) == digest else {
+      throw HQRequestError(.badRequest, "Content-Digest does not match the body received", code: "digest")
+    }
   }
 }
 

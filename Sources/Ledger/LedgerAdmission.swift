@@ -63,6 +63,9 @@ extension LockedLedger {
         "nothing appended to \(path): the sync's time \(at) is more than a day ahead of this machine's clock (\(now)); "
           + "check the clock or --at")
     }
+    guard Decisions.Bounds.times.contains(at) else {
+      throw LedgerError(line: 0, "nothing appended to \(path): the batch's time \(at) is outside 2000…2100")
+    }
     guard let hqKey = ledger.state.hqKey else { throw LedgerError(line: 0, "\(path) has no header") }
     if let problem = LedgerVerifier.signerProblem(
       signer, key: key.publicKeyBase64, batch: entries.map { LedgerEntry($0) }, hqKey: hqKey,
@@ -100,6 +103,19 @@ extension LockedLedger {
   }
 }
 
+extension AuditedLedger {
+  /// Why `signer` may not have `batch` admitted in its name (not registered, revoked, another
+  /// writer's entries, kinds a terminal may not write), or nil.
+  public func signerProblem(_ signer: String, batch: [Entry]) -> String? {
+    guard let hqKey = state.hqKey else { return "the ledger has no header" }
+    guard let registered = signer == "HQ" ? hqKey : state.terminals[signer] else {
+      return "terminal \(signer) is not registered (or was revoked)"
+    }
+    return LedgerVerifier.signerProblem(
+      signer, key: registered, batch: batch.map { LedgerEntry($0) }, hqKey: hqKey, terminals: state.terminals)?.reason
+  }
+}
+
 extension LedgerFold {
   /// Audits one entry of a batch being admitted (its seal not yet written) and applies it when
   /// it passes: the admission's side of `take`.
@@ -123,11 +139,22 @@ public struct RefusalLog: Sendable {
   /// Appends one line per refused entry (best effort: the admission's answer does not depend on it).
   func record(_ refused: [(entry: Entry, reason: String)], signer: String, at: UTCInstant) {
     var text = ""
-    for (entry, reason) in refused {
+    // At most 100 lines per batch: a stolen key sending batch after batch of refused entries does
+    // not fill HQ's disk; the rest is one line.
+    for (entry, reason) in refused.prefix(100) {
       let object: [String: String] = [
         "at": at.description, "terminal": signer, "id": entry.id, "kind": entry.kind.rawValue, "reason": reason,
       ]
       guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { continue }
+      text += String(decoding: data, as: UTF8.self) + "\n"
+    }
+    if refused.count > 100,
+      let data = try? JSONSerialization.data(
+        withJSONObject: [
+          "at": at.description, "terminal": signer, "id": "…", "kind": "…",
+          "reason": "\(refused.count - 100) more entries of this batch refused",
+        ], options: [.sortedKeys])
+    {
       text += String(decoding: data, as: UTF8.self) + "\n"
     }
     let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o644)

@@ -97,6 +97,8 @@ public struct AuditReplay: Sendable {
     let reason: String?
     if signer == "HQ" {
       reason = takeHQ(e, seq: seq)
+    } else if !Decisions.Bounds.times.contains(sealedAt) {
+      reason = "its batch's seal time \(sealedAt) is outside 2000…2100"
     } else {
       let digest = IDDigest(e.id)
       if let problem = audit(e, seq: seq, sealedAt: sealedAt, digest: digest) {

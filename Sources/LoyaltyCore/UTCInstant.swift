@@ -35,13 +35,23 @@ public struct UTCInstant: Hashable, Comparable, Sendable, CustomStringConvertibl
 
   public static func < (a: UTCInstant, b: UTCInstant) -> Bool { a.seconds < b.seconds }
 
-  /// The UTC day number (days since 1970-01-01).
-  public var day: Int64 { seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400 }
+  /// The UTC day number (days since 1970-01-01), rounded down.
+  public var day: Int64 { seconds >= 0 ? seconds / 86_400 : -((-(seconds + 1)) / 86_400) - 1 }
 
-  public func adding(seconds delta: Int64) -> UTCInstant { UTCInstant(seconds: seconds + delta) }
-  public func adding(days: Int) -> UTCInstant { UTCInstant(seconds: seconds + Int64(days) * 86_400) }
+  /// Saturating: a hostile time (a ledger line, a request) at the edge of Int64 never traps.
+  public func adding(seconds delta: Int64) -> UTCInstant {
+    let (sum, overflow) = seconds.addingReportingOverflow(delta)
+    return UTCInstant(seconds: overflow ? (delta > 0 ? .max : .min) : sum)
+  }
 
+  public func adding(days: Int) -> UTCInstant {
+    let (delta, overflow) = Int64(days).multipliedReportingOverflow(by: 86_400)
+    return overflow ? UTCInstant(seconds: days > 0 ? .max : .min) : adding(seconds: delta)
+  }
+
+  /// Years 0001–9999 as ISO 8601 (`2026-11-02T09:15:00Z`); anything else as raw seconds.
   public var description: String {
+    guard (-62_135_596_800...253_402_300_799).contains(seconds) else { return "\(seconds) s since 1970" }
     let (y, m, d) = Self.civil(fromDays: day)
     let rest = seconds - day * 86_400
     func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }

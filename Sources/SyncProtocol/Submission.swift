@@ -40,6 +40,9 @@ public struct Submission: Codable, Hashable, Sendable {
     guard lines.count <= Self.maxEntries else {
       throw SyncProtocolError("a batch holds at most \(Self.maxEntries) entries, this one \(lines.count)")
     }
+    guard Decisions.Bounds.times.contains(UTCInstant(seconds: at)) else {
+      throw SyncProtocolError("the batch's time \(at) is outside 2000…2100")
+    }
     guard Self.batchID(terminal: terminal, at: at, lines: lines) == batch else {
       throw SyncProtocolError("batch id \(batch.prefix(16))… does not name this content")
     }

@@ -140,3 +140,81 @@ struct HQServiceTests {
     #expect(try Data(contentsOf: URL(fileURLWithPath: f.ledger.path)) == before)
   }
 }
+
+/// What an attacker tried against the service (a helper's findings, kept as tests): numbers at
+/// the edge of Int64, bodies before a signature, another terminal's batch id, a replay after a
+/// restart. Each is refused and HQ stays up.
+@Suite("HQ's sync service against hostile requests")
+struct HQServiceHostileTests {
+  static func curl(_ url: String, headers: [String: String], body: Data? = nil, method: String = "GET") throws
+    -> String
+  {
+    var arguments = ["-s", "-m", "10", "-w", "\n%{http_code}", "-X", method]
+    for (name, value) in headers { arguments += ["-H", "\(name): \(value)"] }
+    if let body {
+      let file = FileManager.default.temporaryDirectory.appendingPathComponent("body-\(UUID().uuidString)")
+      try body.write(to: file)
+      arguments += ["--data-binary", "@\(file.path)"]
+    }
+    return try runToCompletion("/usr/bin/curl", arguments + [url]).output
+  }
+
+  static func signed(
+    _ method: String, _ path: String, query: String = "", body: Data, key: LedgerKey, as terminal: String,
+    created: Int64 = Int64(Date().timeIntervalSince1970), nonce: String = MessageSignature.makeNonce()
+  ) -> [String: String] {
+    let digest = MessageSignature.contentDigest(of: body)
+    let signature = MessageSignature(
+      method: method, path: path, query: query, contentDigest: digest, created: created, keyID: terminal, nonce: nonce)
+    return [
+      "Content-Digest": digest, "Signature-Input": signature.signatureInput,
+      "Signature": signature.signature(with: key),
+    ]
+  }
+
+  @Test func edgeNumbersForeignBatchIDsAndAReplayAfterARestartAreRefused() async throws {
+    let f = try ChainFixture(terminals: 2)
+    let hqKey = f.directory.appendingPathComponent("hq.key").path
+    var hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: hqKey)
+    let t1 = try LedgerKey.load(from: f.keyPath("T01"))
+    // A creation time of Int64.min, unsigned by anyone: refused, HQ up.
+    let edge = Self.signed("GET", "/v1/snapshot", body: Data(), key: t1, as: "T01", created: .min)
+    #expect(try Self.curl(hq.url + "/v1/snapshot", headers: edge).hasSuffix("401"))
+    #expect(try Self.curl(hq.url + "/v1/health", headers: [:]).contains("\"status\":\"ok\""))
+    // An unsigned 40 MB body is refused before it is read.
+    let big = try Self.curl(hq.url + "/v1/batches", headers: [:], body: Data(count: 40 << 20), method: "POST")
+    #expect(big.hasSuffix("401"), "\(big.suffix(200))")
+    // A batch dated Int64.min, signed by T01: refused with the reason, nothing appended, HQ up.
+    let before = try Data(contentsOf: URL(fileURLWithPath: f.ledger.path))
+    let entry = Entry(
+      kind: .enroll, id: "x", at: ChainFixture.start, terminal: "T01", account: "acct-x", card: ChainFixture.cards[0])
+    var submission = Submission(terminal: "T01", at: ChainFixture.start, since: 0, entries: [entry])
+    submission.at = .min
+    submission.batch = Submission(terminal: "T01", at: UTCInstant(seconds: .min), since: 0, entries: [entry]).batch
+    var body = try JSONEncoder().encode(submission)
+    var headers = Self.signed("POST", "/v1/batches", body: body, key: t1, as: "T01")
+    headers["Idempotency-Key"] = submission.batch
+    headers["Content-Type"] = "application/json"
+    let dated = try Self.curl(hq.url + "/v1/batches", headers: headers, body: body, method: "POST")
+    #expect(dated.hasSuffix("400") && dated.contains("outside 2000"), "\(dated)")
+    // Another terminal's batch (T02's entries, T02's batch id) sent by T01: refused.
+    let t02Batch = Submission(
+      terminal: "T02", at: ChainFixture.start, since: 0,
+      entries: [Entry(kind: .enroll, id: "y", at: ChainFixture.start, terminal: "T02", account: "acct-y")])
+    body = try JSONEncoder().encode(t02Batch)
+    headers = Self.signed("POST", "/v1/batches", body: body, key: t1, as: "T01")
+    headers["Idempotency-Key"] = t02Batch.batch
+    #expect(try Self.curl(hq.url + "/v1/batches", headers: headers, body: body, method: "POST").hasSuffix("403"))
+    #expect(try Data(contentsOf: URL(fileURLWithPath: f.ledger.path)) == before)
+
+    // A request captured before a restart is still a replay after it.
+    let captured = Self.signed(
+      "GET", "/v1/checkpoint", query: "?from=0&seq=0&lines=0", body: Data(), key: t1, as: "T01")
+    #expect(try Self.curl(hq.url + "/v1/checkpoint?from=0&seq=0&lines=0", headers: captured).hasSuffix("200"))
+    hq.stop()
+    hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: hqKey)
+    defer { hq.stop() }
+    let replay = try Self.curl(hq.url + "/v1/checkpoint?from=0&seq=0&lines=0", headers: captured)
+    #expect(replay.hasSuffix("401") && replay.contains("replay"), "\(replay)")
+  }
+}

@@ -35,7 +35,9 @@ struct HQServeCommand: AsyncParsableCommand {
   var logLevel: String = "info"
 
   func validate() throws {
-    guard endpoint != nil else { throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (port 0–65535)") }
+    guard endpoint != nil else {
+      throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (no scheme; port 0–65535), e.g. 0.0.0.0:8443")
+    }
     guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     guard Logger.Level(rawValue: logLevel) != nil else {
       throw ValidationError(
@@ -44,8 +46,8 @@ struct HQServeCommand: AsyncParsableCommand {
   }
 
   var endpoint: (host: String, port: Int)? {
-    guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-      (0...65535).contains(port), colon > listen.startIndex
+    guard !listen.contains("/"), let colon = listen.lastIndex(of: ":"),
+      let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port), colon > listen.startIndex
     else { return nil }
     return (String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
   }
@@ -59,15 +61,23 @@ struct HQServeCommand: AsyncParsableCommand {
     do {
       let key = try LedgerKey.load(from: hqKey)
       if let tlsCert, let tlsKey {
+        let chain: [NIOSSLCertificate]
+        let privateKey: NIOSSLPrivateKey
+        do { chain = try NIOSSLCertificate.fromPEMFile(tlsCert) } catch {
+          throw ValidationError("--tls-cert \(tlsCert) is not a readable PEM certificate chain (\(error))")
+        }
+        do { privateKey = try NIOSSLPrivateKey(file: tlsKey, format: .pem) } catch {
+          throw ValidationError("--tls-key \(tlsKey) is not a readable PEM private key (\(error))")
+        }
+        guard !chain.isEmpty else { throw ValidationError("--tls-cert \(tlsCert) holds no certificate") }
         tls = TLSConfiguration.makeServerConfiguration(
-          certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCert).map { .certificate($0) },
-          privateKey: .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem)))
+          certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
       }
       logger.info("loading the ledger", metadata: ["ledger": "\(ledger)"])
       service = HQServer(
         ledger: try HQLedger(file: LedgerFile(path: ledger), hqKey: key, logger: logger), logger: logger)
     } catch {
-      printError("hq serve: \(FailureMessage(error))")
+      printError("loyalty-terminal hq serve: \((error as? ValidationError)?.message ?? "\(FailureMessage(error))")")
       throw ExitCode(1)
     }
     let scheme = tls == nil ? "http" : "https"
@@ -75,6 +85,13 @@ struct HQServeCommand: AsyncParsableCommand {
       // One line on stdout once bound (with port 0, the port chosen): scripts and tests wait for it.
       FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(bound)\n".utf8))
     }
-    try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    do {
+      try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    } catch {
+      printError("loyalty-terminal hq serve: cannot serve on \(host):\(port): \(FailureMessage(error))")
+      throw ExitCode(1)
+    }
+    let lastSeq = await service.ledger.committed.lastSeq
+    logger.info("stopped", metadata: ["lastSeq": "\(lastSeq)"])
   }
 }
