@@ -80,7 +80,9 @@ public struct EarnReceipt: Hashable, Sendable, Codable {
 extension AccountState {
   /// The cardholder as the counter shows them at `t`; `cards` in the order they were linked.
   public func view(card: String, cards: [String], at t: UTCInstant, program: LoyaltyProgram) -> CardholderView {
-    let standing = EarnRules.tier(at: t, history: purchases(before: t, windowDays: program.tierWindowDays), in: program)
+    // A purchase in the same second as the view has happened: it counts (as on its receipt).
+    let standing = EarnRules.tier(
+      at: t, history: purchases(before: t.adding(seconds: 1), windowDays: program.tierWindowDays), in: program)
     return CardholderView(
       card: card, account: id, blocked: blockedCards.contains(card), cards: cards, balance: balance,
       tier: standing.tier.name, spendInWindow: standing.spend, visitsInWindow: standing.visits,
