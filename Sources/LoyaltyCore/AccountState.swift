@@ -48,6 +48,24 @@ public struct AccountState: Hashable, Sendable {
   /// Σ lots − deficit.
   public var balance: Int64 { lots.balance }
 
+  /// Points of purchases still inside their return window at `t` (made in the last `pendingDays`):
+  /// in the balance, not redeemable yet. A refund inside the window reverses pending points first
+  /// (its receipt's points are what it reverses). Never more than the balance.
+  public func pending(at t: UTCInstant, pendingDays: Int) -> Int64 {
+    guard pendingDays > 0, balance > 0 else { return 0 }
+    let start = t.adding(days: -pendingDays).seconds
+    var points: Int64 = 0
+    for r in receipts.values where r.at > start && r.at <= t.seconds {
+      points = points.addingReportingOverflow(max(0, r.points - r.reversed)).partialValue
+    }
+    return min(points, balance)
+  }
+
+  /// What can be redeemed at `t`: the balance less the pending points.
+  public func available(at t: UTCInstant, pendingDays: Int) -> Int64 {
+    balance - pending(at: t, pendingDays: pendingDays)
+  }
+
   /// The purchases within the tier window before `t`, as the tier rule reads them.
   public func purchases(before t: UTCInstant, windowDays: Int) -> [PurchaseFact] {
     let start = t.adding(days: -windowDays)

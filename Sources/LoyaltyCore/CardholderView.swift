@@ -9,6 +9,10 @@ public struct CardholderView: Hashable, Sendable, Codable {
   public var spendInWindow: Int64
   public var visitsInWindow: Int
   public var nextTier: NextTier?
+  /// Points in the balance not redeemable yet (purchases inside their return window).
+  public var pending: Int64 = 0
+  /// What can be redeemed now.
+  public var available: Int64 { balance - pending }
 
   public init(
     card: String, account: String, blocked: Bool, cards: [String], balance: Int64, tier: String, spendInWindow: Int64,
@@ -83,9 +87,11 @@ extension AccountState {
     // A purchase in the same second as the view has happened: it counts (as on its receipt).
     let standing = EarnRules.tier(
       at: t, history: purchases(before: t.adding(seconds: 1), windowDays: program.tierWindowDays), in: program)
-    return CardholderView(
+    var view = CardholderView(
       card: card, account: id, blocked: blockedCards.contains(card), cards: cards, balance: balance,
       tier: standing.tier.name, spendInWindow: standing.spend, visitsInWindow: standing.visits,
       nextTier: NextTier.after(standing, in: program))
+    view.pending = pending(at: t, pendingDays: program.pendingDays)
+    return view
   }
 }

@@ -21,11 +21,17 @@ public enum CounterLimits {
   /// A redemption needs the known balance to cover the cost and today's redemptions of the card
   /// at this terminal, this one included, to stay within the offline cap.
   public static func checkRedemption(
-    item: LoyaltyProgram.CatalogueItem, balance: Int64, redeemedTodayHere: Int64, card: String,
+    item: LoyaltyProgram.CatalogueItem, balance: Int64, pending: Int64 = 0, redeemedTodayHere: Int64, card: String,
     in program: LoyaltyProgram
   ) throws(RuleError) {
     guard balance >= item.points else {
-      throw RuleError(.insufficientBalance, "\(item.name) costs \(item.points) points; the balance is \(balance)")
+      guard pending > 0 else {
+        throw RuleError(.insufficientBalance, "\(item.name) costs \(item.points) points; the balance is \(balance)")
+      }
+      throw RuleError(
+        .insufficientBalance,
+        "\(item.name) costs \(item.points) points; \(balance) are available (\(pending) more are pending until their "
+          + "purchases' return window of \(program.pendingDays) days closes)")
     }
     let cap = program.limits.offlineRedeemPointsPerDay
     let (after, overflow) = redeemedTodayHere.addingReportingOverflow(item.points)

@@ -178,7 +178,9 @@ public enum Decisions {
         .unknownItem, "no catalogue item \"\(itemID)\" (have: \(program.catalogue.map(\.id).joined(separator: ", ")))")
     }
     try CounterLimits.checkRedemption(
-      item: item, balance: account.balance, redeemedTodayHere: redeemedTodayHere, card: cardID, in: program)
+      item: item, balance: account.available(at: c.at, pendingDays: program.pendingDays),
+      pending: account.pending(at: c.at, pendingDays: program.pendingDays), redeemedTodayHere: redeemedTodayHere,
+      card: cardID, in: program)
     return Entry(
       kind: .redeem, id: "redeem-\(c.terminal)-\(c.at.seconds)-\(sequence)", at: c.at, terminal: c.terminal,
       account: account.id, card: cardID, points: -item.points, data: item.id, version: Int64(program.version),

@@ -61,6 +61,9 @@ public struct LoyaltyProgram: Hashable, Sendable {
   public var expiryDays: Int
   public var catalogue: [CatalogueItem]
   public var limits: Limits
+  /// A purchase's points become redeemable this many days after it (the return window); 0: at
+  /// once. Until then they are pending: in the balance, not spendable.
+  public var pendingDays: Int = 0
   /// HQ's notifications: points expiring within this many days are announced (default 30).
   public var expiryWarningDays: Int = 30
   /// HQ's notifications: an account with no purchase for this many days gets a re-engagement

@@ -19,7 +19,7 @@ public enum ProgramParser {
         required: [
           "version", "currency", "minorUnits", "earn", "tiers", "tierWindowDays", "expiryDays", "catalogue", "limits",
         ],
-        optional: ["promotions", "referral", "expiryWarningDays", "reengageAfterDays"]) ?? [:]
+        optional: ["promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays"]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
     let currency = w.string(top["currency"], "currency")
     if let currency, !(currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isUppercase })) {
@@ -99,6 +99,11 @@ public enum ProgramParser {
     let tierWindowDays = w.integer(top["tierWindowDays"], "tierWindowDays", in: 1...3660)
     let expiryDays = w.integer(top["expiryDays"], "expiryDays", in: 1...36_600)
     let warningDays = top["expiryWarningDays"].map { w.integer($0, "expiryWarningDays", in: 1...3660) } ?? 30
+    let pendingDays = top["pendingDays"].map { w.integer($0, "pendingDays", in: 0...3650) } ?? 0
+    if let pendingDays, let expiryDays, pendingDays >= expiryDays {
+      w.problem(
+        "pendingDays", "\(pendingDays) must be shorter than expiryDays (\(expiryDays)): points would expire pending")
+    }
     let reengageDays = top["reengageAfterDays"].map { w.integer($0, "reengageAfterDays", in: 1...3660) } ?? 60
 
     var referral: LoyaltyProgram.Referral?
@@ -153,6 +158,7 @@ public enum ProgramParser {
         debounceSeconds: debounce, maxEarnsPerCardPerHour: Int(maxEarns), offlineRedeemPointsPerDay: redeemCap))
     program.expiryWarningDays = Int(warningDays ?? 30)
     program.reengageAfterDays = Int(reengageDays ?? 60)
+    program.pendingDays = Int(pendingDays ?? 0)
     return program
   }
 }

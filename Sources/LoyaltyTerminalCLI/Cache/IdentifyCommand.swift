@@ -20,7 +20,7 @@ struct IdentifyCommand: ParsableCommand {
       let program = try store.program()
       let v = try store.identify(card: card, at: at ?? .now)
       let text =
-        "\(v.card): account \(v.account)\(v.blocked ? " (BLOCKED)" : ""), \(v.tier), balance \(v.balance) points, \(describeNextTier(v.nextTier, program))"
+        "\(v.card): account \(v.account)\(v.blocked ? " (BLOCKED)" : ""), \(v.tier), balance \(v.balance) points\(v.pending > 0 ? " (\(v.available) available, \(v.pending) pending)" : ""), \(describeNextTier(v.nextTier, program))"
       return (
         text,
         [
