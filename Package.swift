@@ -112,7 +112,8 @@ let package = Package(
       dependencies: [
         "CardReader", "CardIdentification", "LoyaltyCore",
         .product(name: "Logging", package: "swift-log"),
-      ]),
+      ],
+      resources: [.embedInCode("reader-profiles.json")]),
     // The simulated counter, scenarios, the chain simulation and the demo.
     .target(
       name: "CounterSimulation",

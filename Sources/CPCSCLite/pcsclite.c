@@ -44,6 +44,7 @@ static void load_once(void) {
   RESOLVE(handle, SCardDisconnect);
   RESOLVE(handle, SCardStatus);
   RESOLVE(handle, SCardTransmit);
+  RESOLVE(handle, SCardControl);
   pcsclite = functions;
   loaded = 1;
 }

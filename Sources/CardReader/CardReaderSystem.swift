@@ -12,6 +12,9 @@ public protocol CardReaderSystem: Sendable {
 
   /// Opens a session with the card in `reader`.
   func connect(reader: String) async throws(CardReaderError) -> any CardSession
+
+  /// Sends a command to the reader itself (LED, buzzer, firmware) and returns its answer.
+  func send(_ command: ReaderCommand, toReader reader: String) async throws(CardReaderError) -> [UInt8]
 }
 
 /// An open connection to one card.

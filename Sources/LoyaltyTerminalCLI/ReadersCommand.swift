@@ -1,6 +1,7 @@
 import ArgumentParser
 import CardIdentification
 import CardReader
+import CounterFirmware
 import Foundation
 
 /// `loyalty-terminal readers`: the readers and what is in each.
@@ -28,6 +29,14 @@ struct ReadersCommand: AsyncParsableCommand {
       if json { print(TapLine.encode(["error": error.message])) } else { printError("readers: \(error.message)") }
       throw ExitCode(2)
     }
+    // The firmware version, where the reader's profile says how to ask (and the reader answers).
+    var firmware: [String: String] = [:]
+    for r in readers {
+      guard let command = ReaderProfiles.builtIn.profile(for: r.name)?.firmware,
+        let answer = try? await system.send(command, toReader: r.name)
+      else { continue }
+      firmware[r.name] = ReaderProfiles.firmwareText(answer)
+    }
     if json {
       let list: [[String: Any]] = readers.map { r in
         var o: [String: Any] = [
@@ -37,6 +46,7 @@ struct ReadersCommand: AsyncParsableCommand {
           o["atr"] = Hex.encode(atr)
           o["cardType"] = identifier.cardType(for: atr)
         }
+        if let version = firmware[r.name] { o["firmware"] = version }
         return o
       }
       print(TapLine.encode(["readers": list]))
@@ -44,10 +54,11 @@ struct ReadersCommand: AsyncParsableCommand {
     }
     if readers.isEmpty { print("no readers") }
     for r in readers {
+      let version = firmware[r.name].map { "  firmware \($0)" } ?? ""
       if let atr = r.atr {
-        print("\(r.name): \(identifier.cardType(for: atr))  ATR \(Hex.encode(atr))")
+        print("\(r.name): \(identifier.cardType(for: atr))  ATR \(Hex.encode(atr))\(version)")
       } else {
-        print("\(r.name): \(r.cardUnresponsive ? "card present but mute" : "empty")")
+        print("\(r.name): \(r.cardUnresponsive ? "card present but mute" : "empty")\(version)")
       }
     }
   }

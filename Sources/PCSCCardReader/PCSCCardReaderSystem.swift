@@ -79,4 +79,8 @@ public final class PCSCCardReaderSystem: CardReaderSystem {
   public func connect(reader: String) async throws(CardReaderError) -> any CardSession {
     try await PCSCCardSession.open(reader: reader)
   }
+
+  public func send(_ command: ReaderCommand, toReader reader: String) async throws(CardReaderError) -> [UInt8] {
+    try await PCSCReaderControl.send(command, to: reader)
+  }
 }

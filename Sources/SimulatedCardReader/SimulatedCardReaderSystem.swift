@@ -32,6 +32,8 @@ public final class SimulatedCardReaderSystem: CardReaderSystem {
   public let clock: any Clock<Duration>
   /// How long a command may take before it fails with `timeout`.
   public let transmitTimeout: Duration
+  /// Commands sent to the readers themselves, and their answers.
+  public let readerControl = SimulatedReaderControl()
 
   /// A system with the given (initially empty) readers.
   public init(

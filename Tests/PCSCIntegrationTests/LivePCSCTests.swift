@@ -269,5 +269,30 @@ extension LiveStack {
         #expect(object["elapsedMs"] is Double || object["elapsedMs"] is Int)
       }
     }
+
+    /// Reader commands through the live binding, as far as vpcd allows: a pseudo-APDU reaches the
+    /// virtual card (vpcd has no driver of its own to answer it: the card does, here "instruction
+    /// not supported"); an escape over a direct connection is refused by vpcd, named, no crash.
+    @Test func readerCommandsGoThroughTheLiveBindingAsFarAsVpcdAllows() async throws {
+      try await withDaemon { _ in
+        let system = Live.system()
+        let card = Live.card(UIDCard(uid: [0x04, 0xA1, 0xB2, 0xC3]))
+        try card.insert()
+        defer { card.remove() }
+        var answer: [UInt8] = []
+        for _ in 0..<50 {
+          if let a = try? await system.send(.pseudoAPDU([0xFF, 0x00, 0x48, 0x00, 0x00]), toReader: Live.slot0) {
+            answer = a
+            break
+          }
+          try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(answer.count == 2 && answer != [0x90, 0x00], "the virtual card's own answer: \(Hex.encode(answer))")
+        let escape = await #expect(throws: CardReaderError.self) {
+          try await system.send(.escape([0xE0, 0x00, 0x00, 0x18, 0x00]), toReader: Live.slot1)
+        }
+        print("vpcd and an escape command: \(escape.map { "\($0)" } ?? "accepted")")
+      }
+    }
   }
 }

@@ -1,9 +1,10 @@
 import CPCSCLite
 import CardEmulation
-@testable import PCSCCardReader
 import Foundation
 import TestSupport
 import Testing
+
+@testable import PCSCCardReader
 
 /// The run-time binding to libpcsclite: its restated ABI matches pcsc-lite's own headers, and a
 /// missing library is reported in words with what to install.
@@ -23,6 +24,7 @@ struct PCSCBindingTests {
     #include <stddef.h>
     #include <stdio.h>
     #include <PCSC/winscard.h>
+    #include <PCSC/reader.h>
     int main(void) {
       printf("%zu %zu %zu %zu %zu %zu %zu %zu %zu %zu\\n", sizeof(SCARD_READERSTATE),
         offsetof(SCARD_READERSTATE, pvUserData), offsetof(SCARD_READERSTATE, dwCurrentState),
@@ -38,6 +40,7 @@ struct PCSCBindingTests {
         (unsigned long)SCARD_STATE_UNAVAILABLE, (unsigned long)SCARD_STATE_EMPTY,
         (unsigned long)SCARD_STATE_PRESENT, (unsigned long)SCARD_STATE_MUTE,
         (unsigned long)(SCARD_E_NO_SERVICE & 0xFFFFFFFFUL));
+      printf("%lu %lu\\n", (unsigned long)SCARD_SHARE_DIRECT, (unsigned long)SCARD_CTL_CODE(3500));
       return 0;
     }
     """.write(toFile: source, atomically: true, encoding: .utf8)
@@ -45,7 +48,7 @@ struct PCSCBindingTests {
     #expect(compiled.status == 0, "cc: \(compiled.errors)")
     let run = try runToCompletion(binary, [])
     let lines = run.output.split(separator: "\n").map { $0.split(separator: " ").map { UInt($0)! } }
-    try #require(lines.count == 2)
+    try #require(lines.count == 3)
     typealias State = SCARD_READERSTATE
     let ours: [Int] = [
       MemoryLayout<State>.size, MemoryLayout<State>.offset(of: \.pvUserData)!,
@@ -59,9 +62,11 @@ struct PCSCBindingTests {
       UInt(MAX_ATR_SIZE), UInt(SCARD_SCOPE_SYSTEM), UInt(SCARD_SHARE_SHARED), UInt(SCARD_PROTOCOL_T0),
       UInt(SCARD_PROTOCOL_T1), UInt(SCARD_LEAVE_CARD), UInt(SCARD_RESET_CARD), UInt(SCARD_STATE_UNAWARE),
       UInt(SCARD_STATE_IGNORE), UInt(SCARD_STATE_CHANGED), UInt(SCARD_STATE_UNKNOWN), UInt(SCARD_STATE_UNAVAILABLE),
-      UInt(SCARD_STATE_EMPTY), UInt(SCARD_STATE_PRESENT), UInt(SCARD_STATE_MUTE), UInt(UInt32(bitPattern: Int32(truncatingIfNeeded: PCSCLITE_NOT_LOADED))),
+      UInt(SCARD_STATE_EMPTY), UInt(SCARD_STATE_PRESENT), UInt(SCARD_STATE_MUTE),
+      UInt(UInt32(bitPattern: Int32(truncatingIfNeeded: PCSCLITE_NOT_LOADED))),
     ]
     #expect(lines[1] == constants, "constants: pcsc-lite \(lines[1]), ours \(constants)")
+    #expect(lines[2] == [UInt(SCARD_SHARE_DIRECT), UInt(IOCTL_CCID_ESCAPE)], "control: pcsc-lite \(lines[2])")
   }
 
   /// No libpcsclite: a live command says what to install, in one line, and exits non-zero.

@@ -34,6 +34,10 @@ typedef struct {
 
 #define SCARD_SCOPE_SYSTEM 0x0002
 #define SCARD_SHARE_SHARED 0x0002
+#define SCARD_SHARE_DIRECT 0x0003
+/// pcsc-lite's reader.h: SCARD_CTL_CODE(code) = 0x42000000 + code; 3500 is the CCID escape.
+#define SCARD_CTL_CODE(code) (0x42000000 + (code))
+#define IOCTL_CCID_ESCAPE 0x42000DAC // SCARD_CTL_CODE(3500), spelt out: Swift imports no function-like macro
 #define SCARD_PROTOCOL_T0 0x0001
 #define SCARD_PROTOCOL_T1 0x0002
 #define SCARD_LEAVE_CARD 0x0000
@@ -61,6 +65,7 @@ struct pcsclite_functions {
   LONG (*SCardStatus)(SCARDHANDLE, char *, DWORD *, DWORD *, DWORD *, unsigned char *, DWORD *);
   LONG (*SCardTransmit)(
     SCARDHANDLE, const SCARD_IO_REQUEST *, const unsigned char *, DWORD, SCARD_IO_REQUEST *, unsigned char *, DWORD *);
+  LONG (*SCardControl)(SCARDHANDLE, DWORD, const void *, DWORD, void *, DWORD, DWORD *);
 };
 
 /// The resolved functions; every pointer is NULL until pcsclite_load() has succeeded.
@@ -113,6 +118,13 @@ static inline LONG SCardTransmit(
   SCARD_IO_REQUEST *receivePci, unsigned char *receive, DWORD *receiveLength) {
   return pcsclite.SCardTransmit
     ? pcsclite.SCardTransmit(card, sendPci, send, sendLength, receivePci, receive, receiveLength)
+    : PCSCLITE_NOT_LOADED;
+}
+static inline LONG SCardControl(
+  SCARDHANDLE card, DWORD code, const void *send, DWORD sendLength, void *receive, DWORD receiveLength,
+  DWORD *returned) {
+  return pcsclite.SCardControl
+    ? pcsclite.SCardControl(card, code, send, sendLength, receive, receiveLength, returned)
     : PCSCLITE_NOT_LOADED;
 }
 

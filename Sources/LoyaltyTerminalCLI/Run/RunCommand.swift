@@ -34,9 +34,12 @@ struct RunCommand: AsyncParsableCommand {
     let (system, simulator) = try reader.makeSystem(logger: logger)
     let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try reader.loadProfiles()))
     let devices = ConsoleDevices(mode: script ? .lines : .fullScreen, terminal: recording.terminal)
+    // The reader's own LED and buzzer where its profile says how (hardware/reader-profiles.json);
+    // the console otherwise.
+    let feedback = ReaderFeedbackIndicator(system: system, fallback: devices, logger: logger)
     let firmware = CounterFirmware(
       settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
-      storage: PointsCacheStorage(cache: store), display: devices, indicator: devices, clock: SystemCounterClock(),
+      storage: PointsCacheStorage(cache: store), display: devices, indicator: feedback, clock: SystemCounterClock(),
       logger: logger)
 
     let (commands, sink) = AsyncStream.makeStream(of: CounterCommand.self)
@@ -56,7 +59,9 @@ struct RunCommand: AsyncParsableCommand {
       guard !scriptDrivesTaps else { return }
       for await event in watcher.events() {
         switch event {
-        case .tap(let tap): await firmware.handle(.tap(tap))
+        case .tap(let tap):
+          feedback.use(reader: tap.reader)
+          await firmware.handle(.tap(tap))
         case .status(.cardRemoved): await firmware.handle(.cardRemoved)
         case .status(let status): devices.setStatus("\(status)")
         }
