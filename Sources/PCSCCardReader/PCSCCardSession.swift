@@ -55,13 +55,25 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
     do { context = try PCSCContext() } catch { throw error.readerError("connecting to \(reader)") }
     var handle: SCARDHANDLE = 0
     var proto: UInt = 0
-    do {
-      try pcscCall {
-        SCardConnect(context.handle, reader, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, &handle, &proto)
+    // Right after pcscd announces a card, SCardConnect can still answer SCARD_E_NO_SMARTCARD
+    // (seen in the tap soak against vpcd, as SCardStatus can; see readSettledATR): asked again
+    // at most 10 times 5 ms apart before it counts.
+    var attempt = 0
+    while true {
+      do {
+        try pcscCall {
+          SCardConnect(context.handle, reader, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, &handle, &proto)
+        }
+        break
+      } catch {
+        attempt += 1
+        if error == .noSmartcard, attempt < 10 {
+          usleep(5_000)
+          continue
+        }
+        context.release()
+        throw error.readerError("connecting to \(reader)")
       }
-    } catch {
-      context.release()
-      throw error.readerError("connecting to \(reader)")
     }
     self.context = context
     self.card = handle
