@@ -31,8 +31,7 @@ public protocol LedgerConnection: Sendable {
 public struct SyncExchange: Sendable {
   public var answer: SubmissionAnswer?
   public var checkpoint: SyncCheckpoint
-  /// The HQ key and registrations of the ledger (the file path reads them; the service's
-  /// terminal learns them from the bytes).
+  /// Bytes of a torn append (a killed writer) HQ's side cut from the ledger's tail first.
   public var repairedBytes: Int
 
   public init(answer: SubmissionAnswer?, checkpoint: SyncCheckpoint, repairedBytes: Int = 0) {
