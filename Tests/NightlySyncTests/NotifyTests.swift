@@ -38,12 +38,7 @@ struct NotifyTests {
       try script.write(toFile: path, atomically: true, encoding: .utf8)
       child = try ChildProcess("/usr/bin/python3", [path, log])
       child.killAfter(seconds: 300)
-      var found: String?
-      for await line in child.lines where line.hasPrefix("listening on ") {
-        found = String(line.dropFirst("listening on ".count))
-        break
-      }
-      guard let found else { throw ChildProcessError("the endpoint did not start") }
+      guard let found = await child.listeningURL() else { throw ChildProcessError("the endpoint did not start") }
       url = found
     }
 

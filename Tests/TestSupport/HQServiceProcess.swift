@@ -13,16 +13,7 @@ public final class HQServiceProcess: @unchecked Sendable {
       ["hq", "serve", "--ledger", ledger, "--hq-key", hqKey, "--listen", "127.0.0.1:0", "--log-level", "warning"]
         + extra)
     child.killAfter(seconds: 600)
-    var found: String?
-    let deadline = ContinuousClock.now + .seconds(30)
-    for await line in child.lines {
-      if line.hasPrefix("listening on ") {
-        found = String(line.dropFirst("listening on ".count))
-        break
-      }
-      if ContinuousClock.now > deadline { break }
-    }
-    guard let found else {
+    guard let found = await child.listeningURL() else {
       _ = child.stop(with: SIGKILL)
       throw ChildProcessError("hq serve did not start")
     }
@@ -32,6 +23,17 @@ public final class HQServiceProcess: @unchecked Sendable {
   /// SIGTERM (graceful) or SIGKILL; the exit status.
   @discardableResult
   public func stop(_ signal: Int32 = SIGTERM) -> Int32? { child.stop(with: signal, within: 10) }
+}
+
+extension ChildProcess {
+  /// What follows "listening on " in the first such line the child prints (a server on a free
+  /// port says where), or nil when its output ends without one.
+  public func listeningURL() async -> String? {
+    for await line in lines where line.hasPrefix("listening on ") {
+      return String(line.dropFirst("listening on ".count))
+    }
+    return nil
+  }
 }
 
 /// Runs several programs at once (each its own process, started before any is waited for) and

@@ -100,8 +100,7 @@ struct AdmissionBenchmarkWorker: AsyncParsableCommand {
   }
 
   func setup() throws {
-    let program = try String(
-      contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"), encoding: .utf8)
+    let program = try RepositoryFile.exampleProgram()
     let chain = try ChainSetup(in: dir, terminals: names, program: program, at: LedgerBenchmarkWorker.start)
     var world = try HonestTraffic(chain: chain, program: program)
     try world.append(Self.cardholders, terminals: names)

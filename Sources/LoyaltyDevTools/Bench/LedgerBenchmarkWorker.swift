@@ -37,9 +37,7 @@ struct LedgerBenchmarkWorker: ParsableCommand {
     var out: [String: Any] = ["entries": entries]
     switch phase {
     case "generate":
-      let program = try String(
-        contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"),
-        encoding: .utf8)
+      let program = try RepositoryFile.exampleProgram()
       // G0…G9 record; G10, the terminal whose sync is timed, only learns (it needs no registration,
       // and a registered terminal that never records would hold the audit's horizon back).
       let chain = try ChainSetup(in: dir, terminals: (0..<10).map { "G\($0)" }, program: program, at: Self.start)
@@ -75,8 +73,7 @@ struct LedgerBenchmarkWorker: ParsableCommand {
   /// G10, up to date with the history (bootstrapped from HQ's snapshot of it), syncs the
   /// 10 000 honest entries G0 appends after it.
   func sync(into out: inout [String: Any]) throws {
-    let program = try String(
-      contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"), encoding: .utf8)
+    let program = try RepositoryFile.exampleProgram()
     let hq = try LedgerKey.load(from: dir.appendingPathComponent("hq.key").path)
     let g10 = try LedgerKey.generate(at: dir.appendingPathComponent("G10-\(getpid()).key").path)
     let ledger = LedgerFile(path: ledgerPath)

@@ -145,13 +145,7 @@ struct HQChild {
     return ticks * 1_000_000_000 / Int64(sysconf(Int32(_SC_CLK_TCK)))
   }
 
-  var peakKiB: Int {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-      return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-    }
-    return 0
-  }
+  var peakKiB: Int { procStatusKiB("VmHWM", pid: pid) }
 
   func stop() async {
     kill(pid, SIGTERM)

@@ -37,9 +37,7 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
     var out: [String: Any] = ["entries": entries]
     switch phase {
     case "generate":
-      let program = try String(
-        contentsOf: try RepositoryFile.locate("sim/program.json").orThrow("sim/program.json not found"),
-        encoding: .utf8)
+      let program = try RepositoryFile.exampleProgram()
       let terminals = (0..<10).map { "G\($0)" }
       let chain = try ChainSetup(in: dir, terminals: terminals, program: program, at: LedgerBenchmarkWorker.start)
       var world = try HonestTraffic(chain: chain, program: program)
@@ -98,7 +96,9 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
     let scriptPath = dir.appendingPathComponent("baseline.sql").path
     FileManager.default.createFile(atPath: scriptPath, contents: nil)
     let script = try FileHandle(forWritingTo: URL(fileURLWithPath: scriptPath))
-    try script.write(contentsOf: Data("PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nPRAGMA cache_size = -32768;\nBEGIN;\n".utf8))
+    try script.write(
+      contentsOf: Data(
+        "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nPRAGMA cache_size = -32768;\nBEGIN;\n".utf8))
     func q(_ s: String?) -> String { s.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL" }
     var text = ""
     for line in bytes.split(separator: 0x0A) {

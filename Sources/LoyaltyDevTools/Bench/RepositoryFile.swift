@@ -21,14 +21,21 @@ enum RepositoryFile {
     }
     return nil
   }
+
+  /// The example program's text (`sim/program.json`), as the benchmark workers load it.
+  static func exampleProgram() throws -> String {
+    try String(contentsOf: try locate("sim/program.json").orThrow("sim/program.json not found"), encoding: .utf8)
+  }
 }
 
 /// Peak resident memory (VmHWM) of this process, in KiB.
 func peakResidentKiB() -> Int { procStatusKiB("VmHWM") }
 
-/// A memory figure of this process from /proc/self/status (VmHWM, VmRSS, …), KiB; 0 if unreadable.
-func procStatusKiB(_ field: String) -> Int {
-  guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+/// A memory figure from /proc/PID/status (VmHWM, VmRSS, …) of this process or of `pid`, KiB; 0 if
+/// unreadable.
+func procStatusKiB(_ field: String, pid: Int32? = nil) -> Int {
+  let path = "/proc/\(pid.map(String.init) ?? "self")/status"
+  guard let status = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
   for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
     return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
   }
