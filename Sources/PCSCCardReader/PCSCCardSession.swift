@@ -57,7 +57,8 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
     var proto: UInt = 0
     // Right after pcscd announces a card, SCardConnect can still answer SCARD_E_NO_SMARTCARD
     // (seen in the tap soak against vpcd, as SCardStatus can; see readSettledATR): asked again
-    // at most 10 times 5 ms apart before it counts.
+    // at most 20 times 10 ms apart (half of vpcd's poll) before it counts. 10 × 5 ms was not
+    // always enough in CI; what is still absent after that is a refused tap, not a crash.
     var attempt = 0
     while true {
       do {
@@ -67,8 +68,8 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
         break
       } catch {
         attempt += 1
-        if error == .noSmartcard, attempt < 10 {
-          usleep(5_000)
+        if error == .noSmartcard, attempt < 20 {
+          usleep(10_000)
           continue
         }
         context.release()

@@ -38,19 +38,28 @@ extension LiveStack {
         }
         // As at the counter: a failed exchange refuses this tap and the loop goes on. vpcd now and
         // then fails one ("could not send apdu or receive rapdu" in pcscd's log); it is counted.
-        let session = try await system.connect(reader: reader)
+        // The counter (TapWatcher.read) refuses a tap whose connect fails, and so does the soak:
+        // pcscd can announce a card that SCardConnect then finds gone (SCARD_E_NO_SMARTCARD).
+        let session: (any CardSession)?
         let outcome: Result<CardIdentity, CardIdentificationError>
-        do throws(CardIdentificationError) {
-          outcome = .success(try await Live.identifier.identify(session))
+        do throws(CardReaderError) {
+          let connected = try await system.connect(reader: reader)
+          session = connected
+          do throws(CardIdentificationError) {
+            outcome = .success(try await Live.identifier.identify(connected))
+          } catch {
+            outcome = .failure(error)
+          }
         } catch {
-          outcome = .failure(error)
+          session = nil
+          outcome = .failure(CardIdentificationError(.readerError, error.description, readerError: error))
         }
         switch outcome {
         case .success(let identity): #expect(identity.id == Hex.encode(uid))
         case .failure(let error) where error.reason == .readerError: await failures.record(error.message)
         case .failure(let error): Issue.record("tap \(i) in \(reader): \(error.message)")
         }
-        await session.disconnect()
+        await session?.disconnect()
         card.remove()
         _ = try await events.next("removal \(i) from \(reader)") { $0 == .cardRemoved(reader: reader) }
         await checkpoint(i)
