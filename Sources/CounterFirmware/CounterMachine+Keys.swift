@@ -21,7 +21,11 @@ extension CounterMachine {
       switch key {
       case .refund: go(.refundEntry(receipt: nil, typed: ""))
       case .block: go(.blockEntry(card: nil))
-      case .digit, .ok, .cancel, .clear, .purchase, .redeem: break
+      case .purchase:
+        // A sale before the card: kept for a card presented after payment.
+        pendingReceipt = nil
+        go(.basket(nil, lines: [], category: nil, typed: ""))
+      case .digit, .ok, .cancel, .clear, .redeem: break
       }
     case .reading, .recording:
       break  // the card or the write answers first
@@ -32,7 +36,10 @@ extension CounterMachine {
         go(.idle)
         pressed(key)
       case .ok, .cancel: go(.idle)
-      case .digit, .clear, .purchase, .redeem: break
+      case .purchase:
+        go(.idle)
+        pressed(key)
+      case .digit, .clear, .redeem: break
       }
     case .identified(let view):
       switch key {
@@ -46,8 +53,12 @@ extension CounterMachine {
     case .unknownCard(let card, let referrer):
       switch key {
       case .ok: go(.confirm(.enroll(card: card, referrer: referrer)))
+      case .purchase:
+        // Earns provisionally: on the card's own account, added at the next sync.
+        pendingReceipt = nil
+        go(.basket(.provisional(card: card), lines: [], category: nil, typed: ""))
       case .cancel: cancelled()
-      case .digit, .clear, .purchase, .redeem, .refund, .block: break
+      case .digit, .clear, .redeem, .refund, .block: break
       }
     case .basket(let view, let lines, nil, _):
       let categories = Self.categories(of: program)
@@ -55,7 +66,11 @@ extension CounterMachine {
       case .digit(let d) where (1...categories.count).contains(d):
         go(.basket(view, lines: lines, category: categories[d - 1], typed: ""))
       case .ok where !lines.isEmpty:
-        go(.confirm(.purchase(card: view.card, lines: lines, receipt: pendingReceipt)))
+        if let view {
+          go(.confirm(.purchase(card: view.card, lines: lines, receipt: pendingReceipt, provisional: view.provisional)))
+        } else {
+          keepCardlessSale(lines)
+        }
       case .cancel: cancelled()
       case .digit, .ok, .clear, .purchase, .redeem, .refund, .block: break
       }
@@ -102,8 +117,11 @@ extension CounterMachine {
       switch key {
       case .ok:
         go(.recording(operation))
+        // A card added to a sale after payment earns as the sale did, at its time.
+        var at = now
+        if case .purchase(_, _, _, _, let soldAt?) = operation { at = soldAt }
         effects.append(
-          .record(operation, OperationContext(terminal: settings.terminal, operator: settings.operatorId, at: now)))
+          .record(operation, OperationContext(terminal: settings.terminal, operator: settings.operatorId, at: at)))
       case .cancel: cancelled()
       case .digit, .clear, .purchase, .redeem, .refund, .block: break
       }
@@ -111,4 +129,16 @@ extension CounterMachine {
   }
 
   mutating func cancelled() { show(.cancelled, ["Cancelled", "Nothing recorded"]) }
+
+  /// Keeps a sale entered without a card for `lateCardSeconds`: the next card read is offered it.
+  mutating func keepCardlessSale(_ lines: [PurchaseLine]) {
+    cardlessSale = CardlessSale(lines: lines, receipt: pendingReceipt, at: now)
+    log("sale kept for a card", ["lines": "\(lines.count)", "receipt": pendingReceipt ?? "none"])
+    effects.append(.signal(.success))
+    go(
+      .message(
+        CounterMessage(
+          kind: .receipt,
+          lines: ["Sale kept", "Tap the card within", "\(settings.lateCardSeconds / 60) min to add points", ""])))
+  }
 }

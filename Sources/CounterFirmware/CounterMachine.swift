@@ -16,6 +16,8 @@ public struct CounterMachine: Sendable {
     public var idleTimeout: Int64 = 60
     /// Seconds a message (receipt, refusal) stays up when the card is not removed.
     public var messageTimeout: Int64 = 8
+    /// Seconds a sale entered without a card waits for the card (presented after payment).
+    public var lateCardSeconds: Int64 = 300
 
     public init(terminal: String, operatorId: String = "counter") {
       self.terminal = terminal
@@ -30,13 +32,28 @@ public struct CounterMachine: Sendable {
   public private(set) var program: LoyaltyProgram?
   /// A receipt number scanned before the basket's first line, kept for the purchase.
   var pendingReceipt: String?
+  /// The last sale entered without a card, while a card may still be added to it.
+  public internal(set) var cardlessSale: CardlessSale?
   var effects: [CounterEffect] = []
   var now = UTCInstant(seconds: 0)
 
   public init(settings: Settings) { self.settings = settings }
 
-  /// The idle screen, for the display at power-on.
-  public var screen: Screen { CounterScreens.screen(for: state, program: program) }
+  /// The current screen (the idle one at power-on).
+  public var screen: Screen {
+    if case .idle = state, let sale = openSale {
+      return CounterScreens.idle(waitingFor: sale, program: program)
+    }
+    return CounterScreens.screen(for: state, program: program)
+  }
+
+  /// The card-less sale a tap now would be offered, if it is still within `lateCardSeconds`.
+  var openSale: CardlessSale? {
+    guard let sale = cardlessSale, now >= sale.at, now.seconds - sale.at.seconds <= settings.lateCardSeconds else {
+      return nil
+    }
+    return sale
+  }
 
   /// Handles one input at `now`; returns what to do, the new screen last.
   public mutating func handle(_ input: CounterInput, at now: UTCInstant) -> [CounterEffect] {
@@ -117,18 +134,34 @@ public struct CounterMachine: Sendable {
       show(.blocked, ["Card blocked", "Account is intact:", "ask at customer desk"], reason: "card is blocked")
     case .success(let view):
       effects.append(.signal(.success))
-      go(.identified(view))
+      if let sale = takeOpenSale() {
+        go(.confirm(.purchase(card: view.card, lines: sale.lines, receipt: sale.receipt, soldAt: sale.at)))
+      } else {
+        go(.identified(view))
+      }
     case .failure(let failure) where failure.reason == .unknownCard:
       effects.append(.signal(.attention))
-      go(.unknownCard(card: card, referrer: nil))
+      if let sale = takeOpenSale() {
+        go(
+          .confirm(.purchase(card: card, lines: sale.lines, receipt: sale.receipt, provisional: true, soldAt: sale.at)))
+      } else {
+        go(.unknownCard(card: card, referrer: nil))
+      }
     case .failure(let failure):
       refused(failure)
     }
   }
 
+  /// The open card-less sale, offered once to the card just read.
+  mutating func takeOpenSale() -> CardlessSale? {
+    defer { cardlessSale = nil }
+    return openSale
+  }
+
   mutating func cardRemoved() {
     switch state {
     case .reading, .message: go(.idle)
+    case .basket(nil, _, _, _): break  // a sale entered without a card
     case .identified, .unknownCard, .basket, .redeemMenu:
       show(.cardRemoved, ["Card removed", "Nothing recorded"])
     case .confirm(let op) where op.card != nil:
@@ -186,9 +219,18 @@ public struct CounterMachine: Sendable {
       } else {
         ["Welcome!", "Card enrolled", ""]
       }
+    case .earned(let r) where r.provisional:
+      // A card this counter does not know: no balance (it is not the cardholder's here).
+      [
+        "+\(r.points) points", "added at next sync", "",
+        r.receipt.count <= 12 ? "Receipt \(r.receipt)" : r.receipt,
+      ]
     case .earned(let r):
       // The whole receipt number, for a later refund: "Receipt R77", or the bare number when long.
-      ["+\(r.points) points", "Balance \(r.balance)", r.tier, r.receipt.count <= 12 ? "Receipt \(r.receipt)" : r.receipt]
+      [
+        "+\(r.points) points", "Balance \(r.balance)", r.tier,
+        r.receipt.count <= 12 ? "Receipt \(r.receipt)" : r.receipt,
+      ]
     case .redeemed(let item, let points, let balance): ["Redeemed \(item)", "-\(points) points", "Balance \(balance)"]
     case .refunded(let receipt, let reversed, let balance):
       ["Refund \(receipt)", "-\(reversed) points", "Balance \(balance)"]

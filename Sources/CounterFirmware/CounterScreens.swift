@@ -12,8 +12,8 @@ public enum CounterScreens {
       return Screen(["Card \(masked(v.card))", "\(v.tier)  \(v.balance) pts", next(v), "P=buy R=redeem C=x"])
     case .unknownCard(let card, let referrer):
       return Screen([
-        "New card \(masked(card))", "", referrer.map { "Ref \(masked($0))" } ?? "Scan referrer (opt)",
-        "OK=enrol  C=cancel",
+        "New card \(masked(card))", referrer.map { "Ref \(masked($0))" } ?? "Scan referrer (opt)",
+        "OK=enrol P=buy", "C=cancel",
       ])
     case .basket(_, let lines, let category, let typed):
       let total = lines.reduce(Int64(0)) { $0 + $1.amount }
@@ -53,6 +53,14 @@ public enum CounterScreens {
     }
   }
 
+  /// The idle screen while a sale entered without a card waits for it.
+  static func idle(waitingFor sale: CardlessSale, program: LoyaltyProgram?) -> Screen {
+    let total = sale.lines.reduce(Int64(0)) { $0 + $1.amount }
+    return Screen([
+      "   LOYALTY POINTS", "Sale \(money(String(total), program))", "Tap card to add pts", "F=refund  B=block",
+    ])
+  }
+
   static func next(_ v: CardholderView) -> String {
     guard let n = v.nextTier else { return "Top tier" }
     if let spend = n.spendNeeded { return "\(n.name): \(spend / 100) more" }
@@ -75,7 +83,11 @@ public enum CounterScreens {
   static func describe(_ op: CounterOperation, _ program: LoyaltyProgram?) -> (String, String) {
     switch op {
     case .enroll: ("Enrol this card?", "")
-    case .purchase(_, let lines, _): ("Total \(money(String(lines.reduce(0) { $0 + $1.amount }), program))?", "")
+    case .purchase(_, let lines, _, let provisional, let soldAt):
+      (
+        "\(soldAt == nil ? "Total" : "Add sale") \(money(String(lines.reduce(0) { $0 + $1.amount }), program))?",
+        provisional ? "Points at next sync" : ""
+      )
     case .redeem(_, let item, let points): ("\(item) \(points)pts?", "")
     case .refund(let receipt, let amount): ("Refund \(money(String(amount), program))?", "Receipt \(receipt)")
     case .block: ("Block this card?", "")

@@ -11,7 +11,9 @@ public enum CounterState: Sendable {
   /// A card this counter does not know: OK enrols it (a referrer's card may be scanned first).
   case unknownCard(card: String, referrer: String?)
   /// A purchase being entered: lines so far, the category picked (if any), the amount typed.
-  case basket(CardholderView, lines: [PurchaseLine], category: String?, typed: String)
+  /// Without a cardholder, a sale entered before the card is presented (kept a few minutes for
+  /// a late tap).
+  case basket(CardholderView?, lines: [PurchaseLine], category: String?, typed: String)
   /// Picking a catalogue item to redeem.
   case redeemMenu(CardholderView)
   /// A refund: the receipt scanned (if yet) and the amount typed.
@@ -47,7 +49,10 @@ public enum CounterState: Sendable {
 /// An operation waiting for the cashier's OK.
 public enum CounterOperation: Hashable, Sendable {
   case enroll(card: String, referrer: String?)
-  case purchase(card: String, lines: [PurchaseLine], receipt: String?)
+  /// A purchase: `provisional` on a card this counter does not know; `soldAt` when the card was
+  /// presented after the sale was entered (the earn is the sale's, at its time).
+  case purchase(
+    card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool = false, soldAt: UTCInstant? = nil)
   case redeem(card: String, item: String, points: Int64)
   case refund(receipt: String, amount: Int64)
   case block(card: String)
@@ -66,10 +71,17 @@ public enum CounterOperation: Hashable, Sendable {
   /// The card that must stay on the reader until OK, if any.
   var card: String? {
     switch self {
-    case .enroll(let card, _), .purchase(let card, _, _), .redeem(let card, _, _): card
+    case .enroll(let card, _), .purchase(let card, _, _, _, _), .redeem(let card, _, _): card
     case .refund, .block: nil
     }
   }
+}
+
+/// A sale entered without a card, kept a few minutes for the card to be presented after payment.
+public struct CardlessSale: Hashable, Sendable {
+  public var lines: [PurchaseLine]
+  public var receipt: String?
+  public var at: UTCInstant
 }
 
 /// What a message screen says, and why.

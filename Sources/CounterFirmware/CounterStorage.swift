@@ -7,8 +7,9 @@ public protocol CounterStorage: Sendable {
   func program() async throws -> LoyaltyProgram
   func identify(card: String, at: UTCInstant) async throws -> CardholderView
   func enroll(card: String, referrer: String?, context: OperationContext) async throws -> String
-  func earn(card: String, lines: [PurchaseLine], receipt: String?, context: OperationContext) async throws
-    -> EarnReceipt
+  /// A purchase; with `provisional`, on a card storage does not know (added at the next sync).
+  func earn(card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool, context: OperationContext)
+    async throws -> EarnReceipt
   func redeem(card: String, item: String, context: OperationContext) async throws -> (points: Int64, balance: Int64)
   func refund(receipt: String, amount: Int64, context: OperationContext) async throws -> (
     reversed: Int64, balance: Int64
@@ -22,8 +23,9 @@ extension CounterStorage {
     switch operation {
     case .enroll(let card, let referrer):
       return .enrolled(account: try await enroll(card: card, referrer: referrer, context: context))
-    case .purchase(let card, let lines, let receipt):
-      return .earned(try await earn(card: card, lines: lines, receipt: receipt, context: context))
+    case .purchase(let card, let lines, let receipt, let provisional, _):
+      return .earned(
+        try await earn(card: card, lines: lines, receipt: receipt, provisional: provisional, context: context))
     case .redeem(let card, let item, _):
       let r = try await redeem(card: card, item: item, context: context)
       return .redeemed(item: item, points: r.points, balance: r.balance)

@@ -19,10 +19,11 @@ public struct PointsCacheStorage: CounterStorage {
     try await cache.asynchronous.enroll(card: card, referrer: referrer, context: context)
   }
 
-  public func earn(card: String, lines: [PurchaseLine], receipt: String?, context: OperationContext) async throws
-    -> EarnReceipt
-  {
-    try await cache.asynchronous.earn(card: card, lines: lines, receipt: receipt, context: context)
+  public func earn(
+    card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool, context: OperationContext
+  ) async throws -> EarnReceipt {
+    try await cache.asynchronous.earn(
+      card: card, lines: lines, receipt: receipt, provisional: provisional, context: context)
   }
 
   public func redeem(card: String, item: String, context: OperationContext) async throws -> (

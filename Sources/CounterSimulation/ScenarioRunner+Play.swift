@@ -16,19 +16,32 @@ extension ScenarioRunner {
         await c.press(.ok, .ok)
         return nil
       }
-    case .purchase(let t, let card, let receipt, let lines):
+    case .purchase(let t, let card, let receipt, let lines, let cardAfter?):
+      narrate(
+        "\(clock.now) \(t): sale without a card \(lines.map { "\($0.category) \($0.amount)" }.joined(separator: ", "))")
+      let c = counter(t)
+      await c.press(.purchase)
+      await enter(lines, receipt: receipt, on: c)
+      await c.press(.ok)  // the sale is kept for the card
+      clock.set(clock.now.adding(seconds: cardAfter))
+      narrate("\(clock.now) \(t): card presented \(cardAfter) s after payment")
+      return await withCard(card, at: t) { c in
+        guard case .confirm(.purchase) = await c.firmware.state else {
+          return await self.notReady(c, expected: "the sale offered to the card")
+        }
+        await c.press(.ok)
+        return nil
+      }
+    case .purchase(let t, let card, let receipt, let lines, nil):
       narrate("\(clock.now) \(t): purchase \(lines.map { "\($0.category) \($0.amount)" }.joined(separator: ", "))")
       return await withCard(card, at: t) { c in
-        guard case .identified = await c.firmware.state else { return await self.notReady(c, expected: "a known card") }
-        await c.press(.purchase)
-        if let receipt { await c.scan(receipt) }
-        let categories = CounterFirmware.categories(of: try? c.cache.program())
-        for line in lines {
-          let index = categories.firstIndex(of: line.category) ?? categories.count - 1
-          await c.press(.digit(index + 1))
-          await c.type(line.amount)
-          await c.press(.ok)
+        switch await c.firmware.state {
+        case .identified: break
+        case .unknownCard: self.narrate("\(self.clock.now) \(t): card not known here: earns at the next sync")
+        default: return await self.notReady(c, expected: "a card")
         }
+        await c.press(.purchase)
+        await self.enter(lines, receipt: receipt, on: c)
         await c.press(.ok, .ok)
         return nil
       }
@@ -72,6 +85,18 @@ extension ScenarioRunner {
       narrate("\(clock.now) \(t): crash and restart")
       try crash(t)
       return nil
+    }
+  }
+
+  /// Types a basket on the keypad: the receipt scanned first, then each line's category and amount.
+  func enter(_ lines: [PurchaseLine], receipt: String?, on c: SimulatedCounter) async {
+    if let receipt { await c.scan(receipt) }
+    let categories = CounterFirmware.categories(of: try? c.cache.program())
+    for line in lines {
+      let index = categories.firstIndex(of: line.category) ?? categories.count - 1
+      await c.press(.digit(index + 1))
+      await c.type(line.amount)
+      await c.press(.ok)
     }
   }
 

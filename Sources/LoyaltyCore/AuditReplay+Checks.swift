@@ -71,6 +71,18 @@ extension AuditReplay {
     case .block:
       let card = try need(e.card, "card")
       return try Decisions.block(card: card, facts: facts(card, terminal: t, basis: basis), context: c)
+    case .earn where e.data == Entry.provisional:
+      // Decided on a card the terminal did not know: only its own links and the ledger up to its
+      // basis count (not another counter's enrolment of the card it had not synced yet), and the
+      // account is the card's own, as the terminal knew it.
+      let card = try need(e.card, "card")
+      let own = Identities.accountID(enrolledWith: card)
+      let decision = try Decisions.provisionalEarn(
+        cardID: card, known: knownStrictly(card, terminal: t, basis: basis),
+        account: view(own, terminal: t, basis: basis) ?? AccountState(id: own), lines: try need(e.lines, "lines"),
+        receipt: try need(e.receipt, "receipt"), receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0,
+        program: program, context: c)
+      return decision.entries[0]
     case .earn:
       let card = try need(e.card, "card")
       let known = known(card, terminal: t, basis: basis)

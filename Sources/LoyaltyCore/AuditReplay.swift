@@ -21,6 +21,14 @@ public struct AuditReplay: Sendable {
     public var reason: String
   }
 
+  /// Provisional points on a card's own account while the card belongs to another account.
+  public struct StrandedPoints: Hashable, Sendable {
+    public var card: String
+    public var heldOn: String
+    public var belongsTo: String
+    public var points: Int64
+  }
+
   /// Points reversed (or an amount refunded) beyond what a receipt earned: two offline refunds of
   /// one receipt at two counters, both honest, both kept, the excess listed.
   public struct OverReversal: Hashable, Sendable {
@@ -64,6 +72,8 @@ public struct AuditReplay: Sendable {
   private var ownSeal: [String: UTCInstant] = [:]
   private var ids = Set<IDDigest>()
   private var cardLinks: [String: [CardLink]] = [:]
+  /// Cards with provisional earns, and the account those earns went to (the card's own).
+  private var provisionalCards: [String: String] = [:]
   /// Registered (not revoked) terminals: the seq of their registration.
   private var registered: [String: Int64] = [:]
   private var lastBasis: [String: Int64] = [:]
@@ -183,6 +193,7 @@ public struct AuditReplay: Sendable {
         cardLinks[card, default: []].append(
           CardLink(account: id, seq: seq, terminal: e.terminal, enrolment: e.kind == .enroll))
       }
+      if e.isProvisional, let card = e.card { provisionalCards[card] = id }
       if e.kind == .redeem, let card = e.card {
         redeemed["\(e.terminal)|\(card)|\(e.at.day)", default: 0] &+= -(e.points ?? 0)
       }
@@ -256,6 +267,27 @@ public struct AuditReplay: Sendable {
       let account = view(link.account, terminal: terminal, basis: basis)
     else { return nil }
     return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
+  }
+
+  /// What `terminal` itself knew of `card` on `basis`: the ledger up to there and its own links
+  /// only (a provisional earn says the card was unknown to it).
+  func knownStrictly(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
+    guard let link = cardLinks[card]?.first(where: { $0.seq <= basis || $0.terminal == terminal }) else {
+      return nil
+    }
+    let blocked = view(link.account, terminal: terminal, basis: basis)?.blockedCards.contains(card) ?? false
+    return CardFacts(card: card, account: link.account, blocked: blocked)
+  }
+
+  /// Provisional points held on a card's own account while the card belongs to another one (it
+  /// was linked there rather than enrolled): HQ moves them with an adjustment pair.
+  public var strandedProvisionalPoints: [StrandedPoints] {
+    provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
+      guard let owner = cardLinks[card]?.first?.account, owner != held,
+        let points = accounts[held]?.balance, points > 0
+      else { return nil }
+      return StrandedPoints(card: card, heldOn: held, belongsTo: owner, points: points)
+    }
   }
 
   func redeemedToday(_ terminal: String, _ card: String, day: Int64) -> Int64 {

@@ -13,6 +13,17 @@ public struct CardholderView: Hashable, Sendable, Codable {
   public var pending: Int64 = 0
   /// What can be redeemed now.
   public var available: Int64 { balance - pending }
+  /// A card this counter does not know, for a provisional purchase: no balance, no redemption.
+  public var provisional = false
+
+  /// The view of a card this counter does not know: its own account, nothing else.
+  public static func provisional(card: String) -> CardholderView {
+    var view = CardholderView(
+      card: card, account: Identities.accountID(enrolledWith: card), blocked: false, cards: [], balance: 0, tier: "",
+      spendInWindow: 0, visitsInWindow: 0, nextTier: nil)
+    view.provisional = true
+    return view
+  }
 
   public init(
     card: String, account: String, blocked: Bool, cards: [String], balance: Int64, tier: String, spendInWindow: Int64,
@@ -65,6 +76,9 @@ public struct EarnReceipt: Hashable, Sendable, Codable {
   public var nextTier: NextTier?
   /// Referral bonuses this purchase triggered: account → points.
   public var referralBonuses: [String: Int64]
+  /// Earned on a card this counter did not know: the points are added to the card's account at
+  /// the next sync, and `balance` is not the cardholder's (it is not shown).
+  public var provisional = false
 
   public init(
     receipt: String, card: String, account: String, points: Int64, balance: Int64, tier: String, nextTier: NextTier?,

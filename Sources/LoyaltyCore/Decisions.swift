@@ -85,14 +85,18 @@ public enum Decisions {
     /// The tier and the way to the next one, this purchase included.
     public var tier: String
     public var nextTier: NextTier?
+    /// Decided on a card this counter did not know: the points are added at the next sync.
+    public var provisional = false
 
     /// The receipt read out, with the balance after the entries were applied.
     public func readout(card: String, account: String, balance: Int64) -> EarnReceipt {
       var bonuses: [String: Int64] = [:]
       for e in entries where e.kind == .referralBonus { bonuses[e.account ?? ""] = e.points ?? 0 }
-      return EarnReceipt(
+      var receipt = EarnReceipt(
         receipt: receipt, card: card, account: account, points: points, balance: balance, tier: tier,
         nextTier: nextTier, referralBonuses: bonuses)
+      receipt.provisional = provisional
+      return receipt
     }
   }
 
@@ -106,6 +110,44 @@ public enum Decisions {
     card: CardFacts?, cardID: String, account: AccountState, lines: [PurchaseLine], receipt: String,
     receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, recordedBonuses: Set<String>,
     program: LoyaltyProgram, context c: OperationContext
+  ) throws(RuleError) -> Earn {
+    try purchase(
+      card: card, cardID: cardID, account: account, lines: lines, receipt: receipt, receiptTaken: receiptTaken,
+      lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, recordedBonuses: recordedBonuses,
+      provisional: false, program: program, context: c)
+  }
+
+  /// A purchase on a card this counter does not know (enrolled at another shop since its last
+  /// sync, or not enrolled yet): the earn is recorded against the card's deterministic account —
+  /// the account an enrolment of the card makes, whichever shop enrols it — marked provisional
+  /// (`data` = `Entry.provisional`). Its points are the program's for the tier that account's
+  /// purchases known here give; no referral bonus, no balance shown, no redemption until the card
+  /// is known. `known` is what this counter knows of the card: a known card is never provisional.
+  public static func provisionalEarn(
+    cardID: String, known: CardFacts?, account: AccountState, lines: [PurchaseLine], receipt: String,
+    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, program: LoyaltyProgram,
+    context c: OperationContext
+  ) throws(RuleError) -> Earn {
+    try Identities.validateCard(cardID)
+    if let known {
+      throw RuleError(
+        .alreadyEnrolled, "card \(cardID) is known here (account \(known.account)): its points go on its account now")
+    }
+    let own = Identities.accountID(enrolledWith: cardID)
+    guard account.id == own else {
+      throw RuleError(.unknownAccount, "a provisional earn on card \(cardID) is for account \(own), not \(account.id)")
+    }
+    return try purchase(
+      card: nil, cardID: cardID, account: account, lines: lines, receipt: receipt, receiptTaken: receiptTaken,
+      lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, recordedBonuses: [], provisional: true,
+      program: program, context: c)
+  }
+
+  /// The purchase rule both forms share.
+  private static func purchase(
+    card: CardFacts?, cardID: String, account: AccountState, lines: [PurchaseLine], receipt: String,
+    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, recordedBonuses: Set<String>,
+    provisional: Bool, program: LoyaltyProgram, context c: OperationContext
   ) throws(RuleError) -> Earn {
     guard !lines.isEmpty else { throw RuleError(.invalidAmount, "a purchase needs at least one line") }
     guard lines.count <= 200 else {
@@ -121,7 +163,7 @@ public enum Decisions {
     guard receipt.hasPrefix(c.terminal + "/") else {
       throw RuleError(.invalidAmount, "receipt \(receipt) is not one of terminal \(c.terminal)'s (\(c.terminal)/…)")
     }
-    _ = try active(cardID, card)
+    if !provisional { _ = try active(cardID, card) }
     if CounterLimits.isDebounced(lastTap: lastTap, now: c.at, in: program) {
       throw RuleError(
         .debounced, "card \(cardID) was tapped here less than \(program.limits.debounceSeconds) s ago; ignored")
@@ -141,10 +183,11 @@ public enum Decisions {
     var entries = [
       Entry(
         kind: .earn, id: "earn-\(receipt)", at: c.at, terminal: c.terminal, account: account.id, card: cardID,
-        points: points, amount: total, currency: program.currency, receipt: receipt, lines: lines,
-        version: Int64(program.version), tier: tier.name, basis: c.basis)
+        points: points, amount: total, currency: program.currency, receipt: receipt,
+        data: provisional ? Entry.provisional : nil, lines: lines, version: Int64(program.version), tier: tier.name,
+        basis: c.basis)
     ]
-    if let referral = program.referral, let referrer = account.referrer, !account.referralSettled,
+    if !provisional, let referral = program.referral, let referrer = account.referrer, !account.referralSettled,
       total >= referral.minFirstPurchase
     {
       for (beneficiary, bonus, forReferrer) in [
@@ -163,7 +206,7 @@ public enum Decisions {
       in: program)
     return Earn(
       entries: entries, receipt: receipt, points: points, tier: standing.tier.name,
-      nextTier: NextTier.after(standing, in: program))
+      nextTier: NextTier.after(standing, in: program), provisional: provisional)
   }
 
   /// A redemption against the balance this terminal knows, within the daily cap. `sequence`

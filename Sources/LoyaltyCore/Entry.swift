@@ -52,6 +52,13 @@ public struct Entry: Hashable, Sendable {
   /// to when it decided, 0 before its first sync. The audit replays the account as of there.
   public var basis: Int64?
 
+  /// The `data` of a provisional earn: decided on a card its counter did not know, recorded
+  /// against the card's deterministic account (`Decisions.provisionalEarn`).
+  public static let provisional = "provisional"
+
+  /// Whether this is a provisional earn.
+  public var isProvisional: Bool { kind == .earn && data == Entry.provisional }
+
   public init(
     kind: Kind, id: String, at: UTCInstant, terminal: String, account: String? = nil, card: String? = nil,
     points: Int64? = nil, amount: Int64? = nil, currency: String? = nil, receipt: String? = nil, ref: String? = nil,

@@ -23,10 +23,12 @@ extension PointsCache {
       try await cache.pool.write { db in try cache.enroll(db, card: card, referrer: referrer, context: c) }
     }
 
-    public func earn(card: String, lines: [PurchaseLine], receipt: String?, context c: OperationContext) async throws
-      -> EarnReceipt
-    {
-      try await cache.pool.write { db in try cache.earn(db, card: card, lines: lines, receipt: receipt, context: c) }
+    public func earn(
+      card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool = false, context c: OperationContext
+    ) async throws -> EarnReceipt {
+      try await cache.pool.write { db in
+        try cache.earn(db, card: card, lines: lines, receipt: receipt, provisional: provisional, context: c)
+      }
     }
 
     public func redeem(card: String, item: String, context c: OperationContext) async throws -> (

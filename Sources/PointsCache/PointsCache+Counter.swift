@@ -25,21 +25,29 @@ extension PointsCache {
     return account
   }
 
-  /// Records a purchase: points by the program's rules, durable before it returns.
-  public func earn(card: String, lines: [PurchaseLine], receipt: String?, context c: OperationContext) throws
-    -> EarnReceipt
-  {
-    try pool.write { db in try earn(db, card: card, lines: lines, receipt: receipt, context: c) }
+  /// Records a purchase: points by the program's rules, durable before it returns. With
+  /// `provisional`, a card this cache does not know earns provisionally (on the card's own
+  /// account, added to the cardholder's balance at the next sync); without it, it is refused.
+  public func earn(
+    card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool = false, context c: OperationContext
+  ) throws -> EarnReceipt {
+    try pool.write { db in
+      try earn(db, card: card, lines: lines, receipt: receipt, provisional: provisional, context: c)
+    }
   }
 
-  func earn(_ db: Database, card: String, lines: [PurchaseLine], receipt: String?, context: OperationContext) throws
-    -> EarnReceipt
-  {
+  func earn(
+    _ db: Database, card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool = false,
+    context: OperationContext
+  ) throws -> EarnReceipt {
     let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
     let window = c.at.adding(days: -program.tierWindowDays).seconds..<c.at.seconds
-    let account = try facts.flatMap { try CacheWorkingSet.load(db, account: $0.account, window: window) }
+    let provisionalAccount = facts == nil && provisional ? Identities.accountID(enrolledWith: card) : nil
+    let account = try (facts?.account ?? provisionalAccount).flatMap {
+      try CacheWorkingSet.load(db, account: $0, window: window)
+    }
     // Receipts are scoped by their till: T01's R100 is not T02's.
     let receiptID = try Identities.scopedReceipt(
       try receipt
@@ -62,10 +70,18 @@ extension PointsCache {
         }
       }
     }
-    let decision = try Decisions.earn(
-      card: facts, cardID: card, account: account ?? AccountState(id: facts?.account ?? ""), lines: lines,
-      receipt: receiptID, receiptTaken: taken, lastTap: lastTap.map(UTCInstant.init(seconds:)),
-      earnsInTrailingHour: earnsThisHour, recordedBonuses: recorded, program: program, context: c)
+    let decision =
+      if let provisionalAccount {
+        try Decisions.provisionalEarn(
+          cardID: card, known: nil, account: account ?? AccountState(id: provisionalAccount), lines: lines,
+          receipt: receiptID, receiptTaken: taken, lastTap: lastTap.map(UTCInstant.init(seconds:)),
+          earnsInTrailingHour: earnsThisHour, program: program, context: c)
+      } else {
+        try Decisions.earn(
+          card: facts, cardID: card, account: account ?? AccountState(id: facts?.account ?? ""), lines: lines,
+          receipt: receiptID, receiptTaken: taken, lastTap: lastTap.map(UTCInstant.init(seconds:)),
+          earnsInTrailingHour: earnsThisHour, recordedBonuses: recorded, program: program, context: c)
+      }
     var set = CacheWorkingSet()
     if let account { set.track(account, isNew: false) }
     set = try record(db, decision.entries, operator: c.operator, origin: .local, program: program, into: set)
@@ -74,8 +90,10 @@ extension PointsCache {
         "INSERT INTO tap (card, terminal, at) VALUES (?, ?, ?) ON CONFLICT (card, terminal) DO UPDATE SET at = excluded.at",
       arguments: [card, c.terminal, c.at.seconds])
     let total = lines.reduce(Int64(0)) { $0 + $1.amount }  // the decision checked it fits
-    try audit(db, c, "earn", subject: card, detail: "receipt \(receiptID), amount \(total), points \(decision.points)")
-    let after = set.states[facts!.account]!
+    try audit(
+      db, c, decision.provisional ? "earn (provisional)" : "earn", subject: card,
+      detail: "receipt \(receiptID), amount \(total), points \(decision.points)")
+    let after = set.states[decision.entries[0].account!]!
     return decision.readout(card: card, account: after.id, balance: after.balance)
   }
 

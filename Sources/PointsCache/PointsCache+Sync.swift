@@ -71,12 +71,39 @@ extension PointsCache {
       var known = 0
       var refused: [String] = []
       var overdrawn: [String: Int64] = [:]
-      let isStored = try db.makeStatement(sql: "SELECT 1 FROM entry WHERE id = ?")
+      // First this terminal's entries HQ refused: kept with the reason, out of the outbox, and
+      // their accounts rebuilt without them (never retried blindly, never marked synced). Before
+      // what the ledger teaches: another counter may have decided the same once-only entry (a
+      // referral bonus), and the ledger's one is then applied.
+      var rebuild: Set<String> = []
+      for (id, reason) in refusedByHQ {
+        if let account = try db.cachedOne(
+          String.self, sql: "SELECT accountId FROM entry WHERE id = ? AND origin = 'local' AND synced = 0",
+          arguments: [id])
+        {
+          try db.cachedExecute(
+            sql: "UPDATE entry SET refused = ? WHERE id = ? AND origin = 'local'",
+            arguments: ["refused by HQ: \(reason)", id])
+          rebuild.insert(account)
+        }
+      }
+      var set = CacheWorkingSet()
+      let expiryDays = (try? program(db))?.expiryDays ?? 365
+      for account in rebuild.sorted() { try set.rebuild(db, account: account, expiryDays: expiryDays) }
+      try set.store(db)
+      for (account, state) in set.states { overdrawn[account] = state.balance < 0 ? state.balance : nil }
+      // An id is stored unless its only row is this terminal's refused entry: that row is kept,
+      // renamed "<id> refused <seq>" (ids have no spaces), and the ledger's entry of that id is applied.
+      let isStored = try db.makeStatement(sql: "SELECT refused IS NOT NULL FROM entry WHERE id = ?")
+      let setAside = try db.makeStatement(sql: "UPDATE entry SET id = id || ' refused ' || seq WHERE id = ?")
       let position = try learn { part in
         var seen: Set<String> = []
         var accountEntries: [Entry] = []
         for e in part {
-          let stored = try Int64.fetchOne(isStored, arguments: [e.id]) != nil
+          var stored = false
+          if let refusedHere = try Bool.fetchOne(isStored, arguments: [e.id]) {
+            if refusedHere { try setAside.execute(arguments: [e.id]) } else { stored = true }
+          }
           if !seen.insert(e.id).inserted || stored {
             known += 1
             continue
@@ -108,24 +135,6 @@ extension PointsCache {
           sql: "UPDATE entry SET synced = 1 WHERE id = ? AND origin = 'local' AND synced = 0", arguments: [id])
         marked += db.changesCount
       }
-      // This terminal's entries HQ refused: kept with the reason, out of the outbox, and their
-      // accounts rebuilt without them (never retried blindly, never marked synced).
-      var rebuild: Set<String> = []
-      for (id, reason) in refusedByHQ {
-        if let account = try db.cachedOne(
-          String.self, sql: "SELECT accountId FROM entry WHERE id = ? AND origin = 'local' AND synced = 0",
-          arguments: [id])
-        {
-          try db.cachedExecute(
-            sql: "UPDATE entry SET refused = ? WHERE id = ? AND origin = 'local'",
-            arguments: ["refused by HQ: \(reason)", id])
-          rebuild.insert(account)
-        }
-      }
-      var set = CacheWorkingSet()
-      let expiryDays = (try? program(db))?.expiryDays ?? 365
-      for account in rebuild.sorted() { try set.rebuild(db, account: account, expiryDays: expiryDays) }
-      try set.store(db)
       for (account, state) in set.states { overdrawn[account] = state.balance < 0 ? state.balance : nil }
       try db.cachedExecute(
         sql: """

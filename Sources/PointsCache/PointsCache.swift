@@ -277,8 +277,9 @@ public final class PointsCache: Sendable {
   /// This terminal's entries HQ's admission refused, with the reason, in order.
   public func refusedByHQ() throws -> [(id: String, reason: String)] {
     try pool.read { db in
+      // A refused entry whose id the ledger holds from another counter is kept as "<id> refused <seq>".
       try Row.fetchAll(db, sql: "SELECT id, refused FROM entry WHERE refused IS NOT NULL ORDER BY seq").map {
-        (id: $0["id"], reason: $0["refused"])
+        (id: String(($0["id"] as String).split(separator: " ").first ?? ""), reason: $0["refused"])
       }
     }
   }

@@ -36,7 +36,8 @@ public enum DemoDay {
        "purchase": {"receipt": "C2-0001", "lines": [{"category": "other", "amount": 500}]}},
       {"at": "2026-11-02T11:20:00Z", "terminal": "C2", "card": "\(carol)", "enroll": {"referrer": null}},
       {"at": "2026-11-02T11:21:00Z", "terminal": "C2", "card": "\(carol)",
-       "purchase": {"receipt": "C2-0002", "lines": [{"category": "fresh", "amount": 2450}, {"category": "tobacco", "amount": 900}]}},
+       "purchase": {"receipt": "C2-0002", "cardAfterSeconds": 90,
+                    "lines": [{"category": "fresh", "amount": 2450}, {"category": "tobacco", "amount": 900}]}},
       {"at": "2026-11-02T13:00:00Z", "terminal": "C1", "card": "\(alice)", "redeem": "coffee"},
       {"at": "2026-11-02T15:30:00Z", "terminal": "C1", "refund": {"receipt": "C1-0002", "amount": 1600}},
       {"at": "2026-11-02T22:00:00Z", "sync": ["C1", "C2"]},
@@ -51,14 +52,15 @@ public enum DemoDay {
     "Alice buys groceries: fresh food earns double.",
     "Bob joins at C1, referred by Alice.",
     "Bob's first purchase is big enough for the referral bonus.",
-    "Counter C2 has been cut off from HQ since opening and has never seen Alice's card: it offers to "
-      + "enrol it, the cashier declines (no points at C2 today), the till still sells.",
+    "Counter C2 has been cut off from HQ since opening and has never seen Alice's card: the cashier "
+      + "presses P=buy anyway; her points are kept on her card's account and reach her balance at the next sync.",
     "C2 keeps working offline for new customers: Carol enrols…",
-    "…and buys fresh food and tobacco (tobacco earns nothing).",
+    "…buys fresh food and tobacco (tobacco earns nothing), and finds her card only after paying: the "
+      + "cashier entered the sale without a card, and her tap within 5 minutes adds it.",
     "Back at C1, Alice spends 30 points on a coffee.",
     "Bob returns half of his fresh food: the points follow the refund exactly.",
     "Night: both counters sync with the ledger at HQ (C2 is reachable again).",
-    "Next morning C2 knows Alice: her purchase goes through.",
+    "Next morning C2 knows Alice, with yesterday's points from C2 in her balance.",
   ]
 
   public static func load() throws -> Scenario {

@@ -27,7 +27,9 @@ public struct Scenario: Sendable {
 
   public enum Action: Sendable {
     case enroll(terminal: String, card: String, referrer: String?)
-    case purchase(terminal: String, card: String, receipt: String?, lines: [PurchaseLine])
+    /// A purchase; with `cardAfter`, the sale is entered without a card and the card is presented
+    /// that many seconds after payment.
+    case purchase(terminal: String, card: String, receipt: String?, lines: [PurchaseLine], cardAfter: Int64? = nil)
     case redeem(terminal: String, card: String, item: String)
     case refund(terminal: String, receipt: String, amount: Int64)
     case block(terminal: String, card: String)
@@ -133,8 +135,13 @@ public struct Scenario: Sendable {
       if let r = fields?["referrer"], r != .null { referrer = w.string(r, w.join(sub, "referrer"), maxLength: 32) }
       return Event(at: at, action: .enroll(terminal: terminal, card: card, referrer: referrer))
     case "purchase":
-      guard let fields = w.object(f["purchase"], sub, required: ["lines"], optional: ["receipt"]) else { return nil }
+      guard
+        let fields = w.object(f["purchase"], sub, required: ["lines"], optional: ["receipt", "cardAfterSeconds"])
+      else { return nil }
       let receipt = fields["receipt"].flatMap { w.string($0, w.join(sub, "receipt"), maxLength: 64) }
+      let cardAfter = fields["cardAfterSeconds"].flatMap {
+        w.integer($0, w.join(sub, "cardAfterSeconds"), in: 0...3600)
+      }
       var lines: [PurchaseLine] = []
       for (i, line) in (w.array(fields["lines"], w.join(sub, "lines")) ?? []).enumerated() {
         let lp = "\(sub).lines[\(i)]"
@@ -145,7 +152,8 @@ public struct Scenario: Sendable {
         lines.append(PurchaseLine(category: category, amount: amount))
       }
       if lines.isEmpty { w.problem(w.join(sub, "lines"), "needs at least one line") }
-      return Event(at: at, action: .purchase(terminal: terminal, card: card, receipt: receipt, lines: lines))
+      return Event(
+        at: at, action: .purchase(terminal: terminal, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter))
     case "redeem":
       guard let item = w.string(f["redeem"], sub, maxLength: 64) else { return nil }
       return Event(at: at, action: .redeem(terminal: terminal, card: card, item: item))

@@ -59,7 +59,7 @@ struct CounterFirmwareTests {
     #expect(c.display.current.lines[0] == "1 line 12.50 EUR")
     await c.press(.ok)  // basket done
     #expect(c.display.current.lines[0] == "Total 12.50 EUR?")
-    guard case .confirm(.purchase(_, let lines, _)) = await f.state else {
+    guard case .confirm(.purchase(_, let lines, _, _, _)) = await f.state else {
       Issue.record("no confirm")
       return
     }

@@ -41,11 +41,12 @@ struct GatedStorage: CounterStorage {
     await writes.pass()
     return try await inner.enroll(card: card, referrer: referrer, context: context)
   }
-  func earn(card: String, lines: [PurchaseLine], receipt: String?, context: OperationContext) async throws
-    -> EarnReceipt
+  func earn(card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool, context: OperationContext)
+    async throws -> EarnReceipt
   {
     await writes.pass()
-    return try await inner.earn(card: card, lines: lines, receipt: receipt, context: context)
+    return try await inner.earn(
+      card: card, lines: lines, receipt: receipt, provisional: provisional, context: context)
   }
   func redeem(card: String, item: String, context: OperationContext) async throws -> (points: Int64, balance: Int64) {
     await writes.pass()
