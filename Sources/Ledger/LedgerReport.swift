@@ -26,6 +26,8 @@ public struct LedgerReport: Sendable {
   public var refusedAtAdmission: [String]
   /// Receipts whose refunds, kept from several counters, reversed more than they earned.
   public var overReversals: [AuditReplay.OverReversal]
+  /// Provisional points no cardholder sees yet (card not enrolled, or linked to another account).
+  public var provisionalHolds: [AuditReplay.ProvisionalHold]
 
   /// Builds the report; the period is [from, until), either end open when nil.
   public static func build(
@@ -72,6 +74,6 @@ public struct LedgerReport: Sendable {
       from: from, until: until, asOf: now, inactiveDays: inactiveDays,
       refused: fold.leftOut(),
       refusedAtAdmission: RefusalLog(ledger: path).entries(),
-      overReversals: fold.audit.overReversals)
+      overReversals: fold.audit.overReversals, provisionalHolds: fold.audit.provisionalHolds)
   }
 }

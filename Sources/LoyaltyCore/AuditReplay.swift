@@ -21,11 +21,13 @@ public struct AuditReplay: Sendable {
     public var reason: String
   }
 
-  /// Provisional points on a card's own account while the card belongs to another account.
-  public struct StrandedPoints: Hashable, Sendable {
+  /// Provisional points on a card's own account that no cardholder sees yet.
+  public struct ProvisionalHold: Hashable, Sendable {
     public var card: String
+    /// The card's own account, where its provisional earns went.
     public var heldOn: String
-    public var belongsTo: String
+    /// The account the card was linked to instead; nil while the card is not enrolled anywhere.
+    public var belongsTo: String?
     public var points: Int64
   }
 
@@ -279,14 +281,14 @@ public struct AuditReplay: Sendable {
     return CardFacts(card: card, account: link.account, blocked: blocked)
   }
 
-  /// Provisional points held on a card's own account while the card belongs to another one (it
-  /// was linked there rather than enrolled): HQ moves them with an adjustment pair.
-  public var strandedProvisionalPoints: [StrandedPoints] {
+  /// Provisional points not in a cardholder's balance: on the account of a card nobody has
+  /// enrolled yet (they join the balance when it is), or of a card that was linked to another
+  /// account instead (HQ moves them with an adjustment pair).
+  public var provisionalHolds: [ProvisionalHold] {
     provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
-      guard let owner = cardLinks[card]?.first?.account, owner != held,
-        let points = accounts[held]?.balance, points > 0
-      else { return nil }
-      return StrandedPoints(card: card, heldOn: held, belongsTo: owner, points: points)
+      let owner = cardLinks[card]?.first?.account
+      guard owner != held, let points = accounts[held]?.balance, points > 0 else { return nil }
+      return ProvisionalHold(card: card, heldOn: held, belongsTo: owner, points: points)
     }
   }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Ledger
 import LoyaltyCore
 
@@ -53,6 +54,16 @@ struct LedgerReportCommand: ParsableCommand {
         text +=
           "\n  \(o.receipt)  account \(o.account): \(o.excessPoints) points, \(o.excessAmount) minor units beyond the purchase"
       }
+      text += "\nprovisional points not in any balance (cards earned on before a counter knew them): "
+      text += "\(r.provisionalHolds.count)"
+      for h in r.provisionalHolds {
+        text +=
+          "\n  card \(h.card): \(h.points) points on \(h.heldOn), "
+          + (h.belongsTo.map {
+            "but the card was linked to \($0): move them with `ledger adjust` (minus here, plus there)"
+          }
+            ?? "waiting for the card's enrolment")
+      }
       text += "\nlifetime spend (minor units), top 10:"
       for (id, spend) in r.lifetimeSpend.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
         text += "\n  \(id)  \(spend)"
@@ -68,6 +79,10 @@ struct LedgerReportCommand: ParsableCommand {
               "receipt": $0.receipt, "account": $0.account, "excessPoints": $0.excessPoints,
               "excessAmount": $0.excessAmount,
             ]
+              as [String: Any]
+          },
+          "provisionalHolds": r.provisionalHolds.map {
+            ["card": $0.card, "heldOn": $0.heldOn, "belongsTo": $0.belongsTo ?? NSNull(), "points": $0.points]
               as [String: Any]
           },
           "asOf": r.asOf.description,

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import Ledger
+import LoyaltyCore
+import NightlySync
+import PointsCache
+import TestSupport
+import Testing
+
+/// A card enrolled at one shop earns at another that has not synced since: provisionally, on the
+/// card's own account, and at the sync the points are in the cardholder's balance everywhere.
+@Suite("An unknown card earns offline")
+struct ProvisionalEarnTests {
+  let card = ChainFixture.cards[0]
+  var account: String { Identities.accountID(enrolledWith: card) }
+  let fresh = [PurchaseLine(category: "fresh", amount: 2_500)]
+
+  /// T01 enrols the card and earns on it; T02, which has not synced since, earns on it
+  /// provisionally. Returns the fixture and T02's provisional points.
+  func enrolledAtT01EarnedAtT02() throws -> (ChainFixture, Int64) {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let t1 = try f.cache("T01")
+    _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
+    _ = try t1.earn(card: card, lines: fresh, receipt: "R1", context: f.context("T01", 60))
+    let t2 = try f.cache("T02")
+    // Without the cashier's P on the new-card screen, an unknown card is refused as before.
+    #expect(throws: RuleError.self) {
+      _ = try t2.earn(card: card, lines: fresh, receipt: "R9", context: f.context("T02", 100))
+    }
+    let receipt = try t2.earn(
+      card: card, lines: fresh, receipt: "R10", provisional: true, context: f.context("T02", 120))
+    #expect(receipt.provisional && receipt.points > 0 && receipt.account == account)
+    // Still unknown at T02: no balance to show, nothing to redeem.
+    #expect(throws: RuleError.self) { _ = try t2.identify(card: card, at: f.context("T02", 130).at) }
+    #expect(throws: RuleError.self) { _ = try t2.redeem(card: card, item: "coffee", context: f.context("T02", 140)) }
+    return (f, receipt.points)
+  }
+
+  /// Every terminal shows the fold's balance for the card's account, and the audit refused nothing.
+  func expectConverged(_ f: ChainFixture, balance: Int64) throws {
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.audit.refusals.isEmpty, "\(fold.audit.refusals)")
+    #expect(fold.accounts[account]?.balance == balance)
+    for t in f.terminals {
+      #expect(try f.balances(t)[account] == balance, "\(t)")
+      #expect(try f.cache(t).refusedByHQ().isEmpty, "\(t)")
+    }
+    #expect(try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds.isEmpty)
+  }
+
+  @Test func theEnrolmentReachesHQFirst() throws {
+    let (f, points) = try enrolledAtT01EarnedAtT02()
+    let day2 = ChainFixture.start.adding(days: 2)
+    let atT01 = try f.cache("T01").identify(card: card, at: day2).balance
+    try f.sync("T01", at: day2)
+    try f.sync("T02", at: day2.adding(seconds: 60))
+    try f.sync("T01", at: day2.adding(seconds: 120))
+    try expectConverged(f, balance: atT01 + points)
+  }
+
+  @Test func theProvisionalEarnReachesHQFirst() throws {
+    let (f, points) = try enrolledAtT01EarnedAtT02()
+    let before = try f.cache("T01").identify(card: card, at: ChainFixture.start.adding(days: 2)).balance
+    let day2 = ChainFixture.start.adding(days: 2)
+    try f.sync("T02", at: day2)
+    // HQ holds points on an account no cardholder sees yet: the report says so.
+    let waiting = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
+    #expect(waiting.map(\.card) == [card] && waiting.first?.belongsTo == nil && waiting.first?.points == points)
+    try f.sync("T01", at: day2.adding(seconds: 60))
+    try f.sync("T02", at: day2.adding(seconds: 120))
+    try expectConverged(f, balance: before + points)
+    // T02 now knows the card: its next purchase is an ordinary earn, with the balance shown.
+    let next = try f.cache("T02").earn(
+      card: card, lines: fresh, receipt: "R11", provisional: true, context: f.context("T02", 86_400 + 600))
+    #expect(!next.provisional && next.balance == before + points + next.points)
+  }
+
+  @Test func aCardNobodyEnrolledWaitsForItsEnrolment() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let t2 = try f.cache("T02")
+    let first = try t2.earn(card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T02", 0))
+    let second = try t2.earn(card: card, lines: fresh, receipt: "R2", provisional: true, context: f.context("T02", 600))
+    let day2 = ChainFixture.start.adding(days: 2)
+    try f.sync("T02", at: day2)
+    try f.sync("T01", at: day2.adding(seconds: 60))
+    // Enrolled at T01 after both nights: the held points are the new cardholder's from the start.
+    let t1 = try f.cache("T01")
+    _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 86_400 * 2))
+    #expect(try t1.identify(card: card, at: day2.adding(days: 1)).balance == first.points + second.points)
+    try f.sync("T01", at: day2.adding(days: 1))
+    try f.sync("T02", at: day2.adding(days: 1).adding(seconds: 60))
+    try expectConverged(f, balance: first.points + second.points)
+  }
+
+  @Test func aCardLinkedToAnotherAccountIsListedForHQ() throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let old = ChainFixture.cards[1]
+    let t1 = try f.cache("T01")
+    _ = try t1.enroll(card: old, referrer: nil, context: f.context("T01", 0))
+    _ = try t1.link(card: card, to: old, context: f.context("T01", 60))
+    let earned = try f.cache("T02").earn(
+      card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T02", 120))
+    let day2 = ChainFixture.start.adding(days: 2)
+    try f.sync("T01", at: day2)
+    try f.sync("T02", at: day2.adding(seconds: 60))
+    let holds = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
+    #expect(holds.count == 1)
+    #expect(holds.first?.card == card && holds.first?.heldOn == account && holds.first?.points == earned.points)
+    #expect(holds.first?.belongsTo == Identities.accountID(enrolledWith: old))
+  }
+
+  /// With T02's key and its cache file: a provisional earn with points raised, and an earn on a
+  /// card T02 knew marked provisional (to skip its tier), are refused entry by entry.
+  @Test(arguments: [false, true])
+  func aForgedProvisionalEarnIsRefused(onAKnownCard: Bool) throws {
+    let (f, _) = try enrolledAtT01EarnedAtT02()
+    var day = ChainFixture.start.adding(days: 2)
+    if onAKnownCard {
+      try f.sync("T01", at: day)
+      try f.sync("T02", at: day.adding(seconds: 60))
+      // T02 knows the card now; its next earn is an ordinary one, forged as provisional.
+      _ = try f.cache("T02").earn(card: card, lines: fresh, receipt: "R11", context: f.context("T02", 86_400 + 600))
+      day = day.adding(days: 1)
+    }
+    let forgery =
+      onAKnownCard
+      ? "UPDATE entry SET item = 'provisional' WHERE kind = 'earn' AND origin = 'local' AND synced = 0"
+      : "UPDATE entry SET points = points + 100 WHERE kind = 'earn' AND origin = 'local' AND synced = 0"
+    let queue = try DatabaseQueue(path: f.cachePath("T02"))
+    try queue.write { db in try db.execute(sql: forgery) }
+    try queue.close()
+    let summary = try f.sync("T02", at: day)
+    #expect(summary.refusedByHQ.count == 1, "\(summary.refusedByHQ)")
+    try f.sync("T01", at: day.adding(seconds: 60))
+    try f.sync("T02", at: day.adding(seconds: 120))
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.audit.refusals.isEmpty, "refused at admission, never written")
+    for t in f.terminals { #expect(try f.balances(t)[account] == fold.accounts[account]?.balance, "\(t)") }
+  }
+}
