@@ -6,7 +6,10 @@ import LoyaltyCore
 public enum LedgerExport {
   public enum Format: String, CaseIterable, Sendable { case hledger, beancount }
 
-  public static func export(path: String, format: Format) throws(LedgerError) -> String {
+  /// The journal; with a program whose `pendingDays` > 0, an earn's points are posted to the
+  /// account's `pending` sub-account and moved to the account when its return window closes (if
+  /// that is by `asOf`); a reversal inside the window takes them from `pending`.
+  public static func export(path: String, format: Format, asOf: UTCInstant? = nil) throws(LedgerError) -> String {
     // Only what the audit accepts: a refused or excluded entry is in no reader's books.
     var entries: [LedgerEntry] = []
     var fold = LedgerFold()
@@ -15,10 +18,55 @@ public enum LedgerExport {
       each: { line in
         for e in fold.take(line) where (e.points ?? 0) != 0 && e.account != nil { entries.append(e) }
       })
+    let postings = postings(entries, pendingDays: fold.program?.pendingDays ?? 0, asOf: asOf)
     switch format {
-    case .hledger: return hledger(entries)
-    case .beancount: return beancount(entries)
+    case .hledger: return hledger(postings)
+    case .beancount: return beancount(postings)
     }
+  }
+
+  /// One transaction of the export: `points` to the customer's account (or its pending part).
+  struct Posting {
+    var at: UTCInstant
+    var title: String
+    var id: String
+    var terminal: String
+    var account: String
+    var points: Int64
+    var pending: Bool
+    /// A move from the pending part to the account (the other leg), not against the points issued.
+    var release = false
+  }
+
+  static func postings(_ entries: [LedgerEntry], pendingDays: Int, asOf: UTCInstant?) -> [Posting] {
+    var out: [Posting] = []
+    // Receipts still pending: their account, the window's close, the points left pending.
+    var held: [String: (account: String, closes: UTCInstant, points: Int64)] = [:]
+    for e in entries {
+      let points = e.points!
+      var pending = false
+      if pendingDays > 0, let receipt = e.receipt {
+        if e.kind == .earn, points > 0 {
+          held[receipt] = (e.account!, e.at.adding(days: pendingDays), points)
+          pending = true
+        } else if e.kind == .reversal, let h = held[receipt], e.at < h.closes {
+          held[receipt]?.points = max(0, h.points + points)
+          pending = true
+        }
+      }
+      out.append(
+        Posting(
+          at: e.at, title: "\(e.kind.rawValue) \(safe(e.receipt ?? e.id))", id: safe(e.id), terminal: safe(e.terminal),
+          account: e.account!, points: points, pending: pending))
+    }
+    for (receipt, h) in held.sorted(by: { ($0.value.closes, $0.key) < ($1.value.closes, $1.key) }) where h.points > 0 {
+      guard asOf.map({ h.closes <= $0 }) ?? true else { continue }
+      out.append(
+        Posting(
+          at: h.closes, title: "return window closed \(safe(receipt))", id: "release-\(safe(receipt))",
+          terminal: "HQ", account: h.account, points: h.points, pending: false, release: true))
+    }
+    return out
   }
 
   static func date(_ t: UTCInstant) -> String { String(t.description.prefix(10)) }
@@ -31,38 +79,38 @@ public enum LedgerExport {
       })
   }
 
-  static func hledger(_ entries: [LedgerEntry]) -> String {
+  static func hledger(_ postings: [Posting]) -> String {
     var out =
       "; loyalty ledger export (hledger); balances equal `loyalty-terminal ledger balances`\ncommodity 1. PTS\n\n"
-    for e in entries {
-      let points = e.points!
-      out +=
-        "\(date(e.at)) \(e.kind.rawValue) \(safe(e.receipt ?? e.id))  ; id:\(safe(e.id)), terminal:\(safe(e.terminal))\n"
-      out += "    points:customers:\(e.account!)  \(points) PTS\n"
-      out += "    points:issued  \(-points) PTS\n\n"
+    for p in postings {
+      let customer = "points:customers:\(p.account)"
+      out += "\(date(p.at)) \(p.title)  ; id:\(p.id), terminal:\(p.terminal)\n"
+      out += "    \(customer)\(p.pending ? ":pending" : "")  \(p.points) PTS\n"
+      out += "    \(p.release ? customer + ":pending" : "points:issued")  \(-p.points) PTS\n\n"
     }
     return out
   }
 
-  static func beancountAccount(_ account: String) -> String {
+  static func beancountAccount(_ account: String, pending: Bool = false) -> String {
     "Liabilities:Points:Customers:" + (account.prefix(1).uppercased() + account.dropFirst())
+      + (pending ? ":Pending" : "")
   }
 
-  static func beancount(_ entries: [LedgerEntry]) -> String {
+  static func beancount(_ postings: [Posting]) -> String {
     var out =
       "; loyalty ledger export (beancount); balances equal `loyalty-terminal ledger balances`\noption \"operating_currency\" \"PTS\"\n"
-    let opened = date(entries.map(\.at).min() ?? UTCInstant(seconds: 0))
+    let opened = date(postings.map(\.at).min() ?? UTCInstant(seconds: 0))
     out += "\(opened) commodity PTS\n\(opened) open Equity:Points:Issued PTS\n"
-    for account in Set(entries.map { $0.account! }).sorted() {
-      out += "\(opened) open \(beancountAccount(account)) PTS\n"
-    }
+    var accounts = Set(postings.map { beancountAccount($0.account) })
+    for p in postings where p.pending || p.release { accounts.insert(beancountAccount(p.account, pending: true)) }
+    for account in accounts.sorted() { out += "\(opened) open \(account) PTS\n" }
     out += "\n"
-    for e in entries {
-      let points = e.points!
-      out += "\(date(e.at)) * \"\(e.kind.rawValue) \(safe(e.receipt ?? e.id))\"\n"
-      out += "  id: \"\(safe(e.id))\"\n"
-      out += "  \(beancountAccount(e.account!))  \(points) PTS\n"
-      out += "  Equity:Points:Issued  \(-points) PTS\n\n"
+    for p in postings {
+      out += "\(date(p.at)) * \"\(p.title)\"\n"
+      out += "  id: \"\(p.id)\"\n"
+      out += "  \(beancountAccount(p.account, pending: p.pending))  \(p.points) PTS\n"
+      out +=
+        "  \(p.release ? beancountAccount(p.account, pending: true) : "Equity:Points:Issued")  \(-p.points) PTS\n\n"
     }
     return out
   }

@@ -87,4 +87,14 @@ public struct LedgerFold: Sendable {
   public var balances: [(account: String, balance: Int64)] {
     accounts.map { (account: $0.key, balance: $0.value.balance) }.sorted { $0.account < $1.account }
   }
+
+  /// Every account's balance and, of it, the points still pending at `t` (purchases inside the
+  /// latest program's return window, `pendingDays`), by account id.
+  public func balances(at t: UTCInstant) -> [(account: String, balance: Int64, pending: Int64)] {
+    let days = program?.pendingDays ?? 0
+    return accounts.map {
+      (account: $0.key, balance: $0.value.balance, pending: $0.value.pending(at: t, pendingDays: days))
+    }
+    .sorted { $0.account < $1.account }
+  }
 }

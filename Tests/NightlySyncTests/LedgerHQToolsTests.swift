@@ -85,6 +85,58 @@ struct LedgerHQToolsTests {
     }
   }
 
+  /// With `pendingDays`, balances say what is still pending, and the exports post a purchase's
+  /// points to the account's pending part until its return window closes (a refund inside it
+  /// takes them from there).
+  @Test func pendingPointsInBalancesAndExports() throws {
+    let f = try ChainFixture(terminals: 1)
+    let json = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
+      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": 14,")
+    try f.ledger.append(
+      [
+        LedgerEntry(
+          kind: .program, id: "program-2", at: ChainFixture.start.adding(seconds: 30), terminal: "HQ", data: json)
+      ],
+      signer: "HQ", key: f.hq, at: ChainFixture.start.adding(seconds: 30))
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    let cache = try f.cache("T01")
+    let card = ChainFixture.cards[0]
+    _ = try cache.enroll(card: card, referrer: nil, context: f.context("T01", 0))
+    let earned = try cache.earn(
+      card: card, lines: [PurchaseLine(category: "other", amount: 10_000)], receipt: "R1", context: f.context("T01", 60)
+    )
+    let reversed = try cache.refund(receipt: "R1", amount: 5_000, context: f.context("T01", 3600)).reversed
+    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    let account = Identities.accountID(enrolledWith: card)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    let left = earned.points - reversed
+    let inside = ChainFixture.start.adding(days: 3)
+    let after = ChainFixture.start.adding(days: 16)
+    #expect(
+      fold.balances(at: inside).first { $0.account == account }.map { [$0.balance, $0.pending] } == [left, left])
+    #expect(fold.balances(at: after).first { $0.account == account }?.pending == 0)
+    let during = try LedgerExport.export(path: f.ledger.path, format: .hledger, asOf: inside)
+    #expect(during.contains("points:customers:\(account):pending  \(earned.points) PTS"))
+    #expect(during.contains("points:customers:\(account):pending  -\(reversed) PTS"), "the refund inside the window")
+    #expect(!during.contains("return window closed"))
+    let closed = try LedgerExport.export(path: f.ledger.path, format: .hledger, asOf: after)
+    #expect(closed.contains("return window closed T01/R1"))
+    #expect(closed.contains("    points:customers:\(account)  \(left) PTS"))
+    guard Self.toolsInstalled else { return }
+    for (text, pending) in [(during, left), (closed, 0)] {
+      let journal = f.directory.appendingPathComponent("pending.journal").path
+      try text.write(toFile: journal, atomically: true, encoding: .utf8)
+      let total = try runTool("/usr/bin/hledger", ["-f", journal, "bal", "points:customers", "-N", "--flat"])
+      #expect(
+        total.output.contains("\(pending) PTS  points:customers:\(account):pending") || pending == 0, "\(total.output)")
+      let bean = f.directory.appendingPathComponent("pending.beancount").path
+      try LedgerExport.export(path: f.ledger.path, format: .beancount, asOf: pending == 0 ? after : inside).write(
+        toFile: bean, atomically: true, encoding: .utf8)
+      let check = try runTool("/usr/bin/bean-check", [bean])
+      #expect(check.status == 0, "\(check.output)")
+    }
+  }
+
   @Test func expiryUsesTheLotsAndReachesTheTerminals() throws {
     let f = try busyLedger()
     let (before, _) = try LedgerFold.fold(path: f.ledger.path)

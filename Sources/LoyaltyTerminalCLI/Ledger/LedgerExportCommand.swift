@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Ledger
+import LoyaltyCore
 
 extension LedgerExport.Format: ExpressibleByArgument {}
 
@@ -15,9 +17,16 @@ struct LedgerExportCommand: ParsableCommand {
   @Option(help: "hledger or beancount.")
   var format: LedgerExport.Format
 
+  @Option(
+    help:
+      "With a program's pendingDays: return windows closed by this time (UTC) move their points out of `pending`; default now."
+  )
+  var asOf: UTCInstant?
+
   func run() throws {
+    let t = asOf ?? UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
     try reportLedger(json: false) {
-      let text = try LedgerExport.export(path: ledger, format: format)
+      let text = try LedgerExport.export(path: ledger, format: format, asOf: t)
       return (text, [:])
     }
   }
