@@ -67,6 +67,10 @@ struct ChainSimulationTests {
     #expect(caught.count > 3, "the traffic gave T02 entries to tamper with")
     let (fold, _) = try LedgerFold.fold(path: workdir.appendingPathComponent("ledger.jsonl").path)
     let refused = Set(fold.audit.refusals.map(\.id))
+    // Cards enrolled at one counter were bought with at another before it synced: provisional
+    // earns, audited and folded like the rest (every terminal agreed with the fold after each night).
+    let text = try String(contentsOf: workdir.appendingPathComponent("ledger.jsonl"), encoding: .utf8)
+    #expect(text.components(separatedBy: "\"data\":\"provisional\"").count > 3, "provisional earns in the traffic")
     #expect(fold.audit.refusals.allSatisfy { $0.terminal == "T02" }, "only the tamperer is refused")
     let cache = try PointsCache(path: workdir.appendingPathComponent("T02.db").path)
     let keptAsRefused = Set(try cache.refusedByHQ().map(\.id))
