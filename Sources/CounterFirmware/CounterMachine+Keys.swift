@@ -122,7 +122,13 @@ extension CounterMachine {
         if case .purchase(_, _, _, _, let soldAt?) = operation { at = soldAt }
         effects.append(
           .record(operation, OperationContext(terminal: settings.terminal, operator: settings.operatorId, at: at)))
-      case .cancel: cancelled()
+      case .cancel:
+        // "Not this card": an offered sale waits for the right one.
+        if putBackSale(of: operation) {
+          show(.cancelled, ["Cancelled", "Sale kept for", "another card"])
+        } else {
+          cancelled()
+        }
       case .digit, .clear, .purchase, .redeem, .refund, .block: break
       }
     }
@@ -132,6 +138,8 @@ extension CounterMachine {
 
   /// Keeps a sale entered without a card for `lateCardSeconds`: the next card read is offered it.
   mutating func keepCardlessSale(_ lines: [PurchaseLine]) {
+    // One sale waits at a time: a newer one replaces it, and the screen says so.
+    let replaced = openSale != nil
     cardlessSale = CardlessSale(lines: lines, receipt: pendingReceipt, at: now)
     log("sale kept for a card", ["lines": "\(lines.count)", "receipt": pendingReceipt ?? "none"])
     effects.append(.signal(.success))
@@ -139,6 +147,9 @@ extension CounterMachine {
       .message(
         CounterMessage(
           kind: .receipt,
-          lines: ["Sale kept", "Tap the card within", "\(settings.lateCardSeconds / 60) min to add points", ""])))
+          lines: [
+            "Sale kept", "Tap the card within", "\(settings.lateCardSeconds / 60) min to add points",
+            replaced ? "Earlier sale dropped" : "",
+          ])))
   }
 }

@@ -94,7 +94,10 @@ public struct CounterMachine: Sendable {
 
   mutating func refused(_ failure: CounterFailure) {
     log("refused", ["reason": failure.message, "code": failure.reason?.rawValue ?? "storage", "state": state.name])
-    show(.refused, ["Refused"] + CounterScreens.wrap(failure.message, lines: 3), reason: failure.message)
+    // The display shows a card as receipts do (****7895), never its whole number.
+    show(
+      .refused, ["Refused"] + CounterScreens.wrap(CounterScreens.maskingCards(failure.message), lines: 3),
+      reason: failure.message)
   }
 
   // MARK: The reader
@@ -158,6 +161,15 @@ public struct CounterMachine: Sendable {
     return openSale
   }
 
+  /// A sale offered to a card and not recorded (cancelled, card lifted, refused) waits again for
+  /// the right card, within its own five minutes. Whether one was put back.
+  @discardableResult
+  mutating func putBackSale(of operation: CounterOperation) -> Bool {
+    guard case .purchase(_, let lines, let receipt, _, let soldAt?) = operation else { return false }
+    cardlessSale = CardlessSale(lines: lines, receipt: receipt, at: soldAt)
+    return openSale != nil
+  }
+
   mutating func cardRemoved() {
     switch state {
     case .reading, .message: go(.idle)
@@ -165,7 +177,7 @@ public struct CounterMachine: Sendable {
     case .identified, .unknownCard, .basket, .redeemMenu:
       show(.cardRemoved, ["Card removed", "Nothing recorded"])
     case .confirm(let op) where op.card != nil:
-      show(.cardRemoved, ["Card removed", "Nothing recorded"])
+      show(.cardRemoved, ["Card removed", putBackSale(of: op) ? "Sale kept for a card" : "Nothing recorded"])
     case .recording(let op):
       log("card removed while recording; the outcome will show", ["operation": op.name])
     case .idle, .refundEntry, .blockEntry, .confirm:
@@ -207,7 +219,9 @@ public struct CounterMachine: Sendable {
     }
     switch result {
     case .success(let outcome): show(.receipt, Self.receiptLines(outcome, for: operation))
-    case .failure(let failure): refused(failure)
+    case .failure(let failure):
+      putBackSale(of: operation)
+      refused(failure)
     }
   }
 

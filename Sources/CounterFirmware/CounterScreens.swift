@@ -1,3 +1,4 @@
+import Foundation
 import LoyaltyCore
 
 /// What the 4×20 display shows in each state.
@@ -69,6 +70,15 @@ public enum CounterScreens {
 
   /// A card as the display and receipts show it: its last four characters ("****7895").
   public static func masked(_ card: String) -> String { "****" + card.suffix(4) }
+
+  /// `text` with every card ID in it (a loyalty number, a UID) shown as `masked` does.
+  static func maskingCards(_ text: String) -> String {
+    text.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
+      let bare = word.trimmingCharacters(in: CharacterSet(charactersIn: "\"',.:;()"))
+      guard bare.count >= 8, (try? Identities.validateCard(bare)) != nil else { return String(word) }
+      return word.replacingOccurrences(of: bare, with: masked(bare))
+    }.joined(separator: " ")
+  }
 
   /// Minor units as a decimal amount with the program's currency ("1250" → "12.50 EUR").
   static func money(_ typed: String, _ program: LoyaltyProgram?) -> String {

@@ -26,8 +26,12 @@ extension ScenarioRunner {
       clock.set(clock.now.adding(seconds: cardAfter))
       narrate("\(clock.now) \(t): card presented \(cardAfter) s after payment")
       return await withCard(card, at: t) { c in
-        guard case .confirm(.purchase) = await c.firmware.state else {
-          return await self.notReady(c, expected: "the sale offered to the card")
+        switch await c.firmware.state {
+        case .confirm(.purchase): break
+        case .identified, .unknownCard:
+          await c.press(.cancel)
+          return "the sale was no longer offered (a sale waits \(cardAfter > 300 ? "5 minutes" : "for one card"))"
+        default: return await self.notReady(c, expected: "the sale offered to the card")
         }
         await c.press(.ok)
         return nil

@@ -62,8 +62,10 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
     var attempt = 0
     while true {
       do {
-        try pcscCall {
-          SCardConnect(context.handle, reader, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, &handle, &proto)
+        try PCSCHandleTable.changing { () throws(PCSCError) in
+          try pcscCall {
+            SCardConnect(context.handle, reader, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, &handle, &proto)
+          }
         }
         break
       } catch {
@@ -121,7 +123,9 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
     var state: UInt = 0
     var proto: UInt = 0
     var nameLength: UInt = 0
-    try pcscCall { SCardStatus(card, nil, &nameLength, &state, &proto, &atrBuffer, &atrLength) }
+    try PCSCHandleTable.reading { () throws(PCSCError) in
+      try pcscCall { SCardStatus(card, nil, &nameLength, &state, &proto, &atrBuffer, &atrLength) }
+    }
     return Array(atrBuffer.prefix(Int(min(atrLength, UInt(MAX_ATR_SIZE)))))
   }
 
@@ -139,17 +143,21 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
       attempt += 1
       var received = UInt(PCSC.maxResponseSize)
       do {
-        try pcscCall {
-          command.withUnsafeBufferPointer { send in
-            SCardTransmit(card, &request, send.baseAddress, UInt(send.count), nil, buffer, &received)
+        try PCSCHandleTable.reading { () throws(PCSCError) in
+          try pcscCall {
+            command.withUnsafeBufferPointer { send in
+              SCardTransmit(card, &request, send.baseAddress, UInt(send.count), nil, buffer, &received)
+            }
           }
         }
       } catch .resetCard where attempt == 1 {
         // Another client reset the card: reconnect and send the command once more.
         var proto: UInt = 0
         do {
-          try pcscCall {
-            SCardReconnect(card, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, PCSC.leaveCard, &proto)
+          try PCSCHandleTable.reading { () throws(PCSCError) in
+            try pcscCall {
+              SCardReconnect(card, PCSC.shareShared, PCSC.protocolT0 | PCSC.protocolT1, PCSC.leaveCard, &proto)
+            }
           }
         } catch {
           throw error.readerError("reconnecting to \(reader) after a reset")
@@ -181,7 +189,7 @@ final class PCSCCardSession: CardSession, @unchecked Sendable {
   private func closeBlocking() {
     guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
     if let context {
-      _ = SCardDisconnect(card, PCSC.leaveCard)
+      PCSCHandleTable.changing { _ = SCardDisconnect(card, PCSC.leaveCard) }
       context.release()
       self.context = nil
     }

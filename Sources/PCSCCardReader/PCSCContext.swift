@@ -22,7 +22,8 @@ final class PCSCContext: @unchecked Sendable {
   func release() {
     guard !released else { return }
     released = true
-    _ = SCardReleaseContext(handle)
+    // It frees any handle the context still has: a change of libpcsclite's handle table.
+    PCSCHandleTable.changing { _ = SCardReleaseContext(handle) }
   }
 
   /// Interrupts a blocking SCardGetStatusChange on this context from another thread.

@@ -30,18 +30,22 @@ enum PCSCReaderControl {
     var handle: SCARDHANDLE = 0
     var proto: UInt = 0
     do {
-      try pcscCall { SCardConnect(context.handle, reader, UInt(SCARD_SHARE_DIRECT), 0, &handle, &proto) }
+      try PCSCHandleTable.changing { () throws(PCSCError) in
+        try pcscCall { SCardConnect(context.handle, reader, UInt(SCARD_SHARE_DIRECT), 0, &handle, &proto) }
+      }
     } catch { throw error.readerError("connecting to \(reader) directly") }
-    defer { _ = SCardDisconnect(handle, PCSC.leaveCard) }
+    defer { PCSCHandleTable.changing { _ = SCardDisconnect(handle, PCSC.leaveCard) } }
     var answer = [UInt8](repeating: 0, count: 258)
     var returned: UInt = 0
     do {
-      try pcscCall {
-        bytes.withUnsafeBytes { send in
-          answer.withUnsafeMutableBytes { receive in
-            SCardControl(
-              handle, UInt(IOCTL_CCID_ESCAPE), send.baseAddress, UInt(send.count), receive.baseAddress,
-              UInt(receive.count), &returned)
+      try PCSCHandleTable.reading { () throws(PCSCError) in
+        try pcscCall {
+          bytes.withUnsafeBytes { send in
+            answer.withUnsafeMutableBytes { receive in
+              SCardControl(
+                handle, UInt(IOCTL_CCID_ESCAPE), send.baseAddress, UInt(send.count), receive.baseAddress,
+                UInt(receive.count), &returned)
+            }
           }
         }
       }

@@ -83,28 +83,67 @@ struct UnknownCardEarnTests {
     #expect(await f.state.name == "identified")
   }
 
-  @Test func aSaleIsNotOfferedAfterItsFiveMinutesOrAfterCancel() async throws {
+  @Test func aCancelledOfferWaitsForTheRightCardAndNoSaleOutlivesItsFiveMinutes() async throws {
     let f = try CounterFixture()
     let c = f.counter
     let before = try f.outboxCount
-    for cancelOffer in [false, true] {
-      await c.press(.purchase)
-      try await addLine(c, "other", 700, cache: f.cache)
-      await c.press(.ok, .ok)
-      c.clock.advance(seconds: cancelOffer ? 60 : 301)
-      await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
-      if cancelOffer {
-        #expect(await f.state.name == "confirm")
-        await c.press(.cancel)
-        await c.remove()
-        c.clock.advance(seconds: 10)
-        await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
-      }
-      #expect(await f.state.name == "identified", "cancel: \(cancelOffer)")
-      await c.remove()
-      c.clock.advance(seconds: 10)
-    }
+    await c.press(.purchase)
+    try await addLine(c, "other", 700, cache: f.cache)
+    await c.press(.ok, .ok)
+    // A newer sale replaces the waiting one, and the screen says so.
+    await c.press(.purchase)
+    try await addLine(c, "other", 900, cache: f.cache)
+    await c.press(.ok)
+    #expect(c.display.current.lines[3] == "Earlier sale dropped")
+    await c.press(.ok)
+    c.clock.advance(seconds: 60)
+    // The wrong customer's card: C says "not this card", and the sale waits on.
+    await c.tap(UIDCard(uid: Self.unknownUID))
+    #expect(c.display.current.lines[0] == "Add sale 9.00 EUR?")
+    await c.press(.cancel)
+    #expect(c.display.current.lines[1] == "Sale kept for")
+    await c.remove()
+    c.clock.advance(seconds: 10)
+    await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
+    #expect(await f.state.name == "confirm", "offered again to the next card")
+    // Lifted before OK: still waiting, until its five minutes are over.
+    await c.remove()
+    #expect(c.display.current.lines[1] == "Sale kept for a card")
+    c.clock.advance(seconds: 241)
+    await c.press(.ok)
+    #expect(c.display.current.lines[1] == "", "the idle screen no longer shows the sale")
+    await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
+    #expect(await f.state.name == "identified")
     #expect(try f.outboxCount == before, "nothing recorded")
+  }
+
+  @Test func aRefusedSaleWaitsOnAndTheRefusalMasksTheCard() async throws {
+    let f = try CounterFixture()
+    let c = f.counter
+    await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
+    await c.press(.purchase)
+    try await addLine(c, "other", 500, cache: f.cache)
+    await c.press(.ok, .ok)
+    await c.remove()
+    // A sale a second later, offered to the same card: the tap rule refuses it (debounce).
+    c.clock.advance(seconds: 1)
+    await c.press(.ok, .purchase)
+    try await addLine(c, "other", 800, cache: f.cache)
+    await c.press(.ok, .ok)
+    c.clock.advance(seconds: 1)
+    await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
+    await c.press(.ok)
+    let screen = c.display.current.lines
+    #expect(screen[0] == "Refused", "\(screen)")
+    #expect(screen.joined(separator: " ").contains("****7895"), "\(screen)")
+    #expect(!screen.joined().contains(CounterFixture.known), "the whole number is never shown: \(screen)")
+    // The sale waits for the right card.
+    await c.remove()
+    c.clock.advance(seconds: 10)
+    await c.tap(UIDCard(uid: Self.unknownUID))
+    await c.press(.ok)
+    #expect(c.display.current.lines[1] == "added at next sync", "\(c.display.current.lines)")
+    #expect(try f.cache.outbox().last?.card == Self.unknown)
   }
 
   @Test func aLateUnknownCardEarnsProvisionally() async throws {
