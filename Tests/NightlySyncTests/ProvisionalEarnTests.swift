@@ -109,7 +109,27 @@ struct ProvisionalEarnTests {
     let holds = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
     #expect(holds.count == 1)
     #expect(holds.first?.card == card && holds.first?.heldOn == account && holds.first?.points == earned.points)
-    #expect(holds.first?.belongsTo == Identities.accountID(enrolledWith: old))
+    let owner = Identities.accountID(enrolledWith: old)
+    #expect(holds.first?.belongsTo == owner)
+    // HQ's nightly `ledger settle-provisional` moves them with an adjustment pair; a second run
+    // finds nothing to move.
+    let before = try LedgerFold.fold(path: f.ledger.path).0.accounts[owner]?.balance ?? 0
+    for (n, expected) in [(0, "moved \(earned.points) provisional points of 1 linked cards"), (1, "moved 0")] {
+      let run = try runToCompletion(
+        BuiltProducts.loyaltyTerminal,
+        [
+          "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
+          f.directory.appendingPathComponent("hq.key").path, "--at",
+          day2.adding(seconds: 3600 + Int64(n)).description,
+        ])
+      #expect(run.status == 0 && run.output.hasPrefix(expected), "\(run.output)\(run.errors)")
+    }
+    try f.sync("T01", at: day2.adding(seconds: 7200))
+    try f.sync("T02", at: day2.adding(seconds: 7260))
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.audit.refusals.isEmpty && fold.audit.provisionalHolds.isEmpty)
+    #expect(fold.accounts[owner]?.balance == before + earned.points)
+    for t in f.terminals { #expect(try f.balances(t)[owner] == before + earned.points, "\(t)") }
   }
 
   /// With T02's key and its cache file: a provisional earn with points raised, and an earn on a

@@ -13,7 +13,8 @@ struct LedgerCommand: AsyncParsableCommand {
       LedgerKeygenCommand.self, LedgerInitCommand.self, LedgerRegisterTerminalCommand.self,
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
       LedgerBalancesCommand.self,
-      LedgerAdjustCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self, LedgerReportCommand.self,
+      LedgerAdjustCommand.self, LedgerSettleProvisionalCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
+      LedgerReportCommand.self,
       LedgerSnapshotCommand.self, LedgerNotifyCommand.self,
     ])
 }

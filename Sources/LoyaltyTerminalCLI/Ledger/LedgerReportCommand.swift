@@ -60,7 +60,7 @@ struct LedgerReportCommand: ParsableCommand {
         text +=
           "\n  card \(h.card): \(h.points) points on \(h.heldOn), "
           + (h.belongsTo.map {
-            "but the card was linked to \($0): move them with `ledger adjust` (minus here, plus there)"
+            "but the card was linked to \($0): `ledger settle-provisional` moves them there"
           }
             ?? "waiting for the card's enrolment")
       }

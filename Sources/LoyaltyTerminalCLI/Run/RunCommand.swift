@@ -39,7 +39,8 @@ struct RunCommand: AsyncParsableCommand {
     let feedback = ReaderFeedbackIndicator(system: system, fallback: devices, logger: logger)
     let firmware = CounterFirmware(
       settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
-      storage: PointsCacheStorage(cache: store), display: devices, indicator: feedback, clock: SystemCounterClock(),
+      storage: PointsCacheStorage(cache: store), display: devices, indicator: feedback,
+      clock: SystemCounterClock(startingAt: recording.at),
       logger: logger)
 
     let (commands, sink) = AsyncStream.makeStream(of: CounterCommand.self)
