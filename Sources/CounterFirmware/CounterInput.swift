@@ -45,11 +45,14 @@ public enum RecordOutcome: Hashable, Sendable {
 public struct CounterFailure: Error, Hashable, Sendable {
   public var reason: RuleError.Reason?
   public var message: String
+  /// What the display shows, when the rule says it shorter than its message.
+  public var screenLines: [String]?
 
   public init(_ error: any Error) {
     if let rule = error as? RuleError {
       reason = rule.reason
       message = rule.message
+      screenLines = rule.screenLines
     } else {
       reason = nil
       message = "\(error)"

@@ -96,7 +96,9 @@ public struct CounterMachine: Sendable {
     log("refused", ["reason": failure.message, "code": failure.reason?.rawValue ?? "storage", "state": state.name])
     // The display shows a card as receipts do (****7895), never its whole number.
     show(
-      .refused, ["Refused"] + CounterScreens.wrap(CounterScreens.maskingCards(failure.message), lines: 3),
+      .refused,
+      ["Refused"]
+        + (failure.screenLines ?? CounterScreens.wrap(CounterScreens.maskingCards(failure.message), lines: 3)),
       reason: failure.message)
   }
 

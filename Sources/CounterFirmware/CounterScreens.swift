@@ -10,7 +10,11 @@ public enum CounterScreens {
     case .reading:
       return Screen(["Reading card...", "", "Keep the card", "on the reader"])
     case .identified(let v):
-      return Screen(["Card \(masked(v.card))", "\(v.tier)  \(v.balance) pts", next(v), "P=buy R=redeem C=x"])
+      // Points inside their return window are in the balance but not redeemable: said first.
+      return Screen([
+        "Card \(masked(v.card))", "\(v.tier)  \(v.balance) pts", v.pending > 0 ? "\(v.pending) pts pending" : next(v),
+        "P=buy R=redeem C=x",
+      ])
     case .unknownCard(let card, let referrer):
       return Screen([
         "New card \(masked(card))", referrer.map { "Ref \(masked($0))" } ?? "Scan referrer (opt)",
@@ -33,7 +37,7 @@ public enum CounterScreens {
       let items = (program?.catalogue ?? []).enumerated().map {
         "\($0.offset + 1) \($0.element.id) \($0.element.points)"
       }
-      return Screen(["Redeem (\(v.balance) pts)"] + items.prefix(3))
+      return Screen(["Redeem (\(v.available) pts)"] + items.prefix(3))
     case .refundEntry(let receipt, let typed):
       return Screen([
         "Refund", receipt.map { "Receipt \($0)" } ?? "Scan the receipt", "Amount \(money(typed, program))",

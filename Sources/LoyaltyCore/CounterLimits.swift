@@ -31,7 +31,8 @@ public enum CounterLimits {
       throw RuleError(
         .insufficientBalance,
         "\(item.name) costs \(item.points) points; \(balance) are available (\(pending) more are pending until their "
-          + "purchases' return window of \(program.pendingDays) days closes)")
+          + "purchases' return window of \(program.pendingDays) days closes)",
+        screenLines: ["Needs \(item.points) pts", "\(balance) available", "\(pending) pending"])
     }
     let cap = program.limits.offlineRedeemPointsPerDay
     let (after, overflow) = redeemedTodayHere.addingReportingOverflow(item.points)

@@ -11,10 +11,14 @@ public struct RuleError: Error, Hashable, Sendable, CustomStringConvertible {
 
   public var reason: Reason
   public var message: String
+  /// The refusal as the counter's 4×20 display says it (at most three lines of 20), where the
+  /// message would not fit.
+  public var screenLines: [String]?
 
-  public init(_ reason: Reason, _ message: String) {
+  public init(_ reason: Reason, _ message: String, screenLines: [String]? = nil) {
     self.reason = reason
     self.message = message
+    self.screenLines = screenLines
   }
 
   public var description: String { message }

@@ -16,13 +16,15 @@ struct CounterFixture {
   let counter: SimulatedCounter
   let cache: PointsCache
 
-  init() throws {
+  /// `pendingDays` > 0 keeps purchases' points pending through that return window.
+  init(pendingDays: Int = 0) throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("counter-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     cache = try PointsCache(path: dir.appendingPathComponent("cache.db").path)
     let json = try String(
       contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-        "../../sim/program.json"), encoding: .utf8)
+        "../../sim/program.json"), encoding: .utf8
+    ).replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")
     let context = OperationContext(terminal: "T01", operator: "test", at: Self.start)
     try cache.loadProgram(try ProgramParser.parse(Data(json.utf8)), json: json, context: context)
     _ = try cache.enroll(card: Self.known, referrer: nil, context: context)

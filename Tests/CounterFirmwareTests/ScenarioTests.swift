@@ -19,7 +19,7 @@ struct ScenarioTests {
     return (child.stop(with: 0) ?? -1, lines.joined(separator: "\n"))
   }
 
-  @Test(arguments: ["two-counters", "issue-example", "unknown-card"])
+  @Test(arguments: ["two-counters", "issue-example", "unknown-card", "pending-points"])
   func sampleScenarioGivesItsExpectedOutput(name: String) async throws {
     let file = Self.scenarios.appendingPathComponent("\(name).json").path
     let expected = try String(

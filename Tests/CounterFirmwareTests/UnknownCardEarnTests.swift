@@ -163,4 +163,33 @@ struct UnknownCardEarnTests {
     #expect(c.display.current.lines[1] == "added at next sync")
     #expect(try f.cache.outbox().last?.isProvisional == true)
   }
+
+  /// Pending points at the counter: the cardholder screen says how many, the redeem menu offers
+  /// only what is available, and a redemption of pending points is refused until the window closes.
+  @Test func pendingPointsAtTheCounterAcrossTheWindowBoundary() async throws {
+    let f = try CounterFixture(pendingDays: 14)
+    let c = f.counter
+    await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
+    await c.press(.purchase)
+    try await addLine(c, "fresh", 10_000, cache: f.cache)
+    await c.press(.ok, .ok)
+    let earned = try f.balance
+    await c.remove()
+    c.clock.advance(seconds: 3600)
+    await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
+    #expect(c.display.current.lines[2] == "\(earned) pts pending")
+    await c.press(.redeem)
+    #expect(c.display.current.lines[0] == "Redeem (0 pts)")
+    await c.press(.digit(1), .ok)
+    #expect(c.display.current.lines == ["Refused", "Needs 150 pts", "0 available", "\(earned) pending"])
+    await c.remove()
+    // The window closes 14 days after the purchase, to the second.
+    c.clock.set(CounterFixture.start.adding(seconds: 60).adding(days: 14))
+    await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
+    #expect(c.display.current.lines[2] != "\(earned) pts pending", "\(c.display.current.lines)")
+    await c.press(.redeem)
+    #expect(c.display.current.lines[0] == "Redeem (\(earned) pts)")
+    await c.press(.digit(1), .ok)
+    #expect(c.display.current.lines[0] == "Redeemed coffee", "\(c.display.current.lines)")
+  }
 }
