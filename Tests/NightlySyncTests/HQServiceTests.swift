@@ -27,7 +27,8 @@ struct HQServiceTests {
     ]
   }
 
-  /// A day of two shops: enrolments, earns, a cross-shop refund; every sync through `sync`.
+  /// A day of two shops: enrolments, earns, a provisional earn, a cross-shop refund; every sync
+  /// through `sync`.
   static func traffic(_ f: ChainFixture, sync: (String, UTCInstant) throws -> Void) throws {
     let day1 = ChainFixture.start.adding(days: 1)
     for t in ["T01", "T02"] { try sync(t, ChainFixture.start.adding(seconds: 60)) }
@@ -40,6 +41,10 @@ struct HQServiceTests {
         receipt: "R\(i)", context: f.context("T01", Int64(i * 10 + 5)))
       _ = try t2.enroll(card: ChainFixture.cards[i + 3], referrer: nil, context: f.context("T02", Int64(i * 10)))
     }
+    // T01's new customer buys at T02 before T02 has synced: a provisional earn.
+    _ = try t2.earn(
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 1_500)], receipt: "R8",
+      provisional: true, context: f.context("T02", 40))
     try sync("T01", day1.adding(seconds: 3_600))
     try sync("T02", day1.adding(seconds: 3_700))
     try sync("T01", day1.adding(seconds: 3_800))
