@@ -28,6 +28,7 @@ public struct AuditReplay: Sendable {
     public var heldOn: String
     /// The account the card was linked to instead; nil while the card is not enrolled anywhere.
     public var belongsTo: String?
+    /// The held account's balance: a debt when a refund followed a move.
     public var points: Int64
   }
 
@@ -283,11 +284,14 @@ public struct AuditReplay: Sendable {
 
   /// Provisional points not in a cardholder's balance: on the account of a card nobody has
   /// enrolled yet (they join the balance when it is), or of a card that was linked to another
-  /// account instead (HQ moves them with an adjustment pair).
+  /// account instead (HQ moves them with an adjustment pair, `Decisions.settlement`; a refund of
+  /// such a purchase after the move leaves a debt there, listed too).
   public var provisionalHolds: [ProvisionalHold] {
     provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
       let owner = cardLinks[card]?.first?.account
-      guard owner != held, let points = accounts[held]?.balance, points > 0 else { return nil }
+      guard owner != held, let points = accounts[held]?.balance, points > 0 || (owner != nil && points != 0) else {
+        return nil
+      }
       return ProvisionalHold(card: card, heldOn: held, belongsTo: owner, points: points)
     }
   }

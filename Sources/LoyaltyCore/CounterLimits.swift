@@ -13,8 +13,11 @@ public enum CounterLimits {
     guard earnsInTrailingHour < program.limits.maxEarnsPerCardPerHour else {
       throw RuleError(
         .velocityExceeded,
-        "card \(card) already earned \(earnsInTrailingHour) times at this terminal in the last hour (limit \(program.limits.maxEarnsPerCardPerHour))"
-      )
+        "card \(card) already earned \(earnsInTrailingHour) times at this terminal in the last hour (limit \(program.limits.maxEarnsPerCardPerHour))",
+        screenLines: [
+          "Card ****\(card.suffix(4))", "\(earnsInTrailingHour) earns in 1 hour",
+          "limit \(program.limits.maxEarnsPerCardPerHour): try later",
+        ])
     }
   }
 

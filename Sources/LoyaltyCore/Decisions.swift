@@ -166,7 +166,10 @@ public enum Decisions {
     if !provisional { _ = try active(cardID, card) }
     if CounterLimits.isDebounced(lastTap: lastTap, now: c.at, in: program) {
       throw RuleError(
-        .debounced, "card \(cardID) was tapped here less than \(program.limits.debounceSeconds) s ago; ignored")
+        .debounced, "card \(cardID) was tapped here less than \(program.limits.debounceSeconds) s ago; ignored",
+        screenLines: [
+          "Card ****\(cardID.suffix(4))", "tapped again within", "\(program.limits.debounceSeconds) s: ignored",
+        ])
     }
     try CounterLimits.checkVelocity(earnsInTrailingHour: earnsInTrailingHour, card: cardID, in: program)
     var total: Int64 = 0

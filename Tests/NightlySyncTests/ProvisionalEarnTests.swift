@@ -130,6 +130,57 @@ struct ProvisionalEarnTests {
     #expect(fold.audit.refusals.isEmpty && fold.audit.provisionalHolds.isEmpty)
     #expect(fold.accounts[owner]?.balance == before + earned.points)
     for t in f.terminals { #expect(try f.balances(t)[owner] == before + earned.points, "\(t)") }
+    // The goods come back to T02 after the move: the reversal leaves a debt on the card's own
+    // account (where the receipt is), and the next run moves the debt to the cardholder too.
+    _ = try f.cache("T02").refund(receipt: "R1", amount: 2_500, context: f.context("T02", 86_400 * 2))
+    try f.sync("T02", at: day2.adding(days: 1))
+    let debt = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
+    #expect(debt.map(\.points) == [-earned.points])
+    let again = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
+        f.directory.appendingPathComponent("hq.key").path, "--at", day2.adding(days: 1).adding(seconds: 60).description,
+      ])
+    #expect(again.status == 0 && again.output.hasPrefix("moved -\(earned.points)"), "\(again.output)")
+    try f.sync("T01", at: day2.adding(days: 1).adding(seconds: 120))
+    try f.sync("T02", at: day2.adding(days: 1).adding(seconds: 180))
+    let (settled, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(settled.audit.provisionalHolds.isEmpty && settled.accounts[account]?.balance == 0)
+    #expect(settled.accounts[owner]?.balance == before, "the purchase and its return cancel out")
+    for t in f.terminals { #expect(try f.balances(t)[owner] == before, "\(t)") }
+  }
+
+  /// With a return window, only points past it move: the pending ones wait (refundable where
+  /// they are) for a later run.
+  @Test func pendingProvisionalPointsWaitForTheirWindowBeforeTheyMove() throws {
+    let f = try ChainFixture(terminals: 2)
+    let json = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
+      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": 14,")
+    try f.ledger.append(
+      [
+        LedgerEntry(
+          kind: .program, id: "program-2", at: ChainFixture.start.adding(seconds: 30), terminal: "HQ", data: json)
+      ],
+      signer: "HQ", key: f.hq, at: ChainFixture.start.adding(seconds: 30))
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let old = ChainFixture.cards[1]
+    let owner = Identities.accountID(enrolledWith: old)
+    _ = try f.cache("T01").enroll(card: old, referrer: nil, context: f.context("T01", 0))
+    _ = try f.cache("T01").link(card: card, to: old, context: f.context("T01", 60))
+    let earned = try f.cache("T02").earn(
+      card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T02", 120))
+    let day2 = ChainFixture.start.adding(days: 2)
+    try f.sync("T01", at: day2)
+    try f.sync("T02", at: day2.adding(seconds: 60))
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    let hold = try #require(fold.audit.provisionalHolds.first)
+    let held = try #require(fold.accounts[hold.heldOn])
+    let inside = ChainFixture.start.adding(days: 5)
+    #expect(Decisions.settlement(of: held, card: card, to: owner, at: inside, pendingDays: 14).isEmpty)
+    let after = Decisions.settlement(
+      of: held, card: card, to: owner, at: ChainFixture.start.adding(days: 16), pendingDays: 14)
+    #expect(after.map(\.points) == [-earned.points, earned.points] && after.map(\.account) == [account, owner])
   }
 
   /// With T02's key and its cache file: a provisional earn with points raised, and an earn on a

@@ -16,13 +16,21 @@ struct LedgerSettleProvisionalCommand: ParsableCommand {
   func run() throws {
     try reportLedger(json: hq.json) {
       let (fold, _) = try LedgerFold.fold(path: hq.ledger)
-      let holds = fold.audit.provisionalHolds.filter { $0.belongsTo != nil }
-      let entries = holds.flatMap { Decisions.settlement(of: $0, at: hq.time) }.map { LedgerEntry($0) }
+      let pendingDays = fold.program?.pendingDays ?? 0
+      var entries: [LedgerEntry] = []
+      var moved: [String: Int64] = [:]
+      for hold in fold.audit.provisionalHolds {
+        guard let owner = hold.belongsTo, let held = fold.accounts[hold.heldOn] else { continue }
+        let pair = Decisions.settlement(of: held, card: hold.card, to: owner, at: hq.time, pendingDays: pendingDays)
+        if let amount = pair.last?.points { moved[hold.card] = amount }
+        entries += pair.map { LedgerEntry($0) }
+      }
       _ = try hq.append(entries)
-      let moved = holds.reduce(Int64(0)) { $0 + $1.points }
+      let total = moved.values.reduce(Int64(0), +)
       return (
-        "moved \(moved) provisional points of \(holds.count) linked cards onto their accounts",
-        ["cards": holds.map(\.card), "points": moved]
+        "moved \(total) provisional points of \(moved.count) linked cards onto their accounts"
+          + " (points still in their return window wait for a later run)",
+        ["moved": moved, "points": total]
       )
     }
   }
