@@ -12,7 +12,8 @@ public enum CounterScreens {
     case .identified(let v):
       // Points inside their return window are in the balance but not redeemable: said first.
       return Screen([
-        "Card \(masked(v.card))", "\(v.tier)  \(v.balance) pts", v.pending > 0 ? "\(v.pending) pts pending" : next(v),
+        "Card \(masked(v.card))", "\(v.tier)  \(v.balance) pts",
+        v.pending > 0 ? "\(v.pending) pts pending" : next(v, program),
         "P=buy R=redeem C=x",
       ])
     case .unknownCard(let card, let referrer):
@@ -66,9 +67,10 @@ public enum CounterScreens {
     ])
   }
 
-  static func next(_ v: CardholderView) -> String {
+  /// The way to the next tier: the spend still needed, in money ("Silver: 387.50 EUR").
+  static func next(_ v: CardholderView, _ program: LoyaltyProgram?) -> String {
     guard let n = v.nextTier else { return "Top tier" }
-    if let spend = n.spendNeeded { return "\(n.name): \(spend / 100) more" }
+    if let spend = n.spendNeeded { return "\(n.name): \(money(String(spend), program))" }
     return n.name
   }
 
