@@ -191,7 +191,9 @@ public struct CounterMachine: Sendable {
     guard let deadline, now >= deadline else { return }
     switch state {
     case .message: go(.idle)
-    case .reading, .identified, .unknownCard, .basket, .redeemMenu, .refundEntry, .blockEntry, .confirm:
+    case .confirm(let op):
+      show(.timedOut, ["Timed out", putBackSale(of: op) ? "Sale kept for a card" : "Nothing recorded"])
+    case .reading, .identified, .unknownCard, .basket, .redeemMenu, .refundEntry, .blockEntry:
       show(.timedOut, ["Timed out", "Nothing recorded"])
     case .idle, .recording:
       break  // no deadline is set in these
