@@ -41,9 +41,7 @@ public struct CounterMachine: Sendable {
 
   /// The current screen (the idle one at power-on).
   public var screen: Screen {
-    if case .idle = state, let sale = openSale {
-      return CounterScreens.idle(waitingFor: sale, program: program)
-    }
+    if case .idle = state { return CounterScreens.idle(waitingFor: openSale, program: program) }
     return CounterScreens.screen(for: state, program: program)
   }
 

@@ -6,7 +6,7 @@ public enum CounterScreens {
   public static func screen(for state: CounterState, program: LoyaltyProgram?) -> Screen {
     switch state {
     case .idle:
-      return Screen(["   LOYALTY POINTS", "", "  Tap your card", "F=refund  B=block"])
+      return idle(waitingFor: nil, program: program)
     case .reading:
       return Screen(["Reading card...", "", "Keep the card", "on the reader"])
     case .identified(let v):
@@ -59,8 +59,9 @@ public enum CounterScreens {
     }
   }
 
-  /// The idle screen while a sale entered without a card waits for it.
-  static func idle(waitingFor sale: CardlessSale, program: LoyaltyProgram?) -> Screen {
+  /// The idle screen; while a sale entered without a card waits for it, the sale and what to do.
+  static func idle(waitingFor sale: CardlessSale?, program: LoyaltyProgram?) -> Screen {
+    guard let sale else { return Screen(["   LOYALTY POINTS", "", "  Tap your card", "F=refund  B=block"]) }
     let total = sale.lines.reduce(Int64(0)) { $0 + $1.amount }
     return Screen([
       "   LOYALTY POINTS", "Sale \(money(String(total), program))", "Tap card to add pts", "F=refund  B=block",

@@ -78,7 +78,7 @@ extension AuditReplay {
       let card = try need(e.card, "card")
       let own = Identities.accountID(enrolledWith: card)
       let decision = try Decisions.provisionalEarn(
-        cardID: card, known: knownStrictly(card, terminal: t, basis: basis),
+        cardID: card, known: known(card, terminal: t, basis: basis, strictly: true)?.facts,
         account: view(own, terminal: t, basis: basis) ?? AccountState(id: own), lines: try need(e.lines, "lines"),
         receipt: try need(e.receipt, "receipt"), receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0,
         program: program, context: c)

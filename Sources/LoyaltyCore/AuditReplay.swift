@@ -265,21 +265,19 @@ public struct AuditReplay: Sendable {
   }
 
   /// What `terminal` knew of `card` on `basis`, with the account's view (one lookup for both).
-  func known(_ card: String, terminal: String, basis: Int64) -> (facts: CardFacts, account: AccountState)? {
-    guard let link = cardLinks[card]?.first(where: { $0.seq <= basis || $0.terminal == terminal || $0.enrolment }),
+  /// `strictly`: only what the terminal itself knew — the ledger up to there and its own links,
+  /// not another counter's enrolment it had not synced (a provisional earn says the card was
+  /// unknown to it).
+  func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
+    facts: CardFacts, account: AccountState
+  )? {
+    guard
+      let link = cardLinks[card]?.first(where: {
+        $0.seq <= basis || $0.terminal == terminal || ($0.enrolment && !strictly)
+      }),
       let account = view(link.account, terminal: terminal, basis: basis)
     else { return nil }
     return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
-  }
-
-  /// What `terminal` itself knew of `card` on `basis`: the ledger up to there and its own links
-  /// only (a provisional earn says the card was unknown to it).
-  func knownStrictly(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
-    guard let link = cardLinks[card]?.first(where: { $0.seq <= basis || $0.terminal == terminal }) else {
-      return nil
-    }
-    let blocked = view(link.account, terminal: terminal, basis: basis)?.blockedCards.contains(card) ?? false
-    return CardFacts(card: card, account: link.account, blocked: blocked)
   }
 
   /// Provisional points not in a cardholder's balance: on the account of a card nobody has

@@ -90,14 +90,7 @@ struct LedgerHQToolsTests {
   /// takes them from there).
   @Test func pendingPointsInBalancesAndExports() throws {
     let f = try ChainFixture(terminals: 1)
-    let json = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
-      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": 14,")
-    try f.ledger.append(
-      [
-        LedgerEntry(
-          kind: .program, id: "program-2", at: ChainFixture.start.adding(seconds: 30), terminal: "HQ", data: json)
-      ],
-      signer: "HQ", key: f.hq, at: ChainFixture.start.adding(seconds: 30))
+    try f.publishProgram(pendingDays: 14)
     try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let cache = try f.cache("T01")
     let card = ChainFixture.cards[0]

@@ -37,6 +37,16 @@ struct ProvisionalEarnTests {
     return (f, receipt.points)
   }
 
+  /// `loyalty-terminal ledger settle-provisional` as HQ runs it, a child process: status and output.
+  func settle(_ f: ChainFixture, at: UTCInstant) throws -> (status: Int32, output: String, errors: String) {
+    try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
+        f.directory.appendingPathComponent("hq.key").path, "--at", at.description,
+      ])
+  }
+
   /// Every terminal shows the fold's balance for the card's account, and the audit refused nothing.
   func expectConverged(_ f: ChainFixture, balance: Int64) throws {
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
@@ -115,13 +125,7 @@ struct ProvisionalEarnTests {
     // finds nothing to move.
     let before = try LedgerFold.fold(path: f.ledger.path).0.accounts[owner]?.balance ?? 0
     for (n, expected) in [(0, "moved \(earned.points) provisional points of 1 linked cards"), (1, "moved 0")] {
-      let run = try runToCompletion(
-        BuiltProducts.loyaltyTerminal,
-        [
-          "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
-          f.directory.appendingPathComponent("hq.key").path, "--at",
-          day2.adding(seconds: 3600 + Int64(n)).description,
-        ])
+      let run = try settle(f, at: day2.adding(seconds: 3600 + Int64(n)))
       #expect(run.status == 0 && run.output.hasPrefix(expected), "\(run.output)\(run.errors)")
     }
     try f.sync("T01", at: day2.adding(seconds: 7200))
@@ -136,12 +140,7 @@ struct ProvisionalEarnTests {
     try f.sync("T02", at: day2.adding(days: 1))
     let debt = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
     #expect(debt.map(\.points) == [-earned.points])
-    let again = try runToCompletion(
-      BuiltProducts.loyaltyTerminal,
-      [
-        "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
-        f.directory.appendingPathComponent("hq.key").path, "--at", day2.adding(days: 1).adding(seconds: 60).description,
-      ])
+    let again = try settle(f, at: day2.adding(days: 1).adding(seconds: 60))
     #expect(again.status == 0 && again.output.hasPrefix("moved -\(earned.points)"), "\(again.output)")
     try f.sync("T01", at: day2.adding(days: 1).adding(seconds: 120))
     try f.sync("T02", at: day2.adding(days: 1).adding(seconds: 180))
@@ -155,14 +154,7 @@ struct ProvisionalEarnTests {
   /// they are) for a later run.
   @Test func pendingProvisionalPointsWaitForTheirWindowBeforeTheyMove() throws {
     let f = try ChainFixture(terminals: 2)
-    let json = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
-      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": 14,")
-    try f.ledger.append(
-      [
-        LedgerEntry(
-          kind: .program, id: "program-2", at: ChainFixture.start.adding(seconds: 30), terminal: "HQ", data: json)
-      ],
-      signer: "HQ", key: f.hq, at: ChainFixture.start.adding(seconds: 30))
+    try f.publishProgram(pendingDays: 14)
     for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let old = ChainFixture.cards[1]
     let owner = Identities.accountID(enrolledWith: old)

@@ -25,6 +25,15 @@ public struct ChainFixture: Sendable {
       terminals: (1...count).map { "T\($0 < 10 ? "0" : "")\($0)" }, program: Self.program, at: Self.start)
   }
 
+  /// HQ publishes the example program again as version 2, with a return window of `pendingDays`.
+  public func publishProgram(pendingDays: Int) throws {
+    let json = Self.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
+      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")
+    let at = Self.start.adding(seconds: 30)
+    try ledger.append(
+      [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: json)], signer: "HQ", key: hq, at: at)
+  }
+
   public func keyPath(_ t: String) -> String { chain.keyPath(t) }
   public func cachePath(_ t: String) -> String { chain.cachePath(t) }
   public func cache(_ t: String) throws -> PointsCache { try PointsCache(path: cachePath(t)) }
