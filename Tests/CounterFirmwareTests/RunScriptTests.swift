@@ -16,7 +16,10 @@ struct RunScriptTests {
     let cache = dir.appendingPathComponent("t01.db").path
     let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .appendingPathComponent("../../sim/program.json").standardized.path
-    let load = try run(["program", "load", program, "--cache", cache, "--terminal", "T01"], input: "")
+    // Time is an input: the day inside sim/program.json's fresh-x2 promotion (Nov 2026), whatever
+    // the day the test runs.
+    let at = "2026-11-16T09:00:00Z"
+    let load = try run(["program", "load", program, "--cache", cache, "--terminal", "T01", "--at", at], input: "")
     #expect(load.status == 0)
     let script = """
       # enrol, buy, pull the card before confirming, buy again, refund half
@@ -37,7 +40,7 @@ struct RunScriptTests {
       press 625 ok ok
       """
     let (status, lines, errors) = try run(
-      ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script"], input: script)
+      ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script", "--at", at], input: script)
     #expect(status == 0)
     #expect(lines.contains("screen: Card removed | Nothing recorded |  | "))
     #expect(lines.contains("screen: +50 points | Balance 50 | Bronze | Receipt T01/R77"))
