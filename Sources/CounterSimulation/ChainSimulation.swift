@@ -1,103 +1,156 @@
 import Foundation
 import Ledger
 import Logging
+import NightlySync
+import ScenarioFormat
 
-/// Plays generated chain traffic through the firmware and checks the chain's invariants after
-/// every nightly sync:
-/// - the ledger verifies (chain, seals, keys);
-/// - every entry id is in the ledger once, and every operation a terminal acknowledged (its
-///   local entries) is in it once it has synced;
-/// - every terminal that synced shows the ledger's balance for every account (so they agree).
+/// Plays a chain's generated traffic and faults through the firmware (real caches, a real ledger
+/// file, real nightly syncs) and checks `ChainInvariants` after every night. Every counter that
+/// tries to sync must succeed: a failed sync is a stuck counter, and fails the run.
 public struct ChainSimulation {
   public struct Failure: Error, CustomStringConvertible {
     public var seed: UInt64
     public var message: String
     public var description: String { "\(message) (replay with --seed \(seed))" }
+
+    public init(seed: UInt64, message: String) {
+      self.seed = seed
+      self.message = message
+    }
   }
 
   public struct Summary: Sendable {
     public var events: Int
     public var refused: Int
+    /// Nights the chain synced (the final one included).
     public var syncs: Int
     public var checks: Int
     public var ledgerEntries: Int
     public var balances: Int
+    /// Refusals at the counter, by reason (numbers and card ids left out).
+    public var refusals: [String: Int] = [:]
+    /// Faults injected, by kind.
+    public var faults: [String: Int] = [:]
+
+    /// Nothing yet: what a swarm adds its chains' summaries to.
+    public static let zero = Summary(events: 0, refused: 0, syncs: 0, checks: 0, ledgerEntries: 0, balances: 0)
   }
 
   public var traffic: ChainTraffic
   /// Before each of its syncs, a terminal whose cache is tampered with (the test's hook); its
   /// refused entries are then expected, nobody else's.
   public var tampering: (terminal: String, edit: (ScenarioRunner) throws -> Void)?
+  /// How the counters reach HQ; nil: through HQ's ledger file.
+  public var transport: (any ChainTransport)?
 
-  public init(traffic: ChainTraffic) { self.traffic = traffic }
-
-  public func run(workdir: URL, logger: Logger, progress: @escaping (String) -> Void = { _ in }) async throws
-    -> Summary
-  {
-    let scenario = traffic.scenario()
-    let runner = try ScenarioRunner(scenario: scenario, workdir: workdir, logger: logger)
-    runner.settleSyncs = true
-    var syncs = 0
-    var checks = 0
-    let seed = traffic.seed
-    let tampering = tampering
-    runner.beforeSync = { runner, t in
-      if let tampering, tampering.terminal == t { try tampering.edit(runner) }
-    }
-    runner.afterSync = { runner, terminals in
-      syncs += 1
-      checks += try Self.check(
-        runner, synced: terminals, seed: seed, refusalsAllowedOf: tampering.map { [$0.terminal] } ?? [])
-      progress("sync \(syncs): \(terminals.count) terminals, invariants hold")
-    }
-    let outcome = try await runner.run()
-    return Summary(
-      events: scenario.events.count, refused: outcome.refused.count, syncs: syncs, checks: checks,
-      ledgerEntries: outcome.ledgerEntries, balances: outcome.balances.count)
+  public init(traffic: ChainTraffic, transport: (any ChainTransport)? = nil) {
+    self.traffic = traffic
+    self.transport = transport
   }
 
-  /// The invariants after a sync of `synced`; returns how many facts were checked.
-  static func check(
-    _ runner: ScenarioRunner, synced: [String], seed: UInt64, refusalsAllowedOf allowed: Set<String> = []
-  ) throws -> Int {
-    func fail(_ m: String) -> Failure { Failure(seed: seed, message: m) }
-    var ids: [String: Int] = [:]
-    var fold = LedgerFold()
-    do {
-      _ = try LedgerVerifier.readVerified(
-        path: runner.ledgerPath,
-        each: { line in
-          ids[line.id, default: 0] += 1
-          _ = fold.take(line)
-        }, excluded: { fold.exclude($0) })
-    } catch {
-      throw fail("the ledger does not verify: \(error)")
-    }
-    var checks = 1
-    // Honest traffic: HQ's audit re-derives every counter entry and refuses none.
-    if let r = fold.audit.refusals.first(where: { !allowed.contains($0.terminal) }) {
-      throw fail("the audit refused \(r.id) of \(r.terminal) (seq \(r.seq)): \(r.reason)")
-    }
-    if let x = fold.exclusions.first {
-      throw fail("the audit left out lines \(x.firstLine)-\(x.sealLine): \(x.reason)")
-    }
-    if let (id, n) = ids.first(where: { $0.value > 1 }) { throw fail("entry \(id) is in the ledger \(n) times") }
-    for t in synced {
-      let cache = runner.cache(t)
-      for id in try cache.localEntryIds() {
-        checks += 1
-        guard ids[id] == 1 else { throw fail("\(t) acknowledged \(id), which the ledger holds \(ids[id] ?? 0) times") }
+  /// Plays the chain in `workdir`; `narrate` gets a line per event (a replay's story).
+  public func run(
+    workdir: URL, logger: Logger, narrate: ((String) -> Void)? = nil, progress: @escaping (String) -> Void = { _ in }
+  ) async throws -> Summary {
+    let events = traffic.events()
+    let runner = try ScenarioRunner(scenario: traffic.scenario(), workdir: workdir, logger: logger)
+    if let narrate { runner.narrate = narrate }
+    var invariants = ChainInvariants(seed: traffic.seed)
+    if let tampering { invariants.dishonest = [tampering.terminal] }
+    var summary = Summary(events: events.count, refused: 0, syncs: 0, checks: 0, ledgerEntries: 0, balances: 0)
+    var loseAnswer: Set<String> = []
+    func fail(_ message: String) -> Failure { Failure(seed: traffic.seed, message: message) }
+    for event in events {
+      runner.clock.set(event.at)
+      for counter in runner.counters.values { await counter.firmware.handle(.tick) }
+      do {
+        switch event.action {
+        case .counter(.sync(let terminals)):
+          for t in terminals where loseAnswer.contains(t) { try runner.loseAnswer(t) }
+          loseAnswer = []
+          try await night(runner, terminals, invariants: invariants, summary: &summary, progress: progress)
+        case .counter(let action):
+          if let reason = try await runner.play(action) { summary.refused(reason) }
+        case .link(let t, let card, let existing):
+          do {
+            _ = try runner.cache(t).link(card: card, to: existing, context: runner.context(t))
+          } catch { summary.refused("link: \(error)") }
+        case .publishProgram(let days):
+          try runner.publishProgram(pendingDays: days)
+        case .fault(let fault):
+          summary.faults[fault.kind, default: 0] += 1
+          switch fault {
+          case .junkBatch:
+            try runner.appendJunkBatch()
+            invariants.junkBatches += 1
+          case .tornTail: try runner.tearTail()
+          case .lostAnswer(let t): loseAnswer.insert(t)
+          case .rotateKey(let t), .reregister(let t): try runner.register(t)
+          case .revoke(let t): try runner.revoke(t)
+          case .hqRestart: try await transport?.restartHQ(runner)
+          }
+        }
+      } catch let violation as ChainInvariants.Violation {
+        throw fail("\(event.at): \(violation)")
+      } catch let failure as Failure {
+        throw failure
+      } catch {
+        throw fail("\(event.at): \(describe(event.action)) failed: \(error)")
       }
-      let shown = try cache.balances()
-      for (account, state) in fold.accounts {
-        checks += 1
-        guard shown[account] == state.balance else {
-          throw fail(
-            "\(t) shows \(shown[account].map(String.init) ?? "nothing") for \(account); the ledger says \(state.balance)"
-          )
+    }
+    // The final night: every counter syncs twice, so each has learnt what the ones after it sent.
+    do {
+      try await night(
+        runner, runner.scenario.terminals, invariants: invariants, summary: &summary, progress: progress)
+    } catch let violation as ChainInvariants.Violation {
+      throw fail("final sync: \(violation)")
+    } catch let failure as Failure {
+      throw failure
+    }
+    let (byCard, _, entries) = try runner.ledgerBalancesByCard()
+    summary.ledgerEntries = entries
+    summary.balances = byCard.count
+    return summary
+  }
+
+  /// A night: the counters sync in turn, then all but the last again (so each has learnt what the
+  /// later ones sent); then the invariants. A counter whose sync fails is stuck: a failure.
+  func night(
+    _ runner: ScenarioRunner, _ terminals: [String], invariants: ChainInvariants, summary: inout Summary,
+    progress: (String) -> Void
+  ) async throws {
+    for round in [terminals, Array(terminals.dropLast())] {
+      for t in round {
+        if let tampering, tampering.terminal == t { try tampering.edit(runner) }
+        do {
+          if let transport { try await transport.sync(runner, t) } else { try runner.syncOne(t) }
+        } catch {
+          throw Failure(seed: traffic.seed, message: "\(runner.clock.now): \(t)'s sync failed: \(error)")
         }
       }
     }
-    return checks
+    summary.syncs += 1
+    summary.checks += try invariants.check(runner, synced: terminals)
+    progress("\(runner.clock.now): \(terminals.count) terminals synced, invariants hold")
+  }
+
+  func describe(_ action: ChainEvent.Action) -> String {
+    switch action {
+    case .counter(let a): "\(a)"
+    case .link(let t, let card, let to): "\(t): link \(card) to \(to)"
+    case .publishProgram(let days): "HQ publishing a program with pendingDays \(days)"
+    case .fault(let f): "\(f)"
+    }
+  }
+}
+
+extension ChainSimulation.Summary {
+  /// Counts a refusal at the counter under its reason, numbers and card ids left out.
+  mutating func refused(_ reason: String) {
+    refused += 1
+    let general = reason.split(separator: " ").map { word -> String in
+      word.contains(where: \.isNumber) ? "…" : String(word)
+    }
+    refusals[general.joined(separator: " "), default: 0] += 1
   }
 }

@@ -2,15 +2,39 @@ import CardIdentification
 import LoyaltyCore
 import ScenarioFormat
 
-/// Generates a chain's traffic as a scenario, deterministically from a seed: opening hours,
-/// baskets, categories, returns, redemptions, lost cards, terminals offline for days, crashes
-/// and nightly syncs.
-public struct ChainTraffic {
+/// Generates a chain's traffic, deterministically from a seed: opening hours, baskets,
+/// categories, returns (at the shop or another), redemptions, lost cards, second cards, sales
+/// entered before the card, counters offline for days, crashes, nightly syncs — and, with a
+/// `FaultPlan`, the faults the swarm injects.
+public struct ChainTraffic: Sendable {
   public var terminals: Int
   public var days: Int
   public var cardholders: Int
   public var seed: UInt64
+  public var mix = Mix()
+  public var faults = FaultPlan()
   public static let start = UTCInstant(parsing: "2026-11-02T00:00:00Z")!
+
+  /// How often each kind of traffic happens, in percent.
+  public struct Mix: Sendable, Hashable {
+    /// A counter is cut off from HQ for 1–3 nights (per counter and day).
+    public var offline = 8
+    /// A counter crashes and restarts (per counter and day).
+    public var crash = 3
+    /// A visit is at the cardholder's home counter (in tens of percent).
+    public var home = 70
+    /// A purchase is entered before the card is presented (the card comes within seconds).
+    public var cardAfter = 0
+    /// A refund is of another shop's receipt.
+    public var crossShopRefund = 0
+    /// Of the rare visits (2 %) that neither enrol, buy, redeem, refund nor block: the share that
+    /// links a second card to the cardholder's account.
+    public var link = 0
+    /// HQ runs its expiry (per night).
+    public var expiry = 0
+
+    public init() {}
+  }
 
   public init(terminals: Int, days: Int, cardholders: Int, seed: UInt64) {
     self.terminals = terminals
@@ -27,9 +51,22 @@ public struct ChainTraffic {
     return body + String(LoyaltyNumber.checkDigit(for: body.utf8.map { $0 - 0x30 }))
   }
 
+  public var names: [String] { (1...terminals).map { "T" + String($0).leftPadded(to: 2) } }
+
+  /// The counter traffic alone, as a scenario (what `sim chain` plays without faults).
   public func scenario() -> Scenario {
+    Scenario(
+      program: DemoDay.program, terminals: names,
+      events: events().compactMap { e in
+        guard case .counter(let action) = e.action else { return nil }
+        return Scenario.Event(at: e.at, action: action)
+      })
+  }
+
+  /// Every event in time order: the day's traffic, then the night's HQ acts and faults, then the sync.
+  public func events() -> [ChainEvent] {
     var rng = SplitMix64(seed: seed)
-    let names = (1...terminals).map { "T" + String($0).leftPadded(to: 2) }
+    let names = self.names
     // Each cardholder: a current card and a home counter; a lost card is replaced by a new one.
     var cards = (0..<cardholders).map { i in
       i % 3 == 0 ? loyaltyNumberCard(i) : uidCard(i, generation: 0)
@@ -38,27 +75,36 @@ public struct ChainTraffic {
     var enrolled = Set<String>()
     var receipts: [String: [(receipt: String, amount: Int64)]] = [:]
     var offlineUntil: [String: Int] = [:]
-    var events: [Scenario.Event] = []
+    var events: [ChainEvent] = []
     let categories = ["fresh", "fuel", "tobacco", "other"]
     let items = ["coffee", "coffee", "gift10", "charity"]
     var receiptCounter = 0
+    let schedule = faults.schedule(terminals: names, days: days, seed: seed)
     for day in 0..<days {
       let dayStart = Self.start.adding(days: day)
-      var today: [Scenario.Event] = []
-      for t in names where offlineUntil[t, default: -1] < day && rng.next() % 100 < 8 {
+      var today: [ChainEvent] = []
+      func counterEvent(_ seconds: Int64, _ action: Scenario.Action) {
+        today.append(.init(at: dayStart.adding(seconds: seconds), action: .counter(action)))
+      }
+      for t in names where offlineUntil[t, default: -1] < day && rng.next() % 100 < mix.offline {
         offlineUntil[t] = day + 1 + Int(rng.next() % 3)  // cut off from HQ for 1–3 nights
       }
-      let visits = max(1, cardholders / 3)
+      // A revoked counter is out of service until HQ registers it again: no traffic, no sync.
+      let closed = schedule.closed(on: day)
+      let open = names.filter { !closed.contains($0) }
+      let visits = open.isEmpty ? 0 : max(1, cardholders / 3)
       for _ in 0..<visits {
         let who = Int(rng.next() % UInt64(cardholders))
-        let counter = rng.next() % 10 < 7 ? home[who] : names[Int(rng.next() % UInt64(names.count))]
-        let at = dayStart.adding(seconds: 8 * 3600 + Int64(rng.next() % (12 * 3600)))
+        let counter =
+          rng.next() % 10 < UInt64(mix.home / 10) && open.contains(home[who])
+          ? home[who] : open[Int(rng.next() % UInt64(open.count))]
+        let at = 8 * 3600 + Int64(rng.next() % (12 * 3600))
         let card = cards[who]
         let roll = rng.next() % 100
         if !enrolled.contains(card) {
           enrolled.insert(card)
           let referrer = who > 0 && rng.next() % 4 == 0 ? cards[Int(rng.next() % UInt64(who))] : nil
-          today.append(.init(at: at, action: .enroll(terminal: counter, card: card, referrer: referrer)))
+          counterEvent(at, .enroll(terminal: counter, card: card, referrer: referrer))
         } else if roll < 78 {
           receiptCounter += 1
           let receipt = "\(counter)-\(receiptCounter)"
@@ -68,39 +114,53 @@ public struct ChainTraffic {
             )
           }
           receipts[counter, default: []].append((receipt, lines.reduce(0) { $0 + $1.amount }))
-          today.append(.init(at: at, action: .purchase(terminal: counter, card: card, receipt: receipt, lines: lines)))
+          let cardAfter: Int64? =
+            mix.cardAfter > 0 && rng.next() % 100 < mix.cardAfter ? 5 + Int64(rng.next() % 120) : nil
+          counterEvent(at, .purchase(terminal: counter, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter))
         } else if roll < 88 {
-          today.append(
-            .init(
-              at: at, action: .redeem(terminal: counter, card: card, item: items[Int(rng.next() % UInt64(items.count))])
-            ))
-        } else if roll < 97, let sold = receipts[counter]?.randomElement(using: &rng) {
-          today.append(
-            .init(
-              at: at,
-              action: .refund(
-                terminal: counter, receipt: sold.receipt, amount: 1 + Int64(rng.next() % UInt64(sold.amount)))))
+          counterEvent(at, .redeem(terminal: counter, card: card, item: items[Int(rng.next() % UInt64(items.count))]))
+        } else if roll < 97,
+          let sold = receipts[
+            mix.crossShopRefund > 0 && rng.next() % 100 < mix.crossShopRefund
+              ? names[Int(rng.next() % UInt64(names.count))] : counter]?.randomElement(using: &rng)
+        {
+          let amount = 1 + Int64(rng.next() % UInt64(sold.amount))
+          counterEvent(at, .refund(terminal: counter, receipt: sold.receipt, amount: amount))
         } else if roll < 98 {
           // A lost card: blocked at the counter; the cardholder starts again with a new one.
-          today.append(.init(at: at, action: .block(terminal: counter, card: card)))
+          counterEvent(at, .block(terminal: counter, card: card))
           cards[who] = uidCard(who, generation: day + 1)
+        } else if mix.link > 0, rng.next() % 100 < mix.link {
+          // A second card, linked to the account at the counter; the cardholder uses it from now on.
+          let second = uidCard(who, generation: 1_000 + day)
+          guard !enrolled.contains(second) else { continue }
+          enrolled.insert(second)
+          today.append(
+            .init(at: dayStart.adding(seconds: at), action: .link(terminal: counter, card: second, to: card)))
+          cards[who] = second
         }
       }
-      for t in names where rng.next() % 100 < 3 {
-        today.append(
-          .init(at: dayStart.adding(seconds: 8 * 3600 + Int64(rng.next() % (12 * 3600))), action: .crash(terminal: t)))
+      for t in open where rng.next() % 100 < mix.crash {
+        counterEvent(8 * 3600 + Int64(rng.next() % (12 * 3600)), .crash(terminal: t))
       }
+      if mix.expiry > 0, rng.next() % 100 < mix.expiry { counterEvent(22 * 3600, .expire) }
+      today += schedule.events(on: day, dayStart: dayStart)
       events += today.sorted { $0.at < $1.at }
-      let online = names.filter { offlineUntil[$0, default: -1] <= day }
-      if !online.isEmpty { events.append(.init(at: dayStart.adding(seconds: 23 * 3600), action: .sync(online))) }
+      let unsynced = schedule.unsynced(on: day)
+      let online = names.filter { !unsynced.contains($0) && offlineUntil[$0, default: -1] <= day }
+      if !online.isEmpty {
+        events.append(.init(at: dayStart.adding(seconds: 23 * 3600), action: .counter(.sync(online))))
+      }
     }
-    return Scenario(program: DemoDay.program, terminals: names, events: events)
+    return events
   }
 
   func loyaltyNumberCard(_ i: Int) -> String { Self.loyaltyNumber(1_000 + i) }
   func uidCard(_ i: Int, generation: Int) -> String {
     "04"
-      + String(UInt64(i) &* 2_654_435_761 &+ UInt64(generation) &* 97 & 0xFF_FFFF_FFFF, radix: 16, uppercase: true)
+      // Masked to 40 bits as a whole (`&` binds like `&*` in Swift: without the parentheses the
+      // mask took the generation's term only, and a large i gave an id too long for a UID).
+      + String((UInt64(i) &* 2_654_435_761 &+ UInt64(generation) &* 97) & 0xFF_FFFF_FFFF, radix: 16, uppercase: true)
       .leftPadded(to: 10)
       + String(generation % 256, radix: 16, uppercase: true).leftPadded(to: 2)
   }
@@ -109,5 +169,3 @@ public struct ChainTraffic {
 extension String {
   func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
-
-/// A small, fast, seedable generator (the same sequence on every machine).

@@ -67,6 +67,14 @@ public final class ScenarioRunner {
     }
   }
 
+  /// The time on the chain's clock.
+  public var now: UTCInstant { clock.now }
+  /// HQ's ledger file and key, for a transport that serves them.
+  public var ledgerFile: LedgerFile { ledger }
+  public var hqSigningKey: LedgerKey { hqKey }
+  /// The key `terminal` syncs with now (it changes with a rotation).
+  public func key(_ terminal: String) -> LedgerKey { keys[terminal]! }
+
   func cachePath(_ terminal: String) -> String { workdir.appendingPathComponent("\(terminal).db").path }
   public var ledgerPath: String { ledger.path }
   public func cache(_ terminal: String) -> PointsCache { counters[terminal]!.cache }
@@ -90,12 +98,22 @@ public final class ScenarioRunner {
 
   /// Syncs `terminals` in turn with the ledger.
   public func sync(_ terminals: [String]) throws {
-    for t in terminals {
-      try beforeSync(self, t)
-      let summary = try NightlySync(cache: cache(t), ledger: ledger, terminal: t, key: keys[t]!).run(at: clock.now)
-      narrate("  \(t) synced: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)")
-      for c in summary.conflicts where !conflicts.contains(c) { conflicts.append(c) }
-    }
+    for t in terminals { try syncOne(t) }
+  }
+
+  /// One terminal's sync with the ledger, now.
+  @discardableResult
+  func syncOne(_ t: String) throws -> SyncSummary {
+    try beforeSync(self, t)
+    let summary = try NightlySync(cache: cache(t), ledger: ledger, terminal: t, key: keys[t]!).run(at: clock.now)
+    narrate("  \(t) synced: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)")
+    for c in summary.conflicts where !conflicts.contains(c) { conflicts.append(c) }
+    return summary
+  }
+
+  /// Who records at `terminal` now, for the commands a counter's CLI runs (a link).
+  func context(_ terminal: String) -> OperationContext {
+    OperationContext(terminal: terminal, operator: "sim", at: clock.now)
   }
 
   /// A nightly sync event: the terminals in turn, then (with `settleSyncs`) again but the last, so

@@ -32,8 +32,9 @@ public struct LedgerFile: Sendable {
     guard !entries.isEmpty else { return [] }
     do {
       return try withExclusiveLock { locked in
-        // HQ's acts go through the same admission as a terminal's batch, all or nothing.
-        var audited = try locked.audited(repairing: false)
+        // HQ's acts go through the same admission as a terminal's batch, all or nothing. A torn
+        // tail (a writer killed mid-append) is cut first, as a sync's admission cuts it.
+        var audited = try locked.audited(repairing: true)
         return try locked.admit(
           entries.map(\.entry), to: &audited, signer: signer, key: key, at: at, allOrNothing: true
         ).appended

@@ -10,7 +10,7 @@ struct LoyaltyDevTools: AsyncParsableCommand {
     commandName: "loyalty-devtools",
     abstract: "Benchmarks and fault campaigns for loyalty-terminal (developer tools, not shipped).",
     subcommands: [
-      BenchCommand.self, CampaignCommand.self, EarnLoopCommand.self, CacheBenchmarkWorker.self,
+      BenchCommand.self, CampaignCommand.self, SwarmCommand.self, EarnLoopCommand.self, CacheBenchmarkWorker.self,
       LedgerBenchmarkWorker.self, NetworkBenchmarkWorker.self, AdmissionBenchmarkWorker.self,
     ])
 

@@ -118,6 +118,10 @@ struct CacheWorkingSet {
 
   /// Writes every touched account back: its row, lots, cards and receipts.
   func store(_ db: Database) throws {
+    // A referee may be touched before its referrer (its provisional earn learnt first, then its
+    // enrolment naming a referrer learnt in the same sync): the referrer column is checked when
+    // the transaction commits, once every row is written, not row by row.
+    try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
     for id in order {
       guard let after = states[id] else { continue }
       let old = before[id]

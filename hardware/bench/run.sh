@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the reader-layer benchmark end to end: starts pcscd (vpcd's readers), runs
 # `loyalty-devtools bench` in release mode, stops pcscd. Arguments go to `bench`.
+# LOYALTY_BENCH_BUILD=debug uses the debug build instead (CI: proves the benchmarks still run
+# without a second, release build; its figures mean nothing).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 for p in pcscd libpcsclite-dev vsmartcard-vpcd python3-pyscard gcc sqlite3; do
@@ -14,6 +16,7 @@ rm -f /run/pcscd/pcscd.comm /run/pcscd/pcscd.pid
 pcscd --foreground >/tmp/bench-pcscd.log 2>&1 &
 PCSCD=$!
 trap 'kill $PCSCD 2>/dev/null || true; wait $PCSCD 2>/dev/null || true' EXIT
-swift build -c release --product loyalty-terminal >/dev/null
-swift build -c release --product loyalty-devtools >/dev/null
-.build/release/loyalty-devtools bench "$@"
+config=${LOYALTY_BENCH_BUILD:-release}
+swift build -c "$config" --product loyalty-terminal >/dev/null
+swift build -c "$config" --product loyalty-devtools >/dev/null
+".build/$config/loyalty-devtools" bench "$@"

@@ -55,9 +55,8 @@ struct MemoryBenchmark {
     var samples: [Int] = []
     let clock = ContinuousClock()
     let start = clock.now
-    let summary = try await ChainSimulation(traffic: traffic).run(workdir: dir, logger: logger) { _ in
-      samples.append(Self.residentKiB())
-    }
+    let summary = try await ChainSimulation(traffic: traffic).run(
+      workdir: dir, logger: logger, progress: { _ in samples.append(Self.residentKiB()) })
     let elapsed = clock.now - start
     return flatness(
       name: "chain simulation: 5 terminals, \(chainDays) days, \(chainCardholders) cardholders", samples: samples,

@@ -39,12 +39,17 @@ struct SimChainCommand: AsyncParsableCommand {
     let simulation = ChainSimulation(
       traffic: ChainTraffic(terminals: terminals, days: days, cardholders: cardholders, seed: seed))
     do {
-      let s = try await simulation.run(workdir: directory, logger: logging.logger()) { printError($0) }
+      let s = try await simulation.run(workdir: directory, logger: logging.logger(), progress: { printError($0) })
       emit(
-        "chain: \(terminals) terminals, \(days) days, \(cardholders) cardholders, seed \(seed): \(s.events) events, \(s.refused) refused at the counter, \(s.syncs) syncs, \(s.checks) invariant checks passed, \(s.ledgerEntries) ledger entries, \(s.balances) accounts; \((clock.now - started).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
+        "chain: \(terminals) terminals, \(days) days, \(cardholders) cardholders, seed \(seed): \(s.events) events, \(s.refused) refused at the counter, \(s.syncs) nights synced, \(s.checks) invariant checks passed, \(s.ledgerEntries) ledger entries, \(s.balances) accounts; \((clock.now - started).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
       )
+      let reasons = s.refusals.sorted { $0.value > $1.value }.map { "\($0.value)× \($0.key)" }
+      if !reasons.isEmpty { emit("chain: refused at the counter, by reason: \(reasons.joined(separator: "; "))") }
     } catch let failure as ChainSimulation.Failure {
       emit("chain: FAILED: \(failure)")
+      emit(
+        "  replay: loyalty-terminal sim chain --terminals \(terminals) --days \(days) --cardholders \(cardholders) "
+          + "--seed \(seed) --workdir DIR")
       throw ExitCode(1)
     }
   }

@@ -1,0 +1,80 @@
+import LoyaltyCore
+
+/// How often the swarm injects each fault, in percent per night (per counter where a counter is
+/// named), and which nights it does: drawn from the chain's seed, so a seed replays its faults.
+public struct FaultPlan: Sendable {
+  public var junkBatch = 0
+  public var tornTail = 0
+  public var lostAnswer = 0
+  public var rotateKey = 0
+  /// A counter revoked in the evening (its day's sales not synced yet), registered again with a
+  /// new key 1–2 nights later.
+  public var revoke = 0
+  /// The counters sync through HQ's service (a `ChainTransport`), not the file.
+  public var viaHQService = false
+  /// HQ's service restarts during the night's syncs (with `viaHQService`).
+  public var hqRestart = 0
+  /// The night HQ publishes a new program version with a return window, and its days.
+  public var publishProgram: (day: Int, pendingDays: Int)?
+
+  public init() {}
+
+  /// The faults of a chain of `terminals` over `days`, drawn with their own generator (the
+  /// traffic's draws do not move when a fault is added).
+  func schedule(terminals: [String], days: Int, seed: UInt64) -> FaultSchedule {
+    var rng = SplitMix64(seed: seed ^ 0x5EED_FA17)
+    var schedule = FaultSchedule()
+    for day in 0..<days {
+      func chance(_ percent: Int) -> Bool { rng.next() % 100 < UInt64(percent) }
+      let revoked = schedule.closed(on: day)
+      if let p = publishProgram, p.day == day { schedule.add(day, 7 * 3600, .publishProgram(pendingDays: p.pendingDays)) }
+      for t in terminals where !revoked.contains(t) && day > 0 && day + 1 < days && chance(revoke) {
+        // Revoked after closing, before the night's sync; registered again 1–2 nights later,
+        // before that night's sync.
+        let back = min(days - 1, day + 1 + Int(rng.next() % 2))
+        schedule.add(day, 21 * 3600, .fault(.revoke(t)))
+        schedule.add(back, 22 * 3600 + 1_800, .fault(.reregister(t)))
+        schedule.revocations.append((t, day, back))
+      }
+      let unsynced = schedule.unsynced(on: day)
+      for t in terminals where !unsynced.contains(t) && chance(rotateKey) {
+        schedule.add(day, 22 * 3600 + 2_400, .fault(.rotateKey(t)))
+      }
+      // Junk before the night's syncs, or after them (then every counter's next basis is past it).
+      if chance(junkBatch) { schedule.add(day, rng.next() % 2 == 0 ? 22 * 3600 + 3_000 : 23 * 3600 + 1_800, .fault(.junkBatch)) }
+      // The torn tail last before the syncs: the next writer cuts it.
+      if chance(tornTail) { schedule.add(day, 22 * 3600 + 3_300, .fault(.tornTail)) }
+      if viaHQService && chance(hqRestart) { schedule.add(day, 22 * 3600 + 3_400, .fault(.hqRestart)) }
+      for t in terminals where !unsynced.contains(t) && chance(lostAnswer) {
+        schedule.add(day, 22 * 3600 + 3_500, .fault(.lostAnswer(t)))
+      }
+    }
+    return schedule
+  }
+}
+
+/// A chain's faults by night, and the days each revoked counter is out of service.
+struct FaultSchedule {
+  private var byDay: [Int: [(seconds: Int64, action: ChainEvent.Action)]] = [:]
+  /// A counter revoked on `from`, registered again in the evening of `back`.
+  var revocations: [(terminal: String, from: Int, back: Int)] = []
+
+  mutating func add(_ day: Int, _ seconds: Int64, _ action: ChainEvent.Action) {
+    byDay[day, default: []].append((seconds, action))
+  }
+
+  /// Counters out of service on `day`: revoked, and not registered again before the day's
+  /// traffic (they record nothing while revoked, so nothing they record is a stolen counter's).
+  func closed(on day: Int) -> Set<String> {
+    Set(revocations.filter { ($0.from + 1...$0.back).contains(day) }.map(\.terminal))
+  }
+
+  /// Counters that cannot sync on the night of `day` (registered again that evening, they can).
+  func unsynced(on day: Int) -> Set<String> {
+    Set(revocations.filter { ($0.from..<$0.back).contains(day) }.map(\.terminal))
+  }
+
+  func events(on day: Int, dayStart: UTCInstant) -> [ChainEvent] {
+    (byDay[day] ?? []).map { ChainEvent(at: dayStart.adding(seconds: $0.seconds), action: $0.action) }
+  }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Ledger
+import LoyaltyCore
+import NightlySync
+import ScenarioFormat
+
+/// HQ's acts and the faults the chain swarm injects, on a running chain: each done the way the
+/// real actor does it (HQ's commands append through the admission; someone with write access
+/// to the file writes bytes; a killed terminal loses what it had not committed).
+extension ScenarioRunner {
+  /// HQ publishes the chain's program again as the next version, with a return window.
+  func publishProgram(pendingDays: Int) throws {
+    let (fold, _) = try LedgerFold.fold(path: ledger.path)
+    let version = (fold.program?.version ?? 1) + 1
+    let json = scenario.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": \(version),")
+      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")
+    try ledger.append(
+      [LedgerEntry(kind: .program, id: "program-\(clock.now.seconds)", at: clock.now, terminal: "HQ", data: json)],
+      signer: "HQ", key: hqKey, at: clock.now)
+    narrate("\(clock.now) HQ publishes program version \(version) with pendingDays \(pendingDays)")
+  }
+
+  /// HQ registers a new key for `terminal` (a rotation, or a registration after a revocation);
+  /// the terminal's key file is the new one from now on.
+  func register(_ terminal: String) throws {
+    let path = workdir.appendingPathComponent("\(terminal)-\(clock.now.seconds).key").path
+    let key = try LedgerKey.generate(at: path)
+    try ledger.append(
+      [
+        LedgerEntry(
+          kind: .terminalRegister, id: "register-\(terminal)-\(key.publicKeyBase64.prefix(16))", at: clock.now,
+          terminal: "HQ", ref: terminal, data: key.publicKeyBase64)
+      ], signer: "HQ", key: hqKey, at: clock.now)
+    keys[terminal] = key
+    narrate("\(clock.now) HQ registers a new key for \(terminal)")
+  }
+
+  func revoke(_ terminal: String) throws {
+    try ledger.append(
+      [
+        LedgerEntry(
+          kind: .terminalRevoke, id: "revoke-\(terminal)-\(clock.now.seconds)", at: clock.now, terminal: "HQ",
+          ref: terminal)
+      ], signer: "HQ", key: hqKey, at: clock.now)
+    narrate("\(clock.now) HQ revokes \(terminal)")
+  }
+
+  /// Someone with write access to HQ's file (and no registered key) appends a sealed batch: one
+  /// earn of a million points on an account of theirs, sealed by a terminal nobody registered.
+  func appendJunkBatch() throws {
+    var tail = LedgerVerifier.Tail.clean
+    let state = try LedgerVerifier.readVerified(path: ledger.path, tail: &tail, each: { _ in })
+    let junk = LedgerKey(privateKey: .init())
+    let earn = LedgerEntry(
+      Entry(
+        kind: .earn, id: "junk-\(clock.now.seconds)", at: clock.now, terminal: "X99", account: "acct-junk",
+        card: "6280009999999999", points: 1_000_000, basis: state.lastSeq),
+      seq: state.lastSeq + 1, prev: state.head)
+    let line = LedgerLine.encode(earn)
+    var seal = LedgerEntry(
+      seq: state.lastSeq + 2, kind: .seal, id: "seal-\(state.lastSeq + 2)", at: clock.now, terminal: "X99", count: 1,
+      key: junk.publicKeyBase64, prev: LedgerLine.hash(Array(line.utf8)))
+    seal.sig = junk.signature(for: Data(LedgerLine.encode(seal).utf8)).base64EncodedString()
+    try appendBytes(line + "\n" + LedgerLine.encode(seal) + "\n")
+    narrate("\(clock.now) someone appends a junk batch to HQ's file")
+  }
+
+  /// A writer killed mid-append: the file ends with half a line.
+  func tearTail() throws {
+    let half = "{\"seq\":\(Int.max),\"kind\":\"earn\",\"id\":\"torn-\(clock.now.seconds)\",\"at\":"
+    try appendBytes(half)
+    narrate("\(clock.now) a writer dies mid-append: HQ's file ends torn")
+  }
+
+  /// HQ admits `terminal`'s outbox; the terminal dies before it applies the answer, and restarts.
+  func loseAnswer(_ terminal: String) throws {
+    let cache = self.cache(terminal)
+    let state = try cache.syncCheckpoint().map {
+      try JSONDecoder().decode(LedgerVerifier.State.self, from: Data($0.utf8))
+    }
+    let outbox = try cache.outbox()
+    _ = try LocalLedgerConnection(ledger: ledger).exchangeNow(
+      outbox, at: clock.now, after: state ?? LedgerVerifier.State(), terminal: terminal, key: keys[terminal]!, now: nil,
+      progress: { _ in })
+    try crash(terminal)
+    narrate("\(clock.now) \(terminal): HQ admitted \(outbox.count) entries; the counter died before the answer")
+  }
+
+  private func appendBytes(_ text: String) throws {
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: ledger.path))
+    defer { try? handle.close() }
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data(text.utf8))
+  }
+}

@@ -1,0 +1,56 @@
+import CounterSimulation
+import Foundation
+import HQClient
+import HQService
+import Hummingbird
+import Ledger
+import Logging
+import NightlySync
+
+/// A simulated chain's nights through HQ's sync service: `hq serve`'s server in this process on
+/// a loopback port, each counter syncing over HTTP with its signed requests, exactly as
+/// `sync --hq` does. HQ's own acts (programs, registrations, expiry) still append to the file,
+/// which the service reads in, as it does beside a running `hq serve`.
+final class ServiceTransport: ChainTransport, @unchecked Sendable {
+  private var server: Task<Void, any Error>?
+  private var url: String?
+  private let logger: Logger
+
+  init(logger: Logger) { self.logger = logger }
+
+  func sync(_ runner: ScenarioRunner, _ terminal: String) async throws {
+    if url == nil { try await start(runner) }
+    let connection = try HQConnection(
+      baseURL: url!, logger: logger, backoff: [.milliseconds(50), .milliseconds(200)], timeout: .seconds(20))
+    defer { Task { await connection.close() } }
+    let sync = NightlySync(
+      cache: runner.cache(terminal), connection: connection, terminal: terminal, key: runner.key(terminal))
+    let scratch = runner.workdir.appendingPathComponent("\(terminal).download").path
+    _ = try await sync.runOverConnection(at: runner.now, scratch: scratch)
+    await connection.close()
+  }
+
+  func restartHQ(_ runner: ScenarioRunner) async throws {
+    await stop()
+    try await start(runner)
+  }
+
+  func stop() async {
+    server?.cancel()
+    _ = await server?.result
+    server = nil
+    url = nil
+  }
+
+  /// Starts the service on the runner's ledger and waits until it listens.
+  private func start(_ runner: ScenarioRunner) async throws {
+    let service = HQServer(
+      ledger: try HQLedger(file: runner.ledgerFile, hqKey: runner.hqSigningKey, logger: logger), logger: logger)
+    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+    let app = try service.application(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
+    server = Task { try await app.run() }
+    var iterator = ports.makeAsyncIterator()
+    guard let port = await iterator.next() else { throw CancellationError() }
+    url = "http://127.0.0.1:\(port)"
+  }
+}
