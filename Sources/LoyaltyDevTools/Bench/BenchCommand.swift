@@ -21,11 +21,14 @@ struct BenchCommand: AsyncParsableCommand {
       admission through hq serve vs the file path, and a terminal's download + apply of 10 k / 200 k / 2 M \
       foreign entries vs the sqlite3 CLI inserting the same rows. memory: a 10 000-tap \
       watch loop and a 60-day chain simulation with RSS sampled. --quick shrinks every size (well under two \
-      minutes); the run reports its own duration.
+      minutes); --smoke is smaller still (CI, debug build: proves every suite runs); the run reports its own duration.
       """)
 
   @Flag(help: "A short run (fewer exchanges and rounds).")
   var quick = false
+
+  @Flag(help: "The smallest run of every suite, for CI on a debug build: proves each still runs; figures mean nothing.")
+  var smoke = false
 
   @Option(help: "GET UID exchanges per client per round.")
   var iterations: Int?
@@ -60,8 +63,8 @@ struct BenchCommand: AsyncParsableCommand {
     let started = ContinuousClock.now
     let logger = try ReaderOptions.parse(["--log-level", logLevel]).makeLogger("bench")
     let bench = ReaderBenchmark(
-      iterations: iterations ?? (quick ? 1_000 : 5_000), rounds: rounds ?? (quick ? 2 : 5),
-      warmup: quick ? 100 : 500, includePyscard: !noPyscard, logger: logger)
+      iterations: iterations ?? (smoke ? 100 : quick ? 1_000 : 5_000), rounds: rounds ?? (smoke ? 1 : quick ? 2 : 5),
+      warmup: smoke ? 20 : quick ? 100 : 500, includePyscard: !noPyscard, logger: logger)
 
     var rows: [BenchRow] = []
     if suites.contains("reader") {
@@ -75,26 +78,29 @@ struct BenchCommand: AsyncParsableCommand {
       try await waitForCard(in: reader, logger: logger)
       rows += try await bench.roundTrips(reader: reader)
       card.remove()
-      rows += try await bench.simulatedTaps(count: quick ? 2_000 : 20_000)
+      rows += try await bench.simulatedTaps(count: smoke ? 200 : quick ? 2_000 : 20_000)
     }
     if suites.contains("cache") {
       let cacheBench = CacheBenchmark(
-        sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000], identifies: quick ? 5_000 : 20_000,
-        earns: quick ? 300 : 2_000)
+        sizes: smoke ? [1_000, 5_000] : quick ? [10_000, 100_000] : [100_000, 1_000_000],
+        identifies: smoke ? 200 : quick ? 5_000 : 20_000, earns: smoke ? 40 : quick ? 300 : 2_000)
       rows += try await cacheBench.run()
     }
     if suites.contains("ledger") {
-      rows += try await LedgerBenchmark(sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000]).run()
+      rows += try await LedgerBenchmark(
+        sizes: smoke ? [1_000, 5_000] : quick ? [10_000, 100_000] : [100_000, 1_000_000, 10_000_000]
+      ).run()
     }
     if suites.contains("network") {
       rows += try await NetworkBenchmark(
-        sizes: quick ? [10_000, 50_000] : [10_000, 200_000, 2_000_000], terminals: quick ? 10 : 50,
-        batches: quick ? 2 : 4
+        sizes: smoke ? [1_000, 3_000] : quick ? [10_000, 50_000] : [10_000, 200_000, 2_000_000],
+        terminals: smoke ? 3 : quick ? 10 : 50, batches: smoke ? 1 : quick ? 2 : 4
       ).run()
     }
     if suites.contains("memory") {
       rows += try await MemoryBenchmark(
-        taps: quick ? 2_000 : 10_000, chainDays: quick ? 10 : 60, chainCardholders: quick ? 100 : 500, logger: logger
+        taps: smoke ? 300 : quick ? 2_000 : 10_000, chainDays: smoke ? 3 : quick ? 10 : 60,
+        chainCardholders: smoke ? 30 : quick ? 100 : 500, logger: logger
       ).run()
     }
     let elapsed = ContinuousClock.now - started
