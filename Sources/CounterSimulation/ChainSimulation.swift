@@ -81,8 +81,7 @@ public struct ChainSimulation {
           summary.faults[fault.kind, default: 0] += 1
           switch fault {
           case .junkBatch:
-            try runner.appendJunkBatch()
-            invariants.junkBatches += 1
+            if try runner.appendJunkBatch() { invariants.junkBatches += 1 } else { summary.faults["junk batch"]! -= 1 }
           case .tornTail: try runner.tearTail()
           case .lostAnswer(let t): loseAnswer.insert(t)
           case .rotateKey(let t), .reregister(let t): try runner.register(t)

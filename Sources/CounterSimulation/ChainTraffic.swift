@@ -32,6 +32,9 @@ public struct ChainTraffic: Sendable {
     public var link = 0
     /// HQ runs its expiry (per night).
     public var expiry = 0
+    /// A new card is enrolled again at a second counter the same day, before any sync (the
+    /// cardholder's second shop), naming a referrer of its own or none.
+    public var doubleEnrol = 0
 
     public init() {}
   }
@@ -105,6 +108,13 @@ public struct ChainTraffic: Sendable {
           enrolled.insert(card)
           let referrer = who > 0 && rng.next() % 4 == 0 ? cards[Int(rng.next() % UInt64(who))] : nil
           counterEvent(at, .enroll(terminal: counter, card: card, referrer: referrer))
+          if mix.doubleEnrol > 0, names.count > 1, rng.next() % 100 < mix.doubleEnrol {
+            let other = names[(names.firstIndex(of: counter)! + 1 + Int(rng.next() % UInt64(names.count - 1))) % names.count]
+            let second = who > 0 && rng.next() % 2 == 0 ? cards[Int(rng.next() % UInt64(who))] : nil
+            if !closed.contains(other) {
+              counterEvent(at + 600, .enroll(terminal: other, card: card, referrer: second))
+            }
+          }
         } else if roll < 78 {
           receiptCounter += 1
           let receipt = "\(counter)-\(receiptCounter)"

@@ -47,9 +47,12 @@ extension ScenarioRunner {
 
   /// Someone with write access to HQ's file (and no registered key) appends a sealed batch: one
   /// earn of a million points on an account of theirs, sealed by a terminal nobody registered.
-  func appendJunkBatch() throws {
+  /// Returns false, writing nothing, when the file ends torn: junk glued to half a line is a
+  /// damaged file, which no reader can go past (HQ restores it), not junk every reader leaves out.
+  func appendJunkBatch() throws -> Bool {
     var tail = LedgerVerifier.Tail.clean
     let state = try LedgerVerifier.readVerified(path: ledger.path, tail: &tail, each: { _ in })
+    guard tail == .clean else { return false }
     let junk = LedgerKey(privateKey: .init())
     let earn = LedgerEntry(
       Entry(
@@ -63,6 +66,7 @@ extension ScenarioRunner {
     seal.sig = junk.signature(for: Data(LedgerLine.encode(seal).utf8)).base64EncodedString()
     try appendBytes(line + "\n" + LedgerLine.encode(seal) + "\n")
     narrate("\(clock.now) someone appends a junk batch to HQ's file")
+    return true
   }
 
   /// A writer killed mid-append: the file ends with half a line.

@@ -15,6 +15,7 @@ extension ChainTraffic {
     traffic.mix.crossShopRefund = draw(0...60)
     traffic.mix.link = draw(0...100)
     traffic.mix.expiry = draw(0...15)
+    traffic.mix.doubleEnrol = draw(0...15)
     traffic.faults.junkBatch = draw(0...10)
     traffic.faults.tornTail = draw(0...10)
     traffic.faults.lostAnswer = draw(0...8)
@@ -35,7 +36,8 @@ extension ChainTraffic {
       "\(terminals) counters, \(days) days, \(cardholders) cardholders, "
         + (faults.viaHQService ? "through HQ's service (restarts \(faults.hqRestart)%)" : "through HQ's file"),
       "offline \(mix.offline)%, crash \(mix.crash)%, home \(mix.home)%, card after \(mix.cardAfter)%, "
-        + "cross-shop refunds \(mix.crossShopRefund)%, links \(mix.link)%, expiry \(mix.expiry)%",
+        + "cross-shop refunds \(mix.crossShopRefund)%, links \(mix.link)%, expiry \(mix.expiry)%, "
+        + "double enrolments \(mix.doubleEnrol)%",
       "faults: junk \(faults.junkBatch)%, torn \(faults.tornTail)%, lost answer \(faults.lostAnswer)%, "
         + "rotation \(faults.rotateKey)%, revocation \(faults.revoke)%",
     ]
