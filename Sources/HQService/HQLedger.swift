@@ -61,7 +61,18 @@ public actor HQLedger {
     do throws(SyncProtocolError) { entries = try submission.entries() } catch {
       throw HQRequestError(.badRequest, error.description)
     }
-    if let answer = answers[submission.batch] { return answer }
+    if let answer = answers[submission.batch] {
+      if let problem = storedAnswerProblem(answer, for: entries) {
+        // The answers file is next to the ledger, not sealed: a line there is only believed where
+        // the ledger agrees.
+        logger.warning(
+          "ignored a stored answer: \(problem); admitting the batch afresh (was \(answersPath) altered?)",
+          metadata: ["batch": "\(submission.batch.prefix(16))"])
+        answers[submission.batch] = nil
+      } else {
+        return answer
+      }
+    }
     if let problem = audited.signerProblem(submission.terminal, batch: entries) {
       throw HQRequestError(.forbidden, "nothing appended: \(problem)", code: "notItsBatch")
     }
@@ -142,6 +153,20 @@ public actor HQLedger {
     audited = try locked.audited(repairing: true)
     metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
     return audited.repairedBytes
+  }
+
+  /// Why a stored answer cannot be given back for `entries`, or nil: it must name exactly the
+  /// batch's entries, and every id it says appended or held must be in the ledger's fold.
+  private func storedAnswerProblem(_ answer: SubmissionAnswer, for entries: [Entry]) -> String? {
+    let named = answer.appended + answer.held + answer.refused.map(\.id)
+    guard Set(named) == Set(entries.map(\.id)), named.count == entries.count else {
+      return "it does not name exactly the batch's \(entries.count) entries"
+    }
+    let missing = (answer.appended + answer.held).filter { !audited.fold.audit.contains(id: $0) }
+    guard missing.isEmpty else {
+      return "it claims \(missing.count) entries held or appended that the ledger does not hold (\(missing[0]), …)"
+    }
+    return nil
   }
 
   private func reload() throws {
