@@ -57,7 +57,12 @@ public struct HQServer: Sendable {
 
   func router() -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.get("/v1/health") { _, _ in json(ledger.metrics.health) }
+    router.get("/v1/health") { _, _ in
+      let health = ledger.metrics.health
+      return Response(
+        status: health.ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(string: health.json)))
+    }
     router.get("/metrics") { _, _ in
       Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -181,8 +186,4 @@ public struct HQServer: Sendable {
       status: .ok, headers: [.contentType: "application/json"],
       body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
   }
-}
-
-func json(_ text: String) -> Response {
-  Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
 }

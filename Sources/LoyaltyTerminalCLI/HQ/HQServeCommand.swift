@@ -13,7 +13,9 @@ struct HQServeCommand: AsyncParsableCommand {
       "Serve terminals' nightly syncs: admit their batches, serve the ledger's tail, snapshot, health, metrics.",
     discussion: """
       The service is the ledger's only writer while it runs (HQ's own ledger commands may still \
-      append; it reads them in). SIGTERM or SIGINT: finishes the requests under way, then exits 0.
+      append under the writers' lock LEDGER.lock; it reads them in). It holds LEDGER.serve.lock \
+      for its whole life: a second hq serve on the same ledger refuses to start. SIGTERM or \
+      SIGINT: finishes the requests under way, then exits 0.
       """)
 
   @Option(help: "The ledger file.")
@@ -59,6 +61,8 @@ struct HQServeCommand: AsyncParsableCommand {
     let service: HQServer
     var tls: TLSConfiguration?
     do {
+      // One writer: a second service on this ledger stops here, before anything is read.
+      try LedgerFile(path: ledger).holdServeLock()
       let key = try LedgerKey.load(from: hqKey)
       if let tlsCert, let tlsKey {
         let chain: [NIOSSLCertificate]
