@@ -5,10 +5,31 @@ import TestSupport
 import Testing
 
 /// What could stop HQ's service without a key: a local user taking the ledger's lock, a second
-/// `hq serve` on the same ledger.
-@Suite("HQ's sync service keeps serving: its own lock, one writer")
+/// `hq serve` on the same ledger, idle connections eating its descriptors.
+@Suite("HQ's sync service keeps serving: its own lock, one writer, descriptors kept for terminals")
 struct HQServiceLimitsTests {
   static func hqKey(_ f: ChainFixture) -> String { f.directory.appendingPathComponent("hq.key").path }
+
+  /// A TCP connection to 127.0.0.1:`port` that sends nothing; -1 when refused.
+  static func idleConnection(to port: Int) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard connected == 0 else {
+      close(fd)
+      return -1
+    }
+    return fd
+  }
+
+  static func port(_ url: String) -> Int { Int(url.split(separator: ":").last!)! }
 
   /// T01 synced once and with one enrolment in its outbox.
   static func chainWithOneEntry() throws -> (ChainFixture, String) {
@@ -85,5 +106,45 @@ struct HQServiceLimitsTests {
     #expect(run.status == 0, "\(run.errors)")
     #expect(try LedgerFold.fold(path: f.ledger.path).0.audit.contains(id: id))
     #expect(try health().contains(#""status":"ok""#))
+  }
+
+  @Test func serveRaisesItsDescriptorLimitToTheHardLimit() async throws {
+    let f = try ChainFixture(terminals: 1)
+    let hq = try await HQServiceProcess(
+      ledger: f.ledger.path, hqKey: Self.hqKey(f), launcher: ["/usr/bin/prlimit", "--nofile=256:2048"])
+    defer { hq.stop() }
+    let limits = try String(contentsOfFile: "/proc/\(hq.child.pid)/limits", encoding: .utf8)
+    let line = limits.split(separator: "\n").first { $0.hasPrefix("Max open files") } ?? ""
+    #expect(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst(3).prefix(2) == ["2048", "2048"])
+  }
+
+  /// More idle connections than the service takes (under a descriptor limit of 128): they are
+  /// closed after the idle timeout, and a terminal's signed sync still gets through in time.
+  @Test func idleConnectionsDoNotExhaustTheServicesDescriptors() async throws {
+    let (f, id) = try Self.chainWithOneEntry()
+    let hq = try await HQServiceProcess(
+      ledger: f.ledger.path, hqKey: Self.hqKey(f), extra: ["--idle-timeout", "1"],
+      launcher: ["/usr/bin/prlimit", "--nofile=128:128"])
+    defer { hq.stop() }
+    var idle: [Int32] = []
+    defer { for fd in idle { close(fd) } }
+    for _ in 0..<200 {
+      let fd = Self.idleConnection(to: Self.port(hq.url))
+      if fd >= 0 { idle.append(fd) }
+    }
+    #expect(idle.count >= 150)
+    let began = ContinuousClock.now
+    let run = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      HQServiceTests.syncArguments(f, "T01", hq.url, at: ChainFixture.start.adding(days: 1))
+        + ["--hq-attempts", "3", "--hq-timeout", "20"])
+    let took = ContinuousClock.now - began
+    print("a sync behind \(idle.count) idle connections took \(took)")
+    #expect(run.status == 0, "\(run.errors)")
+    #expect(took < .seconds(20), "the sync took \(took)")
+    #expect(try LedgerFold.fold(path: f.ledger.path).0.audit.contains(id: id))
+    // The idle ones were closed by the service: a read gives end of file.
+    var buffer = [UInt8](repeating: 0, count: 16)
+    #expect(recv(idle[0], &buffer, 16, Int32(MSG_DONTWAIT)) == 0, "an idle connection was kept open")
   }
 }
