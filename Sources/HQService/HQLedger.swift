@@ -6,7 +6,7 @@ import SyncProtocol
 
 /// HQ's ledger as its sync service holds it: the file, verified and audited once at start and
 /// kept in memory, so each admission costs its own entries and not the whole history. The only
-/// writer: each admission takes the file's lock, catches up with anything HQ's own commands
+/// writer: each admission takes the writers' lock, catches up with anything HQ's own commands
 /// appended meanwhile, admits, appends, fsyncs and reads back — and records its answer under the
 /// batch id before answering, so a retry gets the same answer and appends nothing twice.
 /// Downloads never wait for it: they read the sealed bytes before `committed`.
@@ -47,7 +47,7 @@ public actor HQLedger {
   public func registeredKey(of terminal: String) throws -> String? {
     var info = stat()
     if stat(file.path, &info) == 0, Int(info.st_size) != audited.state.offset {
-      try file.withExclusiveLock { locked in _ = try catchUp(locked) }
+      try underWritersLock { locked in _ = try catchUp(locked) }
     }
     return audited.state.terminals[terminal]
   }
@@ -61,7 +61,18 @@ public actor HQLedger {
     do throws(SyncProtocolError) { entries = try submission.entries() } catch {
       throw HQRequestError(.badRequest, error.description)
     }
-    if let answer = answers[submission.batch] { return answer }
+    if let answer = answers[submission.batch] {
+      if let problem = storedAnswerProblem(answer, for: entries) {
+        // The answers file is next to the ledger, not sealed: a line there is only believed where
+        // the ledger agrees.
+        logger.warning(
+          "ignored a stored answer: \(problem); admitting the batch afresh (was \(answersPath) altered?)",
+          metadata: ["batch": "\(submission.batch.prefix(16))"])
+        answers[submission.batch] = nil
+      } else {
+        return answer
+      }
+    }
     if let problem = audited.signerProblem(submission.terminal, batch: entries) {
       throw HQRequestError(.forbidden, "nothing appended: \(problem)", code: "notItsBatch")
     }
@@ -69,7 +80,7 @@ public actor HQLedger {
     var repaired = 0
     let submitted: Submitted
     do {
-      submitted = try file.withExclusiveLock { locked in
+      submitted = try underWritersLock { locked in
         repaired = try catchUp(locked)
         return try locked.submit(
           entries, to: &audited, since: submission.since, signer: submission.terminal, key: hqKey,
@@ -104,7 +115,7 @@ public actor HQLedger {
   public func checkpoint(from: Int, fromSeq: Int64, lines: Int, for terminal: String, now: UTCInstant) throws
     -> SyncCheckpoint
   {
-    try file.withExclusiveLock { locked in _ = try catchUp(locked) }
+    try underWritersLock { locked in _ = try catchUp(locked) }
     let end = audited.state
     guard from >= 0, from <= end.offset, fromSeq >= 0, fromSeq <= end.lastSeq, lines >= 0, lines <= end.lines else {
       throw HQRequestError(
@@ -144,8 +155,33 @@ public actor HQLedger {
     return audited.repairedBytes
   }
 
+  /// Why a stored answer cannot be given back for `entries`, or nil: it must name exactly the
+  /// batch's entries, and every id it says appended or held must be in the ledger's fold.
+  private func storedAnswerProblem(_ answer: SubmissionAnswer, for entries: [Entry]) -> String? {
+    let named = answer.appended + answer.held + answer.refused.map(\.id)
+    guard Set(named) == Set(entries.map(\.id)), named.count == entries.count else {
+      return "it does not name exactly the batch's \(entries.count) entries"
+    }
+    let missing = (answer.appended + answer.held).filter { !audited.fold.audit.contains(id: $0) }
+    guard missing.isEmpty else {
+      return "it claims \(missing.count) entries held or appended that the ledger does not hold (\(missing[0]), …)"
+    }
+    return nil
+  }
+
+  /// `file.withExclusiveLock`, with the wait shown in health: a wait that lasts means something
+  /// else holds the writers' lock.
+  private func underWritersLock<T>(_ body: (borrowing LockedLedger) throws -> T) throws -> T {
+    metrics.waitingForLock(true)
+    defer { metrics.waitingForLock(false) }
+    return try file.withExclusiveLock { locked in
+      metrics.waitingForLock(false)
+      return try body(locked)
+    }
+  }
+
   private func reload() throws {
-    audited = try file.withExclusiveLock { locked in try locked.audited(repairing: true) }
+    audited = try underWritersLock { locked in try locked.audited(repairing: true) }
   }
 
   private func record(_ answer: SubmissionAnswer) throws {

@@ -17,7 +17,13 @@ public final class HQMetrics: Sendable {
     var downloadBytes = 0
     var snapshots = 0
     var requestsRefused: [String: Int] = [:]
+    /// Since when an admission (or a catch-up) has been waiting for the writers' lock.
+    var waitingForLockSince: ContinuousClock.Instant?
   }
+
+  /// How long a wait for the writers' lock may last before health says the service is stuck
+  /// (an admission takes milliseconds; an HQ command holds the lock for seconds at most).
+  static let lockWaitAlarm = Duration.seconds(5)
 
   private let counts = Mutex(Counts())
 
@@ -31,10 +37,24 @@ public final class HQMetrics: Sendable {
     }
   }
 
-  /// The health answer, without waiting for an admission under way.
-  public var health: String {
+  /// The health answer, without waiting for an admission under way: not ok while one has been
+  /// waiting for the writers' lock longer than `lockWaitAlarm` (something else holds it).
+  public var health: (ok: Bool, json: String) {
     let c = counts.withLock { $0 }
-    return #"{"status":"ok","lastSeq":\#(c.lastSeq),"entries":\#(c.entries),"offset":\#(c.offset)}"#
+    let position = #""lastSeq":\#(c.lastSeq),"entries":\#(c.entries),"offset":\#(c.offset)"#
+    if let since = c.waitingForLockSince, case let waited = ContinuousClock.now - since, waited > Self.lockWaitAlarm {
+      return (
+        false,
+        #"{"status":"waiting for the writers' lock","waitingSeconds":\#(waited.components.seconds),"#
+          + #""lock":"another process holds the ledger's .lock file (an HQ command, or a stuck writer)",\#(position)}"#
+      )
+    }
+    return (true, #"{"status":"ok",\#(position)}"#)
+  }
+
+  /// An admission starts waiting for the writers' lock (nil: it got it, or gave up).
+  func waitingForLock(_ waiting: Bool) {
+    counts.withLock { $0.waitingForLockSince = waiting ? ContinuousClock.now : nil }
   }
 
   func admitted(entries: Int, refused: Int, duration: Duration) {

@@ -29,8 +29,9 @@ public struct HQServer: Sendable {
 
   /// The most one submission's body may hold.
   static let maxBody = 32 << 20
-  /// How long a connection may sit idle (a stalled client is dropped, HQ does not wait on it).
-  static let idleTimeout = TimeAmount.seconds(30)
+  /// How long a connection may sit idle, from its opening or its last request (a stalled client,
+  /// or one that never sends a request, is dropped: HQ does not wait on it).
+  public static let idleTimeout = Duration.seconds(30)
 
   public init(
     ledger: HQLedger, logger: Logger,
@@ -42,22 +43,31 @@ public struct HQServer: Sendable {
     authenticator = RequestAuthenticator(clock: { clock().seconds }, noncePath: ledger.file.path + ".nonces")
   }
 
-  /// The application listening on `host:port`, with TLS when `tls` is given.
+  /// The application listening on `host:port`, with TLS when `tls` is given, taking at most
+  /// `maxConnections` at once (more wait in the listen backlog until one closes).
   public func application(
-    host: String, port: Int, tls: TLSConfiguration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void
+    host: String, port: Int, tls: TLSConfiguration? = nil, maxConnections: Int, idleTimeout: Duration = idleTimeout,
+    onServerRunning: @escaping @Sendable (Int) async -> Void
   ) throws -> some ApplicationProtocol {
-    let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: Self.idleTimeout))
+    let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: TimeAmount(idleTimeout)))
     let server = try tls.map { try HTTPServerBuilder.tls(http1, tlsConfiguration: $0) } ?? http1
     return Application(
       router: router(), server: server,
-      configuration: .init(address: .hostname(host, port: port), serverName: "loyalty-hq"),
+      configuration: .init(
+        address: .hostname(host, port: port), serverName: "loyalty-hq",
+        availableConnectionsDelegate: MaximumAvailableConnections(maxConnections, logger: logger)),
       onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
       logger: logger)
   }
 
   func router() -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.get("/v1/health") { _, _ in json(ledger.metrics.health) }
+    router.get("/v1/health") { _, _ in
+      let health = ledger.metrics.health
+      return Response(
+        status: health.ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(string: health.json)))
+    }
     router.get("/metrics") { _, _ in
       Response(
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
@@ -181,8 +191,4 @@ public struct HQServer: Sendable {
       status: .ok, headers: [.contentType: "application/json"],
       body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
   }
-}
-
-func json(_ text: String) -> Response {
-  Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
 }

@@ -2,8 +2,9 @@ import Foundation
 import LocalFiles
 import LoyaltyCore
 
-/// A ledger held under an exclusive `flock`: read from a position, cut a torn tail, append.
-/// Obtained from `LedgerFile.withExclusiveLock`; many terminals syncing at once take turns here.
+/// A ledger held under the writers' exclusive lock (`LEDGER.lock`): read from a position, cut a
+/// torn tail, append. Obtained from `LedgerFile.withExclusiveLock`; many terminals syncing at
+/// once take turns here.
 public struct LockedLedger: ~Copyable {
   let fd: Int32
   public let path: String
@@ -149,15 +150,17 @@ public struct LockedLedger: ~Copyable {
 }
 
 extension LedgerFile {
-  /// Runs `body` with the ledger locked exclusively (blocking until other writers are done).
+  /// Runs `body` with the writers' lock held exclusively (blocking until other writers are
+  /// done). The lock is `LEDGER.lock` (mode 600), not the ledger: a reader cannot take it.
   public func withExclusiveLock<T>(_ body: (borrowing LockedLedger) throws -> T) throws -> T {
-    let fd = open(path, O_RDWR)
+    let fd = open(path, O_RDWR | O_CLOEXEC)
     guard fd >= 0 else { throw LedgerError(line: 0, "cannot open ledger \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
-    guard SystemCall.retrying({ flock(fd, LOCK_EX) }) == 0 else {
-      throw LedgerError(line: 0, "cannot lock ledger \(path)")
+    let lock = try Self.openLockFile(lockPath)
+    defer { close(lock) }  // releases the lock
+    guard SystemCall.retrying({ flock(lock, LOCK_EX) }) == 0 else {
+      throw LedgerError(line: 0, "cannot lock \(lockPath): \(String(cString: strerror(errno)))")
     }
-    defer { flock(fd, LOCK_UN) }
     let locked = LockedLedger(fd: fd, path: path)
     return try body(locked)
   }

@@ -30,8 +30,10 @@ public struct SyncSummary: Sendable {
 /// fsynced, read back) and names where the terminal's download ends; the terminal checks that
 /// checkpoint (HQ's signature over the service, its own audit over the file), reads the bytes
 /// from its position verifying the chain arrives there, and in one SQLite transaction applies
-/// what every reader keeps, marks synced what HQ holds, keeps the refused ones with their reason
-/// and moves its checkpoint. Killed at any instant and run again, it converges.
+/// what every reader keeps, marks synced the outbox entries it read back from those bytes (not
+/// what HQ's answer says: an answer is unsigned, and an entry it claims but the ledger lacks
+/// stays in the outbox), keeps the refused ones with their reason and moves its checkpoint.
+/// Killed at any instant and run again, it converges.
 public struct NightlySync {
   public let cache: PointsCache
   public let connection: any LedgerConnection
@@ -119,7 +121,8 @@ public struct NightlySync {
     return try finish(exchange, bytes: bytes, state: state, outbox: outbox, at: time, progress: progress)
   }
 
-  /// Reads and applies the bytes up to the checkpoint, marks what HQ holds, keeps what it refused.
+  /// Reads and applies the bytes up to the checkpoint, marks synced what it read back, keeps what
+  /// HQ refused.
   func finish(
     _ exchange: SyncExchange, bytes: LedgerBytes, state: LedgerVerifier.State, outbox: [Entry], at time: UTCInstant,
     progress: (String) -> Void
@@ -127,8 +130,8 @@ public struct NightlySync {
     let checkpoint = exchange.checkpoint
     try checkpoint.check(follows: state, hqKey: nil)
     let answer = exchange.answer
-    var synced = Set(answer?.appended ?? [])
-    synced.formUnion(answer?.held ?? [])
+    var claimed = Set(answer?.appended ?? [])
+    claimed.formUnion(answer?.held ?? [])
     let refused = answer?.refused ?? []
     let reader = LedgerBytesReader(bytes: bytes, checkpoint: checkpoint)
     var final = state
@@ -143,7 +146,7 @@ public struct NightlySync {
         return SyncPosition(
           state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
           lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64)
-      }, synced: synced, refusedByHQ: refused.map { ($0.id, $0.reason) }, at: time)
+      }, claimed: claimed, refusedByHQ: refused.map { ($0.id, $0.reason) }, at: time)
     progress("applied \(application.applied) entries; checkpoint at line \(final.lines)")
     if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {
       progress("note: HQ registers another key for \(terminal)")
@@ -151,15 +154,23 @@ public struct NightlySync {
     let overdrawn = application.overdrawn.sorted { $0.key < $1.key }.map {
       "account \($0.key) is overdrawn: balance \($0.value)"
     }
+    var notices: [String] = []
+    if final.terminals[terminal] == nil {
+      notices.append(
+        "terminal \(terminal) is not registered in this ledger: it has learnt the ledger but cannot record until HQ "
+          + "registers it (ledger register-terminal) and it syncs again")
+    }
+    let unconfirmed = Set(application.unconfirmed)
+    if !unconfirmed.isEmpty {
+      notices.append(
+        "\(unconfirmed.count) entries HQ's answer claimed held or appended are not in the ledger read back "
+          + "(\(application.unconfirmed.prefix(3).joined(separator: ", "))\(unconfirmed.count > 3 ? ", …" : "")): "
+          + "kept in the outbox, they will be sent again (was the answer altered on the way? use https)")
+    }
     return SyncSummary(
-      sent: answer?.appended.count ?? 0, received: application.applied, repairedBytes: exchange.repairedBytes,
-      conflicts: overdrawn + application.refused,
-      refusedByHQ: refused.map { "\($0.id): \($0.reason)" }, excluded: checkpoint.leftOutReasons,
-      notices: final.terminals[terminal] == nil
-        ? [
-          "terminal \(terminal) is not registered in this ledger: it has learnt the ledger but cannot record until HQ "
-            + "registers it (ledger register-terminal) and it syncs again"
-        ] : [])
+      sent: (answer?.appended ?? []).filter { !unconfirmed.contains($0) }.count, received: application.applied,
+      repairedBytes: exchange.repairedBytes, conflicts: overdrawn + application.refused,
+      refusedByHQ: refused.map { "\($0.id): \($0.reason)" }, excluded: checkpoint.leftOutReasons, notices: notices)
   }
 
 }

@@ -20,7 +20,8 @@ public struct NotifierState: Codable, Sendable {
 
 /// Delivers HQ's notification events to a webhook: each a JSON POST with its id as
 /// `Idempotency-Key`, retried with back-off; the state file is rewritten (atomically) before
-/// anything is sent and after each delivery.
+/// anything is sent and after each delivery. Redirects are not followed: a 3xx is a failed
+/// delivery, so cardholder payloads never go to a URL the operator did not give.
 public struct WebhookNotifier {
   public let ledger: String
   public let webhook: String
@@ -55,8 +56,8 @@ public struct WebhookNotifier {
     try save(state)  // found events are remembered before any is sent
     var outcome = Outcome()
     let client = HTTPClient(
-      eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2), read: .seconds(20)))
-    )
+      eventLoopGroupProvider: .singleton,
+      configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(20))))
     do {
       while let event = state.pending.first {
         if let failure = await deliver(event, with: client) {
@@ -93,6 +94,12 @@ public struct WebhookNotifier {
         let response = try await client.execute(request, timeout: .seconds(30))
         _ = try? await response.body.collect(upTo: 1 << 20)
         if (200..<300).contains(Int(response.status.code)) { return nil }
+        // A redirect will not change on a retry either, and is never followed.
+        if (300..<400).contains(Int(response.status.code)) {
+          let location = response.headers.first(name: "Location").map { " to \($0)" } ?? ""
+          return "\(webhook) answered \(response.status.code) redirect\(location) for \(event.id); webhooks do not "
+            + "follow redirects: give the final URL (--webhook)"
+        }
         last = "HTTP \(response.status.code)"
         // A 4xx other than 408/429 will not change on a retry.
         if (400..<500).contains(Int(response.status.code)), ![408, 429].contains(Int(response.status.code)) {

@@ -6,7 +6,11 @@ import LoyaltyCore
 public struct SyncApplication: Sendable {
   public var applied: Int
   public var alreadyKnown: Int
+  /// This terminal's entries read back from the ledger, now marked synced.
   public var markedSynced: Int
+  /// Ids HQ's answer claimed held or appended that the ledger read back does not hold: still in
+  /// the outbox (sent again at the next sync).
+  public var unconfirmed: [String]
   /// Accounts left overdrawn (offline redemptions at several terminals): account → balance.
   public var overdrawn: [String: Int64]
   /// Learnt entries the reducer refused (an overflowing balance): skipped here as by every
@@ -41,25 +45,30 @@ extension PointsCache {
   }
 
   /// In one transaction: applies what the ledger taught (skipping entries already known, such as
-  /// this terminal's own or a referral bonus it awarded too), marks the outbox entries the ledger
-  /// now holds as synced, and moves the checkpoint.
+  /// this terminal's own or a referral bonus it awarded too), marks synced the outbox entries
+  /// read back among them, and moves the checkpoint. `claimed` are the ids HQ's answer says it
+  /// holds: those not read back are listed as unconfirmed, never marked.
   public func applySync(
-    learnt: [Entry], synced ids: Set<String>, refusedByHQ: [(id: String, reason: String)] = [], checkpoint: String,
+    learnt: [Entry], claimed ids: Set<String>, refusedByHQ: [(id: String, reason: String)] = [], checkpoint: String,
     position: Int64, lastSeq: Int64 = 0, registered: Bool = true, head: String, at: UTCInstant
   ) throws -> SyncApplication {
     try applySync(
       streaming: { emit in
         try emit(learnt)
         return SyncPosition(state: checkpoint, offset: position, lastSeq: lastSeq, head: head, registered: registered)
-      }, synced: ids, refusedByHQ: refusedByHQ, at: at)
+      }, claimed: ids, refusedByHQ: refusedByHQ, at: at)
   }
 
   /// `applySync` with the learnt entries streamed in: `learn` hands them over in parts (each
   /// part's accounts are loaded, changed and written, then dropped, so memory stays flat in the
   /// number of entries) and returns the position reached. All in one transaction: a throw
   /// anywhere leaves the cache as it was.
+  ///
+  /// An outbox entry is marked synced only when the verified ledger hands over an entry of its id
+  /// (this terminal's, or the same once-only event another counter recorded first): what HQ's
+  /// answer claims (`claimed`) is checked against that, never taken on its word.
   public func applySync(
-    streaming learn: (_ emit: ([Entry]) throws -> Void) throws -> SyncPosition, synced ids: Set<String>,
+    streaming learn: (_ emit: ([Entry]) throws -> Void) throws -> SyncPosition, claimed ids: Set<String>,
     refusedByHQ: [(id: String, reason: String)] = [], at: UTCInstant
   ) throws -> SyncApplication {
     try pool.write { db in
@@ -96,6 +105,11 @@ extension PointsCache {
       // renamed "<id> refused <seq>" (ids have no spaces), and the ledger's entry of that id is applied.
       let isStored = try db.makeStatement(sql: "SELECT refused IS NOT NULL FROM entry WHERE id = ?")
       let setAside = try db.makeStatement(sql: "UPDATE entry SET id = id || ' refused ' || seq WHERE id = ?")
+      // A stored id read back from the ledger: the outbox entry of that id is synced.
+      let readBack = try db.makeStatement(
+        sql: "UPDATE entry SET synced = 1 WHERE id = ? AND origin = 'local' AND synced = 0 AND refused IS NULL")
+      var marked = 0
+      var markedIDs: Set<String> = []
       let position = try learn { part in
         var seen: Set<String> = []
         var accountEntries: [Entry] = []
@@ -103,6 +117,13 @@ extension PointsCache {
           var stored = false
           if let refusedHere = try Bool.fetchOne(isStored, arguments: [e.id]) {
             if refusedHere { try setAside.execute(arguments: [e.id]) } else { stored = true }
+          }
+          if stored {
+            try readBack.execute(arguments: [e.id])
+            if db.changesCount > 0 {
+              marked += db.changesCount
+              markedIDs.insert(e.id)
+            }
           }
           if !seen.insert(e.id).inserted || stored {
             known += 1
@@ -129,12 +150,8 @@ extension PointsCache {
         }
         try apply(db, accountEntries, refused: &refused, applied: &applied, overdrawn: &overdrawn)
       }
-      var marked = 0
-      for id in ids {
-        try db.cachedExecute(
-          sql: "UPDATE entry SET synced = 1 WHERE id = ? AND origin = 'local' AND synced = 0", arguments: [id])
-        marked += db.changesCount
-      }
+      // Claimed but not read back: HQ's ledger does not hold them (an answer altered on the way).
+      let unconfirmed = ids.subtracting(markedIDs).sorted()
       for (account, state) in set.states { overdrawn[account] = state.balance < 0 ? state.balance : nil }
       try db.cachedExecute(
         sql: """
@@ -148,8 +165,8 @@ extension PointsCache {
           position.offset, position.head, at.seconds, position.state, position.lastSeq, position.registered,
         ])
       return SyncApplication(
-        applied: applied, alreadyKnown: known, markedSynced: marked, overdrawn: overdrawn, refused: refused,
-        rebuilt: rebuild.count)
+        applied: applied, alreadyKnown: known, markedSynced: marked, unconfirmed: unconfirmed, overdrawn: overdrawn,
+        refused: refused, rebuilt: rebuild.count)
     }
   }
 

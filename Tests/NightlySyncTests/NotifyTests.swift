@@ -15,14 +15,18 @@ struct NotifyTests {
     let url: String
     let log: String
 
-    init(directory: URL, failFirst: Int) async throws {
+    /// With `redirectTo`, every POST is answered 307 to that URL (and nothing is logged).
+    init(directory: URL, failFirst: Int, redirectTo: String? = nil) async throws {
       log = directory.appendingPathComponent("received-\(UUID().uuidString).jsonl").path
       let script = """
         import http.server, json, sys
         failures = [\(failFirst)]
+        redirect = \(redirectTo.map { "'\($0)'" } ?? "None")
         class H(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+                if redirect:
+                    self.send_response(307); self.send_header('Location', redirect); self.end_headers(); return
                 if failures[0] > 0:
                     failures[0] -= 1
                     self.send_response(503); self.end_headers(); return
@@ -115,5 +119,27 @@ struct NotifyTests {
       }
       #expect(cards.contains { body.contains("\"cardLast4\":\"\($0.suffix(4))\"") }, "\(body)")
     }
+  }
+
+  /// A 307 is a failed delivery, named, never a re-POST of cardholder payloads elsewhere.
+  @Test func aRedirectIsAFailureAndNothingIsPostedWhereItPoints() async throws {
+    let f = try ChainFixture(terminals: 1)
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    _ = try f.cache("T01").earn(
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 3_000)], receipt: "R1",
+      context: f.context("T01", 60))
+    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3_600))
+    let elsewhere = try await Endpoint(directory: f.directory, failFirst: 0)
+    defer { elsewhere.stop() }
+    let redirecting = try await Endpoint(directory: f.directory, failFirst: 0, redirectTo: elsewhere.url)
+    defer { redirecting.stop() }
+    let run = try notify(f, redirecting.url, asOf: ChainFixture.start.adding(days: 2))
+    #expect(run.status == 1, "\(run.output)")
+    #expect(
+      run.output.contains("answered 307 redirect to \(elsewhere.url)")
+        && run.output.contains("webhooks do not follow redirects"), "\(run.output)")
+    #expect(run.output.contains("1 events kept for the next run"), "\(run.output)")
+    #expect(elsewhere.received.isEmpty, "the payload was re-posted to \(elsewhere.url)")
   }
 }

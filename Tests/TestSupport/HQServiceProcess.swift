@@ -6,12 +6,16 @@ public final class HQServiceProcess: @unchecked Sendable {
   /// `http://127.0.0.1:PORT`.
   public let url: String
 
-  /// Starts the service and waits (bounded) for its "listening on" line.
-  public init(ledger: String, hqKey: String, extra: [String] = []) async throws {
-    child = try ChildProcess(
-      BuiltProducts.loyaltyTerminal,
+  /// Starts the service and waits (bounded) for its "listening on" line. `launcher`, when
+  /// given, runs it (e.g. `["/usr/bin/prlimit", "--nofile=128"]`: it execs the service, so the
+  /// child's pid is the service's).
+  public init(ledger: String, hqKey: String, extra: [String] = [], launcher: [String] = []) async throws {
+    let arguments =
       ["hq", "serve", "--ledger", ledger, "--hq-key", hqKey, "--listen", "127.0.0.1:0", "--log-level", "warning"]
-        + extra)
+      + extra
+    child = try ChildProcess(
+      launcher.first ?? BuiltProducts.loyaltyTerminal,
+      launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [BuiltProducts.loyaltyTerminal] + arguments)
     child.killAfter(seconds: 600)
     guard let found = await child.listeningURL() else {
       _ = child.stop(with: SIGKILL)

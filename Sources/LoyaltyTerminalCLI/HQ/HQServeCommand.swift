@@ -13,7 +13,11 @@ struct HQServeCommand: AsyncParsableCommand {
       "Serve terminals' nightly syncs: admit their batches, serve the ledger's tail, snapshot, health, metrics.",
     discussion: """
       The service is the ledger's only writer while it runs (HQ's own ledger commands may still \
-      append; it reads them in). SIGTERM or SIGINT: finishes the requests under way, then exits 0.
+      append under the writers' lock LEDGER.lock; it reads them in). It holds LEDGER.serve.lock \
+      for its whole life: a second hq serve on the same ledger refuses to start. It raises its \
+      open-files limit to the hard limit and takes at most --max-connections at once (by default \
+      what that limit leaves after the ledger's files). SIGTERM or SIGINT: finishes the requests \
+      under way, then exits 0.
       """)
 
   @Option(help: "The ledger file.")
@@ -34,6 +38,16 @@ struct HQServeCommand: AsyncParsableCommand {
   @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
+  @Option(
+    help: """
+      Connections served at once; more wait until one closes (default: half the open-files limit after 64 \
+      for the ledger's files, at most 4096).
+      """)
+  var maxConnections: Int?
+
+  @Option(help: "Seconds a connection may stay idle (none sent yet, or since its last answer) before HQ closes it.")
+  var idleTimeout: Int = 30
+
   func validate() throws {
     guard endpoint != nil else {
       throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (no scheme; port 0–65535), e.g. 0.0.0.0:8443")
@@ -43,6 +57,8 @@ struct HQServeCommand: AsyncParsableCommand {
       throw ValidationError(
         "--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
     }
+    guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 3600 seconds") }
+    if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
   }
 
   var endpoint: (host: String, port: Int)? {
@@ -58,7 +74,14 @@ struct HQServeCommand: AsyncParsableCommand {
     let (host, port) = endpoint!
     let service: HQServer
     var tls: TLSConfiguration?
+    let connections: Int
     do {
+      // One writer: a second service on this ledger stops here, before anything is read.
+      try LedgerFile(path: ledger).holdServeLock()
+      let descriptors = DescriptorLimit.raiseToHard()
+      connections = try DescriptorLimit.connections(asked: maxConnections, limit: descriptors)
+      logger.info(
+        "descriptors", metadata: ["openFilesLimit": "\(descriptors)", "maxConnections": "\(connections)"])
       let key = try LedgerKey.load(from: hqKey)
       if let tlsCert, let tlsKey {
         let chain: [NIOSSLCertificate]
@@ -81,7 +104,9 @@ struct HQServeCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     let scheme = tls == nil ? "http" : "https"
-    let app = try service.application(host: host, port: port, tls: tls) { bound in
+    let app = try service.application(
+      host: host, port: port, tls: tls, maxConnections: connections, idleTimeout: .seconds(idleTimeout)
+    ) { bound in
       // One line on stdout once bound (with port 0, the port chosen): scripts and tests wait for it.
       FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(bound)\n".utf8))
     }

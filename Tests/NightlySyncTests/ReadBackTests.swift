@@ -1,0 +1,91 @@
+import Foundation
+import HQClient
+import Ledger
+import LoyaltyCore
+import NightlySync
+import PointsCache
+import SyncProtocol
+import TestSupport
+import Testing
+
+/// An on-path proxy (or any connection that lies): it answers "held" for the whole outbox
+/// without forwarding it, and passes the checkpoint and bytes through honestly.
+struct LyingConnection: LedgerConnection {
+  let honest: LocalLedgerConnection
+
+  var location: String { "a lying proxy in front of \(honest.location)" }
+  var signsCheckpoints: Bool { false }
+
+  func exchange(
+    _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
+    now: UTCInstant?
+  ) async throws -> SyncExchange {
+    var exchange = try await honest.exchange([], at: at, after: state, terminal: terminal, key: key, now: now)
+    exchange.answer = SubmissionAnswer(batch: "", appended: [], held: outbox.map(\.id), refused: [])
+    return exchange
+  }
+
+  func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
+    -> LedgerBytes
+  {
+    try await honest.download(checkpoint, terminal: terminal, key: key, scratch: scratch)
+  }
+}
+
+/// A terminal marks an outbox entry synced only when it reads it back from the verified ledger:
+/// HQ's answer (or whatever claims to be it) is not enough.
+@Suite("A terminal marks synced only what it reads back from the ledger")
+struct ReadBackTests {
+  @Test func anAnswerClaimingHeldForEntriesTheLedgerLacksLeavesThemInTheOutbox() async throws {
+    let f = try ChainFixture(terminals: 1)
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    let cache = try f.cache("T01")
+    _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    _ = try cache.earn(
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R1",
+      context: f.context("T01", 60))
+    let outbox = try cache.outbox().map(\.id)
+    #expect(outbox.count == 2)
+    let liar = NightlySync(
+      cache: cache, connection: LyingConnection(honest: LocalLedgerConnection(ledger: f.ledger)), terminal: "T01",
+      key: try LedgerKey.load(from: f.keyPath("T01")))
+    let lied = try await liar.runOverConnection(
+      at: ChainFixture.start.adding(days: 1), scratch: f.cachePath("T01") + ".download")
+    #expect(try cache.outbox().map(\.id) == outbox, "entries HQ does not hold were marked synced")
+    #expect(lied.sent == 0)
+    #expect(
+      lied.notices.contains {
+        $0.contains("2 entries HQ's answer claimed held or appended") && $0.contains("sent again")
+      }, "\(lied.notices)")
+    // The next honest sync admits them.
+    let honest = try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
+    #expect(honest.sent == 2 && honest.notices.isEmpty, "\(honest)")
+    #expect(try cache.outbox().isEmpty)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    for id in outbox { #expect(fold.audit.contains(id: id), "\(id) is not in HQ's ledger") }
+  }
+
+  /// A forged line in HQ's answers file (write access to HQ's directory, no key) claims a batch
+  /// held: HQ does not hold those entries, so it ignores the stored answer and admits afresh.
+  @Test func aForgedStoredAnswerDoesNotMakeHQAnswerHeld() async throws {
+    let f = try ChainFixture(terminals: 1)
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    let cache = try f.cache("T01")
+    _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    let outbox = try cache.outbox()
+    let state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(try cache.syncCheckpoint()!.utf8))
+    let at = ChainFixture.start.adding(days: 1)
+    let batch = Submission(terminal: "T01", at: at, since: state.offset, entries: outbox).batch
+    let forged = SubmissionAnswer(batch: batch, appended: [], held: outbox.map(\.id), refused: [])
+    var line = try JSONEncoder().encode(forged)
+    line.append(0x0A)
+    try line.write(to: URL(fileURLWithPath: f.ledger.path + ".answers"))
+    let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
+    defer { hq.stop() }
+    let run = try HQServiceTests.syncChild(f, "T01", hq.url, at: at)
+    #expect(run.status == 0, "\(run.errors)")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.audit.contains(id: outbox[0].id), "HQ answered a forged stored answer: \(run.output)")
+    #expect(try cache.outbox().isEmpty)
+  }
+}
