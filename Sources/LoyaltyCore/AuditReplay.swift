@@ -70,7 +70,8 @@ public struct AuditReplay: Sendable {
   public private(set) var horizon: Int64 = 0
   /// Published programs, in ledger order.
   public private(set) var programs: [(seq: Int64, program: LoyaltyProgram, json: String)] = []
-  /// Seqs of seals (a basis must be one), and each terminal's latest seal time (its own clock).
+  /// Seqs of seals (a basis must be one; a left-out batch's seal is one too), and each
+  /// terminal's latest seal time (its own clock).
   private var seals = Set<Int64>()
   private var ownSeal: [String: UTCInstant] = [:]
   private var ids = Set<IDDigest>()
@@ -132,6 +133,11 @@ public struct AuditReplay: Sendable {
     if signer != "HQ", ownSeal[signer].map({ time > $0 }) ?? true { ownSeal[signer] = time }
     advanceHorizon()
   }
+
+  /// Notes the seal of a batch every reader leaves out (written past the admission): its entries
+  /// are in no account, so the ledger up to it is the ledger up to the valid seal before it, and a
+  /// terminal whose checkpoint moved past it decides on it (its basis).
+  public mutating func leftOut(sealedAt seq: Int64) { seals.insert(seq) }
 
   private mutating func takeHQ(_ e: Entry, seq: Int64) -> String? {
     switch e.kind {
