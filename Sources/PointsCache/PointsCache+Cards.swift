@@ -10,8 +10,8 @@ extension PointsCache {
   func identify(_ db: Database, card: String, at t: UTCInstant) throws -> CardholderView {
     let program = try program(db)
     guard let facts = try cardFacts(db, card) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
-    // The tier's window and the return window, up to and including this second.
-    let window = t.adding(days: -max(program.tierWindowDays, program.pendingDays)).seconds..<t.seconds + 1
+    // The tier's window and the return window (purchases dated after now are pending too).
+    let window = t.adding(days: -max(program.tierWindowDays, program.pendingDays)).seconds..<Int64.max
     guard let account = try CacheWorkingSet.load(db, account: facts.account, window: window) else {
       throw RuleError(.unknownAccount, "account \(facts.account) is not in this cache")
     }
