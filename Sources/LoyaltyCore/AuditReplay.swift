@@ -46,6 +46,14 @@ public struct AuditReplay: Sendable {
     var entry: Entry
   }
 
+  /// A terminal's registration that a revocation ended: it decided on bases from `from` (its
+  /// registration) up to `until` (the revocation's seq), at times before `before` (the revocation's).
+  struct Term: Sendable {
+    var from: Int64
+    var until: Int64
+    var before: UTCInstant
+  }
+
   struct CardLink: Sendable {
     var account: String
     var seq: Int64
@@ -80,6 +88,8 @@ public struct AuditReplay: Sendable {
   private var provisionalCards: [String: String] = [:]
   /// Registered (not revoked) terminals: the seq of their registration.
   private var registered: [String: Int64] = [:]
+  /// Registrations a revocation ended, by terminal: what it decided then is still its own.
+  private var revokedTerms: [String: [Term]] = [:]
   private var lastBasis: [String: Int64] = [:]
   private var redeemed: [String: Int64] = [:]
   public private(set) var refusals: [Refusal] = []
@@ -158,7 +168,9 @@ public struct AuditReplay: Sendable {
       advanceHorizon()
       return nil
     case .terminalRevoke:
-      if let t = e.ref { registered[t] = nil }
+      if let t = e.ref, let from = registered.removeValue(forKey: t) {
+        revokedTerms[t, default: []].append(Term(from: from, until: seq, before: e.at))
+      }
       advanceHorizon()
       return nil
     case .seal:
@@ -309,6 +321,11 @@ public struct AuditReplay: Sendable {
   func lastOwnSeal(of terminal: String) -> UTCInstant? { ownSeal[terminal] }
 
   func registration(of terminal: String) -> Int64? { registered[terminal] }
+
+  /// The revoked registration of `terminal` that `basis` falls in, if any.
+  func revokedTerm(of terminal: String, covering basis: Int64) -> Term? {
+    revokedTerms[terminal]?.last { basis >= $0.from && basis < $0.until }
+  }
 
   func lastBasis(of terminal: String) -> Int64? { lastBasis[terminal] }
 }
