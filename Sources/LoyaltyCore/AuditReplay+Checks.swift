@@ -76,7 +76,8 @@ extension AuditReplay {
       let card = try need(e.card, "card")
       let existing = try need(e.ref, "ref (the existing card)")
       return try Decisions.link(
-        card: card, known: facts(card, terminal: t, basis: basis), to: existing,
+        card: card, known: facts(card, terminal: t, basis: basis),
+        ownAccount: view(Identities.accountID(enrolledWith: card), terminal: t, basis: basis), to: existing,
         existingFacts: facts(existing, terminal: t, basis: basis), context: c)
     case .block:
       let card = try need(e.card, "card")

@@ -59,6 +59,8 @@ public struct AuditReplay: Sendable {
     var seq: Int64
     var terminal: String
     var enrolment: Bool
+    /// The basis it was decided on (its seq for HQ's).
+    var basis: Int64
   }
 
   /// Once-only events with deterministic ids (an enrolment, a referral bonus): the same event
@@ -212,7 +214,7 @@ public struct AuditReplay: Sendable {
       pending.append((seq, id))
       if let card = e.card, e.kind == .enroll || e.kind == .link {
         cardLinks[card, default: []].append(
-          CardLink(account: id, seq: seq, terminal: e.terminal, enrolment: e.kind == .enroll))
+          CardLink(account: id, seq: seq, terminal: e.terminal, enrolment: e.kind == .enroll, basis: e.basis ?? seq))
       }
       if e.isProvisional, let card = e.card { provisionalCards[card] = id }
       if e.kind == .redeem, let card = e.card {
@@ -286,13 +288,19 @@ public struct AuditReplay: Sendable {
   /// `strictly`: only what the terminal itself knew — the ledger up to there and its own links,
   /// not another counter's enrolment it had not synced (a provisional earn says the card was
   /// unknown to it).
+  ///
+  /// The card's account is that of the first claim on it (an enrolment or a link) the terminal
+  /// saw, in ledger order — but the terminal's own claim stands for it over another's it had not
+  /// seen when it made its own (a card enrolled at one counter and linked at another, both
+  /// offline): its cache keeps the claim it made, so its later entries on the card are its.
   func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
     facts: CardFacts, account: AccountState
   )? {
+    guard let links = cardLinks[card] else { return nil }
+    let own = links.first { $0.terminal == terminal }
+    let seen = links.first { $0.terminal != terminal && ($0.seq <= basis || ($0.enrolment && !strictly)) }
     guard
-      let link = cardLinks[card]?.first(where: {
-        $0.seq <= basis || $0.terminal == terminal || ($0.enrolment && !strictly)
-      }),
+      let link = own.map({ own in seen.map { own.basis < $0.seq ? own : $0 } ?? own }) ?? seen,
       let account = view(link.account, terminal: terminal, basis: basis)
     else { return nil }
     return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
@@ -301,13 +309,15 @@ public struct AuditReplay: Sendable {
   /// Provisional points not in a cardholder's balance: on the account of a card nobody has
   /// enrolled yet (they join the balance when it is), or of a card that was linked to another
   /// account instead (HQ moves them with an adjustment pair, `Decisions.settlement`; a refund of
-  /// such a purchase after the move leaves a debt there, listed too).
+  /// such a purchase after the move leaves a debt there, listed too). A card enrolled on its own
+  /// account (its holder's, whatever link another counter made offline) holds nothing: that
+  /// account is a cardholder's.
   public var provisionalHolds: [ProvisionalHold] {
     provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
       let owner = cardLinks[card]?.first?.account
-      guard owner != held, let points = accounts[held]?.balance, points > 0 || (owner != nil && points != 0) else {
-        return nil
-      }
+      guard owner != held, let account = accounts[held], !account.cards.contains(card) else { return nil }
+      let points = account.balance
+      guard points > 0 || (owner != nil && points != 0) else { return nil }
       return ProvisionalHold(card: card, heldOn: held, belongsTo: owner, points: points)
     }
   }

@@ -38,9 +38,11 @@ extension PointsCache {
     try pool.write { db in
       let c = try onBasis(db, context)
       let program = try program(db)
+      // The card's own account, if this cache holds one: its provisional earns, seen here.
+      let own = try CacheWorkingSet.load(db, account: Identities.accountID(enrolledWith: card))
       let entry = try Decisions.link(
-        card: card, known: try cardFacts(db, card), to: existing, existingFacts: try cardFacts(db, existing),
-        context: c)
+        card: card, known: try cardFacts(db, card), ownAccount: own, to: existing,
+        existingFacts: try cardFacts(db, existing), context: c)
       try record(db, [entry], operator: c.operator, origin: .local, program: program)
       try audit(db, c, "link", subject: card, detail: "to account \(entry.account!) of card \(existing)")
       return entry.account!
