@@ -63,4 +63,60 @@ struct HonestWorkKeptTests {
     #expect(again.sent == 1 && again.refusedByHQ.isEmpty, "\(again.refusedByHQ)")
     #expect(try LedgerFold.fold(path: f.ledger.path).0.accounts[account]?.balance == before.points + next.points)
   }
+
+  /// Both shops enrol one card offline, each with its own referrer, and each records a purchase
+  /// over the referral minimum; they sync in either order. The first enrolment in the ledger
+  /// stands, the second is held as the same enrolment; both purchases are admitted; the referrer
+  /// bonus the standing enrolment does not justify is refused with its points and account.
+  @Test(arguments: [false, true])
+  func aCardEnrolledOfflineAtTwoShopsKeepsBothShopsPurchases(t02First: Bool) throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let referrers = ["T01": ChainFixture.cards[1], "T02": ChainFixture.cards[2]]
+    for (i, t) in f.terminals.enumerated() {
+      _ = try f.cache(t).enroll(card: referrers[t]!, referrer: nil, context: f.context(t, Int64(i)))
+    }
+    for (i, t) in f.terminals.enumerated() { try f.sync(t, at: Self.day1.adding(seconds: 3600 + Int64(i))) }
+    for (i, t) in f.terminals.enumerated() { try f.sync(t, at: Self.day1.adding(seconds: 3700 + Int64(i))) }
+    var points: [String: Int64] = [:]
+    for t in f.terminals {
+      let cache = try f.cache(t)
+      _ = try cache.enroll(card: card, referrer: referrers[t]!, context: f.context(t, 7200))
+      let earned = try cache.earn(
+        card: card, lines: [PurchaseLine(category: "fresh", amount: 2_500)], receipt: "R1",
+        context: f.context(t, 7300))
+      points[t] = earned.points
+    }
+    let order = t02First ? ["T02", "T01", "T02", "T01"] : ["T01", "T02", "T01", "T02"]
+    var refused: [String] = []
+    for (i, t) in order.enumerated() {
+      refused += try f.sync(t, at: Self.day1.adding(seconds: 20_000 + Int64(i))).refusedByHQ
+    }
+    let first = order[0]
+    let second = order[1]
+    let standingReferrer = Identities.accountID(enrolledWith: referrers[first]!)
+    let otherReferrer = Identities.accountID(enrolledWith: referrers[second]!)
+    // Only the second shop's referrer bonus: the standing enrolment names the first shop's referrer.
+    #expect(refused.count == 1, "\(refused)")
+    let line = refused.first ?? ""
+    #expect(line.hasPrefix("referral-") && line.contains(otherReferrer) && line.contains("200 points"), "\(line)")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.audit.refusals.isEmpty, "\(fold.audit.refusals)")
+    #expect(fold.accounts[account]?.referrer == standingReferrer)
+    #expect(fold.accounts[account]?.balance == points["T01"]! + points["T02"]! + 100, "both purchases and one bonus")
+    #expect(fold.accounts[standingReferrer]?.balance == 200)
+    #expect((fold.accounts[otherReferrer]?.balance ?? 0) == 0)
+    for t in f.terminals {
+      #expect(try f.balances(t) == f.balances(f.terminals[0]), "\(t)")
+      #expect(try f.balances(t)[account] == fold.accounts[account]?.balance, "\(t)")
+      #expect(try f.balances(t)[otherReferrer] == 0, "\(t)")
+    }
+    // The second shop's next purchase on the card is an ordinary earn, admitted, with no bonus.
+    let next = try f.cache(second).earn(
+      card: card, lines: [PurchaseLine(category: "fresh", amount: 2_500)], receipt: "R2",
+      context: f.context(second, 86_400))
+    let summary = try f.sync(second, at: Self.day1.adding(days: 1).adding(seconds: 3600))
+    #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
+    #expect(try f.balances(second)[account] == fold.accounts[account]!.balance + next.points)
+  }
 }
