@@ -72,8 +72,8 @@ public struct AuditReplay: Sendable {
   /// Every account as the accepted entries made it.
   public private(set) var accounts: [String: AccountState] = [:]
   /// Accounts with entries after the horizon: their state at the horizon.
-  private var settled: [String: AccountState] = [:]
-  private var recent: [String: [Journaled]] = [:]
+  private(set) var settled: [String: AccountState] = [:]
+  private(set) var recent: [String: [Journaled]] = [:]
   /// Entries after the horizon, in ledger order (seq, account), from `pendingStart` on.
   private var pending: [(seq: Int64, account: String)] = []
   private var pendingStart = 0
@@ -82,18 +82,18 @@ public struct AuditReplay: Sendable {
   public private(set) var programs: [(seq: Int64, program: LoyaltyProgram, json: String)] = []
   /// Seqs of seals (a basis must be one; a left-out batch's seal is one too), and each
   /// terminal's latest seal time (its own clock).
-  private var seals = Set<Int64>()
-  private var ownSeal: [String: UTCInstant] = [:]
+  private(set) var seals = Set<Int64>()
+  private(set) var ownSeal: [String: UTCInstant] = [:]
   private var ids = Set<IDDigest>()
-  private var cardLinks: [String: [CardLink]] = [:]
+  private(set) var cardLinks: [String: [CardLink]] = [:]
   /// Cards with provisional earns, and the account those earns went to (the card's own).
-  private var provisionalCards: [String: String] = [:]
+  private(set) var provisionalCards: [String: String] = [:]
   /// Registered (not revoked) terminals: the seq of their registration.
-  private var registered: [String: Int64] = [:]
+  private(set) var registered: [String: Int64] = [:]
   /// Registrations a revocation ended, by terminal: what it decided then is still its own.
-  private var revokedTerms: [String: [Term]] = [:]
-  private var lastBasis: [String: Int64] = [:]
-  private var redeemed: [String: Int64] = [:]
+  private(set) var revokedTerms: [String: [Term]] = [:]
+  private(set) var lastBasis: [String: Int64] = [:]
+  private(set) var redeemed: [String: Int64] = [:]
   public private(set) var refusals: [Refusal] = []
   public private(set) var overReversals: [OverReversal] = []
   /// Entries accepted (seals excluded).
@@ -263,81 +263,6 @@ public struct AuditReplay: Sendable {
     for p in programs where p.seq <= seq { found = p.program }
     return found
   }
-
-  /// The account as `terminal` knew it on `basis`: the ledger up to there and its own entries
-  /// after it. Nil when the account was unknown to it.
-  func view(_ id: String, terminal: String, basis: Int64) -> AccountState? {
-    guard let current = accounts[id] else { return nil }
-    func visible(_ j: Journaled) -> Bool {
-      j.seq <= basis || j.entry.terminal == terminal || Self.isOnceOnly(j.entry.kind)
-    }
-    guard let journal = recent[id], !journal.allSatisfy(visible) else { return current }
-    var state = settled[id] ?? AccountState(id: id)
-    for j in journal where visible(j) {
-      try? state.apply(j.entry, expiryDays: program(at: j.seq)?.expiryDays ?? 365)
-    }
-    return state.enrolledAt == nil ? nil : state
-  }
-
-  /// What `terminal` knew of `card` on `basis`.
-  func facts(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
-    known(card, terminal: terminal, basis: basis)?.facts
-  }
-
-  /// What `terminal` knew of `card` on `basis`, with the account's view (one lookup for both).
-  /// `strictly`: only what the terminal itself knew — the ledger up to there and its own links,
-  /// not another counter's enrolment it had not synced (a provisional earn says the card was
-  /// unknown to it).
-  ///
-  /// The card's account is that of the first claim on it (an enrolment or a link) the terminal
-  /// saw, in ledger order — but the terminal's own claim stands for it over another's it had not
-  /// seen when it made its own (a card enrolled at one counter and linked at another, both
-  /// offline): its cache keeps the claim it made, so its later entries on the card are its.
-  func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
-    facts: CardFacts, account: AccountState
-  )? {
-    guard let links = cardLinks[card] else { return nil }
-    let own = links.first { $0.terminal == terminal }
-    let seen = links.first { $0.terminal != terminal && ($0.seq <= basis || ($0.enrolment && !strictly)) }
-    guard
-      let link = own.map({ own in seen.map { own.basis < $0.seq ? own : $0 } ?? own }) ?? seen,
-      let account = view(link.account, terminal: terminal, basis: basis)
-    else { return nil }
-    return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
-  }
-
-  /// Provisional points not in a cardholder's balance: on the account of a card nobody has
-  /// enrolled yet (they join the balance when it is), or of a card that was linked to another
-  /// account instead (HQ moves them with an adjustment pair, `Decisions.settlement`; a refund of
-  /// such a purchase after the move leaves a debt there, listed too). A card enrolled on its own
-  /// account (its holder's, whatever link another counter made offline) holds nothing: that
-  /// account is a cardholder's.
-  public var provisionalHolds: [ProvisionalHold] {
-    provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
-      let owner = cardLinks[card]?.first?.account
-      guard owner != held, let account = accounts[held], !account.cards.contains(card) else { return nil }
-      let points = account.balance
-      guard points > 0 || (owner != nil && points != 0) else { return nil }
-      return ProvisionalHold(card: card, heldOn: held, belongsTo: owner, points: points)
-    }
-  }
-
-  func redeemedToday(_ terminal: String, _ card: String, day: Int64) -> Int64 {
-    redeemed["\(terminal)|\(card)|\(day)"] ?? 0
-  }
-
-  func isSeal(_ seq: Int64) -> Bool { seals.contains(seq) }
-
-  func lastOwnSeal(of terminal: String) -> UTCInstant? { ownSeal[terminal] }
-
-  func registration(of terminal: String) -> Int64? { registered[terminal] }
-
-  /// The revoked registration of `terminal` that `basis` falls in, if any.
-  func revokedTerm(of terminal: String, covering basis: Int64) -> Term? {
-    revokedTerms[terminal]?.last { basis >= $0.from && basis < $0.until }
-  }
-
-  func lastBasis(of terminal: String) -> Int64? { lastBasis[terminal] }
 }
 
 /// 128 bits of SHA-256 of an entry id: the audit's set of ids at a fraction of the strings' memory.
