@@ -129,8 +129,8 @@ extension LedgerFold {
 }
 
 /// HQ's record of what its admission refused, next to the ledger (`ledger.jsonl.refusals`, one
-/// JSON object per line): the refused entries are never in the ledger, and HQ's report lists them
-/// from here. Informational: nothing reads points from it.
+/// JSON object per line, with the account and points an entry would have moved): the refused
+/// entries are never in the ledger, and HQ's report lists them from here. Informational: nothing reads points from it.
 public struct RefusalLog: Sendable {
   public let path: String
 
@@ -142,9 +142,13 @@ public struct RefusalLog: Sendable {
     // At most 100 lines per batch: a stolen key sending batch after batch of refused entries does
     // not fill HQ's disk; the rest is one line.
     for (entry, reason) in refused.prefix(100) {
-      let object: [String: String] = [
+      var object: [String: String] = [
         "at": at.description, "terminal": signer, "id": entry.id, "kind": entry.kind.rawValue, "reason": reason,
       ]
+      if let account = entry.account, entry.kind.concernsAnAccount {
+        object["account"] = account
+        object["points"] = String(entry.points ?? 0)
+      }
       guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { continue }
       text += String(decoding: data, as: UTF8.self) + "\n"
     }
@@ -170,7 +174,8 @@ public struct RefusalLog: Sendable {
     guard let data = FileManager.default.contents(atPath: path) else { return [] }
     return data.split(separator: 0x0A).suffix(limit).compactMap { line in
       guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: String] else { return nil }
-      return "\(o["at"] ?? "?") \(o["terminal"] ?? "?") \(o["id"] ?? "?"): \(o["reason"] ?? "?")"
+      let moved = o["account"].map { " (account \($0), \(o["points"] ?? "0") points)" } ?? ""
+      return "\(o["at"] ?? "?") \(o["terminal"] ?? "?") \(o["id"] ?? "?")\(moved): \(o["reason"] ?? "?")"
     }
   }
 }

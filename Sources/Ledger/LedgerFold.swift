@@ -45,8 +45,13 @@ public struct LedgerFold: Sendable {
     batch.removeAll(keepingCapacity: true)
   }
 
-  /// Notes a batch the verifier left out.
-  public mutating func exclude(_ exclusion: LedgerVerifier.Exclusion) { exclusions.append(exclusion) }
+  /// Notes a batch the verifier left out. Its seal stays a valid basis: a terminal's checkpoint
+  /// moves past it, and what it decides there is decided on the same accounts.
+  public mutating func exclude(_ exclusion: LedgerVerifier.Exclusion) {
+    exclusions.append(exclusion)
+    // A ledger's line n holds seq n - 1 (line 1 is the header).
+    audit.leftOut(sealedAt: Int64(exclusion.sealLine - 1))
+  }
 
   public var accounts: [String: AccountState] { audit.accounts }
   /// The latest published program (its expiry days drive the lots).

@@ -3,7 +3,8 @@ import LoyaltyCore
 
 /// What one submission of a terminal's outbox did: appended (read back from the file), already
 /// held by the ledger (an earlier attempt whose answer was lost, or the same once-only event
-/// another counter recorded first), refused with the reason.
+/// another counter recorded first — an enrolment of the same card whatever its referrer), refused
+/// with the reason.
 public struct Submitted: Sendable {
   public var appended: [LedgerEntry]
   public var held: [String]
@@ -45,6 +46,18 @@ extension LockedLedger {
       if let other = inLedger[entry.id] {
         if other == entry || (other.terminal != signer && Self.sameEvent(other, entry)) {
           held.append(entry.id)
+        } else if other.terminal != signer, Self.sameEnrolment(other, entry) {
+          // One card enrolled offline at two counters: the first enrolment in the ledger stands,
+          // this one is held as it (whatever referrer it names); the terminal takes the standing
+          // one at its sync, and its later entries on the card are audited as it decided them.
+          held.append(entry.id)
+        } else if other.kind == .referralBonus, entry.kind == .referralBonus, other.account != entry.account {
+          refused.append(
+            (
+              entry,
+              "the referral of account \(other.ref ?? "?") is the standing enrolment's (from \(other.terminal)): "
+                + "its bonus went to account \(other.account ?? "?"), not \(entry.account ?? "?")"
+            ))
         } else {
           refused.append((entry, "the ledger holds \(entry.id) from \(other.terminal) with other content"))
         }
@@ -64,6 +77,11 @@ extension LockedLedger {
   /// The ids of `outbox` the ledger holds already.
   static func held(_ outbox: [Entry], by fold: LedgerFold) -> Set<String> {
     Set(outbox.filter { fold.audit.contains(id: $0.id) }.map(\.id))
+  }
+
+  /// The same enrolment of one card (the same account and card), whatever referrer each names.
+  static func sameEnrolment(_ a: Entry, _ b: Entry) -> Bool {
+    a.kind == .enroll && b.kind == .enroll && a.account == b.account && a.card == b.card && a.points == b.points
   }
 
   /// The same once-only event, whoever recorded it.

@@ -48,14 +48,16 @@ public struct AccountState: Hashable, Sendable {
   /// Σ lots − deficit.
   public var balance: Int64 { lots.balance }
 
-  /// Points of purchases still inside their return window at `t` (made in the last `pendingDays`):
-  /// in the balance, not redeemable yet. A refund inside the window reverses pending points first
-  /// (its receipt's points are what it reverses). Never more than the balance.
+  /// Points of purchases not redeemable yet at `t`: those inside their return window (made in the
+  /// last `pendingDays`) and those dated after `t` — an earn dated ahead cannot pay for a
+  /// redemption dated before it. In the balance, not redeemable yet. A refund inside the window
+  /// reverses pending points first (its receipt's points are what it reverses). Never more than
+  /// the balance. The one rule the counter's redemption and HQ's audit read.
   public func pending(at t: UTCInstant, pendingDays: Int) -> Int64 {
     guard pendingDays > 0, balance > 0 else { return 0 }
     let start = t.adding(days: -pendingDays).seconds
     var points: Int64 = 0
-    for r in receipts.values where r.at > start && r.at <= t.seconds {
+    for r in receipts.values where r.at > start {
       points = points.addingReportingOverflow(max(0, r.points - r.reversed)).partialValue
     }
     return min(points, balance)

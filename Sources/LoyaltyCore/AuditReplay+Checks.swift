@@ -8,8 +8,18 @@ extension AuditReplay {
     guard let basis = e.basis else { return "no basis (the ledger position it was decided on)" }
     guard basis >= 0, basis < seq else { return "basis \(basis) is not before the entry's own position \(seq)" }
     guard let registeredAt = registration(of: t) else { return "terminal \(t) is not registered" }
-    guard basis >= registeredAt else {
-      return "basis \(basis) is before terminal \(t)'s registration (line seq \(registeredAt))"
+    if basis < registeredAt {
+      // Decided while an earlier registration was in force, before HQ revoked it: re-registering
+      // is, for that, like a key rotation — if the audit can still rebuild what it knew.
+      guard let term = revokedTerm(of: t, covering: basis) else {
+        return "basis \(basis) is before terminal \(t)'s registration (line seq \(registeredAt))"
+      }
+      guard e.at < term.before else {
+        return "decided at \(e.at), after terminal \(t)'s revocation at \(term.before) (seq \(term.until))"
+      }
+      guard basis >= horizon else {
+        return "basis \(basis), from before terminal \(t)'s revocation, is below the audit's horizon (\(horizon))"
+      }
     }
     if let last = lastBasis(of: t), basis < last {
       return "basis \(basis) goes back from \(last), the basis of \(t)'s previous entry"
@@ -66,7 +76,8 @@ extension AuditReplay {
       let card = try need(e.card, "card")
       let existing = try need(e.ref, "ref (the existing card)")
       return try Decisions.link(
-        card: card, known: facts(card, terminal: t, basis: basis), to: existing,
+        card: card, known: facts(card, terminal: t, basis: basis),
+        ownAccount: view(Identities.accountID(enrolledWith: card), terminal: t, basis: basis), to: existing,
         existingFacts: facts(existing, terminal: t, basis: basis), context: c)
     case .block:
       let card = try need(e.card, "card")

@@ -46,11 +46,21 @@ public struct AuditReplay: Sendable {
     var entry: Entry
   }
 
+  /// A terminal's registration that a revocation ended: it decided on bases from `from` (its
+  /// registration) up to `until` (the revocation's seq), at times before `before` (the revocation's).
+  struct Term: Sendable {
+    var from: Int64
+    var until: Int64
+    var before: UTCInstant
+  }
+
   struct CardLink: Sendable {
     var account: String
     var seq: Int64
     var terminal: String
     var enrolment: Bool
+    /// The basis it was decided on (its seq for HQ's).
+    var basis: Int64
   }
 
   /// Once-only events with deterministic ids (an enrolment, a referral bonus): the same event
@@ -62,25 +72,28 @@ public struct AuditReplay: Sendable {
   /// Every account as the accepted entries made it.
   public private(set) var accounts: [String: AccountState] = [:]
   /// Accounts with entries after the horizon: their state at the horizon.
-  private var settled: [String: AccountState] = [:]
-  private var recent: [String: [Journaled]] = [:]
+  private(set) var settled: [String: AccountState] = [:]
+  private(set) var recent: [String: [Journaled]] = [:]
   /// Entries after the horizon, in ledger order (seq, account), from `pendingStart` on.
   private var pending: [(seq: Int64, account: String)] = []
   private var pendingStart = 0
   public private(set) var horizon: Int64 = 0
   /// Published programs, in ledger order.
   public private(set) var programs: [(seq: Int64, program: LoyaltyProgram, json: String)] = []
-  /// Seqs of seals (a basis must be one), and each terminal's latest seal time (its own clock).
-  private var seals = Set<Int64>()
-  private var ownSeal: [String: UTCInstant] = [:]
+  /// Seqs of seals (a basis must be one; a left-out batch's seal is one too), and each
+  /// terminal's latest seal time (its own clock).
+  private(set) var seals = Set<Int64>()
+  private(set) var ownSeal: [String: UTCInstant] = [:]
   private var ids = Set<IDDigest>()
-  private var cardLinks: [String: [CardLink]] = [:]
+  private(set) var cardLinks: [String: [CardLink]] = [:]
   /// Cards with provisional earns, and the account those earns went to (the card's own).
-  private var provisionalCards: [String: String] = [:]
+  private(set) var provisionalCards: [String: String] = [:]
   /// Registered (not revoked) terminals: the seq of their registration.
-  private var registered: [String: Int64] = [:]
-  private var lastBasis: [String: Int64] = [:]
-  private var redeemed: [String: Int64] = [:]
+  private(set) var registered: [String: Int64] = [:]
+  /// Registrations a revocation ended, by terminal: what it decided then is still its own.
+  private(set) var revokedTerms: [String: [Term]] = [:]
+  private(set) var lastBasis: [String: Int64] = [:]
+  private(set) var redeemed: [String: Int64] = [:]
   public private(set) var refusals: [Refusal] = []
   public private(set) var overReversals: [OverReversal] = []
   /// Entries accepted (seals excluded).
@@ -133,6 +146,11 @@ public struct AuditReplay: Sendable {
     advanceHorizon()
   }
 
+  /// Notes the seal of a batch every reader leaves out (written past the admission): its entries
+  /// are in no account, so the ledger up to it is the ledger up to the valid seal before it, and a
+  /// terminal whose checkpoint moved past it decides on it (its basis).
+  public mutating func leftOut(sealedAt seq: Int64) { seals.insert(seq) }
+
   private mutating func takeHQ(_ e: Entry, seq: Int64) -> String? {
     switch e.kind {
     case .program:
@@ -152,7 +170,9 @@ public struct AuditReplay: Sendable {
       advanceHorizon()
       return nil
     case .terminalRevoke:
-      if let t = e.ref { registered[t] = nil }
+      if let t = e.ref, let from = registered.removeValue(forKey: t) {
+        revokedTerms[t, default: []].append(Term(from: from, until: seq, before: e.at))
+      }
       advanceHorizon()
       return nil
     case .seal:
@@ -194,7 +214,7 @@ public struct AuditReplay: Sendable {
       pending.append((seq, id))
       if let card = e.card, e.kind == .enroll || e.kind == .link {
         cardLinks[card, default: []].append(
-          CardLink(account: id, seq: seq, terminal: e.terminal, enrolment: e.kind == .enroll))
+          CardLink(account: id, seq: seq, terminal: e.terminal, enrolment: e.kind == .enroll, basis: e.basis ?? seq))
       }
       if e.isProvisional, let card = e.card { provisionalCards[card] = id }
       if e.kind == .redeem, let card = e.card {
@@ -243,68 +263,6 @@ public struct AuditReplay: Sendable {
     for p in programs where p.seq <= seq { found = p.program }
     return found
   }
-
-  /// The account as `terminal` knew it on `basis`: the ledger up to there and its own entries
-  /// after it. Nil when the account was unknown to it.
-  func view(_ id: String, terminal: String, basis: Int64) -> AccountState? {
-    guard let current = accounts[id] else { return nil }
-    func visible(_ j: Journaled) -> Bool {
-      j.seq <= basis || j.entry.terminal == terminal || Self.isOnceOnly(j.entry.kind)
-    }
-    guard let journal = recent[id], !journal.allSatisfy(visible) else { return current }
-    var state = settled[id] ?? AccountState(id: id)
-    for j in journal where visible(j) {
-      try? state.apply(j.entry, expiryDays: program(at: j.seq)?.expiryDays ?? 365)
-    }
-    return state.enrolledAt == nil ? nil : state
-  }
-
-  /// What `terminal` knew of `card` on `basis`.
-  func facts(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
-    known(card, terminal: terminal, basis: basis)?.facts
-  }
-
-  /// What `terminal` knew of `card` on `basis`, with the account's view (one lookup for both).
-  /// `strictly`: only what the terminal itself knew — the ledger up to there and its own links,
-  /// not another counter's enrolment it had not synced (a provisional earn says the card was
-  /// unknown to it).
-  func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
-    facts: CardFacts, account: AccountState
-  )? {
-    guard
-      let link = cardLinks[card]?.first(where: {
-        $0.seq <= basis || $0.terminal == terminal || ($0.enrolment && !strictly)
-      }),
-      let account = view(link.account, terminal: terminal, basis: basis)
-    else { return nil }
-    return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
-  }
-
-  /// Provisional points not in a cardholder's balance: on the account of a card nobody has
-  /// enrolled yet (they join the balance when it is), or of a card that was linked to another
-  /// account instead (HQ moves them with an adjustment pair, `Decisions.settlement`; a refund of
-  /// such a purchase after the move leaves a debt there, listed too).
-  public var provisionalHolds: [ProvisionalHold] {
-    provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
-      let owner = cardLinks[card]?.first?.account
-      guard owner != held, let points = accounts[held]?.balance, points > 0 || (owner != nil && points != 0) else {
-        return nil
-      }
-      return ProvisionalHold(card: card, heldOn: held, belongsTo: owner, points: points)
-    }
-  }
-
-  func redeemedToday(_ terminal: String, _ card: String, day: Int64) -> Int64 {
-    redeemed["\(terminal)|\(card)|\(day)"] ?? 0
-  }
-
-  func isSeal(_ seq: Int64) -> Bool { seals.contains(seq) }
-
-  func lastOwnSeal(of terminal: String) -> UTCInstant? { ownSeal[terminal] }
-
-  func registration(of terminal: String) -> Int64? { registered[terminal] }
-
-  func lastBasis(of terminal: String) -> Int64? { lastBasis[terminal] }
 }
 
 /// 128 bits of SHA-256 of an entry id: the audit's set of ids at a fraction of the strings' memory.

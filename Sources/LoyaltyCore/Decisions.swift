@@ -56,11 +56,25 @@ public enum Decisions {
   }
 
   /// Links a new card to the account of an existing one (a replacement or a second card).
+  ///
+  /// `ownAccount` is the card's own account (`Identities.accountID(enrolledWith:)`) as this
+  /// terminal knows it. A card with provisional earns of its own is in its holder's hands: it is
+  /// enrolled as its own account, never linked (its points stay with whoever holds it; HQ can
+  /// merge accounts). Provisional points move only to an account a card was linked to without
+  /// sight of them (docs/ledger-format.md, trust rules).
   public static func link(
-    card: String, known: CardFacts?, to existing: String, existingFacts: CardFacts?, context c: OperationContext
+    card: String, known: CardFacts?, ownAccount: AccountState?, to existing: String, existingFacts: CardFacts?,
+    context c: OperationContext
   ) throws(RuleError) -> Entry {
     try Identities.validateCard(card)
     if let known { throw RuleError(.alreadyLinked, "card \(card) already belongs to account \(known.account)") }
+    if let own = ownAccount {
+      throw RuleError(
+        .alreadyLinked,
+        "card \(card) has points of its own (\(own.balance) on account \(own.id)): enrol it as its own account; "
+          + "HQ can merge accounts",
+        screenLines: ["Card ****\(card.suffix(4))", "has points of its own", "Enrol it instead"])
+    }
     guard let target = existingFacts else { throw RuleError(.unknownCard, "card \(existing) is not enrolled") }
     return Entry(
       kind: .link, id: "link-\(card)", at: c.at, terminal: c.terminal, account: target.account, card: card, points: 0,

@@ -100,3 +100,12 @@ public struct OperationContext: Hashable, Sendable {
     self.basis = basis
   }
 }
+
+extension Entry {
+  /// "account A, N points": what an entry would have moved, for a refusal's listing (nil when it
+  /// concerns no account).
+  public var accountAndPoints: String? {
+    guard let account, kind.concernsAnAccount else { return nil }
+    return "account \(account), \(points ?? 0) points"
+  }
+}

@@ -151,6 +151,11 @@ public struct NightlySync {
     if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {
       progress("note: HQ registers another key for \(terminal)")
     }
+    // Each refusal with what it would have moved, from the outbox: the cashier can credit it.
+    let sent = Dictionary(outbox.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    let refusals = refused.map { r in
+      "\(r.id)\(sent[r.id]?.accountAndPoints.map { " (\($0))" } ?? ""): \(r.reason)"
+    }
     let overdrawn = application.overdrawn.sorted { $0.key < $1.key }.map {
       "account \($0.key) is overdrawn: balance \($0.value)"
     }
@@ -170,7 +175,7 @@ public struct NightlySync {
     return SyncSummary(
       sent: (answer?.appended ?? []).filter { !unconfirmed.contains($0) }.count, received: application.applied,
       repairedBytes: exchange.repairedBytes, conflicts: overdrawn + application.refused,
-      refusedByHQ: refused.map { "\($0.id): \($0.reason)" }, excluded: checkpoint.leftOutReasons, notices: notices)
+      refusedByHQ: refusals, excluded: checkpoint.leftOutReasons, notices: notices)
   }
 
 }

@@ -10,8 +10,8 @@ extension PointsCache {
   func identify(_ db: Database, card: String, at t: UTCInstant) throws -> CardholderView {
     let program = try program(db)
     guard let facts = try cardFacts(db, card) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
-    // The tier's window and the return window, up to and including this second.
-    let window = t.adding(days: -max(program.tierWindowDays, program.pendingDays)).seconds..<t.seconds + 1
+    // The tier's window and the return window (purchases dated after now are pending too).
+    let window = t.adding(days: -max(program.tierWindowDays, program.pendingDays)).seconds..<Int64.max
     guard let account = try CacheWorkingSet.load(db, account: facts.account, window: window) else {
       throw RuleError(.unknownAccount, "account \(facts.account) is not in this cache")
     }
@@ -38,9 +38,11 @@ extension PointsCache {
     try pool.write { db in
       let c = try onBasis(db, context)
       let program = try program(db)
+      // The card's own account, if this cache holds one: its provisional earns, seen here.
+      let own = try CacheWorkingSet.load(db, account: Identities.accountID(enrolledWith: card))
       let entry = try Decisions.link(
-        card: card, known: try cardFacts(db, card), to: existing, existingFacts: try cardFacts(db, existing),
-        context: c)
+        card: card, known: try cardFacts(db, card), ownAccount: own, to: existing,
+        existingFacts: try cardFacts(db, existing), context: c)
       try record(db, [entry], operator: c.operator, origin: .local, program: program)
       try audit(db, c, "link", subject: card, detail: "to account \(entry.account!) of card \(existing)")
       return entry.account!

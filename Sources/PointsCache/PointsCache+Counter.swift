@@ -109,9 +109,8 @@ extension PointsCache {
     let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
-    // The receipts still inside their return window: their points are pending, not redeemable.
-    let pendingWindow =
-      program.pendingDays > 0 ? c.at.adding(days: -program.pendingDays).seconds..<c.at.seconds + 1 : nil
+    // The receipts inside their return window or dated after now: their points are pending.
+    let pendingWindow = program.pendingDays > 0 ? c.at.adding(days: -program.pendingDays).seconds..<Int64.max : nil
     let account = try facts.flatMap { try CacheWorkingSet.load(db, account: $0.account, window: pendingWindow) }
     let dayStart = c.at.day * 86_400
     let today =

@@ -117,6 +117,7 @@ extension PointsCache {
           var stored = false
           if let refusedHere = try Bool.fetchOne(isStored, arguments: [e.id]) {
             if refusedHere { try setAside.execute(arguments: [e.id]) } else { stored = true }
+            if !refusedHere, e.kind == .enroll { try adopt(db, standing: e) }
           }
           if stored {
             try readBack.execute(arguments: [e.id])
@@ -168,6 +169,19 @@ extension PointsCache {
         applied: applied, alreadyKnown: known, markedSynced: marked, unconfirmed: unconfirmed, overdrawn: overdrawn,
         refused: refused, rebuilt: rebuild.count)
     }
+  }
+
+  /// A card this cache enrolled that another counter enrolled first: the ledger's enrolment
+  /// stands, so this cache takes its referrer (the same referral decisions as every reader).
+  private func adopt(_ db: Database, standing e: Entry) throws {
+    try db.cachedExecute(
+      sql: "UPDATE entry SET reference = ? WHERE id = ? AND origin = 'local' AND reference IS NOT ?",
+      arguments: [e.ref, e.id, e.ref])
+    guard db.changesCount > 0, let account = e.account else { return }
+    // The referrer column references an account row: NULL when this cache holds none.
+    try db.cachedExecute(
+      sql: "UPDATE account SET referrerAccountId = (SELECT id FROM account WHERE id = ?) WHERE id = ?",
+      arguments: [e.ref, account])
   }
 
   /// Applies learnt account entries in one working set (each account loaded and written once);

@@ -1,0 +1,78 @@
+/// The audit's views: what a terminal knew of an account or a card on a basis, and what the
+/// ledger holds for no cardholder yet. Read-only over the replay's state (AuditReplay.swift).
+extension AuditReplay {
+  /// The account as `terminal` knew it on `basis`: the ledger up to there and its own entries
+  /// after it. Nil when the account was unknown to it.
+  func view(_ id: String, terminal: String, basis: Int64) -> AccountState? {
+    guard let current = accounts[id] else { return nil }
+    func visible(_ j: Journaled) -> Bool {
+      j.seq <= basis || j.entry.terminal == terminal || Self.isOnceOnly(j.entry.kind)
+    }
+    guard let journal = recent[id], !journal.allSatisfy(visible) else { return current }
+    var state = settled[id] ?? AccountState(id: id)
+    for j in journal where visible(j) {
+      try? state.apply(j.entry, expiryDays: program(at: j.seq)?.expiryDays ?? 365)
+    }
+    return state.enrolledAt == nil ? nil : state
+  }
+
+  /// What `terminal` knew of `card` on `basis`.
+  func facts(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
+    known(card, terminal: terminal, basis: basis)?.facts
+  }
+
+  /// What `terminal` knew of `card` on `basis`, with the account's view (one lookup for both).
+  /// `strictly`: only what the terminal itself knew — the ledger up to there and its own links,
+  /// not another counter's enrolment it had not synced (a provisional earn says the card was
+  /// unknown to it).
+  ///
+  /// The card's account is that of the first claim on it (an enrolment or a link) the terminal
+  /// saw, in ledger order — but the terminal's own claim stands for it over another's it had not
+  /// seen when it made its own (a card enrolled at one counter and linked at another, both
+  /// offline): its cache keeps the claim it made, so its later entries on the card are its.
+  func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
+    facts: CardFacts, account: AccountState
+  )? {
+    guard let links = cardLinks[card] else { return nil }
+    let own = links.first { $0.terminal == terminal }
+    let seen = links.first { $0.terminal != terminal && ($0.seq <= basis || ($0.enrolment && !strictly)) }
+    guard
+      let link = own.map({ own in seen.map { own.basis < $0.seq ? own : $0 } ?? own }) ?? seen,
+      let account = view(link.account, terminal: terminal, basis: basis)
+    else { return nil }
+    return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
+  }
+
+  /// Provisional points not in a cardholder's balance: on the account of a card nobody has
+  /// enrolled yet (they join the balance when it is), or of a card that was linked to another
+  /// account instead (HQ moves them with an adjustment pair, `Decisions.settlement`; a refund of
+  /// such a purchase after the move leaves a debt there, listed too). A card enrolled on its own
+  /// account (its holder's, whatever link another counter made offline) holds nothing: that
+  /// account is a cardholder's.
+  public var provisionalHolds: [ProvisionalHold] {
+    provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
+      let owner = cardLinks[card]?.first?.account
+      guard owner != held, let account = accounts[held], !account.cards.contains(card) else { return nil }
+      let points = account.balance
+      guard points > 0 || (owner != nil && points != 0) else { return nil }
+      return ProvisionalHold(card: card, heldOn: held, belongsTo: owner, points: points)
+    }
+  }
+
+  func redeemedToday(_ terminal: String, _ card: String, day: Int64) -> Int64 {
+    redeemed["\(terminal)|\(card)|\(day)"] ?? 0
+  }
+
+  func isSeal(_ seq: Int64) -> Bool { seals.contains(seq) }
+
+  func lastOwnSeal(of terminal: String) -> UTCInstant? { ownSeal[terminal] }
+
+  func registration(of terminal: String) -> Int64? { registered[terminal] }
+
+  /// The revoked registration of `terminal` that `basis` falls in, if any.
+  func revokedTerm(of terminal: String, covering basis: Int64) -> Term? {
+    revokedTerms[terminal]?.last { basis >= $0.from && basis < $0.until }
+  }
+
+  func lastBasis(of terminal: String) -> Int64? { lastBasis[terminal] }
+}
