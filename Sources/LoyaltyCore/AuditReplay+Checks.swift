@@ -14,12 +14,16 @@ extension AuditReplay {
       guard let term = revokedTerm(of: t, covering: basis) else {
         return "basis \(basis) is before terminal \(t)'s registration (line seq \(registeredAt))"
       }
-      guard e.at < term.before else {
-        return "decided at \(e.at), after terminal \(t)'s revocation at \(term.before) (seq \(term.until))"
-      }
       guard basis >= horizon else {
-        return "basis \(basis), from before terminal \(t)'s revocation, is below the audit's horizon (\(horizon))"
+        return "basis \(basis), from before terminal \(t)'s revocation at seq \(term.until), is below the audit's "
+          + "horizon (\(horizon))"
       }
+    }
+    // Nothing decided while it was revoked (a stolen or retired counter); before the revocation
+    // or after HQ registered it again, it was a registered counter that had not synced since.
+    if let gap = revokedTerms[t]?.first(where: { e.at >= $0.before && $0.resumed.map { e.at < $0 } ?? true }) {
+      return "decided at \(e.at), while terminal \(t) was revoked (from \(gap.before)"
+        + "\(gap.resumed.map { " until \($0)" } ?? ""))"
     }
     if let last = lastBasis(of: t), basis < last {
       return "basis \(basis) goes back from \(last), the basis of \(t)'s previous entry"

@@ -48,10 +48,13 @@ public struct AuditReplay: Sendable {
 
   /// A terminal's registration that a revocation ended: it decided on bases from `from` (its
   /// registration) up to `until` (the revocation's seq), at times before `before` (the revocation's).
+  /// A registration a revocation ended: from its seq until the revocation's, revoked at `before`
+  /// and, once HQ registers the terminal again, `resumed` at that registration's time.
   struct Term: Sendable {
     var from: Int64
     var until: Int64
     var before: UTCInstant
+    var resumed: UTCInstant?
   }
 
   struct CardLink: Sendable {
@@ -166,7 +169,10 @@ public struct AuditReplay: Sendable {
     case .terminalRegister:
       // A new key for a registered terminal (a rotation) keeps its first registration: what it
       // decided before the rotation is still its own.
-      if let t = e.ref, registered[t] == nil { registered[t] = seq }
+      if let t = e.ref, registered[t] == nil {
+        registered[t] = seq
+        if let last = revokedTerms[t]?.indices.last { revokedTerms[t]![last].resumed = e.at }
+      }
       advanceHorizon()
       return nil
     case .terminalRevoke:

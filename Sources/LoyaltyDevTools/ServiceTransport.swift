@@ -47,7 +47,7 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
     let service = HQServer(
       ledger: try HQLedger(file: runner.ledgerFile, hqKey: runner.hqSigningKey, logger: logger), logger: logger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = try service.application(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }
+    let app = try service.application(host: "127.0.0.1", port: 0, maxConnections: 64) { port in continuation.yield(port) }
     server = Task { try await app.run() }
     var iterator = ports.makeAsyncIterator()
     guard let port = await iterator.next() else { throw CancellationError() }
