@@ -133,6 +133,19 @@ struct ChainSimulationTests {
     #expect(summary.syncs >= 8 && summary.ledgerEntries > 50)
   }
 
+  /// Every card the traffic hands out is one a reader can present: a 16-digit loyalty number or a
+  /// 7-byte UID. The generator once masked only half its sum, and cardholders past the 414th got
+  /// ids too long for a UID (a tenth of the README's chain refused "neither … nor a hex UID").
+  @Test func everyGeneratedCardIsReadable() {
+    let events = ChainTraffic(terminals: 3, days: 30, cardholders: 3_000, seed: 5).scenario().events
+    var cards = 0
+    for case .enroll(_, let card, _) in events.map(\.action) {
+      cards += 1
+      #expect(SimulatedCounter.card(for: card) != nil, "\(card)")
+    }
+    #expect(cards > 2_000)
+  }
+
   /// The swarm's plan is the seed's: the same seed, the same chain and faults.
   @Test func aSwarmSeedIsItsChain() {
     let a = ChainTraffic.swarm(seed: 77)

@@ -80,9 +80,10 @@ final class PCSCDaemon: @unchecked Sendable {
   }
 
   /// Readiness: both vpcd ports accept a connection (pcscd opens them when it loads vpcd).
-  /// A probe of an external process, bounded to 10 s; our own code is never waited on this way.
+  /// A probe of an external process, bounded to 30 s (a loaded machine has taken over 10 s);
+  /// our own code is never waited on this way.
   private func waitUntilReady() async throws {
-    let deadline = ContinuousClock.now + .seconds(10)
+    let deadline = ContinuousClock.now + .seconds(30)
     while ContinuousClock.now < deadline {
       if hasExited {
         pid = 0
@@ -91,7 +92,7 @@ final class PCSCDaemon: @unchecked Sendable {
       if Self.portAccepts(35963) && Self.portAccepts(35964) { return }
       try await Task.sleep(for: .milliseconds(20))
     }
-    throw DaemonError("pcscd did not open vpcd's ports within 10 s")
+    throw DaemonError("pcscd did not open vpcd's ports within 30 s")
   }
 
   /// Probes with a real TCP connect; vpcd treats a connect-and-close as a tap that ends at once.
