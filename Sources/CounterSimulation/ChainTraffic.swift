@@ -56,10 +56,18 @@ public struct ChainTraffic: Sendable {
 
   public var names: [String] { (1...terminals).map { "T" + String($0).leftPadded(to: 2) } }
 
+  /// The demo's program with the three catalogue items the traffic redeems (a coffee, a gift
+  /// card, a donation).
+  public static let program = DemoDay.program.replacingOccurrences(
+    of: #"[{"id": "coffee", "kind": "product", "points": 30, "name": "Free coffee"}]"#,
+    with: #"[{"id": "coffee", "kind": "product", "points": 30, "name": "Free coffee"}, "#
+      + #"{"id": "gift10", "kind": "giftCard", "points": 300, "name": "10 EUR gift card"}, "#
+      + #"{"id": "charity", "kind": "donation", "points": 20, "name": "Food bank"}]"#)
+
   /// The counter traffic alone, as a scenario (what `sim chain` plays without faults).
   public func scenario() -> Scenario {
     Scenario(
-      program: DemoDay.program, terminals: names,
+      program: Self.program, terminals: names,
       events: events().compactMap { e in
         guard case .counter(let action) = e.action else { return nil }
         return Scenario.Event(at: e.at, action: action)

@@ -89,6 +89,10 @@ struct ChainSimulationTests {
     #expect(count { if case .crash = $0 { true } else { false } } > 0)
     // Some nights a counter is offline: not every sync names every terminal.
     #expect(count { if case .sync(let t) = $0 { t.count < 4 } else { false } } > 0)
+    // Every item the traffic redeems is in the chain's catalogue (two of three were not, and
+    // their redemptions were all refused at the counter as "no catalogue item").
+    let catalogue = Set((try? ProgramParser.parse(Data(ChainTraffic.program.utf8)))?.catalogue.map(\.id) ?? [])
+    for case .redeem(_, _, let item) in events.map(\.action) { #expect(catalogue.contains(item), "\(item)") }
     #expect(ChainTraffic.loyaltyNumber(1234).count == 16)
     #expect((try? Identities.validateCard(ChainTraffic.loyaltyNumber(1234))) != nil)
   }
