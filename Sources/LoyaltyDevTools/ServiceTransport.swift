@@ -22,12 +22,16 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
     if url == nil { try await start(runner) }
     let connection = try HQConnection(
       baseURL: url!, logger: logger, backoff: [.milliseconds(50), .milliseconds(200)], timeout: .seconds(20))
-    defer { Task { await connection.close() } }
     let sync = NightlySync(
       cache: runner.cache(terminal), connection: connection, terminal: terminal, key: runner.key(terminal))
     let scratch = runner.workdir.appendingPathComponent("\(terminal).download").path
-    _ = try await sync.runOverConnection(at: runner.now, scratch: scratch)
-    await connection.close()
+    do {
+      _ = try await sync.runOverConnection(at: runner.now, scratch: scratch)
+      await connection.close()
+    } catch {
+      await connection.close()
+      throw error
+    }
   }
 
   func restartHQ(_ runner: ScenarioRunner) async throws {
