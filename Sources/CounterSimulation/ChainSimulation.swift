@@ -57,6 +57,9 @@ public struct ChainSimulation {
     if let narrate { runner.narrate = narrate }
     var invariants = ChainInvariants(seed: traffic.seed)
     if let tampering { invariants.dishonest = [tampering.terminal] }
+    var enrolledAt: [String: Set<String>] = [:]
+    for case .counter(.enroll(let t, let card, _)) in events.map(\.action) { enrolledAt[card, default: []].insert(t) }
+    invariants.contest(cards: enrolledAt.filter { $0.value.count > 1 }.keys)
     var summary = Summary(events: events.count, refused: 0, syncs: 0, checks: 0, ledgerEntries: 0, balances: 0)
     var loseAnswer: Set<String> = []
     func fail(_ message: String) -> Failure { Failure(seed: traffic.seed, message: message) }
