@@ -66,12 +66,13 @@ public final class HQConnection: LedgerConnection {
 
   public var location: String { baseURL }
   public var signsCheckpoints: Bool { true }
+  public var signsAnswers: Bool { true }
 
   public func exchange(
     _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
     now: UTCInstant?
   ) async throws -> SyncExchange {
-    var answer: SubmissionAnswer?
+    var answers: [SubmissionAnswer] = []
     var start = 0
     while start < outbox.count {
       let part = Array(outbox[start..<min(outbox.count, start + Submission.maxEntries)])
@@ -82,21 +83,15 @@ public final class HQConnection: LedgerConnection {
         "POST", "/v1/batches", body: body, terminal: terminal, key: key, extra: [("Idempotency-Key", submission.batch)])
       let got = try decode(SubmissionAnswer.self, data, what: "HQ's answer to the batch")
       guard got.batch == submission.batch else { throw SyncProtocolError("HQ answered for another batch") }
-      if var merged = answer {
-        merged.appended += got.appended
-        merged.held += got.held
-        merged.refused += got.refused
-        merged.repairedBytes += got.repairedBytes
-        answer = merged
-      } else {
-        answer = got
-      }
+      // Each part kept as HQ signed it: the sync checks the signatures against the pinned key.
+      answers.append(got)
     }
     let data = try await send(
       "GET", "/v1/checkpoint?from=\(state.offset)&seq=\(state.lastSeq)&lines=\(state.lines)", body: Data(),
       terminal: terminal, key: key)
     let checkpoint = try decode(SyncCheckpoint.self, data, what: "HQ's checkpoint")
-    return SyncExchange(answer: answer, checkpoint: checkpoint, repairedBytes: answer?.repairedBytes ?? 0)
+    return SyncExchange(
+      answers: answers, checkpoint: checkpoint, repairedBytes: answers.reduce(0) { $0 + $1.repairedBytes })
   }
 
   public func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
