@@ -51,7 +51,10 @@ public final class HQConnection: LedgerConnection {
     }
     client = HTTPClient(
       eventLoopGroupProvider: .singleton,
-      configuration: .init(tlsConfiguration: tls, timeout: .init(connect: min(.seconds(10), timeout), read: timeout)))
+      // Redirects are never followed: a 307 would re-POST a signed batch wherever it points.
+      configuration: .init(
+        tlsConfiguration: tls, redirectConfiguration: .disallow,
+        timeout: .init(connect: min(.seconds(10), timeout), read: timeout)))
     self.logger = logger
     self.backoff = backoff
     self.timeout = timeout
@@ -124,6 +127,7 @@ public final class HQConnection: LedgerConnection {
         var request = try signed("GET", path, body: Data(), terminal: terminal, key: key, extra: [])
         request.method = .GET
         let response = try await client.execute(request, timeout: .hours(6))
+        try refuseRedirect(response, "GET", path)
         guard response.status == .ok else {
           let data = try await response.body.collect(upTo: 1 << 20)
           throw refusal(response.status, Data(buffer: data))
@@ -135,6 +139,8 @@ public final class HQConnection: LedgerConnection {
         }
         guard have >= total else { throw SyncProtocolError("the download ended at \(have) of \(total) bytes") }
       } catch let error as HQRefusal where !error.retryable {
+        throw error
+      } catch let error as HQRedirect {
         throw error
       } catch {
         let (reason, retryable) = Self.explain(error, baseURL)
@@ -171,10 +177,13 @@ public final class HQConnection: LedgerConnection {
         // Signed afresh each attempt: a new nonce and creation time (a resend is not a replay).
         let request = try signed(method, path, body: body, terminal: terminal, key: key, extra: extra)
         let response = try await client.execute(request, timeout: timeout)
+        try refuseRedirect(response, method, path)
         let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
         if response.status == .ok { return data }
         throw refusal(response.status, data)
       } catch let error as HQRefusal where !error.retryable {
+        throw error
+      } catch let error as HQRedirect {
         throw error
       } catch {
         guard attempt < backoff.count else {
@@ -186,6 +195,14 @@ public final class HQConnection: LedgerConnection {
         attempt += 1
       }
     }
+  }
+
+  /// A 3xx answer is an error naming where it points (never followed, never retried).
+  func refuseRedirect(_ response: HTTPClientResponse, _ method: String, _ path: String) throws(HQRedirect) {
+    guard (300..<400).contains(response.status.code) else { return }
+    throw HQRedirect(
+      url: baseURL, method: method, path: path, status: Int(response.status.code),
+      location: response.headers.first(name: "Location"))
   }
 
   func signed(_ method: String, _ path: String, body: Data, terminal: String, key: LedgerKey, extra: [(String, String)])
@@ -250,13 +267,4 @@ public final class HQConnection: LedgerConnection {
       throw SyncProtocolError("\(what) is not what the protocol says: \(error)")
     }
   }
-}
-
-/// HQ's service refused a request, with its reason: a 4xx is final (the same request would be
-/// refused again), a 5xx may pass later.
-public struct HQRefusal: Error, CustomStringConvertible {
-  public var status: Int
-  public var reason: String
-  public var retryable: Bool { status >= 500 || status == 408 || status == 429 }
-  public var description: String { "HQ refused the request (HTTP \(status)): \(reason)" }
 }
