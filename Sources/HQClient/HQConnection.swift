@@ -51,7 +51,10 @@ public final class HQConnection: LedgerConnection {
     }
     client = HTTPClient(
       eventLoopGroupProvider: .singleton,
-      configuration: .init(tlsConfiguration: tls, timeout: .init(connect: min(.seconds(10), timeout), read: timeout)))
+      // Redirects are never followed: a 307 would re-POST a signed batch wherever it points.
+      configuration: .init(
+        tlsConfiguration: tls, redirectConfiguration: .disallow,
+        timeout: .init(connect: min(.seconds(10), timeout), read: timeout)))
     self.logger = logger
     self.backoff = backoff
     self.timeout = timeout
@@ -66,12 +69,13 @@ public final class HQConnection: LedgerConnection {
 
   public var location: String { baseURL }
   public var signsCheckpoints: Bool { true }
+  public var signsAnswers: Bool { true }
 
   public func exchange(
     _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
     now: UTCInstant?
   ) async throws -> SyncExchange {
-    var answer: SubmissionAnswer?
+    var answers: [SubmissionAnswer] = []
     var start = 0
     while start < outbox.count {
       let part = Array(outbox[start..<min(outbox.count, start + Submission.maxEntries)])
@@ -82,21 +86,15 @@ public final class HQConnection: LedgerConnection {
         "POST", "/v1/batches", body: body, terminal: terminal, key: key, extra: [("Idempotency-Key", submission.batch)])
       let got = try decode(SubmissionAnswer.self, data, what: "HQ's answer to the batch")
       guard got.batch == submission.batch else { throw SyncProtocolError("HQ answered for another batch") }
-      if var merged = answer {
-        merged.appended += got.appended
-        merged.held += got.held
-        merged.refused += got.refused
-        merged.repairedBytes += got.repairedBytes
-        answer = merged
-      } else {
-        answer = got
-      }
+      // Each part kept as HQ signed it: the sync checks the signatures against the pinned key.
+      answers.append(got)
     }
     let data = try await send(
       "GET", "/v1/checkpoint?from=\(state.offset)&seq=\(state.lastSeq)&lines=\(state.lines)", body: Data(),
       terminal: terminal, key: key)
     let checkpoint = try decode(SyncCheckpoint.self, data, what: "HQ's checkpoint")
-    return SyncExchange(answer: answer, checkpoint: checkpoint, repairedBytes: answer?.repairedBytes ?? 0)
+    return SyncExchange(
+      answers: answers, checkpoint: checkpoint, repairedBytes: answers.reduce(0) { $0 + $1.repairedBytes })
   }
 
   public func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
@@ -129,6 +127,7 @@ public final class HQConnection: LedgerConnection {
         var request = try signed("GET", path, body: Data(), terminal: terminal, key: key, extra: [])
         request.method = .GET
         let response = try await client.execute(request, timeout: .hours(6))
+        try refuseRedirect(response, "GET", path)
         guard response.status == .ok else {
           let data = try await response.body.collect(upTo: 1 << 20)
           throw refusal(response.status, Data(buffer: data))
@@ -140,6 +139,8 @@ public final class HQConnection: LedgerConnection {
         }
         guard have >= total else { throw SyncProtocolError("the download ended at \(have) of \(total) bytes") }
       } catch let error as HQRefusal where !error.retryable {
+        throw error
+      } catch let error as HQRedirect {
         throw error
       } catch {
         let (reason, retryable) = Self.explain(error, baseURL)
@@ -176,10 +177,13 @@ public final class HQConnection: LedgerConnection {
         // Signed afresh each attempt: a new nonce and creation time (a resend is not a replay).
         let request = try signed(method, path, body: body, terminal: terminal, key: key, extra: extra)
         let response = try await client.execute(request, timeout: timeout)
+        try refuseRedirect(response, method, path)
         let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
         if response.status == .ok { return data }
         throw refusal(response.status, data)
       } catch let error as HQRefusal where !error.retryable {
+        throw error
+      } catch let error as HQRedirect {
         throw error
       } catch {
         guard attempt < backoff.count else {
@@ -191,6 +195,14 @@ public final class HQConnection: LedgerConnection {
         attempt += 1
       }
     }
+  }
+
+  /// A 3xx answer is an error naming where it points (never followed, never retried).
+  func refuseRedirect(_ response: HTTPClientResponse, _ method: String, _ path: String) throws(HQRedirect) {
+    guard (300..<400).contains(response.status.code) else { return }
+    throw HQRedirect(
+      url: baseURL, method: method, path: path, status: Int(response.status.code),
+      location: response.headers.first(name: "Location"))
   }
 
   func signed(_ method: String, _ path: String, body: Data, terminal: String, key: LedgerKey, extra: [(String, String)])
@@ -255,13 +267,4 @@ public final class HQConnection: LedgerConnection {
       throw SyncProtocolError("\(what) is not what the protocol says: \(error)")
     }
   }
-}
-
-/// HQ's service refused a request, with its reason: a 4xx is final (the same request would be
-/// refused again), a 5xx may pass later.
-public struct HQRefusal: Error, CustomStringConvertible {
-  public var status: Int
-  public var reason: String
-  public var retryable: Bool { status >= 500 || status == 408 || status == 429 }
-  public var description: String { "HQ refused the request (HTTP \(status)): \(reason)" }
 }

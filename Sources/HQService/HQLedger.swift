@@ -62,7 +62,7 @@ public actor HQLedger {
       throw HQRequestError(.badRequest, error.description)
     }
     if let answer = answers[submission.batch] {
-      if let problem = storedAnswerProblem(answer, for: entries) {
+      if let problem = storedAnswerProblem(answer, for: submission.terminal, entries: entries) {
         // The answers file is next to the ledger, not sealed: a line there is only believed where
         // the ledger agrees.
         logger.warning(
@@ -93,8 +93,11 @@ public actor HQLedger {
     }
     var answer = SubmissionAnswer(
       batch: submission.batch, appended: submitted.appended.map(\.id), held: submitted.held,
-      refused: submitted.refused.map { .init(id: $0.entry.id, reason: $0.reason) })
+      refused: submitted.refused.map { .init(id: $0.entry.id, reason: $0.reason) }, terminal: submission.terminal)
     answer.repairedBytes = repaired
+    // Signed before it is recorded: a replay gives back HQ's own signature, and a line edited in
+    // the answers file no longer verifies.
+    answer.sign(with: hqKey)
     // Kept for a retry only when the batch changed the ledger; a batch refused whole is refused
     // the same way again (and a stolen key cannot fill HQ's disk with answers).
     if !answer.appended.isEmpty { try record(answer) }
@@ -155,9 +158,13 @@ public actor HQLedger {
     return audited.repairedBytes
   }
 
-  /// Why a stored answer cannot be given back for `entries`, or nil: it must name exactly the
-  /// batch's entries, and every id it says appended or held must be in the ledger's fold.
-  private func storedAnswerProblem(_ answer: SubmissionAnswer, for entries: [Entry]) -> String? {
+  /// Why a stored answer cannot be given back for `terminal`'s `entries`, or nil: it must be
+  /// signed by HQ's key for that terminal, name exactly the batch's entries, and every id it says
+  /// appended or held must be in the ledger's fold.
+  private func storedAnswerProblem(_ answer: SubmissionAnswer, for terminal: String, entries: [Entry]) -> String? {
+    guard answer.terminal == terminal, answer.isSigned(by: hqKey.publicKeyBase64) else {
+      return "it is not signed by HQ's key for terminal \(terminal)"
+    }
     let named = answer.appended + answer.held + answer.refused.map(\.id)
     guard Set(named) == Set(entries.map(\.id)), named.count == entries.count else {
       return "it does not name exactly the batch's \(entries.count) entries"

@@ -12,6 +12,9 @@ public protocol LedgerConnection: Sendable {
   /// Whether checkpoints come signed by HQ (the service); over the file the terminal's own audit
   /// makes them.
   var signsCheckpoints: Bool { get }
+  /// Whether HQ signs its answers to batches (the service): the terminal then believes an answer
+  /// only when HQ's key signed it. Over the file the terminal's own admission makes them.
+  var signsAnswers: Bool { get }
 
   /// Submits the outbox (entries this terminal recorded, not yet synced) to HQ's admission at
   /// `at`, and returns the answer and the checkpoint a terminal at `state` downloads to.
@@ -26,18 +29,45 @@ public protocol LedgerConnection: Sendable {
     -> LedgerBytes
 }
 
-/// What an exchange gave: the admission's answer (nil when the outbox was empty) and HQ's
-/// checkpoint.
+extension LedgerConnection {
+  /// A connection whose checkpoints HQ signs has HQ sign its answers too.
+  public var signsAnswers: Bool { signsCheckpoints }
+}
+
+/// What an exchange gave: the admission's answers (none when the outbox was empty; one per part
+/// of a large outbox, each as HQ signed it) and HQ's checkpoint.
 public struct SyncExchange: Sendable {
-  public var answer: SubmissionAnswer?
+  public var answers: [SubmissionAnswer]
   public var checkpoint: SyncCheckpoint
   /// Bytes of a torn append (a killed writer) HQ's side cut from the ledger's tail first.
   public var repairedBytes: Int
 
   public init(answer: SubmissionAnswer?, checkpoint: SyncCheckpoint, repairedBytes: Int = 0) {
-    self.answer = answer
+    self.init(answers: answer.map { [$0] } ?? [], checkpoint: checkpoint, repairedBytes: repairedBytes)
+  }
+
+  public init(answers: [SubmissionAnswer], checkpoint: SyncCheckpoint, repairedBytes: Int = 0) {
+    self.answers = answers
     self.checkpoint = checkpoint
     self.repairedBytes = repairedBytes
+  }
+
+  /// The answers as one (a single part as HQ gave it, signature included; several merged, under
+  /// the first part's batch id and without a signature); setting it replaces them all.
+  public var answer: SubmissionAnswer? {
+    get {
+      guard var merged = answers.first else { return nil }
+      guard answers.count > 1 else { return merged }
+      merged.signature = nil
+      for part in answers.dropFirst() {
+        merged.appended += part.appended
+        merged.held += part.held
+        merged.refused += part.refused
+        merged.repairedBytes += part.repairedBytes
+      }
+      return merged
+    }
+    set { answers = newValue.map { [$0] } ?? [] }
   }
 }
 

@@ -13,6 +13,8 @@ public struct LocalLedgerConnection: LedgerConnection {
 
   public var location: String { ledger.path }
   public var signsCheckpoints: Bool { false }
+  /// The answer is this terminal's own admission's.
+  public var signsAnswers: Bool { false }
 
   public func exchange(
     _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,

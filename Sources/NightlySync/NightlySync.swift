@@ -31,8 +31,9 @@ public struct SyncSummary: Sendable {
 /// checkpoint (HQ's signature over the service, its own audit over the file), reads the bytes
 /// from its position verifying the chain arrives there, and in one SQLite transaction applies
 /// what every reader keeps, marks synced the outbox entries it read back from those bytes (not
-/// what HQ's answer says: an answer is unsigned, and an entry it claims but the ledger lacks
-/// stays in the outbox), keeps the refused ones with their reason and moves its checkpoint.
+/// what HQ's answer says: an entry it claims but the ledger lacks stays in the outbox), keeps the
+/// refused ones with their reason — over the service only from an answer HQ's key signed — and
+/// moves its checkpoint.
 /// Killed at any instant and run again, it converges.
 public struct NightlySync {
   public let cache: PointsCache
@@ -129,6 +130,9 @@ public struct NightlySync {
   ) throws -> SyncSummary {
     let checkpoint = exchange.checkpoint
     try checkpoint.check(follows: state, hqKey: nil)
+    // Over the service, nothing of an answer is believed unless HQ's key signed it: the key pinned
+    // at the first sync (checked now), or at the very first the header's (checked once read).
+    if connection.signsAnswers, let pinned = state.hqKey { try checkAnswers(exchange, hqKey: pinned) }
     let answer = exchange.answer
     var claimed = Set(answer?.appended ?? [])
     claimed.formUnion(answer?.held ?? [])
@@ -143,6 +147,7 @@ public struct NightlySync {
         if connection.signsCheckpoints, state.hqKey == nil, let hqKey = final.hqKey {
           try checkpoint.check(follows: state, hqKey: hqKey)
         }
+        if connection.signsAnswers, state.hqKey == nil { try checkAnswers(exchange, hqKey: final.hqKey) }
         return SyncPosition(
           state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
           lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64)
@@ -176,6 +181,12 @@ public struct NightlySync {
       sent: (answer?.appended ?? []).filter { !unconfirmed.contains($0) }.count, received: application.applied,
       repairedBytes: exchange.repairedBytes, conflicts: overdrawn + application.refused,
       refusedByHQ: refusals, excluded: checkpoint.leftOutReasons, notices: notices)
+  }
+
+  /// Every part of HQ's answer must be signed by `hqKey` for this terminal: one that is not
+  /// (altered on the way, or a forged stored answer) stops the sync before anything is marked.
+  func checkAnswers(_ exchange: SyncExchange, hqKey: String?) throws(SyncProtocolError) {
+    for part in exchange.answers { try part.check(signedBy: hqKey, for: terminal) }
   }
 
 }

@@ -58,31 +58,3 @@ public struct Submission: Codable, Hashable, Sendable {
     return out
   }
 }
-
-/// HQ's answer to a submission: what was appended, what the ledger already held (an earlier
-/// attempt, or the same once-only event from another counter), what was refused and why, and
-/// HQ's checkpoint after it.
-public struct SubmissionAnswer: Codable, Hashable, Sendable {
-  public struct Refusal: Codable, Hashable, Sendable {
-    public var id: String
-    public var reason: String
-    public init(id: String, reason: String) {
-      self.id = id
-      self.reason = reason
-    }
-  }
-
-  public var batch: String
-  public var appended: [String]
-  public var held: [String]
-  public var refused: [Refusal]
-  /// Bytes of a torn append HQ cut from its file's tail before admitting.
-  public var repairedBytes: Int = 0
-
-  public init(batch: String, appended: [String], held: [String], refused: [Refusal]) {
-    self.batch = batch
-    self.appended = appended
-    self.held = held
-    self.refused = refused
-  }
-}
