@@ -65,6 +65,9 @@ extension LockedLedger {
         held.append(entry.id)  // held since before the terminal's position
       }
     }
+    // Refused before the audit (a held id with other content, a contested referral): recorded as
+    // the admission's own refusals are, so HQ's report lists them with their points and account.
+    if !refused.isEmpty { RefusalLog(ledger: path).record(refused, signer: signer, at: at) }
     var appended: [LedgerEntry] = []
     if !toSend.isEmpty {
       let result = try admit(toSend, to: &ledger, signer: signer, key: key, at: at, now: now)

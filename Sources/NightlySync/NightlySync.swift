@@ -83,6 +83,14 @@ public struct NightlySync {
     return (state, outbox)
   }
 
+  /// The time the outbox's batch is sealed at: the sync's time, or the latest entry's when the
+  /// counter's clock has since gone back (or an entry was dated ahead): an entry is never sealed
+  /// before its own time, which the audit would refuse for good. The admission still refuses a
+  /// seal more than a day ahead of HQ's clock, whole (the entries stay in the outbox).
+  static func sealTime(_ time: UTCInstant, outbox: [Entry]) -> UTCInstant {
+    outbox.map(\.at).reduce(time) { max($0, $1) }
+  }
+
   /// Syncs over the embedded file path at `time`; `now`, when given, is the machine's clock,
   /// which the sync's time may not be more than a day ahead of (a wrong clock or `--at` appends
   /// nothing).
@@ -94,7 +102,7 @@ public struct NightlySync {
     }
     let (state, outbox) = try prepare(progress: progress)
     let exchange = try local.exchangeNow(
-      outbox, at: time, after: state, terminal: terminal, key: key, now: now, progress: progress)
+      outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now, progress: progress)
     return try finish(
       exchange, bytes: local.downloadNow(exchange.checkpoint), state: state, outbox: outbox, at: time,
       progress: progress)
@@ -107,7 +115,7 @@ public struct NightlySync {
     let (state, outbox) = try prepare(progress: progress)
     if !outbox.isEmpty { progress("submitting \(outbox.count) entries to \(connection.location)") }
     let exchange = try await connection.exchange(
-      outbox, at: time, after: state, terminal: terminal, key: key, now: now)
+      outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now)
     // HQ's signature against the key pinned at the first sync (or, at the very first, against the
     // header the download starts with: checked once the bytes are read).
     if connection.signsCheckpoints, let pinned = state.hqKey {

@@ -105,6 +105,11 @@ struct HonestWorkKeptTests {
     #expect(refused.count == 1, "\(refused)")
     let line = refused.first ?? ""
     #expect(line.hasPrefix("referral-") && line.contains(otherReferrer) && line.contains("200 points"), "\(line)")
+    // HQ's report lists it too, with its account and points (the operator walk found it missing:
+    // refused before the audit, it was never written to the refusal log).
+    let report = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
+    #expect(report.refusedAtAdmission.count == 1, "\(report.refusedAtAdmission)")
+    #expect(report.refusedAtAdmission.first.map { $0.contains(otherReferrer) && $0.contains("200 points") } == true)
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty, "\(fold.audit.refusals)")
     #expect(fold.accounts[account]?.referrer == standingReferrer)

@@ -40,4 +40,22 @@ struct SwarmFindingsTests {
     for (account, state) in fold.accounts { #expect(shown[account] == state.balance, "\(account)") }
     #expect(shown[Identities.accountID(enrolledWith: x)] == provisional.points)
   }
+
+  /// A counter records a sale, then its clock steps back (or the sale was dated ahead) and it
+  /// syncs at an earlier time: the batch was sealed before the entry's own time, which the audit
+  /// refuses for good ("time … is after its batch's seal"), and the points were lost. The seal is
+  /// now never earlier than the outbox's latest entry.
+  @Test func aSaleDatedAfterTheSyncsTimeIsSealedAtItsOwnTime() throws {
+    let f = try ChainFixture(terminals: 1)
+    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    let card = ChainFixture.cards[3]
+    let t1 = try f.cache("T01")
+    _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 3_600))
+    let sale = try t1.earn(card: card, lines: fresh, receipt: "R1", context: f.context("T01", 3_700))
+    // The clock went back half an hour before the night's sync.
+    let summary = try f.sync("T01", at: f.context("T01", 3_700).at.adding(seconds: -1_800))
+    #expect(summary.sent == 2 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.accounts[Identities.accountID(enrolledWith: card)]?.balance == sale.points)
+  }
 }

@@ -72,6 +72,9 @@ struct HQServeCommand: AsyncParsableCommand {
     var logger = Logger(label: "loyalty-hq") { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
     let (host, port) = endpoint!
+    // The ledger by its real path: a symlink to it names the same lock and companion files
+    // (.lock, .serve.lock, .answers, .nonces, .refusals), so it cannot start a second writer.
+    let ledger = URL(fileURLWithPath: self.ledger).resolvingSymlinksInPath().path
     let service: HQServer
     var tls: TLSConfiguration?
     let connections: Int
