@@ -84,11 +84,13 @@ public struct NightlySync {
   }
 
   /// The time the outbox's batch is sealed at: the sync's time, or the latest entry's when the
-  /// counter's clock has since gone back (or an entry was dated ahead): an entry is never sealed
-  /// before its own time, which the audit would refuse for good. The admission still refuses a
-  /// seal more than a day ahead of HQ's clock, whole (the entries stay in the outbox).
+  /// counter's clock has since gone back (by up to a day): an honest entry is never sealed before
+  /// its own time, which the audit would refuse for good. An entry dated further ahead (a clock
+  /// gone wild, an edited cache) does not move the seal: it alone is refused, with its reason,
+  /// and the rest of the batch goes on (a seal more than a day ahead is refused whole).
   static func sealTime(_ time: UTCInstant, outbox: [Entry]) -> UTCInstant {
-    outbox.map(\.at).reduce(time) { max($0, $1) }
+    let limit = time.adding(days: 1)
+    return outbox.map(\.at).filter { $0 <= limit }.reduce(time) { max($0, $1) }
   }
 
   /// Syncs over the embedded file path at `time`; `now`, when given, is the machine's clock,
