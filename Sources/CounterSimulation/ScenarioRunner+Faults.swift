@@ -10,7 +10,7 @@ import ScenarioFormat
 extension ScenarioRunner {
   /// HQ publishes the chain's program again as the next version, with a return window.
   func publishProgram(pendingDays: Int) throws {
-    let (fold, _) = try LedgerFold.fold(path: ledger.path)
+    let (fold, _) = try LedgerFold.fold(path: ledger.path, sealedOnly: true)
     let version = (fold.program?.version ?? 1) + 1
     let json = scenario.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": \(version),")
       .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")

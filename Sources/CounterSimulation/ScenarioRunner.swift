@@ -143,7 +143,7 @@ public final class ScenarioRunner {
 
   /// HQ's expiry run at the current time.
   func expire() throws {
-    let (fold, _) = try LedgerFold.fold(path: ledger.path)
+    let (fold, _) = try LedgerFold.fold(path: ledger.path, sealedOnly: true)
     let entries = LedgerExpiry.entries(for: fold, asOf: clock.now)
     try ledger.append(entries, signer: "HQ", key: hqKey, at: clock.now)
     narrate("  HQ expired \(entries.reduce(0) { $0 - ($1.points ?? 0) }) points in \(entries.count) accounts")

@@ -16,10 +16,17 @@ public struct LedgerFold: Sendable {
   public init() {}
 
   /// Reads, verifies, audits and folds a ledger file as it streams by.
-  public static func fold(path: String) throws(LedgerError) -> (LedgerFold, LedgerVerifier.Summary) {
+  /// `sealedOnly`: an incomplete tail (an append killed midway, which no reader folds and the next
+  /// writer cuts) is passed over instead of refused — what HQ's commands that then append (expiry,
+  /// settlement) and its balances read; `ledger verify` keeps refusing it.
+  public static func fold(path: String, sealedOnly: Bool = false) throws(LedgerError) -> (
+    LedgerFold, LedgerVerifier.Summary
+  ) {
     var fold = LedgerFold()
+    var tail = LedgerVerifier.Tail.clean
     let state = try LedgerVerifier.readVerified(
-      path: path, each: { fold.take($0) { _ in } }, excluded: { fold.exclude($0) })
+      path: path, tail: &tail, each: { fold.take($0) { _ in } }, excluded: { fold.exclude($0) })
+    if !sealedOnly, case .torn(_, let line, let reason) = tail { throw LedgerError(line: line, reason) }
     return (fold, LedgerVerifier.Summary(state))
   }
 

@@ -105,6 +105,20 @@ struct AppendCheckTests {
     #expect(try LedgerVerifier().verify(path: f.ledger.path).entries > 0)
   }
 
+  /// HQ's commands that read the fold before they append (expiry, settlement, balances) pass over a
+  /// torn tail as every reader does; `ledger verify` still names it. The swarm's seed 972: HQ's
+  /// program publication the morning after a torn night with no sync failed on it.
+  @Test func hqReadsPassOverATornTail() throws {
+    let f = try ChainFixture(terminals: 1)
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: f.ledger.path))
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data("{\"seq\":99,\"kind\":\"earn\"".utf8))
+    try handle.close()
+    #expect(throws: LedgerError.self) { _ = try LedgerFold.fold(path: f.ledger.path) }
+    let (fold, summary) = try LedgerFold.fold(path: f.ledger.path, sealedOnly: true)
+    #expect(fold.program != nil && summary.entries > 0)
+  }
+
   /// A terminal keeps the point it verified: a ledger rolled back, cut or swapped for another
   /// chain's (each of which verifies on its own) is refused, named, and nothing is synced.
   @Test func aRolledBackCutOrSwappedLedgerIsRefused() throws {

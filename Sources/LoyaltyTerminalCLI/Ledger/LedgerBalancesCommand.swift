@@ -22,7 +22,7 @@ struct LedgerBalancesCommand: ParsableCommand {
   func run() throws {
     let t = asOf ?? UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
     try reportLedger(json: json) {
-      let (fold, _) = try LedgerFold.fold(path: ledger)
+      let (fold, _) = try LedgerFold.fold(path: ledger, sealedOnly: true)
       let rows = fold.balances(at: t)
       // "acct-…  120  (80 available, 40 pending until the return window closes)"
       let lines = rows.map {

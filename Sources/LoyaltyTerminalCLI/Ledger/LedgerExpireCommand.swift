@@ -16,7 +16,7 @@ struct LedgerExpireCommand: ParsableCommand {
   func run() throws {
     try reportLedger(json: hq.json) {
       let cutoff = asOf
-      let (fold, _) = try LedgerFold.fold(path: hq.ledger)
+      let (fold, _) = try LedgerFold.fold(path: hq.ledger, sealedOnly: true)
       let entries = LedgerExpiry.entries(for: fold, asOf: cutoff)
       _ = try hq.append(entries)
       let total = entries.reduce(0) { $0 - ($1.points ?? 0) }

@@ -15,7 +15,7 @@ struct LedgerSettleProvisionalCommand: ParsableCommand {
 
   func run() throws {
     try reportLedger(json: hq.json) {
-      let (fold, _) = try LedgerFold.fold(path: hq.ledger)
+      let (fold, _) = try LedgerFold.fold(path: hq.ledger, sealedOnly: true)
       let pendingDays = fold.program?.pendingDays ?? 0
       var entries: [LedgerEntry] = []
       var moved: [String: Int64] = [:]
