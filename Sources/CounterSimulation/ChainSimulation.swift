@@ -81,16 +81,19 @@ public struct ChainSimulation {
         case .publishProgram(let days):
           try runner.publishProgram(pendingDays: days)
         case .fault(let fault):
-          summary.faults[fault.kind, default: 0] += 1
+          // Junk is not written behind a torn tail (that would be a damaged file): not counted then.
+          var injected = true
           switch fault {
           case .junkBatch:
-            if try runner.appendJunkBatch() { invariants.junkBatches += 1 } else { summary.faults["junk batch"]! -= 1 }
+            injected = try runner.appendJunkBatch()
+            if injected { invariants.junkBatches += 1 }
           case .tornTail: try runner.tearTail()
           case .lostAnswer(let t): loseAnswer.insert(t)
           case .rotateKey(let t), .reregister(let t): try runner.register(t)
           case .revoke(let t): try runner.revoke(t)
           case .hqRestart: try await transport?.restartHQ(runner)
           }
+          if injected { summary.faults[fault.kind, default: 0] += 1 }
         }
       } catch let violation as ChainInvariants.Violation {
         throw fail("\(event.at): \(violation)")

@@ -79,7 +79,7 @@ extension ScenarioRunner {
       return await outcomeShown(c)
     case .sync(let terminals):
       narrate("\(clock.now) nightly sync: \(terminals.joined(separator: ", "))")
-      try nightlySync(terminals)
+      try sync(terminals)
       return nil
     case .expire:
       narrate("\(clock.now) HQ: expiry run")

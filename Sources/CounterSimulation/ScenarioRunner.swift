@@ -36,8 +36,6 @@ public final class ScenarioRunner {
   var keys: [String: LedgerKey] = [:]
   var counters: [String: SimulatedCounter] = [:]
   var conflicts: [String] = []
-  /// Called after every sync event with the terminals synced (the chain simulation checks here).
-  public var afterSync: (ScenarioRunner, [String]) throws -> Void = { _, _ in }
   /// Called before each terminal's sync (a test tampers with a cache here).
   public var beforeSync: (ScenarioRunner, String) throws -> Void = { _, _ in }
   /// One line per event, for narration.
@@ -116,22 +114,11 @@ public final class ScenarioRunner {
     OperationContext(terminal: terminal, operator: "sim", at: clock.now)
   }
 
-  /// A nightly sync event: the terminals in turn, then (with `settleSyncs`) again but the last, so
-  /// each has learnt what the later ones sent; then the `afterSync` checks.
-  public func nightlySync(_ terminals: [String]) throws {
-    try sync(terminals)
-    if settleSyncs { try sync(Array(terminals.dropLast())) }
-    try afterSync(self, terminals)
-  }
-  /// Whether a sync event runs a second round (the chain simulation checks agreement after it).
-  public var settleSyncs = false
-
   /// Every terminal syncs, then every terminal but the last syncs again, so each has learnt
   /// what the ones after it sent: afterwards all agree with the ledger.
   public func finalSync() throws {
     try sync(scenario.terminals)
     try sync(Array(scenario.terminals.dropLast()))
-    try afterSync(self, scenario.terminals)
   }
 
   /// A terminal crashes: its firmware and open database go; it restarts on the file on disk.
