@@ -29,7 +29,7 @@ public struct CardIdentifier: Sendable {
     let methods = profile?.methods ?? IdentificationMethod.allCases
     var absent: [String] = []
     for method in IdentificationMethod.allCases where methods.contains(method) {
-      let found: String?
+      let found: CardID?
       switch method {
       case .applet: found = try await readApplet(session, absent: &absent)
       case .ndef: found = try await readNDEF(session, absent: &absent)
@@ -37,7 +37,7 @@ public struct CardIdentifier: Sendable {
       }
       if let found {
         return CardIdentity(
-          id: found, source: method, cardType: profile?.cardType ?? "unknown", atr: Hex.encode(atrBytes))
+          card: found, source: method, cardType: profile?.cardType ?? "unknown", atr: Hex.encode(atrBytes))
       }
     }
     throw CardIdentificationError(
@@ -50,7 +50,7 @@ public struct CardIdentifier: Sendable {
     do { return try await session.transmit(command) } catch { throw CardIdentificationError(error) }
   }
 
-  func readApplet(_ s: any CardSession, absent: inout [String]) async throws(CardIdentificationError) -> String? {
+  func readApplet(_ s: any CardSession, absent: inout [String]) async throws(CardIdentificationError) -> CardID? {
     let select = try await send(s, .selectApplication(Self.loyaltyAID))
     guard select.statusWord.isSuccess else {
       absent.append("no loyalty applet (SELECT \(select.statusWord))")
@@ -60,10 +60,10 @@ public struct CardIdentifier: Sendable {
     guard read.statusWord.isSuccess else {
       throw CardIdentificationError(.appletError, "loyalty applet refused READ BINARY: \(read.statusWord)")
     }
-    return try LoyaltyNumber.validate(read.data, source: "loyalty applet")
+    return try LoyaltyNumber.card(read.data, source: "loyalty applet")
   }
 
-  func readNDEF(_ s: any CardSession, absent: inout [String]) async throws(CardIdentificationError) -> String? {
+  func readNDEF(_ s: any CardSession, absent: inout [String]) async throws(CardIdentificationError) -> CardID? {
     let select = try await send(s, .selectApplication(Self.ndefAID))
     guard select.statusWord.isSuccess else {
       absent.append("no NDEF application (SELECT \(select.statusWord))")
@@ -109,21 +109,21 @@ public struct CardIdentifier: Sendable {
     let parsed = try NDEFMessage(message)
     for record in parsed.records {
       if let text = try NDEFMessage.text(of: record) {
-        return try LoyaltyNumber.validate(text, source: "NDEF Text record")
+        return try LoyaltyNumber.card(text, source: "NDEF Text record")
       }
       if let uri = try NDEFMessage.uri(of: record) {
         guard let segment = NDEFMessage.lastPathSegment(of: uri) else {
           throw CardIdentificationError(
             .nonDigitNumber, "NDEF URI \"\(LoyaltyNumber.printable(uri))\" has no last path segment")
         }
-        return try LoyaltyNumber.validate(segment, source: "NDEF URI record")
+        return try LoyaltyNumber.card(segment, source: "NDEF URI record")
       }
     }
     absent.append("NDEF message has no Text or URI record")
     return nil
   }
 
-  func readUID(_ s: any CardSession, absent: inout [String]) async throws(CardIdentificationError) -> String? {
+  func readUID(_ s: any CardSession, absent: inout [String]) async throws(CardIdentificationError) -> CardID? {
     let response = try await send(s, .getUID)
     guard response.statusWord.isSuccess else {
       absent.append("no UID (GET DATA \(response.statusWord))")
@@ -137,6 +137,6 @@ public struct CardIdentifier: Sendable {
       throw CardIdentificationError(
         .randomUID, "UID \(Hex.encode(uid)) is random per tap (4 bytes starting 08), not an identity")
     }
-    return Hex.encode(uid)
+    do { return try CardID(uid: uid) } catch { throw CardIdentificationError(.invalidUID, error.message) }
   }
 }

@@ -1,9 +1,11 @@
 import CardReader
+import LoyaltyCore
 
-/// A card's loyalty identity, as read at the counter.
-public struct CardIdentity: Hashable, Sendable, Codable {
-  /// The loyalty card ID: 16 digits for applet and NDEF cards, uppercase hex for a UID.
-  public var id: String
+/// A card's loyalty identity, as read at the counter: typed from the moment it is read, so a UID
+/// made only of digits is never taken for a loyalty number further on.
+public struct CardIdentity: Hashable, Sendable {
+  /// The card: a loyalty number (applet, NDEF) or the chip's UID.
+  public var card: CardID
   /// Where the ID came from.
   public var source: IdentificationMethod
   /// The card type named by the matching ATR profile.
@@ -11,10 +13,13 @@ public struct CardIdentity: Hashable, Sendable, Codable {
   /// The card's ATR in uppercase hex.
   public var atr: String
 
-  public init(id: String, source: IdentificationMethod, cardType: String, atr: String) {
-    self.id = id
+  public init(card: CardID, source: IdentificationMethod, cardType: String, atr: String) {
+    self.card = card
     self.source = source
     self.cardType = cardType
     self.atr = atr
   }
+
+  /// The card's canonical text: 16 digits for applet and NDEF cards, uppercase hex for a UID.
+  public var id: String { card.text }
 }

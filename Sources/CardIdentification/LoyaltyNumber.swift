@@ -23,6 +23,12 @@ extension LoyaltyNumber {
     return String(decoding: bytes, as: UTF8.self)
   }
 
+  /// Checks raw bytes read from a card and returns the loyalty number, typed.
+  public static func card(_ bytes: [UInt8], source: String) throws(CardIdentificationError) -> CardID {
+    let text = try validate(bytes, source: source)
+    do { return try CardID(loyaltyNumber: text) } catch { throw CardIdentificationError(.luhnCheckFailed, error.message) }
+  }
+
   /// A safe rendering of hostile bytes for messages: printable ASCII, others as `\xNN`, cut at 40.
   static func printable(_ bytes: [UInt8]) -> String {
     var out = ""

@@ -8,7 +8,8 @@ public enum CounterKey: Hashable, Sendable {
   case ok
   /// Cancel: back to idle, nothing recorded.
   case cancel
-  /// Clear the number being typed.
+  /// The clear key (Backspace on a keyboard): removes the last digit typed. Screens that take
+  /// digits show it as "<=del".
   case clear
   /// Function keys.
   case purchase, redeem, refund, block

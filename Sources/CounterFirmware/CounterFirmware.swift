@@ -42,6 +42,10 @@ public actor CounterFirmware {
   public var state: CounterState { machine.state }
   /// When the current screen times out.
   public var deadline: UTCInstant? { machine.deadline }
+  /// The sale waiting for a card, if one still waits.
+  public var openSale: WaitingSale? { machine.openSale }
+  /// The current screen.
+  public var screen: Screen { machine.screen }
 
   /// Handles one input and performs its effects; returns before any storage call it starts ends.
   public func handle(_ input: CounterInput) {
@@ -62,9 +66,19 @@ public actor CounterFirmware {
       logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
     case .identify(let card, let at):
       run { storage in .identified(card: card, await Self.result { try await storage.identify(card: card, at: at) }) }
+    case .findReceipt(let number, let terminal):
+      run { storage in
+        .receiptFound(number, await Self.result { try await storage.receipt(number, terminal: terminal) })
+      }
+    case .check(let operation, let context):
+      run { storage in
+        .checked(
+          operation, await Self.result { try await storage.perform(operation, context: context, dryRun: true) })
+      }
     case .record(let operation, let context):
       run { storage in
-        .recorded(operation, await Self.result { try await storage.record(operation, context: context) })
+        .recorded(
+          operation, await Self.result { try await storage.perform(operation, context: context, dryRun: false) })
       }
     }
   }
@@ -86,7 +100,8 @@ public actor CounterFirmware {
 
   private func loadProgram() async {
     let program = try? await storage.program()
-    handle(.program(program))
+    let standAlone = (try? await storage.isStandAlone()) ?? false
+    handle(.program(program, standAlone: standAlone))
     finishOne()
   }
 

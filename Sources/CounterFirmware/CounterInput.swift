@@ -12,10 +12,17 @@ public enum CounterInput: Sendable {
   case scan(String)
   /// Time passed: checks the current screen's timeout.
   case tick
-  /// The program storage holds (the categories and catalogue the keypad offers).
-  case program(LoyaltyProgram?)
+  /// The program storage holds (the categories and catalogue the keypad offers), and whether
+  /// this counter is on its own (it never syncs with HQ).
+  case program(LoyaltyProgram?, standAlone: Bool = false)
+  /// The card reader went away (unplugged, its service lost) or came back.
+  case reader(online: Bool)
   /// Storage's answer to `CounterEffect.identify`.
-  case identified(card: String, Result<CardholderView, CounterFailure>)
+  case identified(card: CardID, Result<CardholderView, CounterFailure>)
+  /// Storage's answer to `CounterEffect.findReceipt`.
+  case receiptFound(String, Result<ReceiptStatus, CounterFailure>)
+  /// Storage's answer to `CounterEffect.check`: what the operation would do.
+  case checked(CounterOperation, Result<RecordOutcome, CounterFailure>)
   /// Storage's answer to `CounterEffect.record`.
   case recorded(CounterOperation, Result<RecordOutcome, CounterFailure>)
 }
@@ -25,20 +32,24 @@ public enum CounterEffect: Hashable, Sendable {
   case draw(Screen)
   case signal(CounterSignal)
   /// Look the card up; answer with `.identified`.
-  case identify(card: String, at: UTCInstant)
+  case identify(card: CardID, at: UTCInstant)
+  /// Look a receipt up for a refund; answer with `.receiptFound`.
+  case findReceipt(String, terminal: String)
+  /// Run the operation's decision without writing anything; answer with `.checked`.
+  case check(CounterOperation, OperationContext)
   /// Write the operation durably; answer with `.recorded`.
   case record(CounterOperation, OperationContext)
   /// A line for the operator's log, with structured metadata.
   case log(String, metadata: [String: String])
 }
 
-/// What storage did for a confirmed operation.
+/// What storage did (or, checked, would do) for an operation.
 public enum RecordOutcome: Hashable, Sendable {
   case enrolled(account: String)
   case earned(EarnReceipt)
   case redeemed(item: String, points: Int64, balance: Int64)
   case refunded(receipt: String, reversed: Int64, balance: Int64)
-  case blocked(card: String)
+  case blocked(card: CardID)
 }
 
 /// Why storage refused or failed: the rule's reason when a rule refused.
@@ -56,6 +67,15 @@ public struct CounterFailure: Error, Hashable, Sendable {
     } else {
       reason = nil
       message = "\(error)"
+    }
+  }
+
+  /// Whether trying again later may succeed (a repeat tap, the hourly limit, a storage fault),
+  /// so the basket is worth keeping.
+  var mayPassLater: Bool {
+    switch reason {
+    case .duplicateReceipt, .invalidAmount, .overflow, .blockedCard, .noProgram, .wrongTerminal: false
+    default: true
     }
   }
 }

@@ -9,6 +9,11 @@ extension CounterMachine {
     return named.sorted() + ["other"]
   }
 
+  /// The catalogue items `view` can pay for now, in catalogue order: the redeem menu's items.
+  public static func affordable(_ view: CardholderView, in program: LoyaltyProgram?) -> [LoyaltyProgram.CatalogueItem] {
+    (program?.catalogue ?? []).filter { $0.points <= view.available }
+  }
+
   /// A digit typed onto an amount (at most nine digits, no leading zero).
   static func typing(_ typed: String, _ d: Int) -> String? {
     guard typed.count < 9 else { return nil }
@@ -17,139 +22,161 @@ extension CounterMachine {
 
   mutating func pressed(_ key: CounterKey) {
     switch state {
-    case .idle:
+    case .idle: pressedOnIdle(key)
+    case .reading, .recording, .checking:
+      break  // the card or storage answers first
+    case .findingReceipt:
+      if key == .cancel { cancelled() }
+    case .message(var message):
       switch key {
-      case .refund: go(.refundEntry(receipt: nil, typed: ""))
-      case .block: go(.blockEntry(card: nil))
-      case .purchase:
-        // A sale before the card: kept for a card presented after payment.
-        pendingReceipt = nil
-        go(.basket(nil, lines: [], category: nil, typed: ""))
-      case .digit, .ok, .cancel, .clear, .redeem: break
-      }
-    case .reading, .recording:
-      break  // the card or the write answers first
-    case .message:
-      switch key {
+      case .ok where message.hasMore:
+        message.page += 1
+        go(.message(message))
       // A message is done with as soon as the cashier starts the next thing.
-      case .refund, .block:
-        go(.idle)
-        pressed(key)
       case .ok, .cancel: go(.idle)
-      case .purchase:
+      case .purchase, .redeem, .refund, .block:
         go(.idle)
-        pressed(key)
-      case .digit, .clear, .redeem: break
+        pressedOnIdle(key)
+      case .digit, .clear: break
       }
     case .identified(let view):
       switch key {
       case .purchase:
         pendingReceipt = nil
         go(.basket(view, lines: [], category: nil, typed: ""))
-      case .redeem: go(.redeemMenu(view))
+      case .redeem: go(.redeemMenu(view, page: 0))
       case .cancel: cancelled()
-      case .digit, .ok, .clear, .refund, .block: break
+      case .digit, .ok, .clear, .refund, .block: notice = "P=buy R=redeem C=end"
       }
     case .unknownCard(let card, let referrer):
       switch key {
-      case .ok: go(.confirm(.enroll(card: card, referrer: referrer)))
+      case .ok: check(.enroll(card: card, referrer: referrer))
       case .purchase:
-        // Earns provisionally: on the card's own account, added at the next sync.
+        // Earns provisionally: on the card's own account (joined to the cardholder's at the sync).
         pendingReceipt = nil
-        go(.basket(.provisional(card: card), lines: [], category: nil, typed: ""))
+        go(.basket(.provisional(card: card.text), lines: [], category: nil, typed: ""))
       case .cancel: cancelled()
-      case .digit, .clear, .redeem, .refund, .block: break
+      case .redeem: notice = "Enrol it first (OK)"
+      case .digit, .clear, .refund, .block: break
       }
-    case .basket(let view, let lines, nil, _):
-      let categories = Self.categories(of: program)
-      switch key {
-      case .digit(let d) where (1...categories.count).contains(d):
-        go(.basket(view, lines: lines, category: categories[d - 1], typed: ""))
-      case .ok where !lines.isEmpty:
-        if let view {
-          go(.confirm(.purchase(card: view.card, lines: lines, receipt: pendingReceipt, provisional: view.provisional)))
-        } else {
-          keepCardlessSale(lines)
-        }
-      case .cancel: cancelled()
-      case .digit, .ok, .clear, .purchase, .redeem, .refund, .block: break
-      }
+    case .basket(let view, let lines, nil, _): pressedOnCategories(key, view, lines)
     case .basket(let view, let lines, .some(let category), let typed):
       switch key {
       case .digit(let d):
         if let next = Self.typing(typed, d) { go(.basket(view, lines: lines, category: category, typed: next)) }
-      case .clear: go(.basket(view, lines: lines, category: category, typed: ""))
+      case .clear: go(.basket(view, lines: lines, category: category, typed: String(typed.dropLast())))
       case .ok:
-        guard let amount = Int64(typed), amount > 0 else { return }
+        guard let amount = Int64(typed), amount > 0 else {
+          notice = "Type the amount"
+          return
+        }
         go(.basket(view, lines: lines + [PurchaseLine(category: category, amount: amount)], category: nil, typed: ""))
       case .cancel: go(.basket(view, lines: lines, category: nil, typed: ""))  // drops the line being typed
       case .purchase, .redeem, .refund, .block: break
       }
-    case .redeemMenu(let view):
+    case .redeemMenu(let view, let page):
+      let items = Self.affordable(view, in: program)
       switch key {
-      case .digit(let d):
-        guard let catalogue = program?.catalogue, (1...catalogue.count).contains(d) else { return }
-        let item = catalogue[d - 1]
-        go(.confirm(.redeem(card: view.card, item: item.id, points: item.points)))
-      case .cancel: cancelled()
-      case .ok, .clear, .purchase, .redeem, .refund, .block: break
+      case .digit(let d) where d >= 1 && d <= items.count:
+        guard let card = presented else { return }
+        check(.redeem(card: card, item: items[d - 1].id, points: items[d - 1].points))
+      case .digit: notice = items.isEmpty ? "C=back" : "Pick 1-\(min(items.count, 9))"
+      case .ok: go(.redeemMenu(view, page: (page + 1) * 3 < items.count ? page + 1 : 0))
+      case .cancel:
+        if let card = presented { ownScreen(card, view) } else { cancelled() }
+      case .clear, .purchase, .redeem, .refund, .block: break
       }
     case .refundEntry(let receipt, let typed):
       switch key {
       case .digit(let d):
+        guard receipt != nil else {
+          notice = "Scan the receipt"
+          return
+        }
         if let next = Self.typing(typed, d) { go(.refundEntry(receipt: receipt, typed: next)) }
-      case .clear: go(.refundEntry(receipt: receipt, typed: ""))
+      case .clear: go(.refundEntry(receipt: receipt, typed: String(typed.dropLast())))
       case .ok:
-        guard let receipt, let amount = Int64(typed), amount > 0 else { return }
-        go(.confirm(.refund(receipt: receipt, amount: amount)))
+        guard let receipt, let amount = Int64(typed), amount > 0 else {
+          notice = receipt == nil ? "Scan the receipt" : "Type the amount"
+          return
+        }
+        check(.refund(receipt: receipt.id, amount: amount))
       case .cancel: cancelled()
       case .purchase, .redeem, .refund, .block: break
       }
     case .blockEntry(let card):
       switch key {
       case .ok:
-        guard let card else { return }
-        go(.confirm(.block(card: card)))
+        guard let card else {
+          notice = "Tap or scan the card"
+          return
+        }
+        check(.block(card: card))
       case .cancel: cancelled()
       case .digit, .clear, .purchase, .redeem, .refund, .block: break
       }
-    case .confirm(let operation):
-      switch key {
-      case .ok:
-        go(.recording(operation))
-        // A card added to a sale after payment earns as the sale did, at its time.
-        var at = now
-        if case .purchase(_, _, _, _, let soldAt?) = operation { at = soldAt }
-        effects.append(
-          .record(operation, OperationContext(terminal: settings.terminal, operator: settings.operatorId, at: at)))
-      case .cancel:
-        // "Not this card": an offered sale waits for the right one.
-        if putBackSale(of: operation) {
-          show(.cancelled, ["Cancelled", "Sale kept for", "another card"])
-        } else {
-          cancelled()
-        }
-      case .digit, .clear, .purchase, .redeem, .refund, .block: break
-      }
+    case .confirm(let operation, _): pressedOnConfirm(key, operation)
     }
   }
 
-  mutating func cancelled() { show(.cancelled, ["Cancelled", "Nothing recorded"]) }
+  mutating func pressedOnIdle(_ key: CounterKey) {
+    switch key {
+    case .refund: go(.refundEntry(receipt: nil, typed: ""))
+    case .block: go(.blockEntry(card: nil))
+    case .purchase, .redeem:
+      // With a card on the reader (the receipt of its enrolment or purchase still up), for that
+      // card: read again, as the balance may have changed.
+      if let card = presented {
+        read(card, then: key)
+      } else if key == .purchase {
+        // A sale before the card: kept for a card presented after payment.
+        pendingReceipt = nil
+        go(.basket(nil, lines: [], category: nil, typed: ""))
+      } else {
+        notice = "Tap the card first"
+      }
+    case .cancel: dropWaitingSale()
+    case .digit, .ok, .clear: break
+    }
+  }
 
-  /// Keeps a sale entered without a card for `lateCardSeconds`: the next card read is offered it.
-  mutating func keepCardlessSale(_ lines: [PurchaseLine]) {
-    // One sale waits at a time: a newer one replaces it, and the screen says so.
-    let replaced = openSale != nil
-    cardlessSale = CardlessSale(lines: lines, receipt: pendingReceipt, at: now)
-    log("sale kept for a card", ["lines": "\(lines.count)", "receipt": pendingReceipt ?? "none"])
-    effects.append(.signal(.success))
-    go(
-      .message(
-        CounterMessage(
-          kind: .receipt,
-          lines: [
-            "Sale kept", "Tap the card within", "\(settings.lateCardSeconds / 60) min to add points",
-            replaced ? "Earlier sale dropped" : "",
-          ])))
+  mutating func pressedOnCategories(_ key: CounterKey, _ view: CardholderView?, _ lines: [PurchaseLine]) {
+    let categories = Self.categories(of: program)
+    switch key {
+    case .digit(let d) where d >= 1 && d <= categories.count:
+      go(.basket(view, lines: lines, category: categories[d - 1], typed: ""))
+    case .digit(let d): notice = "No category \(d)"
+    case .ok where lines.isEmpty: notice = "Pick a category"
+    case .ok:
+      if let view {
+        // A basket with a cardholder exists only while their card is on the reader.
+        guard let card = presented else { return }
+        check(.purchase(card: card, lines: lines, receipt: pendingReceipt, provisional: view.provisional))
+      } else {
+        keepCardlessSale(lines)
+      }
+    case .cancel: cancelled()
+    case .clear, .purchase, .redeem, .refund, .block: break
+    }
+  }
+
+  mutating func pressedOnConfirm(_ key: CounterKey, _ operation: CounterOperation) {
+    switch key {
+    case .ok:
+      go(.recording(operation))
+      effects.append(.record(operation, context(for: operation)))
+    case .cancel:
+      // "Not this customer's card": an offered sale waits for the right one, and the cardholder
+      // goes on to their own screen.
+      if case .purchase(_, _, _, _, .some) = operation, putBack(operation), let card = presented,
+        let view = presentedView
+      {
+        ownScreen(card, view)
+        notice = "Sale kept for other"
+      } else {
+        cancelled()
+      }
+    case .digit, .clear, .purchase, .redeem, .refund, .block: break
+    }
   }
 }

@@ -2,12 +2,13 @@ import CardIdentification
 import LoyaltyCore
 
 /// The counter's firmware as a value: an input and the time in, the new state and the effects to
-/// perform out (draw, signal, look up, record, log), as swift-nio's state machines return actions.
+/// perform out (draw, signal, look up, check, record, log), as swift-nio's state machines return
+/// actions.
 ///
-/// It never waits: a look-up or a write is an effect, and its answer comes back as an input. While
-/// a write is in flight the state is `.recording`, in which a lifted card, a tick or a key changes
-/// nothing, so no screen can say "nothing recorded" for an operation that is being recorded.
-/// Every (state, input) pair is handled explicitly; what a state ignores is listed.
+/// It never waits: a look-up, a check or a write is an effect, and its answer comes back as an
+/// input. While a write is in flight the state is `.recording`, in which a lifted card, a tick or
+/// a key changes nothing, so no screen can say "nothing recorded" for an operation that is being
+/// recorded. Every (state, input) pair is handled explicitly; what a state ignores is listed.
 public struct CounterMachine: Sendable {
   public struct Settings: Sendable {
     public var terminal: String
@@ -16,7 +17,7 @@ public struct CounterMachine: Sendable {
     public var idleTimeout: Int64 = 60
     /// Seconds a message (receipt, refusal) stays up when the card is not removed.
     public var messageTimeout: Int64 = 8
-    /// Seconds a sale entered without a card waits for the card (presented after payment).
+    /// Seconds a waiting sale (entered before the card, or kept for its card) waits.
     public var lateCardSeconds: Int64 = 300
 
     public init(terminal: String, operatorId: String = "counter") {
@@ -30,10 +31,22 @@ public struct CounterMachine: Sendable {
   /// When the current screen times out (none while idle or recording).
   public private(set) var deadline: UTCInstant?
   public private(set) var program: LoyaltyProgram?
+  /// A counter on its own: it never syncs, so no screen promises a sync.
+  public private(set) var standAlone = false
+  /// Whether the card reader is there; the idle screen says so when it is not.
+  public private(set) var readerOnline = true
   /// A receipt number scanned before the basket's first line, kept for the purchase.
   var pendingReceipt: String?
-  /// The last sale entered without a card, while a card may still be added to it.
-  public internal(set) var cardlessSale: CardlessSale?
+  /// The sale waiting for a card, while one may still be added to it.
+  public internal(set) var waitingSale: WaitingSale?
+  /// The card on the reader now, and what its last look-up said (a provisional view when the
+  /// counter does not know it).
+  public internal(set) var presented: CardID?
+  var presentedView: CardholderView?
+  /// What the cashier asked for while the card on the reader was being read again.
+  var afterReading: CounterKey?
+  /// A one-off hint shown on the next screen's last line (a key that does nothing here, why).
+  var notice: String?
   var effects: [CounterEffect] = []
   var now = UTCInstant(seconds: 0)
 
@@ -41,16 +54,9 @@ public struct CounterMachine: Sendable {
 
   /// The current screen (the idle one at power-on).
   public var screen: Screen {
-    if case .idle = state { return CounterScreens.idle(waitingFor: openSale, program: program) }
-    return CounterScreens.screen(for: state, program: program)
-  }
-
-  /// The card-less sale a tap now would be offered, if it is still within `lateCardSeconds`.
-  var openSale: CardlessSale? {
-    guard let sale = cardlessSale, now >= sale.at, now.seconds - sale.at.seconds <= settings.lateCardSeconds else {
-      return nil
-    }
-    return sale
+    var lines = CounterScreens.lines(for: self)
+    if let notice, !lines.isEmpty { lines[lines.count - 1] = notice }
+    return Screen(lines)
   }
 
   /// Handles one input at `now`; returns what to do, the new screen last.
@@ -58,13 +64,22 @@ public struct CounterMachine: Sendable {
     self.now = now
     effects = []
     switch input {
+    case .tap, .cardRemoved, .key, .scan: notice = nil
+    case .tick, .program, .reader, .identified, .receiptFound, .checked, .recorded: break
+    }
+    switch input {
     case .tap(let tap): tapped(tap)
     case .cardRemoved: cardRemoved()
     case .key(let key): pressed(key)
     case .scan(let code): scanned(code)
     case .tick: ticked()
-    case .program(let program): self.program = program
+    case .program(let program, let standAlone):
+      self.program = program
+      self.standAlone = standAlone
+    case .reader(let online): readerOnline = online
     case .identified(let card, let result): lookedUp(card, result)
+    case .receiptFound(let id, let result): foundReceipt(id, result)
+    case .checked(let operation, let result): checked(operation, result)
     case .recorded(let operation, let result): finished(operation, result)
     }
     effects.append(.draw(screen))
@@ -74,7 +89,7 @@ public struct CounterMachine: Sendable {
   mutating func go(_ next: CounterState) {
     state = next
     switch next {
-    case .idle, .recording: deadline = nil
+    case .idle, .recording, .checking, .findingReceipt: deadline = nil
     case .message: deadline = now.adding(seconds: settings.messageTimeout)
     case .reading, .identified, .unknownCard, .basket, .redeemMenu, .refundEntry, .blockEntry, .confirm:
       deadline = now.adding(seconds: settings.idleTimeout)
@@ -90,14 +105,29 @@ public struct CounterMachine: Sendable {
     effects.append(.log(message, metadata: metadata))
   }
 
-  mutating func refused(_ failure: CounterFailure) {
+  /// A refusal, with what became of the basket when one was kept for the card (`kept`).
+  mutating func refused(_ failure: CounterFailure, kept: [String] = []) {
     log("refused", ["reason": failure.message, "code": failure.reason?.rawValue ?? "storage", "state": state.name])
-    // The display shows a card as receipts do (****7895), never its whole number.
-    show(
-      .refused,
-      ["Refused"]
-        + (failure.screenLines ?? CounterScreens.wrap(CounterScreens.maskingCards(failure.message), lines: 3)),
-      reason: failure.message)
+    show(.refused, ["Refused"] + CounterScreens.refusalLines(failure) + kept, reason: failure.message)
+  }
+
+  mutating func cancelled() { show(.cancelled, ["Cancelled", "Nothing recorded"]) }
+
+  var context: OperationContext {
+    OperationContext(terminal: settings.terminal, operator: settings.operatorId, at: now)
+  }
+
+  /// Asks storage what `operation` would do; the confirm screen shows it.
+  mutating func check(_ operation: CounterOperation) {
+    go(.checking(operation))
+    effects.append(.check(operation, context(for: operation)))
+  }
+
+  /// A card added to a sale after payment earns as the sale did, at its time.
+  func context(for operation: CounterOperation) -> OperationContext {
+    var c = context
+    if case .purchase(_, _, _, _, let soldAt?) = operation { c.at = soldAt }
+    return c
   }
 
   // MARK: The reader
@@ -109,91 +139,125 @@ public struct CounterMachine: Sendable {
       return
     case .blockEntry(nil):
       if case .success(let identity) = tap.outcome {
-        go(.blockEntry(card: identity.id))
+        go(.blockEntry(card: identity.card))
         return
       }
-    case .idle, .reading, .identified, .unknownCard, .basket, .redeemMenu, .refundEntry, .blockEntry, .confirm,
-      .message:
+    case .checking(let op), .confirm(let op, _):
+      // Another card read before OK: the operation is dropped, its basket kept for its card.
+      putBack(op)
+    case .idle, .reading, .identified, .unknownCard, .basket, .redeemMenu, .refundEntry, .findingReceipt,
+      .blockEntry, .message:
       break
     }
     switch tap.outcome {
     case .failure(let error):
+      presented = nil
       log("unreadable card", ["reader": tap.reader, "error": "\(error)"])
       show(.unreadable, ["Card not readable", "Please tap again"], reason: "\(error)")
     case .success(let identity):
-      go(.reading(card: identity.id))
-      effects.append(.identify(card: identity.id, at: now))
+      read(identity.card)
     }
   }
 
-  mutating func lookedUp(_ card: String, _ result: Result<CardholderView, CounterFailure>) {
+  /// Looks up the card on the reader (again, when the cashier asked for something with it).
+  mutating func read(_ card: CardID, then key: CounterKey? = nil) {
+    presented = card
+    presentedView = nil
+    afterReading = key
+    go(.reading(card: card))
+    effects.append(.identify(card: card, at: now))
+  }
+
+  mutating func lookedUp(_ card: CardID, _ result: Result<CardholderView, CounterFailure>) {
     // An answer for a card no longer being read (lifted, or another tapped) is stale.
     guard case .reading(card) = state else {
-      log("stale look-up ignored", ["card": card, "state": state.name])
+      log("stale look-up ignored", ["card": card.masked, "state": state.name])
       return
     }
+    let then = afterReading
+    afterReading = nil
     switch result {
     case .success(let view) where view.blocked:
-      show(.blocked, ["Card blocked", "Account is intact:", "ask at customer desk"], reason: "card is blocked")
+      show(.blocked, ["Card blocked", "Account is intact:", "ask at the customer", "desk."], reason: "card is blocked")
     case .success(let view):
+      presentedView = view
       effects.append(.signal(.success))
-      if let sale = takeOpenSale() {
-        go(.confirm(.purchase(card: view.card, lines: sale.lines, receipt: sale.receipt, soldAt: sale.at)))
-      } else {
-        go(.identified(view))
-      }
+      cardRead(card, view, then: then)
     case .failure(let failure) where failure.reason == .unknownCard:
+      let view = CardholderView.provisional(card: card.text)
+      presentedView = view
       effects.append(.signal(.attention))
-      if let sale = takeOpenSale() {
-        go(
-          .confirm(.purchase(card: card, lines: sale.lines, receipt: sale.receipt, provisional: true, soldAt: sale.at)))
-      } else {
-        go(.unknownCard(card: card, referrer: nil))
-      }
+      cardRead(card, view, then: then)
     case .failure(let failure):
       refused(failure)
     }
   }
 
-  /// The open card-less sale, offered once to the card just read.
-  mutating func takeOpenSale() -> CardlessSale? {
-    defer { cardlessSale = nil }
-    return openSale
+  /// A card read and looked up: what the cashier asked for, a sale waiting for it, or its screen.
+  mutating func cardRead(_ card: CardID, _ view: CardholderView, then key: CounterKey?) {
+    // R asks for the redeem menu: a waiting sale stays for later. P tries this card's own kept
+    // basket again, or starts a new one.
+    if key == .redeem, !view.provisional {
+      go(.redeemMenu(view, page: 0))
+    } else if key != .purchase || openSale?.card == card, let sale = takeWaitingSale(for: card) {
+      check(
+        .purchase(
+          card: card, lines: sale.lines, receipt: sale.receipt, provisional: view.provisional, soldAt: sale.soldAt))
+    } else if key == .purchase {
+      pendingReceipt = nil
+      go(.basket(view, lines: [], category: nil, typed: ""))
+    } else {
+      ownScreen(card, view)
+    }
   }
 
-  /// A sale offered to a card and not recorded (cancelled, card lifted, refused) waits again for
-  /// the right card, within its own five minutes. Whether one was put back.
-  @discardableResult
-  mutating func putBackSale(of operation: CounterOperation) -> Bool {
-    guard case .purchase(_, let lines, let receipt, _, let soldAt?) = operation else { return false }
-    cardlessSale = CardlessSale(lines: lines, receipt: receipt, at: soldAt)
-    return openSale != nil
+  /// The screen of the card on the reader: the cardholder, or the enrolment offer.
+  mutating func ownScreen(_ card: CardID, _ view: CardholderView) {
+    go(view.provisional ? .unknownCard(card: card, referrer: nil) : .identified(view))
   }
 
   mutating func cardRemoved() {
+    let card = presented
+    presented = nil
+    presentedView = nil
+    afterReading = nil
     switch state {
     case .reading, .message: go(.idle)
     case .basket(nil, _, _, _): break  // a sale entered without a card
+    case .basket(.some, let lines, _, _) where !lines.isEmpty:
+      if let card, keepBasket(lines, for: card) {
+        show(.cardRemoved, ["Card removed", "Sale kept: tap the", "same card again."])
+      } else {
+        show(.cardRemoved, ["Card removed", "Nothing recorded"])
+      }
     case .identified, .unknownCard, .basket, .redeemMenu:
       show(.cardRemoved, ["Card removed", "Nothing recorded"])
-    case .confirm(let op) where op.card != nil:
-      show(.cardRemoved, ["Card removed", putBackSale(of: op) ? "Sale kept for a card" : "Nothing recorded"])
+    case .checking(let op) where op.card != nil, .confirm(let op, _) where op.card != nil:
+      show(.cardRemoved, ["Card removed"] + (putBack(op) ? keptLines(op) : ["Nothing recorded"]))
     case .recording(let op):
       log("card removed while recording; the outcome will show", ["operation": op.name])
-    case .idle, .refundEntry, .blockEntry, .confirm:
+    case .idle, .refundEntry, .findingReceipt, .blockEntry, .checking, .confirm:
       break  // no card was needed here
     }
   }
 
   mutating func ticked() {
+    if case .idle = state, let sale = waitingSale, !stillWaiting(sale) {
+      waitingSale = nil
+      log("waiting sale expired", ["lines": "\(sale.lines.count)"])
+      show(
+        .timedOut,
+        ["Waiting sale of", CounterScreens.money(sale.total, program), "expired: no points", "were added."])
+      return
+    }
     guard let deadline, now >= deadline else { return }
     switch state {
     case .message: go(.idle)
-    case .confirm(let op):
-      show(.timedOut, ["Timed out", putBackSale(of: op) ? "Sale kept for a card" : "Nothing recorded"])
+    case .confirm(let op, _):
+      show(.timedOut, ["Timed out"] + (putBack(op) ? keptLines(op) : ["Nothing recorded"]))
     case .reading, .identified, .unknownCard, .basket, .redeemMenu, .refundEntry, .blockEntry:
       show(.timedOut, ["Timed out", "Nothing recorded"])
-    case .idle, .recording:
+    case .idle, .recording, .checking, .findingReceipt:
       break  // no deadline is set in these
     }
   }
@@ -201,56 +265,31 @@ public struct CounterMachine: Sendable {
   mutating func scanned(_ code: String) {
     let code = String(code.prefix(64))
     switch state {
-    case .refundEntry(nil, let typed): go(.refundEntry(receipt: code, typed: typed))
-    case .blockEntry(nil): go(.blockEntry(card: code))
-    case .unknownCard(let card, _): go(.unknownCard(card: card, referrer: code))
+    case .refundEntry(_, let typed) where typed.isEmpty:
+      go(.findingReceipt(code))
+      effects.append(.findReceipt(code, terminal: settings.terminal))
+    case .blockEntry(nil):
+      if let card = scannedCard(code) { go(.blockEntry(card: card)) }
+    case .unknownCard(let card, _):
+      if let referrer = scannedCard(code) { go(.unknownCard(card: card, referrer: referrer)) }
     case .basket(let view, let lines, let category, let typed) where lines.isEmpty && category == nil && typed.isEmpty:
       // A receipt number from the till before the lines: kept on the purchase.
       pendingReceipt = code
       go(.basket(view, lines: lines, category: category, typed: typed))
-    case .idle, .reading, .identified, .basket, .redeemMenu, .refundEntry, .blockEntry, .confirm, .recording,
-      .message:
+    case .idle, .reading, .identified, .basket, .redeemMenu, .refundEntry, .findingReceipt, .blockEntry, .checking,
+      .confirm, .recording, .message:
       log("scan ignored", ["state": state.name])
     }
   }
 
-  mutating func finished(_ operation: CounterOperation, _ result: Result<RecordOutcome, CounterFailure>) {
-    guard case .recording(operation) = state else {
-      log("a write answered outside its recording state", ["operation": operation.name, "state": state.name])
-      return
-    }
-    switch result {
-    case .success(let outcome): show(.receipt, Self.receiptLines(outcome, for: operation))
-    case .failure(let failure):
-      putBackSale(of: operation)
-      refused(failure)
-    }
-  }
-
-  static func receiptLines(_ outcome: RecordOutcome, for operation: CounterOperation) -> [String] {
-    switch outcome {
-    case .enrolled:
-      if case .enroll(_, .some(let referrer)) = operation {
-        ["Welcome!", "Card enrolled", "Referred by \(CounterScreens.masked(referrer))"]
-      } else {
-        ["Welcome!", "Card enrolled", ""]
-      }
-    case .earned(let r) where r.provisional:
-      // A card this counter does not know: no balance (it is not the cardholder's here).
-      [
-        "+\(r.points) points", "added at next sync", "",
-        r.receipt.count <= 12 ? "Receipt \(r.receipt)" : r.receipt,
-      ]
-    case .earned(let r):
-      // The whole receipt number, for a later refund: "Receipt R77", or the bare number when long.
-      [
-        "+\(r.points) points", "Balance \(r.balance)", r.tier,
-        r.receipt.count <= 12 ? "Receipt \(r.receipt)" : r.receipt,
-      ]
-    case .redeemed(let item, let points, let balance): ["Redeemed \(item)", "-\(points) points", "Balance \(balance)"]
-    case .refunded(let receipt, let reversed, let balance):
-      ["Refund \(receipt)", "-\(reversed) points", "Balance \(balance)"]
-    case .blocked(let card): ["Card blocked", "Card \(CounterScreens.masked(card))", "Account kept"]
+  /// A scanned card number, or nil with the reason on the screen.
+  mutating func scannedCard(_ code: String) -> CardID? {
+    do throws(RuleError) {
+      return try CardID(parsing: code)
+    } catch {
+      log("scanned code is not a card", ["reason": error.message])
+      notice = "Not a card number"
+      return nil
     }
   }
 }

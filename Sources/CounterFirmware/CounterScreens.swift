@@ -1,131 +1,124 @@
 import Foundation
 import LoyaltyCore
 
-/// What the 4×20 display shows in each state.
+/// What the 4×20 display shows in each state. Every line fits 20 characters; what needs more
+/// (a refusal, a long receipt) is a message paged with OK, never a sentence cut.
 public enum CounterScreens {
-  public static func screen(for state: CounterState, program: LoyaltyProgram?) -> Screen {
-    switch state {
+  /// The lines of the machine's current screen (before a one-off notice replaces the last).
+  static func lines(for m: CounterMachine) -> [String] {
+    let program = m.program
+    switch m.state {
     case .idle:
-      return idle(waitingFor: nil, program: program)
+      return idle(waiting: m.openSale, readerOnline: m.readerOnline, program: program)
     case .reading:
-      return Screen(["Reading card...", "", "Keep the card", "on the reader"])
+      return ["Reading card...", "", "Keep the card", "on the reader"]
     case .identified(let v):
-      // Points inside their return window are in the balance but not redeemable: said first.
-      return Screen([
-        "Card \(masked(v.card))", "\(v.tier)  \(v.balance) pts",
-        v.pending > 0 ? "\(v.pending) pts pending" : next(v, program),
-        "P=buy R=redeem C=x",
-      ])
+      return cardholder(v, program)
     case .unknownCard(let card, let referrer):
-      return Screen([
-        "New card \(masked(card))", referrer.map { "Ref \(masked($0))" } ?? "Scan referrer (opt)",
+      return [
+        "New card \(card.masked)", referrer.map { "Referred by \($0.masked)" } ?? "Scan referrer (opt)",
         "OK=enrol P=buy", "C=cancel",
-      ])
+      ]
     case .basket(_, let lines, let category, let typed):
-      let total = lines.reduce(Int64(0)) { $0 + $1.amount }
+      let total = lines.reduce(Int64(0)) { $0 &+ $1.amount }
       if let category {
-        return Screen([
-          "Line \(lines.count + 1): \(category)", "Amount \(money(typed, program))", "", "OK=add  C=drop",
-        ])
+        return [
+          "Line \(lines.count + 1): \(category)", "Amount \(money(Int64(typed) ?? 0, program))",
+          lines.isEmpty ? "" : "So far \(money(total, program))", "<=del OK=add C=drop",
+        ]
       }
-      let menu = CounterFirmware.categories(of: program).enumerated().map { "\($0.offset + 1)\($0.element.prefix(5))" }
-      return Screen([
-        "\(lines.count) line\(lines.count == 1 ? "" : "s") \(money(String(total), program))",
-        menu.prefix(3).joined(separator: " "),
-        menu.dropFirst(3).joined(separator: " "), lines.isEmpty ? "Pick a category" : "OK=total  C=cancel",
-      ])
-    case .redeemMenu(let v):
-      let items = (program?.catalogue ?? []).enumerated().map {
-        "\($0.offset + 1) \($0.element.id) \($0.element.points)"
-      }
-      return Screen(["Redeem (\(v.available) pts)"] + items.prefix(3))
-    case .refundEntry(let receipt, let typed):
-      return Screen([
-        "Refund", receipt.map { "Receipt \($0)" } ?? "Scan the receipt", "Amount \(money(typed, program))",
-        "OK=next  C=cancel",
-      ])
+      let menu = CounterMachine.categories(of: program).enumerated().map { "\($0.offset + 1)\($0.element.prefix(5))" }
+      return [
+        "\(lines.count) line\(lines.count == 1 ? "" : "s") \(money(total, program))",
+        menu.prefix(3).joined(separator: " "), menu.dropFirst(3).prefix(3).joined(separator: " "),
+        lines.isEmpty ? "Pick a category" : "OK=total  C=cancel",
+      ]
+    case .redeemMenu(let v, let page):
+      return redeemMenu(v, page: page, program: program)
+    case .refundEntry(nil, _):
+      return ["Refund", "Scan the receipt", "", "C=cancel"]
+    case .refundEntry(.some(let r), let typed):
+      let left = "Left \(bare(r.left, program)) of \(bare(r.amount, program))"
+      return [
+        fitted("Receipt \(r.id)", r.id), left.count <= Screen.width ? left : "Left \(money(r.left, program))",
+        "Refund \(money(Int64(typed) ?? 0, program))", "<=del OK=next C=end",
+      ]
+    case .findingReceipt(let id):
+      return ["Refund", fitted("Receipt \(id)", id), "Looking it up...", ""]
     case .blockEntry(let card):
-      return Screen([
-        "Block a lost card", card.map { "Card \(masked($0))" } ?? "Tap or scan the card", "", "OK=next C=cancel",
-      ])
-    case .confirm(let op):
-      let question = describe(op, program)
-      return Screen([question.0, question.1, "", "OK=confirm C=cancel"])
+      return [
+        "Block a lost card", card.map { "Card \($0.masked)" } ?? "Tap or scan the card", "",
+        card == nil ? "C=cancel" : "OK=next C=cancel",
+      ]
+    case .checking(let op):
+      return ["Checking...", question(op, nil, m)]
+    case .confirm(let op, let preview):
+      return confirm(op, preview, m)
     case .recording(let op):
-      let question = describe(op, program)
-      return Screen(["Recording...", question.0, question.1, "Please wait"])
-    case .message(let m):
-      return Screen(m.lines)
+      return ["Recording...", question(op, nil, m), "", "Please wait"]
+    case .message(let message):
+      return page(of: message)
     }
   }
 
-  /// The idle screen; while a sale entered without a card waits for it, the sale and what to do.
-  static func idle(waitingFor sale: CardlessSale?, program: LoyaltyProgram?) -> Screen {
-    guard let sale else { return Screen(["   LOYALTY POINTS", "", "  Tap your card", "F=refund  B=block"]) }
-    let total = sale.lines.reduce(Int64(0)) { $0 + $1.amount }
-    return Screen([
-      "   LOYALTY POINTS", "Sale \(money(String(total), program))", "Tap card to add pts", "F=refund  B=block",
-    ])
-  }
-
-  /// The way to the next tier: the spend still needed, in money ("Silver: 387.50 EUR").
-  static func next(_ v: CardholderView, _ program: LoyaltyProgram?) -> String {
-    guard let n = v.nextTier else { return "Top tier" }
-    if let spend = n.spendNeeded { return "\(n.name): \(money(String(spend), program))" }
-    return n.name
-  }
-
-  /// A card as the display and receipts show it: its last four characters ("****7895").
-  public static func masked(_ card: String) -> String { "****" + card.suffix(4) }
-
-  /// `text` with every card ID in it (a loyalty number, a UID) shown as `masked` does.
-  static func maskingCards(_ text: String) -> String {
-    text.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
-      let bare = word.trimmingCharacters(in: CharacterSet(charactersIn: "\"',.:;()"))
-      guard bare.count >= 8, (try? Identities.validateCard(bare)) != nil else { return String(word) }
-      return word.replacingOccurrences(of: bare, with: masked(bare))
-    }.joined(separator: " ")
-  }
-
-  /// Minor units as a decimal amount with the program's currency ("1250" → "12.50 EUR").
-  static func money(_ typed: String, _ program: LoyaltyProgram?) -> String {
-    let digits = max(0, program?.minorUnits ?? 2)
-    let padded = String(repeating: "0", count: max(0, digits + 1 - typed.count)) + typed
-    let amount = digits > 0 ? "\(padded.dropLast(digits)).\(padded.suffix(digits))" : padded
-    guard let currency = program?.currency else { return amount }
-    return amount + " " + currency
-  }
-
-  /// The confirm screen's question, on two lines.
-  static func describe(_ op: CounterOperation, _ program: LoyaltyProgram?) -> (String, String) {
-    switch op {
-    case .enroll: ("Enrol this card?", "")
-    case .purchase(_, let lines, _, let provisional, let soldAt):
-      (
-        "\(soldAt == nil ? "Total" : "Add sale") \(money(String(lines.reduce(0) { $0 + $1.amount }), program))?",
-        provisional ? "Points at next sync" : ""
-      )
-    case .redeem(_, let item, let points): ("\(item) \(points)pts?", "")
-    case .refund(let receipt, let amount): ("Refund \(money(String(amount), program))?", "Receipt \(receipt)")
-    case .block: ("Block this card?", "")
+  /// The idle screen: the reader's state, and a sale waiting for a card with what C does.
+  static func idle(waiting sale: WaitingSale?, readerOnline: Bool, program: LoyaltyProgram?) -> [String] {
+    guard readerOnline else {
+      return ["   LOYALTY POINTS", "Card reader offline", "Cards cannot be read", "F=refund  B=block"]
     }
+    guard let sale else { return ["   LOYALTY POINTS", "", "  Tap your card", "F=refund  B=block"] }
+    let total = money(sale.total, program)
+    if let card = sale.card {
+      return ["Sale \(total) kept", "for card \(card.masked):", "tap it again", "C=drop the sale"]
+    }
+    return ["Sale \(total)", "Tap a card to add", "its points", "C=drop the sale"]
   }
 
-  /// Splits text into at most `lines` lines of the display's width, at spaces where it can.
-  public static func wrap(_ text: String, lines: Int) -> [String] {
-    var out: [String] = []
-    var current = ""
-    for word in text.split(separator: " ") {
-      if current.isEmpty {
-        current = String(word.prefix(Screen.width))
-      } else if current.count + 1 + word.count <= Screen.width {
-        current += " " + word
-      } else {
-        out.append(current)
-        current = String(word.prefix(Screen.width))
-      }
+  /// A known card: tier, balance (pending points said), the way to the next tier, the keys.
+  static func cardholder(_ v: CardholderView, _ program: LoyaltyProgram?) -> [String] {
+    let card = CardID.masked(v.card)
+    let head = "\(card) \(v.tier)"
+    return [
+      head.count <= Screen.width ? head : "Card \(card)",
+      v.pending > 0 ? "\(v.balance) pts, \(v.pending) pending" : "\(v.balance) pts",
+      nextTier(v.nextTier, program), "P=buy R=redeem C=end",
+    ].map { $0.count <= Screen.width ? $0 : String($0.prefix(Screen.width)) }
+  }
+
+  /// The way to the next tier, by spend and by visits (either is enough), in one line.
+  static func nextTier(_ next: NextTier?, _ program: LoyaltyProgram?) -> String {
+    guard let n = next else { return "Top tier" }
+    let spend = n.spendNeeded.map { money($0, program) }
+    let visits = n.visitsNeeded.map { "\($0) visit\($0 == 1 ? "" : "s")" }
+    var candidates: [String] = []
+    if let spend, let visits, let amount = n.spendNeeded {
+      candidates += [
+        "\(n.name): \(spend) or \(visits)", "\(n.name): \(bare(amount, program)) or \(visits)",
+        "\(n.name) \(bare(amount, program))/\(visits)",
+      ]
     }
-    if !current.isEmpty { out.append(current) }
-    return Array(out.prefix(lines))
+    if let spend { candidates.append("\(n.name): \(spend)") }
+    if let visits { candidates.append("\(n.name): \(visits)") }
+    candidates.append(n.name)
+    return candidates.first { $0.count <= Screen.width } ?? String(n.name.prefix(Screen.width))
+  }
+
+  /// The redeem menu: only what the balance pays for, numbered, three a page (OK for more).
+  static func redeemMenu(_ v: CardholderView, page: Int, program: LoyaltyProgram?) -> [String] {
+    let items = CounterMachine.affordable(v, in: program)
+    guard !items.isEmpty else {
+      let cheapest = (program?.catalogue ?? []).min { $0.points < $1.points }
+      return [
+        "Redeem: \(v.available) pts", "Not enough points",
+        cheapest.map { "for \($0.name.prefix(11)) (\($0.points))" } ?? "No catalogue", "C=back",
+      ]
+    }
+    let pages = (items.count + 2) / 3
+    let shown = items.enumerated().dropFirst(page * 3).prefix(3).map { index, item in
+      let points = " \(item.points)"
+      let name = String("\(index + 1) \(item.name)".prefix(Screen.width - points.count))
+      return name + String(repeating: " ", count: Screen.width - points.count - name.count) + points
+    }
+    return [pages > 1 ? "\(v.available) pts  OK=more" : "Redeem: \(v.available) pts"] + shown
   }
 }

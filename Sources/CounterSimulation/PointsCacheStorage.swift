@@ -11,34 +11,44 @@ public struct PointsCacheStorage: CounterStorage {
 
   public func program() async throws -> LoyaltyProgram { try await cache.asynchronous.program() }
 
-  public func identify(card: String, at: UTCInstant) async throws -> CardholderView {
-    try await cache.asynchronous.identify(card: card, at: at)
+  public func isStandAlone() async throws -> Bool { try await cache.asynchronous.isStandAlone() }
+
+  public func identify(card: CardID, at: UTCInstant) async throws -> CardholderView {
+    try await cache.asynchronous.identify(card: card.text, at: at)
   }
 
-  public func enroll(card: String, referrer: String?, context: OperationContext) async throws -> String {
-    try await cache.asynchronous.enroll(card: card, referrer: referrer, context: context)
+  public func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus {
+    let (id, receipt) = try await cache.asynchronous.receipt(number, terminal: terminal)
+    guard let receipt else {
+      // The rule's own refusal, so the screen says it as a refusal at confirm would.
+      throw RuleError(
+        .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
+        screenLines: ["Receipt \(id)", "is not known here.", "A refund needs the", "purchase's receipt."])
+    }
+    return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded)
   }
 
-  public func earn(
-    card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool, context: OperationContext
-  ) async throws -> EarnReceipt {
-    try await cache.asynchronous.earn(
-      card: card, lines: lines, receipt: receipt, provisional: provisional, context: context)
-  }
-
-  public func redeem(card: String, item: String, context: OperationContext) async throws -> (
-    points: Int64, balance: Int64
-  ) {
-    try await cache.asynchronous.redeem(card: card, item: item, context: context)
-  }
-
-  public func refund(receipt: String, amount: Int64, context: OperationContext) async throws -> (
-    reversed: Int64, balance: Int64
-  ) {
-    try await cache.asynchronous.refund(receipt: receipt, amount: amount, context: context)
-  }
-
-  public func block(card: String, context: OperationContext) async throws {
-    try await cache.asynchronous.block(card: card, context: context)
+  public func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws
+    -> RecordOutcome
+  {
+    let cache = cache.asynchronous
+    switch operation {
+    case .enroll(let card, let referrer):
+      return .enrolled(
+        account: try await cache.enroll(card: card.text, referrer: referrer?.text, context: context, dryRun: dryRun))
+    case .purchase(let card, let lines, let receipt, let provisional, _):
+      return .earned(
+        try await cache.earn(
+          card: card.text, lines: lines, receipt: receipt, provisional: provisional, context: context, dryRun: dryRun))
+    case .redeem(let card, let item, _):
+      let r = try await cache.redeem(card: card.text, item: item, context: context, dryRun: dryRun)
+      return .redeemed(item: item, points: r.points, balance: r.balance)
+    case .refund(let receipt, let amount):
+      let r = try await cache.refund(receipt: receipt, amount: amount, context: context, dryRun: dryRun)
+      return .refunded(receipt: receipt, reversed: r.reversed, balance: r.balance)
+    case .block(let card):
+      try await cache.block(card: card.text, context: context, dryRun: dryRun)
+      return .blocked(card: card)
+    }
   }
 }

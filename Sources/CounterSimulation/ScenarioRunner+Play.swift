@@ -13,7 +13,8 @@ extension ScenarioRunner {
           return await self.notReady(c, expected: "an unknown card to enrol")
         }
         if let referrer { await c.scan(referrer) }
-        await c.press(.ok, .ok)
+        await c.press(.ok)
+        await self.confirmAsked(c)
         return nil
       }
     case .purchase(let t, let card, let receipt, let lines, let cardAfter?):
@@ -27,7 +28,7 @@ extension ScenarioRunner {
       narrate("\(clock.now) \(t): card presented \(cardAfter) s after payment")
       return await withCard(card, at: t) { c in
         switch await c.firmware.state {
-        case .confirm(.purchase): break
+        case .confirm(.purchase, _): break
         case .identified, .unknownCard:
           await c.press(.cancel)
           return "the sale was no longer offered (a sale waits \(cardAfter > 300 ? "5 minutes" : "for one card"))"
@@ -46,18 +47,31 @@ extension ScenarioRunner {
         }
         await c.press(.purchase)
         await self.enter(lines, receipt: receipt, on: c)
-        await c.press(.ok, .ok)
+        await c.press(.ok)
+        await self.confirmAsked(c)
         return nil
       }
     case .redeem(let t, let card, let item):
       narrate("\(clock.now) \(t): redeem \(item)")
       return await withCard(card, at: t) { c in
         guard case .identified = await c.firmware.state else { return await self.notReady(c, expected: "a known card") }
-        guard let index = (try? c.cache.program())?.catalogue.firstIndex(where: { $0.id == item }) else {
+        let program = try? c.cache.program()
+        guard let wanted = program?.item(item) else {
           await c.press(.cancel)
           return "no catalogue item \"\(item)\""
         }
-        await c.press(.redeem, .digit(index + 1), .ok)
+        await c.press(.redeem)
+        // The menu lists only what the balance pays for.
+        guard case .redeemMenu(let view, _) = await c.firmware.state,
+          let index = CounterMachine.affordable(view, in: program).firstIndex(where: { $0.id == item })
+        else {
+          let view = await c.firmware.state.cardholder
+          await c.press(.cancel)
+          return "the redeem menu does not offer \(wanted.name) (\(wanted.points) points): \(view?.available ?? 0) "
+            + "available\(view.map { $0.pending > 0 ? ", \($0.pending) pending" : "" } ?? "")"
+        }
+        await c.press(.digit(index + 1))
+        await self.confirmAsked(c)
         return nil
       }
     case .refund(let t, let receipt, let amount):
@@ -65,8 +79,11 @@ extension ScenarioRunner {
       let c = counter(t)
       await c.press(.refund)
       await c.scan(receipt)
-      await c.type(amount)
-      await c.press(.ok, .ok)
+      if case .refundEntry(.some, _) = await c.firmware.state {
+        await c.type(amount)
+        await c.press(.ok)
+        await confirmAsked(c)
+      }
       onScreen(t, c.display.current)
       return await outcomeShown(c)
     case .block(let t, let card):
@@ -74,7 +91,8 @@ extension ScenarioRunner {
       let c = counter(t)
       await c.press(.block)
       await c.scan(card)
-      await c.press(.ok, .ok)
+      await c.press(.ok)
+      await confirmAsked(c)
       onScreen(t, c.display.current)
       return await outcomeShown(c)
     case .sync(let terminals):
@@ -119,7 +137,18 @@ extension ScenarioRunner {
     onScreen(t, c.display.current)
     await c.remove()
     await c.press(.ok)  // back to idle whatever is on the screen
+    // A basket kept for this card (lifted or refused before it was recorded): the customer has
+    // left, and the cashier drops it rather than offer it to their next visit.
+    if await c.firmware.openSale?.card != nil {
+      await c.press(.cancel, .ok)
+    }
     return reason
+  }
+
+  /// OK on the confirm screen, when the check before it let the operation through (a refusal
+  /// stays on the screen for `outcomeShown`).
+  func confirmAsked(_ c: SimulatedCounter) async {
+    if case .confirm = await c.firmware.state { await c.press(.ok) }
   }
 
   /// What the screen says: nil for a receipt, else the refusal.

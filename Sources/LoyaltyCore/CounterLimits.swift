@@ -14,10 +14,7 @@ public enum CounterLimits {
       throw RuleError(
         .velocityExceeded,
         "card \(card) already earned \(earnsInTrailingHour) times at this terminal in the last hour (limit \(program.limits.maxEarnsPerCardPerHour))",
-        screenLines: [
-          "Card ****\(card.suffix(4))", "\(earnsInTrailingHour) earns in 1 hour",
-          "limit \(program.limits.maxEarnsPerCardPerHour): try later",
-        ])
+        screenLines: ["Limit of \(program.limits.maxEarnsPerCardPerHour) earns an", "hour reached here."])
     }
   }
 
@@ -29,21 +26,27 @@ public enum CounterLimits {
   ) throws(RuleError) {
     guard balance >= item.points else {
       guard pending > 0 else {
-        throw RuleError(.insufficientBalance, "\(item.name) costs \(item.points) points; the balance is \(balance)")
+        throw RuleError(
+          .insufficientBalance, "\(item.name) costs \(item.points) points; the balance is \(balance)",
+          screenLines: ["\(item.name) needs", "\(item.points) pts; the", "balance is \(balance)."])
       }
       throw RuleError(
         .insufficientBalance,
         "\(item.name) costs \(item.points) points; \(balance) are available (\(pending) more are pending until their "
           + "purchases' return window of \(program.pendingDays) days closes)",
-        screenLines: ["Needs \(item.points) pts", "\(balance) available", "\(pending) pending"])
+        screenLines: [
+          "\(item.name) needs", "\(item.points) pts; \(balance) are", "usable now, \(pending)", "pending returns.",
+        ])
     }
     let cap = program.limits.offlineRedeemPointsPerDay
     let (after, overflow) = redeemedTodayHere.addingReportingOverflow(item.points)
     guard !overflow, after <= cap else {
       throw RuleError(
         .dailyRedeemCapReached,
-        "card \(card) has redeemed \(redeemedTodayHere) points here today; \(item.points) more would pass the daily cap of \(cap)"
-      )
+        "card \(card) has redeemed \(redeemedTodayHere) points here today; \(item.points) more would pass the daily cap of \(cap)",
+        screenLines: [
+          "Daily limit here is", "\(cap) pts; \(redeemedTodayHere) used", "today. Ask HQ or", "come back tomorrow.",
+        ])
     }
   }
 }

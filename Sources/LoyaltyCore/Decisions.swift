@@ -29,9 +29,14 @@ public enum Decisions {
 
   /// An active card: known and not blocked.
   public static func active(_ card: String, _ facts: CardFacts?) throws(RuleError) -> CardFacts {
-    guard let facts else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
+    guard let facts else {
+      throw RuleError(
+        .unknownCard, "card \(card) is not enrolled", screenLines: ["Card \(CardID.masked(card))", "is not enrolled."])
+    }
     guard !facts.blocked else {
-      throw RuleError(.blockedCard, "card \(card) is blocked; the account is intact (ask HQ or link a new card)")
+      throw RuleError(
+        .blockedCard, "card \(card) is blocked; the account is intact (ask HQ or link a new card)",
+        screenLines: ["Card \(CardID.masked(card))", "is blocked. Account", "is intact: ask at", "customer desk."])
     }
     return facts
   }
@@ -42,12 +47,19 @@ public enum Decisions {
     card: String, known: CardFacts?, referrer: (card: String, facts: CardFacts?)?, context c: OperationContext
   ) throws(RuleError) -> Entry {
     try Identities.validateCard(card)
-    if let known { throw RuleError(.alreadyEnrolled, "card \(card) is already enrolled (account \(known.account))") }
+    if let known {
+      throw RuleError(
+        .alreadyEnrolled, "card \(card) is already enrolled (account \(known.account))",
+        screenLines: ["Card \(CardID.masked(card))", "is already enrolled."])
+    }
     let account = Identities.accountID(enrolledWith: card)
     var referrerAccount: String?
     if let referrer {
       let r = try active(referrer.card, referrer.facts)
-      guard r.account != account else { throw RuleError(.invalidReferrer, "a card cannot refer its own account") }
+      guard r.account != account else {
+        throw RuleError(
+          .invalidReferrer, "a card cannot refer its own account", screenLines: ["A card cannot refer", "its own account."])
+      }
       referrerAccount = r.account
     }
     return Entry(
@@ -181,16 +193,18 @@ public enum Decisions {
     if CounterLimits.isDebounced(lastTap: lastTap, now: c.at, in: program) {
       throw RuleError(
         .debounced, "card \(cardID) was tapped here less than \(program.limits.debounceSeconds) s ago; ignored",
-        screenLines: [
-          "Card ****\(cardID.suffix(4))", "tapped again within", "\(program.limits.debounceSeconds) s: ignored",
-        ])
+        screenLines: ["Same card again in", "under \(program.limits.debounceSeconds) s: wait."])
     }
     try CounterLimits.checkVelocity(earnsInTrailingHour: earnsInTrailingHour, card: cardID, in: program)
     var total: Int64 = 0
     for line in lines { total = try Checked.add(total, line.amount, "the basket's total") }
     // A purchase of nothing is no visit (it would count towards a tier).
     guard total > 0 else { throw RuleError(.invalidAmount, "a purchase of 0 earns nothing and is not recorded") }
-    if receiptTaken { throw RuleError(.duplicateReceipt, "receipt \(receipt) is already recorded") }
+    if receiptTaken {
+      throw RuleError(
+        .duplicateReceipt, "receipt \(receipt) is already recorded",
+        screenLines: ["Receipt \(receipt)", "is already recorded."])
+    }
     let history = account.purchases(before: c.at, windowDays: program.tierWindowDays)
     let tier = EarnRules.tier(at: c.at, history: history, in: program).tier
     let points = try EarnRules.points(for: lines, at: c.at, tier: tier, in: program)
@@ -254,7 +268,18 @@ public enum Decisions {
     context c: OperationContext
   ) throws(RuleError) -> Entry {
     guard let receipt else {
-      throw RuleError(.unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt")
+      throw RuleError(
+        .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
+        screenLines: ["Receipt \(id)", "is not known here.", "A refund needs the", "purchase's receipt."])
+    }
+    // Said with the currency, and what is left to refund, before the rule's own check below.
+    let left = receipt.amount - receipt.refunded
+    guard amount <= left else {
+      throw RuleError(
+        .refundExceedsReceipt,
+        "a refund of \(program.money(amount)) is more than what is left of receipt \(id): "
+          + "\(program.money(left)) of \(program.money(receipt.amount))",
+        screenLines: ["Refund \(program.money(amount))", "is more than is left:", "\(program.money(left)) of", program.money(receipt.amount)])
     }
     guard amount <= Bounds.maxAmount else {
       throw RuleError(.invalidAmount, "refund amount \(amount) is beyond \(Bounds.maxAmount)")

@@ -69,24 +69,9 @@ public enum Identities {
     return nil
   }
 
-  /// Checks a card ID as the reader layer writes them: 16 digits passing Luhn, or an uppercase
-  /// hex UID of 4, 7 or 10 bytes.
+  /// Checks a card ID's canonical text (see `CardID`): 16 digits passing Luhn, or an uppercase
+  /// hex UID of 4, 7 or 10 bytes, told apart by length.
   public static func validateCard(_ card: String) throws(RuleError) {
-    let bytes = Array(card.utf8)
-    if bytes.allSatisfy({ (0x30...0x39).contains($0) }) {
-      guard bytes.count == LoyaltyNumber.length, LoyaltyNumber.luhnValid(bytes.map { $0 - 0x30 }) else {
-        throw RuleError(.unknownCard, "\"\(card)\" is not a loyalty number (16 digits with a Luhn check digit)")
-      }
-      return
-    }
-    let upperHex = bytes.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) }
-    guard [8, 14, 20].contains(bytes.count), upperHex else {
-      throw RuleError(
-        .unknownCard, "\"\(card)\" is neither a loyalty number nor an uppercase hex UID of 4, 7 or 10 bytes")
-    }
-    // ISO 14443-3: a 4-byte UID starting 08 is random per power-up, not an identity.
-    if bytes.count == 8, card.hasPrefix("08") {
-      throw RuleError(.unknownCard, "\"\(card)\" is a random UID (4 bytes starting 08): it changes at every tap")
-    }
+    _ = try CardID(card)
   }
 }

@@ -11,8 +11,8 @@ public struct RuleError: Error, Hashable, Sendable, CustomStringConvertible {
 
   public var reason: Reason
   public var message: String
-  /// The refusal as the counter's 4×20 display says it (at most three lines of 20), where the
-  /// message would not fit.
+  /// The refusal as the counter's 4×20 display says it, in lines of at most 20 characters (the
+  /// display pages them with OK), where the message would not read well wrapped.
   public var screenLines: [String]?
 
   public init(_ reason: Reason, _ message: String, screenLines: [String]? = nil) {

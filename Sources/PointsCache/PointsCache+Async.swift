@@ -7,7 +7,9 @@ extension PointsCache {
   /// blocking forms the command line uses.
   public var asynchronous: AsyncOperations { AsyncOperations(cache: self) }
 
-  /// See `PointsCache.asynchronous`.
+  /// See `PointsCache.asynchronous`. Each operation that writes takes `dryRun`: its decision,
+  /// journal and reducer run in a transaction that is rolled back, so the counter can show what
+  /// an operation will do, or why it is refused, before the cashier confirms it.
   public struct AsyncOperations: Sendable {
     let cache: PointsCache
 
@@ -15,36 +17,68 @@ extension PointsCache {
       try await cache.pool.read { db in try cache.program(db) }
     }
 
+    /// Whether this cache has never synced with HQ: a stand-alone counter's (its program was
+    /// loaded locally; a chained counter joins by a first sync).
+    public func isStandAlone() async throws -> Bool {
+      try await cache.pool.read { db in
+        try Int64.fetchOne(db, sql: "SELECT 1 FROM checkpoint WHERE id = 1") == nil
+      }
+    }
+
     public func identify(card: String, at t: UTCInstant) async throws -> CardholderView {
       try await cache.pool.read { db in try cache.identify(db, card: card, at: t) }
     }
 
-    public func enroll(card: String, referrer: String?, context c: OperationContext) async throws -> String {
-      try await cache.pool.write { db in try cache.enroll(db, card: card, referrer: referrer, context: c) }
+    /// A receipt named at a refund (`R9`: this terminal's; `T02/R9`: as it is), or nil.
+    public func receipt(_ number: String, terminal: String) async throws -> (id: String, receipt: Receipt?) {
+      let id = try Identities.receiptReference(number, terminal: terminal)
+      return try await cache.pool.read { db in
+        (id, try db.cachedOne(ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ?", arguments: [id])?.receipt)
+      }
+    }
+
+    public func enroll(card: String, referrer: String?, context c: OperationContext, dryRun: Bool = false)
+      async throws -> String
+    {
+      try await write(dryRun) { db in try cache.enroll(db, card: card, referrer: referrer, context: c) }
     }
 
     public func earn(
-      card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool = false, context c: OperationContext
+      card: String, lines: [PurchaseLine], receipt: String?, provisional: Bool = false, context c: OperationContext,
+      dryRun: Bool = false
     ) async throws -> EarnReceipt {
-      try await cache.pool.write { db in
+      try await write(dryRun) { db in
         try cache.earn(db, card: card, lines: lines, receipt: receipt, provisional: provisional, context: c)
       }
     }
 
-    public func redeem(card: String, item: String, context c: OperationContext) async throws -> (
-      points: Int64, balance: Int64
-    ) {
-      try await cache.pool.write { db in try cache.redeem(db, card: card, item: item, context: c) }
+    public func redeem(card: String, item: String, context c: OperationContext, dryRun: Bool = false) async throws
+      -> (points: Int64, balance: Int64)
+    {
+      try await write(dryRun) { db in try cache.redeem(db, card: card, item: item, context: c) }
     }
 
-    public func refund(receipt: String, amount: Int64, context c: OperationContext) async throws -> (
-      reversed: Int64, balance: Int64
-    ) {
-      try await cache.pool.write { db in try cache.refund(db, receipt: receipt, amount: amount, context: c) }
+    public func refund(receipt: String, amount: Int64, context c: OperationContext, dryRun: Bool = false) async throws
+      -> (reversed: Int64, balance: Int64)
+    {
+      try await write(dryRun) { db in try cache.refund(db, receipt: receipt, amount: amount, context: c) }
     }
 
-    public func block(card: String, context c: OperationContext) async throws {
-      try await cache.pool.write { db in try cache.block(db, card: card, context: c) }
+    public func block(card: String, context c: OperationContext, dryRun: Bool = false) async throws {
+      try await write(dryRun) { db in try cache.block(db, card: card, context: c) }
+    }
+
+    /// `body` in a write transaction, committed, or rolled back for a dry run.
+    func write<T: Sendable>(_ dryRun: Bool, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+      guard dryRun else { return try await cache.pool.write(body) }
+      return try await cache.pool.writeWithoutTransaction { db in
+        var result: T?
+        try db.inTransaction(.immediate) {
+          result = try body(db)
+          return .rollback
+        }
+        return result!
+      }
     }
   }
 }

@@ -1,5 +1,6 @@
 import CardEmulation
 import CardIdentification
+import LoyaltyCore
 import CardReader
 import SimulatedCardReader
 import Testing
@@ -55,7 +56,7 @@ struct CardIdentifierTests {
     #expect(
       id
         == CardIdentity(
-          id: "6280001234567895", source: .applet, cardType: "loyalty-applet", atr: "3B8780014C4F59414C54595C"))
+          card: try CardID("6280001234567895"), source: .applet, cardType: "loyalty-applet", atr: "3B8780014C4F59414C54595C"))
   }
 
   @Test func ndefTextAndURICards() async throws {

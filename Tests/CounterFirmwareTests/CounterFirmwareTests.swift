@@ -49,9 +49,9 @@ struct CounterFirmwareTests {
       return
     }
     #expect(view.balance == 0 && view.tier == "Bronze")
-    #expect(c.display.current.lines[1].contains("Bronze"))
-    // The end of the number, as on receipts (the old screen cut the check digit off).
-    #expect(c.display.current.lines[0] == "Card ****7895")
+    // The end of the number, as on receipts (the old screen cut the check digit off), and the tier.
+    #expect(c.display.current.lines[0] == "****7895 Bronze")
+    #expect(c.display.current.lines[1] == "0 pts")
     await c.press(.purchase)
     let categories = CounterFirmware.categories(of: try f.cache.program())
     await c.press(.digit(categories.firstIndex(of: "fresh")! + 1))
@@ -61,7 +61,7 @@ struct CounterFirmwareTests {
     #expect(c.display.current.lines[0] == "1 line 12.50 EUR")
     await c.press(.ok)  // basket done
     #expect(c.display.current.lines[0] == "Total 12.50 EUR?")
-    guard case .confirm(.purchase(_, let lines, _, _, _)) = await f.state else {
+    guard case .confirm(.purchase(_, let lines, _, _, _), _) = await f.state else {
       Issue.record("no confirm")
       return
     }
@@ -99,19 +99,21 @@ struct CounterFirmwareTests {
     #expect(try f.balance == 0 && f.outboxCount == 1)
   }
 
-  @Test func redeemWithTooFewPointsIsRefusedAndTheLoopGoesOn() async throws {
+  @Test func redeemWithTooFewPointsOffersNothingAndTheLoopGoesOn() async throws {
     let f = try CounterFixture()
     let c = f.counter
     await c.tap(LoyaltyAppletCard(number: CounterFixture.known))
-    await c.press(.redeem, .digit(1), .ok)  // coffee, 150 points, balance 0
-    guard case .message(let m) = await f.state else {
-      Issue.record("no message")
-      return
-    }
-    #expect(m.kind == .refused && m.reason?.contains("balance") == true)
-    #expect(c.indicator.history.last == .failure)
+    await c.press(.redeem)  // balance 0: the menu lists nothing the balance cannot pay
+    #expect(c.display.current.lines[1] == "Not enough points")
+    await c.press(.digit(1))
+    #expect(await f.state.name == "redeemMenu", "refused before any confirm")
+    #expect(c.display.current.lines[3] == "C=back")
+    await c.press(.cancel)
+    #expect(await f.state.name == "identified", "back to the cardholder")
     await c.remove()
+    await c.press(.ok)
     #expect(await f.state.name == "idle")
+    #expect(try f.outboxCount == 1, "the enrolment only")
   }
 
   @Test func unknownCardIsEnrolledWithAReferrer() async throws {
@@ -122,14 +124,14 @@ struct CounterFirmwareTests {
       Issue.record("not unknown")
       return
     }
-    #expect(card == "04A1B2C3D4E5F6")
+    #expect(card.text == "04A1B2C3D4E5F6" && card.kind == .uid)
     await c.scan(CounterFixture.known)
     await c.press(.ok, .ok)
     guard case .message(let m) = await f.state, m.kind == .receipt else {
       Issue.record("not enrolled")
       return
     }
-    #expect(try f.cache.identify(card: card, at: c.clock.now).account.isEmpty == false)
+    #expect(try f.cache.identify(card: card.text, at: c.clock.now).account.isEmpty == false)
   }
 
   @Test func blockedAndUnreadableCardsAreMessagesNotErrors() async throws {
@@ -169,17 +171,26 @@ struct CounterFirmwareTests {
     let before = try f.balance
     await c.press(.refund)
     await c.scan("R1")
+    // The receipt's amount and what is left to refund, before the amount is typed.
+    #expect(c.display.current.lines == ["Receipt T01/R1", "Left 20.00 of 20.00", "Refund 0.00 EUR", "<=del OK=next C=end"])
     await c.type(1000)
-    await c.press(.ok, .ok)
+    await c.press(.ok)
+    #expect(c.display.current.lines[2] == "-\(before / 2) points", "the reversal before OK")
+    await c.press(.ok)
     guard case .message(let m) = await f.state, m.kind == .receipt else {
       Issue.record("refund not recorded")
       return
     }
     #expect(try f.balance == before / 2)
     await c.press(.refund)
-    await c.scan("NOPE")
-    await c.type(100)
-    await c.press(.ok, .ok)
+    await c.scan("R1")
+    #expect(c.display.current.lines[1] == "Left 10.00 of 20.00")
+    await c.type(1001)  // more than is left: refused before any confirm
+    await c.press(.ok)
+    #expect(c.display.current.lines[0] == "Refused")
+    #expect(c.display.current.lines[1] == "Refund 10.01 EUR", "\(c.display.current.lines)")
+    await c.press(.ok, .ok, .refund)
+    await c.scan("NOPE")  // refused at the scan: nothing to type an amount for
     guard case .message(let refused) = await f.state else {
       Issue.record("no message")
       return

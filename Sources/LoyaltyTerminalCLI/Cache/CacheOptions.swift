@@ -90,16 +90,7 @@ private func fail(json: Bool, _ failure: CommandFailure) throws -> Never {
 }
 
 /// An amount in minor units as the currency writes it (1250, 2 → "12.50 EUR"), exactly.
-func money(_ amount: Int64, _ program: LoyaltyProgram) -> String {
-  guard program.minorUnits > 0 else { return "\(amount) \(program.currency)" }
-  var divisor: Int64 = 1
-  for _ in 0..<program.minorUnits { divisor *= 10 }
-  let sign = amount < 0 ? "-" : ""
-  let magnitude = amount.magnitude
-  let fraction = String(magnitude % UInt64(divisor))
-  return
-    "\(sign)\(magnitude / UInt64(divisor)).\(String(repeating: "0", count: program.minorUnits - fraction.count))\(fraction) \(program.currency)"
-}
+func money(_ amount: Int64, _ program: LoyaltyProgram) -> String { program.money(amount) }
 
 /// "12.34 EUR or 3 visits to Gold", or "top tier".
 func describeNextTier(_ next: NextTier?, _ program: LoyaltyProgram) -> String {

@@ -37,8 +37,8 @@ enum CounterCommand: Equatable {
   static func keys(_ word: String) throws(CounterCommandError) -> [CounterKey] {
     switch word.lowercased() {
     case "ok", "enter": return [.ok]
-    case "cancel", "esc": return [.cancel]
-    case "clear": return [.clear]
+    case "cancel", "esc", "c": return [.cancel]
+    case "clear", "del", "backspace": return [.clear]
     case "purchase", "p": return [.purchase]
     case "redeem", "r": return [.redeem]
     case "refund", "f": return [.refund]

@@ -56,9 +56,16 @@ struct RunCommand: AsyncParsableCommand {
 
     // Live taps (not when a script drives the simulator: its taps are played in line order).
     let scriptDrivesTaps = script && simulator != nil
+    // The idle screen says when no reader can read cards (service lost, reader unplugged).
+    let readersAtStart = (try? await system.readers().map(\.name)) ?? []
     let taps = Task {
+      var presence = ReaderPresence(readers: readersAtStart)
+      if !presence.online { await firmware.handle(.reader(online: false)) }
       guard !scriptDrivesTaps else { return }
       for await event in watcher.events() {
+        if case .status(let status) = event, let online = presence.update(status) {
+          await firmware.handle(.reader(online: online))
+        }
         switch event {
         case .tap(let tap):
           feedback.use(reader: tap.reader)
@@ -82,7 +89,12 @@ struct RunCommand: AsyncParsableCommand {
       if script { await firmware.settle() }
       switch command {
       case .quit: return
-      case .keys(let keys): for key in keys { await firmware.handle(.key(key)) }
+      case .keys(let keys):
+        for key in keys {
+          await firmware.handle(.key(key))
+          // A script's keys are pressed as a cashier's: each after the screen answered the last.
+          if script { await firmware.settle() }
+        }
       case .scan(let code): await firmware.handle(.scan(code))
       case .tap(let id):
         guard let simulator else {
