@@ -105,5 +105,6 @@ struct RunCommand: AsyncParsableCommand {
       }
       if script { await firmware.settle() }
     }
+    if script { try KeyboardReader.checkSkippedLines() }
   }
 }
