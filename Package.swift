@@ -110,7 +110,7 @@ let package = Package(
     .target(
       name: "CounterFirmware",
       dependencies: [
-        "CardReader", "CardIdentification", "LoyaltyCore",
+        "CardReader", "CardIdentification", "LocalFiles", "LoyaltyCore",
         .product(name: "Logging", package: "swift-log"),
       ],
       resources: [.embedInCode("reader-profiles.json")]),

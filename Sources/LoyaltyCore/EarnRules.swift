@@ -65,7 +65,10 @@ public enum EarnRules {
   }
 
   /// The tier at `t`: the last tier whose minSpend ≤ spend or minVisits ≤ visits, counting the
-  /// purchases in (t − tierWindowDays, t), net of refunds. The purchase being scored is not in `history`.
+  /// purchases in (t − tierWindowDays, t), net of refunds. A purchase is a visit only when its
+  /// total is at least the program's `minVisitAmount` (its spend counts in full either way): this
+  /// is the one place visits are counted, for the counter, the cache, the audit and HQ alike.
+  /// The purchase being scored is not in `history`.
   public static func tier(at t: UTCInstant, history: [PurchaseFact], in program: LoyaltyProgram) -> (
     tier: LoyaltyProgram.Tier, spend: Int64, visits: Int
   ) {
@@ -76,7 +79,7 @@ public enum EarnRules {
       // Saturating: a spend past Int64.max is as good as Int64.max for any tier threshold.
       let (sum, overflow) = spend.addingReportingOverflow(max(0, p.amount - min(p.refunded, p.amount)))
       spend = overflow ? .max : sum
-      visits += 1
+      if p.amount >= program.minVisitAmount { visits += 1 }
     }
     var tier = program.tiers[0]
     for candidate in program.tiers.dropFirst() {

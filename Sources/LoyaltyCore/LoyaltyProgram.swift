@@ -69,6 +69,9 @@ public struct LoyaltyProgram: Hashable, Sendable {
   /// HQ's notifications: an account with no purchase for this many days gets a re-engagement
   /// event (default 60).
   public var reengageAfterDays: Int = 60
+  /// A purchase counts as a tier visit only when its total (minor units, before refunds) is at
+  /// least this; its spend counts in full either way. 0 (the default): every purchase is a visit.
+  public var minVisitAmount: Int64 = 0
 
   /// The rate of `category` (1 when the program does not list it).
   public func rate(of category: String) -> Decimal4 { categoryRates[category] ?? .one }

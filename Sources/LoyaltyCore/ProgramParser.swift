@@ -19,7 +19,9 @@ public enum ProgramParser {
         required: [
           "version", "currency", "minorUnits", "earn", "tiers", "tierWindowDays", "expiryDays", "catalogue", "limits",
         ],
-        optional: ["promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays"]) ?? [:]
+        optional: [
+          "promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays", "minVisitAmount",
+        ]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
     let currency = w.string(top["currency"], "currency")
     if let currency, !(currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isUppercase })) {
@@ -97,6 +99,7 @@ public enum ProgramParser {
       }
     }
     let tierWindowDays = w.integer(top["tierWindowDays"], "tierWindowDays", in: 1...3660)
+    let minVisitAmount = top["minVisitAmount"].map { w.integer($0, "minVisitAmount", in: moneyRange) } ?? 0
     let expiryDays = w.integer(top["expiryDays"], "expiryDays", in: 1...36_600)
     let warningDays = top["expiryWarningDays"].map { w.integer($0, "expiryWarningDays", in: 1...3660) } ?? 30
     let pendingDays = top["pendingDays"].map { w.integer($0, "pendingDays", in: 0...3650) } ?? 0
@@ -159,6 +162,7 @@ public enum ProgramParser {
     program.expiryWarningDays = Int(warningDays ?? 30)
     program.reengageAfterDays = Int(reengageDays ?? 60)
     program.pendingDays = Int(pendingDays ?? 0)
+    program.minVisitAmount = minVisitAmount ?? 0
     return program
   }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// Runs a command-line tool: parses `arguments` (the process's by default) as `Root` and runs the
 /// chosen subcommand. A wrong command line prints the parser's message and the usage; a failure at
-/// run time prints one line, "<command path>: <what went wrong>", and exits 1.
+/// run time prints one line, "<command path>: <what went wrong>" (with `--json`, the object
+/// `{"error", "reason"}` on stdout), and exits 1 (or the failure's own status).
 public func runCommandLine<Root: ParsableCommand>(_ root: Root.Type, _ arguments: [String]? = nil) async {
   // A parent may have spawned us with these blocked (libdispatch threads block every signal);
   // Ctrl-C and `kill` must still reach the command's handler.
@@ -33,7 +34,10 @@ public func runCommandLine<Root: ParsableCommand>(_ root: Root.Type, _ arguments
     root.exit(withError: error)
   } catch {
     let name = commandPath(to: type(of: command), from: root) ?? root.configuration.commandName ?? "error"
-    printError("\(name): \(FailureMessage(error))")
+    let json = (command as? any JSONReporting)?.jsonOutput ?? false
+    JSONFailure.report(
+      json ? "\(FailureMessage(error))" : "\(name): \(FailureMessage(error))", reason: JSONFailure.reason(for: error),
+      json: json)
     Foundation.exit((error as? CommandFailure)?.exitCode ?? 1)
   }
 }

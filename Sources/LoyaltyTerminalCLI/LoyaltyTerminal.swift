@@ -29,6 +29,12 @@ public struct ReaderOptions: ParsableArguments {
   )
   public var cardProfiles: String?
 
+  @Option(
+    help:
+      "Reader LED/buzzer profiles file, for run and readers (default: $LOYALTY_READER_PROFILES, /etc/loyalty-terminal/reader-profiles.json, or the built-in hardware/reader-profiles.json)."
+  )
+  public var readerProfiles: String?
+
   @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
   public var logLevel: String = "warning"
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CardIdentification
 import CardReader
+import CounterFirmware
 import Foundation
 import Logging
 import PCSCCardReader
@@ -11,6 +12,13 @@ extension ReaderOptions {
   public func loadProfiles() throws -> CardProfiles {
     if let path = cardProfiles { return try CardProfiles.load(from: URL(fileURLWithPath: path)) }
     return try CardProfiles.standard()
+  }
+
+  /// The reader LED/buzzer profiles: the file named by --reader-profiles, or the default (see
+  /// `ReaderProfiles.standard()`: $LOYALTY_READER_PROFILES, /etc, the built-in table).
+  public func loadReaderProfiles() throws -> ReaderProfiles {
+    if let path = readerProfiles { return try ReaderProfiles.load(from: URL(fileURLWithPath: path)) }
+    return try ReaderProfiles.standard()
   }
 
   /// The live reader system, or the simulator playing the demo taps when --simulated is given.

@@ -4,12 +4,22 @@ import CardReader
 import CounterFirmware
 import Foundation
 
-/// `loyalty-terminal readers`: the readers and what is in each.
+/// `loyalty-terminal readers`: the readers and what is in each; with `--probe`, whether each
+/// profiled reader's LED, buzzer and firmware commands work.
 struct ReadersCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "readers", abstract: "List readers and the card in each (ATR, card type).")
+    commandName: "readers", abstract: "List readers and the card in each (ATR, card type).",
+    discussion: """
+      With --probe, each reader that has a reader profile is sent its profile's firmware query and \
+      its success, failure and attention LED/buzzer commands (it beeps and lights), and the report \
+      says per reader what worked; a reader without a profile is named as such (it signals on the \
+      console). ACR122U-style pseudo-APDUs need a card on the reader.
+      """)
 
   @OptionGroup var options: ReaderOptions
+
+  @Flag(help: "Try each profiled reader's LED, buzzer and firmware commands and report what worked.")
+  var probe = false
 
   @Flag(help: "Print one JSON document.")
   var json = false
@@ -17,6 +27,7 @@ struct ReadersCommand: AsyncParsableCommand {
   func run() async throws {
     let logger = options.makeLogger("readers")
     let profiles = try options.loadProfiles()
+    let readerProfiles = try options.loadReaderProfiles()
     let identifier = CardIdentifier(profiles: profiles)
     let (system, simulator) = try options.makeSystem(logger: logger)
     if let simulator, let first = SimulatedTaps.demo.first {
@@ -26,14 +37,21 @@ struct ReadersCommand: AsyncParsableCommand {
     do {
       readers = try await system.readers()
     } catch {
-      if json { print(TapLine.encode(["error": error.message])) } else { printError("readers: \(error.message)") }
-      throw ExitCode(2)
+      throw CommandFailure(reason: error.kind.rawValue, message: error.message, exitCode: 2)
+    }
+    if probe {
+      var probes: [ReaderProbe] = []
+      for r in readers {
+        probes.append(await ReaderProbe.probe(reader: r.name, profiles: readerProfiles, system: system))
+      }
+      emit(json ? TapLine.encode(["readers": probes.map(ReaderProbeReport.object)]) : ReaderProbeReport.text(probes))
+      return
     }
     // The firmware version, where the reader's profile says how to ask (and the reader answers).
     var firmware: [String: String] = [:]
     for r in readers {
-      guard let command = ReaderProfiles.builtIn.profile(for: r.name)?.firmware,
-        let answer = try? await system.send(command, toReader: r.name)
+      guard let command = readerProfiles.profile(for: r.name)?.firmware,
+        let answer = try? await system.send(command, toReader: r.name), !ReaderProfiles.firmwareText(answer).isEmpty
       else { continue }
       firmware[r.name] = ReaderProfiles.firmwareText(answer)
     }

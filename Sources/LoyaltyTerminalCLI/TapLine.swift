@@ -22,8 +22,7 @@ public enum TapLine {
       object["source"] = id.source.rawValue
       object["elapsedMs"] = milliseconds(tap.elapsed)
     case .failure(let error):
-      object["error"] = error.message
-      object["reason"] = error.reason.rawValue
+      object.merge(JSONFailure.object(error.message, reason: error.reason.rawValue)) { _, failure in failure }
       object["elapsedMs"] = milliseconds(tap.elapsed)
     }
     return encode(object)

@@ -12,12 +12,13 @@ struct WatchCommand: AsyncParsableCommand {
     discussion: """
       With --json each line is an object with reader, atr, cardType, id, source and elapsedMs \
       (card seen to ID read), or error and reason for a refused card. Reader service changes \
-      (pcscd lost or back) go to stderr. Ctrl-C exits cleanly.
+      (pcscd lost or back) go to stderr. Ctrl-C exits cleanly. A --reader that is not among the \
+      readers listed (once the reader service answers) is an error naming those there.
       """)
 
   @OptionGroup var options: ReaderOptions
 
-  @Option(help: "Only watch this reader.")
+  @Option(help: "Only watch this reader (its whole name, as `readers` lists it).")
   var reader: String?
 
   @Option(help: "Exit after this many taps (identified or refused).")
@@ -37,7 +38,11 @@ struct WatchCommand: AsyncParsableCommand {
     let watcher = TapWatcher(system: system, identifier: identifier, readerFilter: reader)
     let json = self.json
     let limit = count
-    let work = Task {
+    // An unknown --reader fails now, or once the reader service first answers if it does not yet.
+    var unchecked = reader
+    if let name = unchecked, try await ReaderNameCheck.check(name, on: system) { unchecked = nil }
+    let work = Task { [unchecked] in
+      var unchecked = unchecked
       let player = Task {
         guard let simulator else { return }
         while !Task.isCancelled {
@@ -56,13 +61,15 @@ struct WatchCommand: AsyncParsableCommand {
           printError("watch: reader service unavailable (\(error.message)); retrying")
         case .status(.serviceRestored):
           printError("watch: reader service back")
+          if let name = unchecked, try await ReaderNameCheck.check(name, on: system) { unchecked = nil }
         case .status(let other):
           logger.info("reader event", metadata: ["event": "\(other)"])
+          if let name = unchecked, try await ReaderNameCheck.check(name, on: system) { unchecked = nil }
         }
       }
     }
     let interrupt = Interrupt { work.cancel() }
-    await work.value
+    try await work.value
     withExtendedLifetime(interrupt) {}
   }
 }

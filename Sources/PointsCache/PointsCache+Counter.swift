@@ -50,9 +50,7 @@ extension PointsCache {
     }
     // Receipts are scoped by their till: T01's R100 is not T02's.
     let receiptID = try Identities.scopedReceipt(
-      try receipt
-        ?? "\(c.at.seconds)-\((try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1)",
-      terminal: c.terminal)
+      try receipt ?? automaticReceipt(db, terminal: c.terminal), terminal: c.terminal)
     let lastTap = try db.cachedOne(
       Int64.self, sql: "SELECT at FROM tap WHERE card = ? AND terminal = ?", arguments: [card, c.terminal])
     let earnsThisHour =

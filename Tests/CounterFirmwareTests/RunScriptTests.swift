@@ -41,11 +41,41 @@ struct RunScriptTests {
       """
     let (status, lines, errors) = try run(
       ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script", "--at", at], input: script)
-    #expect(status == 0)
+    #expect(status == 1, "a skipped line fails the run, at the end")
     #expect(lines.contains("screen: Card removed | Nothing recorded |  | "))
     #expect(lines.contains("screen: +50 points | Balance 50 | Bronze | Receipt T01/R77"))
     #expect(lines.contains("screen: Refund R77 | -25 points | Balance 25 | "))
     #expect(errors.contains("script line 13: unknown key \"teleport\""))
+    #expect(
+      errors.split(separator: "\n").last
+        == "loyalty-terminal run: 1 script line was skipped (see above): fix or remove them")
+  }
+
+  /// Every good line runs; the bad ones are named as they come, counted in a last line, and the
+  /// run exits 1. A clean script exits 0; `quit` ends the script (what follows is not read).
+  @Test func skippedLinesAreCountedAndTheRunExitsOne() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let cache = dir.appendingPathComponent("t01.db").path
+    let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../sim/program.json").standardized.path
+    let at = "2026-11-16T09:00:00Z"
+    #expect(
+      try run(["program", "load", program, "--cache", cache, "--terminal", "T01", "--at", at], input: "").status == 0)
+    let counter = ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script", "--at", at]
+
+    let bad = try run(counter, input: "tap 04A1B2C3D4E5F6\nfly away\npress ok ok\npress 12x\nremove\n")
+    #expect(bad.status == 1)
+    #expect(bad.lines.contains("screen: Welcome! | Card enrolled |  | "), "the good lines ran: \(bad.lines)")
+    let errors = bad.errors.split(separator: "\n").map(String.init)
+    #expect(errors.count == 3, "\(errors)")
+    #expect(errors.first?.hasPrefix("script line 2: unknown command \"fly\"") == true)
+    #expect(errors.dropFirst().first?.hasPrefix("script line 4: unknown key \"12x\"") == true)
+    #expect(errors.last == "loyalty-terminal run: 2 script lines were skipped (see above): fix or remove them")
+
+    let clean = try run(counter, input: "# a comment\n\ntap 04A1B2C3D4E5F6\nremove\nquit\nnot read after quit\n")
+    #expect(clean.status == 0, "\(clean.errors)")
+    #expect(clean.errors.isEmpty, "\(clean.errors)")
   }
 
   @Test func aCacheWithoutProgramIsRefused() throws {

@@ -47,7 +47,10 @@ struct ScenarioTests {
     let workdir = dir.appendingPathComponent("work")
     let (status, output) = try await run(["sim", "run", file.path, "--json", "--workdir", workdir.path])
     #expect(status != 0)
-    #expect(output.isEmpty, "nothing on stdout")
+    // With --json the refusal is the one JSON error object, every problem in its message.
+    let error = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
+    #expect(error["reason"] as? String == "invalidScenario")
+    #expect((error["error"] as? String)?.contains("events[2]: needs exactly one of") == true, "\(error)")
     #expect(!FileManager.default.fileExists(atPath: workdir.appendingPathComponent("ledger.jsonl").path))
 
     #expect {

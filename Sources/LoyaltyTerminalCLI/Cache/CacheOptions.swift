@@ -81,11 +81,7 @@ func report(json: Bool, _ body: () throws -> (text: String, object: [String: Any
 }
 
 private func fail(json: Bool, _ failure: CommandFailure) throws -> Never {
-  if json {
-    emit(TapLine.encode(["error": failure.message, "reason": failure.reason]))
-  } else {
-    printError(failure.message)
-  }
+  JSONFailure.report(failure.message, reason: failure.reason, json: json)
   throw ExitCode(failure.exitCode)
 }
 

@@ -1,24 +1,41 @@
 import CounterFirmware
 import Foundation
+import Synchronization
 
 /// Reads the process's input on a thread of its own and turns it into counter commands: script
 /// lines, or single keystrokes of the full-screen UI (with `s`/`t` starting a code ended by Enter).
 enum KeyboardReader {
-  /// Script mode: one command per line; a bad line is reported on stderr and skipped.
+  /// The script lines skipped so far (`lines`): the run then exits 1 (`checkSkippedLines`).
+  static let skippedLines = Mutex(0)
+
+  /// Script mode: one command per line; a bad line is reported on stderr, counted and skipped.
+  /// `quit` ends the script as the end of input does (what follows it is not read).
   static func lines(into sink: @escaping @Sendable (CounterCommand) -> Void, finished: @escaping @Sendable () -> Void) {
     let thread = Thread {
       var number = 0
       while let line = readLine() {
         number += 1
         do throws(CounterCommandError) {
-          if let command = try CounterCommand.parse(line) { sink(command) }
+          let command = try CounterCommand.parse(line)
+          if command == .quit { break }
+          if let command { sink(command) }
         } catch {
           printError("script line \(number): \(error.description)")
+          skippedLines.withLock { $0 += 1 }
         }
       }
       finished()
     }
     thread.start()
+  }
+
+  /// After a script: a failure (exit 1) saying how many lines were skipped, if any were.
+  static func checkSkippedLines() throws {
+    let skipped = skippedLines.withLock { $0 }
+    guard skipped > 0 else { return }
+    throw CommandFailure(
+      reason: "scriptLinesSkipped",
+      message: "\(skipped) script line\(skipped == 1 ? " was" : "s were") skipped (see above): fix or remove them")
   }
 
   /// Full-screen mode: raw keystrokes. Returns the terminal settings to restore.

@@ -36,7 +36,8 @@ struct RunCommand: AsyncParsableCommand {
     let devices = ConsoleDevices(mode: script ? .lines : .fullScreen, terminal: recording.terminal)
     // The reader's own LED and buzzer where its profile says how (hardware/reader-profiles.json);
     // the console otherwise.
-    let feedback = ReaderFeedbackIndicator(system: system, fallback: devices, logger: logger)
+    let feedback = ReaderFeedbackIndicator(
+      system: system, profiles: try reader.loadReaderProfiles(), fallback: devices, logger: logger)
     let firmware = CounterFirmware(
       settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
       storage: PointsCacheStorage(cache: store), display: devices, indicator: feedback,
@@ -116,5 +117,6 @@ struct RunCommand: AsyncParsableCommand {
       }
       if script { await firmware.settle() }
     }
+    if script { try KeyboardReader.checkSkippedLines() }
   }
 }

@@ -26,8 +26,9 @@ struct SimRunCommand: AsyncParsableCommand {
   func run() async throws {
     let scenario: Scenario
     do { scenario = try Scenario.load(path: file) } catch let problems as ValidationProblems {
-      throw ValidationError(
-        "\(file) is not a valid scenario:\n" + problems.problems.map { "  " + $0 }.joined(separator: "\n"))
+      throw CommandFailure(
+        reason: "invalidScenario",
+        message: "\(file) is not a valid scenario:\n" + problems.problems.map { "  " + $0 }.joined(separator: "\n"))
     }
     let directory =
       workdir.map { URL(fileURLWithPath: $0) }
