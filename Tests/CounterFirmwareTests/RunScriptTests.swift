@@ -22,19 +22,23 @@ struct RunScriptTests {
     let load = try run(["program", "load", program, "--cache", cache, "--terminal", "T01", "--at", at], input: "")
     #expect(load.status == 0)
     let script = """
-      # enrol, buy, pull the card before confirming, buy again, refund half
+      # enrol; P on the welcome screen sells to the card still on the reader; the card lifted
+      # before OK keeps the basket for its next tap; a minute later a sale with the till's
+      # receipt R77; half of it refunded
       tap 04A1B2C3D4E5F6
       press ok ok
-      remove
-      tap 04A1B2C3D4E5F6
       press purchase 1 1250 ok ok
       remove
+      tap 04A1B2C3D4E5F6
+      press ok
+      remove
+      wait 60
       tap 04A1B2C3D4E5F6
       press purchase
       scan R77
       press 1 1250 ok ok ok
-      remove
       press teleport
+      remove
       press refund
       scan R77
       press 625 ok ok
@@ -42,10 +46,15 @@ struct RunScriptTests {
     let (status, lines, errors) = try run(
       ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script", "--at", at], input: script)
     #expect(status == 1, "a skipped line fails the run, at the end")
-    #expect(lines.contains("screen: Card removed | Nothing recorded |  | "))
-    #expect(lines.contains("screen: +50 points | Balance 50 | Bronze | Receipt T01/R77"))
-    #expect(lines.contains("screen: Refund R77 | -25 points | Balance 25 | "))
-    #expect(errors.contains("script line 13: unknown key \"teleport\""))
+    #expect(lines.contains("screen: Welcome! | Card enrolled |  | P=buy for this card"))
+    #expect(lines.contains("screen: Total 12.50 EUR? | +50 pts |  | OK=confirm C=cancel"), "the points before OK")
+    #expect(lines.contains("screen: Card removed | Sale kept: tap the | same card again. | "))
+    #expect(lines.contains { $0.hasPrefix("screen: +50 points | Balance 50 Bronze | Receipt T01/A") }, "a short id")
+    #expect(lines.contains("screen: +50 points | Balance 100 Bronze | Receipt T01/R77 | "))
+    #expect(lines.contains("screen: Receipt T01/R77 | Left 12.50 of 12.50 | Refund 0.00 EUR | <=del OK=next C=end"))
+    #expect(lines.contains("screen: Refund recorded | of T01/R77 | -25 points | Balance 75"))
+    #expect(lines.allSatisfy { !$0.hasPrefix("screen: ") || $0.dropFirst(8).split(separator: "|").allSatisfy { $0.count <= 22 } })
+    #expect(errors.contains("script line 16: unknown key \"teleport\""))
     #expect(
       errors.split(separator: "\n").last
         == "loyalty-terminal run: 1 script line was skipped (see above): fix or remove them")
@@ -66,7 +75,7 @@ struct RunScriptTests {
 
     let bad = try run(counter, input: "tap 04A1B2C3D4E5F6\nfly away\npress ok ok\npress 12x\nremove\n")
     #expect(bad.status == 1)
-    #expect(bad.lines.contains("screen: Welcome! | Card enrolled |  | "), "the good lines ran: \(bad.lines)")
+    #expect(bad.lines.contains("screen: Welcome! | Card enrolled |  | P=buy for this card"), "the good lines ran: \(bad.lines)")
     let errors = bad.errors.split(separator: "\n").map(String.init)
     #expect(errors.count == 3, "\(errors)")
     #expect(errors.first?.hasPrefix("script line 2: unknown command \"fly\"") == true)

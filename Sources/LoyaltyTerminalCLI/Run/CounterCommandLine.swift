@@ -6,6 +6,8 @@ enum CounterCommand: Equatable {
   case scan(String)
   case tap(String)
   case remove
+  /// Time passes on the script's clock (seconds).
+  case wait(Int64)
   case quit
 
   /// Parses a script line: `press purchase 1 1250 ok ok`, `scan R1`, `tap 04A1B2C3D4E5F6`,
@@ -25,11 +27,16 @@ enum CounterCommand: Equatable {
         throw CounterCommandError("\(verb) needs one code of at most 64 characters")
       }
       return verb == "scan" ? .scan(rest[0]) : .tap(rest[0])
+    case "wait":
+      guard rest.count == 1, let seconds = Int64(rest[0]), (0...86_400).contains(seconds) else {
+        throw CounterCommandError("wait needs a number of seconds, 0-86400, e.g. wait 60")
+      }
+      return .wait(seconds)
     case "remove", "quit":
       guard rest.isEmpty else { throw CounterCommandError("\(verb) takes nothing after it") }
       return verb == "remove" ? .remove : .quit
     default:
-      throw CounterCommandError("unknown command \"\(verb)\" (press, scan, tap, remove, quit)")
+      throw CounterCommandError("unknown command \"\(verb)\" (press, scan, tap, remove, wait, quit)")
     }
   }
 

@@ -14,8 +14,9 @@ struct RunCommand: AsyncParsableCommand {
     discussion: """
       Full screen by default (keys: digits, Enter=OK, Esc or c=cancel, p/r/f/b = purchase/redeem/refund/block, \
       s = scan a code, t = tap a card ID with --simulated, u = take it away, q = quit). \
-      With --script, reads commands from stdin, one per line (press KEYS…, scan CODE, tap CARD, remove, quit) \
-      and prints each screen as one line.
+      With --script, reads commands from stdin, one per line (press KEYS…, scan CODE, tap CARD, remove, \
+      wait SECONDS, quit) and prints each screen as one line; the script's clock starts at --at and moves only \
+      with wait.
       """)
 
   @OptionGroup var cache: CacheOptions
@@ -38,10 +39,13 @@ struct RunCommand: AsyncParsableCommand {
     // the console otherwise.
     let feedback = ReaderFeedbackIndicator(
       system: system, profiles: try reader.loadReaderProfiles(), fallback: devices, logger: logger)
+    // A script's time is an input: its clock starts at --at (or now) and moves only with `wait`
+    // lines, so what a script does never depends on how fast it runs.
+    let scriptClock = script ? ManualCounterClock(recording.at ?? SystemCounterClock().now) : nil
     let firmware = CounterFirmware(
       settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
       storage: PointsCacheStorage(cache: store), display: devices, indicator: feedback,
-      clock: SystemCounterClock(startingAt: recording.at),
+      clock: scriptClock ?? SystemCounterClock(startingAt: recording.at),
       logger: logger)
 
     let (commands, sink) = AsyncStream.makeStream(of: CounterCommand.self)
@@ -97,6 +101,9 @@ struct RunCommand: AsyncParsableCommand {
           if script { await firmware.settle() }
         }
       case .scan(let code): await firmware.handle(.scan(code))
+      case .wait(let seconds):
+        scriptClock?.advance(seconds: seconds)
+        await firmware.handle(.tick)
       case .tap(let id):
         guard let simulator else {
           devices.setStatus("tap needs --simulated; on a real reader, tap a real card")
