@@ -25,6 +25,8 @@ public struct ChainTraffic: Sendable {
     public var home = 70
     /// A purchase is entered before the card is presented (the card comes within seconds).
     public var cardAfter = 0
+    /// A purchase's card is lifted at the confirm screen and tapped again (seconds to minutes later).
+    public var lifted = 0
     /// A refund is of another shop's receipt.
     public var crossShopRefund = 0
     /// Of the rare visits (2 %) that neither enrol, buy, redeem, refund nor block: the share that
@@ -134,7 +136,11 @@ public struct ChainTraffic: Sendable {
           receipts[counter, default: []].append((receipt, lines.reduce(0) { $0 + $1.amount }))
           let cardAfter: Int64? =
             mix.cardAfter > 0 && rng.next() % 100 < mix.cardAfter ? 5 + Int64(rng.next() % 120) : nil
-          counterEvent(at, .purchase(terminal: counter, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter))
+          let lifted: Int64? =
+            cardAfter == nil && mix.lifted > 0 && rng.next() % 100 < mix.lifted ? 1 + Int64(rng.next() % 400) : nil
+          counterEvent(
+            at,
+            .purchase(terminal: counter, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter, lifted: lifted))
         } else if roll < 88 {
           counterEvent(at, .redeem(terminal: counter, card: card, item: items[Int(rng.next() % UInt64(items.count))]))
         } else if roll < 97,

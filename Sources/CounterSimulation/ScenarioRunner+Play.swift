@@ -17,7 +17,7 @@ extension ScenarioRunner {
         await self.confirmAsked(c)
         return nil
       }
-    case .purchase(let t, let card, let receipt, let lines, let cardAfter?):
+    case .purchase(let t, let card, let receipt, let lines, let cardAfter?, _):
       narrate(
         "\(clock.now) \(t): sale without a card \(lines.map { "\($0.category) \($0.amount)" }.joined(separator: ", "))")
       let c = counter(t)
@@ -37,7 +37,7 @@ extension ScenarioRunner {
         await c.press(.ok)
         return nil
       }
-    case .purchase(let t, let card, let receipt, let lines, nil):
+    case .purchase(let t, let card, let receipt, let lines, nil, let lifted):
       narrate("\(clock.now) \(t): purchase \(lines.map { "\($0.category) \($0.amount)" }.joined(separator: ", "))")
       return await withCard(card, at: t) { c in
         switch await c.firmware.state {
@@ -48,6 +48,9 @@ extension ScenarioRunner {
         await c.press(.purchase)
         await self.enter(lines, receipt: receipt, on: c)
         await c.press(.ok)
+        if let lifted, case .confirm = await c.firmware.state {
+          return await self.liftAndTapAgain(card, after: lifted, at: t, on: c)
+        }
         await self.confirmAsked(c)
         return nil
       }
@@ -143,6 +146,25 @@ extension ScenarioRunner {
       await c.press(.cancel, .ok)
     }
     return reason
+  }
+
+  /// The card lifted at the confirm screen and tapped again `seconds` later: within five minutes
+  /// the basket is offered again and confirmed; after, it has expired (a refusal, nothing lost).
+  func liftAndTapAgain(_ card: String, after seconds: Int64, at t: String, on c: SimulatedCounter) async -> String? {
+    await c.remove()
+    narrate("\(clock.now) \(t): card lifted before OK, tapped again \(seconds) s later")
+    clock.set(clock.now.adding(seconds: seconds))
+    await c.firmware.handle(.tick)  // the "card removed" message times out
+    await c.firmware.handle(.tick)  // and a basket past its five minutes says it expired
+    await c.press(.ok)
+    guard let emulated = SimulatedCounter.card(for: card) else { return "card \(card) cannot be emulated" }
+    await c.tap(emulated)
+    guard case .confirm(.purchase, _) = await c.firmware.state else {
+      let reason = await outcomeShown(c) ?? "the basket was not offered again"
+      return seconds > c.firmware.settings.lateCardSeconds ? "the kept basket expired (\(seconds) s)" : reason
+    }
+    await c.press(.ok)
+    return nil
   }
 
   /// OK on the confirm screen, when the check before it let the operation through (a refusal

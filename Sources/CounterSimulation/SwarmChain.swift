@@ -27,6 +27,8 @@ extension ChainTraffic {
     if draw(0...2) == 0 {
       traffic.faults.publishProgram = (draw(1...(traffic.days - 1)), [3, 7, 14][draw(0...2)])
     }
+    // Drawn last, so the plans of earlier seeds keep their other rates.
+    traffic.mix.lifted = draw(0...20)
     return traffic
   }
 
@@ -35,7 +37,7 @@ extension ChainTraffic {
     var parts = [
       "\(terminals) counters, \(days) days, \(cardholders) cardholders, "
         + (faults.viaHQService ? "through HQ's service (restarts \(faults.hqRestart)%)" : "through HQ's file"),
-      "offline \(mix.offline)%, crash \(mix.crash)%, home \(mix.home)%, card after \(mix.cardAfter)%, "
+      "offline \(mix.offline)%, crash \(mix.crash)%, home \(mix.home)%, card after \(mix.cardAfter)%, lifted \(mix.lifted)%, "
         + "cross-shop refunds \(mix.crossShopRefund)%, links \(mix.link)%, expiry \(mix.expiry)%, "
         + "double enrolments \(mix.doubleEnrol)%",
       "faults: junk \(faults.junkBatch)%, torn \(faults.tornTail)%, lost answer \(faults.lostAnswer)%, "

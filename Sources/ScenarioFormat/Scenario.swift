@@ -28,8 +28,11 @@ public struct Scenario: Sendable {
   public enum Action: Sendable {
     case enroll(terminal: String, card: String, referrer: String?)
     /// A purchase; with `cardAfter`, the sale is entered without a card and the card is presented
-    /// that many seconds after payment.
-    case purchase(terminal: String, card: String, receipt: String?, lines: [PurchaseLine], cardAfter: Int64? = nil)
+    /// that many seconds after payment; with `lifted`, the card is lifted at the confirm screen and
+    /// tapped again that many seconds later (the basket waits five minutes for it).
+    case purchase(
+      terminal: String, card: String, receipt: String?, lines: [PurchaseLine], cardAfter: Int64? = nil,
+      lifted: Int64? = nil)
     case redeem(terminal: String, card: String, item: String)
     case refund(terminal: String, receipt: String, amount: Int64)
     case block(terminal: String, card: String)
@@ -136,12 +139,14 @@ public struct Scenario: Sendable {
       return Event(at: at, action: .enroll(terminal: terminal, card: card, referrer: referrer))
     case "purchase":
       guard
-        let fields = w.object(f["purchase"], sub, required: ["lines"], optional: ["receipt", "cardAfterSeconds"])
+        let fields = w.object(
+          f["purchase"], sub, required: ["lines"], optional: ["receipt", "cardAfterSeconds", "liftedSeconds"])
       else { return nil }
       let receipt = fields["receipt"].flatMap { w.string($0, w.join(sub, "receipt"), maxLength: 64) }
       let cardAfter = fields["cardAfterSeconds"].flatMap {
         w.integer($0, w.join(sub, "cardAfterSeconds"), in: 0...3600)
       }
+      let lifted = fields["liftedSeconds"].flatMap { w.integer($0, w.join(sub, "liftedSeconds"), in: 0...3600) }
       var lines: [PurchaseLine] = []
       for (i, line) in (w.array(fields["lines"], w.join(sub, "lines")) ?? []).enumerated() {
         let lp = "\(sub).lines[\(i)]"
@@ -153,7 +158,9 @@ public struct Scenario: Sendable {
       }
       if lines.isEmpty { w.problem(w.join(sub, "lines"), "needs at least one line") }
       return Event(
-        at: at, action: .purchase(terminal: terminal, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter))
+        at: at,
+        action: .purchase(
+          terminal: terminal, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter, lifted: lifted))
     case "redeem":
       guard let item = w.string(f["redeem"], sub, maxLength: 64) else { return nil }
       return Event(at: at, action: .redeem(terminal: terminal, card: card, item: item))
