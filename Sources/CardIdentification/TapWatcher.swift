@@ -15,6 +15,17 @@ public struct TapResult: Sendable {
   public var outcome: Result<CardIdentity, CardIdentificationError>
   /// From the card being seen to its ID being read (or the failure).
   public var elapsed: Duration
+
+  public init(
+    reader: String, atr: String, cardType: String, outcome: Result<CardIdentity, CardIdentificationError>,
+    elapsed: Duration
+  ) {
+    self.reader = reader
+    self.atr = atr
+    self.cardType = cardType
+    self.outcome = outcome
+    self.elapsed = elapsed
+  }
 }
 
 /// Turns reader events into identified taps: the terminal's reader loop.

@@ -54,9 +54,16 @@ public struct CounterMachine: Sendable {
 
   /// The current screen (the idle one at power-on).
   public var screen: Screen {
+    Screen(rawScreenLines)
+  }
+
+  /// The current screen's lines as the screens give them (four, before any clipping to 20
+  /// characters; the screen catalogue test checks none needs it), a notice on the last.
+  public var rawScreenLines: [String] {
     var lines = CounterScreens.lines(for: self)
-    if let notice, !lines.isEmpty { lines[lines.count - 1] = notice }
-    return Screen(lines)
+    while lines.count < Screen.height { lines.append("") }
+    if let notice { lines[Screen.height - 1] = notice }
+    return lines
   }
 
   /// Handles one input at `now`; returns what to do, the new screen last.

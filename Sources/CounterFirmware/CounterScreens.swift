@@ -74,33 +74,39 @@ public enum CounterScreens {
     return ["Sale \(total)", "Tap a card to add", "its points", "C=drop the sale"]
   }
 
-  /// A known card: tier, balance (pending points said), the way to the next tier, the keys.
+  /// A known card: balance (and pending points), tier, the way to the next tier, the keys.
   static func cardholder(_ v: CardholderView, _ program: LoyaltyProgram?) -> [String] {
-    let card = CardID.masked(v.card)
-    let head = "\(card) \(v.tier)"
+    let head = "\(CardID.masked(v.card)) \(v.balance) pts"
+    let balance = v.pending > 0 ? "\(v.balance) pts, \(v.pending) pending" : head
+    guard let next = v.nextTier else {
+      return [fit(balance, or: "\(v.balance) pts"), fit("\(v.tier) (top tier)", or: v.tier), "", "P=buy R=redeem C=end"]
+    }
     return [
-      head.count <= Screen.width ? head : "Card \(card)",
-      v.pending > 0 ? "\(v.balance) pts, \(v.pending) pending" : "\(v.balance) pts",
-      nextTier(v.nextTier, program), "P=buy R=redeem C=end",
-    ].map { $0.count <= Screen.width ? $0 : String($0.prefix(Screen.width)) }
+      fit(balance, or: "\(v.balance) pts"), fit("\(v.tier), \(next.name) in:", or: "\(next.name) in:"),
+      nextTierWays(next, program), "P=buy R=redeem C=end",
+    ]
   }
 
-  /// The way to the next tier, by spend and by visits (either is enough), in one line.
-  static func nextTier(_ next: NextTier?, _ program: LoyaltyProgram?) -> String {
-    guard let n = next else { return "Top tier" }
-    let spend = n.spendNeeded.map { money($0, program) }
+  /// What the next tier still needs, by spend and by visits (either is enough), in one line.
+  static func nextTierWays(_ n: NextTier, _ program: LoyaltyProgram?) -> String {
     let visits = n.visitsNeeded.map { "\($0) visit\($0 == 1 ? "" : "s")" }
     var candidates: [String] = []
-    if let spend, let visits, let amount = n.spendNeeded {
-      candidates += [
-        "\(n.name): \(spend) or \(visits)", "\(n.name): \(bare(amount, program)) or \(visits)",
-        "\(n.name) \(bare(amount, program))/\(visits)",
+    switch (n.spendNeeded, visits) {
+    case (let spend?, let visits?):
+      candidates = [
+        "\(money(spend, program)) or \(visits)", "\(bare(spend, program)) or \(visits)",
+        "\(bare(spend, program))/\(visits)", "\(visits)",
       ]
+    case (let spend?, nil): candidates = [money(spend, program), bare(spend, program)]
+    case (nil, let visits?): candidates = [visits]
+    case (nil, nil): candidates = [""]
     }
-    if let spend { candidates.append("\(n.name): \(spend)") }
-    if let visits { candidates.append("\(n.name): \(visits)") }
-    candidates.append(n.name)
-    return candidates.first { $0.count <= Screen.width } ?? String(n.name.prefix(Screen.width))
+    return candidates.first { $0.count <= Screen.width } ?? ""
+  }
+
+  /// `line` when it fits the display, else `shorter` (cut only if even that does not fit).
+  static func fit(_ line: String, or shorter: String) -> String {
+    line.count <= Screen.width ? line : String(shorter.prefix(Screen.width))
   }
 
   /// The redeem menu: only what the balance pays for, numbered, three a page (OK for more).
@@ -120,5 +126,6 @@ public enum CounterScreens {
       return name + String(repeating: " ", count: Screen.width - points.count - name.count) + points
     }
     return [pages > 1 ? "\(v.available) pts  OK=more" : "Redeem: \(v.available) pts"] + shown
+      + (shown.count < 3 ? ["C=back"] : [])
   }
 }

@@ -23,7 +23,7 @@ public struct PointsCacheStorage: CounterStorage {
       // The rule's own refusal, so the screen says it as a refusal at confirm would.
       throw RuleError(
         .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
-        screenLines: ["Receipt \(id)", "is not known here.", "A refund needs the", "purchase's receipt."])
+        screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
     }
     return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded)
   }

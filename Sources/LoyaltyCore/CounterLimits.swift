@@ -34,9 +34,7 @@ public enum CounterLimits {
         .insufficientBalance,
         "\(item.name) costs \(item.points) points; \(balance) are available (\(pending) more are pending until their "
           + "purchases' return window of \(program.pendingDays) days closes)",
-        screenLines: [
-          "\(item.name) needs", "\(item.points) pts; \(balance) are", "usable now, \(pending)", "pending returns.",
-        ])
+        screenLines: ["\(item.name): \(item.points) pts", "\(balance) usable now, \(pending)", "pending (returns)."])
     }
     let cap = program.limits.offlineRedeemPointsPerDay
     let (after, overflow) = redeemedTodayHere.addingReportingOverflow(item.points)
@@ -44,9 +42,7 @@ public enum CounterLimits {
       throw RuleError(
         .dailyRedeemCapReached,
         "card \(card) has redeemed \(redeemedTodayHere) points here today; \(item.points) more would pass the daily cap of \(cap)",
-        screenLines: [
-          "Daily limit here is", "\(cap) pts; \(redeemedTodayHere) used", "today. Ask HQ or", "come back tomorrow.",
-        ])
+        screenLines: ["Daily limit here is", "\(cap) pts; \(redeemedTodayHere) used", "today."])
     }
   }
 }

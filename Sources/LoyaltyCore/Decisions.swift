@@ -270,7 +270,7 @@ public enum Decisions {
     guard let receipt else {
       throw RuleError(
         .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
-        screenLines: ["Receipt \(id)", "is not known here.", "A refund needs the", "purchase's receipt."])
+        screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
     }
     // Said with the currency, and what is left to refund, before the rule's own check below.
     let left = receipt.amount - receipt.refunded
@@ -279,7 +279,7 @@ public enum Decisions {
         .refundExceedsReceipt,
         "a refund of \(program.money(amount)) is more than what is left of receipt \(id): "
           + "\(program.money(left)) of \(program.money(receipt.amount))",
-        screenLines: ["Refund \(program.money(amount))", "is more than is left:", "\(program.money(left)) of", program.money(receipt.amount)])
+        screenLines: ["Refund of \(program.money(amount))", "is more than what is", "left: \(program.money(left))"])
     }
     guard amount <= Bounds.maxAmount else {
       throw RuleError(.invalidAmount, "refund amount \(amount) is beyond \(Bounds.maxAmount)")

@@ -50,8 +50,8 @@ struct CounterFirmwareTests {
     }
     #expect(view.balance == 0 && view.tier == "Bronze")
     // The end of the number, as on receipts (the old screen cut the check digit off), and the tier.
-    #expect(c.display.current.lines[0] == "****7895 Bronze")
-    #expect(c.display.current.lines[1] == "0 pts")
+    #expect(c.display.current.lines[0] == "****7895 0 pts")
+    #expect(c.display.current.lines[1] == "Bronze, Silver in:")
     await c.press(.purchase)
     let categories = CounterFirmware.categories(of: try f.cache.program())
     await c.press(.digit(categories.firstIndex(of: "fresh")! + 1))
@@ -188,7 +188,7 @@ struct CounterFirmwareTests {
     await c.type(1001)  // more than is left: refused before any confirm
     await c.press(.ok)
     #expect(c.display.current.lines[0] == "Refused")
-    #expect(c.display.current.lines[1] == "Refund 10.01 EUR", "\(c.display.current.lines)")
+    #expect(c.display.current.lines[1] == "Refund of 10.01 EUR", "\(c.display.current.lines)")
     await c.press(.ok, .ok, .refund)
     await c.scan("NOPE")  // refused at the scan: nothing to type an amount for
     guard case .message(let refused) = await f.state else {

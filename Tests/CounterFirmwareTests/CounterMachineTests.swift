@@ -1,0 +1,248 @@
+import CardIdentification
+@testable import CounterFirmware
+import LoyaltyCore
+import Testing
+
+/// The cashier's flows on the pure state machine, storage's answers given by hand: what the
+/// counter decides and shows, input by input (issue: a counter a cashier can work at all day).
+@Suite("The counter's state machine, directly")
+struct CounterMachineTests {
+  typealias D = MachineDriver
+
+  /// Tap → look-up → a basket with one line typed, at the category menu.
+  func basket(_ d: inout D, card: CardID = D.bob, amount: String = "1250") {
+    d.tap(card)
+    d.answerLookUp(D.view(card))
+    d.press(.purchase, .digit(1))
+    d.type(amount)
+    d.press(.ok)
+  }
+
+  @Test func aUIDOfDigitsOnlyIsAUIDFromTheTapToTheEnrolment() {
+    #expect(D.digitsUID.kind == .uid && D.digitsUID.text == "04673630627700")
+    var d = D()
+    d.tap(D.digitsUID)
+    #expect(d.effects.contains(.identify(card: D.digitsUID, at: D.start)))
+    d.answerLookUp(nil)
+    #expect(d.lines[0] == "New card ****7700")
+    d.press(.ok)
+    guard case .checking(.enroll(let card, nil)) = d.state else {
+      Issue.record("no enrolment checked: \(d.state.name)")
+      return
+    }
+    #expect(card.kind == .uid, "the UID goes to storage as a UID, never re-parsed")
+    #expect((try? Identities.validateCard(card.text)) != nil, "and the core takes it")
+  }
+
+  @Test func pOnTheWelcomeScreenSellsToTheNewCardStillOnTheReader() {
+    var d = D()
+    d.tap(D.digitsUID)
+    d.answerLookUp(nil)
+    d.press(.ok)
+    d.answerCheck(.success(.enrolled(account: "acct-x")))
+    d.press(.ok)
+    d.answerWrite(.success(.enrolled(account: "acct-x")))
+    #expect(d.lines == ["Welcome!", "Card enrolled", "", "P=buy for this card"])
+    d.press(.purchase)
+    #expect(d.effects.contains(.identify(card: D.digitsUID, at: D.start)), "read again: it is known now")
+    d.answerLookUp(D.view(D.digitsUID, balance: 0))
+    guard case .basket(.some(let v), [], nil, "") = d.state else {
+      Issue.record("no basket for the card: \(d.state.name)")
+      return
+    }
+    #expect(v.card == D.digitsUID.text && !v.provisional)
+  }
+
+  @Test func aWaitingSaleCanBeDroppedOnIdleAndExpiresWithAWord() {
+    var d = D()
+    d.press(.purchase, .digit(1))
+    d.type("1250")
+    d.press(.ok, .ok)
+    #expect(d.lines[0] == "Sale kept. Tap the")
+    d.press(.ok)
+    #expect(d.lines == ["Sale 12.50 EUR", "Tap a card to add", "its points", "C=drop the sale"])
+    d.press(.cancel)
+    #expect(d.lines == ["Waiting sale of", "12.50 EUR", "dropped: no points", "were added."])
+    #expect(d.machine.openSale == nil)
+
+    d.press(.ok, .purchase, .digit(1))
+    d.type("700")
+    d.press(.ok, .ok, .ok)
+    d.wait(301)
+    #expect(d.lines == ["Waiting sale of", "7.00 EUR", "expired: no points", "were added."])
+    #expect(d.machine.waitingSale == nil)
+  }
+
+  @Test func decliningAnOfferedSaleLeadsTheCardholderToTheirOwnScreen() {
+    var d = D()
+    d.press(.purchase, .digit(1))
+    d.type("1250")
+    d.press(.ok, .ok, .ok)
+    d.now = d.now.adding(seconds: 30)
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob))
+    d.answerCheck(.success(D.earned(D.bob)))
+    #expect(d.lines == ["Add sale 12.50 EUR?", "+50 pts ****7895", "OK=add to this card", "C=not this card"])
+    d.press(.cancel)
+    guard case .identified = d.state else {
+      Issue.record("not the cardholder's screen: \(d.state.name)")
+      return
+    }
+    #expect(d.lines[3] == "Sale kept for other")
+    #expect(d.machine.openSale?.card == nil, "the sale waits for another card")
+    d.press(.redeem)
+    #expect(d.state.name == "redeemMenu", "a customer who only wants to redeem does")
+  }
+
+  @Test func aRefusalAfterTheConfirmKeepsTheBasketForTheSameCard() throws {
+    var d = D()
+    basket(&d)
+    d.press(.ok)
+    d.answerCheck(.success(D.earned(D.bob)))
+    #expect(d.lines[1] == "+50 pts", "the points before OK")
+    d.press(.ok)
+    let velocity = D.refusal(
+      try #require(throws: RuleError.self) {
+        try CounterLimits.checkVelocity(earnsInTrailingHour: 5, card: D.bob.text, in: D.program)
+      })
+    d.answerWrite(.failure(velocity))
+    #expect(d.lines == ["Refused", "Limit of 5 earns an", "hour reached here.", "Sale kept: P=retry"])
+    #expect(d.machine.openSale?.card == D.bob)
+    // Another card is not offered it; the same card's P (or next tap) is.
+    d.press(.purchase)
+    d.answerLookUp(D.view(D.bob))
+    guard case .checking(.purchase(D.bob, let lines, _, false, nil)) = d.state else {
+      Issue.record("the kept basket was not offered: \(d.state.name)")
+      return
+    }
+    #expect(lines == [PurchaseLine(category: "fresh", amount: 1250)])
+  }
+
+  @Test func aCardLiftedMidBasketKeepsTheBasketForItsNextTap() {
+    var d = D()
+    basket(&d)
+    d.send(.cardRemoved)
+    #expect(d.lines == ["Card removed", "Sale kept: tap the", "same card again.", ""])
+    d.press(.ok)
+    #expect(d.lines[1] == "for card ****7895:")
+    d.tap(D.digitsUID)
+    d.answerLookUp(D.view(D.digitsUID))
+    #expect(d.state.name == "identified", "not offered to another card")
+    d.send(.cardRemoved)
+    d.press(.ok)
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob))
+    #expect(d.state.name == "checking", "offered to its own card")
+  }
+
+  @Test func keysSayWhatTheyDo() {
+    var d = D()
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob))
+    d.press(.purchase, .digit(7))
+    #expect(d.lines[3] == "No category 7")
+    d.press(.digit(1))
+    d.type("1250")
+    d.press(.clear)
+    #expect(d.lines[1] == "Amount 1.25 EUR", "Backspace removes one digit")
+    #expect(d.lines[3] == "<=del OK=add C=drop", "and the screen names it")
+  }
+
+  @Test func theCardholderScreenShowsBothWaysToTheNextTier() {
+    var d = D()
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob, next: NextTier(name: "Silver", spendNeeded: 38_750, visitsNeeded: 3)))
+    #expect(d.lines == ["****7895 224 pts", "Bronze, Silver in:", "387.50 or 3 visits", "P=buy R=redeem C=end"])
+  }
+
+  @Test func theRedeemMenuListsByNameWhatTheBalancePays() {
+    var d = D()
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob, balance: 224))
+    d.press(.redeem)
+    #expect(d.lines == ["Redeem: 224 pts", "1 Free coffee    150", "2 Food bank      100", "C=back"])
+    d.press(.digit(3))
+    #expect(d.state.name == "redeemMenu" && d.lines.last == "Pick 1-2")
+    d.press(.digit(2))
+    #expect(d.effects.contains { if case .check(.redeem(D.bob, "charity", 100), _) = $0 { true } else { false } })
+  }
+
+  @Test func theRefundScreenShowsTheReceiptAndWhatIsLeft() {
+    var d = D()
+    d.press(.refund)
+    d.send(.scan("R9"))
+    #expect(d.effects.contains(.findReceipt("R9", terminal: "T01")))
+    d.send(.receiptFound("R9", .success(ReceiptStatus(id: "T01/R9", amount: 5000, refunded: 2000))))
+    #expect(d.lines == ["Receipt T01/R9", "Left 30.00 of 50.00", "Refund 0.00 EUR", "<=del OK=next C=end"])
+  }
+
+  @Test func aStandAloneCounterPromisesNoSync() {
+    for standAlone in [false, true] {
+      var d = D(standAlone: standAlone)
+      d.tap(D.digitsUID)
+      d.answerLookUp(nil)
+      d.press(.purchase, .digit(1))
+      d.type("1250")
+      d.press(.ok, .ok)
+      d.answerCheck(.success(D.earned(D.digitsUID, provisional: true)))
+      #expect(d.lines[2] == (standAlone ? "Kept on the card" : "Added at next sync"))
+      d.press(.ok)
+      d.answerWrite(.success(D.earned(D.digitsUID, provisional: true)))
+      #expect(d.lines[1] == (standAlone ? "kept on the card" : "added at next sync"))
+    }
+  }
+
+  @Test func theReceiptNamesTheReferralBonus() {
+    var d = D()
+    basket(&d)
+    d.press(.ok)
+    d.answerCheck(.success(D.earned(D.bob, bonus: 200)))
+    #expect(d.lines[1] == "+50 pts +200 bonus")
+    d.press(.ok)
+    d.answerWrite(.success(D.earned(D.bob, balance: 474, bonus: 200)))
+    #expect(d.lines == ["+50 points", "+200 referral bonus", "Balance 474 Bronze", "Receipt T01/A42"])
+  }
+
+  @Test func theIdleScreenSaysWhenTheReaderIsOffline() {
+    var d = D()
+    d.send(.reader(online: false))
+    #expect(d.lines[1] == "Card reader offline")
+    d.send(.reader(online: true))
+    #expect(d.lines[2] == "  Tap your card")
+  }
+
+  @Test func aScannedCodeThatIsNoCardIsSaidAtOnce() {
+    var d = D()
+    d.tap(D.digitsUID)
+    d.answerLookUp(nil)
+    d.send(.scan("R77"))
+    #expect(d.lines[3] == "Not a card number")
+    d.send(.scan("uid:04a1b2c3d4e5f6"))
+    #expect(d.lines[1] == "Referred by ****E5F6")
+  }
+
+  @Test func aLongRefusalIsPagedNeverCut() throws {
+    var d = D()
+    basket(&d)
+    d.press(.ok)
+    let message =
+      "terminal T01 is not registered in the ledger this cache last synced with: HQ registers it "
+      + "(ledger register-terminal), then sync, then record"
+    d.answerCheck(.failure(D.refusal(RuleError(.wrongTerminal, message))))
+    guard case .message(let m) = d.state else { throw CounterTestError("no message") }
+    var shown: [String] = []
+    for page in 0..<m.pages {
+      #expect(d.lines.allSatisfy { $0.count <= Screen.width })
+      shown += d.lines.prefix(m.pages > 1 ? 3 : 4)
+      if page + 1 < m.pages { #expect(d.lines[3].hasPrefix("OK=more")) }
+      d.press(.ok)
+    }
+    #expect(shown.dropFirst().joined(separator: " ").split(separator: " ") == message.split(separator: " "))
+    #expect(d.state.name == "idle")
+  }
+}
+
+struct CounterTestError: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}
