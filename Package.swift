@@ -191,7 +191,7 @@ let package = Package(
     .testTarget(
       name: "PCSCIntegrationTests",
       dependencies: [
-        "CardReader", "PCSCCardReader", "CardEmulation", "VirtualCard", "CardIdentification",
+        "CardReader", "PCSCCardReader", "CardEmulation", "VirtualCard", "CardIdentification", "LoyaltyCore",
         "CPCSCLite", "TestSupport", "loyalty-terminal",
         .product(name: "Logging", package: "swift-log"),
       ]

@@ -1,4 +1,5 @@
 import CardEmulation
+import CardReader
 import CounterFirmware
 import CounterSimulation
 import Foundation
@@ -132,6 +133,26 @@ struct CounterFirmwareTests {
       return
     }
     #expect(try f.cache.identify(card: card.text, at: c.clock.now).account.isEmpty == false)
+  }
+
+  /// One UID card in about 280 is digits only; each enrols and earns like any other.
+  @Test func uidsOfDigitsOnlyEnrolAndEarnAtTheCounter() async throws {
+    let f = try CounterFixture()
+    let c = f.counter
+    for uid in RandomUIDs.make(count: 12, seed: 9).filter(RandomUIDs.isDigitsOnly) {
+      await c.tap(UIDCard(uid: uid))
+      #expect(c.display.current.lines[0] == "New card ****\(Hex.encode(uid).suffix(4))")
+      await c.press(.ok, .ok)
+      #expect(c.display.current.lines[0] == "Welcome!", "\(Hex.encode(uid)): \(c.display.current.lines)")
+      await c.press(.purchase)  // the card is still on the reader
+      await c.press(.digit(1))
+      await c.type(1000)
+      await c.press(.ok, .ok, .ok)
+      #expect(c.display.current.lines[0].hasPrefix("+"), "\(c.display.current.lines)")
+      #expect(try f.cache.identify(card: Hex.encode(uid), at: c.clock.now).balance > 0)
+      await c.remove()
+      c.clock.advance(seconds: 10)
+    }
   }
 
   @Test func blockedAndUnreadableCardsAreMessagesNotErrors() async throws {
