@@ -17,7 +17,13 @@ public func runCommandLine<Root: ParsableCommand>(_ root: Root.Type, _ arguments
   do {
     command = try root.parseAsRoot(arguments)
   } catch {
-    root.exit(withError: error)  // a wrong command line: the message and the usage
+    // A wrong command line: the message and the usage; asked for JSON, the object on stdout.
+    let status = root.exitCode(for: error)
+    if status != .success, (arguments ?? Array(CommandLine.arguments.dropFirst())).contains("--json") {
+      JSONFailure.report(root.message(for: error), reason: "usage", json: true)
+      Foundation.exit(status.rawValue)
+    }
+    root.exit(withError: error)
   }
   do {
     if var asyncCommand = command as? any AsyncParsableCommand {

@@ -5,7 +5,7 @@ struct BlockCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "block", abstract: "Block a card (lost or stolen); its account stays intact.")
 
-  @Argument(help: "The card ID.")
+  @Argument(help: ArgumentHelp(CardArgument.help), transform: CardArgument.parse)
   var card: String
 
   @OptionGroup var cache: CacheOptions

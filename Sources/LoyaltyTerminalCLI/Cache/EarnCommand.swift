@@ -14,7 +14,7 @@ struct EarnCommand: ParsableCommand {
       they stay on the card until it is enrolled). --refuse-unknown refuses such a card instead.
       """)
 
-  @Argument(help: "The card ID.")
+  @Argument(help: ArgumentHelp(CardArgument.help), transform: CardArgument.parse)
   var card: String
 
   @Option(

@@ -5,10 +5,10 @@ struct EnrollCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "enroll", abstract: "Enrol a card (a new account), optionally referred by another card.")
 
-  @Argument(help: "The card ID (16-digit loyalty number or hex UID).")
+  @Argument(help: ArgumentHelp(CardArgument.help), transform: CardArgument.parse)
   var card: String
 
-  @Option(help: "The card of the member who referred this one.")
+  @Option(help: "The card of the member who referred this one.", transform: CardArgument.parse)
   var referrer: String?
 
   @OptionGroup var cache: CacheOptions

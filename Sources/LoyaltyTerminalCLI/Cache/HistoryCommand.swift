@@ -6,7 +6,7 @@ struct HistoryCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "history", abstract: "List the entries of a card's account, oldest first.")
 
-  @Argument(help: "The card ID.")
+  @Argument(help: ArgumentHelp(CardArgument.help), transform: CardArgument.parse)
   var card: String
 
   @OptionGroup var cache: CacheOptions

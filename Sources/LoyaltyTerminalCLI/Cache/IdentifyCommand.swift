@@ -6,7 +6,7 @@ struct IdentifyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "identify", abstract: "Show a card's account, tier, balance and the way to the next tier.")
 
-  @Argument(help: "The card ID.")
+  @Argument(help: ArgumentHelp(CardArgument.help), transform: CardArgument.parse)
   var card: String
 
   @Option(help: "As of this UTC time (default now).")

@@ -5,10 +5,10 @@ struct LinkCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "link", abstract: "Link a new card to the account of an existing card.")
 
-  @Argument(help: "The new card ID.")
+  @Argument(help: "The new card (as for enroll).", transform: CardArgument.parse)
   var card: String
 
-  @Option(help: "A card of the account to join.")
+  @Option(help: "A card of the account to join.", transform: CardArgument.parse)
   var to: String
 
   @OptionGroup var cache: CacheOptions

@@ -5,7 +5,7 @@ struct RedeemCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "redeem", abstract: "Redeem a catalogue item with points.")
 
-  @Argument(help: "The card ID.")
+  @Argument(help: ArgumentHelp(CardArgument.help), transform: CardArgument.parse)
   var card: String
 
   @Argument(help: "The catalogue item id (e.g. coffee).")
