@@ -8,6 +8,8 @@ extension PointsCache {
   }
 
   func identify(_ db: Database, card: String, at t: UTCInstant) throws -> CardholderView {
+    // Text that is no card is said so, rather than "not enrolled".
+    try Identities.validateCard(card)
     let program = try program(db)
     guard let facts = try cardFacts(db, card) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
     // The tier's window and the return window (purchases dated after now are pending too).

@@ -40,8 +40,8 @@ struct JSONErrorTests {
       (["sim", "run", path("missing.json")], "unreadableFile"),
       (["ledger", "verify", "--ledger", path("missing.jsonl")], "invalidLedger"),
       (["ledger", "balances", "--ledger", path("missing.jsonl")], "ledger"),
-      // A wrong command line too (here a card that is neither a number nor a UID).
-      (["identify", "123", "--cache", path("t.db")], "usage"),
+      // A wrong command line too (here the card is missing).
+      (["identify", "--cache", path("t.db")], "usage"),
     ]
     for (arguments, reason) in cases {
       let run = try runToCompletion(t, arguments + ["--json"])
