@@ -1,4 +1,5 @@
 import CardIdentification
+import CardReader
 @testable import CounterFirmware
 import LoyaltyCore
 import Testing
@@ -245,4 +246,20 @@ struct CounterMachineTests {
 struct CounterTestError: Error, CustomStringConvertible {
   var description: String
   init(_ description: String) { self.description = description }
+}
+
+/// The reader's availability as the run loop follows it from the reader events.
+@Suite("Reader presence")
+struct ReaderPresenceTests {
+  @Test func offlineWhenTheServiceIsLostOrTheLastReaderUnplugged() {
+    var presence = ReaderPresence(readers: ["A"])
+    #expect(presence.online)
+    #expect(presence.update(.readerAdded(reader: "B")) == nil, "no change")
+    #expect(presence.update(.readerRemoved(reader: "A")) == nil, "B is still there")
+    #expect(presence.update(.readerRemoved(reader: "B")) == false)
+    #expect(presence.update(.readerAdded(reader: "B")) == true)
+    #expect(presence.update(.serviceUnavailable(CardReaderError(.serviceUnavailable, "gone"))) == false)
+    #expect(presence.update(.serviceRestored) == true)
+    #expect(ReaderPresence(readers: []).online == false, "no reader at start: offline")
+  }
 }
