@@ -14,9 +14,13 @@ extension CounterMachine {
     (program?.catalogue ?? []).filter { $0.points <= view.available }
   }
 
-  /// A digit typed onto an amount (at most nine digits, no leading zero).
+  /// Digits an amount takes on the keypad: 99 999.99 in a currency of two minor units, so a
+  /// slipped finger cannot make a purchase of millions.
+  static let amountDigits = 7
+
+  /// A digit typed onto an amount (at most `amountDigits`, no leading zero).
   static func typing(_ typed: String, _ d: Int) -> String? {
-    guard typed.count < 9 else { return nil }
+    guard typed.count < amountDigits else { return nil }
     return typed == "0" ? "\(d)" : typed + "\(d)"
   }
 
@@ -32,8 +36,10 @@ extension CounterMachine {
       case .ok where message.hasMore:
         message.page += 1
         go(.message(message))
-      // A message is done with as soon as the cashier starts the next thing.
-      case .ok, .cancel: go(.idle)
+      // OK: on to what comes next — the screen the refusal interrupted, or the card still on the
+      // reader (read again: its balance moved). C: back to idle.
+      case .ok: leaveMessage()
+      case .cancel: go(.idle)
       case .purchase, .redeem, .refund, .block:
         go(.idle)
         pressedOnIdle(key)
@@ -50,7 +56,9 @@ extension CounterMachine {
       }
     case .unknownCard(let card, let referrer):
       switch key {
-      case .ok: check(.enroll(card: card, referrer: referrer))
+      case .ok:
+        check(.enroll(card: card, referrer: referrer))
+        afterMessage = .unknownCard(card: card, referrer: nil)
       case .purchase:
         // Earns provisionally: on the card's own account (joined to the cardholder's at the sync).
         pendingReceipt = nil
@@ -80,6 +88,7 @@ extension CounterMachine {
       case .digit(let d) where d >= 1 && d <= items.count:
         guard let card = presented else { return }
         check(.redeem(card: card, item: items[d - 1].id, points: items[d - 1].points))
+        afterMessage = .redeemMenu(view, page: 0)
       case .digit: notice = items.isEmpty ? "C=back" : "Pick 1-\(min(items.count, 9))"
       case .ok: go(.redeemMenu(view, page: (page + 1) * 3 < items.count ? page + 1 : 0))
       case .cancel:
@@ -101,6 +110,7 @@ extension CounterMachine {
           return
         }
         check(.refund(receipt: receipt.id, amount: amount))
+        afterMessage = .refundEntry(receipt: receipt, typed: "")
       case .cancel: cancelled()
       case .purchase, .redeem, .refund, .block: break
       }
@@ -136,7 +146,7 @@ extension CounterMachine {
         notice = "Tap the card first"
       }
     case .cancel: dropWaitingSale()
-    case .digit, .ok, .clear: break
+    case .digit, .ok, .clear: notice = openSale == nil ? "Tap a card or P/F/B" : nil
     }
   }
 
@@ -152,10 +162,14 @@ extension CounterMachine {
         // A basket with a cardholder exists only while their card is on the reader.
         guard let card = presented else { return }
         check(.purchase(card: card, lines: lines, receipt: pendingReceipt, provisional: view.provisional))
+        afterMessage = view.provisional ? .unknownCard(card: card, referrer: nil) : .identified(view)
       } else {
         keepCardlessSale(lines)
       }
     case .cancel: cancelled()
+    case .clear where !lines.isEmpty:
+      go(.basket(view, lines: Array(lines.dropLast()), category: nil, typed: ""))
+      notice = "Last line removed"
     case .clear, .purchase, .redeem, .refund, .block: break
     }
   }
@@ -173,6 +187,11 @@ extension CounterMachine {
       {
         ownScreen(card, view)
         notice = "Sale kept for other"
+      } else if case .purchase(_, let lines, let receipt, _, nil) = operation, let view = presentedView {
+        // Back to the basket, its lines kept: C there cancels it all.
+        pendingReceipt = receipt
+        go(.basket(view, lines: lines, category: nil, typed: ""))
+        notice = "C again=cancel all"
       } else {
         cancelled()
       }

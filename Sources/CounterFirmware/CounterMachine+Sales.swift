@@ -51,7 +51,7 @@ extension CounterMachine {
   /// Keeps a sale entered without a card for `lateCardSeconds`: the next card read is offered it.
   mutating func keepCardlessSale(_ lines: [PurchaseLine]) {
     // One sale waits at a time: a newer one replaces it, and the screen says so.
-    let replaced = openSale != nil
+    let replaced = openSale.map { CounterScreens.fit("Earlier \(CounterScreens.bare($0.total, program)) dropped", or: "Earlier sale dropped") }
     waitingSale = WaitingSale(lines: lines, receipt: pendingReceipt, at: now, soldAt: now, card: nil)
     log("sale kept for a card", ["lines": "\(lines.count)", "receipt": pendingReceipt ?? "none"])
     effects.append(.signal(.success))
@@ -61,7 +61,7 @@ extension CounterMachine {
           kind: .receipt,
           lines: [
             "Sale kept. Tap the", "card within \(settings.lateCardSeconds / 60) min", "to add its points.",
-            replaced ? "Earlier sale dropped" : "",
+            replaced ?? "",
           ])))
   }
 

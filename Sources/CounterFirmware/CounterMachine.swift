@@ -47,6 +47,8 @@ public struct CounterMachine: Sendable {
   var afterReading: CounterKey?
   /// A one-off hint shown on the next screen's last line (a key that does nothing here, why).
   var notice: String?
+  /// Where OK leaves a refusal for: the screen the refused operation was started from.
+  var afterMessage: CounterState?
   var effects: [CounterEffect] = []
   var now = UTCInstant(seconds: 0)
 
@@ -96,6 +98,10 @@ public struct CounterMachine: Sendable {
   mutating func go(_ next: CounterState) {
     state = next
     switch next {
+    case .message, .checking, .confirm, .recording: break
+    default: afterMessage = nil
+    }
+    switch next {
     case .idle, .recording, .checking, .findingReceipt: deadline = nil
     case .message: deadline = now.adding(seconds: settings.messageTimeout)
     case .reading, .identified, .unknownCard, .basket, .redeemMenu, .refundEntry, .blockEntry, .confirm:
@@ -120,12 +126,31 @@ public struct CounterMachine: Sendable {
 
   mutating func cancelled() { show(.cancelled, ["Cancelled", "Nothing recorded"]) }
 
+  /// OK on a message's last page: the screen a refusal interrupted, while its card is still on
+  /// the reader; else the card on the reader, read again; else idle.
+  mutating func leaveMessage() {
+    let next = afterMessage
+    afterMessage = nil
+    switch next {
+    case .refundEntry(let receipt?, _): go(.refundEntry(receipt: receipt, typed: ""))
+    case .unknownCard(let card, _) where card == presented: go(.unknownCard(card: card, referrer: nil))
+    case .identified(let view) where view.card == presented?.text: go(.identified(view))
+    case .redeemMenu(let view, _) where view.card == presented?.text: go(.redeemMenu(view, page: 0))
+    default:
+      if let card = presented { read(card) } else { go(.idle) }
+    }
+  }
+
   var context: OperationContext {
     OperationContext(terminal: settings.terminal, operator: settings.operatorId, at: now)
   }
 
   /// Asks storage what `operation` would do; the confirm screen shows it.
   mutating func check(_ operation: CounterOperation) {
+    // A refused purchase leaves its cardholder on their own screen (its basket kept for P).
+    if case .purchase = operation, let card = presented, let view = presentedView {
+      afterMessage = view.provisional ? .unknownCard(card: card, referrer: nil) : .identified(view)
+    }
     go(.checking(operation))
     effects.append(.check(operation, context(for: operation)))
   }
@@ -215,6 +240,8 @@ public struct CounterMachine: Sendable {
       go(.basket(view, lines: [], category: nil, typed: ""))
     } else {
       ownScreen(card, view)
+      // Another card's kept basket waits on: said, so it is not forgotten.
+      if let other = openSale?.card, other != card { notice = "Sale waits: \(other.masked)" }
     }
   }
 
@@ -278,14 +305,28 @@ public struct CounterMachine: Sendable {
     case .blockEntry(nil):
       if let card = scannedCard(code) { go(.blockEntry(card: card)) }
     case .unknownCard(let card, _):
-      if let referrer = scannedCard(code) { go(.unknownCard(card: card, referrer: referrer)) }
+      guard let referrer = scannedCard(code) else { return }
+      guard referrer != card else {
+        notice = "Not the card itself"
+        return
+      }
+      go(.unknownCard(card: card, referrer: referrer))
+    case .idle:
+      // A receipt scanned at idle starts its refund; a card must be tapped.
+      if (try? CardID(parsing: code)) != nil {
+        notice = "Tap the card itself"
+      } else {
+        go(.findingReceipt(code))
+        effects.append(.findReceipt(code, terminal: settings.terminal))
+      }
     case .basket(let view, let lines, let category, let typed) where lines.isEmpty && category == nil && typed.isEmpty:
       // A receipt number from the till before the lines: kept on the purchase.
       pendingReceipt = code
       go(.basket(view, lines: lines, category: category, typed: typed))
-    case .idle, .reading, .identified, .basket, .redeemMenu, .refundEntry, .findingReceipt, .blockEntry, .checking,
+    case .reading, .identified, .basket, .redeemMenu, .refundEntry, .findingReceipt, .blockEntry, .checking,
       .confirm, .recording, .message:
       log("scan ignored", ["state": state.name])
+      notice = "Scan not used here"
     }
   }
 

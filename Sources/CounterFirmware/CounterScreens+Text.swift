@@ -26,7 +26,7 @@ extension CounterScreens {
     case (.purchase(let card, let lines, _, let provisional, let soldAt), .earned(let r)):
       let total = money(lines.reduce(0) { $0 &+ $1.amount }, program)
       let bonus = r.referralBonuses[r.account] ?? 0
-      let points = "+\(r.points) pts" + (bonus > 0 ? " +\(bonus) bonus" : "")
+      let points = "+\(pts(r.points))" + (bonus > 0 ? " +\(bonus) bonus" : "")
       if soldAt != nil {
         // A sale entered before the card, offered to the card just read.
         let to = provisional ? (m.standAlone ? "on the card" : "at next sync") : card.masked
@@ -37,11 +37,15 @@ extension CounterScreens {
         provisional ? (m.standAlone ? "Kept on the card" : "Added at next sync") : "", "OK=confirm C=cancel",
       ]
     case (.redeem(_, let item, let points), .redeemed(_, _, let balance)):
-      return [fitted("Redeem \(itemName(item, program))?", item), "-\(points) pts, \(balance) left", "", "OK=confirm C=cancel"]
+      return [
+        fitted("Redeem \(itemName(item, program))?", item), "-\(pts(points)), \(balance) left", "", "OK=confirm C=cancel",
+      ]
+    case (.enroll(let card, let referrer), _):
+      return ["Enrol \(card.masked)?", referrer.map { "Referred by \($0.masked)" } ?? "", "", "OK=confirm C=cancel"]
     case (.refund(let receipt, let amount), .refunded(_, let reversed, _)):
       return [
         fitted("Refund \(money(amount, program))?", money(amount, program)), fitted("of \(receipt)", receipt),
-        "-\(reversed) points", "OK=confirm C=cancel",
+        "-\(points(reversed))", "OK=confirm C=cancel",
       ]
     default:
       return [question(op, preview, m), "", "", "OK=confirm C=cancel"]
@@ -70,19 +74,20 @@ extension CounterScreens {
       return lines + (lines.count == 2 ? ["", "P=buy for this card"] : ["P=buy for this card"])
     case .earned(let r) where r.provisional:
       // A card this counter does not know: no balance (it is not the cardholder's here).
-      return ["+\(r.points) points"] + (standAlone ? ["kept on the card", "until it is enrolled"] : ["added at next sync", ""])
+      return ["+\(points(r.points))"] + (standAlone ? ["kept on the card", "until it is enrolled"] : ["added at next sync", ""])
         + receiptNumber(r.receipt)
     case .earned(let r):
       // The whole receipt number, for a later refund.
       let bonus = r.referralBonuses[r.account] ?? 0
       let standing = "Balance \(r.balance) \(r.tier)"
-      return ["+\(r.points) points"] + (bonus > 0 ? ["+\(bonus) referral bonus"] : [])
+      return ["+\(points(r.points))"] + (bonus > 0 ? ["+\(bonus) referral bonus"] : [])
         + (standing.count <= Screen.width ? [standing] : ["Balance \(r.balance)", r.tier]) + receiptNumber(r.receipt)
     case .redeemed(let item, let points, let balance):
-      return wrap("Redeemed \(itemName(item, program))") + ["-\(points) points", "Balance \(balance)"]
+      return wrap("Redeemed \(itemName(item, program))") + ["-\(Self.points(points))", "Balance \(balance)"]
     case .refunded(let receipt, let reversed, let balance):
-      return ["Refund recorded"] + wrap("of \(receipt)") + ["-\(reversed) points", "Balance \(balance)"]
-    case .blocked(let card): return ["Card blocked", "Card \(card.masked)", "Account kept"]
+      return ["Refund recorded"] + wrap("of \(receipt)") + ["-\(points(reversed))", "Balance \(balance)"]
+    case .blocked(let card):
+      return ["Card \(card.masked)", "blocked. Its points", "stay on the account", "for a new card."]
     }
   }
 
@@ -91,6 +96,12 @@ extension CounterScreens {
     let line = "Receipt \(receipt)"
     return line.count <= Screen.width ? [line] : ["Receipt:"] + wrap(receipt)
   }
+
+  /// "1 point", "50 points".
+  static func points(_ n: Int64) -> String { "\(n) point\(n == 1 ? "" : "s")" }
+
+  /// "1 pt", "50 pts".
+  static func pts(_ n: Int64) -> String { "\(n) pt\(n == 1 ? "" : "s")" }
 
   static func itemName(_ id: String, _ program: LoyaltyProgram?) -> String { program?.item(id)?.name ?? id }
 

@@ -9,7 +9,7 @@ public enum CounterScreens {
     let program = m.program
     switch m.state {
     case .idle:
-      return idle(waiting: m.openSale, readerOnline: m.readerOnline, program: program)
+      return idle(waiting: m.openSale, presented: m.presented, readerOnline: m.readerOnline, program: program)
     case .reading:
       return ["Reading card...", "", "Keep the card", "on the reader"]
     case .identified(let v):
@@ -22,14 +22,17 @@ public enum CounterScreens {
     case .basket(_, let lines, let category, let typed):
       let total = lines.reduce(Int64(0)) { $0 &+ $1.amount }
       if let category {
+        let amount = money(Int64(typed) ?? 0, program)
+        let soFar = money(total, program)
         return [
-          "Line \(lines.count + 1): \(category)", "Amount \(money(Int64(typed) ?? 0, program))",
-          lines.isEmpty ? "" : "So far \(money(total, program))", "<=del OK=add C=drop",
+          fit("Line \(lines.count + 1): \(category)", or: category), fit("Amount \(amount)", or: amount),
+          lines.isEmpty ? "" : fit("So far \(soFar)", or: soFar), "<=del OK=add C=drop",
         ]
       }
       let menu = CounterMachine.categories(of: program).enumerated().map { "\($0.offset + 1)\($0.element.prefix(5))" }
+      let head = "\(lines.count) line\(lines.count == 1 ? "" : "s") \(money(total, program))"
       return [
-        "\(lines.count) line\(lines.count == 1 ? "" : "s") \(money(total, program))",
+        fit(head, or: "\(lines.count) line\(lines.count == 1 ? "" : "s") \(bare(total, program))"),
         menu.prefix(3).joined(separator: " "), menu.dropFirst(3).prefix(3).joined(separator: " "),
         lines.isEmpty ? "Pick a category" : "OK=total  C=cancel",
       ]
@@ -62,14 +65,18 @@ public enum CounterScreens {
   }
 
   /// The idle screen: the reader's state, and a sale waiting for a card with what C does.
-  static func idle(waiting sale: WaitingSale?, readerOnline: Bool, program: LoyaltyProgram?) -> [String] {
+  static func idle(waiting sale: WaitingSale?, presented: CardID?, readerOnline: Bool, program: LoyaltyProgram?)
+    -> [String]
+  {
     guard readerOnline else {
       return ["   LOYALTY POINTS", "Card reader offline", "Cards cannot be read", "F=refund  B=block"]
     }
     guard let sale else { return ["   LOYALTY POINTS", "", "  Tap your card", "F=refund  B=block"] }
     let total = money(sale.total, program)
     if let card = sale.card {
-      return ["Sale \(total) kept", "for card \(card.masked):", "tap it again", "C=drop the sale"]
+      // Its card still on the reader: P tries again; lifted: the next tap does.
+      if card == presented { return [fit("Sale \(total) kept", or: total), "for this card:", "P=retry", "C=drop the sale"] }
+      return [fit("Sale \(total) kept", or: total), "for card \(card.masked):", "tap it again", "C=drop the sale"]
     }
     return ["Sale \(total)", "Tap a card to add", "its points", "C=drop the sale"]
   }

@@ -55,7 +55,18 @@ public enum Decisions {
     let account = Identities.accountID(enrolledWith: card)
     var referrerAccount: String?
     if let referrer {
-      let r = try active(referrer.card, referrer.facts)
+      guard referrer.card != card else {
+        throw RuleError(
+          .invalidReferrer, "card \(card) cannot refer itself: the referrer is another member's card",
+          screenLines: ["A card cannot refer", "itself: scan the", "referrer's card."])
+      }
+      // Said as the referrer's, so the cashier does not take it for the new card's.
+      guard let r = referrer.facts, !r.blocked else {
+        let why = referrer.facts == nil ? "is not enrolled" : "is blocked"
+        throw RuleError(
+          .invalidReferrer, "the referrer's card \(referrer.card) \(why): enrol without a referrer, or with another",
+          screenLines: ["Referrer \(CardID.masked(referrer.card))", "\(why): OK to", "enrol without one."])
+      }
       guard r.account != account else {
         throw RuleError(
           .invalidReferrer, "a card cannot refer its own account", screenLines: ["A card cannot refer", "its own account."])

@@ -2,12 +2,16 @@ import GRDB
 import LoyaltyCore
 
 extension PointsCache {
-  /// The receipt number of a purchase the till gave none: `A` and the sequence its entry will
-  /// have in this cache (`A42`, so `T01/A42` on the receipt), short enough to read back at a
-  /// refund; the next free number when that one is taken already (a cashier typed `A42`, or a
-  /// cache restored from a snapshot numbers its entries afresh).
+  /// The receipt number of a purchase the till gave none: `A` and the count of this terminal's
+  /// receipts so far plus one (`A42`, so `T01/A42` on the receipt), numbered without gaps and
+  /// short enough to read back at a refund; the next free number when that one is taken already
+  /// (a cashier typed `A42`).
   func automaticReceipt(_ db: Database, terminal: String) throws -> String {
-    var sequence = try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry") ?? 1
+    let prefix = terminal + "/A"
+    var sequence =
+      (try db.cachedOne(
+        Int64.self, sql: "SELECT COUNT(*) FROM receipt WHERE substr(id, 1, length(?)) = ?",
+        arguments: [prefix, prefix]) ?? 0) + 1
     while true {
       let number = "A\(sequence)"
       let scoped = try Identities.scopedReceipt(number, terminal: terminal)

@@ -222,6 +222,93 @@ struct CounterMachineTests {
     #expect(d.lines[1] == "Referred by ****E5F6")
   }
 
+  @Test func okAfterARefusalGoesBackToWhereTheCashierWas() {
+    // A refund of more than is left: back to the amount of the same receipt.
+    var d = D()
+    d.press(.refund)
+    d.send(.scan("R9"))
+    let receipt = ReceiptStatus(id: "T01/R9", amount: 5000, refunded: 2000)
+    d.send(.receiptFound("R9", .success(receipt)))
+    d.type("4000")
+    d.press(.ok)
+    d.answerCheck(.failure(D.refusal(RuleError(.refundExceedsReceipt, "more than is left"))))
+    d.press(.ok)
+    guard case .refundEntry(receipt, "") = d.state else {
+      Issue.record("not back at the receipt: \(d.state.name)")
+      return
+    }
+    // A referrer refused: back to the new card, to enrol it without one.
+    d = D()
+    d.tap(D.digitsUID)
+    d.answerLookUp(nil)
+    d.send(.scan(D.bob.text))
+    d.press(.ok)
+    d.answerCheck(.failure(D.refusal(RuleError(.invalidReferrer, "the referrer's card is blocked"))))
+    d.press(.ok)
+    guard case .unknownCard(D.digitsUID, nil) = d.state else {
+      Issue.record("not back at the new card: \(d.state.name)")
+      return
+    }
+  }
+
+  @Test func aCardCannotBeScannedAsItsOwnReferrer() {
+    var d = D()
+    d.tap(D.digitsUID)
+    d.answerLookUp(nil)
+    d.send(.scan(D.digitsUID.text))
+    #expect(d.lines[1] == "Scan referrer (opt)" && d.lines[3] == "Not the card itself")
+  }
+
+  @Test func cOnTheConfirmGoesBackToTheBasketAndBackspaceRemovesTheLastLine() {
+    var d = D()
+    basket(&d)
+    d.press(.digit(2))
+    d.type("3000")
+    d.press(.ok, .ok)
+    d.answerCheck(.success(D.earned(D.bob)))
+    d.press(.cancel)
+    guard case .basket(_, let lines, nil, "") = d.state else {
+      Issue.record("not back at the basket: \(d.state.name)")
+      return
+    }
+    #expect(lines.count == 2 && d.lines[3] == "C again=cancel all")
+    d.press(.clear)
+    #expect(d.lines[0] == "1 line 12.50 EUR" && d.lines[3] == "Last line removed")
+    d.press(.cancel)
+    #expect(d.lines == ["Cancelled", "Nothing recorded", "", ""])
+  }
+
+  @Test func aReceiptScannedAtIdleStartsItsRefundAndACardMustBeTapped() {
+    var d = D()
+    d.send(.scan("R9"))
+    #expect(d.effects.contains(.findReceipt("R9", terminal: "T01")))
+    d = D()
+    d.send(.scan(D.bob.text))
+    #expect(d.state.name == "idle" && d.lines[3] == "Tap the card itself")
+  }
+
+  @Test func anAmountTakesAtMostSevenDigits() {
+    var d = D()
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob))
+    d.press(.purchase, .digit(1))
+    d.type("999999999")
+    #expect(d.lines[1] == "Amount 99999.99 EUR")
+  }
+
+  @Test func aKeptBasketIsNotForgotten() {
+    var d = D()
+    basket(&d)
+    d.press(.ok)
+    d.answerCheck(.failure(D.refusal(RuleError(.debounced, "again too soon"))))
+    d.wait(8)  // the refusal times out, the card still on the reader
+    #expect(d.lines == ["Sale 12.50 EUR kept", "for this card:", "P=retry", "C=drop the sale"])
+    d.send(.cardRemoved)
+    d.tap(D.digitsUID)
+    d.answerLookUp(D.view(D.digitsUID))
+    #expect(d.lines[3] == "Sale waits: ****7895", "another cardholder's screen says it waits")
+  }
+
   @Test func aLongRefusalIsPagedNeverCut() throws {
     var d = D()
     basket(&d)
@@ -239,7 +326,7 @@ struct CounterMachineTests {
       d.press(.ok)
     }
     #expect(shown.dropFirst().joined(separator: " ").split(separator: " ") == message.split(separator: " "))
-    #expect(d.state.name == "idle")
+    #expect(d.state.name == "identified", "OK on the last page: back to the cardholder, whose card is still there")
   }
 }
 

@@ -93,6 +93,17 @@ struct ScreenCatalogue {
     c.add("Idle while a card's basket waits for it", d)
     d.wait(301)
     c.add("The waiting basket expired", d)
+    d = D()
+    basket(&d)
+    d.press(.ok)
+    d.answerCheck(.failure(D.refusal(RuleError(.debounced, "again too soon", screenLines: ["Same card again in", "under 3 s: wait."]))))
+    c.add("A purchase refused at the check, its card still on the reader", d)
+    d.wait(8)
+    c.add("Idle while the kept basket's card is still on the reader", d)
+    d.send(.cardRemoved)
+    d.tap(D.digitsUID)
+    d.answerLookUp(D.view(D.digitsUID))
+    c.add("Another card read while a card's basket waits", d)
 
     c.section("A card is read")
     d = D()
@@ -120,8 +131,21 @@ struct ScreenCatalogue {
     c.add("A card this counter does not know (a UID of digits only)", d)
     d.send(.scan("R77"))
     c.add("A scanned code that is not a card", d)
+    d.send(.scan(D.digitsUID.text))
+    c.add("The card itself scanned as its referrer", d)
     d.send(.scan(D.bob.text))
     c.add("A referrer's card scanned", d)
+    var blockedReferrer = d
+    blockedReferrer.press(.ok)
+    if let error = catching({
+      _ = try Decisions.enroll(
+        card: D.digitsUID.text, known: nil,
+        referrer: (D.bob.text, CardFacts(card: D.bob.text, account: "acct-b", blocked: true)),
+        context: OperationContext(terminal: "T01", operator: "c", at: D.start))
+    }) {
+      blockedReferrer.answerCheck(.failure(D.refusal(error)))
+      c.add("A blocked referrer (OK: enrol without one)", blockedReferrer)
+    }
     d.press(.ok)
     d.answerCheck(.success(.enrolled(account: "acct-x")))
     c.add("Enrolment to confirm", d)
@@ -151,6 +175,11 @@ struct ScreenCatalogue {
     c.add("Checked by storage before the confirm", d)
     d.answerCheck(.success(D.earned(D.bob, points: 80)))
     c.add("The confirm: the points it earns", d)
+    var back = d
+    back.press(.cancel)
+    c.add("C on the confirm: back to the basket", back)
+    back.press(.clear)
+    c.add("Backspace on the basket removes its last line", back)
     d.press(.ok)
     d.answerWrite(.success(D.earned(D.bob, points: 80, balance: 304)))
     c.add("The receipt (a short automatic receipt number)", d)

@@ -97,7 +97,7 @@ struct UnknownCardEarnTests {
     await c.press(.purchase)
     try await addLine(c, "other", 900, cache: f.cache)
     await c.press(.ok)
-    #expect(c.display.current.lines[3] == "Earlier sale dropped")
+    #expect(c.display.current.lines[3] == "Earlier 7.00 dropped")
     await c.press(.ok)
     c.clock.advance(seconds: 60)
     // The wrong customer's card: C says "not this card", and the sale waits on.

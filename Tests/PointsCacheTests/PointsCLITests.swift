@@ -39,9 +39,9 @@ struct PointsCLITests {
 
     let human = try await run(
       ["earn", "04A1B2C3D4E5F6", "--line", "fuel:1999", "--at", "2026-11-02T12:00:00Z"] + common)
-    // No receipt from the till: A and the entry's sequence (enrolment 1, R1 2, this 3).
+    // No receipt from the till: A and the count of this till's automatic receipts plus one.
     #expect(
-      human.lines == ["+9 points (receipt T01/A3). Balance 59 points. Bronze: 467.51 EUR or 10 visits to Silver."])
+      human.lines == ["+9 points (receipt T01/A1). Balance 59 points. Bronze: 467.51 EUR or 10 visits to Silver."])
 
     let over = try await run(["refund", "R1", "1251", "--at", "2026-11-02T13:00:00Z", "--json"] + common)
     #expect(over.status == 1)
