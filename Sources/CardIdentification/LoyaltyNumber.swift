@@ -26,7 +26,9 @@ extension LoyaltyNumber {
   /// Checks raw bytes read from a card and returns the loyalty number, typed.
   public static func card(_ bytes: [UInt8], source: String) throws(CardIdentificationError) -> CardID {
     let text = try validate(bytes, source: source)
-    do { return try CardID(loyaltyNumber: text) } catch { throw CardIdentificationError(.luhnCheckFailed, error.message) }
+    do { return try CardID(loyaltyNumber: text) } catch {
+      throw CardIdentificationError(.luhnCheckFailed, error.message)
+    }
   }
 
   /// A safe rendering of hostile bytes for messages: printable ASCII, others as `\xNN`, cut at 40.

@@ -51,7 +51,9 @@ extension CounterMachine {
   /// Keeps a sale entered without a card for `lateCardSeconds`: the next card read is offered it.
   mutating func keepCardlessSale(_ lines: [PurchaseLine]) {
     // One sale waits at a time: a newer one replaces it, and the screen says so.
-    let replaced = openSale.map { CounterScreens.fit("Earlier \(CounterScreens.bare($0.total, program)) dropped", or: "Earlier sale dropped") }
+    let replaced = openSale.map {
+      CounterScreens.fit("Earlier \(CounterScreens.bare($0.total, program)) dropped", or: "Earlier sale dropped")
+    }
     waitingSale = WaitingSale(lines: lines, receipt: pendingReceipt, at: now, soldAt: now, card: nil)
     log("sale kept for a card", ["lines": "\(lines.count)", "receipt": pendingReceipt ?? "none"])
     effects.append(.signal(.success))
@@ -70,6 +72,7 @@ extension CounterMachine {
     guard let sale = openSale else { return }
     waitingSale = nil
     log("waiting sale dropped", ["lines": "\(sale.lines.count)"])
-    show(.cancelled, ["Waiting sale of", CounterScreens.money(sale.total, program), "dropped: no points", "were added."])
+    show(
+      .cancelled, ["Waiting sale of", CounterScreens.money(sale.total, program), "dropped: no points", "were added."])
   }
 }

@@ -38,7 +38,8 @@ extension CounterScreens {
       ]
     case (.redeem(_, let item, let points), .redeemed(_, _, let balance)):
       return [
-        fitted("Redeem \(itemName(item, program))?", item), "-\(pts(points)), \(balance) left", "", "OK=confirm C=cancel",
+        fitted("Redeem \(itemName(item, program))?", item), "-\(pts(points)), \(balance) left", "",
+        "OK=confirm C=cancel",
       ]
     case (.enroll(let card, let referrer), _):
       return ["Enrol \(card.masked)?", referrer.map { "Referred by \($0.masked)" } ?? "", "", "OK=confirm C=cancel"]
@@ -74,7 +75,8 @@ extension CounterScreens {
       return lines + (lines.count == 2 ? ["", "P=buy for this card"] : ["P=buy for this card"])
     case .earned(let r) where r.provisional:
       // A card this counter does not know: no balance (it is not the cardholder's here).
-      return ["+\(points(r.points))"] + (standAlone ? ["kept on the card", "until it is enrolled"] : ["added at next sync", ""])
+      return ["+\(points(r.points))"]
+        + (standAlone ? ["kept on the card", "until it is enrolled"] : ["added at next sync", ""])
         + receiptNumber(r.receipt)
     case .earned(let r):
       // The whole receipt number, for a later refund.
@@ -129,7 +131,8 @@ extension CounterScreens {
 
   /// `line` when it fits; else the `essential` part alone (an amount, a receipt number).
   static func fitted(_ line: String, _ essential: String) -> String {
-    line.count <= Screen.width || essential.isEmpty ? String(line.prefix(Screen.width)) : String(essential.prefix(Screen.width))
+    line.count <= Screen.width || essential.isEmpty
+      ? String(line.prefix(Screen.width)) : String(essential.prefix(Screen.width))
   }
 
   /// Splits text into lines of the display's width at spaces; a word longer than a line is

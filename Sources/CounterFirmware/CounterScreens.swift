@@ -75,7 +75,9 @@ public enum CounterScreens {
     let total = money(sale.total, program)
     if let card = sale.card {
       // Its card still on the reader: P tries again; lifted: the next tap does.
-      if card == presented { return [fit("Sale \(total) kept", or: total), "for this card:", "P=retry", "C=drop the sale"] }
+      if card == presented {
+        return [fit("Sale \(total) kept", or: total), "for this card:", "P=retry", "C=drop the sale"]
+      }
       return [fit("Sale \(total) kept", or: total), "for card \(card.masked):", "tap it again", "C=drop the sale"]
     }
     return ["Sale \(total)", "Tap a card to add", "its points", "C=drop the sale"]
@@ -86,7 +88,9 @@ public enum CounterScreens {
     let head = "\(CardID.masked(v.card)) \(v.balance) pts"
     let balance = v.pending > 0 ? "\(v.balance) pts, \(v.pending) pending" : head
     guard let next = v.nextTier else {
-      return [fit(balance, or: "\(v.balance) pts"), fit("\(v.tier) (top tier)", or: v.tier), "", "P=buy R=redeem C=end"]
+      return [
+        fit(balance, or: "\(v.balance) pts"), fit("\(v.tier) (top tier)", or: v.tier), "", "P=buy R=redeem C=end",
+      ]
     }
     return [
       fit(balance, or: "\(v.balance) pts"), fit("\(v.tier), \(next.name) in:", or: "\(next.name) in:"),

@@ -119,7 +119,8 @@ public struct ChainTraffic: Sendable {
           let referrer = who > 0 && rng.next() % 4 == 0 ? cards[Int(rng.next() % UInt64(who))] : nil
           counterEvent(at, .enroll(terminal: counter, card: card, referrer: referrer))
           if mix.doubleEnrol > 0, names.count > 1, rng.next() % 100 < mix.doubleEnrol {
-            let other = names[(names.firstIndex(of: counter)! + 1 + Int(rng.next() % UInt64(names.count - 1))) % names.count]
+            let other = names[
+              (names.firstIndex(of: counter)! + 1 + Int(rng.next() % UInt64(names.count - 1))) % names.count]
             let second = who > 0 && rng.next() % 2 == 0 ? cards[Int(rng.next() % UInt64(who))] : nil
             if !closed.contains(other) {
               counterEvent(at + 600, .enroll(terminal: other, card: card, referrer: second))
@@ -140,7 +141,8 @@ public struct ChainTraffic: Sendable {
             cardAfter == nil && mix.lifted > 0 && rng.next() % 100 < mix.lifted ? 1 + Int64(rng.next() % 400) : nil
           counterEvent(
             at,
-            .purchase(terminal: counter, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter, lifted: lifted))
+            .purchase(
+              terminal: counter, card: card, receipt: receipt, lines: lines, cardAfter: cardAfter, lifted: lifted))
         } else if roll < 88 {
           counterEvent(at, .redeem(terminal: counter, card: card, item: items[Int(rng.next() % UInt64(items.count))]))
         } else if roll < 97,

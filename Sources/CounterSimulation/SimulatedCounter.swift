@@ -21,7 +21,8 @@ public struct SimulatedCounter: Sendable {
   public let cache: PointsCache
 
   public init(terminal: String, cache: PointsCache, clock: ManualCounterClock, logger: Logger) throws {
-    try self.init(terminal: terminal, storage: PointsCacheStorage(cache: cache), cache: cache, clock: clock, logger: logger)
+    try self.init(
+      terminal: terminal, storage: PointsCacheStorage(cache: cache), cache: cache, clock: clock, logger: logger)
   }
 
   /// A counter on any storage (a test's gated one); `cache` is what the scenario tools read.

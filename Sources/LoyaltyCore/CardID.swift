@@ -34,7 +34,8 @@ public struct CardID: Hashable, Sendable, Comparable, CustomStringConvertible, C
     let upperHex = bytes.allSatisfy { (0x30...0x39).contains($0) || (0x41...0x46).contains($0) }
     guard [8, 14, 20].contains(bytes.count), upperHex else {
       throw RuleError(
-        .unknownCard, "\"\(Self.shown(text))\" is not a UID: 4, 7 or 10 bytes in uppercase hex (8, 14 or 20 characters)")
+        .unknownCard, "\"\(Self.shown(text))\" is not a UID: 4, 7 or 10 bytes in uppercase hex (8, 14 or 20 characters)"
+      )
     }
     // ISO 14443-3: a 4-byte UID starting 08 is random per power-up, not an identity.
     guard !(bytes.count == 8 && text.hasPrefix("08")) else {

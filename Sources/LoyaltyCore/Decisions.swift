@@ -69,7 +69,8 @@ public enum Decisions {
       }
       guard r.account != account else {
         throw RuleError(
-          .invalidReferrer, "a card cannot refer its own account", screenLines: ["A card cannot refer", "its own account."])
+          .invalidReferrer, "a card cannot refer its own account",
+          screenLines: ["A card cannot refer", "its own account."])
       }
       referrerAccount = r.account
     }

@@ -35,7 +35,7 @@ public func runCommandLine<Root: ParsableCommand>(_ root: Root.Type, _ arguments
     root.exit(withError: error)
   } catch let error as CleanExit {
     root.exit(withError: error)
-  } catch where !(error is ValidationError) && String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+  } catch  where !(error is ValidationError) && String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
     // The parser's own errors thrown from a run, such as `help` (its HelpCommand): its message.
     root.exit(withError: error)
   } catch {

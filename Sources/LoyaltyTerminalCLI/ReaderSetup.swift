@@ -23,7 +23,8 @@ extension ReaderOptions {
 
   /// The live reader system, or the simulator playing the demo taps when --simulated is given.
   /// Fails with what to install when the live reader is asked for and pcsc-lite is missing.
-  public func makeSystem(logger: Logger) throws -> (system: any CardReaderSystem, simulator: SimulatedCardReaderSystem?) {
+  public func makeSystem(logger: Logger) throws -> (system: any CardReaderSystem, simulator: SimulatedCardReaderSystem?)
+  {
     if simulated {
       let sim = SimulatedCardReaderSystem(readers: [SimulatedTaps.readerName])
       return (sim, sim)

@@ -1,7 +1,7 @@
 import CardEmulation
 import CardIdentification
-import LoyaltyCore
 import CardReader
+import LoyaltyCore
 import SimulatedCardReader
 import Testing
 
@@ -56,7 +56,8 @@ struct CardIdentifierTests {
     #expect(
       id
         == CardIdentity(
-          card: try CardID("6280001234567895"), source: .applet, cardType: "loyalty-applet", atr: "3B8780014C4F59414C54595C"))
+          card: try CardID("6280001234567895"), source: .applet, cardType: "loyalty-applet",
+          atr: "3B8780014C4F59414C54595C"))
   }
 
   @Test func ndefTextAndURICards() async throws {

@@ -193,7 +193,8 @@ struct CounterFirmwareTests {
     await c.press(.refund)
     await c.scan("R1")
     // The receipt's amount and what is left to refund, before the amount is typed.
-    #expect(c.display.current.lines == ["Receipt T01/R1", "Left 20.00 of 20.00", "Refund 0.00 EUR", "<=del OK=next C=end"])
+    #expect(
+      c.display.current.lines == ["Receipt T01/R1", "Left 20.00 of 20.00", "Refund 0.00 EUR", "<=del OK=next C=end"])
     await c.type(1000)
     await c.press(.ok)
     #expect(c.display.current.lines[2] == "-\(before / 2) points", "the reversal before OK")

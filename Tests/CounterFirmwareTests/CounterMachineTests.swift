@@ -1,8 +1,9 @@
 import CardIdentification
 import CardReader
-@testable import CounterFirmware
 import LoyaltyCore
 import Testing
+
+@testable import CounterFirmware
 
 /// The cashier's flows on the pure state machine, storage's answers given by hand: what the
 /// counter decides and shows, input by input (issue: a counter a cashier can work at all day).

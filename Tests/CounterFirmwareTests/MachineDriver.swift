@@ -1,7 +1,8 @@
 import CardIdentification
-@testable import CounterFirmware
 import Foundation
 import LoyaltyCore
+
+@testable import CounterFirmware
 
 /// Drives the pure `CounterMachine` by hand: inputs in, storage's answers given by the test, the
 /// clock set by the test. No reader, no cache: what the machine decides, alone.

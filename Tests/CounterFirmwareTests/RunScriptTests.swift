@@ -53,7 +53,10 @@ struct RunScriptTests {
     #expect(lines.contains("screen: +50 points | Balance 100 Bronze | Receipt T01/R77 | "))
     #expect(lines.contains("screen: Receipt T01/R77 | Left 12.50 of 12.50 | Refund 0.00 EUR | <=del OK=next C=end"))
     #expect(lines.contains("screen: Refund recorded | of T01/R77 | -25 points | Balance 75"))
-    #expect(lines.allSatisfy { !$0.hasPrefix("screen: ") || $0.dropFirst(8).split(separator: "|").allSatisfy { $0.count <= 22 } })
+    #expect(
+      lines.allSatisfy {
+        !$0.hasPrefix("screen: ") || $0.dropFirst(8).split(separator: "|").allSatisfy { $0.count <= 22 }
+      })
     #expect(errors.contains("script line 16: unknown key \"teleport\""))
     #expect(
       errors.split(separator: "\n").last
@@ -75,7 +78,9 @@ struct RunScriptTests {
 
     let bad = try run(counter, input: "tap 04A1B2C3D4E5F6\nfly away\npress ok ok\npress 12x\nremove\n")
     #expect(bad.status == 1)
-    #expect(bad.lines.contains("screen: Welcome! | Card enrolled |  | P=buy for this card"), "the good lines ran: \(bad.lines)")
+    #expect(
+      bad.lines.contains("screen: Welcome! | Card enrolled |  | P=buy for this card"),
+      "the good lines ran: \(bad.lines)")
     let errors = bad.errors.split(separator: "\n").map(String.init)
     #expect(errors.count == 3, "\(errors)")
     #expect(errors.first?.hasPrefix("script line 2: unknown command \"fly\"") == true)

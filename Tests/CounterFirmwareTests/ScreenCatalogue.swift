@@ -1,6 +1,7 @@
 import CardIdentification
-@testable import CounterFirmware
 import LoyaltyCore
+
+@testable import CounterFirmware
 
 /// The counter's screens, driven through the state machine with representative inputs, in the
 /// order a cashier meets them: the source of docs/screens.md.
@@ -96,7 +97,9 @@ struct ScreenCatalogue {
     d = D()
     basket(&d)
     d.press(.ok)
-    d.answerCheck(.failure(D.refusal(RuleError(.debounced, "again too soon", screenLines: ["Same card again in", "under 3 s: wait."]))))
+    d.answerCheck(
+      .failure(
+        D.refusal(RuleError(.debounced, "again too soon", screenLines: ["Same card again in", "under 3 s: wait."]))))
     c.add("A purchase refused at the check, its card still on the reader", d)
     d.wait(8)
     c.add("Idle while the kept basket's card is still on the reader", d)
@@ -117,7 +120,8 @@ struct ScreenCatalogue {
     c.add("The next tier by spend or by visits", d)
     d = D()
     d.tap(D.bob)
-    d.answerLookUp(D.view(D.bob, balance: 400, pending: 250, next: NextTier(name: "Silver", spendNeeded: nil, visitsNeeded: 1)))
+    d.answerLookUp(
+      D.view(D.bob, balance: 400, pending: 250, next: NextTier(name: "Silver", spendNeeded: nil, visitsNeeded: 1)))
     c.add("Points pending (inside the return window)", d)
     d = D()
     d.tap(D.bob)
@@ -302,7 +306,8 @@ struct ScreenCatalogue {
         "A refund of more than is left",
         catching {
           _ = try Decisions.refund(
-            receipt: "T01/R9", receipt: Receipt(account: "a", at: 0, amount: 5000, points: 200, refunded: 2000, reversed: 80),
+            receipt: "T01/R9",
+            receipt: Receipt(account: "a", at: 0, amount: 5000, points: 200, refunded: 2000, reversed: 80),
             amount: 4000, earlierReversals: 1, program: program,
             context: OperationContext(terminal: "T01", operator: "c", at: D.start))
         }, .refund
@@ -388,7 +393,9 @@ struct ScreenCatalogue {
       out += "\n## \(title)\n"
       for (name, lines) in screens {
         out += "\n\(name):\n\n```\n+" + String(repeating: "-", count: Screen.width) + "+\n"
-        for line in lines { out += "|" + line + String(repeating: " ", count: max(0, Screen.width - line.count)) + "|\n" }
+        for line in lines {
+          out += "|" + line + String(repeating: " ", count: max(0, Screen.width - line.count)) + "|\n"
+        }
         out += "+" + String(repeating: "-", count: Screen.width) + "+\n```\n"
       }
     }

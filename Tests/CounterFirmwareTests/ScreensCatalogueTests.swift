@@ -1,8 +1,9 @@
 import CardIdentification
-@testable import CounterFirmware
 import Foundation
 import LoyaltyCore
 import Testing
+
+@testable import CounterFirmware
 
 /// Every screen of the counter for representative inputs, rendered into docs/screens.md so a
 /// change of wording is seen in review. Each line fits the 4×20 display without clipping and no
@@ -36,7 +37,8 @@ struct ScreensCatalogueTests {
     let checkedIn = try String(contentsOf: Self.file, encoding: .utf8)
     #expect(
       checkedIn == text,
-      "docs/screens.md is not what the screens show: run LOYALTY_UPDATE_SCREENS=1 swift test --filter ScreensCatalogue and review the diff")
+      "docs/screens.md is not what the screens show: run LOYALTY_UPDATE_SCREENS=1 swift test --filter ScreensCatalogue and review the diff"
+    )
   }
 
   @Test func wrappingNeverLosesAWord() {
