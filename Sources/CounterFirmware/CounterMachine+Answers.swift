@@ -36,6 +36,8 @@ extension CounterMachine {
     }
     switch result {
     case .success(let outcome):
+      // Recorded: OK reads the card again (its balance moved), not the screen before.
+      afterMessage = nil
       show(.receipt, CounterScreens.receiptLines(outcome, for: operation, program: program, standAlone: standAlone))
     case .failure(let failure):
       refused(failure, kept: putBack(operation, failure: failure) ? keptLines(operation) : [])

@@ -252,6 +252,19 @@ struct CounterMachineTests {
     }
   }
 
+  @Test func okOnAReceiptReadsTheCardAgain() {
+    var d = D()
+    basket(&d)
+    d.press(.ok)
+    d.answerCheck(.success(D.earned(D.bob)))
+    d.press(.ok)
+    d.answerWrite(.success(D.earned(D.bob, balance: 274)))
+    d.press(.ok)
+    #expect(d.effects.contains(.identify(card: D.bob, at: D.start)), "the balance moved: read again")
+    d.answerLookUp(D.view(D.bob, balance: 274))
+    #expect(d.lines[0] == "****7895 274 pts")
+  }
+
   @Test func aCardCannotBeScannedAsItsOwnReferrer() {
     var d = D()
     d.tap(D.digitsUID)
