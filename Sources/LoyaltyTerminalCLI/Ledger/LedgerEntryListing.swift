@@ -20,7 +20,7 @@ enum LedgerEntryListing {
         parts.append("amount \(amount) minor units\(e.currency.map { " of \($0)" } ?? "")")
       }
     }
-    if let d = detail(e) { parts.append("\(d.name) \(d.value)") }
+    if let d = detail(e) { parts.append("\(d.name == "withCard" ? "with card" : d.name) \(d.value)") }
     if e.entry.isProvisional { parts.append("(provisional)") }
     return parts.joined(separator: "  ")
   }
