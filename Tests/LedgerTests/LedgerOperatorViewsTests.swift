@@ -23,8 +23,10 @@ struct LedgerOperatorViewsTests {
     let ledger = dir.appendingPathComponent("ledger.jsonl").path
     let lines = [
       #"{"at":"2026-11-02T02:00:00Z","id":"earn-T01/R1","kind":"earn","reason":"r","terminal":"T01"}"#,
-      #"{"at":"2026-11-03T02:00:00Z","id":"…","kind":"…","reason":"7 more entries of this batch refused","terminal":"T01"}"#,
-      #"{"at":"2026-11-02T03:00:00Z","account":"acct-x","id":"e","kind":"earn","points":"5","reason":"r","terminal":"T02"}"#,
+      #"{"at":"2026-11-03T02:00:00Z","id":"…","kind":"…","reason":"7 more entries of this batch refused","#
+        + #""terminal":"T01"}"#,
+      #"{"at":"2026-11-02T03:00:00Z","account":"acct-x","id":"e","kind":"earn","points":"5","reason":"r","#
+        + #""terminal":"T02"}"#,
       #"{"at":"2026-11-04T0"#,
     ]
     try (lines.joined(separator: "\n") + "\n").write(toFile: ledger + ".refusals", atomically: true, encoding: .utf8)

@@ -93,7 +93,8 @@ struct LedgerAdjustCommand: ParsableCommand {
           throw CommandFailure(
             reason: "wouldOverdraw",
             message: "adjusting \(id) by \(points) would overdraw it: its balance is "
-              + "\(LedgerEntryListing.points(state.balance)); nothing adjusted (give --allow-overdraw to debit it anyway)"
+              + "\(LedgerEntryListing.points(state.balance)); nothing adjusted "
+              + "(give --allow-overdraw to debit it anyway)"
           )
         }
         return [

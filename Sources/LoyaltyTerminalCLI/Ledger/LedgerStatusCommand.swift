@@ -39,7 +39,8 @@ struct LedgerStatusCommand: ParsableCommand {
           head \(s.head)
           HQ key \(s.hqFingerprint)
           program \(s.programVersion.map { "version \($0)" } ?? "none published")
-          points liability \(s.pointsLiability) (\(s.pending) pending as of \(s.asOf)) in \(s.accounts) account\(s.accounts == 1 ? "" : "s")
+          points liability \(s.pointsLiability) (\(s.pending) pending as of \(s.asOf)) in \(s.accounts) \
+        account\(s.accounts == 1 ? "" : "s")
         """
       if s.overdrawn > 0 { text += "; \(s.overdrawn) owed by overdrawn accounts" }
       if s.tornBytes > 0 {
