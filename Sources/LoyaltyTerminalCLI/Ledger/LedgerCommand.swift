@@ -12,7 +12,7 @@ struct LedgerCommand: AsyncParsableCommand {
     subcommands: [
       LedgerKeygenCommand.self, LedgerInitCommand.self, LedgerRegisterTerminalCommand.self,
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
-      LedgerBalancesCommand.self,
+      LedgerStatusCommand.self, LedgerBalancesCommand.self, LedgerAccountCommand.self,
       LedgerAdjustCommand.self, LedgerSettleProvisionalCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
       LedgerReportCommand.self,
       LedgerSnapshotCommand.self, LedgerNotifyCommand.self,

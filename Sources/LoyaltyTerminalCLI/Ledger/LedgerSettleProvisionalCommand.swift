@@ -11,26 +11,39 @@ struct LedgerSettleProvisionalCommand: ParsableCommand {
       "Move provisional points earned on a card that was then linked to another account onto that account (two adjustments each)."
   )
 
+  @Flag(help: "Print the entries that would be appended; append nothing.")
+  var dryRun = false
+
   @OptionGroup var hq: HQOptions
 
   func run() throws {
     try reportLedger(json: hq.json) {
-      let (fold, _) = try LedgerFold.fold(path: hq.ledger, sealedOnly: true)
-      let pendingDays = fold.program?.pendingDays ?? 0
-      var entries: [LedgerEntry] = []
       var moved: [String: Int64] = [:]
-      for hold in fold.audit.provisionalHolds {
-        guard let owner = hold.belongsTo, let held = fold.accounts[hold.heldOn] else { continue }
-        let pair = Decisions.settlement(of: held, card: hold.card, to: owner, at: hq.time, pendingDays: pendingDays)
-        if let amount = pair.last?.points { moved[hold.card] = amount }
-        entries += pair.map { LedgerEntry($0) }
+      let entries = try LedgerFile(path: hq.ledger).appendHQ(
+        key: LedgerKey.load(from: hq.hqKey), at: hq.time, dryRun: dryRun
+      ) { fold in
+        let pendingDays = fold.program?.pendingDays ?? 0
+        var entries: [Entry] = []
+        moved = [:]
+        for hold in fold.audit.provisionalHolds {
+          guard let owner = hold.belongsTo, let held = fold.accounts[hold.heldOn] else { continue }
+          let pair = Decisions.settlement(of: held, card: hold.card, to: owner, at: hq.time, pendingDays: pendingDays)
+          if let amount = pair.last?.points { moved[hold.card] = amount }
+          entries += pair
+        }
+        return entries
       }
-      _ = try hq.append(entries)
       let total = moved.values.reduce(Int64(0), +)
+      let cards = moved.count == 1 ? "1 linked card" : "\(moved.count) linked cards"
+      let object: [String: Any] = ["moved": moved, "points": total]
+      guard !dryRun else {
+        return LedgerEntryListing.dryRun(
+          entries, summary: "move \(LedgerEntryListing.points(total)) of \(cards)", object: object)
+      }
       return (
         "moved \(total) provisional points of \(moved.count) linked cards onto their accounts"
           + " (points still in their return window wait for a later run)",
-        ["moved": moved, "points": total]
+        object
       )
     }
   }
