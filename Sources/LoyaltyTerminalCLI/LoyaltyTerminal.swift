@@ -4,9 +4,13 @@ import Logging
 
 /// The `loyalty-terminal` command: the counter terminal's firmware and its tools.
 public struct LoyaltyTerminal: AsyncParsableCommand {
+  /// The release this binary is (`--version`, and the first line of `--help`).
+  public static let version = "0.20.0"
+
   public static let configuration = CommandConfiguration(
     commandName: "loyalty-terminal",
-    abstract: "Loyalty-card terminal firmware, reader tools and simulator.",
+    abstract: "Loyalty-card terminal firmware, reader tools and simulator (version \(version)).",
+    version: version,
     subcommands: [
       DemoCommand.self, RunCommand.self, ReadersCommand.self, WatchCommand.self, SimCommand.self,
       ProgramCommand.self, EnrollCommand.self, IdentifyCommand.self, EarnCommand.self, RedeemCommand.self,
