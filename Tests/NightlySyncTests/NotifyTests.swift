@@ -21,7 +21,7 @@ struct NotifyTests {
     /// with `token`, so is one without `Authorization: Bearer TOKEN`.
     init(
       directory: URL, failFirst: Int, redirectTo: String? = nil, secret: String? = nil, now: Int64 = 0,
-      token: String? = nil
+      token: String? = nil, tls: (certificate: String, key: String)? = nil
     ) async throws {
       log = directory.appendingPathComponent("received-\(UUID().uuidString).jsonl").path
       let script = """
@@ -56,7 +56,12 @@ struct NotifyTests {
                 self.send_response(204); self.end_headers()
             def log_message(self, *a): pass
         s = http.server.HTTPServer(('127.0.0.1', 0), H)
-        print('listening on http://127.0.0.1:%d/events' % s.server_port, flush=True)
+        tls = \(tls.map { "('\($0.certificate)', '\($0.key)')" } ?? "None")
+        if tls:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); context.load_cert_chain(*tls)
+            s.socket = context.wrap_socket(s.socket, server_side=True)
+        print('listening on %s://127.0.0.1:%d/events' % ('https' if tls else 'http', s.server_port), flush=True)
         s.serve_forever()
         """
       let path = directory.appendingPathComponent("endpoint.py").path
