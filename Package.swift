@@ -103,6 +103,7 @@ let package = Package(
         "Ledger", "LoyaltyCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
       ]),
     // The scenario file format (sim/README.md) and its strict parser.
     .target(name: "ScenarioFormat", dependencies: ["LocalFiles", "LoyaltyCore"]),
@@ -180,7 +181,8 @@ let package = Package(
       name: "NightlySyncTests",
       dependencies: [
         "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "HQClient",
-        "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+        "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(
       name: "PointsCacheTests",

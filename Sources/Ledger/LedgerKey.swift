@@ -45,42 +45,15 @@ public struct LedgerKey: Sendable {
     return LedgerKey(privateKey: key)
   }
 
-  /// Loads a key file, refusing anything but a regular file of this user's that only they can read.
-  ///
-  /// A symbolic link is refused (it can be pointed elsewhere after the check), as are a directory
-  /// or device, a file owned by another user (they could swap the key), and a mode that lets
-  /// group or others in. The checks are made on the opened descriptor, so they are about the
-  /// very file that is read.
+  /// Loads a key file, refusing anything but a regular file of this user's that only they can read
+  /// (`PrivateFile`'s checks).
   public static func load(from path: String) throws(LedgerError) -> LedgerKey {
-    func refuse(_ why: String) -> LedgerError { LedgerError(line: 0, "key file \(path) \(why)") }
-    let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard fd >= 0 else {
-      let code = errno
-      if code == ELOOP { throw refuse("is a symbolic link; name the key file itself") }
-      throw refuse("cannot be read: \(String(cString: strerror(code)))")
-    }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw refuse("cannot be read: \(String(cString: strerror(errno)))") }
-    switch info.st_mode & S_IFMT {
-    case S_IFREG: break
-    case S_IFDIR: throw refuse("is a directory, not a key file")
-    default: throw refuse("is not a regular file")
-    }
-    guard info.st_uid == geteuid() else {
-      throw refuse("is owned by uid \(info.st_uid), not by this user (uid \(geteuid())); the key's owner must run this")
-    }
-    let mode = info.st_mode & 0o777
-    guard mode & 0o077 == 0 else {
-      throw refuse("has mode \(String(mode, radix: 8)); it must be 600 (chmod 600 \(path))")
-    }
-    var bytes = [UInt8](repeating: 0, count: 256)
-    let count = SystemCall.retrying { read(fd, &bytes, bytes.count) }
-    guard count > 0, count < bytes.count,
-      let text = String(validating: bytes[..<count], as: UTF8.self),
+    let bytes = try PrivateFile.read(path, what: "key file", limit: 256)
+    guard !bytes.isEmpty, bytes.count < 256,
+      let text = String(validating: bytes, as: UTF8.self),
       let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
       let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)
-    else { throw refuse("does not hold a base64 Ed25519 private key") }
+    else { throw LedgerError(line: 0, "key file \(path) does not hold a base64 Ed25519 private key") }
     return LedgerKey(privateKey: key)
   }
 

@@ -6,6 +6,7 @@ import LoyaltyCore
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import NIOSSL
 
 /// What the notifier remembers between runs (a JSON file): how far it has read the ledger, the
 /// events found but not yet delivered, and the standing events (expiring points, inactivity)
@@ -21,13 +22,20 @@ public struct NotifierState: Codable, Sendable {
 /// Delivers HQ's notification events to a webhook: each a JSON POST with its id as
 /// `Idempotency-Key`, retried with back-off; the state file is rewritten (atomically) before
 /// anything is sent and after each delivery. Redirects are not followed: a 3xx is a failed
-/// delivery, so cardholder payloads never go to a URL the operator did not give.
+/// delivery, so cardholder payloads never go to a URL the operator did not give. With a secret,
+/// each attempt is signed (`WebhookSignature`) at the clock's time; `headers` are added to every
+/// request (an endpoint's token), and `tls` may trust a private CA.
 public struct WebhookNotifier {
   public let ledger: String
   public let webhook: String
   public let statePath: String
   public let logger: Logger
   public var backoff: [Duration] = [.milliseconds(200), .seconds(1), .seconds(3)]
+  public var signature: WebhookSignature?
+  public var headers: [WebhookHeader] = []
+  public var tls = TLSConfiguration.makeClientConfiguration()
+  /// The time each attempt is signed at (injected by tests; the wall clock otherwise).
+  public var clock: @Sendable () -> UTCInstant = { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
 
   public init(ledger: String, webhook: String, statePath: String, logger: Logger) {
     self.ledger = ledger
@@ -57,7 +65,9 @@ public struct WebhookNotifier {
     var outcome = Outcome()
     let client = HTTPClient(
       eventLoopGroupProvider: .singleton,
-      configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(20))))
+      configuration: .init(
+        tlsConfiguration: tls, redirectConfiguration: .disallow,
+        timeout: .init(connect: .seconds(2), read: .seconds(20))))
     do {
       while let event = state.pending.first {
         if let failure = await deliver(event, with: client) {
@@ -89,6 +99,10 @@ public struct WebhookNotifier {
       request.method = .POST
       request.headers.add(name: "Content-Type", value: "application/json")
       request.headers.add(name: "Idempotency-Key", value: event.id)
+      for header in headers { request.headers.add(name: header.name, value: header.value) }
+      if let signature {
+        request.headers.add(name: WebhookSignature.header, value: signature.value(body: body, at: clock().seconds))
+      }
       request.body = .bytes(ByteBuffer(data: body))
       do {
         let response = try await client.execute(request, timeout: .seconds(30))

@@ -3,9 +3,11 @@ import Foundation
 import Ledger
 import Logging
 import LoyaltyCore
+import NIOSSL
 import Notifications
 
-/// `loyalty-terminal ledger notify --ledger FILE --webhook URL [--state FILE] [--as-of TIME]`.
+/// `loyalty-terminal ledger notify --ledger FILE --webhook URL [--secret-file FILE] [--ca-file PEM]
+/// [--header 'Name: value']… [--state FILE] [--as-of TIME]`.
 struct LedgerNotifyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "notify",
@@ -14,7 +16,9 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
       Run nightly after the syncs. Each event is a JSON POST with an Idempotency-Key, retried with \
       back-off; the state file remembers what was read and delivered, so nothing is sent twice and \
       what the endpoint did not take is sent on the next run (exit 1 until then). Payloads name the \
-      account and a card's last four characters, never a full card number.
+      account and a card's last four characters, never a full card number. With --secret-file each \
+      request carries Loyalty-Signature: t=UNIX,v1=HEX, HEX the HMAC-SHA256 of "UNIX.BODY" under the \
+      secret (the endpoint recomputes it and refuses a t more than 5 minutes off).
       """)
 
   @Option(help: "The ledger file.")
@@ -22,6 +26,18 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
 
   @Option(help: "Where to POST the events (http:// or https://).")
   var webhook: String
+
+  @Option(help: "A file (mode 600, this user's) holding the secret the requests are signed with (HMAC-SHA256).")
+  var secretFile: String?
+
+  @Option(help: "A PEM file of the CA that signed the endpoint's certificate (a private CA); default the system's.")
+  var caFile: String?
+
+  @Option(help: "A header for every request, 'Name: value' (an endpoint's token); repeatable.")
+  var header: [String] = []
+
+  @Option(help: ArgumentHelp("The time requests are signed at (UTC); default now.", visibility: .hidden))
+  var signedAt: UTCInstant?
 
   @Option(help: "The notifier's state file (default: LEDGER.notify-state.json).")
   var state: String?
@@ -40,6 +56,9 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
       throw ValidationError("--webhook \"\(webhook)\" is not an http:// or https:// URL")
     }
     guard (1...4).contains(attempts) else { throw ValidationError("--attempts must be 1 to 4") }
+    for text in header {
+      do { _ = try WebhookHeader(parsing: text) } catch { throw ValidationError(error.description) }
+    }
   }
 
   func run() async throws {
@@ -49,6 +68,10 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
         ledger: ledger, webhook: webhook, statePath: state ?? ledger + ".notify-state.json",
         logger: Logger(label: "notify") { StreamLogHandler.standardError(label: $0) })
       notifier.backoff = Array(notifier.backoff.prefix(attempts - 1))
+      notifier.signature = try secretFile.map { path throws(LedgerError) in try WebhookSignature.load(from: path) }
+      notifier.headers = try header.map { text throws(LedgerError) in try WebhookHeader(parsing: text) }
+      notifier.tls = try TLSConfiguration.webhookClient(caFile: caFile)
+      if let signedAt { notifier.clock = { signedAt } }
       let outcome = try await notifier.run(asOf: asOf ?? .now)
       pending = outcome.pending
       let counts = NotificationEvent.Kind.allCases.map { "\(outcome.delivered[$0] ?? 0) \($0.rawValue)" }
