@@ -171,11 +171,18 @@ public struct RefusalLog: Sendable {
   /// The refusals recorded, as lines of text (`terminal id: reason`), oldest first; at most the
   /// last `limit`.
   public func entries(limit: Int = 1_000) -> [String] {
-    guard let data = FileManager.default.contents(atPath: path) else { return [] }
-    return data.split(separator: 0x0A).suffix(limit).compactMap { line in
-      guard let o = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: String] else { return nil }
+    records(limit: limit).map { o in
       let moved = o["account"].map { " (account \($0), \(o["points"] ?? "0") points)" } ?? ""
       return "\(o["at"] ?? "?") \(o["terminal"] ?? "?") \(o["id"] ?? "?")\(moved): \(o["reason"] ?? "?")"
+    }
+  }
+
+  /// The refusals recorded, each as its fields (`at`, `terminal`, `id`, `kind`, `reason`, and
+  /// `account` and `points` when it moved points), oldest first; at most the last `limit`.
+  public func records(limit: Int = 1_000) -> [[String: String]] {
+    guard let data = FileManager.default.contents(atPath: path) else { return [] }
+    return data.split(separator: 0x0A).suffix(limit).compactMap { line in
+      try? JSONSerialization.jsonObject(with: Data(line)) as? [String: String]
     }
   }
 }

@@ -1,8 +1,14 @@
 import Foundation
 import LoyaltyCore
 
-/// Plain-text accounting exports of the points ledger: one `PTS` commodity, one account per
-/// cardholder, every points entry a balanced transaction against the points issued.
+/// Plain-text accounting exports of the points ledger: one `PTS` commodity, one liability account
+/// per cardholder, every points entry a balanced transaction.
+///
+/// Points owed to customers are a liability, so they follow the accountants' signs: an earn (a
+/// referral bonus, a positive adjustment) **credits** the customer's liability account (a negative
+/// amount) against `expenses:loyalty:points`; a redemption **debits** it (a positive amount)
+/// against `income:loyalty:redemptions`; an expiry debits it against `income:loyalty:breakage`.
+/// A customer's balance in `ledger balances` is the negative of the account's balance here.
 public enum LedgerExport {
   public enum Format: String, CaseIterable, Sendable { case hledger, beancount }
 
@@ -18,14 +24,18 @@ public enum LedgerExport {
       each: { line in
         for e in fold.take(line) where (e.points ?? 0) != 0 && e.account != nil { entries.append(e) }
       })
-    let postings = postings(entries, pendingDays: fold.program?.pendingDays ?? 0, asOf: asOf)
+    var names: [String: String] = [:]
+    for p in fold.audit.programs { for item in p.program.catalogue { names[item.id] = item.name } }
+    let postings = postings(
+      entries, pendingDays: fold.program?.pendingDays ?? 0, asOf: asOf, itemNames: names)
     switch format {
     case .hledger: return hledger(postings)
     case .beancount: return beancount(postings)
     }
   }
 
-  /// One transaction of the export: `points` to the customer's account (or its pending part).
+  /// One transaction of the export: `points` owed to the customer (or to its pending part), and
+  /// the other leg's kind.
   struct Posting {
     var at: UTCInstant
     var title: String
@@ -36,9 +46,22 @@ public enum LedgerExport {
     var pending: Bool
     /// A move from the pending part to the account (the other leg), not against the points issued.
     var release = false
+    var kind: Entry.Kind = .earn
+
+    /// The other leg's account: what the points cost (earned), settled (redeemed) or left (expired).
+    var contra: (hledger: String, beancount: String) {
+      switch kind {
+      case .redeem: ("income:loyalty:redemptions", "Income:Loyalty:Redemptions")
+      case .expiry: ("income:loyalty:breakage", "Income:Loyalty:Breakage")
+      default: ("expenses:loyalty:points", "Expenses:Loyalty:Points")
+      }
+    }
   }
 
-  static func postings(_ entries: [LedgerEntry], pendingDays: Int, asOf: UTCInstant?) -> [Posting] {
+  /// The postings of `entries`; a redemption is described by its item's name in `itemNames`.
+  static func postings(
+    _ entries: [LedgerEntry], pendingDays: Int, asOf: UTCInstant?, itemNames: [String: String] = [:]
+  ) -> [Posting] {
     var out: [Posting] = []
     // Receipts still pending: their account, the window's close, the points left pending.
     var held: [String: (account: String, closes: UTCInstant, points: Int64)] = [:]
@@ -54,10 +77,12 @@ public enum LedgerExport {
           pending = true
         }
       }
+      var title = "\(e.kind.rawValue) \(safe(e.receipt ?? e.id))"
+      if e.kind == .redeem, let item = e.data { title = "redeem \(text(itemNames[item] ?? item))" }
       out.append(
         Posting(
-          at: e.at, title: "\(e.kind.rawValue) \(safe(e.receipt ?? e.id))", id: safe(e.id), terminal: safe(e.terminal),
-          account: e.account!, points: points, pending: pending))
+          at: e.at, title: title, id: safe(e.id), terminal: safe(e.terminal), account: e.account!, points: points,
+          pending: pending, kind: e.kind))
     }
     for (receipt, h) in held.sorted(by: { ($0.value.closes, $0.key) < ($1.value.closes, $1.key) }) where h.points > 0 {
       guard asOf.map({ h.closes <= $0 }) ?? true else { continue }
@@ -79,14 +104,23 @@ public enum LedgerExport {
       })
   }
 
+  /// A description with words: `safe`'s characters and spaces.
+  static func text(_ s: String) -> String {
+    String(
+      s.unicodeScalars.map {
+        CharacterSet.alphanumerics.contains($0) || " -_./:".unicodeScalars.contains($0) ? Character($0) : "_"
+      })
+  }
+
   static func hledger(_ postings: [Posting]) -> String {
     var out =
-      "; loyalty ledger export (hledger); balances equal `loyalty-terminal ledger balances`\ncommodity 1. PTS\n\n"
+      "; loyalty ledger export (hledger); customers' balances are `loyalty-terminal ledger balances`, as credits\n"
+      + "commodity 1. PTS\n\n"
     for p in postings {
-      let customer = "points:customers:\(p.account)"
+      let customer = "liabilities:points:customers:\(p.account)"
       out += "\(date(p.at)) \(p.title)  ; id:\(p.id), terminal:\(p.terminal)\n"
-      out += "    \(customer)\(p.pending ? ":pending" : "")  \(p.points) PTS\n"
-      out += "    \(p.release ? customer + ":pending" : "points:issued")  \(-p.points) PTS\n\n"
+      out += "    \(customer)\(p.pending ? ":pending" : "")  \(-p.points) PTS\n"
+      out += "    \(p.release ? customer + ":pending" : p.contra.hledger)  \(p.points) PTS\n\n"
     }
     return out
   }
@@ -98,19 +132,20 @@ public enum LedgerExport {
 
   static func beancount(_ postings: [Posting]) -> String {
     var out =
-      "; loyalty ledger export (beancount); balances equal `loyalty-terminal ledger balances`\noption \"operating_currency\" \"PTS\"\n"
+      "; loyalty ledger export (beancount); customers' balances are `loyalty-terminal ledger balances`, as credits\n"
+      + "option \"operating_currency\" \"PTS\"\n"
     let opened = date(postings.map(\.at).min() ?? UTCInstant(seconds: 0))
-    out += "\(opened) commodity PTS\n\(opened) open Equity:Points:Issued PTS\n"
+    out += "\(opened) commodity PTS\n"
     var accounts = Set(postings.map { beancountAccount($0.account) })
+    for p in postings where !p.release { accounts.insert(p.contra.beancount) }
     for p in postings where p.pending || p.release { accounts.insert(beancountAccount(p.account, pending: true)) }
     for account in accounts.sorted() { out += "\(opened) open \(account) PTS\n" }
     out += "\n"
     for p in postings {
       out += "\(date(p.at)) * \"\(p.title)\"\n"
       out += "  id: \"\(p.id)\"\n"
-      out += "  \(beancountAccount(p.account, pending: p.pending))  \(p.points) PTS\n"
-      out +=
-        "  \(p.release ? beancountAccount(p.account, pending: true) : "Equity:Points:Issued")  \(-p.points) PTS\n\n"
+      out += "  \(beancountAccount(p.account, pending: p.pending))  \(-p.points) PTS\n"
+      out += "  \(p.release ? beancountAccount(p.account, pending: true) : p.contra.beancount)  \(p.points) PTS\n\n"
     }
     return out
   }

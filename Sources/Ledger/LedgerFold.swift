@@ -88,6 +88,21 @@ public struct LedgerFold: Sendable {
     return out
   }
 
+  /// `leftOut`'s reasons as records: `lines` (a batch's `first-seal`) or `line`, `id` and
+  /// `terminal` (an entry), `signer` and `entries` (a batch), and `reason`.
+  public func leftOutRecords(after line: Int = 0, except terminal: String? = nil) -> [[String: String]] {
+    var out: [[String: String]] = []
+    for x in exclusions where x.sealLine > line {
+      out.append([
+        "lines": "\(x.firstLine)-\(x.sealLine)", "signer": x.signer, "entries": "\(x.entries)", "reason": x.reason,
+      ])
+    }
+    for r in audit.refusals where r.seq + 1 > line && r.terminal != terminal {
+      out.append(["line": "\(r.seq + 1)", "id": r.id, "terminal": r.terminal, "reason": r.reason])
+    }
+    return out
+  }
+
   /// Every receipt of every account, by id.
   public var receipts: [String: Receipt] {
     var out: [String: Receipt] = [:]

@@ -28,6 +28,17 @@ public struct LedgerReport: Sendable {
   public var overReversals: [AuditReplay.OverReversal]
   /// Provisional points no cardholder sees yet (card not enrolled, or linked to another account).
   public var provisionalHolds: [AuditReplay.ProvisionalHold]
+  /// `refused` and `refusedAtAdmission` as records of their fields (for JSON).
+  public var refusedRecords: [[String: String]] = []
+  public var refusedAtAdmissionRecords: [[String: String]] = []
+  /// The latest program's currency and minor units (nil and 2 when none is published).
+  public var currency: String?
+  public var minorUnits = 2
+
+  /// `amount` minor units in the program's currency: `1234` → `12.34 EUR`.
+  public func money(_ amount: Int64) -> String {
+    LoyaltyProgram.money(amount, minorUnits: minorUnits, currency: currency)
+  }
 
   /// Builds the report; the period is [from, until), either end open when nil.
   public static func build(
@@ -66,14 +77,20 @@ public struct LedgerReport: Sendable {
       spend[id] = account.lifetimeSpend
       if let last = account.lastActivity, last <= cutoff { inactive.append(id) }
     }
-    return LedgerReport(
+    let admission = RefusalLog(ledger: path)
+    var report = LedgerReport(
       pointsLiability: liability, overdrawn: overdrawn, lifetimeSpend: spend, orders: orders,
       uniqueCustomers: customers.count,
       frequencyMillis: customers.isEmpty ? 0 : Int64(orders) * 1000 / Int64(customers.count),
       inactive: inactive.sorted(),
       from: from, until: until, asOf: now, inactiveDays: inactiveDays,
       refused: fold.leftOut(),
-      refusedAtAdmission: RefusalLog(ledger: path).entries(),
+      refusedAtAdmission: admission.entries(),
       overReversals: fold.audit.overReversals, provisionalHolds: fold.audit.provisionalHolds)
+    report.refusedRecords = fold.leftOutRecords()
+    report.refusedAtAdmissionRecords = admission.records()
+    report.currency = fold.program?.currency
+    report.minorUnits = fold.program?.minorUnits ?? 2
+    return report
   }
 }

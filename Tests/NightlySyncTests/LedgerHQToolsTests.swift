@@ -53,13 +53,15 @@ struct LedgerHQToolsTests {
     let journal = f.directory.appendingPathComponent("points.journal").path
     try LedgerExport.export(path: f.ledger.path, format: .hledger).write(
       toFile: journal, atomically: true, encoding: .utf8)
-    let hledger = try runTool("/usr/bin/hledger", ["-f", journal, "bal", "points:customers", "--flat", "-N"])
+    let hledger = try runTool(
+      "/usr/bin/hledger", ["-f", journal, "bal", "liabilities:points:customers", "--flat", "-N"])
     #expect(hledger.status == 0, "\(hledger.output)")
     var fromHledger: [String: Int64] = [:]
     for line in hledger.output.split(separator: "\n") {
       let parts = line.split(separator: " ", omittingEmptySubsequences: true)
       if parts.count == 3, parts[1] == "PTS", let v = Int64(parts[0]) {
-        fromHledger[String(parts[2].dropFirst("points:customers:".count))] = v
+        // A liability: what the customers are owed is a credit (negative).
+        fromHledger[String(parts[2].dropFirst("liabilities:points:customers:".count))] = -v
       }
     }
     let nonZero = Dictionary(
@@ -78,7 +80,7 @@ struct LedgerHQToolsTests {
       for line in query.output.split(separator: "\n") {
         let parts = line.split(separator: " ", omittingEmptySubsequences: true)
         if parts.count == 2, parts[0].hasPrefix("Liabilities:"), let v = Int64(parts[1]) {
-          fromBean["a" + parts[0].dropFirst("Liabilities:Points:Customers:A".count)] = v
+          fromBean["a" + parts[0].dropFirst("Liabilities:Points:Customers:A".count)] = -v
         }
       }
       #expect(fromBean.filter { $0.value != 0 } == nonZero, "\(query.output)")
@@ -109,19 +111,24 @@ struct LedgerHQToolsTests {
       fold.balances(at: inside).first { $0.account == account }.map { [$0.balance, $0.pending] } == [left, left])
     #expect(fold.balances(at: after).first { $0.account == account }?.pending == 0)
     let during = try LedgerExport.export(path: f.ledger.path, format: .hledger, asOf: inside)
-    #expect(during.contains("points:customers:\(account):pending  \(earned.points) PTS"))
-    #expect(during.contains("points:customers:\(account):pending  -\(reversed) PTS"), "the refund inside the window")
+    #expect(during.contains("liabilities:points:customers:\(account):pending  -\(earned.points) PTS"), "a credit")
+    #expect(
+      during.contains("liabilities:points:customers:\(account):pending  \(reversed) PTS"),
+      "the refund inside the window")
+    #expect(during.contains("expenses:loyalty:points  \(earned.points) PTS"))
     #expect(!during.contains("return window closed"))
     let closed = try LedgerExport.export(path: f.ledger.path, format: .hledger, asOf: after)
     #expect(closed.contains("return window closed T01/R1"))
-    #expect(closed.contains("    points:customers:\(account)  \(left) PTS"))
+    #expect(closed.contains("    liabilities:points:customers:\(account)  -\(left) PTS"))
     guard Self.toolsInstalled else { return }
     for (text, pending) in [(during, left), (closed, 0)] {
       let journal = f.directory.appendingPathComponent("pending.journal").path
       try text.write(toFile: journal, atomically: true, encoding: .utf8)
-      let total = try runTool("/usr/bin/hledger", ["-f", journal, "bal", "points:customers", "-N", "--flat"])
+      let total = try runTool(
+        "/usr/bin/hledger", ["-f", journal, "bal", "liabilities:points:customers", "-N", "--flat"])
       #expect(
-        total.output.contains("\(pending) PTS  points:customers:\(account):pending") || pending == 0, "\(total.output)")
+        total.output.contains("-\(pending) PTS  liabilities:points:customers:\(account):pending") || pending == 0,
+        "\(total.output)")
       let bean = f.directory.appendingPathComponent("pending.beancount").path
       try LedgerExport.export(path: f.ledger.path, format: .beancount, asOf: pending == 0 ? after : inside).write(
         toFile: bean, atomically: true, encoding: .utf8)

@@ -124,7 +124,7 @@ struct ProvisionalEarnTests {
     // HQ's nightly `ledger settle-provisional` moves them with an adjustment pair; a second run
     // finds nothing to move.
     let before = try LedgerFold.fold(path: f.ledger.path).0.accounts[owner]?.balance ?? 0
-    for (n, expected) in [(0, "moved \(earned.points) provisional points of 1 linked cards"), (1, "moved 0")] {
+    for (n, expected) in [(0, "moved \(earned.points) provisional points of 1 linked card"), (1, "moved 0")] {
       let run = try settle(f, at: day2.adding(seconds: 3600 + Int64(n)))
       #expect(run.status == 0 && run.output.hasPrefix(expected), "\(run.output)\(run.errors)")
     }

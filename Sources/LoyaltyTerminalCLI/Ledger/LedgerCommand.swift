@@ -8,7 +8,11 @@ import SyncProtocol
 /// `loyalty-terminal ledger …`: HQ's tools for the central ledger file.
 struct LedgerCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "ledger", abstract: "HQ tools for the central ledger file (docs/ledger-format.md).",
+    commandName: "ledger", abstract: "HQ tools for the central ledger file.",
+    discussion:
+      "The ledger is a JSON Lines file, one signed entry per line, appended by HQ only. Its format is described in "
+      + "docs/ledger-format.md and the program's in docs/program-format.md, in the project's source repository "
+      + "(they are not installed with the binary).",
     subcommands: [
       LedgerKeygenCommand.self, LedgerInitCommand.self, LedgerRegisterTerminalCommand.self,
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,

@@ -48,6 +48,11 @@ enum LedgerEntryListing {
   /// "1 point", "20 points".
   static func points(_ n: Int64) -> String { n == 1 || n == -1 ? "\(n) point" : "\(n) points" }
 
+  /// "1 customer", "3 customers": `n` and the noun, plural unless `n` is ±1.
+  static func count<N: BinaryInteger>(_ n: N, _ noun: String, plural: String? = nil) -> String {
+    "\(n) " + (n == 1 || n == -1 ? noun : plural ?? noun + "s")
+  }
+
   /// "1 entry", "3 entries".
   static func entries(_ n: Int) -> String { n == 1 ? "1 entry" : "\(n) entries" }
 

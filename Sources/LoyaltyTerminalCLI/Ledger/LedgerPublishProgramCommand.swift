@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import LocalFiles
 import Ledger
+import LocalFiles
 import LoyaltyCore
 
 /// `loyalty-terminal ledger publish-program FILE`: the program every terminal applies.
@@ -9,7 +9,10 @@ struct LedgerPublishProgramCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "publish-program", abstract: "Validate a program and publish it to the ledger as an HQ entry.")
 
-  @Argument(help: "The program JSON file.")
+  @Argument(
+    help: ArgumentHelp(
+      "The program JSON file, with a version greater than the last published one (every field is described in "
+        + "docs/program-format.md in the project's source; sim/program.json there is an example)."))
   var file: String
 
   @OptionGroup var hq: HQOptions

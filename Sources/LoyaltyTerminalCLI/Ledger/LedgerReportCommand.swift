@@ -39,9 +39,9 @@ struct LedgerReportCommand: ParsableCommand {
         path: ledger, from: from, until: until, asOf: asOf, inactiveDays: inactiveDays)
       let frequency = "\(r.frequencyMillis / 1000).\(String(format: "%03d", r.frequencyMillis % 1000))"
       var text = """
-        points liability: \(r.pointsLiability) points
-        purchase frequency: \(r.orders) orders / \(r.uniqueCustomers) customers = \(frequency)
-        inactive ≥ \(r.inactiveDays) days as of \(r.asOf): \(r.inactive.count) customers
+        points liability: \(LedgerEntryListing.points(r.pointsLiability))
+        purchase frequency: \(LedgerEntryListing.count(r.orders, "order")) / \(LedgerEntryListing.count(r.uniqueCustomers, "customer")) = \(frequency)
+        inactive ≥ \(LedgerEntryListing.count(r.inactiveDays, "day")) as of \(r.asOf): \(LedgerEntryListing.count(r.inactive.count, "customer"))
         overdrawn accounts: \(r.overdrawn.count)
         """
       for (id, balance) in r.overdrawn.sorted(by: { $0.key < $1.key }) { text += "\n  \(id)  \(balance)" }
@@ -52,28 +52,31 @@ struct LedgerReportCommand: ParsableCommand {
       text += "\nover-reversed receipts (refunds kept from several counters): \(r.overReversals.count)"
       for o in r.overReversals {
         text +=
-          "\n  \(o.receipt)  account \(o.account): \(o.excessPoints) points, \(o.excessAmount) minor units beyond the purchase"
+          "\n  \(o.receipt)  account \(o.account): \(LedgerEntryListing.points(o.excessPoints)), \(r.money(o.excessAmount)) "
+          + "beyond the purchase"
       }
       text += "\nprovisional points not in any balance (cards earned on before a counter knew them): "
       text += "\(r.provisionalHolds.count)"
       for h in r.provisionalHolds {
         text +=
-          "\n  card \(h.card): \(h.points) points on \(h.heldOn), "
+          "\n  card \(h.card): \(LedgerEntryListing.points(h.points)) on \(h.heldOn), "
           + (h.belongsTo.map {
             "but the card was linked to \($0): `ledger settle-provisional` moves them there"
           }
             ?? "waiting for the card's enrolment")
       }
-      text += "\nlifetime spend (minor units), top 10:"
+      text += "\nlifetime spend, top 10:"
       for (id, spend) in r.lifetimeSpend.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
-        text += "\n  \(id)  \(spend)"
+        text += "\n  \(id)  \(r.money(spend))"
       }
       return (
         text,
         [
           "pointsLiability": r.pointsLiability, "orders": r.orders, "uniqueCustomers": r.uniqueCustomers,
           "purchaseFrequency": frequency, "inactive": r.inactive, "overdrawn": r.overdrawn,
-          "lifetimeSpend": r.lifetimeSpend, "refused": r.refused, "refusedAtAdmission": r.refusedAtAdmission,
+          "lifetimeSpend": r.lifetimeSpend, "refused": r.refusedRecords,
+          "refusedAtAdmission": r.refusedAtAdmissionRecords,
+          "currency": r.currency ?? NSNull(), "minorUnits": r.minorUnits,
           "overReversals": r.overReversals.map {
             [
               "receipt": $0.receipt, "account": $0.account, "excessPoints": $0.excessPoints,

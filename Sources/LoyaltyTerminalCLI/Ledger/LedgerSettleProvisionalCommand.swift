@@ -41,7 +41,8 @@ struct LedgerSettleProvisionalCommand: ParsableCommand {
           entries, summary: "move \(LedgerEntryListing.points(total)) of \(cards)", object: object)
       }
       return (
-        "moved \(total) provisional points of \(moved.count) linked cards onto their accounts"
+        "moved \(LedgerEntryListing.count(total, "provisional point")) of "
+          + "\(LedgerEntryListing.count(moved.count, "linked card")) onto their accounts"
           + " (points still in their return window wait for a later run)",
         object
       )

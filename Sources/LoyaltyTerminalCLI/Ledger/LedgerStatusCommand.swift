@@ -34,12 +34,12 @@ struct LedgerStatusCommand: ParsableCommand {
     try reportLedger(json: json) {
       let s = try LedgerStatus.read(path: ledger, asOf: at ?? .now)
       var text = """
-        ledger \(s.path): \(LedgerEntryListing.entries(s.entries)) in \(s.seals) sealed batches, \(s.bytes) bytes, \
+        ledger \(s.path): \(LedgerEntryListing.entries(s.entries)) in \(LedgerEntryListing.count(s.seals, "sealed batch", plural: "sealed batches")), \(s.bytes) bytes, \
         last seq \(s.lastSeq)
           head \(s.head)
           HQ key \(s.hqFingerprint)
           program \(s.programVersion.map { "version \($0)" } ?? "none published")
-          points liability \(s.pointsLiability) (\(s.pending) pending as of \(s.asOf)) in \(s.accounts) \
+          points liability \(LedgerEntryListing.points(s.pointsLiability)) (\(s.pending) pending as of \(s.asOf)) in \(s.accounts) \
         account\(s.accounts == 1 ? "" : "s")
         """
       if s.overdrawn > 0 { text += "; \(s.overdrawn) owed by overdrawn accounts" }

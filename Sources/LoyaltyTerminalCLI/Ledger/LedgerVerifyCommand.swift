@@ -36,7 +36,9 @@ struct LedgerVerifyCommand: ParsableCommand {
               + left.joined(separator: "\n  "))
         }
         return (
-          "ok: \(s.entries) entries in \(s.seals) sealed batches, last seq \(s.lastSeq), \(s.terminals.count) registered terminals; every counter entry re-derived",
+          "ok: \(LedgerEntryListing.entries(s.entries)) in \(LedgerEntryListing.count(s.seals, "sealed batch", plural: "sealed batches")), "
+            + "last seq \(s.lastSeq), \(LedgerEntryListing.count(s.terminals.count, "registered terminal")); "
+            + "every counter entry re-derived",
           [
             "ok": true, "entries": s.entries, "seals": s.seals, "lastSeq": s.lastSeq,
             "terminals": s.terminals.keys.sorted(),
