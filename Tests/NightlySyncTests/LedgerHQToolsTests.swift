@@ -53,6 +53,9 @@ struct LedgerHQToolsTests {
     let journal = f.directory.appendingPathComponent("points.journal").path
     try LedgerExport.export(path: f.ledger.path, format: .hledger).write(
       toFile: journal, atomically: true, encoding: .utf8)
+    let text = try String(contentsOfFile: journal, encoding: .utf8)
+    #expect(text.contains(" redeem Free coffee  ; id:redeem-"), "a redemption reads as its item's name")
+    #expect(text.contains("    income:loyalty:redemptions  -150 PTS"), "a redemption debits the liability")
     let hledger = try runTool(
       "/usr/bin/hledger", ["-f", journal, "bal", "liabilities:points:customers", "--flat", "-N"])
     #expect(hledger.status == 0, "\(hledger.output)")
@@ -85,6 +88,15 @@ struct LedgerHQToolsTests {
       }
       #expect(fromBean.filter { $0.value != 0 } == nonZero, "\(query.output)")
     }
+  }
+
+  /// The report says money in the program's currency.
+  @Test func reportSaysMoneyInTheCurrency() throws {
+    let f = try busyLedger()
+    let r = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
+    #expect(r.currency == "EUR" && r.minorUnits == 2)
+    #expect(r.money(20_333) == "203.33 EUR")
+    #expect(r.refusedRecords.isEmpty && r.refusedAtAdmissionRecords.isEmpty)
   }
 
   /// With `pendingDays`, balances say what is still pending, and the exports post a purchase's
