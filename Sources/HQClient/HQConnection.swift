@@ -23,6 +23,8 @@ public final class HQConnection: LedgerConnection {
   let backoff: [Duration]
   /// How long one request may take (a download: how long it may go without a byte).
   let timeout: TimeAmount
+  /// Told of each retry, one line: the attempt that failed, why, and the wait before the next.
+  let onRetry: @Sendable (String) -> Void
 
   /// - Parameters:
   ///   - baseURL: `http://host:port` or `https://host:port`.
@@ -30,7 +32,7 @@ public final class HQConnection: LedgerConnection {
   public init(
     baseURL: String, trustRoots: String? = nil, logger: Logger,
     backoff: [Duration] = Array(HQConnection.defaultBackoff.prefix(4)),
-    timeout: TimeAmount = .seconds(60)
+    timeout: TimeAmount = .seconds(60), onRetry: (@Sendable (String) -> Void)? = nil
   ) throws {
     guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
       throw SyncProtocolError("--hq \(baseURL) is not an http:// or https:// address of HQ's service")
@@ -49,15 +51,18 @@ public final class HQConnection: LedgerConnection {
       }
       tls.trustRoots = .certificates(certificates)
     }
-    client = HTTPClient(
-      eventLoopGroupProvider: .singleton,
-      // Redirects are never followed: a 307 would re-POST a signed batch wherever it points.
-      configuration: .init(
-        tlsConfiguration: tls, redirectConfiguration: .disallow,
-        timeout: .init(connect: min(.seconds(10), timeout), read: timeout)))
+    // Redirects are never followed: a 307 would re-POST a signed batch wherever it points.
+    var configuration = HTTPClient.Configuration(
+      tlsConfiguration: tls, redirectConfiguration: .disallow,
+      timeout: .init(connect: min(.seconds(10), timeout), read: timeout))
+    // A refused connection or a failed TLS handshake fails the request at once (the pool would
+    // otherwise try again until the connect timeout); the attempts below are the retries.
+    configuration.connectionPool.retryConnectionEstablishment = false
+    client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     self.logger = logger
     self.backoff = backoff
     self.timeout = timeout
+    self.onRetry = onRetry ?? { [logger] line in logger.notice("\(line)") }
   }
 
   /// The waits between attempts, in order (a later attempt waits longer; the last repeats).
@@ -143,14 +148,13 @@ public final class HQConnection: LedgerConnection {
       } catch let error as HQRedirect {
         throw error
       } catch {
-        let (reason, retryable) = Self.explain(error, baseURL)
+        let (reason, retryable) = Self.explain(error, baseURL, timeout: timeout)
         guard retryable, attempt < backoff.count else {
           throw SyncProtocolError(
             "the download from \(baseURL) stopped at \(have) of \(total) bytes (\(attempt + 1) attempt"
               + "\(attempt == 0 ? "" : "s")): \(reason); run the sync again to resume")
         }
-        logger.notice(
-          "download interrupted; resuming", metadata: ["have": "\(have)", "total": "\(total)", "error": "\(error)"])
+        onRetry(retryLine(attempt, "download at \(have) of \(total) bytes", reason))
         try await Task.sleep(for: backoff[attempt])
         attempt += 1
       }
@@ -186,11 +190,14 @@ public final class HQConnection: LedgerConnection {
       } catch let error as HQRedirect {
         throw error
       } catch {
+        let (reason, retryable) = Self.explain(error, baseURL, timeout: timeout)
+        guard retryable else { throw SyncProtocolError(reason) }
         guard attempt < backoff.count else {
           throw SyncProtocolError(
-            "HQ's service at \(baseURL) did not answer \(method) \(path) after \(attempt + 1) attempts: \(error)")
+            "\(method) \(path) failed after \(attempt + 1) attempt\(attempt == 0 ? "" : "s"): \(reason)"
+              + (backoff.isEmpty ? "" : " (more attempts: --hq-attempts)"))
         }
-        logger.notice("request failed; retrying", metadata: ["path": "\(path)", "error": "\(error)"])
+        onRetry(retryLine(attempt, "\(method) \(path)", reason))
         try await Task.sleep(for: backoff[attempt])
         attempt += 1
       }
@@ -226,33 +233,55 @@ public final class HQConnection: LedgerConnection {
     return request
   }
 
-  /// A transport error in words an operator can act on, and whether trying again may help.
-  static func explain(_ error: any Error, _ url: String) -> (reason: String, retryable: Bool) {
+  /// One line for a failed attempt that will be tried again: which of how many, why, and when.
+  func retryLine(_ attempt: Int, _ what: String, _ reason: String) -> String {
+    let wait = backoff[attempt].components
+    let seconds = Double(wait.seconds) + Double(wait.attoseconds) / 1e18
+    return "attempt \(attempt + 1) of \(backoff.count + 1) (\(what)) failed: \(reason); next in "
+      + "\(String(format: "%g", seconds)) s"
+  }
+
+  /// A transport error in one line an operator can act on (naming the option that fixes it, no
+  /// TLS library dump), and whether trying again may help.
+  static func explain(_ error: any Error, _ url: String, timeout: TimeAmount = .seconds(60)) -> (
+    reason: String, retryable: Bool
+  ) {
+    if let refusal = error as? HQRefusal { return (refusal.description, refusal.retryable) }
+    if let protocolError = error as? SyncProtocolError { return (protocolError.description, true) }
     let text = String(describing: error)
-    if text.contains("CERTIFICATE_VERIFY_FAILED") {
-      return ("HQ's TLS certificate is not trusted here: give the CA that signed it with --hq-ca FILE", false)
-    }
-    if text.contains("failedToValidateHostname") {
+    if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
       return (
-        "HQ's TLS certificate does not name the host in \(url) (its subjectAltName must list that DNS name or IP)",
+        "HQ at \(url) has a TLS certificate this terminal does not trust (give the CA that signed it with --hq-ca)",
         false
       )
     }
-    if text.contains("Connection refused") {
-      return ("connection refused: is HQ's service running, and is the address and port in \(url) right?", true)
+    if text.contains("failedToValidateHostname") || text.contains("unableToValidateCertificate") {
+      return (
+        "HQ at \(url) has a TLS certificate for another host name (give --hq the name or IP its subjectAltName lists, "
+          + "or --hq-ca the CA of a certificate that names this one)",
+        false
+      )
+    }
+    if error is NIOSSLError || text.contains("handshakeFailed") || text.contains("SSL") {
+      return (
+        "the TLS handshake with HQ at \(url) failed (is it serving TLS there? check --hq and --hq-ca)", false
+      )
+    }
+    if text.lowercased().contains("connection refused") || text.contains("connectionRefused") {
+      return ("HQ at \(url) refused the connection (is hq serve running there? check --hq)", false)
     }
     if text.contains("remoteConnectionClosed") {
       return (
-        "the service closed the connection\(url.hasPrefix("http://") ? " (a TLS service addressed with http://?)" : "")",
+        "HQ at \(url) closed the connection"
+          + "\(url.hasPrefix("http://") ? " (a TLS service addressed with http://? check --hq)" : "")",
         true
       )
     }
     if text.contains("connectTimeout") || text.contains("deadlineExceeded") || text.contains("readTimeout") {
-      return ("no answer in time (--hq-timeout)", true)
+      let seconds = timeout.nanoseconds / 1_000_000_000
+      return ("HQ at \(url) did not answer within \(seconds) s (--hq-timeout)", true)
     }
-    if let refusal = error as? HQRefusal { return (refusal.description, refusal.retryable) }
-    if let protocolError = error as? SyncProtocolError { return (protocolError.description, true) }
-    return (text, true)
+    return ("HQ at \(url): \(text)", true)
   }
 
   func refusal(_ status: HTTPResponseStatus, _ body: Data) -> HQRefusal {

@@ -17,8 +17,20 @@ public final class HQMetrics: Sendable {
     var downloadBytes = 0
     var snapshots = 0
     var requestsRefused: [String: Int] = [:]
+    /// Per terminal: its syncs, downloads, bytes, batches, and when it last synced.
+    var terminals: [String: TerminalCounts] = [:]
     /// Since when an admission (or a catch-up) has been waiting for the writers' lock.
     var waitingForLockSince: ContinuousClock.Instant?
+  }
+
+  /// One terminal's traffic since the service started.
+  struct TerminalCounts {
+    var syncs = 0
+    var downloads = 0
+    var downloadBytes = 0
+    var batches = 0
+    var entries = 0
+    var lastSync: Int64 = 0
   }
 
   /// How long a wait for the writers' lock may last before health says the service is stuck
@@ -73,6 +85,30 @@ public final class HQMetrics: Sendable {
     }
   }
 
+  /// A terminal asked for its checkpoint (every sync does, download-only or not) at `at`.
+  func synced(terminal: String, at: Int64) {
+    counts.withLock {
+      $0.terminals[terminal, default: .init()].syncs += 1
+      $0.terminals[terminal, default: .init()].lastSync = at
+    }
+  }
+
+  /// A terminal downloaded `bytes` of the ledger.
+  func downloaded(bytes: Int, terminal: String) {
+    counts.withLock {
+      $0.terminals[terminal, default: .init()].downloads += 1
+      $0.terminals[terminal, default: .init()].downloadBytes += bytes
+    }
+  }
+
+  /// A terminal's batch was admitted, `entries` of it appended.
+  func admitted(terminal: String, entries: Int) {
+    counts.withLock {
+      $0.terminals[terminal, default: .init()].batches += 1
+      $0.terminals[terminal, default: .init()].entries += entries
+    }
+  }
+
   func servedSnapshot() { counts.withLock { $0.snapshots += 1 } }
 
   func refusedRequest(_ reason: String) { counts.withLock { $0.requestsRefused[reason, default: 0] += 1 } }
@@ -115,6 +151,22 @@ public final class HQMetrics: Sendable {
       """
     for (reason, n) in c.requestsRefused.sorted(by: { $0.key < $1.key }) {
       out += "loyalty_requests_refused_total{reason=\"\(reason)\"} \(n)\n"
+    }
+    let terminals = c.terminals.sorted { $0.key < $1.key }
+    let series: [(name: String, type: String, help: String, value: (TerminalCounts) -> String)] = [
+      ("loyalty_terminal_syncs_total", "counter", "Syncs (checkpoints asked) per terminal.", { "\($0.syncs)" }),
+      ("loyalty_terminal_downloads_total", "counter", "Ledger downloads per terminal.", { "\($0.downloads)" }),
+      ("loyalty_terminal_download_bytes_total", "counter", "Ledger bytes per terminal.", { "\($0.downloadBytes)" }),
+      ("loyalty_terminal_batches_total", "counter", "Batches admitted per terminal.", { "\($0.batches)" }),
+      ("loyalty_terminal_entries_total", "counter", "Entries appended per terminal.", { "\($0.entries)" }),
+      (
+        "loyalty_terminal_last_sync_timestamp_seconds", "gauge", "When each terminal last synced (Unix seconds).",
+        { "\($0.lastSync)" }
+      ),
+    ]
+    for s in series {
+      out += "# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.type)\n"
+      for (terminal, t) in terminals { out += "\(s.name){terminal=\"\(terminal)\"} \(s.value(t))\n" }
     }
     return out
   }

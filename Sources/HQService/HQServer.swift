@@ -135,6 +135,15 @@ public struct HQServer: Sendable {
       logger.error("admission failed", metadata: ["terminal": "\(terminal)", "reason": "\(error)"])
       throw HQRequestError(.serviceUnavailable, "HQ could not admit the batch: \(error); nothing appended")
     }
+    ledger.metrics.admitted(terminal: terminal, entries: answer.appended.count)
+    let end = await ledger.committed.offset
+    logger.info(
+      "admitted a batch",
+      metadata: [
+        "terminal": "\(terminal)", "batch": "\(submission.batch)", "lines": "\(submission.lines.count)",
+        "appended": "\(answer.appended.count)", "held": "\(answer.held.count)", "refused": "\(answer.refused.count)",
+        "from": "\(submission.since)", "to": "\(end)",
+      ])
     return try encoded(answer)
   }
 
@@ -144,14 +153,17 @@ public struct HQServer: Sendable {
     guard let from = query.get("from", as: Int.self), let seq = query.get("seq", as: Int64.self),
       let lines = query.get("lines", as: Int.self)
     else { throw HQRequestError(.badRequest, "from, seq and lines are required (integers)") }
-    let checkpoint = try await ledger.checkpoint(
-      from: from, fromSeq: seq, lines: lines, for: terminal, now: clock())
+    let now = clock()
+    let checkpoint = try await ledger.checkpoint(from: from, fromSeq: seq, lines: lines, for: terminal, now: now)
+    ledger.metrics.synced(terminal: terminal, at: now.seconds)
+    logger.info(
+      "sync", metadata: ["terminal": "\(terminal)", "from": "\(from)", "to": "\(checkpoint.offset)"])
     return try encoded(checkpoint)
   }
 
   /// Streams the sealed bytes `from..<to` of the ledger file; no lock is held meanwhile.
   func download(_ request: Request) async throws -> Response {
-    _ = try await authenticated(request, body: ByteBuffer())
+    let terminal = try await authenticated(request, body: ByteBuffer()).terminal
     let query = request.uri.queryParameters
     guard let from = query.get("from", as: Int.self), let to = query.get("to", as: Int.self) else {
       throw HQRequestError(.badRequest, "from and to are required (byte offsets)")
@@ -162,6 +174,7 @@ public struct HQServer: Sendable {
     }
     let path = ledger.file.path
     let metrics = ledger.metrics
+    let logger = logger
     return Response(
       status: .ok, headers: [.contentType: "application/x-ndjson"],
       body: .init(contentLength: to - from) { writer in
@@ -181,6 +194,9 @@ public struct HQServer: Sendable {
         }
         try await writer.finish(nil)
         metrics.downloaded(bytes: to - from)
+        metrics.downloaded(bytes: to - from, terminal: terminal)
+        logger.info(
+          "download", metadata: ["terminal": "\(terminal)", "bytes": "\(to - from)", "from": "\(from)", "to": "\(to)"])
       })
   }
 

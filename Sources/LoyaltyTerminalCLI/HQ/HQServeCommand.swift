@@ -17,7 +17,7 @@ struct HQServeCommand: AsyncParsableCommand {
       for its whole life: a second hq serve on the same ledger refuses to start. It raises its \
       open-files limit to the hard limit and takes at most --max-connections at once (by default \
       what that limit leaves after the ledger's files). SIGTERM or SIGINT: finishes the requests \
-      under way, then exits 0.
+      under way, then exits 0. SIGHUP: logged (nothing to reload), the service keeps running.
       """)
 
   @Option(help: "The ledger file.")
@@ -113,10 +113,25 @@ struct HQServeCommand: AsyncParsableCommand {
       // One line on stdout once bound (with port 0, the port chosen): scripts and tests wait for it.
       FileHandle.standardOutput.write(Data("listening on \(scheme)://\(host):\(bound)\n".utf8))
     }
+    // SIGHUP (a terminal hanging up, or an operator expecting a reload) must not end the
+    // service: there is nothing to reload, so it says so and keeps serving.
+    signal(SIGHUP, SIG_IGN)
+    let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
+    hangup.setEventHandler { [logger] in
+      logger.notice("SIGHUP: nothing to reload; still serving (restart hq serve to change its options)")
+    }
+    hangup.resume()
+    defer { hangup.cancel() }
     do {
       try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
     } catch {
-      printError("loyalty-terminal hq serve: cannot serve on \(host):\(port): \(FailureMessage(error))")
+      let text = "\(error)"
+      if text.contains("Address already in use") || text.contains("EADDRINUSE") || text.contains("errno: 98") {
+        printError(
+          "loyalty-terminal hq serve: --listen \(listen) is in use (another hq serve? pick another port with --listen)")
+      } else {
+        printError("loyalty-terminal hq serve: cannot serve on \(host):\(port): \(FailureMessage(error))")
+      }
       throw ExitCode(1)
     }
     let lastSeq = await service.ledger.committed.lastSeq

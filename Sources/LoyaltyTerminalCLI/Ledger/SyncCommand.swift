@@ -106,7 +106,8 @@ struct SyncCommand: AsyncParsableCommand {
       }
       let remote = try HQConnection(
         baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
-        backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)))
+        backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)),
+        onRetry: { printError("sync: \($0)") })
       let sync = NightlySync(cache: store, connection: remote, terminal: terminal, key: terminalKey)
       do {
         if snapshotFromHq {
