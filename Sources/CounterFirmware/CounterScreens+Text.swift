@@ -30,22 +30,22 @@ extension CounterScreens {
       if soldAt != nil {
         // A sale entered before the card, offered to the card just read.
         let to = provisional ? (m.standAlone ? "on the card" : "at next sync") : card.masked
-        return [fitted("Add sale \(total)?", total), "\(points) \(to)", "OK=add to this card", "C=not this card"]
+        return [fit("Add sale \(total)?", or: total), "\(points) \(to)", "OK=add to this card", "C=not this card"]
       }
       return [
-        fitted("Total \(total)?", total), points,
+        fit("Total \(total)?", or: total), points,
         provisional ? (m.standAlone ? "Kept on the card" : "Added at next sync") : "", "OK=confirm C=cancel",
       ]
     case (.redeem(_, let item, let points), .redeemed(_, _, let balance)):
       return [
-        fitted("Redeem \(itemName(item, program))?", item), "-\(pts(points)), \(balance) left", "",
+        fit("Redeem \(itemName(item, program))?", or: item), "-\(pts(points)), \(balance) left", "",
         "OK=confirm C=cancel",
       ]
     case (.enroll(let card, let referrer), _):
       return ["Enrol \(card.masked)?", referrer.map { "Referred by \($0.masked)" } ?? "", "", "OK=confirm C=cancel"]
     case (.refund(let receipt, let amount), .refunded(_, let reversed, _)):
       return [
-        fitted("Refund \(money(amount, program))?", money(amount, program)), fitted("of \(receipt)", receipt),
+        fit("Refund \(money(amount, program))?", or: money(amount, program)), fit("of \(receipt)", or: receipt),
         "-\(points(reversed))", "OK=confirm C=cancel",
       ]
     default:
@@ -57,8 +57,9 @@ extension CounterScreens {
   static func question(_ op: CounterOperation, _ preview: RecordOutcome?, _ m: CounterMachine) -> String {
     switch op {
     case .enroll(let card, _): "Enrol \(card.masked)?"
-    case .purchase(_, let lines, _, _, _): fitted("Total \(money(lines.reduce(0) { $0 &+ $1.amount }, m.program))", "")
-    case .redeem(_, let item, _): fitted("Redeem \(itemName(item, m.program))", item)
+    case .purchase(_, let lines, _, _, _):
+      String("Total \(money(lines.reduce(0) { $0 &+ $1.amount }, m.program))".prefix(Screen.width))
+    case .redeem(_, let item, _): fit("Redeem \(itemName(item, m.program))", or: item)
     case .refund(_, let amount): "Refund \(money(amount, m.program))"
     case .block(let card): "Block \(card.masked)?"
     }
@@ -107,15 +108,12 @@ extension CounterScreens {
 
   static func itemName(_ id: String, _ program: LoyaltyProgram?) -> String { program?.item(id)?.name ?? id }
 
-  /// A card as the display and receipts show it: its last four characters ("****7895").
-  public static func masked(_ card: String) -> String { CardID.masked(card) }
-
   /// `text` with every card ID in it (a loyalty number, a UID) shown as `masked` does.
   static func maskingCards(_ text: String) -> String {
     text.split(separator: " ", omittingEmptySubsequences: false).map { word -> String in
       let bare = word.trimmingCharacters(in: CharacterSet(charactersIn: "\"',.:;()"))
       guard bare.count >= 8, (try? CardID(bare)) != nil else { return String(word) }
-      return word.replacingOccurrences(of: bare, with: masked(bare))
+      return word.replacingOccurrences(of: bare, with: CardID.masked(bare))
     }.joined(separator: " ")
   }
 
@@ -127,12 +125,6 @@ extension CounterScreens {
   /// Minor units as a bare decimal ("12.50").
   static func bare(_ amount: Int64, _ program: LoyaltyProgram?) -> String {
     LoyaltyProgram.money(amount, minorUnits: program?.minorUnits ?? 2, currency: nil)
-  }
-
-  /// `line` when it fits; else the `essential` part alone (an amount, a receipt number).
-  static func fitted(_ line: String, _ essential: String) -> String {
-    line.count <= Screen.width || essential.isEmpty
-      ? String(line.prefix(Screen.width)) : String(essential.prefix(Screen.width))
   }
 
   /// Splits text into lines of the display's width at spaces; a word longer than a line is

@@ -43,11 +43,11 @@ public enum CounterScreens {
     case .refundEntry(.some(let r), let typed):
       let left = "Left \(bare(r.left, program)) of \(bare(r.amount, program))"
       return [
-        fitted("Receipt \(r.id)", r.id), left.count <= Screen.width ? left : "Left \(money(r.left, program))",
+        fit("Receipt \(r.id)", or: r.id), left.count <= Screen.width ? left : "Left \(money(r.left, program))",
         "Refund \(money(Int64(typed) ?? 0, program))", "<=del OK=next C=end",
       ]
     case .findingReceipt(let id):
-      return ["Refund", fitted("Receipt \(id)", id), "Looking it up...", ""]
+      return ["Refund", fit("Receipt \(id)", or: id), "Looking it up...", ""]
     case .blockEntry(let card):
       return [
         "Block a lost card", card.map { "Card \($0.masked)" } ?? "Tap or scan the card", "",

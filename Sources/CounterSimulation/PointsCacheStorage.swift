@@ -19,12 +19,8 @@ public struct PointsCacheStorage: CounterStorage {
 
   public func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus {
     let (id, receipt) = try await cache.asynchronous.receipt(number, terminal: terminal)
-    guard let receipt else {
-      // The rule's own refusal, so the screen says it as a refusal at confirm would.
-      throw RuleError(
-        .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
-        screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
-    }
+    // The rule's own refusal, as the refund itself would say it.
+    guard let receipt else { throw Decisions.unknownReceipt(id) }
     return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded)
   }
 

@@ -273,17 +273,21 @@ public enum Decisions {
       basis: c.basis)
   }
 
+  /// The refusal of a refund whose receipt this terminal does not know (at the scan or at the
+  /// refund itself).
+  public static func unknownReceipt(_ id: String) -> RuleError {
+    RuleError(
+      .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
+      screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
+  }
+
   /// A refund of `amount` against a receipt: its points reversed in proportion, never more than
   /// it earned. `earlierReversals` counts the receipt's reversals already recorded.
   public static func refund(
     receipt id: String, receipt: Receipt?, amount: Int64, earlierReversals: Int, program: LoyaltyProgram,
     context c: OperationContext
   ) throws(RuleError) -> Entry {
-    guard let receipt else {
-      throw RuleError(
-        .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
-        screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
-    }
+    guard let receipt else { throw unknownReceipt(id) }
     // Said with the currency, and what is left to refund, before the rule's own check below.
     let left = receipt.amount - receipt.refunded
     guard amount <= left else {

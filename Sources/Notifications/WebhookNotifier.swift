@@ -34,14 +34,18 @@ public struct WebhookNotifier {
   public var signature: WebhookSignature?
   public var headers: [WebhookHeader] = []
   public var tls = TLSConfiguration.makeClientConfiguration()
-  /// The time each attempt is signed at (injected by tests; the wall clock otherwise).
-  public var clock: @Sendable () -> UTCInstant = { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
+  /// The time each attempt is signed at: an input (the command line gives the wall clock, or
+  /// `--signed-at`); the notifier never reads a clock of its own.
+  public let clock: @Sendable () -> UTCInstant
 
-  public init(ledger: String, webhook: String, statePath: String, logger: Logger) {
+  public init(
+    ledger: String, webhook: String, statePath: String, logger: Logger, clock: @escaping @Sendable () -> UTCInstant
+  ) {
     self.ledger = ledger
     self.webhook = webhook
     self.statePath = statePath
     self.logger = logger
+    self.clock = clock
   }
 
   /// What a run did.

@@ -11,15 +11,6 @@ import Testing
 struct CounterMachineTests {
   typealias D = MachineDriver
 
-  /// Tap → look-up → a basket with one line typed, at the category menu.
-  func basket(_ d: inout D, card: CardID = D.bob, amount: String = "1250") {
-    d.tap(card)
-    d.answerLookUp(D.view(card))
-    d.press(.purchase, .digit(1))
-    d.type(amount)
-    d.press(.ok)
-  }
-
   @Test func aUIDOfDigitsOnlyIsAUIDFromTheTapToTheEnrolment() {
     #expect(D.digitsUID.kind == .uid && D.digitsUID.text == "04673630627700")
     var d = D()
@@ -98,7 +89,7 @@ struct CounterMachineTests {
 
   @Test func aRefusalAfterTheConfirmKeepsTheBasketForTheSameCard() throws {
     var d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     d.answerCheck(.success(D.earned(D.bob)))
     #expect(d.lines[1] == "+50 pts", "the points before OK")
@@ -122,7 +113,7 @@ struct CounterMachineTests {
 
   @Test func aCardLiftedMidBasketKeepsTheBasketForItsNextTap() {
     var d = D()
-    basket(&d)
+    d.basket()
     d.send(.cardRemoved)
     #expect(d.lines == ["Card removed", "Sale kept: tap the", "same card again.", ""])
     d.press(.ok)
@@ -181,11 +172,8 @@ struct CounterMachineTests {
   @Test func aStandAloneCounterPromisesNoSync() {
     for standAlone in [false, true] {
       var d = D(standAlone: standAlone)
-      d.tap(D.digitsUID)
-      d.answerLookUp(nil)
-      d.press(.purchase, .digit(1))
-      d.type("1250")
-      d.press(.ok, .ok)
+      d.basket(card: D.digitsUID, known: false)
+      d.press(.ok)
       d.answerCheck(.success(D.earned(D.digitsUID, provisional: true)))
       #expect(d.lines[2] == (standAlone ? "Kept on the card" : "Added at next sync"))
       d.press(.ok)
@@ -196,7 +184,7 @@ struct CounterMachineTests {
 
   @Test func theReceiptNamesTheReferralBonus() {
     var d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     d.answerCheck(.success(D.earned(D.bob, bonus: 200)))
     #expect(d.lines[1] == "+50 pts +200 bonus")
@@ -254,7 +242,7 @@ struct CounterMachineTests {
 
   @Test func okOnAReceiptReadsTheCardAgain() {
     var d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     d.answerCheck(.success(D.earned(D.bob)))
     d.press(.ok)
@@ -275,7 +263,7 @@ struct CounterMachineTests {
 
   @Test func cOnTheConfirmGoesBackToTheBasketAndBackspaceRemovesTheLastLine() {
     var d = D()
-    basket(&d)
+    d.basket()
     d.press(.digit(2))
     d.type("3000")
     d.press(.ok, .ok)
@@ -312,7 +300,7 @@ struct CounterMachineTests {
 
   @Test func aKeptBasketIsNotForgotten() {
     var d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     d.answerCheck(.failure(D.refusal(RuleError(.debounced, "again too soon"))))
     d.wait(8)  // the refusal times out, the card still on the reader
@@ -325,7 +313,7 @@ struct CounterMachineTests {
 
   @Test func aLongRefusalIsPagedNeverCut() throws {
     var d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     let message =
       "terminal T01 is not registered in the ledger this cache last synced with: HQ registers it "

@@ -38,6 +38,16 @@ struct MachineDriver {
 
   mutating func type(_ digits: String) { for d in digits { send(.key(.digit(Int(String(d))!))) } }
 
+  /// Tap → look-up (a known card, or with `known: false` one storage does not know) → a basket
+  /// of one line in the first category, at the category menu.
+  mutating func basket(card: CardID = Self.bob, amount: String = "1250", known: Bool = true) {
+    tap(card)
+    answerLookUp(known ? Self.view(card) : nil)
+    press(.purchase, .digit(1))
+    type(amount)
+    press(.ok)
+  }
+
   mutating func wait(_ seconds: Int64) {
     now = now.adding(seconds: seconds)
     send(.tick)

@@ -10,17 +10,25 @@ struct RunScriptTests {
     return (status, output.split(separator: "\n").map(String.init), errors)
   }
 
-  @Test func enrolPurchaseRefundFromAScript() throws {
+  /// Time is an input: the day inside sim/program.json's fresh-x2 promotion (Nov 2026), whatever
+  /// the day the test runs.
+  static let at = "2026-11-16T09:00:00Z"
+
+  /// A new cache in a temporary directory with sim/program.json loaded for T01.
+  func cacheWithProgram() throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let cache = dir.appendingPathComponent("t01.db").path
     let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
       .appendingPathComponent("../../sim/program.json").standardized.path
-    // Time is an input: the day inside sim/program.json's fresh-x2 promotion (Nov 2026), whatever
-    // the day the test runs.
-    let at = "2026-11-16T09:00:00Z"
-    let load = try run(["program", "load", program, "--cache", cache, "--terminal", "T01", "--at", at], input: "")
+    let load = try run(["program", "load", program, "--cache", cache, "--terminal", "T01", "--at", Self.at], input: "")
     #expect(load.status == 0)
+    return cache
+  }
+
+  @Test func enrolPurchaseRefundFromAScript() throws {
+    let cache = try cacheWithProgram()
+    let at = Self.at
     let script = """
       # enrol; P on the welcome screen sells to the card still on the reader; the card lifted
       # before OK keeps the basket for its next tap; a minute later a sale with the till's
@@ -66,14 +74,8 @@ struct RunScriptTests {
   /// Every good line runs; the bad ones are named as they come, counted in a last line, and the
   /// run exits 1. A clean script exits 0; `quit` ends the script (what follows is not read).
   @Test func skippedLinesAreCountedAndTheRunExitsOne() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let cache = dir.appendingPathComponent("t01.db").path
-    let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-      .appendingPathComponent("../../sim/program.json").standardized.path
-    let at = "2026-11-16T09:00:00Z"
-    #expect(
-      try run(["program", "load", program, "--cache", cache, "--terminal", "T01", "--at", at], input: "").status == 0)
+    let cache = try cacheWithProgram()
+    let at = Self.at
     let counter = ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script", "--at", at]
 
     let bad = try run(counter, input: "tap 04A1B2C3D4E5F6\nfly away\npress ok ok\npress 12x\nremove\n")

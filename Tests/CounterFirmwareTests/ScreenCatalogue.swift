@@ -29,14 +29,6 @@ struct ScreenCatalogue {
 
   mutating func section(_ title: String) { sections.append((title, [])) }
 
-  static func basket(_ d: inout D, card: CardID = D.bob) {
-    d.tap(card)
-    d.answerLookUp(D.view(card))
-    d.press(.purchase, .digit(1))
-    d.type("1250")
-    d.press(.ok)
-  }
-
   /// Where a refusal meets the cashier: after a purchase's confirm, at a redemption's or a
   /// refund's check, or at the receipt's look-up.
   enum Flow { case purchase, redeem, refund, receipt }
@@ -45,7 +37,7 @@ struct ScreenCatalogue {
     var d = D()
     switch flow {
     case .purchase:
-      basket(&d)
+      d.basket()
       d.press(.ok)
       d.answerCheck(.success(D.earned(D.bob)))
       d.press(.ok)
@@ -87,7 +79,7 @@ struct ScreenCatalogue {
     d.press(.cancel)
     c.add("C drops the waiting sale", d)
     d = D()
-    basket(&d)
+    d.basket()
     d.send(.cardRemoved)
     c.add("The card lifted mid-basket: the basket waits for it", d)
     d.press(.ok)
@@ -95,7 +87,7 @@ struct ScreenCatalogue {
     d.wait(301)
     c.add("The waiting basket expired", d)
     d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     d.answerCheck(
       .failure(
@@ -188,7 +180,7 @@ struct ScreenCatalogue {
     d.answerWrite(.success(D.earned(D.bob, points: 80, balance: 304)))
     c.add("The receipt (a short automatic receipt number)", d)
     d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     d.answerCheck(.success(D.earned(D.bob, bonus: 200)))
     c.add("A first purchase that pays the referral bonus", d)
@@ -196,7 +188,7 @@ struct ScreenCatalogue {
     d.answerWrite(.success(D.earned(D.bob, balance: 474, bonus: 200)))
     c.add("Its receipt names the bonus", d)
     d = D()
-    basket(&d)
+    d.basket()
     d.press(.ok)
     d.answerCheck(.success(D.earned(D.bob)))
     d.press(.ok)
@@ -204,11 +196,8 @@ struct ScreenCatalogue {
     c.add("A long receipt number from the till", d)
     for standAlone in [false, true] {
       d = D(standAlone: standAlone)
-      d.tap(D.digitsUID)
-      d.answerLookUp(nil)
-      d.press(.purchase, .digit(1))
-      d.type("1250")
-      d.press(.ok, .ok)
+      d.basket(card: D.digitsUID, known: false)
+      d.press(.ok)
       d.answerCheck(.success(D.earned(D.digitsUID, provisional: true)))
       let counter = standAlone ? "a stand-alone counter" : "a counter in a chain"
       c.add("An unknown card earns provisionally, at \(counter)", d)

@@ -14,7 +14,7 @@ struct ScreensCatalogueTests {
   static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("../../docs/screens.md").standardized
 
-  @Test func everyScreenFitsAndTheCatalogueIsUpToDate() throws {
+  @Test func everyScreenFitsAndTheCatalogueMatchesTheFile() throws {
     let catalogue = ScreenCatalogue.build()
     for (title, lines) in catalogue.entries {
       #expect(lines.count == Screen.height, "\(title): \(lines)")

@@ -66,12 +66,12 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
     try await reportLedger(json: json) {
       var notifier = WebhookNotifier(
         ledger: ledger, webhook: webhook, statePath: state ?? ledger + ".notify-state.json",
-        logger: Logger(label: "notify") { StreamLogHandler.standardError(label: $0) })
+        logger: Logger(label: "notify") { StreamLogHandler.standardError(label: $0) },
+        clock: { [signedAt] in signedAt ?? .now })
       notifier.backoff = Array(notifier.backoff.prefix(attempts - 1))
       notifier.signature = try secretFile.map { path throws(LedgerError) in try WebhookSignature.load(from: path) }
       notifier.headers = try header.map { text throws(LedgerError) in try WebhookHeader(parsing: text) }
       notifier.tls = try TLSConfiguration.webhookClient(caFile: caFile)
-      if let signedAt { notifier.clock = { signedAt } }
       let outcome = try await notifier.run(asOf: asOf ?? .now)
       pending = outcome.pending
       let counts = NotificationEvent.Kind.allCases.map { "\(outcome.delivered[$0] ?? 0) \($0.rawValue)" }
