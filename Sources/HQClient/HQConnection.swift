@@ -85,7 +85,7 @@ public final class HQConnection: LedgerConnection {
     while start < outbox.count {
       let part = Array(outbox[start..<min(outbox.count, start + Submission.maxEntries)])
       start += part.count
-      let submission = Submission(terminal: terminal, at: at, since: state.offset, entries: part)
+      let submission = Submission(terminal: terminal, at: at, since: state.offset, seq: state.lastSeq, entries: part)
       let body = try JSONEncoder().encode(submission)
       let data = try await send(
         "POST", "/v1/batches", body: body, terminal: terminal, key: key, extra: [("Idempotency-Key", submission.batch)])
@@ -184,8 +184,11 @@ public final class HQConnection: LedgerConnection {
         try refuseRedirect(response, method, path)
         let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
         if response.status == .ok { return data }
+        if let restored = Self.restored(response.status, data) { throw restored }
         throw refusal(response.status, data)
       } catch let error as HQRefusal where !error.retryable {
+        throw error
+      } catch let error as LedgerRestored {
         throw error
       } catch let error as HQRedirect {
         throw error
@@ -285,10 +288,19 @@ public final class HQConnection: LedgerConnection {
   }
 
   func refusal(_ status: HTTPResponseStatus, _ body: Data) -> HQRefusal {
-    let reason =
-      (try? JSONSerialization.jsonObject(with: body) as? [String: String])?["error"]
-      ?? String(decoding: body.prefix(300), as: UTF8.self)
-    return HQRefusal(status: Int(status.code), reason: reason)
+    let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any]
+    let reason = object?["error"] as? String ?? String(decoding: body.prefix(300), as: UTF8.self)
+    return HQRefusal(status: Int(status.code), reason: reason, code: object?["code"] as? String)
+  }
+
+  /// HQ's `restored` refusal as the error the sync goes back on, or nil for any other.
+  static func restored(_ status: HTTPResponseStatus, _ body: Data) -> LedgerRestored? {
+    guard status == .conflict, let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+      object["code"] as? String == "restored", let mark = object["restore"] as? [String: Any],
+      let point = (mark["point"] as? NSNumber)?.int64Value, let seq = (mark["seq"] as? NSNumber)?.int64Value,
+      point >= 0, seq > point
+    else { return nil }
+    return LedgerRestored(.init(point: point, seq: seq))
   }
 
   func decode<T: Decodable>(_ type: T.Type, _ data: Data, what: String) throws -> T {

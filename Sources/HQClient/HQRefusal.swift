@@ -3,6 +3,8 @@
 public struct HQRefusal: Error, CustomStringConvertible {
   public var status: Int
   public var reason: String
+  /// HQ's short name for the refusal (`restored`, `notItsBatch`, …), when it gave one.
+  public var code: String? = nil
   public var retryable: Bool { status >= 500 || status == 408 || status == 429 }
   public var description: String { "HQ refused the request (HTTP \(status)): \(reason)" }
 }

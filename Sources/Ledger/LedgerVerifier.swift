@@ -104,11 +104,13 @@ public struct LedgerVerifier {
     public var entries = 0
     public var seals = 0
     public var excludedBatches = 0
+    /// HQ's latest restore from a backup, when the ledger holds one.
+    public var restore: RestoreMark?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-      case offset, lines, lastSeq, head, hqKey, terminals, entries, seals, excludedBatches
+      case offset, lines, lastSeq, head, hqKey, terminals, entries, seals, excludedBatches, restore
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,7 +124,23 @@ public struct LedgerVerifier {
       entries = try c.decode(Int.self, forKey: .entries)
       seals = try c.decode(Int.self, forKey: .seals)
       excludedBatches = try c.decodeIfPresent(Int.self, forKey: .excludedBatches) ?? 0
+      restore = try c.decodeIfPresent(RestoreMark.self, forKey: .restore)
     }
+  }
+
+  /// Where HQ restored its ledger from a backup: the backup's last seq (`point`) and the restore
+  /// line's seq. A reader whose position lies between them synced history HQ lost.
+  public struct RestoreMark: Codable, Hashable, Sendable {
+    public var point: Int64
+    public var seq: Int64
+
+    public init(point: Int64, seq: Int64) {
+      self.point = point
+      self.seq = seq
+    }
+
+    /// Whether a reader at `lastSeq` read lines HQ lost (and must go back to `point` or before).
+    public func lost(_ lastSeq: Int64) -> Bool { lastSeq > point && lastSeq < seq }
   }
 
   /// A sealed batch left out of every fold, and why.
@@ -206,7 +224,9 @@ public struct LedgerVerifier {
           "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)"
         )
       }
-      guard entry.seq == lastSeq + 1 else {
+      // A restore's seq jumps past the lost history's; it opens its batch and names the seq before it.
+      let restoring = entry.kind == .restore && batch.isEmpty && entry.data == "\(lastSeq)" && entry.seq > lastSeq
+      guard entry.seq == lastSeq + 1 || restoring else {
         throw LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due")
       }
       lastSeq = entry.seq
@@ -227,6 +247,9 @@ public struct LedgerVerifier {
         if entry.terminal == "HQ" {
           for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
           for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }
+          for e in batch where e.kind == .restore {
+            state.restore = RestoreMark(point: Int64(e.data ?? "") ?? 0, seq: e.seq)
+          }
         }
         for e in batch { each(e) }
         each(entry)

@@ -38,7 +38,7 @@ extension AccountState {
       }
     case .enroll, .link, .block, .redeem, .referralBonus, .adjustment, .expiry:
       break
-    case .program, .terminalRegister, .terminalRevoke, .seal:
+    case .program, .terminalRegister, .terminalRevoke, .seal, .restore:
       return
     }
     // 2. The points: credit or debit, atomic (throws before changing the lots).
@@ -65,7 +65,7 @@ extension AccountState {
     case .referralBonus:
       // The referee's own bonus settles the referral (both bonuses are decided together).
       if entry.ref == id { referralSettled = true }
-    case .reversal, .redeem, .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal:
+    case .reversal, .redeem, .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal, .restore:
       break
     }
     if entry.kind != .expiry { lastActivity = entry.at }

@@ -96,6 +96,9 @@ public struct AuditReplay: Sendable {
   /// Registrations a revocation ended, by terminal: what it decided then is still its own.
   private(set) var revokedTerms: [String: [Term]] = [:]
   private(set) var lastBasis: [String: Int64] = [:]
+  /// HQ's restores from a backup, in ledger order: the backup's last seq (`point`) and the
+  /// restore line's own seq; the seqs between are the lost history's.
+  public private(set) var restores: [(point: Int64, seq: Int64)] = []
   private(set) var redeemed: [String: Int64] = [:]
   public private(set) var refusals: [Refusal] = []
   public private(set) var overReversals: [OverReversal] = []
@@ -135,7 +138,9 @@ public struct AuditReplay: Sendable {
       } else {
         reason = accept(e, seq: seq, digest: digest)
       }
-      if reason == nil { lastBasis[e.terminal] = e.basis ?? 0 }
+      // An entry decided on lost history moves no basis: the terminal's next decisions are on
+      // the restored ledger, whatever it had seen before.
+      if reason == nil, lostHistory(containing: e.basis ?? 0) == nil { lastBasis[e.terminal] = e.basis ?? 0 }
     }
     if recording, let reason { refusals.append(Refusal(seq: seq, id: e.id, terminal: e.terminal, reason: reason)) }
     return reason
@@ -180,6 +185,12 @@ public struct AuditReplay: Sendable {
         revokedTerms[t, default: []].append(Term(from: from, until: seq, before: e.at))
       }
       advanceHorizon()
+      return nil
+    case .restore:
+      guard let point = e.data.flatMap({ Int64($0) }), point < seq else {
+        return "a restore that does not name the seq it restored to"
+      }
+      restores.append((point, seq))
       return nil
     case .seal:
       return nil

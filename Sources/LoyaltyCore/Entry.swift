@@ -6,12 +6,16 @@ public struct Entry: Hashable, Sendable {
   public enum Kind: String, CaseIterable, Sendable {
     case enroll, link, block, earn, redeem, reversal, referralBonus, adjustment, expiry
     case program, terminalRegister, terminalRevoke, seal
+    /// HQ's ledger was restored from a backup: the line follows the backup's last sealed line,
+    /// its `data` is that line's seq, and its own seq is past every seq the lost history used
+    /// (the numbers between are the lost history's, so a basis among them says so).
+    case restore
 
     /// Kinds a terminal may append (everything else is HQ's).
     public var isCounterKind: Bool {
       switch self {
       case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus: true
-      case .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal: false
+      case .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal, .restore: false
       }
     }
 
@@ -19,7 +23,7 @@ public struct Entry: Hashable, Sendable {
     public var concernsAnAccount: Bool {
       switch self {
       case .enroll, .link, .block, .earn, .redeem, .reversal, .referralBonus, .adjustment, .expiry: true
-      case .program, .terminalRegister, .terminalRevoke, .seal: false
+      case .program, .terminalRegister, .terminalRevoke, .seal, .restore: false
       }
     }
   }

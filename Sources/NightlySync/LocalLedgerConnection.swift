@@ -29,7 +29,13 @@ public struct LocalLedgerConnection: LedgerConnection {
     now: UTCInstant?, progress: (String) -> Void
   ) throws -> SyncExchange {
     let (audited, submitted) = try ledger.withExclusiveLock { locked in
-      try locked.checkExtends(state)
+      do { try locked.checkExtends(state) } catch {
+        // HQ restored its ledger from a backup, and this terminal synced lines it lost.
+        if let mark = try locked.audited(repairing: false).state.restore, mark.lost(state.lastSeq) {
+          throw LedgerRestored(mark)
+        }
+        throw error
+      }
       progress("verifying and auditing the ledger")
       var audited = try locked.audited(repairing: true)
       if audited.repairedBytes > 0 { progress("cut \(audited.repairedBytes) bytes of a torn append from the tail") }

@@ -99,6 +99,26 @@ public struct NightlySync {
   public func run(at time: UTCInstant, now: UTCInstant? = nil, progress: (String) -> Void = { _ in }) throws
     -> SyncSummary
   {
+    do { return try runOnce(at: time, now: now, progress: progress) } catch let restored as LedgerRestored {
+      let notice = try goBack(restored, at: time, progress: progress)
+      var summary = try runOnce(at: time, now: now, progress: progress)
+      summary.notices.insert(notice, at: 0)
+      return summary
+    }
+  }
+
+  /// HQ restored its ledger from a backup and this cache synced history HQ lost: the cache goes
+  /// back to its last sync at or before the backup's end (its entries read back since are sent
+  /// again, what it learnt since is learnt again). Returns the line that says so.
+  func goBack(_ restored: LedgerRestored, at time: UTCInstant, progress: (String) -> Void) throws -> String {
+    progress("\(restored.description): going back")
+    let rewind = try cache.rewind(toAtMost: restored.mark.point, at: time)
+    return "HQ's ledger was restored from a backup (to seq \(restored.mark.point)): this counter went back from seq "
+      + "\(rewind.fromSeq) to its sync at seq \(rewind.lastSeq) and sent again \(rewind.resent) of its entries "
+      + "(\(rewind.forgotten) learnt entries read again)"
+  }
+
+  func runOnce(at time: UTCInstant, now: UTCInstant?, progress: (String) -> Void) throws -> SyncSummary {
     guard let local = connection as? LocalLedgerConnection else {
       throw LedgerError(line: 0, "a sync through HQ's service runs asynchronously (runOverConnection)")
     }
@@ -113,6 +133,19 @@ public struct NightlySync {
   /// Syncs over any connection (HQ's service): the same steps as `run`, awaiting HQ.
   public func runOverConnection(
     at time: UTCInstant, now: UTCInstant? = nil, scratch: String, progress: (String) -> Void = { _ in }
+  ) async throws -> SyncSummary {
+    do {
+      return try await runOverConnectionOnce(at: time, now: now, scratch: scratch, progress: progress)
+    } catch let restored as LedgerRestored {
+      let notice = try goBack(restored, at: time, progress: progress)
+      var summary = try await runOverConnectionOnce(at: time, now: now, scratch: scratch, progress: progress)
+      summary.notices.insert(notice, at: 0)
+      return summary
+    }
+  }
+
+  func runOverConnectionOnce(
+    at time: UTCInstant, now: UTCInstant?, scratch: String, progress: (String) -> Void
   ) async throws -> SyncSummary {
     let (state, outbox) = try prepare(progress: progress)
     if !outbox.isEmpty { progress("submitting \(outbox.count) entries to \(connection.location)") }

@@ -128,6 +128,27 @@ enum CacheSchema {
           CREATE INDEX entry_outbox ON entry(seq) WHERE origin = 'local' AND synced = 0 AND refused IS NULL;
           """)
     }
+    migrator.registerMigration("v6-sync-history") { db in
+      // Where each sync left the cache (one row per sync: the verifier's state and the program in
+      // force then), and which sync brought each entry in (`syncedIn`, that sync's last seq: an
+      // entry learnt from the ledger, or this terminal's read back from it). When HQ restores its
+      // ledger from a backup, the cache goes back to the last sync at or before the backup's end:
+      // what later syncs brought is forgotten, and its own entries they read back are sent again.
+      try db.execute(
+        sql: """
+          ALTER TABLE entry ADD COLUMN syncedIn INTEGER;
+          CREATE INDEX entry_by_sync ON entry(syncedIn) WHERE syncedIn IS NOT NULL;
+          CREATE INDEX entry_unstamped ON entry(seq) WHERE syncedIn IS NULL AND (origin = 'ledger' OR synced = 1);
+          CREATE TABLE sync_history (
+            lastSeq INTEGER PRIMARY KEY,
+            ledgerPosition INTEGER NOT NULL,
+            ledgerHash TEXT NOT NULL,
+            state TEXT NOT NULL,
+            program TEXT,
+            syncedAt INTEGER NOT NULL
+          );
+          """)
+    }
     return migrator
   }
 }

@@ -49,6 +49,9 @@ extension PointsCache {
         sql:
           "INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state, lastSeq) VALUES (1, ?, ?, ?, ?, ?)",
         arguments: [position, head, at.seconds, checkpoint, lastSeq])
+      try recordHistory(
+        db, position: SyncPosition(state: checkpoint, offset: position, lastSeq: lastSeq, head: head, registered: true),
+        at: at)
     }
   }
 }

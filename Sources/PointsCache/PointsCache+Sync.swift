@@ -141,7 +141,7 @@ extension PointsCache {
               sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
               arguments: [program.version, json, e.at.seconds])
             applied += 1
-          case .terminalRegister, .terminalRevoke:
+          case .terminalRegister, .terminalRevoke, .restore:
             applied += 1  // learnt; the ledger's own business, nothing a counter keeps
           case .seal:
             continue
@@ -165,6 +165,7 @@ extension PointsCache {
         arguments: [
           position.offset, position.head, at.seconds, position.state, position.lastSeq, position.registered,
         ])
+      try recordHistory(db, position: position, at: at)
       return SyncApplication(
         applied: applied, alreadyKnown: known, markedSynced: marked, unconfirmed: unconfirmed, overdrawn: overdrawn,
         refused: refused, rebuilt: rebuild.count)

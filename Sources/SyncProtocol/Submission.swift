@@ -14,16 +14,19 @@ public struct Submission: Codable, Hashable, Sendable {
   /// Where the terminal's copy of the ledger ends (bytes): entries it holds past here are read
   /// back when the ledger has them already.
   public var since: Int
+  /// The seq where the terminal's copy ends (HQ checks it is not in history a restore lost).
+  public var seq: Int64?
   /// One canonical ledger line per entry (seq and prev are not the ledger's: HQ places them).
   public var lines: [String]
 
   /// At most this many entries in one submission (a terminal sends a larger outbox in parts).
   public static let maxEntries = 50_000
 
-  public init(terminal: String, at: UTCInstant, since: Int, entries: [Entry]) {
+  public init(terminal: String, at: UTCInstant, since: Int, seq: Int64? = nil, entries: [Entry]) {
     self.terminal = terminal
     self.at = at.seconds
     self.since = since
+    self.seq = seq
     lines = entries.enumerated().map { LedgerLine.encode(LedgerEntry($0.element, seq: Int64($0.offset + 1))) }
     batch = Self.batchID(terminal: terminal, at: self.at, lines: lines)
   }

@@ -19,7 +19,7 @@ struct LedgerCommand: AsyncParsableCommand {
       LedgerStatusCommand.self, LedgerBalancesCommand.self, LedgerAccountCommand.self,
       LedgerAdjustCommand.self, LedgerSettleProvisionalCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
       LedgerReportCommand.self,
-      LedgerSnapshotCommand.self, LedgerNotifyCommand.self,
+      LedgerSnapshotCommand.self, LedgerNotifyCommand.self, LedgerBackupCommand.self, LedgerRestoreCommand.self,
     ])
 }
 

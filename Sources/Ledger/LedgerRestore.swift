@@ -1,0 +1,159 @@
+import Foundation
+import LocalFiles
+import LoyaltyCore
+
+/// Puts a backup back in place of HQ's ledger, with `hq serve` stopped, so that the chain carries
+/// on: the ledger as it stands is moved aside (never deleted), the backup's copy takes its place,
+/// and an HQ-sealed `restore` line is appended whose seq is past every seq the lost history used.
+/// A counter that synced lines HQ lost finds its position between the two, goes back to where it
+/// synced before the backup's end, and sends again the entries it recorded since (see
+/// `NightlySync`); the audit takes those decided on the lost history as recorded.
+public enum LedgerRestore {
+  /// What a restore did.
+  public struct Outcome: Sendable {
+    /// The backup's last seq: the restored ledger's history up to here is unchanged.
+    public var point: Int64
+    /// The seq of the restore line (nil when the ledger already ended where the backup does).
+    public var restoreSeq: Int64?
+    /// The last seq of the ledger replaced, when it could be read.
+    public var replacedLastSeq: Int64?
+    /// Where the replaced ledger and companions were moved.
+    public var movedAside: String?
+    /// HQ's own entries after the backup (programs, registrations, adjustments…): lost, to do again.
+    public var lostHQEntries: [LedgerEntry]
+  }
+
+  /// How far the restore line's seq jumps when the replaced ledger cannot be read: past any seq
+  /// the lost history can have used.
+  static let unknownLostHistory: Int64 = 1 << 32
+
+  /// Restores `backup` (a directory `ledger backup` wrote) as `ledger`, signing with `key`.
+  public static func restore(
+    _ ledger: LedgerFile, from backup: String, key: LedgerKey, at time: UTCInstant, force: Bool, dryRun: Bool = false
+  ) throws(LedgerError) -> Outcome {
+    let serveLock = try holdServeLockOrRefuse(ledger)
+    defer { close(serveLock) }
+    let (manifest, backupState) = try LedgerBackup.verify(backup)
+    guard backupState.hqKey == key.publicKeyBase64 else {
+      throw LedgerError(line: 0, "the backup's ledger has another HQ key in its header than the key given; nothing restored")
+    }
+    // The ledger as it stands: how far its history went, and HQ's own entries after the backup.
+    var replaced: LedgerVerifier.State?
+    var lostHQ: [LedgerEntry] = []
+    if FileManager.default.fileExists(atPath: ledger.path) {
+      var tail = LedgerVerifier.Tail.clean
+      replaced = try? LedgerVerifier.readVerified(
+        path: ledger.path, tail: &tail,
+        each: { e in
+          if e.seq > manifest.lastSeq, e.terminal == "HQ", e.kind != .seal, e.kind != .restore { lostHQ.append(e) }
+        })
+      if let replaced, replaced.hqKey != key.publicKeyBase64 {
+        throw LedgerError(line: 1, "\(ledger.path) has another HQ key than the backup's; nothing restored")
+      }
+      if let replaced, !force, try !extends(ledger.path, state: replaced, backup: backupState) {
+        throw LedgerError(
+          line: 0,
+          "\(ledger.path) does not continue the backup's history (its line \(backupState.lines) is not the backup's "
+            + "last line): the backup is of another ledger; nothing restored (--force restores it all the same)")
+      }
+    }
+    let unchanged = replaced.map { $0.lastSeq == backupState.lastSeq && $0.head == backupState.head } ?? false
+    // The restore line, past every seq the lost history used, sealed by HQ.
+    let jump = replaced.map { max($0.lastSeq, backupState.lastSeq) + 1 } ?? backupState.lastSeq + unknownLostHistory
+    if dryRun {
+      return Outcome(
+        point: backupState.lastSeq, restoreSeq: unchanged ? nil : jump, replacedLastSeq: replaced?.lastSeq,
+        movedAside: nil, lostHQEntries: lostHQ)
+    }
+    let aside = try moveAside(ledger, at: time)
+    for file in manifest.files {
+      let path = ledger.path + String(file.name.dropFirst(manifest.ledger.count))
+      // The newer nonces, notification state and refusal log are kept (below): only the answers
+      // must match the restored ledger.
+      let newerKept =
+        path != ledger.path && !path.hasSuffix(".answers")
+        && aside.map { FileManager.default.fileExists(atPath: $0 + "/" + (path as NSString).lastPathComponent) }
+          == true
+      if newerKept { continue }
+      _ = try LedgerBackup.copy(
+        from: backup + "/" + file.name, bytes: file.bytes, to: path, mode: path == ledger.path ? 0o644 : 0o600)
+    }
+    if let aside { try keepNewerCompanions(ledger, from: aside) }
+    var outcome = Outcome(
+      point: backupState.lastSeq, replacedLastSeq: replaced?.lastSeq, movedAside: aside, lostHQEntries: lostHQ)
+    if unchanged { return outcome }
+    let written: [LedgerEntry]
+    do {
+      written = try ledger.withExclusiveLock { locked in
+        var state = try LedgerVerifier.readVerified(path: ledger.path, each: { _ in })
+        let point = state.lastSeq
+        state.lastSeq = jump - 1
+        let line = LedgerEntry(
+          kind: .restore, id: "restore-\(time.seconds)-\(point)", at: time, terminal: "HQ", data: "\(point)")
+        return try locked.append([line], after: &state, signer: "HQ", key: key, at: time)
+      }
+    } catch let error as LedgerError {
+      throw error
+    } catch {
+      throw LedgerError(line: 0, "\(error)")
+    }
+    outcome.restoreSeq = written.first?.seq
+    return outcome
+  }
+
+  /// Whether the ledger at `path` (verified to `state`) holds the backup's history: the backup's
+  /// last line is its line there.
+  static func extends(_ path: String, state: LedgerVerifier.State, backup: LedgerVerifier.State) throws(LedgerError)
+    -> Bool
+  {
+    guard state.lastSeq >= backup.lastSeq, state.offset >= backup.offset else { return false }
+    var matched = false
+    _ = try LedgerVerifier.readVerified(
+      path: path,
+      each: { e in
+        if e.seq == backup.lastSeq, let line = LedgerLine.encode(e).data(using: .utf8) {
+          matched = LedgerLine.hash(Array(line)) == backup.head
+        }
+      })
+    return matched
+  }
+
+  /// Moves the ledger and its companions into `LEDGER.before-restore-TIME/`; nil when there was
+  /// no ledger.
+  static func moveAside(_ ledger: LedgerFile, at time: UTCInstant) throws(LedgerError) -> String? {
+    let names = [""] + LedgerBackup.companions
+    guard names.contains(where: { FileManager.default.fileExists(atPath: ledger.path + $0) }) else { return nil }
+    let stamp = time.description.replacingOccurrences(of: ":", with: "")
+    let aside = ledger.path + ".before-restore-" + stamp
+    guard mkdir(aside, 0o700) == 0 else {
+      throw LedgerError(line: 0, "cannot create \(aside): \(String(cString: strerror(errno))); nothing restored")
+    }
+    for suffix in names where FileManager.default.fileExists(atPath: ledger.path + suffix) {
+      let target = aside + "/" + (ledger.path as NSString).lastPathComponent + suffix
+      guard rename(ledger.path + suffix, target) == 0 else {
+        throw LedgerError(line: 0, "cannot move \(ledger.path + suffix) aside: \(String(cString: strerror(errno)))")
+      }
+    }
+    return aside
+  }
+
+  /// Puts back the companions newer than the backup's (nonces, notification state, refusals).
+  static func keepNewerCompanions(_ ledger: LedgerFile, from aside: String) throws(LedgerError) {
+    for suffix in LedgerBackup.companions where suffix != ".answers" {
+      let kept = aside + "/" + (ledger.path as NSString).lastPathComponent + suffix
+      guard FileManager.default.fileExists(atPath: kept), !FileManager.default.fileExists(atPath: ledger.path + suffix)
+      else { continue }
+      _ = try LedgerBackup.copy(from: kept, bytes: nil, to: ledger.path + suffix, mode: 0o600)
+    }
+  }
+
+  /// Takes `hq serve`'s lock (so no service starts meanwhile), or refuses while one runs.
+  static func holdServeLockOrRefuse(_ ledger: LedgerFile) throws(LedgerError) -> Int32 {
+    let fd = try LedgerFile.openLockFile(ledger.serveLockPath)
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+      close(fd)
+      throw LedgerError(line: 0, "hq serve is running on \(ledger.path): stop it first, then restore; nothing restored")
+    }
+    return fd
+  }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import LoyaltyCore
+
+/// What going back to an earlier sync did.
+public struct CacheRewind: Sendable {
+  /// The ledger position (last seq) the cache went back to.
+  public var lastSeq: Int64
+  /// The position it was at.
+  public var fromSeq: Int64
+  /// This terminal's entries read back since, in the outbox again.
+  public var resent: Int
+  /// Entries learnt from the ledger since, forgotten (the ledger teaches them again).
+  public var forgotten: Int
+}
+
+/// The cache cannot go back to where HQ's restored ledger is.
+public struct CacheRewindError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  init(_ description: String) { self.description = description }
+}
+
+extension PointsCache {
+  /// Stamps what this sync brought in with its position and keeps the position in the history
+  /// (the last 400 syncs): the points a restore of HQ's ledger can send the cache back to.
+  func recordHistory(_ db: Database, position: SyncPosition, at: UTCInstant) throws {
+    try db.cachedExecute(
+      sql: "UPDATE entry SET syncedIn = ? WHERE syncedIn IS NULL AND (origin = 'ledger' OR synced = 1)",
+      arguments: [position.lastSeq])
+    let program = try String.fetchOne(db, sql: "SELECT json FROM program WHERE id = 1")
+    try db.cachedExecute(
+      sql: """
+        INSERT OR REPLACE INTO sync_history (lastSeq, ledgerPosition, ledgerHash, state, program, syncedAt)
+        VALUES (?, ?, ?, ?, ?, ?)
+        """,
+      arguments: [position.lastSeq, position.offset, position.head, position.state, program, at.seconds])
+    try db.cachedExecute(
+      sql: """
+        DELETE FROM sync_history WHERE lastSeq < (SELECT lastSeq FROM sync_history ORDER BY lastSeq DESC LIMIT 1
+          OFFSET 399)
+        """)
+  }
+
+  /// Goes back to the latest sync that ended at or before `seq` (where HQ's restored ledger still
+  /// has the history this cache read), in one transaction: entries learnt from the ledger since are
+  /// forgotten, this terminal's entries read back since go back to the outbox, the accounts they
+  /// touched are rebuilt from what remains, and the program and checkpoint are that sync's.
+  public func rewind(toAtMost seq: Int64, at time: UTCInstant) throws -> CacheRewind {
+    try pool.write { db in
+      guard
+        let row = try Row.fetchOne(
+          db, sql: "SELECT * FROM sync_history WHERE lastSeq <= ? ORDER BY lastSeq DESC LIMIT 1", arguments: [seq])
+      else {
+        throw CacheRewindError(
+          "HQ's ledger was restored to seq \(seq), before any sync this cache remembers: start the counter again "
+            + "from a new cache and an HQ snapshot (sync --snapshot); nothing changed")
+      }
+      let point: Int64 = row["lastSeq"]
+      let from = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1") ?? point
+      let touched = try String.fetchAll(
+        db, sql: "SELECT DISTINCT accountId FROM entry WHERE syncedIn > ?", arguments: [point])
+      try db.execute(sql: "DELETE FROM entry WHERE origin = 'ledger' AND syncedIn > ?", arguments: [point])
+      let forgotten = db.changesCount
+      try db.execute(
+        sql: "UPDATE entry SET synced = 0, syncedIn = NULL WHERE origin = 'local' AND syncedIn > ?", arguments: [point])
+      let resent = db.changesCount
+      if let program: String = row["program"] {
+        let parsed = try ProgramParser.parse(Data(program.utf8))
+        try db.execute(
+          sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
+          arguments: [parsed.version, program, time.seconds])
+      }
+      var set = CacheWorkingSet()
+      let expiryDays = (try? self.program(db))?.expiryDays ?? 365
+      for account in touched { try set.rebuild(db, account: account, expiryDays: expiryDays) }
+      try set.store(db)
+      // An account none of whose entries remain was learnt after that sync: gone with them.
+      for account in touched
+      where try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE accountId = ?", arguments: [account]) == 0 {
+        try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [account])
+        for table in ["lot", "card", "receipt"] {
+          try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [account])
+        }
+        try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [account])
+      }
+      try db.execute(
+        sql: """
+          UPDATE checkpoint SET ledgerPosition = ?, ledgerHash = ?, state = ?, lastSeq = ?, syncedAt = ? WHERE id = 1
+          """,
+        arguments: [row["ledgerPosition"] as Int64, row["ledgerHash"] as String, row["state"] as String, point, time.seconds])
+      try db.execute(sql: "DELETE FROM sync_history WHERE lastSeq > ?", arguments: [point])
+      try db.execute(
+        sql: """
+          INSERT INTO audit (at, terminal, operator, action, subject, detail)
+          VALUES (?, COALESCE((SELECT terminal FROM owner WHERE id = 1), ''), 'sync', 'rewind', ?, ?)
+          """,
+        arguments: [
+          time.seconds, "seq \(from) → \(point)",
+          "HQ's ledger was restored to seq \(seq): \(resent) entries to send again, \(forgotten) learnt entries forgotten",
+        ])
+      return CacheRewind(lastSeq: point, fromSeq: from, resent: resent, forgotten: forgotten)
+    }
+  }
+}
