@@ -28,9 +28,9 @@ extension AuditReplay {
     if let last = lastBasis(of: t), basis < last {
       return "basis \(basis) goes back from \(last), the basis of \(t)'s previous entry"
     }
-    if let restore = lostHistory(containing: basis) {
+    if lostHistory(containing: basis) != nil {
       // Decided on history HQ lost when it restored a backup: nothing here can re-derive it.
-      return lostHistoryProblem(e, sealedAt: sealedAt, restore: restore, digest: digest)
+      return lostHistoryProblem(e, sealedAt: sealedAt, digest: digest)
     }
     guard basis == 0 || isSeal(basis) else { return "basis \(basis) is not the end of a sealed batch" }
     guard Decisions.Bounds.times.contains(e.at) else { return "time \(e.at) is outside 2000…2100" }
@@ -181,14 +181,8 @@ extension AuditReplay {
   /// Why an entry decided on lost history is refused, or nil. HQ no longer holds what its
   /// terminal knew, so the entry is taken as recorded — its id new, its time plausible, its
   /// terminal registered — but only from a terminal that has not yet decided anything on the
-  /// restored ledger (once it has synced past the restore, it has re-sent what it had).
-  func lostHistoryProblem(_ e: Entry, sealedAt: UTCInstant, restore: (point: Int64, seq: Int64), digest: IDDigest)
-    -> String?
-  {
-    if let last = lastBasis(of: e.terminal), last >= restore.seq {
-      return "basis \(e.basis ?? 0) is in the history lost at the restore (seq \(restore.point)…\(restore.seq)), "
-        + "but \(e.terminal) has decided on the restored ledger since"
-    }
+  /// restored ledger: once it has, a basis in the lost history goes back from its last one.
+  func lostHistoryProblem(_ e: Entry, sealedAt: UTCInstant, digest: IDDigest) -> String? {
     guard Decisions.Bounds.times.contains(e.at) else { return "time \(e.at) is outside 2000…2100" }
     guard e.at <= sealedAt else { return "time \(e.at) is after its batch's seal (\(sealedAt))" }
     guard !contains(digest) else { return "id \(e.id) is already in the ledger" }
