@@ -121,7 +121,7 @@ let package = Package(
       dependencies: [
         "CounterFirmware", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader",
         "CardIdentification", "LoyaltyCore",
-        "PointsCache", "Ledger", "NightlySync", .product(name: "Logging", package: "swift-log"),
+        "PointsCache", "Ledger", "NightlySync", "SyncProtocol", .product(name: "Logging", package: "swift-log"),
       ]),
     // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
     .target(

@@ -40,6 +40,11 @@ public enum ChainFault: Sendable, Hashable, CustomStringConvertible {
   case reregister(String)
   /// HQ's sync service restarts between two counters' syncs (through the file: nothing to restart).
   case hqRestart
+  /// HQ takes a backup of its ledger (`ledger backup`), the service running.
+  case backup
+  /// HQ's ledger is lost and restored from the latest backup (`ledger restore`, the service
+  /// stopped), HQ's own acts since done again: the counters that synced since go back and resend.
+  case restore
 
   public var description: String {
     switch self {
@@ -50,6 +55,8 @@ public enum ChainFault: Sendable, Hashable, CustomStringConvertible {
     case .revoke(let t): "\(t) revoked"
     case .reregister(let t): "\(t) registered again"
     case .hqRestart: "HQ's service restarts"
+    case .backup: "HQ backs up its ledger"
+    case .restore: "HQ restores its ledger from the backup"
     }
   }
 
@@ -63,6 +70,8 @@ public enum ChainFault: Sendable, Hashable, CustomStringConvertible {
     case .revoke: "revocation"
     case .reregister: "re-registration"
     case .hqRestart: "HQ restart"
+    case .backup: "backup"
+    case .restore: "restore"
     }
   }
 }

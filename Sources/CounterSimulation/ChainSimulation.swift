@@ -92,6 +92,11 @@ public struct ChainSimulation {
           case .rotateKey(let t), .reregister(let t): try runner.register(t)
           case .revoke(let t): try runner.revoke(t)
           case .hqRestart: try await transport?.restartHQ(runner)
+          case .backup: try runner.backUp()
+          case .restore:
+            await transport?.stop()
+            try runner.restoreBackup()
+            try await transport?.restartHQ(runner)
           }
           if injected { summary.faults[fault.kind, default: 0] += 1 }
         }

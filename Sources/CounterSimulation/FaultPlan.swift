@@ -14,6 +14,9 @@ public struct FaultPlan: Sendable {
   public var viaHQService = false
   /// HQ's service restarts during the night's syncs (with `viaHQService`).
   public var hqRestart = 0
+  /// HQ backs up after a night's syncs and, one or two nights later, loses its ledger and
+  /// restores that backup before the night's syncs.
+  public var restore = 0
   /// The night HQ publishes a new program version with a return window, and its days.
   public var publishProgram: (day: Int, pendingDays: Int)?
 
@@ -35,6 +38,12 @@ public struct FaultPlan: Sendable {
         schedule.add(day, 21 * 3600, .fault(.revoke(t)))
         schedule.add(back, 22 * 3600 + 1_800, .fault(.reregister(t)))
         schedule.revocations.append((t, day, back))
+      }
+      if day + 2 < days, !schedule.restoring(on: day), chance(restore) {
+        let back = day + 1 + Int(rng.next() % 2)
+        schedule.add(day, 23 * 3600 + 1_800, .fault(.backup))
+        schedule.add(back, 22 * 3600 + 3_550, .fault(.restore))
+        schedule.restores.append((day, back))
       }
       let unsynced = schedule.unsynced(on: day)
       for t in terminals where !unsynced.contains(t) && chance(rotateKey) {
@@ -58,6 +67,11 @@ struct FaultSchedule {
   private var byDay: [Int: [(seconds: Int64, action: ChainEvent.Action)]] = [:]
   /// A counter revoked on `from`, registered again in the evening of `back`.
   var revocations: [(terminal: String, from: Int, back: Int)] = []
+  /// A backup taken on `from`, restored on `back`.
+  var restores: [(from: Int, back: Int)] = []
+
+  /// Whether a backup taken earlier is restored on or after `day` (one at a time).
+  func restoring(on day: Int) -> Bool { restores.contains { ($0.from...$0.back).contains(day) } }
 
   mutating func add(_ day: Int, _ seconds: Int64, _ action: ChainEvent.Action) {
     byDay[day, default: []].append((seconds, action))

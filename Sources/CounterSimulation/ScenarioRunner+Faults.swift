@@ -3,6 +3,7 @@ import Ledger
 import LoyaltyCore
 import NightlySync
 import ScenarioFormat
+import SyncProtocol
 
 /// HQ's acts and the faults the chain swarm injects, on a running chain: each done the way the
 /// real actor does it (HQ's commands append through the admission; someone with write access
@@ -79,15 +80,45 @@ extension ScenarioRunner {
   /// HQ admits `terminal`'s outbox; the terminal dies before it applies the answer, and restarts.
   func loseAnswer(_ terminal: String) throws {
     let cache = self.cache(terminal)
-    let state = try cache.syncCheckpoint().map {
-      try JSONDecoder().decode(LedgerVerifier.State.self, from: Data($0.utf8))
+    func exchange() throws -> Int {
+      let state = try cache.syncCheckpoint().map {
+        try JSONDecoder().decode(LedgerVerifier.State.self, from: Data($0.utf8))
+      }
+      let outbox = try cache.outbox()
+      _ = try LocalLedgerConnection(ledger: ledger).exchangeNow(
+        outbox, at: clock.now, after: state ?? LedgerVerifier.State(), terminal: terminal, key: keys[terminal]!,
+        now: nil, progress: { _ in })
+      return outbox.count
     }
-    let outbox = try cache.outbox()
-    _ = try LocalLedgerConnection(ledger: ledger).exchangeNow(
-      outbox, at: clock.now, after: state ?? LedgerVerifier.State(), terminal: terminal, key: keys[terminal]!, now: nil,
-      progress: { _ in })
+    let sent: Int
+    do { sent = try exchange() } catch let restored as LedgerRestored {
+      // HQ restored its ledger since this counter's last sync: it goes back first, as a sync does.
+      _ = try cache.rewind(toAtMost: restored.mark.point, at: clock.now)
+      sent = try exchange()
+    }
     try crash(terminal)
-    narrate("\(clock.now) \(terminal): HQ admitted \(outbox.count) entries; the counter died before the answer")
+    narrate("\(clock.now) \(terminal): HQ admitted \(sent) entries; the counter died before the answer")
+  }
+
+  /// HQ backs up its ledger (as `ledger backup` does, the service running).
+  func backUp() throws {
+    let directory = workdir.appendingPathComponent("backup-\(clock.now.seconds)").path
+    let manifest = try LedgerBackup.take(ledger, to: directory, at: clock.now)
+    latestBackup = directory
+    narrate("\(clock.now) HQ backs up its ledger (seq \(manifest.lastSeq))")
+  }
+
+  /// HQ's ledger is lost: restored from the latest backup (as `ledger restore` does), then HQ's
+  /// own acts since the backup done again, in order, as the command's list tells the operator.
+  func restoreBackup() throws {
+    guard let latestBackup else { return }
+    let outcome = try LedgerRestore.restore(ledger, from: latestBackup, key: hqKey, at: clock.now, force: false)
+    for e in outcome.lostHQEntries {
+      try ledger.append([LedgerEntry(e.entry)], signer: "HQ", key: hqKey, at: e.at)
+    }
+    narrate(
+      "\(clock.now) HQ restores its ledger to seq \(outcome.point) (lost up to \(outcome.replacedLastSeq ?? -1)); "
+        + "\(outcome.lostHQEntries.count) HQ acts done again")
   }
 
   private func appendBytes(_ text: String) throws {

@@ -34,6 +34,8 @@ public final class ScenarioRunner {
   let hqKey: LedgerKey
   let ledger: LedgerFile
   var keys: [String: LedgerKey] = [:]
+  /// The latest backup HQ took (the `backup` fault), which a `restore` fault puts back.
+  var latestBackup: String?
   var counters: [String: SimulatedCounter] = [:]
   var conflicts: [String] = []
   /// Called before each terminal's sync (a test tampers with a cache here).

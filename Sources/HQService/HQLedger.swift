@@ -61,7 +61,7 @@ public actor HQLedger {
     do throws(SyncProtocolError) { entries = try submission.entries() } catch {
       throw HQRequestError(.badRequest, error.description)
     }
-    if let mark = audited.state.restore, let seq = submission.seq, mark.lost(seq) {
+    if let seq = submission.seq, let mark = audited.state.restore(losing: seq) {
       throw HQRequestError.restored(mark, terminalSeq: seq)
     }
     if let answer = answers[submission.batch] {
@@ -123,7 +123,7 @@ public actor HQLedger {
   {
     try underWritersLock { locked in _ = try catchUp(locked) }
     let end = audited.state
-    if let mark = end.restore, mark.lost(fromSeq) { throw HQRequestError.restored(mark, terminalSeq: fromSeq) }
+    if let mark = end.restore(losing: fromSeq) { throw HQRequestError.restored(mark, terminalSeq: fromSeq) }
     guard from >= 0, from <= end.offset, fromSeq >= 0, fromSeq <= end.lastSeq, lines >= 0, lines <= end.lines else {
       throw HQRequestError(
         .rangeNotSatisfiable,

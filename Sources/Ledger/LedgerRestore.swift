@@ -108,8 +108,9 @@ public enum LedgerRestore {
   {
     guard state.lastSeq >= backup.lastSeq, state.offset >= backup.offset else { return false }
     var matched = false
+    var tail = LedgerVerifier.Tail.clean  // a torn tail after it does not matter here
     _ = try LedgerVerifier.readVerified(
-      path: path,
+      path: path, tail: &tail,
       each: { e in
         if e.seq == backup.lastSeq, let line = LedgerLine.encode(e).data(using: .utf8) {
           matched = LedgerLine.hash(Array(line)) == backup.head

@@ -104,13 +104,16 @@ public struct LedgerVerifier {
     public var entries = 0
     public var seals = 0
     public var excludedBatches = 0
-    /// HQ's latest restore from a backup, when the ledger holds one.
-    public var restore: RestoreMark?
+    /// HQ's restores from a backup, in ledger order (nil when the ledger holds none).
+    public var restores: [RestoreMark]?
+
+    /// The restore whose lost history a reader at `lastSeq` read, if any.
+    public func restore(losing lastSeq: Int64) -> RestoreMark? { restores?.first { $0.lost(lastSeq) } }
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-      case offset, lines, lastSeq, head, hqKey, terminals, entries, seals, excludedBatches, restore
+      case offset, lines, lastSeq, head, hqKey, terminals, entries, seals, excludedBatches, restores
     }
 
     public init(from decoder: any Decoder) throws {
@@ -124,7 +127,7 @@ public struct LedgerVerifier {
       entries = try c.decode(Int.self, forKey: .entries)
       seals = try c.decode(Int.self, forKey: .seals)
       excludedBatches = try c.decodeIfPresent(Int.self, forKey: .excludedBatches) ?? 0
-      restore = try c.decodeIfPresent(RestoreMark.self, forKey: .restore)
+      restores = try c.decodeIfPresent([RestoreMark].self, forKey: .restores)
     }
   }
 
@@ -248,7 +251,7 @@ public struct LedgerVerifier {
           for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
           for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }
           for e in batch where e.kind == .restore {
-            state.restore = RestoreMark(point: Int64(e.data ?? "") ?? 0, seq: e.seq)
+            state.restores = (state.restores ?? []) + [RestoreMark(point: Int64(e.data ?? "") ?? 0, seq: e.seq)]
           }
         }
         for e in batch { each(e) }

@@ -31,7 +31,7 @@ public struct LocalLedgerConnection: LedgerConnection {
     let (audited, submitted) = try ledger.withExclusiveLock { locked in
       do { try locked.checkExtends(state) } catch {
         // HQ restored its ledger from a backup, and this terminal synced lines it lost.
-        if let mark = try locked.audited(repairing: false).state.restore, mark.lost(state.lastSeq) {
+        if let mark = try locked.audited(repairing: false).state.restore(losing: state.lastSeq) {
           throw LedgerRestored(mark)
         }
         throw error

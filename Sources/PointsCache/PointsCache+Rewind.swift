@@ -47,15 +47,16 @@ extension PointsCache {
   /// touched are rebuilt from what remains, and the program and checkpoint are that sync's.
   public func rewind(toAtMost seq: Int64, at time: UTCInstant) throws -> CacheRewind {
     try pool.write { db in
-      guard
-        let row = try Row.fetchOne(
-          db, sql: "SELECT * FROM sync_history WHERE lastSeq <= ? ORDER BY lastSeq DESC LIMIT 1", arguments: [seq])
-      else {
+      let row = try Row.fetchOne(
+        db, sql: "SELECT * FROM sync_history WHERE lastSeq <= ? ORDER BY lastSeq DESC LIMIT 1", arguments: [seq])
+      // No sync that early: a cache that started empty goes back to the start (it reads the whole
+      // ledger again); one that started from a snapshot past the restore cannot.
+      if row == nil, try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE operator = 'snapshot' LIMIT 1") != nil {
         throw CacheRewindError(
-          "HQ's ledger was restored to seq \(seq), before any sync this cache remembers: start the counter again "
-            + "from a new cache and an HQ snapshot (sync --snapshot); nothing changed")
+          "HQ's ledger was restored to seq \(seq), before the snapshot this cache started from: start the counter "
+            + "again from a new cache and a new HQ snapshot (sync --snapshot); nothing changed")
       }
-      let point: Int64 = row["lastSeq"]
+      let point: Int64 = row?["lastSeq"] ?? 0
       let from = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1") ?? point
       let touched = try String.fetchAll(
         db, sql: "SELECT DISTINCT accountId FROM entry WHERE syncedIn > ?", arguments: [point])
@@ -64,7 +65,7 @@ extension PointsCache {
       try db.execute(
         sql: "UPDATE entry SET synced = 0, syncedIn = NULL WHERE origin = 'local' AND syncedIn > ?", arguments: [point])
       let resent = db.changesCount
-      if let program: String = row["program"] {
+      if let program: String = row?["program"] {
         let parsed = try ProgramParser.parse(Data(program.utf8))
         try db.execute(
           sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
@@ -83,11 +84,18 @@ extension PointsCache {
         }
         try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [account])
       }
-      try db.execute(
-        sql: """
-          UPDATE checkpoint SET ledgerPosition = ?, ledgerHash = ?, state = ?, lastSeq = ?, syncedAt = ? WHERE id = 1
-          """,
-        arguments: [row["ledgerPosition"] as Int64, row["ledgerHash"] as String, row["state"] as String, point, time.seconds])
+      if let row {
+        try db.execute(
+          sql: """
+            UPDATE checkpoint SET ledgerPosition = ?, ledgerHash = ?, state = ?, lastSeq = ?, syncedAt = ? WHERE id = 1
+            """,
+          arguments: [
+            row["ledgerPosition"] as Int64, row["ledgerHash"] as String, row["state"] as String, point, time.seconds,
+          ])
+      } else {
+        // The program stays: the sync that follows at once reads the ledger's again.
+        try db.execute(sql: "DELETE FROM checkpoint")
+      }
       try db.execute(sql: "DELETE FROM sync_history WHERE lastSeq > ?", arguments: [point])
       try db.execute(
         sql: """
