@@ -56,8 +56,7 @@ public struct LedgerFold: Sendable {
   /// moves past it, and what it decides there is decided on the same accounts.
   public mutating func exclude(_ exclusion: LedgerVerifier.Exclusion) {
     exclusions.append(exclusion)
-    // A ledger's line n holds seq n - 1 (line 1 is the header).
-    audit.leftOut(sealedAt: Int64(exclusion.sealLine - 1))
+    audit.leftOut(sealedAt: exclusion.sealSeq)
   }
 
   public var accounts: [String: AccountState] { audit.accounts }
@@ -73,32 +72,28 @@ public struct LedgerFold: Sendable {
   }
 
   /// What the fold leaves out, a line each, in words: batches whose seal is not a registered
-  /// writer's, then entries the audit refused — after line `after` (0: all), leaving out
+  /// writer's, then entries the audit refused — after seq `after` (0: all), leaving out
   /// `terminal`'s own entries when given (a sync lists those as "refused by HQ").
-  public func leftOut(after line: Int = 0, except terminal: String? = nil) -> [String] {
-    var out: [String] = []
-    for x in exclusions where x.sealLine > line {
-      out.append(
-        "lines \(x.firstLine)-\(x.sealLine): a batch of \(x.entries) sealed by \(x.signer) is left out: \(x.reason)")
+  public func leftOut(after seq: Int64 = 0, except terminal: String? = nil) -> [String] {
+    leftOutRecords(after: seq, except: terminal).map { r in
+      if let lines = r["lines"] {
+        return "lines \(lines): a batch of \(r["entries"] ?? "?") sealed by \(r["signer"] ?? "?") is left out: \(r["reason"] ?? "")"
+      }
+      return "seq \(r["seq"] ?? "?"): entry \(r["id"] ?? "?") of \(r["terminal"] ?? "?") is left out: \(r["reason"] ?? "")"
     }
-    // A ledger's line n holds seq n - 1 (line 1 is the header).
-    for r in audit.refusals where r.seq + 1 > line && r.terminal != terminal {
-      out.append("line \(r.seq + 1): entry \(r.id) of \(r.terminal) is left out: \(r.reason)")
-    }
-    return out
   }
 
-  /// `leftOut`'s reasons as records: `lines` (a batch's `first-seal`) or `line`, `id` and
+  /// `leftOut`'s reasons as records: `lines` (a batch's `first-seal`) or `seq`, `id` and
   /// `terminal` (an entry), `signer` and `entries` (a batch), and `reason`.
-  public func leftOutRecords(after line: Int = 0, except terminal: String? = nil) -> [[String: String]] {
+  public func leftOutRecords(after seq: Int64 = 0, except terminal: String? = nil) -> [[String: String]] {
     var out: [[String: String]] = []
-    for x in exclusions where x.sealLine > line {
+    for x in exclusions where x.sealSeq > seq {
       out.append([
         "lines": "\(x.firstLine)-\(x.sealLine)", "signer": x.signer, "entries": "\(x.entries)", "reason": x.reason,
       ])
     }
-    for r in audit.refusals where r.seq + 1 > line && r.terminal != terminal {
-      out.append(["line": "\(r.seq + 1)", "id": r.id, "terminal": r.terminal, "reason": r.reason])
+    for r in audit.refusals where r.seq > seq && r.terminal != terminal {
+      out.append(["seq": "\(r.seq)", "id": r.id, "terminal": r.terminal, "reason": r.reason])
     }
     return out
   }

@@ -102,11 +102,10 @@ extension AuditedLedger {
     seqs: [Int64], reasons: [String]
   ) {
     var seqs: [Int64] = []
-    for x in fold.exclusions where x.sealLine > state.lines {
-      // Line n holds seq n - 1 (line 1 is the header).
-      seqs += (Int64(x.firstLine - 1)...Int64(x.sealLine - 1)).filter { $0 > state.lastSeq }
+    for x in fold.exclusions where x.sealSeq > state.lastSeq {
+      seqs += (x.firstSeq...x.sealSeq).filter { $0 > state.lastSeq }
     }
     for r in fold.audit.refusals where r.seq > state.lastSeq { seqs.append(r.seq) }
-    return (seqs.sorted(), fold.leftOut(after: state.lines, except: terminal))
+    return (seqs.sorted(), fold.leftOut(after: state.lastSeq, except: terminal))
   }
 }

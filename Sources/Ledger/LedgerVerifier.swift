@@ -154,6 +154,9 @@ public struct LedgerVerifier {
     public var signer: String
     public var entries: Int
     public var reason: String
+    /// The batch's first seq and its seal's (lines and seqs differ once a restore skipped seqs).
+    public var firstSeq: Int64 = 0
+    public var sealSeq: Int64 = 0
   }
 
   /// What lies after the last sealed batch: nothing, or an incomplete append.
@@ -244,7 +247,7 @@ public struct LedgerVerifier {
         excluded(
           Exclusion(
             firstLine: batch.isEmpty ? lineNumber : batchStart, sealLine: lineNumber, signer: entry.terminal,
-            entries: batch.count, reason: problem))
+            entries: batch.count, reason: problem, firstSeq: batch.first?.seq ?? entry.seq, sealSeq: entry.seq))
         state.excludedBatches += 1
       } else {
         if entry.terminal == "HQ" {
