@@ -12,9 +12,10 @@ import LoyaltyCore
 public enum LedgerExport {
   public enum Format: String, CaseIterable, Sendable { case hledger, beancount }
 
-  /// The journal; with a program whose `pendingDays` > 0, an earn's points are posted to the
-  /// account's `pending` sub-account and moved to the account when its return window closes (if
-  /// that is by `asOf`); a reversal inside the window takes them from `pending`.
+  /// The journal; an earn with a return window (`ReturnWindow`: the `pendingDays` of the version
+  /// it was made under, the latest program's for one recorded without) is posted to the account's
+  /// `pending` sub-account and moved to the account when its window closes (if that is by
+  /// `asOf`); a reversal inside the window takes them from `pending`.
   public static func export(path: String, format: Format, asOf: UTCInstant? = nil) throws(LedgerError) -> String {
     // Only what the audit accepts: a refused or excluded entry is in no reader's books.
     var entries: [LedgerEntry] = []
@@ -27,7 +28,7 @@ public enum LedgerExport {
     var names: [String: String] = [:]
     for p in fold.audit.programs { for item in p.program.catalogue { names[item.id] = item.name } }
     let postings = postings(
-      entries, pendingDays: fold.program?.pendingDays ?? 0, asOf: asOf, itemNames: names)
+      entries, legacyPendingDays: fold.program?.pendingDays ?? 0, asOf: asOf, itemNames: names)
     switch format {
     case .hledger: return hledger(postings)
     case .beancount: return beancount(postings)
@@ -60,7 +61,7 @@ public enum LedgerExport {
 
   /// The postings of `entries`; a redemption is described by its item's name in `itemNames`.
   static func postings(
-    _ entries: [LedgerEntry], pendingDays: Int, asOf: UTCInstant?, itemNames: [String: String] = [:]
+    _ entries: [LedgerEntry], legacyPendingDays: Int, asOf: UTCInstant?, itemNames: [String: String] = [:]
   ) -> [Posting] {
     var out: [Posting] = []
     // Receipts still pending: their account, the window's close, the points left pending.
@@ -68,9 +69,11 @@ public enum LedgerExport {
     for e in entries {
       let points = e.points!
       var pending = false
-      if pendingDays > 0, let receipt = e.receipt {
-        if e.kind == .earn, points > 0 {
-          held[receipt] = (e.account!, e.at.adding(days: pendingDays), points)
+      if let receipt = e.receipt {
+        if e.kind == .earn, points > 0,
+          let closes = ReturnWindow.closes(purchasedAt: e.at, pendingDays: e.pendingDays, legacy: legacyPendingDays)
+        {
+          held[receipt] = (e.account!, closes, points)
           pending = true
         } else if e.kind == .reversal, let h = held[receipt], e.at < h.closes {
           held[receipt]?.points = max(0, h.points + points)

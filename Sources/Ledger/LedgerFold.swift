@@ -110,12 +110,13 @@ public struct LedgerFold: Sendable {
     accounts.map { (account: $0.key, balance: $0.value.balance) }.sorted { $0.account < $1.account }
   }
 
-  /// Every account's balance and, of it, the points still pending at `t` (purchases inside the
-  /// latest program's return window, `pendingDays`), by account id.
+  /// Every account's balance and, of it, the points still pending at `t` (purchases inside their
+  /// return window: the one of the version each was made under, the latest program's for those
+  /// recorded without one), by account id.
   public func balances(at t: UTCInstant) -> [(account: String, balance: Int64, pending: Int64)] {
-    let days = program?.pendingDays ?? 0
+    let legacy = program?.pendingDays ?? 0
     return accounts.map {
-      (account: $0.key, balance: $0.value.balance, pending: $0.value.pending(at: t, pendingDays: days))
+      (account: $0.key, balance: $0.value.balance, pending: $0.value.pending(at: t, legacyPendingDays: legacy))
     }
     .sorted { $0.account < $1.account }
   }

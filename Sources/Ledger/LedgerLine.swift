@@ -52,6 +52,7 @@ public enum LedgerLine {
     add("lines", e.lines.map(PurchaseLine.encode))
     add("version", e.version)
     add("tier", e.tier)
+    add("pendingDays", e.pendingDays.map(Int64.init))
     add("basis", e.basis)
     add("count", e.count.map(Int64.init))
     add("key", e.key)

@@ -90,14 +90,14 @@ public struct LedgerStatus: Sendable {
       terminals[id]!.lastRefusal = r.last
     }
     for r in fold.audit.refusals { terminals[r.terminal]?.leftOut += 1 }
-    let days = fold.program?.pendingDays ?? 0
+    let legacy = fold.program?.pendingDays ?? 0
     var liability: Int64 = 0
     var pending: Int64 = 0
     var overdrawn: Int64 = 0
     for account in fold.accounts.values {
       if account.balance > 0 {
         liability = liability.addingReportingOverflow(account.balance).partialValue
-        pending = pending.addingReportingOverflow(account.pending(at: asOf, pendingDays: days)).partialValue
+        pending = pending.addingReportingOverflow(account.pending(at: asOf, legacyPendingDays: legacy)).partialValue
       } else {
         overdrawn = overdrawn.addingReportingOverflow(-account.balance).partialValue
       }

@@ -24,7 +24,7 @@ extension AccountState {
           id,
           Receipt(
             account: self.id, at: entry.at.seconds, amount: max(0, entry.amount ?? 0),
-            points: max(0, entry.points ?? 0), refunded: 0, reversed: 0)
+            points: max(0, entry.points ?? 0), refunded: 0, reversed: 0, pendingDays: entry.pendingDays)
         )
       }
     case .reversal:

@@ -7,14 +7,42 @@ public struct Receipt: Hashable, Sendable, Codable {
   public var points: Int64
   public var refunded: Int64
   public var reversed: Int64
+  /// Its return window in days, as its earn recorded it (`Entry.pendingDays`); nil for a purchase
+  /// recorded without one (the program in force's applies).
+  public var pendingDays: Int?
 
-  public init(account: String, at: Int64, amount: Int64, points: Int64, refunded: Int64, reversed: Int64) {
+  public init(
+    account: String, at: Int64, amount: Int64, points: Int64, refunded: Int64, reversed: Int64,
+    pendingDays: Int? = nil
+  ) {
     self.account = account
     self.at = at
     self.amount = amount
     self.points = points
     self.refunded = refunded
     self.reversed = reversed
+    self.pendingDays = pendingDays
+  }
+
+  /// When its return window closes (`ReturnWindow.closes`), or nil when it has none.
+  public func windowCloses(legacyPendingDays: Int) -> UTCInstant? {
+    ReturnWindow.closes(purchasedAt: UTCInstant(seconds: at), pendingDays: pendingDays, legacy: legacyPendingDays)
+  }
+}
+
+/// The return window: how long a purchase's points stay pending (in the balance, not redeemable).
+/// The one rule the counter, the cache, the ledger's fold, HQ's audit, the exports and the
+/// settlement read.
+public enum ReturnWindow {
+  /// When the return window of a purchase made at `purchasedAt` closes, or nil when it has none.
+  ///
+  /// `pendingDays` is the window recorded with the purchase: the `pendingDays` of the program
+  /// version its earn was decided under, so a later version never makes it pending again. A
+  /// purchase recorded without one (an earn line written before windows were recorded, a receipt
+  /// of such a cache) keeps the earlier behaviour: `legacy`, the window of the program in force.
+  public static func closes(purchasedAt: UTCInstant, pendingDays: Int?, legacy: Int) -> UTCInstant? {
+    let days = pendingDays ?? legacy
+    return days > 0 ? purchasedAt.adding(days: days) : nil
   }
 }
 
@@ -48,24 +76,26 @@ public struct AccountState: Hashable, Sendable {
   /// Σ lots − deficit.
   public var balance: Int64 { lots.balance }
 
-  /// Points of purchases not redeemable yet at `t`: those inside their return window (made in the
-  /// last `pendingDays`) and those dated after `t` — an earn dated ahead cannot pay for a
-  /// redemption dated before it. In the balance, not redeemable yet. A refund inside the window
-  /// reverses pending points first (its receipt's points are what it reverses). Never more than
-  /// the balance. The one rule the counter's redemption and HQ's audit read.
-  public func pending(at t: UTCInstant, pendingDays: Int) -> Int64 {
-    guard pendingDays > 0, balance > 0 else { return 0 }
-    let start = t.adding(days: -pendingDays).seconds
+  /// Points of purchases not redeemable yet at `t`: those whose return window has not closed by
+  /// `t` (`ReturnWindow`: each purchase's own, the one of the version it was made under;
+  /// `legacyPendingDays`, the program in force's, for those recorded without one) — dated after
+  /// `t` included: an earn dated ahead cannot pay for a redemption dated before it. In the
+  /// balance, not redeemable yet. A refund inside the window reverses pending points first (its
+  /// receipt's points are what it reverses). Never more than the balance. The one rule the
+  /// counter's redemption and HQ's audit read.
+  public func pending(at t: UTCInstant, legacyPendingDays: Int) -> Int64 {
+    guard balance > 0 else { return 0 }
     var points: Int64 = 0
-    for r in receipts.values where r.at > start {
+    for r in receipts.values {
+      guard let closes = r.windowCloses(legacyPendingDays: legacyPendingDays), closes > t else { continue }
       points = points.addingReportingOverflow(max(0, r.points - r.reversed)).partialValue
     }
     return min(points, balance)
   }
 
   /// What can be redeemed at `t`: the balance less the pending points.
-  public func available(at t: UTCInstant, pendingDays: Int) -> Int64 {
-    balance - pending(at: t, pendingDays: pendingDays)
+  public func available(at t: UTCInstant, legacyPendingDays: Int) -> Int64 {
+    balance - pending(at: t, legacyPendingDays: legacyPendingDays)
   }
 
   /// The purchases within the tier window before `t`, as the tier rule reads them.

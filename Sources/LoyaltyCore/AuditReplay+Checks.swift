@@ -50,12 +50,15 @@ extension AuditReplay {
     }
     guard !contains(digest) else { return "id \(e.id) is already in the ledger" }
     let c = OperationContext(terminal: t, operator: "", at: e.at, basis: basis)
-    let derived: Entry
+    var derived: Entry
     do throws(RuleError) {
       derived = try rederive(e, program: program, context: c)
     } catch {
       return "re-derived at its basis, the decision refuses it: \(error.message)"
     }
+    // An earn recorded before return windows were (no `pendingDays`) is what its decision gave
+    // then; the window of the program in force applies to it (`ReturnWindow`).
+    if e.kind == .earn, e.pendingDays == nil { derived.pendingDays = nil }
     return e == derived ? nil : Self.difference(e, derived)
   }
 
@@ -163,6 +166,7 @@ extension AuditReplay {
       ("data", show(e.data), show(derived.data)),
       ("lines", show(e.lines.map(PurchaseLine.encode)), show(derived.lines.map(PurchaseLine.encode))),
       ("program version", show(e.version), show(derived.version)), ("tier", show(e.tier), show(derived.tier)),
+      ("return window (pendingDays)", show(e.pendingDays), show(derived.pendingDays)),
     ]
     for (name, was, due) in fields where was != due {
       return "\(name) \(was) where the decision at its basis gives \(due)"

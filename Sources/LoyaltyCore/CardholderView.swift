@@ -107,7 +107,7 @@ extension AccountState {
       card: card, account: id, blocked: blockedCards.contains(card), cards: cards, balance: balance,
       tier: standing.tier.name, spendInWindow: standing.spend, visitsInWindow: standing.visits,
       nextTier: NextTier.after(standing, in: program))
-    view.pending = pending(at: t, pendingDays: program.pendingDays)
+    view.pending = pending(at: t, legacyPendingDays: program.pendingDays)
     return view
   }
 }

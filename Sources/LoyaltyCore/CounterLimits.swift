@@ -33,7 +33,7 @@ public enum CounterLimits {
       throw RuleError(
         .insufficientBalance,
         "\(item.name) costs \(item.points) points; \(balance) are available (\(pending) more are pending until their "
-          + "purchases' return window of \(program.pendingDays) days closes)",
+          + "purchases' return windows close)",
         screenLines: ["\(item.name): \(item.points) pts", "\(balance) usable now, \(pending)", "pending (returns)."])
     }
     let cap = program.limits.offlineRedeemPointsPerDay

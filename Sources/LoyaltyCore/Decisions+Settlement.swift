@@ -6,11 +6,12 @@ extension Decisions {
   /// return window wait for a later run (they stay refundable where they are); a refund after a
   /// move leaves a debt here, which the next run moves too. The purchase itself (spend, visits,
   /// the receipt a refund needs) stays with the card's own account. The ids are fixed by the
-  /// account and the time, so one run cannot move points twice.
+  /// account and the time, so one run cannot move points twice. `legacyPendingDays`: the program
+  /// in force's window, for purchases recorded without their own (`ReturnWindow`).
   public static func settlement(
-    of held: AccountState, card: String, to owner: String, at t: UTCInstant, pendingDays: Int
+    of held: AccountState, card: String, to owner: String, at t: UTCInstant, legacyPendingDays: Int
   ) -> [Entry] {
-    let amount = held.available(at: t, pendingDays: pendingDays)
+    let amount = held.available(at: t, legacyPendingDays: legacyPendingDays)
     guard owner != held.id, amount != 0, amount.magnitude <= UInt64(Bounds.maxPoints) else { return [] }
     let reason = "provisional points of card \(card), linked to \(owner)"
     let id = "settle-\(held.id)-\(t.seconds)"

@@ -228,7 +228,7 @@ public enum Decisions {
         kind: .earn, id: "earn-\(receipt)", at: c.at, terminal: c.terminal, account: account.id, card: cardID,
         points: points, amount: total, currency: program.currency, receipt: receipt,
         data: provisional ? Entry.provisional : nil, lines: lines, version: Int64(program.version), tier: tier.name,
-        basis: c.basis)
+        pendingDays: program.pendingDays, basis: c.basis)
     ]
     if !provisional, let referral = program.referral, let referrer = account.referrer, !account.referralSettled,
       total >= referral.minFirstPurchase
@@ -264,8 +264,8 @@ public enum Decisions {
         .unknownItem, "no catalogue item \"\(itemID)\" (have: \(program.catalogue.map(\.id).joined(separator: ", ")))")
     }
     try CounterLimits.checkRedemption(
-      item: item, balance: account.available(at: c.at, pendingDays: program.pendingDays),
-      pending: account.pending(at: c.at, pendingDays: program.pendingDays), redeemedTodayHere: redeemedTodayHere,
+      item: item, balance: account.available(at: c.at, legacyPendingDays: program.pendingDays),
+      pending: account.pending(at: c.at, legacyPendingDays: program.pendingDays), redeemedTodayHere: redeemedTodayHere,
       card: cardID, in: program)
     return Entry(
       kind: .redeem, id: "redeem-\(c.terminal)-\(c.at.seconds)-\(sequence)", at: c.at, terminal: c.terminal,

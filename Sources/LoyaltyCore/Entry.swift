@@ -52,6 +52,10 @@ public struct Entry: Hashable, Sendable {
   public var version: Int64?
   /// The tier an earn applied (before this purchase).
   public var tier: String?
+  /// An earn's return window: the `pendingDays` of the program version it was decided under, for
+  /// which its points are pending (0: none). Nil on an earn recorded before windows were: the
+  /// window of the program in force applies to it (`ReturnWindow`).
+  public var pendingDays: Int?
   /// Counter entries: the ledger position (seq of the last sealed line) the terminal had synced
   /// to when it decided, 0 before its first sync. The audit replays the account as of there.
   public var basis: Int64?
@@ -67,7 +71,7 @@ public struct Entry: Hashable, Sendable {
     kind: Kind, id: String, at: UTCInstant, terminal: String, account: String? = nil, card: String? = nil,
     points: Int64? = nil, amount: Int64? = nil, currency: String? = nil, receipt: String? = nil, ref: String? = nil,
     data: String? = nil, lines: [PurchaseLine]? = nil, version: Int64? = nil, tier: String? = nil,
-    basis: Int64? = nil
+    pendingDays: Int? = nil, basis: Int64? = nil
   ) {
     self.kind = kind
     self.id = id
@@ -84,6 +88,7 @@ public struct Entry: Hashable, Sendable {
     self.lines = lines
     self.version = version
     self.tier = tier
+    self.pendingDays = pendingDays
     self.basis = basis
   }
 }

@@ -79,6 +79,8 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
   public var programVersion: Int64?
   public var tier: String?
   public var basis: Int64?
+  /// An earn's return window in days (`Entry.pendingDays`); nil on rows from before it was recorded.
+  public var pendingDays: Int?
   /// Why HQ's admission refused this entry (it then leaves the outbox), or nil.
   public var refused: String?
 
@@ -108,6 +110,7 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     programVersion = e.version
     tier = e.tier
     basis = e.basis
+    pendingDays = e.pendingDays
     refused = nil
   }
 
@@ -116,7 +119,8 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     Entry(
       kind: kind, id: id, at: UTCInstant(seconds: at), terminal: terminal, account: accountId, card: card,
       points: points, amount: amount, currency: currency, receipt: receipt, ref: reference, data: item,
-      lines: lines.flatMap(PurchaseLine.decode), version: programVersion, tier: tier, basis: basis)
+      lines: lines.flatMap(PurchaseLine.decode), version: programVersion, tier: tier,
+      pendingDays: pendingDays, basis: basis)
   }
 
   public mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
@@ -127,12 +131,12 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     try db.cachedExecute(
       sql: """
         INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt,
-          item, reference, origin, synced, lines, programVersion, tier, basis, refused)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          item, reference, origin, synced, lines, programVersion, tier, basis, refused, pendingDays)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         id, kind.rawValue, at, terminal, `operator`, accountId, card, points, amount, currency, receipt, item,
-        reference, origin.rawValue, synced, lines, programVersion, tier, basis, refused,
+        reference, origin.rawValue, synced, lines, programVersion, tier, basis, refused, pendingDays,
       ])
   }
 }
@@ -147,6 +151,8 @@ struct ReceiptRecord: Codable, FetchableRecord, PersistableRecord {
   var points: Int64
   var refunded: Int64
   var reversed: Int64
+  /// Its return window in days, as its earn recorded it; nil on rows from before (`Receipt`).
+  var pendingDays: Int?
 }
 
 /// One line of the audit log: what was done, when, where and by whom.

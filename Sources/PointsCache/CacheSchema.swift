@@ -128,6 +128,18 @@ enum CacheSchema {
           CREATE INDEX entry_outbox ON entry(seq) WHERE origin = 'local' AND synced = 0 AND refused IS NULL;
           """)
     }
+    migrator.registerMigration("v5-receipt-window") { db in
+      // A purchase keeps the return window of the version it was made under (`pendingDays`, as
+      // its earn entry records it): a later version never makes its points pending again. NULL on
+      // rows from before (their window is the program in force's). The index answers the longest
+      // window among an account's receipts (which of them a redemption must load).
+      try db.execute(
+        sql: """
+          ALTER TABLE entry ADD COLUMN pendingDays INTEGER;
+          ALTER TABLE receipt ADD COLUMN pendingDays INTEGER;
+          CREATE INDEX receipt_window ON receipt(accountId, pendingDays);
+          """)
+    }
     migrator.registerMigration("v6-sync-history") { db in
       // Where each sync left the cache (one row per sync: the verifier's state and the program in
       // force then), and which sync brought each entry in (`syncedIn`, that sync's last seq: an

@@ -159,9 +159,9 @@ struct CacheWorkingSet {
           // Receipt ids are the till's: another account's receipt of the same number is kept.
           try db.cachedExecute(
             sql: """
-              INSERT OR IGNORE INTO receipt (id, accountId, at, amount, points, refunded, reversed)
-              VALUES (?, ?, ?, ?, ?, ?, ?)
-              """, arguments: [receipt, id, r.at, r.amount, r.points, r.refunded, r.reversed])
+              INSERT OR IGNORE INTO receipt (id, accountId, at, amount, points, refunded, reversed, pendingDays)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+              """, arguments: [receipt, id, r.at, r.amount, r.points, r.refunded, r.reversed, r.pendingDays])
         } else {
           try db.cachedExecute(
             sql: "UPDATE receipt SET refunded = ?, reversed = ? WHERE id = ? AND accountId = ?",
@@ -193,6 +193,8 @@ struct CacheWorkingSet {
 
 extension ReceiptRecord {
   var receipt: Receipt {
-    Receipt(account: accountId, at: at, amount: amount, points: points, refunded: refunded, reversed: reversed)
+    Receipt(
+      account: accountId, at: at, amount: amount, points: points, refunded: refunded, reversed: reversed,
+      pendingDays: pendingDays)
   }
 }

@@ -107,8 +107,10 @@ extension PointsCache {
     let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
-    // The receipts inside their return window or dated after now: their points are pending.
-    let pendingWindow = program.pendingDays > 0 ? c.at.adding(days: -program.pendingDays).seconds..<Int64.max : nil
+    // The receipts that may be inside their return window or dated after now: the core says
+    // which of them are pending.
+    let longest = try facts.map { try longestReturnWindow(db, account: $0.account, program: program) } ?? 0
+    let pendingWindow = longest > 0 ? c.at.adding(days: -longest).seconds..<Int64.max : nil
     let account = try facts.flatMap { try CacheWorkingSet.load(db, account: $0.account, window: pendingWindow) }
     let dayStart = c.at.day * 86_400
     let today =
@@ -127,6 +129,14 @@ extension PointsCache {
     let points = -(entry.points ?? 0)
     try audit(db, c, "redeem", subject: card, detail: "\(item) for \(points) points")
     return (points, set.states[entry.account!]!.balance)
+  }
+
+  /// The longest return window (days) among `account`'s receipts, the program's standing in for
+  /// those recorded without one: the receipts whose points may be pending are within it of now.
+  func longestReturnWindow(_ db: Database, account: String, program: LoyaltyProgram) throws -> Int {
+    let recorded = try db.cachedOne(
+      Int.self, sql: "SELECT MAX(pendingDays) FROM receipt WHERE accountId = ?", arguments: [account])
+    return max(recorded ?? 0, program.pendingDays)
   }
 
   /// `context` on this cache's basis: the ledger position it last synced to (0 before a sync).

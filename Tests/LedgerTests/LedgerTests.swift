@@ -274,6 +274,7 @@ struct CanonicalLineTests {
         seq: 8, kind: .adjustment, id: "adj \"quoted\" \\ tab\t nl\n ctl\u{01} é ✓",
         at: UTCInstant(parsing: "2026-11-02T09:16:00Z")!,
         terminal: "HQ", account: "acct-2", points: -100, data: "{\"json\": [1, 2]}", prev: ""),
+      Self.windowedEarn,
     ]
     var accepted = 0
     for sample in samples {
@@ -295,6 +296,27 @@ struct CanonicalLineTests {
       }
     }
     #expect(accepted > 0, "some mutations (a digit, a letter in a string) stay canonical")
+  }
+
+  /// An earn as a counter writes it now: with the return window of its version (0 included).
+  static let windowedEarn = LedgerEntry(
+    Entry(
+      kind: .earn, id: "earn-T01/R2", at: UTCInstant(parsing: "2026-11-02T09:16:00Z")!, terminal: "T01",
+      account: "acct-1", card: "04A1B2C3", points: 40, amount: 2000, currency: "EUR", receipt: "T01/R2",
+      lines: [PurchaseLine(category: "fresh", amount: 2000)], version: 2, tier: "Bronze", pendingDays: 14, basis: 5),
+    seq: 9, prev: String(repeating: "b", count: 64))
+
+  /// The return window is written after the tier; an earn line from before it was recorded (no
+  /// `pendingDays`) still parses, with no window, and encodes back to its very bytes.
+  @Test func anEarnLineCarriesItsWindowAndOneFromBeforeHasNone() throws {
+    let line = LedgerLine.encode(Self.windowedEarn)
+    #expect(line.contains(#""version":2,"tier":"Bronze","pendingDays":14,"basis":5,"prev":"#))
+    let legacy = line.replacingOccurrences(of: #""pendingDays":14,"#, with: "")
+    let parsed = try LedgerLine.parseEntry(ArraySlice(legacy.utf8), line: 1)
+    #expect(parsed.pendingDays == nil && parsed.tier == "Bronze" && parsed.basis == 5)
+    #expect(LedgerLine.encode(parsed) == legacy)
+    let misplaced = legacy.replacingOccurrences(of: #""basis":5,"#, with: #""basis":5,"pendingDays":14,"#)
+    #expect(throws: LedgerError.self) { try LedgerLine.parseEntry(ArraySlice(misplaced.utf8), line: 1) }
   }
 }
 

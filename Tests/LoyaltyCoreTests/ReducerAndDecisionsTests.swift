@@ -96,4 +96,47 @@ struct ReducerAndDecisionsTests {
     }
     #expect(capped?.reason == .dailyRedeemCapReached)
   }
+
+  /// A purchase is pending for the return window of the version it was made under (issue 21,
+  /// item 4): a later version's window never makes it pending again. One recorded without a
+  /// window (an earn line written before windows were recorded) takes the program in force's.
+  @Test func eachPurchaseIsPendingForTheWindowOfItsVersion() throws {
+    var windowed = Self.program
+    windowed.version = 2
+    windowed.pendingDays = 14
+    let facts = CardFacts(card: "C1", account: "acct-a", blocked: false)
+    var a = AccountState(id: "acct-a")
+    func earn(_ receipt: String, under program: LoyaltyProgram, at t: UTCInstant) throws -> Entry {
+      let entry = try Decisions.earn(
+        card: facts, cardID: "C1", account: a, lines: [PurchaseLine(category: "fresh", amount: 2000)],
+        receipt: receipt, receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
+        program: program, context: OperationContext(terminal: "T01", operator: "test", at: t)
+      ).entries[0]
+      try a.apply(entry, expiryDays: 365)
+      return entry
+    }
+    let first = try earn("T01/R1", under: Self.program, at: Self.t0)
+    let second = try earn("T01/R2", under: windowed, at: Self.t0.adding(seconds: 3600))
+    #expect(first.pendingDays == 0 && second.pendingDays == 14, "the window of the version, recorded with the earn")
+    #expect(a.receipts["T01/R1"]?.pendingDays == 0 && a.receipts["T01/R2"]?.pendingDays == 14)
+    // An earn line from before windows were recorded: no window of its own.
+    try a.apply(
+      Entry(
+        kind: .earn, id: "earn-T01/R3", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 40,
+        amount: 2000, receipt: "T01/R3"), expiryDays: 365)
+    let now = Self.t0.adding(seconds: 7200)
+    #expect(a.balance == 120)
+    #expect(a.pending(at: now, legacyPendingDays: 14) == 80, "R2 by its own window, R3 by the program in force's")
+    #expect(a.pending(at: now, legacyPendingDays: 0) == 40, "R1 stays available whatever the program in force")
+    #expect(a.pending(at: Self.t0.adding(days: 14), legacyPendingDays: 14) == 40, "R3's window closed, not R2's")
+    #expect(a.pending(at: Self.t0.adding(seconds: 3600).adding(days: 14), legacyPendingDays: 14) == 0)
+    #expect(ReturnWindow.closes(purchasedAt: Self.t0, pendingDays: 0, legacy: 14) == nil)
+    #expect(ReturnWindow.closes(purchasedAt: Self.t0, pendingDays: nil, legacy: 14) == Self.t0.adding(days: 14))
+    #expect(ReturnWindow.closes(purchasedAt: Self.t0, pendingDays: 14, legacy: 0) == Self.t0.adding(days: 14))
+    // Under the version with the window, R1's points (earned under one without) pay for a coffee.
+    let redeem = try Decisions.redeem(
+      card: facts, cardID: "C1", account: a, item: "coffee", redeemedTodayHere: 0, sequence: 1, program: windowed,
+      context: OperationContext(terminal: "T01", operator: "test", at: now))
+    #expect(redeem.points == -30)
+  }
 }

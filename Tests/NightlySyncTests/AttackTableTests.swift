@@ -98,6 +98,10 @@ struct AttackTableTests {
     ("an earn with a forged basis", "UPDATE entry SET basis = 1 WHERE kind = 'earn' AND origin = 'local'"),
     ("an earn at another tier", "UPDATE entry SET tier = 'Gold' WHERE kind = 'earn' AND origin = 'local'"),
     (
+      "an earn with another return window",
+      "UPDATE entry SET pendingDays = 7 WHERE kind = 'earn' AND origin = 'local'"
+    ),
+    (
       "an earn replayed under another terminal's receipt",
       "UPDATE entry SET receipt = 'T02/R100', id = 'earn-T02/R100x' WHERE kind = 'earn' AND origin = 'local'"
     ),

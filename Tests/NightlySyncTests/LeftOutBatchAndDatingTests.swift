@@ -108,9 +108,9 @@ struct LeftOutBatchAndDatingTests {
       kind: .earn, id: "earn-T01/R1", at: t.adding(seconds: 3600), terminal: "T01", account: account, card: card,
       points: 500, amount: 1_000, currency: "EUR", receipt: "T01/R1", basis: 0)
     try state.apply(earn, expiryDays: 365)
-    #expect(state.pending(at: t, pendingDays: 14) == 500)
-    #expect(state.available(at: t, pendingDays: 14) == 0)
-    #expect(state.available(at: t.adding(days: 15), pendingDays: 14) == 500)
-    #expect(state.available(at: t, pendingDays: 0) == 500, "no return window: nothing is pending")
+    #expect(state.pending(at: t, legacyPendingDays: 14) == 500)
+    #expect(state.available(at: t, legacyPendingDays: 14) == 0)
+    #expect(state.available(at: t.adding(days: 15), legacyPendingDays: 14) == 500)
+    #expect(state.available(at: t, legacyPendingDays: 0) == 500, "no return window: nothing is pending")
   }
 }

@@ -169,9 +169,9 @@ struct ProvisionalEarnTests {
     let hold = try #require(fold.audit.provisionalHolds.first)
     let held = try #require(fold.accounts[hold.heldOn])
     let inside = ChainFixture.start.adding(days: 5)
-    #expect(Decisions.settlement(of: held, card: card, to: owner, at: inside, pendingDays: 14).isEmpty)
+    #expect(Decisions.settlement(of: held, card: card, to: owner, at: inside, legacyPendingDays: 14).isEmpty)
     let after = Decisions.settlement(
-      of: held, card: card, to: owner, at: ChainFixture.start.adding(days: 16), pendingDays: 14)
+      of: held, card: card, to: owner, at: ChainFixture.start.adding(days: 16), legacyPendingDays: 14)
     #expect(after.map(\.points) == [-earned.points, earned.points] && after.map(\.account) == [account, owner])
   }
 

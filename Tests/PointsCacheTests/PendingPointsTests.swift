@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LoyaltyCore
 import PointsCache
 import Testing
@@ -45,6 +46,52 @@ struct PendingPointsTests {
     #expect(closed.pending == 0 && closed.available == 200)
     let redeemed = try f.cache.redeem(card: card, item: "coffee", context: at("2026-11-16T09:02:00Z"))
     #expect(redeemed.points == 150 && redeemed.balance == 50)
+  }
+
+  /// A cache written before receipts kept their window (up to `v4-audit`) is migrated by
+  /// `v5-receipt-window`; its receipts have no window and keep the program in force's, as before.
+  /// A purchase after the upgrade keeps its version's: none under version 1, 14 days under
+  /// version 2, whose window does not make version 1's points pending again (issue 21, item 4).
+  @Test func receiptsFromBeforeTheMigrationKeepTheWindowOfTheProgramInForce() throws {
+    let f = try CacheFixture()
+    let fresh = [PurchaseLine(category: "fresh", amount: 10_000)]
+    _ = try f.cache.enroll(card: card, referrer: nil, context: at("2026-11-02T09:00:00Z"))
+    let legacy = try f.cache.earn(card: card, lines: fresh, receipt: "R1", context: at("2026-11-02T09:01:00Z"))
+    // The file as the build before wrote it: no window columns, v5 not applied.
+    let queue = try DatabaseQueue(path: f.cache.path)
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          DROP INDEX receipt_window;
+          ALTER TABLE receipt DROP COLUMN pendingDays;
+          ALTER TABLE entry DROP COLUMN pendingDays;
+          DELETE FROM grdb_migrations WHERE identifier = 'v5-receipt-window';
+          """)
+    }
+    let cache = try PointsCache(path: f.cache.path)
+    let migrations = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+    #expect(migrations.firstIndex(of: "v5-receipt-window").map { $0 > migrations.firstIndex(of: "v4-audit")! } == true)
+    let v1 = try cache.earn(card: card, lines: fresh, receipt: "R2", context: at("2026-11-02T10:00:00Z"))
+    let json = CacheFixture.programJSON.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
+      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": 14,")
+    try cache.loadProgram(ProgramParser.parse(Data(json.utf8)), json: json, context: at("2026-11-02T11:00:00Z"))
+    let v2 = try cache.earn(card: card, lines: fresh, receipt: "R3", context: at("2026-11-02T12:00:00Z"))
+    let windows = try queue.read { db in
+      try Row.fetchAll(db, sql: "SELECT id, pendingDays FROM receipt ORDER BY id").map {
+        "\($0["id"] as String): \(($0["pendingDays"] as Int?).map(String.init) ?? "none")"
+      }
+    }
+    #expect(windows == ["T01/R1: none", "T01/R2: 0", "T01/R3: 14"])
+    func pending(_ time: String) throws -> Int64 {
+      try cache.identify(card: card, at: UTCInstant(parsing: time)!).pending
+    }
+    #expect(try pending("2026-11-02T12:00:00Z") == legacy.points + v2.points, "R1 by the program in force, not R2")
+    #expect(try pending("2026-11-16T09:01:00Z") == v2.points)
+    #expect(try pending("2026-11-16T12:00:00Z") == 0)
+    // R2's points (version 1) pay for a coffee now.
+    #expect(v1.points >= 150)
+    #expect(try cache.redeem(card: card, item: "coffee", context: at("2026-11-02T12:05:00Z")).points == 150)
+    #expect(try cache.consistencyProblems().isEmpty)
   }
 
   @Test func aReturnWindowAsLongAsTheExpiryIsRefused() throws {

@@ -26,10 +26,9 @@ public struct ChainFixture: Sendable {
   }
 
   /// HQ publishes the example program again as version 2, with a return window of `pendingDays`.
-  public func publishProgram(pendingDays: Int) throws {
+  public func publishProgram(pendingDays: Int, at: UTCInstant = ChainFixture.start.adding(seconds: 30)) throws {
     let json = Self.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
       .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")
-    let at = Self.start.adding(seconds: 30)
     try ledger.append(
       [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: json)], signer: "HQ", key: hq, at: at)
   }

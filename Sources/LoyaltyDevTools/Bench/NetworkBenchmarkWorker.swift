@@ -106,10 +106,12 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
       let lines = e.lines.map { $0.map { "\($0.category)=\($0.amount)" }.joined(separator: ",") }
       text +=
         "INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt, "
-        + "reference, origin, synced, lines, programVersion, tier, basis) VALUES (\(q(e.id)), \(q(e.kind.rawValue)), "
+        + "reference, origin, synced, lines, programVersion, tier, pendingDays, basis) VALUES (\(q(e.id)), "
+        + "\(q(e.kind.rawValue)), "
         + "\(e.at.seconds), \(q(e.terminal)), 'ledger', \(q(e.account)), \(q(e.card)), \(e.points ?? 0), "
         + "\(e.amount.map(String.init) ?? "NULL"), \(q(e.currency)), \(q(e.receipt)), \(q(e.ref)), 'ledger', 1, "
-        + "\(q(lines)), \(e.version.map(String.init) ?? "NULL"), \(q(e.tier)), \(e.basis.map(String.init) ?? "NULL"));\n"
+        + "\(q(lines)), \(e.version.map(String.init) ?? "NULL"), \(q(e.tier)), "
+        + "\(e.pendingDays.map(String.init) ?? "NULL"), \(e.basis.map(String.init) ?? "NULL"));\n"
       if text.utf8.count > 1 << 20 {
         try script.write(contentsOf: Data(text.utf8))
         text = ""

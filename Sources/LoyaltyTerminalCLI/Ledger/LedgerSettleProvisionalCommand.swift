@@ -22,12 +22,12 @@ struct LedgerSettleProvisionalCommand: ParsableCommand {
       let entries = try LedgerFile(path: hq.ledger).appendHQ(
         key: LedgerKey.load(from: hq.hqKey), at: hq.time, dryRun: dryRun
       ) { fold in
-        let pendingDays = fold.program?.pendingDays ?? 0
+        let legacy = fold.program?.pendingDays ?? 0
         var entries: [Entry] = []
         moved = [:]
         for hold in fold.audit.provisionalHolds {
           guard let owner = hold.belongsTo, let held = fold.accounts[hold.heldOn] else { continue }
-          let pair = Decisions.settlement(of: held, card: hold.card, to: owner, at: hq.time, pendingDays: pendingDays)
+          let pair = Decisions.settlement(of: held, card: hold.card, to: owner, at: hq.time, legacyPendingDays: legacy)
           if let amount = pair.last?.points { moved[hold.card] = amount }
           entries += pair
         }
