@@ -39,7 +39,8 @@ public struct FaultPlan: Sendable {
         schedule.add(back, 22 * 3600 + 1_800, .fault(.reregister(t)))
         schedule.revocations.append((t, day, back))
       }
-      if day + 2 < days, !schedule.restoring(on: day), chance(restore) {
+      // Drawn only when planned: the other faults of a seed stay where they were.
+      if restore > 0, day + 2 < days, !schedule.restoring(on: day), chance(restore) {
         let back = day + 1 + Int(rng.next() % 2)
         schedule.add(day, 23 * 3600 + 1_800, .fault(.backup))
         schedule.add(back, 22 * 3600 + 3_550, .fault(.restore))

@@ -50,7 +50,7 @@ public enum LedgerRestore {
       if let replaced, replaced.hqKey != key.publicKeyBase64 {
         throw LedgerError(line: 1, "\(ledger.path) has another HQ key than the backup's; nothing restored")
       }
-      if let replaced, !force, try !extends(ledger.path, state: replaced, backup: backupState) {
+      if replaced != nil, !force, !extends(ledger.path, backup: backupState) {
         throw LedgerError(
           line: 0,
           "\(ledger.path) does not continue the backup's history (its line \(backupState.lines) is not the backup's "
@@ -101,22 +101,10 @@ public enum LedgerRestore {
     return outcome
   }
 
-  /// Whether the ledger at `path` (verified to `state`) holds the backup's history: the backup's
-  /// last line is its line there.
-  static func extends(_ path: String, state: LedgerVerifier.State, backup: LedgerVerifier.State) throws(LedgerError)
-    -> Bool
-  {
-    guard state.lastSeq >= backup.lastSeq, state.offset >= backup.offset else { return false }
-    var matched = false
-    var tail = LedgerVerifier.Tail.clean  // a torn tail after it does not matter here
-    _ = try LedgerVerifier.readVerified(
-      path: path, tail: &tail,
-      each: { e in
-        if e.seq == backup.lastSeq, let line = LedgerLine.encode(e).data(using: .utf8) {
-          matched = LedgerLine.hash(Array(line)) == backup.head
-        }
-      })
-    return matched
+  /// Whether the ledger at `path` holds the backup's history: the same HQ key, and the backup's
+  /// last line where the backup ends (the check a counter makes of its checkpoint).
+  static func extends(_ path: String, backup: LedgerVerifier.State) -> Bool {
+    (try? LedgerFile(path: path).withExclusiveLock { locked in try locked.checkExtends(backup) }) != nil
   }
 
   /// Moves the ledger and its companions into `LEDGER.before-restore-TIME/`; nil when there was

@@ -31,7 +31,10 @@ public struct LocalLedgerConnection: LedgerConnection {
     let (audited, submitted) = try ledger.withExclusiveLock { locked in
       do { try locked.checkExtends(state) } catch {
         // HQ restored its ledger from a backup, and this terminal synced lines it lost.
-        if let mark = try locked.audited(repairing: false).state.restore(losing: state.lastSeq) {
+        var tail = LedgerVerifier.Tail.clean  // a torn tail is cut by the admission, not here
+        if let mark = try LedgerVerifier.readVerified(path: ledger.path, tail: &tail, each: { _ in })
+          .restore(losing: state.lastSeq)
+        {
           throw LedgerRestored(mark)
         }
         throw error

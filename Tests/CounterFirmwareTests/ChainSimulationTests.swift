@@ -116,7 +116,8 @@ struct ChainSimulationTests {
 
   /// Every fault of the swarm's plan, often, in one chain: a junk batch and a torn tail in HQ's
   /// file, answers lost, keys rotated, counters revoked and registered again, a return window
-  /// published mid-way, sales entered before the card, second cards, refunds at other shops.
+  /// published mid-way, HQ's ledger restored from a backup, sales entered before the card, second
+  /// cards, refunds at other shops.
   @Test(arguments: [11, 12] as [UInt64])
   func everyFaultOfThePlanInOneChain(seed: UInt64) async throws {
     var traffic = ChainTraffic(terminals: 4, days: 8, cardholders: 40, seed: seed)
@@ -130,8 +131,11 @@ struct ChainSimulationTests {
     traffic.faults.rotateKey = 10
     traffic.faults.revoke = 10
     traffic.faults.publishProgram = (day: 3, pendingDays: 7)
+    traffic.faults.restore = 60
     let summary = try await ChainSimulation(traffic: traffic).run(workdir: workdir(), logger: Logger(label: "test"))
-    for kind in ["junk batch", "torn tail", "lost answer", "key rotation", "revocation", "re-registration"] {
+    for kind in [
+      "junk batch", "torn tail", "lost answer", "key rotation", "revocation", "re-registration", "backup", "restore",
+    ] {
       #expect(summary.faults[kind, default: 0] > 0, "\(kind) injected")
     }
     #expect(summary.syncs >= 8 && summary.ledgerEntries > 50)
