@@ -8,7 +8,10 @@ extension AuditReplay {
     guard let basis = e.basis else { return "no basis (the ledger position it was decided on)" }
     guard basis >= 0, basis < seq else { return "basis \(basis) is not before the entry's own position \(seq)" }
     guard let registeredAt = registration(of: t) else { return "terminal \(t) is not registered" }
-    if basis < registeredAt {
+    // Decided on history HQ lost when it restored a backup (where its registration may have been,
+    // done again since): nothing here can re-derive it.
+    let lost = lostHistory(containing: basis) != nil
+    if basis < registeredAt, !lost {
       // Decided while an earlier registration was in force, before HQ revoked it: re-registering
       // is, for that, like a key rotation — if the audit can still rebuild what it knew.
       guard let term = revokedTerm(of: t, covering: basis) else {
@@ -28,10 +31,7 @@ extension AuditReplay {
     if let last = lastBasis(of: t), basis < last {
       return "basis \(basis) goes back from \(last), the basis of \(t)'s previous entry"
     }
-    if lostHistory(containing: basis) != nil {
-      // Decided on history HQ lost when it restored a backup: nothing here can re-derive it.
-      return lostHistoryProblem(e, sealedAt: sealedAt, digest: digest)
-    }
+    if lost { return lostHistoryProblem(e, sealedAt: sealedAt, digest: digest) }
     guard basis == 0 || isSeal(basis) else { return "basis \(basis) is not the end of a sealed batch" }
     guard Decisions.Bounds.times.contains(e.at) else { return "time \(e.at) is outside 2000…2100" }
     guard e.at <= sealedAt else { return "time \(e.at) is after its batch's seal (\(sealedAt))" }
