@@ -99,6 +99,8 @@ public struct AuditReplay: Sendable {
   /// HQ's restores from a backup, in ledger order: the backup's last seq (`point`) and the
   /// restore line's own seq; the seqs between are the lost history's.
   public private(set) var restores: [(point: Int64, seq: Int64)] = []
+  /// Terminal entries decided on history a restore lost, taken as recorded (not re-derived).
+  public private(set) var takenAsRecorded = 0
   private(set) var redeemed: [String: Int64] = [:]
   public private(set) var refusals: [Refusal] = []
   public private(set) var overReversals: [OverReversal] = []
@@ -140,7 +142,9 @@ public struct AuditReplay: Sendable {
       }
       // An entry decided on lost history moves no basis: the terminal's next decisions are on
       // the restored ledger, whatever it had seen before.
-      if reason == nil, lostHistory(containing: e.basis ?? 0) == nil { lastBasis[e.terminal] = e.basis ?? 0 }
+      if reason == nil {
+        if lostHistory(containing: e.basis ?? 0) == nil { lastBasis[e.terminal] = e.basis ?? 0 } else { takenAsRecorded += 1 }
+      }
     }
     if recording, let reason { refusals.append(Refusal(seq: seq, id: e.id, terminal: e.terminal, reason: reason)) }
     return reason

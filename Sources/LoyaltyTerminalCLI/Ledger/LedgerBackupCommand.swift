@@ -40,15 +40,15 @@ struct LedgerBackupCommand: ParsableCommand {
         let (manifest, state) = try LedgerBackup.verify(check)
         return (
           "backup \(check) is sound: \(manifest.ledger) to seq \(state.lastSeq) (\(state.lines) lines), "
-            + "\(manifest.files.count) files, taken \(manifest.takenAt)",
+            + "\(LedgerEntryListing.count(manifest.files.count, "file")), taken \(manifest.takenAt)",
           ["backup": check, "lastSeq": state.lastSeq, "lines": state.lines, "takenAt": manifest.takenAt]
         )
       }
       let manifest = try LedgerBackup.take(LedgerFile(path: ledger!), to: to!, at: at ?? .now)
       let bytes = manifest.files.reduce(0) { $0 + $1.bytes }
       return (
-        "backed up \(ledger!) to \(to!): seq \(manifest.lastSeq), \(manifest.lines) lines, \(manifest.files.count) "
-          + "files, \(bytes) bytes; verified",
+        "backed up \(ledger!) to \(to!): seq \(manifest.lastSeq), \(manifest.lines) lines, "
+          + "\(LedgerEntryListing.count(manifest.files.count, "file")), \(bytes) bytes; verified",
         [
           "backup": to!, "lastSeq": manifest.lastSeq, "lines": manifest.lines, "files": manifest.files.map(\.name),
           "bytes": bytes,

@@ -35,13 +35,20 @@ struct LedgerVerifyCommand: ParsableCommand {
               "\(ledger): the chain verifies, but the audit leaves out \(left.count) (every reader skips them):\n  "
               + left.joined(separator: "\n  "))
         }
+        let restored = fold.audit.restores.count
+        let asRecorded = fold.audit.takenAsRecorded
+        let restoreNote =
+          restored == 0
+          ? ""
+          : "; restored from a backup \(restored == 1 ? "once" : "\(restored) times"): "
+            + "\(LedgerEntryListing.entries(asRecorded)) decided on the history it lost, taken as recorded"
         return (
           "ok: \(LedgerEntryListing.entries(s.entries)) in \(LedgerEntryListing.count(s.seals, "sealed batch", plural: "sealed batches")), "
             + "last seq \(s.lastSeq), \(LedgerEntryListing.count(s.terminals.count, "registered terminal")); "
-            + "every counter entry re-derived",
+            + "every counter entry re-derived\(asRecorded > 0 ? " but those" : "")\(restoreNote)",
           [
             "ok": true, "entries": s.entries, "seals": s.seals, "lastSeq": s.lastSeq,
-            "terminals": s.terminals.keys.sorted(),
+            "terminals": s.terminals.keys.sorted(), "restores": restored, "takenAsRecorded": asRecorded,
           ]
         )
       }
