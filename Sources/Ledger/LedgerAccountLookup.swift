@@ -11,7 +11,8 @@ public struct LedgerAccountLookup: Sendable {
   public var account: AccountState
   /// Every card of the account, in the order they were enrolled or linked (blocked ones too).
   public var cards: [String]
-  /// The entries every reader folds into the account, oldest first, with their seqs.
+  /// The entries every reader folds into the account, oldest first by time (ledger order within a
+  /// second: an offline counter's entries reach the ledger after later ones), with their seqs.
   public var history: [LedgerEntry]
   /// The program in force at the end of the ledger.
   public var program: LoyaltyProgram?
@@ -65,7 +66,7 @@ public struct LedgerAccountLookup: Sendable {
       $0.heldOn == id || $0.belongsTo == id || account.cards.contains($0.card)
     }
     return LedgerAccountLookup(
-      account: account, cards: cards, history: history, program: fold.program, provisionalHolds: holds,
+      account: account, cards: cards, history: history.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element), program: fold.program, provisionalHolds: holds,
       lastSeq: state.lastSeq)
   }
 }

@@ -44,7 +44,7 @@ public struct LocalLedgerConnection: LedgerConnection {
       if audited.repairedBytes > 0 { progress("cut \(audited.repairedBytes) bytes of a torn append from the tail") }
       var submitted: Submitted?
       if !outbox.isEmpty {
-        progress("submitting \(outbox.count) entries to admission")
+        progress("submitting \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") to admission")
         submitted = try locked.submit(
           outbox, to: &audited, since: state.offset, signer: terminal, key: key, at: at, now: now)
       }

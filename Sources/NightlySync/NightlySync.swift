@@ -79,7 +79,7 @@ public struct NightlySync {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
     }
     let outbox = try cache.outbox()
-    progress("read checkpoint at line \(state.lines); \(outbox.count) entries in the outbox")
+    progress("read checkpoint at line \(state.lines); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
     return (state, outbox)
   }
 
@@ -115,7 +115,7 @@ public struct NightlySync {
     let rewind = try cache.rewind(toAtMost: restored.mark.point, at: time)
     return "HQ's ledger was restored from a backup (to seq \(restored.mark.point)): this counter went back from seq "
       + "\(rewind.fromSeq) to its sync at seq \(rewind.lastSeq) and sent again \(rewind.resent) of its entries "
-      + "(\(rewind.forgotten) learnt entries read again)"
+      + "(\(rewind.forgotten) learnt from the ledger, read again)"
   }
 
   func runOnce(at time: UTCInstant, now: UTCInstant?, progress: (String) -> Void) throws -> SyncSummary {
@@ -148,7 +148,9 @@ public struct NightlySync {
     at time: UTCInstant, now: UTCInstant?, scratch: String, progress: (String) -> Void
   ) async throws -> SyncSummary {
     let (state, outbox) = try prepare(progress: progress)
-    if !outbox.isEmpty { progress("submitting \(outbox.count) entries to \(connection.location)") }
+    if !outbox.isEmpty {
+      progress("submitting \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") to \(connection.location)")
+    }
     let exchange = try await connection.exchange(
       outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now)
     // HQ's signature against the key pinned at the first sync (or, at the very first, against the
@@ -195,7 +197,8 @@ public struct NightlySync {
           state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
           lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64)
       }, claimed: claimed, refusedByHQ: refused.map { ($0.id, $0.reason) }, at: time)
-    progress("applied \(application.applied) entries; checkpoint at line \(final.lines)")
+    progress(
+      "applied \(application.applied) entr\(application.applied == 1 ? "y" : "ies"); checkpoint at line \(final.lines)")
     if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {
       progress("note: HQ registers another key for \(terminal)")
     }

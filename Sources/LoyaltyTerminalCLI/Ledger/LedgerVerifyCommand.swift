@@ -37,15 +37,16 @@ struct LedgerVerifyCommand: ParsableCommand {
         }
         let restored = fold.audit.restores.count
         let asRecorded = fold.audit.takenAsRecorded
-        let restoreNote =
-          restored == 0
-          ? ""
-          : "; restored from a backup \(restored == 1 ? "once" : "\(restored) times"): "
-            + "\(LedgerEntryListing.entries(asRecorded)) decided on the history it lost, taken as recorded"
+        var derived = "every counter entry re-derived"
+        if asRecorded > 0 {
+          derived += " but \(LedgerEntryListing.entries(asRecorded)) decided on history HQ lost when it restored a backup"
+            + " (taken as recorded)"
+        } else if restored > 0 {
+          derived += "; restored from a backup \(restored == 1 ? "once" : "\(restored) times")"
+        }
         return (
           "ok: \(LedgerEntryListing.entries(s.entries)) in \(LedgerEntryListing.count(s.seals, "sealed batch", plural: "sealed batches")), "
-            + "last seq \(s.lastSeq), \(LedgerEntryListing.count(s.terminals.count, "registered terminal")); "
-            + "every counter entry re-derived\(asRecorded > 0 ? " but those" : "")\(restoreNote)",
+            + "last seq \(s.lastSeq), \(LedgerEntryListing.count(s.terminals.count, "registered terminal")); \(derived)",
           [
             "ok": true, "entries": s.entries, "seals": s.seals, "lastSeq": s.lastSeq,
             "terminals": s.terminals.keys.sorted(), "restores": restored, "takenAsRecorded": asRecorded,
