@@ -39,7 +39,7 @@ let package = Package(
       dependencies: ["CardReader", "CPCSCLite", .product(name: "Logging", package: "swift-log")]
     ),
     // Card applications (uid, applet, ndef) shared by the simulator and the vpcd virtual card.
-    .target(name: "CardEmulation", dependencies: ["CardReader"]),
+    .target(name: "CardEmulation", dependencies: ["CardReader", "LoyaltyCore"]),
     // The in-process simulated reader, same API as the live one.
     .target(name: "SimulatedCardReader", dependencies: ["CardReader", "CardEmulation"]),
     // Virtual cards that plug into pcscd through vpcd's TCP socket.
@@ -115,11 +115,13 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ],
       resources: [.embedInCode("reader-profiles.json")]),
+    // The terminal's runtime: the firmware's ports on the real parts (the storage on the points cache).
+    .target(name: "CounterRuntime", dependencies: ["CounterFirmware", "PointsCache", "LoyaltyCore"]),
     // The simulated counter, scenarios, the chain simulation and the demo.
     .target(
       name: "CounterSimulation",
       dependencies: [
-        "CounterFirmware", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader",
+        "CounterFirmware", "CounterRuntime", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader",
         "CardIdentification", "LoyaltyCore",
         "PointsCache", "Ledger", "NightlySync", "SyncProtocol", .product(name: "Logging", package: "swift-log"),
       ]),
@@ -135,7 +137,7 @@ let package = Package(
       dependencies: [
         "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
         "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
-        "ScenarioFormat", "HQService", "HQClient", "SyncProtocol", "Notifications",
+        "ScenarioFormat", "HQService", "HQClient", "SyncProtocol", "Notifications", "CounterRuntime",
         "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]
@@ -172,8 +174,8 @@ let package = Package(
     .testTarget(
       name: "CounterFirmwareTests",
       dependencies: [
-        "CounterFirmware", "CounterSimulation", "ScenarioFormat", "CardReader", "CardEmulation", "SimulatedCardReader",
-        "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
+        "CounterFirmware", "CounterRuntime", "CounterSimulation", "ScenarioFormat", "CardReader", "CardEmulation",
+        "SimulatedCardReader", "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
         .product(name: "Logging", package: "swift-log"), "Ledger", .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyCore", "TestSupport"]),

@@ -53,7 +53,9 @@ struct ChainInvariants {
       throw fail("the ledger does not verify: \(error)")
     }
     var checks = 1
-    if let r = fold.audit.refusals.first(where: { !dishonest.contains($0.terminal) && !contestedReferrals.contains($0.id) }) {
+    if let r = fold.audit.refusals.first(where: {
+      !dishonest.contains($0.terminal) && !contestedReferrals.contains($0.id)
+    }) {
       throw fail("the audit refused \(r.id) of \(r.terminal) (seq \(r.seq)): \(r.reason)")
     }
     if fold.exclusions.count > junkBatches, let x = fold.exclusions.last {

@@ -30,7 +30,9 @@ public struct FaultPlan: Sendable {
     for day in 0..<days {
       func chance(_ percent: Int) -> Bool { rng.next() % 100 < UInt64(percent) }
       let revoked = schedule.closed(on: day)
-      if let p = publishProgram, p.day == day { schedule.add(day, 7 * 3600, .publishProgram(pendingDays: p.pendingDays)) }
+      if let p = publishProgram, p.day == day {
+        schedule.add(day, 7 * 3600, .publishProgram(pendingDays: p.pendingDays))
+      }
       for t in terminals where !revoked.contains(t) && day > 0 && day + 1 < days && chance(revoke) {
         // Revoked after closing, before the night's sync; registered again 1–2 nights later,
         // before that night's sync.
@@ -51,7 +53,9 @@ public struct FaultPlan: Sendable {
         schedule.add(day, 22 * 3600 + 2_400, .fault(.rotateKey(t)))
       }
       // Junk before the night's syncs, or after them (then every counter's next basis is past it).
-      if chance(junkBatch) { schedule.add(day, rng.next() % 2 == 0 ? 22 * 3600 + 3_000 : 23 * 3600 + 1_800, .fault(.junkBatch)) }
+      if chance(junkBatch) {
+        schedule.add(day, rng.next() % 2 == 0 ? 22 * 3600 + 3_000 : 23 * 3600 + 1_800, .fault(.junkBatch))
+      }
       // The torn tail last before the syncs: the next writer cuts it.
       if chance(tornTail) { schedule.add(day, 22 * 3600 + 3_300, .fault(.tornTail)) }
       if viaHQService && chance(hqRestart) { schedule.add(day, 22 * 3600 + 3_400, .fault(.hqRestart)) }

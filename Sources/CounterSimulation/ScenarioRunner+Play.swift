@@ -1,3 +1,4 @@
+import CardEmulation
 import CounterFirmware
 import LoyaltyCore
 import ScenarioFormat
@@ -131,7 +132,7 @@ extension ScenarioRunner {
     _ card: String, at t: String, _ body: @escaping (SimulatedCounter) async -> String?
   ) async -> String? {
     let c = counter(t)
-    guard let emulated = SimulatedCounter.card(for: card) else {
+    guard let emulated = CardKind.card(for: card) else {
       return "card \(card) is neither a 16-digit loyalty number nor a hex UID"
     }
     await c.tap(emulated)
@@ -157,7 +158,7 @@ extension ScenarioRunner {
     await c.firmware.handle(.tick)  // the "card removed" message times out
     await c.firmware.handle(.tick)  // and a basket past its five minutes says it expired
     await c.press(.ok)
-    guard let emulated = SimulatedCounter.card(for: card) else { return "card \(card) cannot be emulated" }
+    guard let emulated = CardKind.card(for: card) else { return "card \(card) cannot be emulated" }
     await c.tap(emulated)
     guard case .confirm(.purchase, _) = await c.firmware.state else {
       let reason = await outcomeShown(c) ?? "the basket was not offered again"

@@ -1,4 +1,5 @@
 import CounterFirmware
+import CounterRuntime
 import Foundation
 import Ledger
 import Logging

@@ -2,6 +2,7 @@ import CardEmulation
 import CardIdentification
 import CardReader
 import CounterFirmware
+import CounterRuntime
 import Logging
 import LoyaltyCore
 import PointsCache
@@ -38,20 +39,6 @@ public struct SimulatedCounter: Sendable {
     firmware = CounterFirmware(
       settings: .init(terminal: terminal), storage: storage, display: display,
       indicator: indicator, clock: clock, logger: logger)
-  }
-
-  /// The emulated card for a card ID, by its kind (`CardID`): a loyalty number is a loyalty
-  /// applet card, a UID (digits only included) a plain UID card; other hex of 4-10 bytes is a
-  /// UID card too, for the reader layer to refuse.
-  public static func card(for id: String) -> (any EmulatedCard)? {
-    if let card = try? CardID(parsing: id) {
-      switch card.kind {
-      case .loyaltyNumber: return LoyaltyAppletCard(number: card.text)
-      case .uid: return Hex.decode(card.text).map { UIDCard(uid: $0) }
-      }
-    }
-    guard let uid = Hex.decode(id), (4...10).contains(uid.count) else { return nil }
-    return UIDCard(uid: uid)
   }
 
   /// Puts `card` on the reader, reads it as the live loop would, and hands the tap to the firmware.

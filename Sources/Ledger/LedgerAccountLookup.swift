@@ -66,7 +66,9 @@ public struct LedgerAccountLookup: Sendable {
       $0.heldOn == id || $0.belongsTo == id || account.cards.contains($0.card)
     }
     return LedgerAccountLookup(
-      account: account, cards: cards, history: history.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element), program: fold.program, provisionalHolds: holds,
+      account: account, cards: cards,
+      history: history.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element),
+      program: fold.program, provisionalHolds: holds,
       lastSeq: state.lastSeq)
   }
 }

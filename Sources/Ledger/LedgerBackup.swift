@@ -53,7 +53,8 @@ public enum LedgerBackup {
         files.append(try copy(from: ledger.path, bytes: size, to: directory + "/" + name, mode: 0o644))
         for suffix in companions where FileManager.default.fileExists(atPath: ledger.path + suffix) {
           // Whole lines only: a companion being written has its last line complete or absent.
-          files.append(try copy(from: ledger.path + suffix, bytes: nil, to: directory + "/" + name + suffix, mode: 0o600))
+          files.append(
+            try copy(from: ledger.path + suffix, bytes: nil, to: directory + "/" + name + suffix, mode: 0o600))
         }
       }
     } catch let error as LedgerError {

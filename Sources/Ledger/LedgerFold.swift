@@ -77,9 +77,11 @@ public struct LedgerFold: Sendable {
   public func leftOut(after seq: Int64 = 0, except terminal: String? = nil) -> [String] {
     leftOutRecords(after: seq, except: terminal).map { r in
       if let lines = r["lines"] {
-        return "lines \(lines): a batch of \(r["entries"] ?? "?") sealed by \(r["signer"] ?? "?") is left out: \(r["reason"] ?? "")"
+        return
+          "lines \(lines): a batch of \(r["entries"] ?? "?") sealed by \(r["signer"] ?? "?") is left out: \(r["reason"] ?? "")"
       }
-      return "seq \(r["seq"] ?? "?"): entry \(r["id"] ?? "?") of \(r["terminal"] ?? "?") is left out: \(r["reason"] ?? "")"
+      return
+        "seq \(r["seq"] ?? "?"): entry \(r["id"] ?? "?") of \(r["terminal"] ?? "?") is left out: \(r["reason"] ?? "")"
     }
   }
 

@@ -35,7 +35,8 @@ public enum LedgerRestore {
     defer { close(serveLock) }
     let (manifest, backupState) = try LedgerBackup.verify(backup)
     guard backupState.hqKey == key.publicKeyBase64 else {
-      throw LedgerError(line: 0, "the backup's ledger has another HQ key in its header than the key given; nothing restored")
+      throw LedgerError(
+        line: 0, "the backup's ledger has another HQ key in its header than the key given; nothing restored")
     }
     // The ledger as it stands: how far its history went, and HQ's own entries after the backup.
     var replaced: LedgerVerifier.State?

@@ -143,7 +143,11 @@ public struct AuditReplay: Sendable {
       // An entry decided on lost history moves no basis: the terminal's next decisions are on
       // the restored ledger, whatever it had seen before.
       if reason == nil {
-        if lostHistory(containing: e.basis ?? 0) == nil { lastBasis[e.terminal] = e.basis ?? 0 } else { takenAsRecorded += 1 }
+        if lostHistory(containing: e.basis ?? 0) == nil {
+          lastBasis[e.terminal] = e.basis ?? 0
+        } else {
+          takenAsRecorded += 1
+        }
       }
     }
     if recording, let reason { refusals.append(Refusal(seq: seq, id: e.id, terminal: e.terminal, reason: reason)) }

@@ -79,7 +79,8 @@ public struct NightlySync {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
     }
     let outbox = try cache.outbox()
-    progress("read checkpoint at line \(state.lines); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
+    progress(
+      "read checkpoint at line \(state.lines); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
     return (state, outbox)
   }
 
@@ -124,7 +125,8 @@ public struct NightlySync {
     }
     let (state, outbox) = try prepare(progress: progress)
     let exchange = try local.exchangeNow(
-      outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now, progress: progress)
+      outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now,
+      progress: progress)
     return try finish(
       exchange, bytes: local.downloadNow(exchange.checkpoint), state: state, outbox: outbox, at: time,
       progress: progress)

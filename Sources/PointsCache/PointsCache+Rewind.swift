@@ -78,7 +78,8 @@ extension PointsCache {
       // An account none of whose entries remain was learnt after that sync: gone with them.
       for account in touched
       where try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE accountId = ?", arguments: [account]) == 0 {
-        try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [account])
+        try db.execute(
+          sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [account])
         for table in ["lot", "card", "receipt"] {
           try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [account])
         }

@@ -1,3 +1,4 @@
+import CardEmulation
 import Foundation
 import GRDB
 import Ledger
@@ -149,7 +150,7 @@ struct ChainSimulationTests {
     var cards = 0
     for case .enroll(_, let card, _) in events.map(\.action) {
       cards += 1
-      #expect(SimulatedCounter.card(for: card) != nil, "\(card)")
+      #expect(CardKind.card(for: card) != nil, "\(card)")
     }
     #expect(cards > 2_000)
   }

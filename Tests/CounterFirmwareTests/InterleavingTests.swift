@@ -1,5 +1,6 @@
 import CardEmulation
 import CounterFirmware
+import CounterRuntime
 import CounterSimulation
 import Foundation
 import Logging

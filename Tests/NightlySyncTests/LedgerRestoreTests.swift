@@ -39,7 +39,8 @@ struct LedgerRestoreTests {
   /// The ledger's balances (every reader's fold).
   func foldBalances() throws -> [String: Int64] {
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
-    return Dictionary(uniqueKeysWithValues: fold.balances(at: Self.day1.adding(days: 30)).map { ($0.account, $0.balance) })
+    return Dictionary(
+      uniqueKeysWithValues: fold.balances(at: Self.day1.adding(days: 30)).map { ($0.account, $0.balance) })
   }
 
   @Test func backUpSyncMoreRestoreAndEveryCounterCarriesOnWithNoPointLost() async throws {

@@ -30,7 +30,9 @@ struct LedgerBackupCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard (check == nil) != (to == nil) else { throw ValidationError("give either --to DIR (with --ledger) or --check DIR") }
+    guard (check == nil) != (to == nil) else {
+      throw ValidationError("give either --to DIR (with --ledger) or --check DIR")
+    }
     if to != nil, ledger == nil { throw ValidationError("--to needs --ledger (the ledger to back up)") }
   }
 

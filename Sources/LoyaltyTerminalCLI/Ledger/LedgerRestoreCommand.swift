@@ -38,7 +38,8 @@ struct LedgerRestoreCommand: ParsableCommand {
       lines.append("\(verb) \(hq.ledger) from \(from): its history to seq \(outcome.point) stands")
       if let aside = outcome.movedAside { lines.append("the ledger it replaced is kept in \(aside)") }
       if let seq = outcome.restoreSeq {
-        let lost = outcome.replacedLastSeq.map { "seq \(outcome.point + 1)…\($0)" } ?? "everything after seq \(outcome.point)"
+        let lost =
+          outcome.replacedLastSeq.map { "seq \(outcome.point + 1)…\($0)" } ?? "everything after seq \(outcome.point)"
         lines.append(
           "\(dryRun ? "a restore line would be" : "restore line") at seq \(seq): HQ lost \(lost); each counter that "
             + "synced it goes back at its next sync and sends its entries again")

@@ -39,7 +39,8 @@ struct LedgerVerifyCommand: ParsableCommand {
         let asRecorded = fold.audit.takenAsRecorded
         var derived = "every counter entry re-derived"
         if asRecorded > 0 {
-          derived += " but \(LedgerEntryListing.entries(asRecorded)) decided on history HQ lost when it restored a backup"
+          derived +=
+            " but \(LedgerEntryListing.entries(asRecorded)) decided on history HQ lost when it restored a backup"
             + " (taken as recorded)"
         } else if restored > 0 {
           derived += "; restored from a backup \(restored == 1 ? "once" : "\(restored) times")"

@@ -1,8 +1,9 @@
 import ArgumentParser
+import CardEmulation
 import CardIdentification
 import CardReader
 import CounterFirmware
-import CounterSimulation
+import CounterRuntime
 import Foundation
 import SimulatedCardReader
 
@@ -109,7 +110,7 @@ struct RunCommand: AsyncParsableCommand {
           devices.setStatus("tap needs --simulated; on a real reader, tap a real card")
           continue
         }
-        guard let card = SimulatedCounter.card(for: id) else {
+        guard let card = CardKind.card(for: id) else {
           devices.setStatus("\(id) is neither a 16-digit loyalty number nor a hex UID")
           continue
         }
