@@ -35,7 +35,8 @@ public enum LedgerRestore {
     defer { close(serveLock) }
     let (manifest, backupState) = try LedgerBackup.verify(backup)
     guard backupState.hqKey == key.publicKeyBase64 else {
-      throw LedgerError(line: 0, "the backup's ledger has another HQ key in its header than the key given; nothing restored")
+      throw LedgerError(
+        line: 0, "the backup's ledger has another HQ key in its header than the key given; nothing restored")
     }
     // The ledger as it stands: how far its history went, and HQ's own entries after the backup.
     var replaced: LedgerVerifier.State?
@@ -141,7 +142,8 @@ public enum LedgerRestore {
     let fd = try LedgerFile.openLockFile(ledger.serveLockPath)
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
       close(fd)
-      throw LedgerError(line: 0, "hq serve is running on \(ledger.path): stop it first, then restore; nothing restored")
+      throw LedgerError(
+        line: 0, "loyalty-hq serve is running on \(ledger.path): stop it first, then restore; nothing restored")
     }
     return fd
   }

@@ -18,8 +18,9 @@ struct LedgerRestoreTests {
 
   init() throws { f = try ChainFixture(terminals: 3) }
 
+  /// HQ's binary, `loyalty-hq`, run to its end.
   func cli(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-    try runToCompletion(BuiltProducts.loyaltyTerminal, arguments)
+    try runToCompletion(BuiltProducts.loyaltyHQ, arguments)
   }
 
   func sync(_ t: String, over hq: HQServiceProcess, at time: UTCInstant) async throws -> SyncSummary {
@@ -39,7 +40,8 @@ struct LedgerRestoreTests {
   /// The ledger's balances (every reader's fold).
   func foldBalances() throws -> [String: Int64] {
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
-    return Dictionary(uniqueKeysWithValues: fold.balances(at: Self.day1.adding(days: 30)).map { ($0.account, $0.balance) })
+    return Dictionary(
+      uniqueKeysWithValues: fold.balances(at: Self.day1.adding(days: 30)).map { ($0.account, $0.balance) })
   }
 
   @Test func backUpSyncMoreRestoreAndEveryCounterCarriesOnWithNoPointLost() async throws {
@@ -77,7 +79,7 @@ struct LedgerRestoreTests {
       Self.day1.adding(days: 2).description,
     ]
     let refused = try cli(restoreArguments)
-    #expect(refused.status == 1 && refused.errors.contains("hq serve is running"), "\(refused.errors)")
+    #expect(refused.status == 1 && refused.errors.contains("loyalty-hq serve is running"), "\(refused.errors)")
     hq.stop()
     let restored = try cli(restoreArguments)
     #expect(restored.status == 0 && restored.output.contains("restore line at seq"), "\(restored.errors)")

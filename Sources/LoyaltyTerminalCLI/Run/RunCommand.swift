@@ -4,6 +4,7 @@ import CardReader
 import CounterFirmware
 import CounterSimulation
 import Foundation
+import LoyaltyCLISupport
 import SimulatedCardReader
 
 /// `loyalty-terminal run`: the counter itself, on a PC/SC reader or the simulator.
