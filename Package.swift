@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "loyalty-terminal", targets: ["loyalty-terminal"]),
+    .executable(name: "loyalty-hq", targets: ["loyalty-hq"]),
     .executable(name: "loyalty-devtools", targets: ["loyalty-devtools"]),
     .library(name: "CardReader", targets: ["CardReader"]),
     .library(name: "PCSCCardReader", targets: ["PCSCCardReader"]),
@@ -132,25 +133,45 @@ let package = Package(
         "CardReader", "CardEmulation", "CardIdentification", "Ledger", "LoyaltyCore", "ScenarioFormat",
       ]),
     .executableTarget(name: "loyalty-fuzz", dependencies: ["FuzzHarness"], path: "Sources/LoyaltyFuzz"),
+    // What both command lines share: the runner, failures in words and as JSON, reports, times and
+    // cards as arguments, the release. No reader, cache or network module.
+    .target(
+      name: "LoyaltyCLISupport",
+      dependencies: [
+        "Ledger", "LocalFiles", "LoyaltyCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    // The counter's command line: the firmware, readers, the points cache, the nightly sync, the
+    // simulator. It links no HQ module (HQService, Notifications): a till does not carry HQ's server.
     .target(
       name: "LoyaltyTerminalCLI",
       dependencies: [
-        "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
+        "LoyaltyCLISupport", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
         "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
-        "ScenarioFormat", "HQService", "HQClient", "SyncProtocol", "Notifications", "CounterRuntime",
-        "CounterSimulation", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        "ScenarioFormat", "HQClient", "SyncProtocol", "CounterRuntime", "CounterSimulation",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]
     ),
     .executableTarget(name: "loyalty-terminal", dependencies: ["LoyaltyTerminalCLI"]),
+    // HQ's command line: the ledger's tools (`ledger …`) and the sync service (`serve`).
+    .target(
+      name: "LoyaltyHQCLI",
+      dependencies: [
+        "LoyaltyCLISupport", "Ledger", "LoyaltyCore", "LocalFiles", "HQService", "Notifications",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+      ]
+    ),
+    .executableTarget(name: "loyalty-hq", dependencies: ["LoyaltyHQCLI"]),
     // Developer tools, not shipped in the product: benchmarks, fault campaigns and their workers
-    // (as swift-nio keeps NIOPerformanceTester apart). Spawns `loyalty-terminal` from its own directory.
+    // (as swift-nio keeps NIOPerformanceTester apart). Spawns `loyalty-terminal` and `loyalty-hq` from
+    // its own directory.
     .executableTarget(
       name: "loyalty-devtools",
       dependencies: [
-        "LoyaltyTerminalCLI", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterSimulation",
-        "ScenarioFormat", "HQClient", "HQService",
+        "LoyaltyTerminalCLI", "LoyaltyCLISupport", "CardReader", "PCSCCardReader", "SimulatedCardReader",
+        "CardEmulation", "VirtualCard", "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync",
+        "CounterSimulation", "ScenarioFormat", "HQClient", "HQService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Subprocess", package: "swift-subprocess"),
@@ -176,20 +197,21 @@ let package = Package(
       dependencies: [
         "CounterFirmware", "CounterRuntime", "CounterSimulation", "ScenarioFormat", "CardReader", "CardEmulation",
         "SimulatedCardReader", "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
+        "loyalty-hq",
         .product(name: "Logging", package: "swift-log"), "Ledger", .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyCore", "TestSupport"]),
     .testTarget(
       name: "NightlySyncTests",
       dependencies: [
-        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "HQClient",
-        "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
+        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
+        "HQClient", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(
       name: "PointsCacheTests",
       dependencies: [
-        "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-devtools",
+        "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq", "loyalty-devtools",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
     .testTarget(

@@ -271,7 +271,7 @@ public final class HQConnection: LedgerConnection {
       )
     }
     if text.lowercased().contains("connection refused") || text.contains("connectionRefused") {
-      return ("HQ at \(url) refused the connection (is hq serve running there? check --hq)", false)
+      return ("HQ at \(url) refused the connection (is loyalty-hq serve running there? check --hq)", false)
     }
     if text.contains("remoteConnectionClosed") {
       return (

@@ -57,7 +57,8 @@ extension LedgerFile {
       var buffer = [UInt8](repeating: 0, count: 32)
       let n = max(0, pread(fd, &buffer, buffer.count, 0))
       let pid = String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      throw LedgerError(line: 0, "another hq serve holds \(path) (pid \(pid.isEmpty ? "unknown" : pid)); stop it first")
+      throw LedgerError(
+        line: 0, "another loyalty-hq serve holds \(path) (pid \(pid.isEmpty ? "unknown" : pid)); stop it first")
     }
     let text = Array("\(getpid())\n".utf8)
     _ = ftruncate(fd, 0)

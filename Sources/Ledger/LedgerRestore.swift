@@ -142,7 +142,8 @@ public enum LedgerRestore {
     let fd = try LedgerFile.openLockFile(ledger.serveLockPath)
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
       close(fd)
-      throw LedgerError(line: 0, "hq serve is running on \(ledger.path): stop it first, then restore; nothing restored")
+      throw LedgerError(
+        line: 0, "loyalty-hq serve is running on \(ledger.path): stop it first, then restore; nothing restored")
     }
     return fd
   }

@@ -1,6 +1,7 @@
-import LoyaltyTerminalCLI
 import ArgumentParser
+import LoyaltyCLISupport
 import LoyaltyCore
+import LoyaltyTerminalCLI
 import PointsCache
 
 /// `loyalty-terminal earn-loop` (hidden): earns in a loop and prints each receipt id once its

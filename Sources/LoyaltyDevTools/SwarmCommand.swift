@@ -2,6 +2,7 @@ import ArgumentParser
 import CounterSimulation
 import Foundation
 import Logging
+import LoyaltyCLISupport
 import LoyaltyTerminalCLI
 
 /// `loyalty-devtools swarm`: many small chains, each from one seed (its size, traffic mix and

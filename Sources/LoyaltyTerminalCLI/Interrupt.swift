@@ -20,8 +20,3 @@ final class Interrupt {
     for s in sources { s.cancel() }
   }
 }
-
-/// Writes a line to stdout and flushes it, so a program reading a pipe sees each tap at once.
-public func emit(_ line: String) {
-  FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}

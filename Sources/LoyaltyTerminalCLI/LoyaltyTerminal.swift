@@ -1,21 +1,20 @@
 import ArgumentParser
 import Foundation
 import Logging
+import LoyaltyCLISupport
 
 /// The `loyalty-terminal` command: the counter terminal's firmware and its tools.
 public struct LoyaltyTerminal: AsyncParsableCommand {
-  /// The release this binary is (`--version`, and the first line of `--help`).
-  public static let version = "0.20.0"
-
   public static let configuration = CommandConfiguration(
     commandName: "loyalty-terminal",
-    abstract: "Loyalty-card terminal firmware, reader tools and simulator (version \(version)).",
-    version: version,
+    abstract: "Loyalty-card terminal firmware, reader tools and simulator (version \(LoyaltyRelease.version)).",
+    discussion: "HQ's ledger tools and sync service are a separate binary: loyalty-hq ledger …, loyalty-hq serve.",
+    version: LoyaltyRelease.version,
     subcommands: [
       DemoCommand.self, RunCommand.self, ReadersCommand.self, WatchCommand.self, SimCommand.self,
       ProgramCommand.self, EnrollCommand.self, IdentifyCommand.self, EarnCommand.self, RedeemCommand.self,
-      RefundCommand.self, BlockCommand.self, LinkCommand.self, HistoryCommand.self, LedgerCommand.self,
-      SyncCommand.self, HQCommand.self,
+      RefundCommand.self, BlockCommand.self, LinkCommand.self, HistoryCommand.self, KeygenCommand.self,
+      SyncCommand.self, MovedLedgerCommand.self, MovedHQCommand.self,
     ]
   )
 

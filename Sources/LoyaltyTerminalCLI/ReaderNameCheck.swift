@@ -1,5 +1,6 @@
 import CardReader
 import Foundation
+import LoyaltyCLISupport
 
 /// `--reader NAME` checked against the readers the system lists: a name that is not among them is
 /// an error naming the readers seen, rather than a wait for a tap that can never come. The check is

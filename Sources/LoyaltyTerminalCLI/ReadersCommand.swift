@@ -3,6 +3,7 @@ import CardIdentification
 import CardReader
 import CounterFirmware
 import Foundation
+import LoyaltyCLISupport
 
 /// `loyalty-terminal readers`: the readers and what is in each; with `--probe`, whether each
 /// profiled reader's LED, buzzer and firmware commands work.
@@ -44,7 +45,7 @@ struct ReadersCommand: AsyncParsableCommand {
       for r in readers {
         probes.append(await ReaderProbe.probe(reader: r.name, profiles: readerProfiles, system: system))
       }
-      emit(json ? TapLine.encode(["readers": probes.map(ReaderProbeReport.object)]) : ReaderProbeReport.text(probes))
+      emit(json ? JSONLine.encode(["readers": probes.map(ReaderProbeReport.object)]) : ReaderProbeReport.text(probes))
       return
     }
     // The firmware version, where the reader's profile says how to ask (and the reader answers).
@@ -67,7 +68,7 @@ struct ReadersCommand: AsyncParsableCommand {
         if let version = firmware[r.name] { o["firmware"] = version }
         return o
       }
-      print(TapLine.encode(["readers": list]))
+      print(JSONLine.encode(["readers": list]))
       return
     }
     if readers.isEmpty { print("no readers") }
@@ -80,9 +81,4 @@ struct ReadersCommand: AsyncParsableCommand {
       }
     }
   }
-}
-
-/// Writes a line to stderr (status and refusals; stdout stays for results).
-public func printError(_ message: String) {
-  FileHandle.standardError.write(Data((message + "\n").utf8))
 }

@@ -1,9 +1,10 @@
 import CardIdentification
 import CardReader
 import Foundation
+import LoyaltyCLISupport
 
 /// The one line `watch` prints per tap, for people or (with --json) for programs.
-public enum TapLine {
+enum TapLine {
   static func text(_ tap: TapResult) -> String {
     let ms = milliseconds(tap.elapsed)
     switch tap.outcome {
@@ -25,14 +26,7 @@ public enum TapLine {
       object.merge(JSONFailure.object(error.message, reason: error.reason.rawValue)) { _, failure in failure }
       object["elapsedMs"] = milliseconds(tap.elapsed)
     }
-    return encode(object)
-  }
-
-  public static func encode(_ object: [String: Any]) -> String {
-    let data =
-      (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-      ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
+    return JSONLine.encode(object)
   }
 
   /// Milliseconds with three decimals (a Double only for display).

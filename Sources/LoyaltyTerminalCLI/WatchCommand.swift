@@ -2,6 +2,7 @@ import ArgumentParser
 import CardIdentification
 import CardReader
 import Foundation
+import LoyaltyCLISupport
 import SimulatedCardReader
 
 /// `loyalty-terminal watch`: waits for taps and prints one line per card.

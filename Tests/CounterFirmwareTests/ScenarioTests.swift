@@ -11,8 +11,10 @@ struct ScenarioTests {
   static let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .appendingPathComponent("../../sim/scenarios").standardized
 
-  func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-    let child = try ChildProcess(BuiltProducts.loyaltyTerminal, arguments)
+  func run(_ arguments: [String], binary: String = BuiltProducts.loyaltyTerminal) async throws -> (
+    status: Int32, output: String
+  ) {
+    let child = try ChildProcess(binary, arguments)
     child.killAfter(seconds: 60)
     var lines: [String] = []
     for await line in child.lines { lines.append(line) }
@@ -80,7 +82,8 @@ struct DemoTests {
     #expect(output.contains("Files: \(workdir.path)"))
     // The files it names are there, and the ledger verifies.
     let (verified, text) = try await ScenarioTests().run(
-      ["ledger", "verify", "--ledger", workdir.appendingPathComponent("ledger.jsonl").path])
+      ["ledger", "verify", "--ledger", workdir.appendingPathComponent("ledger.jsonl").path],
+      binary: BuiltProducts.loyaltyHQ)
     #expect(verified == 0 && text.hasPrefix("ok: 15 entries"))
   }
 }

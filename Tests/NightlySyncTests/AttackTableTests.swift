@@ -206,7 +206,7 @@ struct AttackTableTests {
       forged.points = 0
     }
     let verify = try runToCompletion(
-      BuiltProducts.loyaltyTerminal, ["ledger", "verify", "--ledger", chain.f.ledger.path])
+      BuiltProducts.loyaltyHQ, ["ledger", "verify", "--ledger", chain.f.ledger.path])
     #expect(verify.status == 1 && verify.errors.contains("earn-T01/FORGED"), "\(verify.errors)")
     let report = try LedgerReport.build(path: chain.f.ledger.path, from: nil, until: nil, asOf: nil)
     #expect(report.refused.contains { $0.contains("earn-T01/FORGED") })

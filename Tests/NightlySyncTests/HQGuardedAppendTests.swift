@@ -17,7 +17,7 @@ struct HQGuardedAppendTests {
     status: Int32, output: String, errors: String
   ) {
     try runToCompletion(
-      BuiltProducts.loyaltyTerminal,
+      BuiltProducts.loyaltyHQ,
       ["ledger"] + arguments + [
         "--ledger", f.ledger.path, "--hq-key", f.directory.appendingPathComponent("hq.key").path, "--at",
         at.description,

@@ -52,7 +52,7 @@ struct HQNetworkErrorTests {
     let took = ContinuousClock.now - started
     #expect(run.status == 1, "a failed sync")
     #expect(
-      run.errors.contains("HQ at \(url) refused the connection (is hq serve running there? check --hq)"),
+      run.errors.contains("HQ at \(url) refused the connection (is loyalty-hq serve running there? check --hq)"),
       "\(run.errors)")
     #expect(Self.lines(run.errors).count == 1, "\(run.errors)")
     #expect(took < .seconds(5), "a refused connection took \(took)")
@@ -142,15 +142,15 @@ struct HQNetworkErrorTests {
     let taken = try Self.loopbackSocket()
     defer { close(taken.fd) }
     let run = try runToCompletion(
-      BuiltProducts.loyaltyTerminal,
+      BuiltProducts.loyaltyHQ,
       [
-        "hq", "serve", "--ledger", f.ledger.path, "--hq-key", f.directory.appendingPathComponent("hq.key").path,
+        "serve", "--ledger", f.ledger.path, "--hq-key", f.directory.appendingPathComponent("hq.key").path,
         "--listen", "127.0.0.1:\(taken.port)", "--log-level", "error",
       ])
     #expect(run.status == 1)
     #expect(
       run.errors.contains(
-        "--listen 127.0.0.1:\(taken.port) is in use (another hq serve? pick another port with --listen)"),
+        "--listen 127.0.0.1:\(taken.port) is in use (another loyalty-hq serve? pick another port with --listen)"),
       "\(run.errors)")
   }
 }

@@ -12,8 +12,9 @@ import Testing
 struct HQOperatorLookupTests {
   static let day1 = ChainFixture.start.adding(days: 1)
 
+  /// HQ's binary, `loyalty-hq`, run to its end.
   func cli(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-    try runToCompletion(BuiltProducts.loyaltyTerminal, arguments)
+    try runToCompletion(BuiltProducts.loyaltyHQ, arguments)
   }
 
   func json(_ text: String) -> [String: Any] {

@@ -67,12 +67,12 @@ struct HQServiceLimitsTests {
     let second = try runToCompletion(
       "/usr/bin/timeout",
       [
-        "20", BuiltProducts.loyaltyTerminal, "hq", "serve", "--ledger", f.ledger.path, "--hq-key", Self.hqKey(f),
+        "20", BuiltProducts.loyaltyHQ, "serve", "--ledger", f.ledger.path, "--hq-key", Self.hqKey(f),
         "--listen", "127.0.0.1:0",
       ])
     #expect(second.status == 1, "a second writer started: \(second.output)")
     #expect(
-      second.errors.contains("another hq serve holds \(f.ledger.path) (pid \(hq.child.pid)); stop it first"),
+      second.errors.contains("another loyalty-hq serve holds \(f.ledger.path) (pid \(hq.child.pid)); stop it first"),
       "\(second.errors)")
     // The first one still serves.
     let run = try HQServiceTests.syncChild(f, "T01", hq.url, at: ChainFixture.start.adding(seconds: 60))

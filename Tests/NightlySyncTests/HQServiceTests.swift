@@ -130,7 +130,7 @@ struct HQServiceTests {
     try f.sync("T02", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T02").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T02", 0))
     let revoke = try runToCompletion(
-      BuiltProducts.loyaltyTerminal, ["ledger", "revoke-terminal", "T02", "--ledger", f.ledger.path, "--hq-key", hqKey])
+      BuiltProducts.loyaltyHQ, ["ledger", "revoke-terminal", "T02", "--ledger", f.ledger.path, "--hq-key", hqKey])
     #expect(revoke.status == 0, "\(revoke.errors)")
     let before = try Data(contentsOf: URL(fileURLWithPath: f.ledger.path))
     let refused = try Self.syncChild(f, "T02", hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 600))

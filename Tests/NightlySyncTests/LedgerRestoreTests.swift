@@ -18,8 +18,9 @@ struct LedgerRestoreTests {
 
   init() throws { f = try ChainFixture(terminals: 3) }
 
+  /// HQ's binary, `loyalty-hq`, run to its end.
   func cli(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-    try runToCompletion(BuiltProducts.loyaltyTerminal, arguments)
+    try runToCompletion(BuiltProducts.loyaltyHQ, arguments)
   }
 
   func sync(_ t: String, over hq: HQServiceProcess, at time: UTCInstant) async throws -> SyncSummary {
@@ -78,7 +79,7 @@ struct LedgerRestoreTests {
       Self.day1.adding(days: 2).description,
     ]
     let refused = try cli(restoreArguments)
-    #expect(refused.status == 1 && refused.errors.contains("hq serve is running"), "\(refused.errors)")
+    #expect(refused.status == 1 && refused.errors.contains("loyalty-hq serve is running"), "\(refused.errors)")
     hq.stop()
     let restored = try cli(restoreArguments)
     #expect(restored.status == 0 && restored.output.contains("restore line at seq"), "\(restored.errors)")

@@ -94,7 +94,7 @@ struct NotifyTests {
     status: Int32, output: String, errors: String
   ) {
     try runToCompletion(
-      BuiltProducts.loyaltyTerminal,
+      BuiltProducts.loyaltyHQ,
       [
         "ledger", "notify", "--ledger", f.ledger.path, "--webhook", url, "--state",
         f.directory.appendingPathComponent("notify.json").path, "--as-of", asOf.description,

@@ -90,18 +90,19 @@ struct ProvisionalDrainTests {
     let second = try f.cache("T01").earn(
       card: card, lines: fresh, receipt: "R2", provisional: true, context: f.context("T01", 4000))
     let settled = try runToCompletion(
-      BuiltProducts.loyaltyTerminal,
+      BuiltProducts.loyaltyHQ,
       [
         "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
         f.directory.appendingPathComponent("hq.key").path, "--at", Self.day1.adding(seconds: 5000).description,
       ])
-    #expect(settled.status == 0 && settled.output.hasPrefix("moved \(first.points)"), "\(settled.output)\(settled.errors)")
+    #expect(
+      settled.status == 0 && settled.output.hasPrefix("moved \(first.points)"), "\(settled.output)\(settled.errors)")
     var total = first.points + second.points
     for night in 1...3 {
       let s = try f.sync("T01", at: Self.day1.adding(days: night - 1).adding(seconds: 6000))
       #expect(s.refusedByHQ.isEmpty, "night \(night): \(s.refusedByHQ)")
       let run = try runToCompletion(
-        BuiltProducts.loyaltyTerminal,
+        BuiltProducts.loyaltyHQ,
         [
           "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
           f.directory.appendingPathComponent("hq.key").path, "--at",
@@ -141,7 +142,7 @@ struct ProvisionalDrainTests {
       let s = try f.sync("T01", at: Self.day1.adding(days: night - 1).adding(seconds: 6000))
       #expect(s.refusedByHQ.isEmpty, "night \(night): \(s.refusedByHQ)")
       let run = try runToCompletion(
-        BuiltProducts.loyaltyTerminal,
+        BuiltProducts.loyaltyHQ,
         [
           "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
           f.directory.appendingPathComponent("hq.key").path, "--at",

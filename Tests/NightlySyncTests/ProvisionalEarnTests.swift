@@ -40,7 +40,7 @@ struct ProvisionalEarnTests {
   /// `loyalty-terminal ledger settle-provisional` as HQ runs it, a child process: status and output.
   func settle(_ f: ChainFixture, at: UTCInstant) throws -> (status: Int32, output: String, errors: String) {
     try runToCompletion(
-      BuiltProducts.loyaltyTerminal,
+      BuiltProducts.loyaltyHQ,
       [
         "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
         f.directory.appendingPathComponent("hq.key").path, "--at", at.description,

@@ -21,13 +21,18 @@ struct CommandLineErrorTests {
 
   func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
 
-  /// `loyalty-terminal ARGS` run from `cwd` (the test's temporary directory by default).
-  func cli(_ arguments: [String], cwd: String? = nil, env: [String] = []) throws -> (
-    status: Int32, output: String, errors: String
-  ) {
-    let quoted = ([BuiltProducts.loyaltyTerminal] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+  /// `loyalty-terminal ARGS` (or `binary ARGS`) run from `cwd` (the test's temporary directory by default).
+  func cli(
+    _ arguments: [String], cwd: String? = nil, env: [String] = [], binary: String = BuiltProducts.loyaltyTerminal
+  ) throws -> (status: Int32, output: String, errors: String) {
+    let quoted = ([binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
     return try runToCompletion(
       "/usr/bin/env", env + ["sh", "-c", "cd '\(cwd ?? dir.path)' && exec \(quoted.joined(separator: " "))"])
+  }
+
+  /// `loyalty-hq ARGS`: HQ's commands.
+  func hq(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
+    try cli(arguments, binary: BuiltProducts.loyaltyHQ)
   }
 
   /// A runtime failure: exit 1 or 2, exactly one line on stderr holding `text`, no usage banner.
@@ -35,27 +40,30 @@ struct CommandLineErrorTests {
     #expect(run.status == 1 || run.status == 2, note)
     #expect(run.errors.split(separator: "\n").count == 1, "\(note): \(run.errors)")
     #expect(run.errors.contains(text), "\(note): \(run.errors)")
-    #expect(!run.errors.contains("Usage:") && !run.errors.contains("Error Domain") && !run.errors.contains("Error("), note)
+    #expect(
+      !run.errors.contains("Usage:") && !run.errors.contains("Error Domain") && !run.errors.contains("Error("), note)
   }
 
   /// A cache with the sample program and one enrolled card, and an HQ ledger with its key.
   func setUp() throws {
     #expect(try cli(["program", "load", program, "--cache", path("t.db"), "--terminal", "T01"]).status == 0)
     #expect(try cli(["enroll", "04A1B2C3D4E5F6", "--cache", path("t.db"), "--terminal", "T01"]).status == 0)
-    #expect(try cli(["ledger", "keygen", "--out", path("hq.key")]).status == 0)
-    #expect(try cli(["ledger", "init", "--ledger", path("l.jsonl"), "--hq-key", path("hq.key")]).status == 0)
+    #expect(try hq(["ledger", "keygen", "--out", path("hq.key")]).status == 0)
+    #expect(try hq(["ledger", "init", "--ledger", path("l.jsonl"), "--hq-key", path("hq.key")]).status == 0)
   }
 
   @Test func malformedTimesAreAWrongCommandLineNamingTheOption() throws {
     try setUp()
-    #expect(try cli(["ledger", "keygen", "--out", path("t01.key")]).status == 0)
+    #expect(try cli(["keygen", "--out", path("t01.key")]).status == 0)
     for args in [
       ["identify", "04A1B2C3D4E5F6", "--cache", path("t.db"), "--at", "BAD"],
-      ["sync", "--cache", path("t.db"), "--ledger", path("l.jsonl"), "--terminal", "T01", "--key", path("t01.key"),
-        "--at", "BAD"],
+      [
+        "sync", "--cache", path("t.db"), "--ledger", path("l.jsonl"), "--terminal", "T01", "--key", path("t01.key"),
+        "--at", "BAD",
+      ],
       ["ledger", "report", "--ledger", path("l.jsonl"), "--as-of", "2026-13-01T00:00:00Z"],
     ] {
-      let run = try cli(args)
+      let run = try args.first == "ledger" ? hq(args) : cli(args)
       #expect(run.status == 64, "\(args)")
       #expect(run.errors.contains("is invalid for '--"), "\(run.errors)")
       #expect(!run.errors.contains("CommandError"), "\(run.errors)")
@@ -64,20 +72,24 @@ struct CommandLineErrorTests {
 
   @Test func outOfRangeNumbersAreRefusedNotTrapped() throws {
     try setUp()
-    let report = try cli(["ledger", "report", "--ledger", path("l.jsonl"), "--inactive-days", "200000000000000"])
+    let report = try hq(["ledger", "report", "--ledger", path("l.jsonl"), "--inactive-days", "200000000000000"])
     #expect(report.status == 64)
     #expect(report.errors.contains("--inactive-days must be 1-36500"))
-    let adjust = try cli(
-      ["ledger", "adjust", "acct-x", "99999999999999999", "--reason", "r", "--ledger", path("l.jsonl"), "--hq-key",
-        path("hq.key")])
+    let adjust = try hq(
+      [
+        "ledger", "adjust", "acct-x", "99999999999999999", "--reason", "r", "--ledger", path("l.jsonl"), "--hq-key",
+        path("hq.key"),
+      ])
     #expect(adjust.status == 64, "\(adjust.errors)")
   }
 
   @Test func aDebitIsANegativeNumberWithoutDashDash() throws {
     try setUp()
-    let run = try cli(
-      ["ledger", "adjust", "acct-x", "-5", "--reason", "goodwill", "--ledger", path("l.jsonl"), "--hq-key",
-        path("hq.key")])
+    let run = try hq(
+      [
+        "ledger", "adjust", "acct-x", "-5", "--reason", "goodwill", "--ledger", path("l.jsonl"), "--hq-key",
+        path("hq.key"),
+      ])
     // Parsed as a debit (not an unknown option, exit 64), then refused: the ledger has no acct-x.
     #expect(run.status == 1, "\(run.errors)")
     #expect(run.errors.hasPrefix("account acct-x is not in the ledger"), "\(run.errors)")
@@ -97,21 +109,23 @@ struct CommandLineErrorTests {
       "adir: it is a directory", "directory as program")
     expectOneLine(
       try cli(["identify", "04A1B2C3D4E5F6", "--cache", path("adir")]), "it is a directory", "directory as cache")
-    expectOneLine(try cli(["ledger", "verify", "--ledger", path("adir")]), "Is a directory", "directory as ledger")
-    expectOneLine(try cli(["sim", "run", path("adir")]), "scenario \(path("adir")): it is a directory", "directory as scenario")
+    expectOneLine(try hq(["ledger", "verify", "--ledger", path("adir")]), "Is a directory", "directory as ledger")
     expectOneLine(
-      try cli(["identify", "X", "--cache", program]), "it is not a points cache (not an SQLite database)", "not a cache")
+      try cli(["sim", "run", path("adir")]), "scenario \(path("adir")): it is a directory", "directory as scenario")
+    expectOneLine(
+      try cli(["identify", "X", "--cache", program]), "it is not a points cache (not an SQLite database)", "not a cache"
+    )
     expectOneLine(
       try cli(["run", "--cache", path("nope/x.db"), "--terminal", "T01", "--script", "--simulated"]),
       "its folder \(path("nope")) does not exist", "a cache in a missing folder")
     #expect(try cli(["run", "--cache", path("nope/x.db"), "--terminal", "T01", "--script", "--simulated"]).status == 2)
-    #expect(try cli(["ledger", "keygen", "--out", path("t01.key")]).status == 0)
+    #expect(try cli(["keygen", "--out", path("t01.key")]).status == 0)
     expectOneLine(
       try cli([
         "sync", "--snapshot", program, "--cache", path("fresh.db"), "--ledger", path("l.jsonl"), "--terminal", "T01",
         "--key", path("t01.key"),
       ]), "is not a snapshot: format is missing", "a program given as a snapshot")
-    expectOneLine(try cli(["ledger", "keygen", "--out", path("adir")]), "it is a directory", "a key into a directory")
+    expectOneLine(try hq(["ledger", "keygen", "--out", path("adir")]), "it is a directory", "a key into a directory")
     expectOneLine(
       try cli(["earn", "04A1B2C3D4E5F6", "--line", "fresh:0", "--cache", path("t.db"), "--terminal", "T01"]),
       "a purchase of 0 earns nothing", "a zero purchase")
@@ -123,7 +137,7 @@ struct CommandLineErrorTests {
     try setUp()
     try FileManager.default.createSymbolicLink(atPath: path("link.key"), withDestinationPath: path("hq.key"))
     try FileManager.default.createDirectory(atPath: path("dir.key"), withIntermediateDirectories: true)
-    let init2 = { (key: String) in try cli(["ledger", "init", "--ledger", path("l2.jsonl"), "--hq-key", key]) }
+    let init2 = { (key: String) in try hq(["ledger", "init", "--ledger", path("l2.jsonl"), "--hq-key", key]) }
     expectOneLine(try init2(path("link.key")), "is a symbolic link", "symlink")
     expectOneLine(try init2(path("dir.key")), "is a directory", "directory")
     if geteuid() == 0 {
@@ -140,8 +154,8 @@ struct CommandLineErrorTests {
     try Data(String(decoding: ledger, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n").utf8)
       .write(to: URL(fileURLWithPath: path("crlf.jsonl")))
     try (Data([0xEF, 0xBB, 0xBF]) + ledger).write(to: URL(fileURLWithPath: path("bom.jsonl")))
-    expectOneLine(try cli(["ledger", "verify", "--ledger", path("crlf.jsonl")]), "carriage return", "CRLF")
-    expectOneLine(try cli(["ledger", "verify", "--ledger", path("bom.jsonl")]), "byte order mark", "BOM")
+    expectOneLine(try hq(["ledger", "verify", "--ledger", path("crlf.jsonl")]), "carriage return", "CRLF")
+    expectOneLine(try hq(["ledger", "verify", "--ledger", path("bom.jsonl")]), "byte order mark", "BOM")
   }
 
   @Test func aCacheFromANewerSchemaIsRefusedNamingBothVersions() throws {
@@ -180,9 +194,11 @@ struct CommandLineErrorTests {
   }
 
   @Test func scenarioTerminalNamesCannotLeaveTheWorkdir() throws {
-    var scenario = try JSONSerialization.jsonObject(
-      with: Data(contentsOf: URL(fileURLWithPath: program).deletingLastPathComponent().appendingPathComponent(
-        "scenarios/two-counters.json"))) as! [String: Any]
+    var scenario =
+      try JSONSerialization.jsonObject(
+        with: Data(
+          contentsOf: URL(fileURLWithPath: program).deletingLastPathComponent().appendingPathComponent(
+            "scenarios/two-counters.json"))) as! [String: Any]
     scenario["program"] = program
     scenario["terminals"] = ["../escaped", "T02"]
     try JSONSerialization.data(withJSONObject: scenario).write(to: URL(fileURLWithPath: path("evil.json")))
@@ -201,16 +217,38 @@ struct CommandLineErrorTests {
     #expect(run.output.contains("\"id\""), "\(run.output)")
   }
 
-  /// The product is what a cashier, a firmware engineer and HQ use; the developers' tools are apart.
+  /// The product is what a cashier, a firmware engineer and HQ use, in two binaries; the developers'
+  /// tools are apart.
   @Test func theProductsHelpListsNoDevTools() throws {
     let help = try cli(["--help"])
     #expect(help.status == 0)
-    #expect(help.output.contains("sync") && help.output.contains("ledger"))
+    #expect(help.output.contains("sync") && help.output.contains("keygen") && help.output.contains("loyalty-hq"))
+    let hqHelp = try hq(["--help"])
+    #expect(hqHelp.status == 0)
+    #expect(hqHelp.output.contains("ledger") && hqHelp.output.contains("serve"), "\(hqHelp.output)")
     for tool in ["bench", "campaign", "earn-loop", "worker"] {
       #expect(!help.output.contains(tool), "\(tool) in loyalty-terminal --help")
       #expect(try cli([tool]).status == 64, "loyalty-terminal \(tool) is not a command")
+      #expect(!hqHelp.output.contains(tool), "\(tool) in loyalty-hq --help")
     }
     let devtools = try runToCompletion(BuiltProducts.devtools, ["--help"])
     #expect(devtools.output.contains("bench") && devtools.output.contains("campaign"))
+  }
+
+  /// HQ's commands left the counter's binary: the old command lines say in one line where they went
+  /// (a wrong command line, 64), and `loyalty-hq` has no `hq` level.
+  @Test func hqCommandsSayWhereTheyMoved() throws {
+    let serve = try cli(["hq", "serve", "--ledger", path("l.jsonl"), "--hq-key", path("hq.key")])
+    #expect(serve.status == 64 && serve.output.isEmpty)
+    #expect(serve.errors == "loyalty-terminal hq serve: moved to HQ's own binary: run `loyalty-hq serve …`\n")
+    let status = try cli(["ledger", "status", "--ledger", path("l.jsonl")])
+    #expect(status.status == 64)
+    #expect(
+      status.errors == "loyalty-terminal ledger status: moved to HQ's own binary: run `loyalty-hq ledger status …`\n")
+    let keygen = try cli(["ledger", "keygen", "--out", path("t.key"), "--json"])
+    #expect(keygen.status == 64 && keygen.errors.isEmpty && keygen.output.contains("loyalty-terminal keygen"))
+    #expect(keygen.output.contains("\"reason\":\"usage\""), "\(keygen.output)")
+    #expect(!FileManager.default.fileExists(atPath: path("t.key")))
+    #expect(try hq(["hq", "serve"]).status == 64, "loyalty-hq serve has no hq level")
   }
 }

@@ -44,7 +44,7 @@ struct JSONErrorTests {
       (["identify", "--cache", path("t.db")], "usage"),
     ]
     for (arguments, reason) in cases {
-      let run = try runToCompletion(t, arguments + ["--json"])
+      let run = try runToCompletion(arguments.first == "ledger" ? BuiltProducts.loyaltyHQ : t, arguments + ["--json"])
       #expect(run.status != 0, "\(arguments)")
       #expect(run.errors.isEmpty, "\(arguments): \(run.errors)")
       let lines = run.output.split(separator: "\n")

@@ -84,9 +84,14 @@ public struct ChildProcessError: Error, CustomStringConvertible {
   public init(_ d: String) { description = d }
 }
 
-/// The directory of the test binary, where SwiftPM also puts `loyalty-terminal`.
+/// The directory of the test binary, where SwiftPM also puts `loyalty-terminal` and `loyalty-hq`
+/// (the test targets depend on both executables, so `swift build --build-tests` builds them).
 public enum BuiltProducts {
+  /// The counter's binary: `run`, the points commands, `sync`, the simulator.
   public static var loyaltyTerminal: String { path("loyalty-terminal") }
+
+  /// HQ's binary: `ledger …` and `serve`.
+  public static var loyaltyHQ: String { path("loyalty-hq") }
 
   /// The developers' tools (benchmarks, campaigns, the crash tests' `earn-loop`).
   public static var devtools: String { path("loyalty-devtools") }

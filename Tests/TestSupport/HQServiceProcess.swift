@@ -1,6 +1,6 @@
 import Foundation
 
-/// `loyalty-terminal hq serve` as a child process on a free loopback port, for tests.
+/// `loyalty-hq serve` as a child process on a free loopback port, for tests.
 public final class HQServiceProcess: @unchecked Sendable {
   public let child: ChildProcess
   /// `http://127.0.0.1:PORT`.
@@ -11,15 +11,15 @@ public final class HQServiceProcess: @unchecked Sendable {
   /// child's pid is the service's).
   public init(ledger: String, hqKey: String, extra: [String] = [], launcher: [String] = []) async throws {
     let arguments =
-      ["hq", "serve", "--ledger", ledger, "--hq-key", hqKey, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+      ["serve", "--ledger", ledger, "--hq-key", hqKey, "--listen", "127.0.0.1:0", "--log-level", "warning"]
       + extra
     child = try ChildProcess(
-      launcher.first ?? BuiltProducts.loyaltyTerminal,
-      launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [BuiltProducts.loyaltyTerminal] + arguments)
+      launcher.first ?? BuiltProducts.loyaltyHQ,
+      launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [BuiltProducts.loyaltyHQ] + arguments)
     child.killAfter(seconds: 600)
     guard let found = await child.listeningURL() else {
       _ = child.stop(with: SIGKILL)
-      throw ChildProcessError("hq serve did not start")
+      throw ChildProcessError("loyalty-hq serve did not start")
     }
     url = found
   }

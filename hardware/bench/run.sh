@@ -18,5 +18,6 @@ PCSCD=$!
 trap 'kill $PCSCD 2>/dev/null || true; wait $PCSCD 2>/dev/null || true' EXIT
 config=${LOYALTY_BENCH_BUILD:-release}
 swift build -c "$config" --product loyalty-terminal >/dev/null
+swift build -c "$config" --product loyalty-hq >/dev/null
 swift build -c "$config" --product loyalty-devtools >/dev/null
 ".build/$config/loyalty-devtools" bench "$@"

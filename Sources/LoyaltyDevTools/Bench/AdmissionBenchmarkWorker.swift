@@ -4,6 +4,7 @@ import Foundation
 import HQClient
 import Ledger
 import Logging
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import NightlySync
@@ -86,7 +87,7 @@ struct AdmissionBenchmarkWorker: AsyncParsableCommand {
       throw ValidationError("--phase must be setup, file or service")
     }
     out["peakKiB"] = peakResidentKiB()
-    emit(TapLine.encode(out))
+    emit(JSONLine.encode(out))
   }
 
   func entries(_ batch: Batch) throws -> [Entry] {

@@ -1,5 +1,6 @@
 import CounterSimulation
 import Foundation
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import CardIdentification
 import CounterSimulation
 import Foundation
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import PointsCache
@@ -65,6 +66,6 @@ struct CacheBenchmarkWorker: ParsableCommand {
       "identifyP99Ns": sample.p99, "earns": earns, "earnNs": earnElapsed.nanoseconds, "peakRSSKiB": peakResidentKiB(),
       "database": path, "fileBytes": (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0,
     ]
-    emit(TapLine.encode(result))
+    emit(JSONLine.encode(result))
   }
 }

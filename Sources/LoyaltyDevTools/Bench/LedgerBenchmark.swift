@@ -1,4 +1,5 @@
 import Foundation
+import LoyaltyCLISupport
 import LoyaltyTerminalCLI
 
 /// The ledger benchmarks, per history size of honest loyalty-ledger/2 traffic: the audit's time

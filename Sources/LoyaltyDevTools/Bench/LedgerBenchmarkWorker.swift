@@ -2,6 +2,7 @@ import ArgumentParser
 import CounterSimulation
 import Foundation
 import Ledger
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import NightlySync
@@ -67,7 +68,7 @@ struct LedgerBenchmarkWorker: ParsableCommand {
       try sync(into: &out)
     }
     out["peakKiB"] = peakResidentKiB()
-    emit(TapLine.encode(out))
+    emit(JSONLine.encode(out))
   }
 
   /// G10, up to date with the history (bootstrapped from HQ's snapshot of it), syncs the

@@ -3,6 +3,7 @@ import CardIdentification
 import CounterSimulation
 import Foundation
 import Logging
+import LoyaltyCLISupport
 import LoyaltyTerminalCLI
 import SimulatedCardReader
 

@@ -1,4 +1,5 @@
 import Foundation
+import LoyaltyCLISupport
 import LoyaltyTerminalCLI
 
 /// The network benchmarks: HQ's service on loopback, in one run —
@@ -109,7 +110,7 @@ struct NetworkBenchmark {
   }
 }
 
-/// `loyalty-terminal hq serve` started for a benchmark: its URL, CPU time and peak memory.
+/// `loyalty-hq serve` started for a benchmark: its URL, CPU time and peak memory.
 struct HQChild {
   let pid: Int32
   let url: String
@@ -117,10 +118,10 @@ struct HQChild {
   static func start(ledger: String, hqKey: String, output: String? = nil) async throws -> HQChild {
     let out = output ?? ledger + ".serve"
     let started = try await Child.shell(
-      "'\(ProductBinary.loyaltyTerminal.path)' hq serve --ledger '\(ledger)' --hq-key '\(hqKey)' "
+      "'\(ProductBinary.loyaltyHQ.path)' serve --ledger '\(ledger)' --hq-key '\(hqKey)' "
         + "--listen 127.0.0.1:0 --log-level warning > '\(out)' 2>/dev/null & echo $!")
     guard let pid = Int32(started.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-      throw ExternalClient.Failure(description: "could not start hq serve")
+      throw ExternalClient.Failure(description: "could not start loyalty-hq serve")
     }
     for _ in 0..<600 {
       if let text = try? String(contentsOfFile: out, encoding: .utf8), let line = text.split(separator: "\n").first,
@@ -131,7 +132,7 @@ struct HQChild {
       try await Task.sleep(for: .milliseconds(100))
     }
     kill(pid, SIGKILL)
-    throw ExternalClient.Failure(description: "hq serve did not start within 60 s")
+    throw ExternalClient.Failure(description: "loyalty-hq serve did not start within 60 s")
   }
 
   /// User + system CPU time so far, ns.

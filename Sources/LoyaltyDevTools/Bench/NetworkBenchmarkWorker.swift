@@ -4,6 +4,7 @@ import Foundation
 import HQClient
 import Ledger
 import Logging
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import NightlySync
@@ -82,7 +83,7 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
       throw ValidationError("--phase must be generate, bootstrap, sync or baseline")
     }
     out["peakKiB"] = peakResidentKiB()
-    emit(TapLine.encode(out))
+    emit(JSONLine.encode(out))
   }
 
   /// The floor SQLite and this disk allow: the same N entry rows (every column the apply writes)

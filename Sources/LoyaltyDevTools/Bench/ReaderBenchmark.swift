@@ -3,6 +3,7 @@ import CardIdentification
 import CardReader
 import Foundation
 import Logging
+import LoyaltyCLISupport
 import LoyaltyTerminalCLI
 import PCSCCardReader
 import SimulatedCardReader

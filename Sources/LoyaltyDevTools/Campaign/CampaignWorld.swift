@@ -71,3 +71,8 @@ struct CampaignWorld {
 func terminal(_ arguments: [String], killAfter delay: Duration? = nil) async throws -> Child.Outcome {
   try await Child.run(ProductBinary.loyaltyTerminal.path, arguments, killAfter: delay)
 }
+
+/// `loyalty-hq` (HQ's commands) run as a child process, to its end.
+func hq(_ arguments: [String]) async throws -> Child.Outcome {
+  try await Child.run(ProductBinary.loyaltyHQ.path, arguments)
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CounterSimulation
 import Foundation
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import PointsCache

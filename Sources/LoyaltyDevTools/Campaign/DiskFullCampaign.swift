@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import PointsCache

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import PointsCache
@@ -49,7 +50,7 @@ struct TamperCampaign: AsyncParsableCommand {
       var changed = original
       changed[i] ^= 0x20
       try Data(changed).write(to: file)
-      if try await terminal(["ledger", "verify", "--ledger", file.path]).status == 0 { cliMissed += 1 }
+      if try await hq(["ledger", "verify", "--ledger", file.path]).status == 0 { cliMissed += 1 }
     }
     emit(
       "campaign tamper: \(original.count) single-byte changes of a \(original.count)-byte ledger, \(missed.count) not caught; \(throughCLI) checked through `ledger verify`, \(cliMissed) not caught; \(seconds(since: started, clock)) s"

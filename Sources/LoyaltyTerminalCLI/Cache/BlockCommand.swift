@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 
 /// `loyalty-terminal block CARD`.
 struct BlockCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoyaltyCLISupport
 import LoyaltyCore
 import PointsCache
 
@@ -51,56 +52,4 @@ public struct RecordingOptions: ParsableArguments {
   public var context: OperationContext {
     OperationContext(terminal: terminal, operator: operatorName, at: at ?? .now)
   }
-}
-
-/// A refusal or failure to report: one line, or `{"error", "reason"}` with --json.
-struct CommandFailure: Error {
-  var reason: String
-  var message: String
-  var exitCode: Int32 = 1
-}
-
-/// Runs a points command: prints its result, or its refusal and exits non-zero.
-func report(json: Bool, _ body: () throws -> (text: String, object: [String: Any])) throws {
-  do {
-    let result = try body()
-    emit(json ? TapLine.encode(result.object) : result.text)
-  } catch let error as RuleError {
-    try fail(json: json, CommandFailure(reason: error.reason.rawValue, message: error.message))
-  } catch let error as ValidationProblems {
-    try fail(
-      json: json,
-      CommandFailure(
-        reason: "invalidProgram",
-        message: "program refused:" + (error.problems.count == 1 ? " " : "\n") + error.description))
-  } catch let error as CommandFailure {
-    try fail(json: json, error)
-  } catch {
-    try fail(json: json, CommandFailure(reason: "internal", message: "\(FailureMessage(error))", exitCode: 2))
-  }
-}
-
-private func fail(json: Bool, _ failure: CommandFailure) throws -> Never {
-  JSONFailure.report(failure.message, reason: failure.reason, json: json)
-  throw ExitCode(failure.exitCode)
-}
-
-/// An amount in minor units as the currency writes it (1250, 2 → "12.50 EUR"), exactly.
-func money(_ amount: Int64, _ program: LoyaltyProgram) -> String { program.money(amount) }
-
-/// "12.34 EUR or 3 visits to Gold", or "top tier".
-func describeNextTier(_ next: NextTier?, _ program: LoyaltyProgram) -> String {
-  guard let next else { return "top tier" }
-  var ways: [String] = []
-  if let spend = next.spendNeeded { ways.append(money(spend, program)) }
-  if let visits = next.visitsNeeded { ways.append("\(visits) visit\(visits == 1 ? "" : "s")") }
-  return "\(ways.joined(separator: " or ")) to \(next.name)"
-}
-
-func nextTierObject(_ next: NextTier?) -> Any {
-  guard let next else { return NSNull() }
-  var o: [String: Any] = ["name": next.name]
-  if let s = next.spendNeeded { o["spendNeeded"] = s }
-  if let v = next.visitsNeeded { o["visitsNeeded"] = v }
-  return o
 }

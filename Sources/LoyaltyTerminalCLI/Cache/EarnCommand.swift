@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 import LoyaltyCore
 
 /// `loyalty-terminal earn CARD --line CATEGORY:AMOUNT …`: records a purchase and prints the

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 
 /// `loyalty-terminal enroll CARD [--referrer CARD]`.
 struct EnrollCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 import LoyaltyCore
 
 /// `loyalty-terminal history CARD`: every entry of the card's account.

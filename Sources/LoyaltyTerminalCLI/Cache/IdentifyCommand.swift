@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 import LoyaltyCore
 
 /// `loyalty-terminal identify CARD`: what the counter shows for a card.

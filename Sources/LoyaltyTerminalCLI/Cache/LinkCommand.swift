@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 
 /// `loyalty-terminal link CARD --to CARD`.
 struct LinkCommand: ParsableCommand {

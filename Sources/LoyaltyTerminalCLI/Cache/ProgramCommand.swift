@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LocalFiles
+import LoyaltyCLISupport
 import LoyaltyCore
 
 /// `loyalty-terminal program load FILE`: validates a program and installs it in the cache.

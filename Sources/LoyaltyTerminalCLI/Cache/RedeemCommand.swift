@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 
 /// `loyalty-terminal redeem CARD ITEM`.
 struct RedeemCommand: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoyaltyCLISupport
 
 /// `loyalty-terminal refund RECEIPT AMOUNT`.
 struct RefundCommand: ParsableCommand {

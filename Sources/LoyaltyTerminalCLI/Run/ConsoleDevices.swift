@@ -1,5 +1,6 @@
 import CounterFirmware
 import Foundation
+import LoyaltyCLISupport
 import Synchronization
 
 /// The counter's display and buzzer on this process's terminal: drawn full-screen (ANSI) for a

@@ -1,5 +1,6 @@
 import CounterFirmware
 import Foundation
+import LoyaltyCLISupport
 import Synchronization
 
 /// Reads the process's input on a thread of its own and turns it into counter commands: script

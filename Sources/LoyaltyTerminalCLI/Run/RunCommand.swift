@@ -5,6 +5,7 @@ import CardReader
 import CounterFirmware
 import CounterRuntime
 import Foundation
+import LoyaltyCLISupport
 import SimulatedCardReader
 
 /// `loyalty-terminal run`: the counter itself, on a PC/SC reader or the simulator.

@@ -2,6 +2,7 @@ import ArgumentParser
 import CounterFirmware
 import CounterSimulation
 import Foundation
+import LoyaltyCLISupport
 import ScenarioFormat
 
 /// `loyalty-terminal demo`: a narrated day at the two counters of one shop.
@@ -51,7 +52,7 @@ struct DemoCommand: AsyncParsableCommand {
       "Refused at the counter: \(outcome.refused.count). Conflicts: \(outcome.conflicts.isEmpty ? "none" : outcome.conflicts.joined(separator: "; ")). Ledger entries: \(outcome.ledgerEntries)."
     )
     emit("\nFiles: \(directory.path)")
-    emit("  ledger.jsonl   HQ's ledger (try: loyalty-terminal ledger verify --ledger \(directory.path)/ledger.jsonl)")
+    emit("  ledger.jsonl   HQ's ledger (try: loyalty-hq ledger verify --ledger \(directory.path)/ledger.jsonl)")
     emit("  C1.db, C2.db   the counters' SQLite caches; *.key the Ed25519 keys (mode 600)")
   }
 }

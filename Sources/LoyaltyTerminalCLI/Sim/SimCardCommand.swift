@@ -1,6 +1,7 @@
 import ArgumentParser
 import CardEmulation
 import Foundation
+import LoyaltyCLISupport
 import VirtualCard
 
 extension CardKind: ExpressibleByArgument {}

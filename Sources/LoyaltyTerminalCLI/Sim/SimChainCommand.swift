@@ -1,6 +1,7 @@
 import ArgumentParser
 import CounterSimulation
 import Foundation
+import LoyaltyCLISupport
 
 /// `loyalty-terminal sim chain`: generated traffic at a chain of counters, checked after every sync.
 struct SimChainCommand: AsyncParsableCommand {

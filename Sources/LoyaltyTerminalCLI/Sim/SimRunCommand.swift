@@ -2,6 +2,7 @@ import ArgumentParser
 import CounterSimulation
 import Foundation
 import Logging
+import LoyaltyCLISupport
 import LoyaltyCore
 import ScenarioFormat
 

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Foundation
+import HQClient
+import Ledger
+import LocalFiles
+import Logging
+import LoyaltyCLISupport
+import LoyaltyCore
+import NightlySync
+import SyncProtocol
+
+/// `loyalty-terminal sync --cache PATH (--ledger PATH | --hq URL) --terminal ID --key PATH`: the nightly sync.
+struct SyncCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sync", abstract: "Hand this terminal's entries to the central ledger and learn everyone else's.")
+
+  @OptionGroup var cache: CacheOptions
+
+  @Option(help: "The central ledger file on this machine (the embedded path).")
+  var ledger: String?
+
+  @Option(help: "HQ's sync service, http(s)://HOST:PORT (instead of --ledger).")
+  var hq: String?
+
+  @Option(help: "PEM file of the CA that signed HQ's TLS certificate (default: the system's CAs).")
+  var hqCa: String?
+
+  @Option(help: "Seconds one request may wait on HQ's service (to connect: at most 10).")
+  var hqTimeout: Int = 60
+
+  @Option(help: "Attempts per request to HQ's service before giving up (waits 0.5, 2, 5, 15, 30 s between).")
+  var hqAttempts: Int = 5
+
+  @Option(help: "This terminal's id.")
+  var terminal: String
+
+  @Option(help: "This terminal's private key file (mode 600), registered by HQ.")
+  var key: String
+
+  @Option(help: "When (UTC); default now.")
+  var at: UTCInstant?
+
+  @Option(help: "Start a fresh cache from this HQ snapshot (then only the ledger's tail is read).")
+  var snapshot: String?
+
+  @Flag(help: "With --hq: start a fresh cache from HQ's signed snapshot, fetched from the service.")
+  var snapshotFromHq = false
+
+  func validate() throws {
+    try validateTerminalID(terminal)
+    guard (ledger == nil) != (hq == nil) else {
+      throw ValidationError("give either --ledger FILE (HQ's file on this machine) or --hq URL (HQ's sync service)")
+    }
+    if hqCa != nil && hq == nil { throw ValidationError("--hq-ca goes with --hq") }
+    if snapshotFromHq && (hq == nil || snapshot != nil) {
+      throw ValidationError("--snapshot-from-hq goes with --hq and without --snapshot")
+    }
+    guard (1...3600).contains(hqTimeout) else { throw ValidationError("--hq-timeout must be 1 to 3600 seconds") }
+    guard (1...10).contains(hqAttempts) else { throw ValidationError("--hq-attempts must be 1 to 10") }
+  }
+
+  func run() async throws {
+    // A cache this command creates for a snapshot is removed again if the bootstrap fails: a
+    // failed first sync leaves no empty cache behind to be mistaken for a synced one.
+    let fresh = (snapshot != nil || snapshotFromHq) && !FileManager.default.fileExists(atPath: cache.cache)
+    var bootstrapped = false
+    defer {
+      if fresh && !bootstrapped {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cache.cache + suffix) }
+      }
+    }
+    var refusedByHQ = 0
+    try await Self.reportSync(json: cache.json) {
+      let store = try cache.open()
+      let time = at ?? .now
+      let terminalKey = try LedgerKey.load(from: key)
+      var decoded: LedgerSnapshot?
+      if let snapshot {
+        let data: Data
+        do throws(LocalFileError) { data = try LocalFile.read(snapshot, as: "snapshot", limit: 1 << 30) } catch {
+          throw CommandFailure(reason: "unreadableFile", message: error.description)
+        }
+        decoded = try Self.decodeSnapshot(data, from: snapshot)
+      }
+      let quiet = cache.json
+      // On a terminal: one line redrawn in place; otherwise (logs, cron) one plain line per step.
+      let tty = isatty(2) == 1
+      var step = 0
+      let progress: (String) -> Void = { line in
+        guard !quiet else { return }
+        step += 1
+        if tty {
+          FileHandle.standardError.write(
+            Data(
+              "\r\u{1B}[K[\(String(repeating: "#", count: step))\(String(repeating: ".", count: max(0, 5 - step)))] \(line)"
+                .utf8))
+        } else {
+          printError("sync: \(line)")
+        }
+      }
+      defer { if tty && !quiet { FileHandle.standardError.write(Data("\n".utf8)) } }
+      guard let hq else {
+        let sync = NightlySync(
+          cache: store, ledger: LedgerFile(path: ledger ?? ""), terminal: terminal, key: terminalKey)
+        if let decoded { try sync.bootstrap(from: decoded, at: time) }
+        bootstrapped = true
+        return try Self.report(try sync.run(at: time, now: .now, progress: progress), &refusedByHQ)
+      }
+      let remote = try HQConnection(
+        baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
+        backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)),
+        onRetry: { printError("sync: \($0)") })
+      let sync = NightlySync(cache: store, connection: remote, terminal: terminal, key: terminalKey)
+      do {
+        if snapshotFromHq {
+          decoded = try Self.decodeSnapshot(try await remote.snapshot(terminal: terminal, key: terminalKey), from: hq)
+        }
+        if let decoded { try sync.bootstrap(from: decoded, at: time) }
+        bootstrapped = true
+        let summary = try await sync.runOverConnection(
+          at: time, now: .now, scratch: cache.cache + ".download", progress: progress)
+        await remote.close()
+        return try Self.report(summary, &refusedByHQ)
+      } catch {
+        await remote.close()
+        throw error
+      }
+    }
+    // Synced, but HQ refused some of this terminal's entries (listed above): a nightly job that
+    // checks the status sees it.
+    if refusedByHQ > 0 { throw ExitCode(3) }
+  }
+
+  /// `reportLedger` for the sync: HQ's refusals and protocol errors are one line each.
+  static func reportSync(json: Bool, _ body: () async throws -> (text: String, object: [String: Any])) async throws {
+    try await reportLedger(json: json) {
+      do { return try await body() } catch let error as HQRefusal {
+        throw CommandFailure(reason: "hqRefused", message: error.description)
+      } catch let error as SyncProtocolError {
+        throw CommandFailure(reason: "sync", message: error.description)
+      }
+    }
+  }
+
+  static func decodeSnapshot(_ data: Data, from source: String) throws -> LedgerSnapshot {
+    do { return try JSONDecoder().decode(LedgerSnapshot.self, from: data) } catch {
+      throw CommandFailure(reason: "invalidSnapshot", message: "\(source) is not a snapshot: \(FailureMessage(error))")
+    }
+  }
+
+  /// The summary in words and as JSON.
+  static func report(_ summary: SyncSummary, _ refusedByHQ: inout Int) throws -> (text: String, object: [String: Any]) {
+    refusedByHQ = summary.refusedByHQ.count
+    var text = "sync: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)"
+    if !summary.refusedByHQ.isEmpty { text += ", refused by HQ \(summary.refusedByHQ.count)" }
+    if summary.repairedBytes > 0 { text += "; repaired a torn tail of \(summary.repairedBytes) bytes" }
+    for c in summary.conflicts { text += "\n  conflict: \(c)" }
+    for r in summary.refusedByHQ { text += "\n  refused by HQ: \(r)" }
+    for x in summary.excluded { text += "\n  left out of the ledger's fold: \(x)" }
+    for n in summary.notices { text += "\n  note: \(n)" }
+    return (
+      text,
+      [
+        "sent": summary.sent, "received": summary.received, "conflicts": summary.conflicts,
+        "repairedBytes": summary.repairedBytes, "refusedByHQ": summary.refusedByHQ, "excluded": summary.excluded,
+        "notices": summary.notices,
+      ]
+    )
+  }
+}

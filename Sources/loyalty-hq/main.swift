@@ -1,0 +1,3 @@
+import LoyaltyHQCLI
+
+await LoyaltyHQ.runMain()
