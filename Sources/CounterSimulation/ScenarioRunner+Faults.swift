@@ -16,8 +16,8 @@ extension ScenarioRunner {
     let json = scenario.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": \(version),")
       .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")
     try ledger.append(
-      [LedgerEntry(kind: .program, id: "program-\(clock.now.seconds)", at: clock.now, terminal: "HQ", data: json)],
-      signer: "HQ", key: hqKey, at: clock.now)
+      [LedgerEntry(kind: .program, id: "program-\(clock.now.seconds)", at: clock.now, terminal: Entry.hq, data: json)],
+      signer: Entry.hq, key: hqKey, at: clock.now)
     narrate("\(clock.now) HQ publishes program version \(version) with pendingDays \(pendingDays)")
   }
 
@@ -30,8 +30,8 @@ extension ScenarioRunner {
       [
         LedgerEntry(
           kind: .terminalRegister, id: "register-\(terminal)-\(key.publicKeyBase64.prefix(16))", at: clock.now,
-          terminal: "HQ", ref: terminal, data: key.publicKeyBase64)
-      ], signer: "HQ", key: hqKey, at: clock.now)
+          terminal: Entry.hq, ref: terminal, data: key.publicKeyBase64)
+      ], signer: Entry.hq, key: hqKey, at: clock.now)
     keys[terminal] = key
     narrate("\(clock.now) HQ registers a new key for \(terminal)")
   }
@@ -40,9 +40,9 @@ extension ScenarioRunner {
     try ledger.append(
       [
         LedgerEntry(
-          kind: .terminalRevoke, id: "revoke-\(terminal)-\(clock.now.seconds)", at: clock.now, terminal: "HQ",
+          kind: .terminalRevoke, id: "revoke-\(terminal)-\(clock.now.seconds)", at: clock.now, terminal: Entry.hq,
           ref: terminal)
-      ], signer: "HQ", key: hqKey, at: clock.now)
+      ], signer: Entry.hq, key: hqKey, at: clock.now)
     narrate("\(clock.now) HQ revokes \(terminal)")
   }
 
@@ -114,7 +114,7 @@ extension ScenarioRunner {
     guard let latestBackup else { return }
     let outcome = try LedgerRestore.restore(ledger, from: latestBackup, key: hqKey, at: clock.now, force: false)
     for e in outcome.lostHQEntries {
-      try ledger.append([LedgerEntry(e.entry)], signer: "HQ", key: hqKey, at: e.at)
+      try ledger.append([LedgerEntry(e.entry)], signer: Entry.hq, key: hqKey, at: e.at)
     }
     narrate(
       "\(clock.now) HQ restores its ledger to seq \(outcome.point) (lost up to \(outcome.replacedLastSeq ?? -1)); "

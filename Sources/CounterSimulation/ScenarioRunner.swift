@@ -135,7 +135,7 @@ public final class ScenarioRunner {
   func expire() throws {
     let (fold, _) = try LedgerFold.fold(path: ledger.path, sealedOnly: true)
     let entries = LedgerExpiry.entries(for: fold, asOf: clock.now)
-    try ledger.append(entries, signer: "HQ", key: hqKey, at: clock.now)
+    try ledger.append(entries, signer: Entry.hq, key: hqKey, at: clock.now)
     narrate("  HQ expired \(entries.reduce(0) { $0 - ($1.points ?? 0) }) points in \(entries.count) accounts")
   }
 

@@ -1,10 +1,10 @@
 import CardEmulation
 import CardIdentification
 import CardReader
-import ScenarioFormat
 import Foundation
 import Ledger
 import LoyaltyCore
+import ScenarioFormat
 import Synchronization
 
 /// Seed inputs for every target, made from the real emulated cards, a real ledger's lines and
@@ -39,7 +39,7 @@ public enum FuzzSeeds {
         seq: 4, kind: .seal, id: "seal-4", at: at, terminal: "T01", count: 1, key: "a2V5", sig: "c2ln",
         prev: String(repeating: "cd", count: 32))
       let escaped = LedgerEntry(
-        seq: 5, kind: .program, id: "program-1", at: at, terminal: "HQ", data: "{\"a\":\"x\\ny\\u0001\"}\t",
+        seq: 5, kind: .program, id: "program-1", at: at, terminal: Entry.hq, data: "{\"a\":\"x\\ny\\u0001\"}\t",
         prev: String(repeating: "ef", count: 32))
       return [
         "earn": Array(LedgerLine.encode(earn).utf8), "seal": Array(LedgerLine.encode(seal).utf8),

@@ -31,13 +31,14 @@ public struct ChainSetup: Sendable {
       keys[t] = key
       setup.append(
         LedgerEntry(
-          kind: .terminalRegister, id: "register-\(t)", at: start, terminal: "HQ", ref: t, data: key.publicKeyBase64))
+          kind: .terminalRegister, id: "register-\(t)", at: start, terminal: Entry.hq, ref: t, data: key.publicKeyBase64
+        ))
     }
     if let program {
-      setup.append(LedgerEntry(kind: .program, id: programID, at: start, terminal: "HQ", data: program))
+      setup.append(LedgerEntry(kind: .program, id: programID, at: start, terminal: Entry.hq, data: program))
     }
     self.keys = keys
-    if !setup.isEmpty { try ledger.append(setup, signer: "HQ", key: hq, at: start) }
+    if !setup.isEmpty { try ledger.append(setup, signer: Entry.hq, key: hq, at: start) }
   }
 
   /// A terminal's key file.

@@ -108,7 +108,7 @@ extension AuditedLedger {
   /// writer's entries, kinds a terminal may not write), or nil.
   public func signerProblem(_ signer: String, batch: [Entry]) -> String? {
     guard let hqKey = state.hqKey else { return "the ledger has no header" }
-    guard let registered = signer == "HQ" ? hqKey : state.terminals[signer] else {
+    guard let registered = signer == Entry.hq ? hqKey : state.terminals[signer] else {
       return "terminal \(signer) is not registered (or was revoked)"
     }
     return LedgerVerifier.signerProblem(

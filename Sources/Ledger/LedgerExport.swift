@@ -92,7 +92,7 @@ public enum LedgerExport {
       out.append(
         Posting(
           at: h.closes, title: "return window closed \(safe(receipt))", id: "release-\(safe(receipt))",
-          terminal: "HQ", account: h.account, points: h.points, pending: false, release: true))
+          terminal: Entry.hq, account: h.account, points: h.points, pending: false, release: true))
     }
     return out
   }

@@ -18,7 +18,7 @@ extension LedgerFile {
         var audited = try locked.audited(repairing: true)
         let entries = try build(audited.fold)
         guard !entries.isEmpty else { return [] }
-        return try locked.admit(entries, to: &audited, signer: "HQ", key: key, at: at, allOrNothing: true).appended
+        return try locked.admit(entries, to: &audited, signer: Entry.hq, key: key, at: at, allOrNothing: true).appended
       }
     }
     var fold = LedgerFold()
@@ -31,7 +31,7 @@ extension LedgerFile {
       throw LedgerError(line: 0, "nothing would be appended to \(path): the batch's time \(at) is outside 2000…2100")
     }
     if let problem = LedgerVerifier.signerProblem(
-      "HQ", key: key.publicKeyBase64, batch: entries.map { LedgerEntry($0) }, hqKey: state.hqKey ?? "",
+      Entry.hq, key: key.publicKeyBase64, batch: entries.map { LedgerEntry($0) }, hqKey: state.hqKey ?? "",
       terminals: state.terminals)
     {
       throw LedgerError(line: 0, "nothing would be appended to \(path): \(problem.reason)")
@@ -39,7 +39,7 @@ extension LedgerFile {
     var planned: [LedgerEntry] = []
     for (i, e) in entries.enumerated() {
       let seq = state.lastSeq + Int64(i) + 1
-      if let reason = fold.admit(e, seq: seq, signer: "HQ", sealedAt: at) {
+      if let reason = fold.admit(e, seq: seq, signer: Entry.hq, sealedAt: at) {
         throw LedgerError(line: 0, "nothing would be appended to \(path): entry \(e.id) is refused: \(reason)")
       }
       planned.append(LedgerEntry(e, seq: seq))

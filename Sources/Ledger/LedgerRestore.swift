@@ -46,7 +46,7 @@ public enum LedgerRestore {
       replaced = try? LedgerVerifier.readVerified(
         path: ledger.path, tail: &tail,
         each: { e in
-          if e.seq > manifest.lastSeq, e.terminal == "HQ", e.kind != .seal, e.kind != .restore { lostHQ.append(e) }
+          if e.seq > manifest.lastSeq, e.terminal == Entry.hq, e.kind != .seal, e.kind != .restore { lostHQ.append(e) }
         })
       if let replaced, replaced.hqKey != key.publicKeyBase64 {
         throw LedgerError(line: 1, "\(ledger.path) has another HQ key than the backup's; nothing restored")
@@ -90,8 +90,8 @@ public enum LedgerRestore {
         let point = state.lastSeq
         state.lastSeq = jump - 1
         let line = LedgerEntry(
-          kind: .restore, id: "restore-\(time.seconds)-\(point)", at: time, terminal: "HQ", data: "\(point)")
-        return try locked.append([line], after: &state, signer: "HQ", key: key, at: time)
+          kind: .restore, id: "restore-\(time.seconds)-\(point)", at: time, terminal: Entry.hq, data: "\(point)")
+        return try locked.append([line], after: &state, signer: Entry.hq, key: key, at: time)
       }
     } catch let error as LedgerError {
       throw error

@@ -64,10 +64,10 @@ public struct LedgerStatus: Sendable {
     let state = try LedgerVerifier.readVerified(
       path: path, tail: &tail,
       each: { line in
-        if line.kind == .seal, line.terminal != "HQ", let count = line.count {
+        if line.kind == .seal, line.terminal != Entry.hq, let count = line.count {
           terminals[line.terminal]?.lastBatch = (line.at, count, line.seq)
         }
-        for e in fold.take(line) where e.terminal == "HQ" {
+        for e in fold.take(line) where e.terminal == Entry.hq {
           guard let id = e.ref else { continue }
           if e.kind == .terminalRegister, let key = e.data {
             let last = terminals[id]?.lastBatch
@@ -111,6 +111,6 @@ public struct LedgerStatus: Sendable {
       hqFingerprint: LedgerKey.fingerprint(ofPublicKey: hqKey), accounts: fold.accounts.count,
       pointsLiability: liability, pending: pending, overdrawn: overdrawn, asOf: asOf,
       programVersion: fold.program?.version, terminals: terminals.values.sorted { $0.id < $1.id },
-      refusedHQ: refusals["HQ"]?.count ?? 0)
+      refusedHQ: refusals[Entry.hq]?.count ?? 0)
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LocalFiles
+import LoyaltyCore
 
 /// Checks a whole ledger: the header, every line's place in the chain, sequence numbers, and
 /// that every batch is closed by a valid seal from HQ or a terminal HQ registered (and had not
@@ -250,7 +251,7 @@ public struct LedgerVerifier {
             entries: batch.count, reason: problem, firstSeq: batch.first?.seq ?? entry.seq, sealSeq: entry.seq))
         state.excludedBatches += 1
       } else {
-        if entry.terminal == "HQ" {
+        if entry.terminal == Entry.hq {
           for e in batch where e.kind == .terminalRegister { state.terminals[e.ref ?? ""] = e.data }
           for e in batch where e.kind == .terminalRevoke { state.terminals[e.ref ?? ""] = nil }
           for e in batch where e.kind == .restore {
@@ -289,7 +290,7 @@ public struct LedgerVerifier {
   static func signerProblem(
     _ signer: String, key: String, batch: [LedgerEntry], hqKey: String, terminals: [String: String]
   ) -> (entry: Int?, reason: String)? {
-    if signer == "HQ" {
+    if signer == Entry.hq {
       return key == hqKey ? nil : (nil, "seal signed as HQ with a key that is not HQ's")
     }
     guard let registered = terminals[signer] else {

@@ -11,7 +11,7 @@ extension AuditReplay {
     guard let journal = recent[id], !journal.allSatisfy(visible) else { return current }
     var state = settled[id] ?? AccountState(id: id)
     for j in journal where visible(j) {
-      try? state.apply(j.entry, expiryDays: program(at: j.seq)?.expiryDays ?? 365)
+      try? state.apply(j.entry, expiryDays: LoyaltyProgram.expiryDays(program(at: j.seq)))
     }
     return state.enrolledAt == nil ? nil : state
   }

@@ -129,7 +129,7 @@ public struct AuditReplay: Sendable {
     -> String?
   {
     let reason: String?
-    if signer == "HQ" {
+    if signer == Entry.hq {
       reason = takeHQ(e, seq: seq)
     } else if !Decisions.Bounds.times.contains(sealedAt) {
       reason = "its batch's seal time \(sealedAt) is outside 2000…2100"
@@ -158,7 +158,7 @@ public struct AuditReplay: Sendable {
   /// moves the horizon.
   public mutating func sealed(at seq: Int64, time: UTCInstant, by signer: String) {
     seals.insert(seq)
-    if signer != "HQ", ownSeal[signer].map({ time > $0 }) ?? true { ownSeal[signer] = time }
+    if signer != Entry.hq, ownSeal[signer].map({ time > $0 }) ?? true { ownSeal[signer] = time }
     advanceHorizon()
   }
 
@@ -229,7 +229,7 @@ public struct AuditReplay: Sendable {
       if recent[id] == nil { settled[id] = accounts[id] ?? AccountState(id: id) }
       // In place: no copy of the account's receipts and lots per entry.
       do throws(RuleError) {
-        try accounts[id, default: AccountState(id: id)].apply(e, expiryDays: program?.expiryDays ?? 365)
+        try accounts[id, default: AccountState(id: id)].apply(e, expiryDays: LoyaltyProgram.expiryDays(program))
       } catch {
         if !existed { accounts[id] = nil }
         if recent[id] == nil { settled[id] = nil }
@@ -272,7 +272,7 @@ public struct AuditReplay: Sendable {
         settled[id] = nil
       } else {
         recent[id] = journal
-        let expiryDays = program(at: first.seq)?.expiryDays ?? 365
+        let expiryDays = LoyaltyProgram.expiryDays(program(at: first.seq))
         try? settled[id]?.apply(first.entry, expiryDays: expiryDays)
       }
     }

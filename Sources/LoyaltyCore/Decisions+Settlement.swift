@@ -17,10 +17,10 @@ extension Decisions {
     let id = "settle-\(held.id)-\(t.seconds)"
     return [
       Entry(
-        kind: .adjustment, id: id + "-from", at: t, terminal: "HQ", account: held.id, card: card, points: -amount,
+        kind: .adjustment, id: id + "-from", at: t, terminal: Entry.hq, account: held.id, card: card, points: -amount,
         data: reason),
       Entry(
-        kind: .adjustment, id: id + "-to", at: t, terminal: "HQ", account: owner, card: card, points: amount,
+        kind: .adjustment, id: id + "-to", at: t, terminal: Entry.hq, account: owner, card: card, points: amount,
         data: reason),
     ]
   }

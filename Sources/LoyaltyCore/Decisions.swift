@@ -315,7 +315,7 @@ public enum Decisions {
     let points = account.lots.expiring(asOf: cutoff)
     guard points > 0 else { return nil }
     return Entry(
-      kind: .expiry, id: "expiry-\(account.id)-\(cutoff.seconds)", at: cutoff, terminal: "HQ", account: account.id,
+      kind: .expiry, id: "expiry-\(account.id)-\(cutoff.seconds)", at: cutoff, terminal: Entry.hq, account: account.id,
       points: -points)
   }
 }

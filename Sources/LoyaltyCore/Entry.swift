@@ -32,8 +32,11 @@ public struct Entry: Hashable, Sendable {
   /// Globally unique; deterministic for once-only events (enrolment, referral bonuses).
   public var id: String
   public var at: UTCInstant
-  /// The writer: a terminal id, or "HQ".
+  /// The writer: a terminal id, or `Entry.hq`.
   public var terminal: String
+
+  /// The writer id of HQ's own entries and seals (never a terminal's id).
+  public static let hq = "HQ"
   public var account: String?
   public var card: String?
   /// Signed points delta.

@@ -60,7 +60,7 @@ public enum Identities {
   /// `_`, and never `HQ` (the ledger's own writer). Terminal ids name files and ledger writers, so
   /// nothing else (no `/`, no `..`) is ever one.
   public static func terminalIDProblem(_ id: String) -> String? {
-    guard !id.isEmpty, id.utf8.count <= 64, id != "HQ",
+    guard !id.isEmpty, id.utf8.count <= 64, id != Entry.hq,
       id.utf8.allSatisfy({
         (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0)
           || $0 == 0x2D || $0 == 0x5F

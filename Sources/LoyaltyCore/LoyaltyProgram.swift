@@ -59,6 +59,11 @@ public struct LoyaltyProgram: Hashable, Sendable {
   public var tierWindowDays: Int
   public var referral: Referral?
   public var expiryDays: Int
+  /// The expiry a reader applies before any program is published.
+  public static let defaultExpiryDays = 365
+
+  /// The days a lot lives under `program` (the default before one is published).
+  public static func expiryDays(_ program: LoyaltyProgram?) -> Int { program?.expiryDays ?? defaultExpiryDays }
   public var catalogue: [CatalogueItem]
   public var limits: Limits
   /// A purchase's points become redeemable this many days after it (the return window); 0: at

@@ -72,7 +72,7 @@ extension PointsCache {
           arguments: [parsed.version, program, time.seconds])
       }
       var set = CacheWorkingSet()
-      let expiryDays = (try? self.program(db))?.expiryDays ?? 365
+      let expiryDays = LoyaltyProgram.expiryDays(try? self.program(db))
       for account in touched { try set.rebuild(db, account: account, expiryDays: expiryDays) }
       try set.store(db)
       // An account none of whose entries remain was learnt after that sync: gone with them.

@@ -97,7 +97,7 @@ extension PointsCache {
         }
       }
       var set = CacheWorkingSet()
-      let expiryDays = (try? program(db))?.expiryDays ?? 365
+      let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
       for account in rebuild.sorted() { try set.rebuild(db, account: account, expiryDays: expiryDays) }
       try set.store(db)
       for (account, state) in set.states { overdrawn[account] = state.balance < 0 ? state.balance : nil }

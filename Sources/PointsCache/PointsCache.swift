@@ -228,7 +228,7 @@ public final class PointsCache: Sendable {
   ) throws -> CacheWorkingSet {
     var set = set
     if origin == .local, let terminal = entries.first?.terminal { try requireOwner(db, terminal) }
-    let expiryDays = program?.expiryDays ?? 365
+    let expiryDays = LoyaltyProgram.expiryDays(program)
     var rows: [EntryRecord] = []
     for entry in entries {
       guard let account = entry.account, entry.kind.concernsAnAccount else { continue }

@@ -49,11 +49,11 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
       try world.append(entries, terminals: terminals)
       let g10 = try LedgerKey.generate(at: dir.appendingPathComponent("G10.key").path)
       let registration = Entry(
-        kind: .terminalRegister, id: "register-G10", at: world.now, terminal: "HQ", ref: "G10",
+        kind: .terminalRegister, id: "register-G10", at: world.now, terminal: Entry.hq, ref: "G10",
         data: g10.publicKeyBase64)
       try chain.ledger.withExclusiveLock { locked in
         _ = try locked.admit(
-          [registration], to: &world.audited, signer: "HQ", key: chain.hq, at: world.now, allOrNothing: true)
+          [registration], to: &world.audited, signer: Entry.hq, key: chain.hq, at: world.now, allOrNothing: true)
       }
       out["fileBytes"] = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int) ?? 0
     case "bootstrap":

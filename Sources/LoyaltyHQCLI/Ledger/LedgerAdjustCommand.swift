@@ -100,7 +100,8 @@ struct LedgerAdjustCommand: ParsableCommand {
         }
         return [
           Entry(
-            kind: .adjustment, id: "adjust-\(id)-\(hq.time.seconds)-\(nonce)", at: hq.time, terminal: "HQ", account: id,
+            kind: .adjustment, id: "adjust-\(id)-\(hq.time.seconds)-\(nonce)", at: hq.time, terminal: Entry.hq,
+            account: id,
             card: card, points: points, data: reason)
         ]
       }

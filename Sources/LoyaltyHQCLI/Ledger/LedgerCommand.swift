@@ -41,7 +41,7 @@ struct HQOptions: ParsableArguments {
   /// Appends `entries` as one HQ batch.
   func append(_ entries: [LedgerEntry]) throws -> [LedgerEntry] {
     let key = try LedgerKey.load(from: hqKey)
-    return try LedgerFile(path: ledger).append(entries, signer: "HQ", key: key, at: time)
+    return try LedgerFile(path: ledger).append(entries, signer: Entry.hq, key: key, at: time)
   }
 }
 

@@ -27,7 +27,7 @@ struct LedgerPublishProgramCommand: ParsableCommand {
       let program = try ProgramParser.parse(data)
       let written = try hq.append([
         LedgerEntry(
-          kind: .program, id: "program-\(program.version)", at: hq.time, terminal: "HQ",
+          kind: .program, id: "program-\(program.version)", at: hq.time, terminal: Entry.hq,
           data: String(decoding: data, as: UTF8.self))
       ])
       return (

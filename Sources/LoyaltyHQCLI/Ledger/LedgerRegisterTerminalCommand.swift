@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Ledger
 import LoyaltyCLISupport
+import LoyaltyCore
 
 /// `loyalty-hq ledger register-terminal ID --public-key KEY`: HQ lets a terminal seal.
 struct LedgerRegisterTerminalCommand: ParsableCommand {
@@ -28,7 +29,7 @@ struct LedgerRegisterTerminalCommand: ParsableCommand {
     try reportLedger(json: hq.json) {
       let written = try hq.append([
         LedgerEntry(
-          kind: .terminalRegister, id: "register-\(terminal)-\(publicKey.prefix(16))", at: hq.time, terminal: "HQ",
+          kind: .terminalRegister, id: "register-\(terminal)-\(publicKey.prefix(16))", at: hq.time, terminal: Entry.hq,
           ref: terminal,
           data: publicKey)
       ])

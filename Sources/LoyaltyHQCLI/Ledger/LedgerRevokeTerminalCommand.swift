@@ -1,6 +1,7 @@
 import ArgumentParser
 import Ledger
 import LoyaltyCLISupport
+import LoyaltyCore
 
 /// `loyalty-hq ledger revoke-terminal ID`: seals by the terminal's key are rejected after this.
 struct LedgerRevokeTerminalCommand: ParsableCommand {
@@ -18,7 +19,8 @@ struct LedgerRevokeTerminalCommand: ParsableCommand {
     try reportLedger(json: hq.json) {
       let written = try hq.append([
         LedgerEntry(
-          kind: .terminalRevoke, id: "revoke-\(terminal)-\(hq.time.seconds)", at: hq.time, terminal: "HQ", ref: terminal
+          kind: .terminalRevoke, id: "revoke-\(terminal)-\(hq.time.seconds)", at: hq.time, terminal: Entry.hq,
+          ref: terminal
         )
       ])
       return ("terminal \(terminal) revoked at seq \(written[0].seq)", ["terminal": terminal, "seq": written[0].seq])
