@@ -37,7 +37,7 @@ let package = Package(
     // Live readers through pcscd.
     .target(
       name: "PCSCCardReader",
-      dependencies: ["CardReader", "CPCSCLite", .product(name: "Logging", package: "swift-log")]
+      dependencies: ["CardReader", "CPCSCLite", "LocalFiles", .product(name: "Logging", package: "swift-log")]
     ),
     // Card applications (uid, applet, ndef) shared by the simulator and the vpcd virtual card.
     .target(name: "CardEmulation", dependencies: ["CardReader", "LoyaltyCore"]),
@@ -83,7 +83,7 @@ let package = Package(
     .target(
       name: "HQService",
       dependencies: [
-        "Ledger", "LoyaltyCore", "SyncProtocol", .product(name: "Hummingbird", package: "hummingbird"),
+        "Ledger", "LocalFiles", "LoyaltyCore", "SyncProtocol", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
@@ -122,7 +122,8 @@ let package = Package(
     .target(
       name: "CounterSimulation",
       dependencies: [
-        "CounterFirmware", "CounterRuntime", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation", "SimulatedCardReader",
+        "CounterFirmware", "CounterRuntime", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation",
+        "SimulatedCardReader",
         "CardIdentification", "LoyaltyCore",
         "PointsCache", "Ledger", "NightlySync", "SyncProtocol", .product(name: "Logging", package: "swift-log"),
       ]),

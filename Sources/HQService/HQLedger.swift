@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import LocalFiles
 import Logging
 import LoyaltyCore
 import SyncProtocol
@@ -10,7 +11,13 @@ import SyncProtocol
 /// appended meanwhile, admits, appends, fsyncs and reads back — and records its answer under the
 /// batch id before answering, so a retry gets the same answer and appends nothing twice.
 /// Downloads never wait for it: they read the sealed bytes before `committed`.
+///
+/// Its work is blocking system calls (`flock` waiting for another writer, audits reading the
+/// file, `fsync`), so the actor runs on a dispatch queue of its own, never on the cooperative
+/// pool the HTTP server's tasks share.
 public actor HQLedger {
+  private let executor = DispatchQueueExecutor(label: "hq-ledger")
+  public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
   public let file: LedgerFile
   let hqKey: LedgerKey
   let logger: Logger
@@ -201,11 +208,18 @@ public actor HQLedger {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     var line = try encoder.encode(answer)
     line.append(0x0A)
-    let fd = open(answersPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { return }
+    // Best effort, said when it fails: without the line a retry of this batch is admitted afresh
+    // and its entries read back as held, nothing appended twice.
+    let fd = open(answersPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+      logger.warning("cannot record the answer in \(answersPath): \(String(cString: strerror(errno)))")
+      return
+    }
     defer { close(fd) }
-    _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-    _ = fsync(fd)
+    guard SystemCall.writeAll(fd, Array(line)), SystemCall.retrying({ fsync(fd) }) == 0 else {
+      logger.warning("cannot record the answer in \(answersPath): \(String(cString: strerror(errno)))")
+      return
+    }
   }
 
   private static func loadAnswers(_ path: String) -> [String: SubmissionAnswer] {

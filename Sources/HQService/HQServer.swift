@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Ledger
+import LocalFiles
 import Logging
 import LoyaltyCore
 import NIOCore
@@ -40,7 +41,8 @@ public struct HQServer: Sendable {
     self.ledger = ledger
     self.logger = logger
     self.clock = clock
-    authenticator = RequestAuthenticator(clock: { clock().seconds }, noncePath: ledger.file.path + ".nonces")
+    authenticator = RequestAuthenticator(
+      clock: { clock().seconds }, noncePath: ledger.file.path + ".nonces", logger: logger)
   }
 
   /// The application listening on `host:port`, with TLS when `tls` is given, taking at most
@@ -178,19 +180,25 @@ public struct HQServer: Sendable {
     return Response(
       status: .ok, headers: [.contentType: "application/x-ndjson"],
       body: .init(contentLength: to - from) { writer in
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // The file is read on a queue of this download's own: `pread` blocks, the pool must not.
+        let reads = BlockingCallQueue(label: "hq-download")
+        let fd = await reads.run { SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC) } }
         guard fd >= 0 else { throw HQRequestError(.internalServerError, "cannot read the ledger") }
         defer { close(fd) }
         var position = from
         while position < to {
           let count = min(1 << 20, to - position)
-          var buffer = ByteBuffer()
-          let n = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { raw in
-            max(0, pread(fd, raw.baseAddress!, count, off_t(position)))
+          let at = position
+          let chunk: [UInt8] = await reads.run {
+            var bytes = [UInt8](repeating: 0, count: count)
+            let n = SystemCall.retrying {
+              bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(at)) }
+            }
+            return Array(bytes.prefix(max(0, n)))
           }
-          guard n > 0 else { throw HQRequestError(.internalServerError, "the ledger ended early") }
-          position += n
-          try await writer.write(buffer)
+          guard !chunk.isEmpty else { throw HQRequestError(.internalServerError, "the ledger ended early") }
+          position += chunk.count
+          try await writer.write(ByteBuffer(bytes: chunk))
         }
         try await writer.finish(nil)
         metrics.downloaded(bytes: to - from)

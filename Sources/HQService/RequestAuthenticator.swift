@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Ledger
+import LocalFiles
+import Logging
 import LoyaltyCore
 import SyncProtocol
 import Synchronization
@@ -15,9 +17,12 @@ final class RequestAuthenticator: Sendable {
   private let nonces = Mutex([String: Int64]())
   let clock: @Sendable () -> Int64
   let noncePath: String?
+  let logger: Logger?
+  private let nonceWrites = BlockingCallQueue(label: "hq-nonces")
 
-  init(clock: @escaping @Sendable () -> Int64, noncePath: String?) {
+  init(clock: @escaping @Sendable () -> Int64, noncePath: String?, logger: Logger? = nil) {
     self.clock = clock
+    self.logger = logger
     self.noncePath = noncePath
     guard let noncePath else { return }
     // Keep the nonces still inside the window; rewrite the file with those only.
@@ -80,10 +85,16 @@ final class RequestAuthenticator: Sendable {
     guard fresh else {
       throw HQRequestError(.unauthorized, "the request's nonce was used already (a replay)", code: "replay")
     }
-    if let noncePath, let fd = Optional(open(noncePath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)), fd >= 0 {
+    if let noncePath {
+      // Kept across a restart (a replay then is refused too), written off the pool, in order.
       let line = Array("\(parsed.created) \(parsed.nonce)\n".utf8)
-      _ = line.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-      close(fd)
+      let written = await nonceWrites.run {
+        let fd = SystemCall.retrying { open(noncePath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600) }
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return SystemCall.writeAll(fd, line)
+      }
+      if !written { logger?.warning("cannot record a nonce in \(noncePath): a replay after a restart is not refused") }
     }
     return (parsed.keyID, digest)
   }

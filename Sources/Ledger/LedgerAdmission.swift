@@ -1,4 +1,5 @@
 import Foundation
+import LocalFiles
 import LoyaltyCore
 
 /// The ledger as admission sees it: the whole file verified and audited under the lock.
@@ -164,7 +165,7 @@ public struct RefusalLog: Sendable {
     let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o644)
     guard fd >= 0 else { return }
     defer { close(fd) }
-    _ = LedgerFile.writeAll(fd, Array(text.utf8))
+    _ = SystemCall.writeAll(fd, Array(text.utf8))
     _ = fsync(fd)
   }
 

@@ -150,7 +150,7 @@ public enum LedgerBackup {
       guard n > 0 else { throw LedgerError(line: 0, "cannot read \(source): it ended early or failed") }
       let part = Array(buffer[..<n])
       hash.update(data: part)
-      guard LedgerFile.writeAll(output, part) else {
+      guard SystemCall.writeAll(output, part) else {
         throw LedgerError(line: 0, "cannot write \(target): \(String(cString: strerror(errno)))")
       }
       done += n
@@ -187,7 +187,7 @@ public enum LedgerBackup {
     let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard fd >= 0 else { throw LedgerError(line: 0, "cannot write \(path): \(String(cString: strerror(errno)))") }
     defer { close(fd) }
-    guard LedgerFile.writeAll(fd, Array(data) + [0x0A]), fsync(fd) == 0 else {
+    guard SystemCall.writeAll(fd, Array(data) + [0x0A]), fsync(fd) == 0 else {
       throw LedgerError(line: 0, "cannot write \(path): \(String(cString: strerror(errno)))")
     }
   }

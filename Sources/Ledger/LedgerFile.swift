@@ -16,7 +16,7 @@ public struct LedgerFile: Sendable {
       throw LedgerError(line: 0, "cannot create ledger \(path): \(String(cString: strerror(errno)))")
     }
     defer { close(fd) }
-    guard writeAll(fd, Array(line.utf8)), SystemCall.retrying({ fsync(fd) }) == 0 else {
+    guard SystemCall.writeAll(fd, Array(line.utf8)), SystemCall.retrying({ fsync(fd) }) == 0 else {
       throw LedgerError(line: 0, "cannot write ledger \(path)")
     }
     return LedgerFile(path: path)
@@ -44,15 +44,5 @@ public struct LedgerFile: Sendable {
     } catch {
       throw LedgerError(line: 0, "\(error)")
     }
-  }
-
-  static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    var sent = 0
-    while sent < bytes.count {
-      let n = SystemCall.retrying { bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) } }
-      guard n > 0 else { return false }
-      sent += n
-    }
-    return true
   }
 }

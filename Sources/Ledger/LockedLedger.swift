@@ -131,7 +131,7 @@ public struct LockedLedger: ~Copyable {
       throw LedgerError(line: 0, "\(path) does not end where its last sealed batch ends; verify it first")
     }
     let bytes = Array(text.utf8)
-    guard LedgerFile.writeAll(fd, bytes), SystemCall.retrying({ fsync(fd) }) == 0 else {
+    guard SystemCall.writeAll(fd, bytes), SystemCall.retrying({ fsync(fd) }) == 0 else {
       let reason = String(cString: strerror(errno))
       // Take back what part of the batch was written (a full disk): the file ends sealed again.
       _ = ftruncate(fd, off_t(state.offset))

@@ -12,4 +12,16 @@ public enum SystemCall {
       return result
     }
   }
+
+  /// Writes all of `bytes` to `fd` (again after a short write or EINTR); false on an error, with
+  /// `errno` as the call left it.
+  public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    var sent = 0
+    while sent < bytes.count {
+      let n = retrying { bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) } }
+      guard n > 0 else { return false }
+      sent += n
+    }
+    return true
+  }
 }

@@ -1,6 +1,7 @@
 import CPCSCLite
 import CardReader
 import Foundation
+import LocalFiles
 import Logging
 
 /// Live card readers through pcsc-lite's pcscd.
