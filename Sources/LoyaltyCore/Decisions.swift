@@ -97,7 +97,7 @@ public enum Decisions {
         .alreadyLinked,
         "card \(card) has points of its own (\(own.balance) on account \(own.id)): enrol it as its own account; "
           + "HQ can merge accounts",
-        screenLines: ["Card ****\(card.suffix(4))", "has points of its own", "Enrol it instead"])
+        screenLines: ["Card \(CardID.masked(card))", "has points of its own", "Enrol it instead"])
     }
     guard let target = existingFacts else { throw RuleError(.unknownCard, "card \(existing) is not enrolled") }
     return Entry(

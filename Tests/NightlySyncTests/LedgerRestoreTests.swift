@@ -125,33 +125,4 @@ struct LedgerRestoreTests {
     #expect(restore.status == 1 && restore.errors.contains("damaged"), "\(restore.errors)")
     #expect(try LedgerVerifier().verify(path: f.ledger.path).lastSeq > 0, "the ledger was left in place")
   }
-
-  /// An entry decided on lost history is taken as recorded only from a terminal that has not yet
-  /// decided on the restored ledger: after that, its basis in the lost history is refused.
-  @Test func lostHistoryIsNoLoopholeOnceATerminalSyncedPastTheRestore() throws {
-    var audit = AuditReplay()
-    let at = Self.day1
-    let register = Entry(kind: .terminalRegister, id: "r", at: at, terminal: "HQ", ref: "T01", data: "k")
-    #expect(audit.take(register, seq: 1, signer: "HQ", sealedAt: at) == nil)
-    audit.sealed(at: 2, time: at, by: "HQ")
-    let program = Entry(kind: .program, id: "p", at: at, terminal: "HQ", data: ChainFixture.program)
-    #expect(audit.take(program, seq: 3, signer: "HQ", sealedAt: at) == nil)
-    audit.sealed(at: 4, time: at, by: "HQ")
-    let restore = Entry(kind: .restore, id: "x", at: at, terminal: "HQ", data: "4")
-    #expect(audit.take(restore, seq: 100, signer: "HQ", sealedAt: at) == nil)
-    audit.sealed(at: 101, time: at, by: "HQ")
-    func enroll(_ n: Int, basis: Int64) throws -> Entry {
-      var e = try Decisions.enroll(
-        card: ChainFixture.cards[n], known: nil, referrer: nil,
-        context: OperationContext(terminal: "T01", operator: "", at: at.adding(seconds: Int64(n)), basis: basis))
-      e.basis = basis
-      return e
-    }
-    #expect(audit.take(try enroll(1, basis: 50), seq: 102, signer: "T01", sealedAt: at.adding(days: 1)) == nil)
-    audit.sealed(at: 103, time: at.adding(days: 1), by: "T01")
-    #expect(audit.take(try enroll(2, basis: 101), seq: 104, signer: "T01", sealedAt: at.adding(days: 1)) == nil)
-    audit.sealed(at: 105, time: at.adding(days: 1), by: "T01")
-    let late = audit.take(try enroll(3, basis: 60), seq: 106, signer: "T01", sealedAt: at.adding(days: 1))
-    #expect(late?.contains("goes back from 101") == true, "\(late ?? "accepted")")
-  }
 }
