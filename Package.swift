@@ -140,6 +140,7 @@ let package = Package(
       name: "LoyaltyCLISupport",
       dependencies: [
         "Ledger", "LocalFiles", "LoyaltyCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
       ]),
     // The counter's command line: the firmware, readers, the points cache, the nightly sync, the
     // simulator. It links no HQ module (HQService, Notifications): a till does not carry HQ's server.

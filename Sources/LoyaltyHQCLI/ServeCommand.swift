@@ -37,8 +37,8 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "TLS private key (PEM); with --tls-cert.")
   var tlsKey: String?
 
-  @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
-  var logLevel: String = "info"
+  @Option(help: "Log level on stderr.")
+  var logLevel: Logger.Level = .info
 
   @Option(
     help: """
@@ -55,10 +55,6 @@ struct ServeCommand: AsyncParsableCommand {
       throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (no scheme; port 0–65535), e.g. 0.0.0.0:8443")
     }
     guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
-    guard Logger.Level(rawValue: logLevel) != nil else {
-      throw ValidationError(
-        "--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
-    }
     guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 3600 seconds") }
     if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
   }
@@ -71,8 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    var logger = Logger(label: "loyalty-hq") { StreamLogHandler.standardError(label: $0) }
-    logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+    let logger = standardErrorLogger("loyalty-hq", level: logLevel)
     let (host, port) = endpoint!
     // The ledger by its real path: a symlink to it names the same lock and companion files
     // (.lock, .serve.lock, .answers, .nonces, .refusals), so it cannot start a second writer.

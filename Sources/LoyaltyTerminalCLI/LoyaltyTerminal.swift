@@ -38,24 +38,13 @@ public struct ReaderOptions: ParsableArguments {
   )
   public var readerProfiles: String?
 
-  @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
-  public var logLevel: String = "warning"
+  @Option(help: "Log level on stderr.")
+  public var logLevel: Logger.Level = .warning
 
   public init() {}
 
-  public func validate() throws {
-    guard Logger.Level(rawValue: logLevel) != nil else {
-      throw ValidationError(
-        "--log-level \"\(logLevel)\" is not one of trace, debug, info, notice, warning, error, critical")
-    }
-  }
-
   /// A logger writing to stderr at the chosen level.
-  public func makeLogger(_ label: String) -> Logger {
-    var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
-    logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-    return logger
-  }
+  public func makeLogger(_ label: String) -> Logger { standardErrorLogger(label, level: logLevel) }
 }
 
 extension LoyaltyTerminal {

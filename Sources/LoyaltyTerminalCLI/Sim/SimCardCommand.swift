@@ -1,6 +1,7 @@
 import ArgumentParser
 import CardEmulation
 import Foundation
+import Logging
 import LoyaltyCLISupport
 import VirtualCard
 
@@ -34,7 +35,7 @@ struct SimCardCommand: AsyncParsableCommand {
   var pullOnCommand: Int?
 
   @Option(help: "Log level on stderr.")
-  var logLevel: String = "warning"
+  var logLevel: Logger.Level = .warning
 
   func validate() throws {
     if let pullOnCommand, pullOnCommand < 1 {
@@ -48,7 +49,7 @@ struct SimCardCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let options = try ReaderOptions.parse(["--log-level", logLevel])
+    let options = try ReaderOptions.parse(["--log-level", logLevel.rawValue])
     let logger = options.makeLogger("sim-card")
     let card = VirtualCard(
       card: try kind.makeCard(id: id), host: host, port: VirtualCard.port(forSlot: slot),
