@@ -91,7 +91,7 @@ let package = Package(
     .target(
       name: "HQClient",
       dependencies: [
-        "NightlySync", "Ledger", "LoyaltyCore", "SyncProtocol",
+        "Ledger", "LoyaltyCore", "SyncProtocol",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),

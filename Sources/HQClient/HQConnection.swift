@@ -7,7 +7,6 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
-import NightlySync
 import SyncProtocol
 
 /// A terminal's connection to HQ's sync service: every request signed with the terminal's key

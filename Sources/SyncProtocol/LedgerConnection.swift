@@ -1,6 +1,5 @@
 import Ledger
 import LoyaltyCore
-import SyncProtocol
 
 /// How a terminal reaches the central ledger for its nightly sync: the embedded file path
 /// (`LocalLedgerConnection`, HQ's file on this machine) or HQ's sync service over HTTP (the
