@@ -33,7 +33,9 @@ let package = Package(
     // the one EINTR-safe system call helper.
     .target(name: "LocalFiles"),
     // The reader protocol the firmware depends on: events, sessions, APDUs, errors.
-    .target(name: "CardReader"),
+    // The one hex codec (UIDs and APDUs in upper case, digests in lower case).
+    .target(name: "HexCoding"),
+    .target(name: "CardReader", dependencies: ["HexCoding"]),
     // Live readers through pcscd.
     .target(
       name: "PCSCCardReader",
@@ -59,7 +61,7 @@ let package = Package(
     // Entry type, account state, the decisions and the one reducer every adapter uses.
     .target(
       name: "LoyaltyCore",
-      dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+      dependencies: ["HexCoding", .product(name: "Crypto", package: "swift-crypto")]
     ),
     // The terminal's offline points cache: one SQLite file per terminal, through GRDB.
     .target(

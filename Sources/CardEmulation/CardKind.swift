@@ -1,4 +1,5 @@
 import CardReader
+import HexCoding
 
 /// The three kinds of virtual loyalty card, as named on the command line.
 public enum CardKind: String, CaseIterable, Sendable {

@@ -1,4 +1,5 @@
 import CardReader
+import HexCoding
 import LoyaltyCore
 
 /// Reads a card's loyalty ID: the loyalty applet, then an NDEF record, then the UID.

@@ -1,5 +1,6 @@
 import CardReader
 import Foundation
+import HexCoding
 import LocalFiles
 
 /// How a card can carry its loyalty identity, tried in this order.

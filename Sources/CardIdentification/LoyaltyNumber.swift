@@ -1,4 +1,5 @@
 import CardReader
+import HexCoding
 import LoyaltyCore
 
 /// Reading a loyalty number from a card's bytes (the number's rules are the core's).

@@ -1,4 +1,5 @@
 import CardReader
+import HexCoding
 
 /// What a watcher reports: a tap that was read (or not), or a change in the reader service.
 public enum WatchEvent: Sendable {

@@ -1,3 +1,5 @@
+import HexCoding
+
 /// The transport rules of ISO 7816-4 applied on top of a raw exchange: 61xx, 6Cxx and sanity
 /// checks on what comes back. Shared by every `CardSession`.
 public enum APDUExchange {

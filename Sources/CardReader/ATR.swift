@@ -1,3 +1,5 @@
+import HexCoding
+
 /// A parsed answer to reset (ISO/IEC 7816-3), with the PC/SC Part 3 contactless fields.
 ///
 /// Parsing is strict and bounded: the bytes come from a card and are hostile until checked.

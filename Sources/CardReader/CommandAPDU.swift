@@ -1,3 +1,5 @@
+import HexCoding
+
 /// A command APDU (ISO/IEC 7816-4), short or extended.
 public struct CommandAPDU: Hashable, Sendable, CustomStringConvertible {
   public var cla: UInt8

@@ -1,3 +1,5 @@
+import HexCoding
+
 /// Something that happened at the readers: hotplug, a card tapped or taken away, the service lost.
 public enum ReaderEvent: Hashable, Sendable, CustomStringConvertible {
   /// A reader appeared (plugged in, or listed after the service came back).

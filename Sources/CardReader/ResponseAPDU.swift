@@ -1,3 +1,5 @@
+import HexCoding
+
 /// A response APDU: response data followed by a status word.
 public struct ResponseAPDU: Hashable, Sendable, CustomStringConvertible {
   public var data: [UInt8]

@@ -1,3 +1,5 @@
+import HexCoding
+
 /// The two status bytes SW1 SW2 that end every response APDU (ISO/IEC 7816-4).
 public struct StatusWord: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
   /// SW1 << 8 | SW2.

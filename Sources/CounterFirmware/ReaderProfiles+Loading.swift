@@ -1,5 +1,6 @@
 import CardReader
 import Foundation
+import HexCoding
 import LocalFiles
 import LoyaltyCore
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexCoding
 
 extension LedgerKey {
   /// A public key's fingerprint, as `ledger status` shows it: the first 8 bytes of the SHA-256 of
@@ -16,7 +17,5 @@ extension LedgerKey {
   /// This key's public fingerprint.
   public var fingerprint: String { Self.fingerprint(ofPublicKey: publicKeyBase64) }
 
-  private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
-  }
+  private static func hex(_ bytes: some Sequence<UInt8>) -> String { Hex.lowercase(Array(bytes)) }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexCoding
 import LoyaltyCore
 
 /// The canonical text of ledger lines, and their strict parsing.
@@ -16,21 +17,7 @@ public enum LedgerLine {
   }
 
   /// Lowercase hex of a digest, written straight into the string's storage.
-  static func hex(_ digest: SHA256.Digest) -> String {
-    String(unsafeUninitializedCapacity: 64) { out in
-      let digits: StaticString = "0123456789abcdef"
-      let table = digits.utf8Start
-      var i = 0
-      digest.withUnsafeBytes { bytes in
-        for byte in bytes {
-          out[i] = table[Int(byte >> 4)]
-          out[i + 1] = table[Int(byte & 0x0F)]
-          i += 2
-        }
-      }
-      return 64
-    }
-  }
+  static func hex(_ digest: SHA256.Digest) -> String { Hex.lowercase(digest: digest) }
 
   public static func encode(_ h: LedgerHeader) -> String {
     "{\"format\":\(quote(LedgerHeader.format)),\"hq\":\(quote(h.hqKey)),\"created\":\(quote(h.created.description))}"

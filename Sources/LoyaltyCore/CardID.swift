@@ -1,3 +1,5 @@
+import HexCoding
+
 /// A card's identity, typed by what it is: a loyalty number (read from the loyalty applet or an
 /// NDEF record, or scanned from the card's print) or the chip's anti-collision UID.
 ///
@@ -19,13 +21,7 @@ public struct CardID: Hashable, Sendable, Comparable, CustomStringConvertible, C
 
   /// A UID as the reader returned it.
   public init(uid bytes: [UInt8]) throws(RuleError) {
-    let digits = Array("0123456789ABCDEF".utf8)
-    var out: [UInt8] = []
-    for b in bytes {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 0x0F)])
-    }
-    try self.init(uid: String(decoding: out, as: UTF8.self))
+    try self.init(uid: Hex.encode(bytes))
   }
 
   /// A UID from its uppercase hex text.

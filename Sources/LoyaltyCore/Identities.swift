@@ -1,17 +1,10 @@
 import Crypto
+import HexCoding
 
 /// Deterministic identifiers: the same card enrolled at two terminals offline is one account, and
 /// once-only events (enrolment, referral bonuses) get the same entry id wherever they happen.
 public enum Identities {
-  static func digest(_ text: String) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for byte in SHA256.hash(data: Array(text.utf8)) {
-      out.append(digits[Int(byte >> 4)])
-      out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
-  }
+  static func digest(_ text: String) -> String { Hex.lowercase(digest: SHA256.hash(data: Array(text.utf8))) }
 
   /// The account of the card it was enrolled with: `acct-` and 24 hex digits of SHA-256.
   public static func accountID(enrolledWith card: String) -> String {

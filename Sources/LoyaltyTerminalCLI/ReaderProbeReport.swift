@@ -1,6 +1,7 @@
 import CardReader
 import CounterFirmware
 import Foundation
+import HexCoding
 
 /// What `readers --probe` prints: per reader, its profile and what each of its commands did, in
 /// words or (with --json) as one object per reader.

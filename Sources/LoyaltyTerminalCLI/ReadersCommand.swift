@@ -3,6 +3,7 @@ import CardIdentification
 import CardReader
 import CounterFirmware
 import Foundation
+import HexCoding
 import LoyaltyCLISupport
 
 /// `loyalty-terminal readers`: the readers and what is in each; with `--probe`, whether each

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexCoding
 import Ledger
 
 /// The signature on every webhook request, as Stripe and GitHub sign theirs: the header
@@ -63,7 +64,7 @@ public struct WebhookSignature: Sendable {
   }
 
   static func hex(_ mac: HashedAuthenticationCode<SHA256>) -> String {
-    mac.map { String(format: "%02x", $0) }.joined()
+    Hex.lowercase(digest: mac)
   }
 
   static func bytes(hex: String) -> [UInt8]? {

@@ -1,4 +1,5 @@
 import CardReader
+import HexCoding
 
 /// A pcsc-lite return code (SCARD_E_*, SCARD_W_*, SCARD_F_*) with its readable name.
 ///

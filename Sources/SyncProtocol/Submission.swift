@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexCoding
 import Ledger
 import LoyaltyCore
 
@@ -35,7 +36,7 @@ public struct Submission: Codable, Hashable, Sendable {
     var hash = SHA256()
     hash.update(data: Data("\(terminal)\n\(at)\n".utf8))
     for line in lines { hash.update(data: Data((line + "\n").utf8)) }
-    return hash.finalize().map { String(format: "%02x", $0) }.joined()
+    return Hex.lowercase(digest: hash.finalize())
   }
 
   /// The entries, each line parsed strictly; the batch id must name this content.

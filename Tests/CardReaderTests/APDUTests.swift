@@ -1,4 +1,5 @@
 import CardReader
+import HexCoding
 import Testing
 
 @Suite("APDU encoding and parsing")

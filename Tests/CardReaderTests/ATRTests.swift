@@ -1,4 +1,5 @@
 import CardReader
+import HexCoding
 import TestSupport
 import Testing
 

@@ -1,7 +1,8 @@
-import LoyaltyCore
 import CardEmulation
 import CardIdentification
 import CardReader
+import HexCoding
+import LoyaltyCore
 import TestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import CardEmulation
 import CardIdentification
 import CardReader
+import HexCoding
 import LoyaltyCore
 import SimulatedCardReader
 import TestSupport

@@ -4,6 +4,7 @@ import CounterFirmware
 import CounterRuntime
 import CounterSimulation
 import Foundation
+import HexCoding
 import Logging
 import LoyaltyCore
 import PointsCache

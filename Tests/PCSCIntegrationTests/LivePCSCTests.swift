@@ -3,6 +3,7 @@ import CardEmulation
 import CardIdentification
 import CardReader
 import Foundation
+import HexCoding
 import PCSCCardReader
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import CardEmulation
 import CardIdentification
 import CardReader
 import Foundation
+import HexCoding
 import LoyaltyCore
 import TestSupport
 import Testing

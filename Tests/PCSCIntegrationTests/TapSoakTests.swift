@@ -2,6 +2,7 @@ import CardEmulation
 import CardIdentification
 import CardReader
 import Foundation
+import HexCoding
 import PCSCCardReader
 import Testing
 import VirtualCard
