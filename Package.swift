@@ -209,6 +209,23 @@ let package = Package(
       name: "NightlySyncTests",
       dependencies: [
         "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
+        "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    // HQ's sync service and a terminal's client of it, over HTTP on loopback (loyalty-hq serve).
+    .testTarget(
+      name: "HQSyncServiceTests",
+      dependencies: [
+        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
+        "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ]),
+    // HQ's back office through loyalty-hq: status, look-up, guarded appends, exports, reports,
+    // notifications, backup and restore.
+    .testTarget(
+      name: "HQBackOfficeTests",
+      dependencies: [
+        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
         "HQClient", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),

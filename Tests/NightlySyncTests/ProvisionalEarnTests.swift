@@ -38,15 +38,6 @@ struct ProvisionalEarnTests {
   }
 
   /// `loyalty-terminal ledger settle-provisional` as HQ runs it, a child process: status and output.
-  func settle(_ f: ChainFixture, at: UTCInstant) throws -> (status: Int32, output: String, errors: String) {
-    try runToCompletion(
-      BuiltProducts.loyaltyHQ,
-      [
-        "ledger", "settle-provisional", "--ledger", f.ledger.path, "--hq-key",
-        f.directory.appendingPathComponent("hq.key").path, "--at", at.description,
-      ])
-  }
-
   /// Every terminal shows the fold's balance for the card's account, and the audit refused nothing.
   func expectConverged(_ f: ChainFixture, balance: Int64) throws {
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
@@ -125,7 +116,7 @@ struct ProvisionalEarnTests {
     // finds nothing to move.
     let before = try LedgerFold.fold(path: f.ledger.path).0.accounts[owner]?.balance ?? 0
     for (n, expected) in [(0, "moved \(earned.points) provisional points of 1 linked card"), (1, "moved 0")] {
-      let run = try settle(f, at: day2.adding(seconds: 3600 + Int64(n)))
+      let run = try f.settleProvisional(at: day2.adding(seconds: 3600 + Int64(n)))
       #expect(run.status == 0 && run.output.hasPrefix(expected), "\(run.output)\(run.errors)")
     }
     try f.sync("T01", at: day2.adding(seconds: 7200))
@@ -140,7 +131,7 @@ struct ProvisionalEarnTests {
     try f.sync("T02", at: day2.adding(days: 1))
     let debt = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
     #expect(debt.map(\.points) == [-earned.points])
-    let again = try settle(f, at: day2.adding(days: 1).adding(seconds: 60))
+    let again = try f.settleProvisional(at: day2.adding(days: 1).adding(seconds: 60))
     #expect(again.status == 0 && again.output.hasPrefix("moved -\(earned.points)"), "\(again.output)")
     try f.sync("T01", at: day2.adding(days: 1).adding(seconds: 120))
     try f.sync("T02", at: day2.adding(days: 1).adding(seconds: 180))

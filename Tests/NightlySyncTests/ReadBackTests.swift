@@ -82,7 +82,7 @@ struct ReadBackTests {
     try line.write(to: URL(fileURLWithPath: f.ledger.path + ".answers"))
     let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
     defer { hq.stop() }
-    let run = try HQServiceTests.syncChild(f, "T01", hq.url, at: at)
+    let run = try f.syncChild("T01", hq.url, at: at)
     #expect(run.status == 0, "\(run.errors)")
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.contains(id: outbox[0].id), "HQ answered a forged stored answer: \(run.output)")

@@ -13,12 +13,12 @@ struct HQRedirectTests {
     let f = try ChainFixture(terminals: 1)
     try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
-    let elsewhere = try await NotifyTests.Endpoint(directory: f.directory, failFirst: 0)
+    let elsewhere = try await WebhookEndpoint(directory: f.directory, failFirst: 0)
     defer { elsewhere.stop() }
-    let redirecting = try await NotifyTests.Endpoint(directory: f.directory, failFirst: 0, redirectTo: elsewhere.url)
+    let redirecting = try await WebhookEndpoint(directory: f.directory, failFirst: 0, redirectTo: elsewhere.url)
     defer { redirecting.stop() }
     let base = String(redirecting.url.dropLast("/events".count))
-    let run = try HQServiceTests.syncChild(f, "T01", base, at: SignedAnswerTests.day1)
+    let run = try f.syncChild("T01", base, at: SignedAnswerTests.day1)
     #expect(run.status == 2, "a failed sync: \(run.output)")
     #expect(
       run.errors.contains("answered POST /v1/batches with 307 redirect to \(elsewhere.url)")

@@ -51,7 +51,7 @@ struct HQServiceLimitsTests {
     }
     let run = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
-      HQServiceTests.syncArguments(f, "T01", hq.url, at: ChainFixture.start.adding(days: 1))
+      f.hqSyncArguments("T01", hq.url, at: ChainFixture.start.adding(days: 1))
         + ["--hq-attempts", "1", "--hq-timeout", "5"])
     #expect(run.status == 0, "the admission waited on a reader's lock: \(run.errors)")
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
@@ -75,7 +75,7 @@ struct HQServiceLimitsTests {
       second.errors.contains("another loyalty-hq serve holds \(f.ledger.path) (pid \(hq.child.pid)); stop it first"),
       "\(second.errors)")
     // The first one still serves.
-    let run = try HQServiceTests.syncChild(f, "T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
+    let run = try f.syncChild("T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
     #expect(run.status == 0, "\(run.errors)")
   }
 
@@ -91,7 +91,7 @@ struct HQServiceLimitsTests {
     let sync = Task.detached {
       try runToCompletion(
         BuiltProducts.loyaltyTerminal,
-        HQServiceTests.syncArguments(f, "T01", hq.url, at: ChainFixture.start.adding(days: 1))
+        f.hqSyncArguments("T01", hq.url, at: ChainFixture.start.adding(days: 1))
           + ["--hq-attempts", "1", "--hq-timeout", "60"])
     }
     // The sync reaches the lock within seconds; health says so once it has waited 5 s (bounded).
@@ -136,7 +136,7 @@ struct HQServiceLimitsTests {
     let began = ContinuousClock.now
     let run = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
-      HQServiceTests.syncArguments(f, "T01", hq.url, at: ChainFixture.start.adding(days: 1))
+      f.hqSyncArguments("T01", hq.url, at: ChainFixture.start.adding(days: 1))
         + ["--hq-attempts", "3", "--hq-timeout", "20"])
     let took = ContinuousClock.now - began
     print("a sync behind \(idle.count) idle connections took \(took)")

@@ -75,7 +75,7 @@ struct HQServiceFaultTests {
       let commands = terminals.map {
         (
           BuiltProducts.loyaltyTerminal,
-          HQServiceTests.syncArguments(f, $0, hq.url, at: at) + ["--hq-attempts", "1", "--hq-timeout", "1"]
+          f.hqSyncArguments($0, hq.url, at: at) + ["--hq-attempts", "1", "--hq-timeout", "1"]
         )
       }
       let killer = Task.detached { [kill = round % 4 != 0, delay = Int.random(in: 0...80, using: &generator)] in
@@ -140,8 +140,7 @@ struct HQServiceFaultTests {
       ])
     #expect(cut.status == 0)
     #expect(try Self.ledgerBytes(f) == before)
-    let run = try HQServiceTests.syncChild(
-      f, "T02", hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 900))
+    let run = try f.syncChild("T02", hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 900))
     #expect(run.status == 0, "\(run.errors)")
     #expect(try f.balances("T02").count == 10)
   }
@@ -167,7 +166,7 @@ struct HQServiceFaultTests {
     let partial = "POST /v1/batches HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{"
     _ = partial.withCString { send(socketFD, $0, strlen($0), 0) }
     let began = ContinuousClock.now
-    let run = try HQServiceTests.syncChild(f, "T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
+    let run = try f.syncChild("T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
     #expect(run.status == 0, "\(run.errors)")
     #expect(ContinuousClock.now - began < .seconds(20))
   }
@@ -181,7 +180,7 @@ struct HQServiceFaultTests {
       f.terminals.map {
         (
           BuiltProducts.loyaltyTerminal,
-          HQServiceTests.syncArguments(f, $0, hq.url, at: ChainFixture.start.adding(seconds: 60))
+          f.hqSyncArguments($0, hq.url, at: ChainFixture.start.adding(seconds: 60))
         )
       })
     #expect(first.allSatisfy { $0.status == 0 }, "\(first.first { $0.status != 0 }?.errors ?? "")")
@@ -193,14 +192,14 @@ struct HQServiceFaultTests {
     }
     let at = ChainFixture.start.adding(days: 1).adding(seconds: 3_600)
     let runs = try runConcurrently(
-      f.terminals.map { (BuiltProducts.loyaltyTerminal, HQServiceTests.syncArguments(f, $0, hq.url, at: at)) })
+      f.terminals.map { (BuiltProducts.loyaltyTerminal, f.hqSyncArguments($0, hq.url, at: at)) })
     #expect(runs.allSatisfy { $0.status == 0 }, "\(runs.first { $0.status != 0 }?.errors ?? "")")
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.accepted == count)
     // A second round: every terminal learns every other's enrolment.
     let again = try runConcurrently(
       f.terminals.map {
-        (BuiltProducts.loyaltyTerminal, HQServiceTests.syncArguments(f, $0, hq.url, at: at.adding(seconds: 600)))
+        (BuiltProducts.loyaltyTerminal, f.hqSyncArguments($0, hq.url, at: at.adding(seconds: 600)))
       })
     #expect(again.allSatisfy { $0.status == 0 })
     for t in ["T01", "T25", "T50"] { #expect(try f.cache(t).balances().count == count, "\(t)") }

@@ -11,7 +11,7 @@ import Testing
 struct GroupedNotifyTests {
   let fresh = [PurchaseLine(category: "fresh", amount: 3_000)]
 
-  func events(_ endpoint: Endpoint) throws -> [NotificationEvent] {
+  func events(_ endpoint: WebhookEndpoint) throws -> [NotificationEvent] {
     try endpoint.received.map { try JSONDecoder().decode(NotificationEvent.self, from: Data($0.body.utf8)) }
   }
 
@@ -30,7 +30,7 @@ struct GroupedNotifyTests {
     try f.sync("T01", at: ChainFixture.start.adding(days: 11))
     try f.sync("T02", at: ChainFixture.start.adding(days: 11).adding(seconds: 60))
 
-    let endpoint = try await Endpoint(directory: f.directory, failFirst: 0)
+    let endpoint = try await WebhookEndpoint(directory: f.directory, failFirst: 0)
     defer { endpoint.stop() }
     let run = try NotifyTests().notify(f, endpoint.url, asOf: ChainFixture.start.adding(days: 360))
     #expect(run.status == 0, "\(run.output)\(run.errors)")
@@ -62,12 +62,12 @@ struct GroupedNotifyTests {
     let day2 = ChainFixture.start.adding(days: 2)
     try f.sync("T01", at: day2)
     try f.sync("T02", at: day2.adding(seconds: 60))
-    let settled = try ProvisionalEarnTests().settle(f, at: day2.adding(seconds: 3_600))
+    let settled = try f.settleProvisional(at: day2.adding(seconds: 3_600))
     #expect(settled.status == 0, "\(settled.output)\(settled.errors)")
     let owner = Identities.accountID(enrolledWith: old)
     let balance = try #require(LedgerFold.fold(path: f.ledger.path).0.accounts[owner]?.balance)
 
-    let endpoint = try await Endpoint(directory: f.directory, failFirst: 0)
+    let endpoint = try await WebhookEndpoint(directory: f.directory, failFirst: 0)
     defer { endpoint.stop() }
     let run = try NotifyTests().notify(f, endpoint.url, asOf: day2.adding(seconds: 7_200))
     #expect(run.status == 0 && run.output.contains("delivered 2 pointsEarned"), "\(run.output)\(run.errors)")

@@ -56,7 +56,7 @@ struct SignedNotifyTests {
   @Test func theEndpointVerifiesTheSignatureAndRefusesAWrongOne() async throws {
     let f = try oneEarn()
     let now = ChainFixture.start.adding(days: 2)
-    let endpoint = try await Endpoint(
+    let endpoint = try await WebhookEndpoint(
       directory: f.directory, failFirst: 0, secret: secret, now: now.seconds, token: "tok")
     defer { endpoint.stop() }
     let good = try secretFile(f, secret)
@@ -99,5 +99,3 @@ struct SignedNotifyTests {
     #expect(refused.status != 0 && (refused.output + refused.errors).contains("at least 16 characters"))
   }
 }
-
-typealias Endpoint = NotifyTests.Endpoint

@@ -48,7 +48,7 @@ struct HQNetworkErrorTests {
     close(closed.fd)
     let url = "http://127.0.0.1:\(closed.port)"
     let started = ContinuousClock.now
-    let run = try HQServiceTests.syncChild(f, "T01", url, at: ChainFixture.start)
+    let run = try f.syncChild("T01", url, at: ChainFixture.start)
     let took = ContinuousClock.now - started
     #expect(run.status == 1, "a failed sync")
     #expect(
@@ -67,7 +67,7 @@ struct HQNetworkErrorTests {
     let url = "http://127.0.0.1:\(silent.port)"
     let run = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
-      HQServiceTests.syncArguments(f, "T01", url, at: ChainFixture.start) + ["--hq-timeout", "1", "--hq-attempts", "2"])
+      f.hqSyncArguments("T01", url, at: ChainFixture.start) + ["--hq-timeout", "1", "--hq-attempts", "2"])
     #expect(run.status != 0)
     let lines = Self.lines(run.errors)
     #expect(lines.count == 2, "\(run.errors)")
@@ -82,13 +82,13 @@ struct HQNetworkErrorTests {
   /// not list, one plain line naming --hq-ca (no TLS library dump, no source path).
   @Test func tlsFailuresAreOneLineNamingHQCA() async throws {
     let f = try ChainFixture(terminals: 1)
-    let pki = try TLSNotifyTests().privateCA(in: f.directory)
+    let pki = try makePrivateCA(in: f.directory)
     let hq = try await HQServiceProcess(
       ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path,
       extra: ["--tls-cert", pki.certificate, "--tls-key", pki.key])
     defer { hq.stop() }
     #expect(hq.url.hasPrefix("https://127.0.0.1:"))
-    let untrusted = try HQServiceTests.syncChild(f, "T01", hq.url, at: ChainFixture.start)
+    let untrusted = try f.syncChild("T01", hq.url, at: ChainFixture.start)
     #expect(untrusted.status != 0)
     #expect(
       untrusted.errors.contains("does not trust (give the CA that signed it with --hq-ca)"), "\(untrusted.errors)")
@@ -117,14 +117,14 @@ struct HQNetworkErrorTests {
     defer { elsewhere.stop() }
     let wrongHost = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
-      HQServiceTests.syncArguments(f, "T01", elsewhere.url, at: ChainFixture.start) + ["--hq-ca", pki.ca])
+      f.hqSyncArguments("T01", elsewhere.url, at: ChainFixture.start) + ["--hq-ca", pki.ca])
     #expect(wrongHost.status != 0)
     #expect(
       wrongHost.errors.contains("for another host name") && wrongHost.errors.contains("--hq-ca"), "\(wrongHost.errors)")
     let plain = hq.url.replacingOccurrences(of: "https://", with: "http://")
     let notTLS = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
-      HQServiceTests.syncArguments(f, "T01", plain, at: ChainFixture.start) + ["--hq-attempts", "1"])
+      f.hqSyncArguments("T01", plain, at: ChainFixture.start) + ["--hq-attempts", "1"])
     #expect(notTLS.status != 0 && notTLS.errors.contains("check --hq"), "\(notTLS.errors)")
     for run in [untrusted, wrongHost, notTLS] {
       #expect(Self.lines(run.errors).count == 1, "\(run.errors)")
@@ -132,7 +132,7 @@ struct HQNetworkErrorTests {
     }
     let trusted = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
-      HQServiceTests.syncArguments(f, "T01", hq.url, at: ChainFixture.start) + ["--hq-ca", pki.ca])
+      f.hqSyncArguments("T01", hq.url, at: ChainFixture.start) + ["--hq-ca", pki.ca])
     #expect(trusted.status == 0, "\(trusted.errors)")
   }
 

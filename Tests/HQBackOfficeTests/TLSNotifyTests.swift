@@ -8,26 +8,6 @@ import Testing
 /// with openssl), and a `--header` that is not one refused as a usage error (exit 64) naming why.
 @Suite("HQ's notifications over TLS, with headers")
 struct TLSNotifyTests {
-  /// A private CA and a certificate it signed for 127.0.0.1, in `directory`: the CA's PEM path
-  /// and the server's certificate and key.
-  func privateCA(in directory: URL) throws -> (ca: String, certificate: String, key: String) {
-    let d = directory.path
-    let script = """
-      set -e
-      cd '\(d)'
-      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt \
-        -days 2 -subj '/CN=Test webhook CA' 2>/dev/null
-      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout endpoint.key -out endpoint.csr \
-        -subj '/CN=127.0.0.1' 2>/dev/null
-      printf 'subjectAltName=IP:127.0.0.1\\n' > endpoint.ext
-      openssl x509 -req -in endpoint.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out endpoint.crt -days 2 \
-        -extfile endpoint.ext 2>/dev/null
-      """
-    let run = try runToCompletion("/bin/sh", ["-c", script])
-    guard run.status == 0 else { throw ChildProcessError("openssl failed: \(run.errors)") }
-    return ("\(d)/ca.crt", "\(d)/endpoint.crt", "\(d)/endpoint.key")
-  }
-
   @Test func aPrivateCAIsTrustedWithCAFileAndOnlyThen() async throws {
     let f = try ChainFixture(terminals: 1)
     try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
@@ -36,8 +16,8 @@ struct TLSNotifyTests {
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 3_000)], receipt: "R1",
       context: f.context("T01", 60))
     try f.sync("T01", at: ChainFixture.start.adding(days: 1))
-    let pki = try privateCA(in: f.directory)
-    let endpoint = try await Endpoint(
+    let pki = try makePrivateCA(in: f.directory)
+    let endpoint = try await WebhookEndpoint(
       directory: f.directory, failFirst: 0, token: "tok", tls: (pki.certificate, pki.key))
     defer { endpoint.stop() }
     #expect(endpoint.url.hasPrefix("https://127.0.0.1:"))

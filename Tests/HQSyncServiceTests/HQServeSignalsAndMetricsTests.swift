@@ -14,7 +14,7 @@ struct HQServeSignalsAndMetricsTests {
     let hq = try await HQServiceProcess(
       ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
     defer { hq.stop() }
-    let run = try HQServiceTests.syncChild(f, "T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
+    let run = try f.syncChild("T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
     #expect(run.status == 0, "\(run.errors)")
     let metrics = try HQServiceHostileTests.curl(hq.url + "/metrics", headers: [:])
     #expect(metrics.contains("loyalty_terminal_syncs_total{terminal=\"T01\"} 1"), "\(metrics)")

@@ -12,21 +12,6 @@ import Testing
 @Suite("HQ's sync service")
 struct HQServiceTests {
   /// `loyalty-terminal sync --hq` for `t` as a child process.
-  static func syncChild(_ f: ChainFixture, _ t: String, _ url: String, at: UTCInstant, key: String? = nil) throws -> (
-    status: Int32, output: String, errors: String
-  ) {
-    try runToCompletion(BuiltProducts.loyaltyTerminal, syncArguments(f, t, url, at: at, key: key))
-  }
-
-  static func syncArguments(_ f: ChainFixture, _ t: String, _ url: String, at: UTCInstant, key: String? = nil)
-    -> [String]
-  {
-    [
-      "sync", "--cache", f.cachePath(t), "--hq", url, "--terminal", t, "--key", key ?? f.keyPath(t), "--at",
-      at.description,
-    ]
-  }
-
   /// A day of two shops: enrolments, earns, a provisional earn, a cross-shop refund; every sync
   /// through `sync`.
   static func traffic(_ f: ChainFixture, sync: (String, UTCInstant) throws -> Void) throws {
@@ -65,13 +50,13 @@ struct HQServiceTests {
     let hq = try await HQServiceProcess(
       ledger: overService.ledger.path, hqKey: overService.directory.appendingPathComponent("hq.key").path)
     try Self.traffic(overService) { t, at in
-      let run = try Self.syncChild(overService, t, hq.url, at: at)
+      let run = try overService.syncChild(t, hq.url, at: at)
       #expect(run.status == 0, "\(t): \(run.errors)")
     }
     // A third counter joins from HQ's signed snapshot, fetched from the service.
     let joined = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
-      Self.syncArguments(overService, "T03", hq.url, at: ChainFixture.start.adding(days: 2)) + ["--snapshot-from-hq"])
+      overService.hqSyncArguments("T03", hq.url, at: ChainFixture.start.adding(days: 2)) + ["--snapshot-from-hq"])
     #expect(joined.status == 0, "\(joined.errors)")
     #expect(hq.stop() == 0)  // SIGTERM: a graceful exit
 
@@ -133,13 +118,13 @@ struct HQServiceTests {
       BuiltProducts.loyaltyHQ, ["ledger", "revoke-terminal", "T02", "--ledger", f.ledger.path, "--hq-key", hqKey])
     #expect(revoke.status == 0, "\(revoke.errors)")
     let before = try Data(contentsOf: URL(fileURLWithPath: f.ledger.path))
-    let refused = try Self.syncChild(f, "T02", hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
+    let refused = try f.syncChild("T02", hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
     #expect(refused.status == 1 && refused.errors.contains("not registered"), "\(refused.errors)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: f.ledger.path)) == before)
     #expect(try f.cache("T02").outbox().count == 1)
     // The stranger's key file for T01: refused, nothing appended.
-    let wrongKey = try Self.syncChild(
-      f, "T01", hq.url, at: ChainFixture.start.adding(seconds: 60),
+    let wrongKey = try f.syncChild(
+      "T01", hq.url, at: ChainFixture.start.adding(seconds: 60),
       key: f.directory.appendingPathComponent("stranger.key").path)
     #expect(wrongKey.status == 1 && wrongKey.errors.contains("does not verify"), "\(wrongKey.errors)")
     #expect(try Data(contentsOf: URL(fileURLWithPath: f.ledger.path)) == before)

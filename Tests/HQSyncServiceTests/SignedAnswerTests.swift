@@ -60,7 +60,7 @@ struct SignedAnswerTests {
       f = try ChainFixture(terminals: 1)
       hq = try await HQServiceProcess(
         ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
-      let first = try HQServiceTests.syncChild(f, "T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
+      let first = try f.syncChild("T01", hq.url, at: ChainFixture.start.adding(seconds: 60))
       #expect(first.status == 0, "\(first.errors)")
       let cache = try f.cache("T01")
       _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
@@ -90,7 +90,9 @@ struct SignedAnswerTests {
     /// How many of T01's entries its cache keeps as refused by HQ.
     func refusedInCache() throws -> Int {
       let queue = try DatabaseQueue(path: f.cachePath("T01"))
-      return try queue.inDatabase { try Int.fetchOne($0, sql: "SELECT count(*) FROM entry WHERE refused IS NOT NULL") ?? -1 }
+      return try queue.inDatabase {
+        try Int.fetchOne($0, sql: "SELECT count(*) FROM entry WHERE refused IS NOT NULL") ?? -1
+      }
     }
 
     func ledgerHolds(_ ids: [String]) throws -> Bool {
@@ -119,11 +121,12 @@ struct SignedAnswerTests {
       failure.hasPrefix("HQ's answer to batch ")
         && failure.hasSuffix(
           "… is not signed by HQ's key: nothing marked refused; the entries stay in the outbox (is something "
-            + "between this counter and HQ? use https)"), "\(failure)")
+            + "between this counter and HQ? use https)"),
+      "\(failure)")
     #expect(try s.f.cache("T01").outbox().map(\.id) == s.outbox.map(\.id), "honest entries left the outbox")
     #expect(try s.refusedInCache() == 0)
     // The next honest sync: read back from the ledger (HQ did admit them), out of the outbox.
-    let honest = try HQServiceTests.syncChild(s.f, "T01", s.hq.url, at: Self.day1.adding(seconds: 600))
+    let honest = try s.f.syncChild("T01", s.hq.url, at: Self.day1.adding(seconds: 600))
     #expect(honest.status == 0, "\(honest.errors)")
     #expect(try s.f.cache("T01").outbox().isEmpty)
     #expect(try s.refusedInCache() == 0)
@@ -147,7 +150,7 @@ struct SignedAnswerTests {
     try line.write(to: URL(fileURLWithPath: f.ledger.path + ".answers"))
     let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
     defer { hq.stop() }
-    let run = try HQServiceTests.syncChild(f, "T01", hq.url, at: Self.day1)
+    let run = try f.syncChild("T01", hq.url, at: Self.day1)
     #expect(run.status == 0, "\(run.output)\(run.errors)")
     #expect(!run.output.contains("refused by HQ"), "\(run.output)")
     #expect(try cache.outbox().isEmpty)
@@ -191,7 +194,9 @@ struct SignedAnswerTests {
     let s = try await Served()
     defer { s.hq.stop() }
     let queue = try DatabaseQueue(path: s.f.cachePath("T01"))
-    try queue.inDatabase { try $0.execute(sql: "UPDATE entry SET tier = 'Gold' WHERE kind = 'earn' AND origin = 'local'") }
+    try queue.inDatabase {
+      try $0.execute(sql: "UPDATE entry SET tier = 'Gold' WHERE kind = 'earn' AND origin = 'local'")
+    }
     let record = s.f.directory.appendingPathComponent("answer.json").path
     let summary = try await s.sync(through: { $0 }, record: record)
     #expect(summary.refusedByHQ.count == 1 && summary.refusedByHQ[0].hasPrefix("earn-"), "\(summary.refusedByHQ)")
