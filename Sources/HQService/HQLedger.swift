@@ -114,13 +114,6 @@ public actor HQLedger {
     metrics.admitted(
       entries: answer.appended.count, refused: answer.refused.count, duration: ContinuousClock.now - started)
     metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
-    logger.info(
-      "admitted a batch",
-      metadata: [
-        "terminal": "\(submission.terminal)", "batch": "\(submission.batch.prefix(16))",
-        "appended": "\(answer.appended.count)", "held": "\(answer.held.count)", "refused": "\(answer.refused.count)",
-        "lastSeq": "\(audited.state.lastSeq)",
-      ])
     return answer
   }
 

@@ -31,8 +31,9 @@ public enum LedgerRestore {
   public static func restore(
     _ ledger: LedgerFile, from backup: String, key: LedgerKey, at time: UTCInstant, force: Bool, dryRun: Bool = false
   ) throws(LedgerError) -> Outcome {
-    let serveLock = try holdServeLockOrRefuse(ledger)
-    defer { close(serveLock) }
+    // A dry run changes nothing: it may look while the service runs.
+    let serveLock = dryRun ? -1 : try holdServeLockOrRefuse(ledger)
+    defer { if serveLock >= 0 { close(serveLock) } }
     let (manifest, backupState) = try LedgerBackup.verify(backup)
     guard backupState.hqKey == key.publicKeyBase64 else {
       throw LedgerError(

@@ -80,6 +80,8 @@ struct LedgerRestoreTests {
     ]
     let refused = try cli(restoreArguments)
     #expect(refused.status == 1 && refused.errors.contains("loyalty-hq serve is running"), "\(refused.errors)")
+    let preview = try cli(restoreArguments + ["--dry-run"])  // changes nothing: allowed beside the service
+    #expect(preview.status == 0 && preview.output.contains("would restore"), "\(preview.errors)")
     hq.stop()
     let restored = try cli(restoreArguments)
     #expect(restored.status == 0 && restored.output.contains("restore line at seq"), "\(restored.errors)")

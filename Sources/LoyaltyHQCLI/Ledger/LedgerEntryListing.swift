@@ -58,7 +58,8 @@ enum LedgerEntryListing {
   static func entries(_ n: Int) -> String { n == 1 ? "1 entry" : "\(n) entries" }
 
   /// What the entry's `data` or `ref` says, named for its kind: a redemption's item, an
-  /// adjustment's reason, a link's existing card, an enrolment's referrer.
+  /// adjustment's reason, a link's existing card, an enrolment's referrer, the terminal HQ
+  /// registered or revoked, a program's version.
   static func detail(_ e: LedgerEntry) -> (name: String, value: String)? {
     switch e.kind {
     case .redeem: e.data.map { ("item", $0) }
@@ -66,6 +67,9 @@ enum LedgerEntryListing {
     case .link: e.ref.map { ("withCard", $0) }
     case .enroll: e.ref.map { ("referrer", $0) }
     case .referralBonus: e.ref.map { ("referral", $0) }
+    case .terminalRegister, .terminalRevoke: e.ref.map { ("terminal", $0) }
+    case .program:
+      e.data.flatMap { try? ProgramParser.parse(Data($0.utf8)) }.map { ("version", "\($0.version)") }
     default: nil
     }
   }

@@ -40,7 +40,9 @@ struct LedgerRestoreCommand: ParsableCommand {
       if let aside = outcome.movedAside { lines.append("the ledger it replaced is kept in \(aside)") }
       if let seq = outcome.restoreSeq {
         let lost =
-          outcome.replacedLastSeq.map { "seq \(outcome.point + 1)…\($0)" } ?? "everything after seq \(outcome.point)"
+          outcome.replacedLastSeq.map { "seq \(outcome.point + 1)…\($0)" }
+          ?? "whatever followed seq \(outcome.point) (the ledger it replaced could not be read: the seqs skip 2^32, "
+          + "and HQ's own entries after the backup cannot be listed — redo them from your records)"
         lines.append(
           "\(dryRun ? "a restore line would be" : "restore line") at seq \(seq): HQ lost \(lost); each counter that "
             + "synced it goes back at its next sync and sends its entries again")
@@ -49,9 +51,7 @@ struct LedgerRestoreCommand: ParsableCommand {
       }
       if !outcome.lostHQEntries.isEmpty {
         lines.append("HQ's own entries after the backup are lost; do them again:")
-        for e in outcome.lostHQEntries.prefix(20) {
-          lines.append("  seq \(e.seq) \(e.kind.rawValue) \(e.id)\(e.ref.map { " \($0)" } ?? "")")
-        }
+        for e in outcome.lostHQEntries.prefix(20) { lines.append("  " + LedgerEntryListing.line(e, seq: true)) }
         if outcome.lostHQEntries.count > 20 { lines.append("  … and \(outcome.lostHQEntries.count - 20) more") }
       }
       var object: [String: Any] = [
