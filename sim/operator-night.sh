@@ -53,3 +53,10 @@ run $H ledger verify --ledger ledger.jsonl
 run $H ledger account --card 6280001234567895 --ledger ledger.jsonl --at 2026-12-05T03:00:00Z
 for t in T01 T02 T03; do run $L identify 6280001234567895 --cache $t.db --at 2026-12-05T03:00:00Z; done
 kill $PID; wait $PID 2>/dev/null
+# Every counter equal to HQ after the restore, or exit 1.
+hq=$($H ledger account --card 6280001234567895 --ledger ledger.jsonl --json | grep -o '"balance" *: *-\{0,1\}[0-9]*' | head -1 | grep -o -- '-\{0,1\}[0-9]*$')
+for t in T01 T02 T03; do
+  seen=$($L identify 6280001234567895 --cache $t.db --json | grep -o '"balance" *: *-\{0,1\}[0-9]*' | head -1 | grep -o -- '-\{0,1\}[0-9]*$')
+  [ "$seen" = "$hq" ] || { echo "operator night: $t shows $seen points, HQ $hq" >&2; exit 1; }
+done
+echo "operator night: after the restore every counter shows HQ's $hq points"
