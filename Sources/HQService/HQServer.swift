@@ -35,8 +35,7 @@ public struct HQServer: Sendable {
   public static let idleTimeout = Duration.seconds(30)
 
   public init(
-    ledger: HQLedger, logger: Logger,
-    clock: @escaping @Sendable () -> UTCInstant = { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
+    ledger: HQLedger, logger: Logger, clock: @escaping @Sendable () -> UTCInstant
   ) {
     self.ledger = ledger
     self.logger = logger

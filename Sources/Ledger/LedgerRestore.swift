@@ -68,19 +68,7 @@ public enum LedgerRestore {
         movedAside: nil, lostHQEntries: lostHQ)
     }
     let aside = try moveAside(ledger, at: time)
-    for file in manifest.files {
-      let path = ledger.path + String(file.name.dropFirst(manifest.ledger.count))
-      // The newer nonces, notification state and refusal log are kept (below): only the answers
-      // must match the restored ledger.
-      let newerKept =
-        path != ledger.path && !path.hasSuffix(".answers")
-        && aside.map { FileManager.default.fileExists(atPath: $0 + "/" + (path as NSString).lastPathComponent) }
-          == true
-      if newerKept { continue }
-      _ = try LedgerBackup.copy(
-        from: backup + "/" + file.name, bytes: file.bytes, to: path, mode: path == ledger.path ? 0o644 : 0o600)
-    }
-    if let aside { try keepNewerCompanions(ledger, from: aside) }
+    try putBack(manifest, from: backup, as: ledger, keepingNewerFrom: aside)
     var outcome = Outcome(
       point: backupState.lastSeq, replacedLastSeq: replaced?.lastSeq, movedAside: aside, lostHQEntries: lostHQ)
     if unchanged { return outcome }
@@ -128,13 +116,23 @@ public enum LedgerRestore {
     return aside
   }
 
-  /// Puts back the companions newer than the backup's (nonces, notification state, refusals).
-  static func keepNewerCompanions(_ ledger: LedgerFile, from aside: String) throws(LedgerError) {
-    for suffix in LedgerBackup.companions where suffix != ".answers" {
-      let kept = aside + "/" + (ledger.path as NSString).lastPathComponent + suffix
-      guard FileManager.default.fileExists(atPath: kept), !FileManager.default.fileExists(atPath: ledger.path + suffix)
-      else { continue }
-      _ = try LedgerBackup.copy(from: kept, bytes: nil, to: ledger.path + suffix, mode: 0o600)
+  /// Puts the backup's ledger in place, and each companion: from the backup, but for the
+  /// nonces, notification state and refusal log when newer ones were moved `aside` (only the
+  /// answers must match the restored ledger).
+  static func putBack(
+    _ manifest: LedgerBackup.Manifest, from backup: String, as ledger: LedgerFile, keepingNewerFrom aside: String?
+  ) throws(LedgerError) {
+    let name = (ledger.path as NSString).lastPathComponent
+    for suffix in [""] + LedgerBackup.companions {
+      if !suffix.isEmpty, suffix != ".answers", let aside,
+        FileManager.default.fileExists(atPath: aside + "/" + name + suffix)
+      {
+        _ = try LedgerBackup.copy(from: aside + "/" + name + suffix, bytes: nil, to: ledger.path + suffix, mode: 0o600)
+      } else if let file = manifest.files.first(where: { $0.name == manifest.ledger + suffix }) {
+        _ = try LedgerBackup.copy(
+          from: backup + "/" + file.name, bytes: file.bytes, to: ledger.path + suffix,
+          mode: suffix.isEmpty ? 0o644 : 0o600)
+      }
     }
   }
 

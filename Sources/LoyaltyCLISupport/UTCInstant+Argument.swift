@@ -12,6 +12,8 @@ extension UTCInstant: ExpressibleByArgument {
 }
 
 extension UTCInstant {
-  /// The current time, to the second.
-  public static var now: UTCInstant { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
+  /// The machine's clock, to the second — read only here, at the command line's edge, as what a
+  /// command's `--at`/`--as-of` default to (and what `hq serve` and a sync check times against);
+  /// everything below takes the time as an input.
+  public static var wallClock: UTCInstant { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
 }

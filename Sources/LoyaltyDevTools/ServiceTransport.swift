@@ -5,6 +5,7 @@ import HQService
 import Hummingbird
 import Ledger
 import Logging
+import LoyaltyCLISupport
 import NightlySync
 
 /// A simulated chain's nights through HQ's sync service: `hq serve`'s server in this process on
@@ -49,9 +50,12 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
   /// Starts the service on the runner's ledger and waits until it listens.
   private func start(_ runner: ScenarioRunner) async throws {
     let service = HQServer(
-      ledger: try HQLedger(file: runner.ledgerFile, hqKey: runner.hqSigningKey, logger: logger), logger: logger)
+      ledger: try HQLedger(file: runner.ledgerFile, hqKey: runner.hqSigningKey, logger: logger), logger: logger,
+      // The terminals sign their requests with the machine's clock (HQConnection): so does HQ's check.
+      clock: { .wallClock })
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = try service.application(host: "127.0.0.1", port: 0, maxConnections: 64) { port in continuation.yield(port) }
+    let app = try service.application(host: "127.0.0.1", port: 0, maxConnections: 64) { port in continuation.yield(port)
+    }
     server = Task { try await app.run() }
     var iterator = ports.makeAsyncIterator()
     guard let port = await iterator.next() else { throw CancellationError() }

@@ -98,7 +98,8 @@ struct ServeCommand: AsyncParsableCommand {
       }
       logger.info("loading the ledger", metadata: ["ledger": "\(ledger)"])
       service = HQServer(
-        ledger: try HQLedger(file: LedgerFile(path: ledger), hqKey: key, logger: logger), logger: logger)
+        ledger: try HQLedger(file: LedgerFile(path: ledger), hqKey: key, logger: logger), logger: logger,
+        clock: { .wallClock })
     } catch {
       printError("loyalty-hq serve: \((error as? ValidationError)?.message ?? "\(FailureMessage(error))")")
       throw ExitCode(1)

@@ -49,7 +49,7 @@ struct LedgerAccountCommand: ParsableCommand {
         throw CommandFailure(
           reason: "noProgram", message: "\(ledger) has no program published: publish one with `ledger publish-program`")
       }
-      let t = at ?? .now
+      let t = at ?? .wallClock
       let a = found.account
       let view = a.view(card: card ?? found.cards.first ?? "", cards: found.cards, at: t, program: program)
       return (text(found, view, program, at: t), object(found, view, at: t))

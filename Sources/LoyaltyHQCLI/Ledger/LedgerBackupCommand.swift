@@ -47,7 +47,7 @@ struct LedgerBackupCommand: ParsableCommand {
           ["backup": check, "lastSeq": state.lastSeq, "lines": state.lines, "takenAt": manifest.takenAt]
         )
       }
-      let manifest = try LedgerBackup.take(LedgerFile(path: ledger!), to: to!, at: at ?? .now)
+      let manifest = try LedgerBackup.take(LedgerFile(path: ledger!), to: to!, at: at ?? .wallClock)
       let bytes = manifest.files.reduce(0) { $0 + $1.bytes }
       return (
         "backed up \(ledger!) to \(to!): seq \(manifest.lastSeq), \(manifest.lines) lines, "

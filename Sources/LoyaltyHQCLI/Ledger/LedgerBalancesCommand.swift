@@ -21,7 +21,7 @@ struct LedgerBalancesCommand: ParsableCommand {
   var json = false
 
   func run() throws {
-    let t = asOf ?? UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
+    let t = asOf ?? .wallClock
     try reportLedger(json: json) {
       let (fold, _) = try LedgerFold.fold(path: ledger, sealedOnly: true)
       let rows = fold.balances(at: t)

@@ -36,7 +36,7 @@ struct HQOptions: ParsableArguments {
   @Flag(help: "Print JSON.")
   var json = false
 
-  var time: UTCInstant { at ?? .now }
+  var time: UTCInstant { at ?? .wallClock }
 
   /// Appends `entries` as one HQ batch.
   func append(_ entries: [LedgerEntry]) throws -> [LedgerEntry] {

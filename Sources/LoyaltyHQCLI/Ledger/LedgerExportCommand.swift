@@ -25,7 +25,7 @@ struct LedgerExportCommand: ParsableCommand {
   var asOf: UTCInstant?
 
   func run() throws {
-    let t = asOf ?? UTCInstant(seconds: Int64(Date().timeIntervalSince1970))
+    let t = asOf ?? .wallClock
     try reportLedger(json: false) {
       let text = try LedgerExport.export(path: ledger, format: format, asOf: t)
       return (text, [:])

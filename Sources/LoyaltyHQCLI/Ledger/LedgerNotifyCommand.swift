@@ -68,12 +68,12 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
       var notifier = WebhookNotifier(
         ledger: ledger, webhook: webhook, statePath: state ?? ledger + ".notify-state.json",
         logger: Logger(label: "notify") { StreamLogHandler.standardError(label: $0) },
-        clock: { [signedAt] in signedAt ?? .now })
+        clock: { [signedAt] in signedAt ?? .wallClock })
       notifier.backoff = Array(notifier.backoff.prefix(attempts - 1))
       notifier.signature = try secretFile.map { path throws(LedgerError) in try WebhookSignature.load(from: path) }
       notifier.headers = try header.map { text throws(LedgerError) in try WebhookHeader(parsing: text) }
       notifier.tls = try TLSConfiguration.webhookClient(caFile: caFile)
-      let outcome = try await notifier.run(asOf: asOf ?? .now)
+      let outcome = try await notifier.run(asOf: asOf ?? .wallClock)
       pending = outcome.pending
       let counts = NotificationEvent.Kind.allCases.map { "\(outcome.delivered[$0] ?? 0) \($0.rawValue)" }
       var text = "notify: delivered " + counts.joined(separator: ", ")

@@ -33,7 +33,7 @@ struct LedgerStatusCommand: ParsableCommand {
 
   func run() throws {
     try reportLedger(json: json) {
-      let s = try LedgerStatus.read(path: ledger, asOf: at ?? .now)
+      let s = try LedgerStatus.read(path: ledger, asOf: at ?? .wallClock)
       var text = """
         ledger \(s.path): \(LedgerEntryListing.entries(s.entries)) in \(LedgerEntryListing.count(s.seals, "sealed batch", plural: "sealed batches")), \(s.bytes) bytes, \
         last seq \(s.lastSeq)

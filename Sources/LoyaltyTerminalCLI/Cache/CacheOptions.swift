@@ -44,12 +44,12 @@ public struct RecordingOptions: ParsableArguments {
       throw ValidationError("--operator must be 1-64 characters")
     }
     // Recorded ahead of the machine's clock, an operation would be refused by HQ at the sync.
-    if let at, at > UTCInstant.now.adding(days: 1) {
-      throw ValidationError("--at \(at) is more than a day ahead of this machine's clock (\(UTCInstant.now))")
+    if let at, at > UTCInstant.wallClock.adding(days: 1) {
+      throw ValidationError("--at \(at) is more than a day ahead of this machine's clock (\(UTCInstant.wallClock))")
     }
   }
 
   public var context: OperationContext {
-    OperationContext(terminal: terminal, operator: operatorName, at: at ?? .now)
+    OperationContext(terminal: terminal, operator: operatorName, at: at ?? .wallClock)
   }
 }

@@ -19,7 +19,7 @@ struct IdentifyCommand: ParsableCommand {
     try report(json: cache.json) {
       let store = try cache.open(.readOnly)
       let program = try store.program()
-      let v = try store.identify(card: card, at: at ?? .now)
+      let v = try store.identify(card: card, at: at ?? .wallClock)
       let text =
         "\(v.card): account \(v.account)\(v.blocked ? " (BLOCKED)" : ""), \(v.tier), balance \(v.balance) points\(v.pending > 0 ? " (\(v.available) available, \(v.pending) pending)" : ""), \(describeNextTier(v.nextTier, program))"
       return (

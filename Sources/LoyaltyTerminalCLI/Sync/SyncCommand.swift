@@ -72,7 +72,7 @@ struct SyncCommand: AsyncParsableCommand {
     var refusedByHQ = 0
     try await Self.reportSync(json: cache.json) {
       let store = try cache.open()
-      let time = at ?? .now
+      let time = at ?? .wallClock
       let terminalKey = try LedgerKey.load(from: key)
       var decoded: LedgerSnapshot?
       if let snapshot {
@@ -104,7 +104,7 @@ struct SyncCommand: AsyncParsableCommand {
           cache: store, ledger: LedgerFile(path: ledger ?? ""), terminal: terminal, key: terminalKey)
         if let decoded { try sync.bootstrap(from: decoded, at: time) }
         bootstrapped = true
-        return try Self.report(try sync.run(at: time, now: .now, progress: progress), &refusedByHQ)
+        return try Self.report(try sync.run(at: time, now: .wallClock, progress: progress), &refusedByHQ)
       }
       let remote = try HQConnection(
         baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
@@ -118,7 +118,7 @@ struct SyncCommand: AsyncParsableCommand {
         if let decoded { try sync.bootstrap(from: decoded, at: time) }
         bootstrapped = true
         let summary = try await sync.runOverConnection(
-          at: time, now: .now, scratch: cache.cache + ".download", progress: progress)
+          at: time, now: .wallClock, scratch: cache.cache + ".download", progress: progress)
         await remote.close()
         return try Self.report(summary, &refusedByHQ)
       } catch {
