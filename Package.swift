@@ -68,24 +68,40 @@ let package = Package(
       name: "PointsCache",
       dependencies: ["LoyaltyCore", .product(name: "GRDB", package: "GRDB.swift")]
     ),
-    // The central ledger file: canonical lines, hash chain, Ed25519 seals, verification.
+    // Shared: the ledger's format, what every reader of it needs: canonical lines, the hash chain,
+    // keys and Ed25519 seals, the verifier, the fold and snapshots. No lock, no admission.
     .target(
-      name: "Ledger",
-      dependencies: ["LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
+      name: "LedgerFormat",
+      dependencies: ["LoyaltyCore", "HexCoding", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
     ),
-    // The nightly sync of a terminal's cache with the central ledger.
-    .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyCore", "SyncProtocol"]),
-    // What a terminal and HQ's sync service say to each other, pure: HQ-signed checkpoints,
-    // submission answers, HTTP message signatures (RFC 9421) and content digests (RFC 9530).
+    // HQ: the ledger's store, its single writer: the file, the writers' lock, admission, the refusal
+    // log, backup and restore, and the embedded file path (a terminal syncing with HQ's file runs
+    // HQ's admission on it).
+    .target(
+      name: "LedgerStore",
+      dependencies: [
+        "LedgerFormat", "HexCoding", "SyncProtocol", "LoyaltyCore", "LocalFiles",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]
+    ),
+    // HQ: the back office over the ledger: status, account look-up, exports, reports, expiry and
+    // the notification events.
+    .target(name: "HQBackOffice", dependencies: ["LedgerFormat", "LedgerStore", "LoyaltyCore"]),
+    // Terminal: the nightly sync of a terminal's cache with the central ledger, over any connection.
+    .target(name: "NightlySync", dependencies: ["LedgerFormat", "PointsCache", "LoyaltyCore", "SyncProtocol"]),
+    // Shared: what a terminal and HQ's sync service say to each other: HQ-signed checkpoints,
+    // submission answers, HTTP message signatures (RFC 9421), content digests (RFC 9530), the
+    // connection port and the verified reader of a downloaded range. Depends on the format only.
     .target(
       name: "SyncProtocol",
-      dependencies: ["Ledger", "LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: ["LedgerFormat", "LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
     ),
     // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP.
     .target(
       name: "HQService",
       dependencies: [
-        "Ledger", "LocalFiles", "LoyaltyCore", "SyncProtocol", .product(name: "Hummingbird", package: "hummingbird"),
+        "LedgerFormat", "LedgerStore", "LocalFiles", "LoyaltyCore", "SyncProtocol",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
@@ -93,7 +109,7 @@ let package = Package(
     .target(
       name: "HQClient",
       dependencies: [
-        "Ledger", "LoyaltyCore", "SyncProtocol",
+        "LedgerFormat", "LoyaltyCore", "SyncProtocol",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -103,7 +119,7 @@ let package = Package(
     .target(
       name: "Notifications",
       dependencies: [
-        "Ledger", "LoyaltyCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        "LedgerFormat", "HQBackOffice", "LoyaltyCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
@@ -127,13 +143,14 @@ let package = Package(
         "CounterFirmware", "CounterRuntime", "ScenarioFormat", "LocalFiles", "CardReader", "CardEmulation",
         "SimulatedCardReader",
         "CardIdentification", "LoyaltyCore",
-        "PointsCache", "Ledger", "NightlySync", "SyncProtocol", .product(name: "Logging", package: "swift-log"),
+        "PointsCache", "LedgerFormat", "LedgerStore", "HQBackOffice", "NightlySync", "SyncProtocol",
+        .product(name: "Logging", package: "swift-log"),
       ]),
     // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
     .target(
       name: "FuzzHarness",
       dependencies: [
-        "CardReader", "CardEmulation", "CardIdentification", "Ledger", "LoyaltyCore", "ScenarioFormat",
+        "CardReader", "CardEmulation", "CardIdentification", "LedgerFormat", "LoyaltyCore", "ScenarioFormat",
       ]),
     .executableTarget(name: "loyalty-fuzz", dependencies: ["FuzzHarness"], path: "Sources/LoyaltyFuzz"),
     // What both command lines share: the runner, failures in words and as JSON, reports, times and
@@ -141,7 +158,7 @@ let package = Package(
     .target(
       name: "LoyaltyCLISupport",
       dependencies: [
-        "Ledger", "LocalFiles", "LoyaltyCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "LedgerFormat", "LocalFiles", "LoyaltyCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
       ]),
     // The counter's command line: the firmware, readers, the points cache, the nightly sync, the
@@ -150,7 +167,8 @@ let package = Package(
       name: "LoyaltyTerminalCLI",
       dependencies: [
         "LoyaltyCLISupport", "CardReader", "PCSCCardReader", "SimulatedCardReader", "CardEmulation", "VirtualCard",
-        "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
+        "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "LedgerFormat", "LedgerStore", "NightlySync",
+        "CounterFirmware",
         "ScenarioFormat", "HQClient", "SyncProtocol", "CounterRuntime", "CounterSimulation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -161,7 +179,8 @@ let package = Package(
     .target(
       name: "LoyaltyHQCLI",
       dependencies: [
-        "LoyaltyCLISupport", "Ledger", "LoyaltyCore", "LocalFiles", "HQService", "Notifications",
+        "LoyaltyCLISupport", "LedgerFormat", "LedgerStore", "HQBackOffice", "LoyaltyCore", "LocalFiles", "HQService",
+        "Notifications",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]
@@ -174,7 +193,8 @@ let package = Package(
       name: "loyalty-devtools",
       dependencies: [
         "LoyaltyTerminalCLI", "LoyaltyCLISupport", "CardReader", "PCSCCardReader", "SimulatedCardReader",
-        "CardEmulation", "VirtualCard", "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync",
+        "CardEmulation", "VirtualCard", "CardIdentification", "LoyaltyCore", "PointsCache", "LedgerFormat",
+        "LedgerStore", "HQBackOffice", "NightlySync",
         "CounterSimulation", "ScenarioFormat", "HQClient", "HQService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
@@ -191,7 +211,8 @@ let package = Package(
     ),
     // Helpers shared by the test targets (child processes with a clean signal mask).
     .target(
-      name: "TestSupport", dependencies: ["LoyaltyCore", "Ledger", "PointsCache", "NightlySync"],
+      name: "TestSupport",
+      dependencies: ["LoyaltyCore", "LedgerFormat", "LedgerStore", "CounterSimulation", "PointsCache", "NightlySync"],
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
@@ -202,13 +223,17 @@ let package = Package(
         "CounterFirmware", "CounterRuntime", "CounterSimulation", "ScenarioFormat", "CardReader", "CardEmulation",
         "SimulatedCardReader", "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
         "loyalty-hq",
-        .product(name: "Logging", package: "swift-log"), "Ledger", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"), "LedgerFormat", "LedgerStore",
+        .product(name: "GRDB", package: "GRDB.swift"),
       ]),
-    .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LoyaltyCore", "TestSupport"]),
+    .testTarget(
+      name: "LedgerTests",
+      dependencies: ["LedgerFormat", "LedgerStore", "HQBackOffice", "CounterSimulation", "LoyaltyCore", "TestSupport"]),
     .testTarget(
       name: "NightlySyncTests",
       dependencies: [
-        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
+        "NightlySync", "LedgerFormat", "LedgerStore", "HQBackOffice", "PointsCache", "LoyaltyCore", "TestSupport",
+        "loyalty-terminal", "loyalty-hq",
         "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -216,7 +241,8 @@ let package = Package(
     .testTarget(
       name: "HQSyncServiceTests",
       dependencies: [
-        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
+        "NightlySync", "LedgerFormat", "LedgerStore", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
+        "loyalty-hq",
         "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -225,7 +251,8 @@ let package = Package(
     .testTarget(
       name: "HQBackOfficeTests",
       dependencies: [
-        "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
+        "NightlySync", "LedgerFormat", "LedgerStore", "HQBackOffice", "PointsCache", "LoyaltyCore", "TestSupport",
+        "loyalty-terminal", "loyalty-hq",
         "HQClient", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),

@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// The chain's invariants, checked after every night against the ledger and every counter that

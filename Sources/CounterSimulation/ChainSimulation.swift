@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import NightlySync
 import ScenarioFormat
@@ -53,7 +54,7 @@ public struct ChainSimulation {
     workdir: URL, logger: Logger, narrate: ((String) -> Void)? = nil, progress: @escaping (String) -> Void = { _ in }
   ) async throws -> Summary {
     let events = traffic.events()
-    let runner = try ScenarioRunner(scenario: traffic.scenario(), workdir: workdir, logger: logger)
+    let runner = try await ScenarioRunner(scenario: traffic.scenario(), workdir: workdir, logger: logger)
     if let narrate { runner.narrate = narrate }
     var invariants = ChainInvariants(seed: traffic.seed)
     if let tampering { invariants.dishonest = [tampering.terminal] }
@@ -133,7 +134,7 @@ public struct ChainSimulation {
       for t in round {
         if let tampering, tampering.terminal == t { try tampering.edit(runner) }
         do {
-          if let transport { try await transport.sync(runner, t) } else { try runner.syncOne(t) }
+          if let transport { try await transport.sync(runner, t) } else { try await runner.syncOne(t) }
         } catch {
           throw Failure(seed: traffic.seed, message: "\(runner.clock.now): \(t)'s sync failed: \(error)")
         }

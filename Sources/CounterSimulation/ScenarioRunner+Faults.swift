@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import ScenarioFormat
@@ -87,7 +88,7 @@ extension ScenarioRunner {
       let outbox = try cache.outbox()
       _ = try LocalLedgerConnection(ledger: ledger).exchangeNow(
         outbox, at: clock.now, after: state ?? LedgerVerifier.State(), terminal: terminal, key: keys[terminal]!,
-        now: nil, progress: { _ in })
+        now: nil)
       return outbox.count
     }
     let sent: Int

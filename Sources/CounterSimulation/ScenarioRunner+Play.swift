@@ -101,7 +101,7 @@ extension ScenarioRunner {
       return await outcomeShown(c)
     case .sync(let terminals):
       narrate("\(clock.now) nightly sync: \(terminals.joined(separator: ", "))")
-      try sync(terminals)
+      try await sync(terminals)
       return nil
     case .expire:
       narrate("\(clock.now) HQ: expiry run")

@@ -1,7 +1,9 @@
 import CounterFirmware
 import CounterRuntime
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCore
 import NightlySync
@@ -48,7 +50,7 @@ public final class ScenarioRunner {
   /// The counter's display when an operation ends (receipt or refusal), with the terminal.
   public var onScreen: (String, Screen) -> Void = { _, _ in }
 
-  public init(scenario: Scenario, workdir: URL, logger: Logger) throws {
+  public init(scenario: Scenario, workdir: URL, logger: Logger) async throws {
     self.scenario = scenario
     self.workdir = workdir
     self.logger = logger
@@ -63,7 +65,9 @@ public final class ScenarioRunner {
     // Each counter joins the chain with a first sync: it takes the program from HQ's ledger.
     for t in scenario.terminals {
       let cache = try PointsCache(path: cachePath(t))
-      _ = try NightlySync(cache: cache, ledger: chain.ledger, terminal: t, key: chain.keys[t]!).run(at: start)
+      _ = try await NightlySync(
+        cache: cache, connection: LocalLedgerConnection(ledger: chain.ledger), terminal: t, key: chain.keys[t]!
+      ).run(at: start)
       counters[t] = try SimulatedCounter(terminal: t, cache: cache, clock: clock, logger: logger)
     }
   }
@@ -93,20 +97,22 @@ public final class ScenarioRunner {
         narrate("  refused: \(reason)")
       }
     }
-    try finalSync()
+    try await finalSync()
     return try outcome(refused: refused)
   }
 
   /// Syncs `terminals` in turn with the ledger.
-  public func sync(_ terminals: [String]) throws {
-    for t in terminals { try syncOne(t) }
+  public func sync(_ terminals: [String]) async throws {
+    for t in terminals { try await syncOne(t) }
   }
 
   /// One terminal's sync with the ledger, now.
   @discardableResult
-  func syncOne(_ t: String) throws -> SyncSummary {
+  func syncOne(_ t: String) async throws -> SyncSummary {
     try beforeSync(self, t)
-    let summary = try NightlySync(cache: cache(t), ledger: ledger, terminal: t, key: keys[t]!).run(at: clock.now)
+    let summary = try await NightlySync(
+      cache: cache(t), connection: LocalLedgerConnection(ledger: ledger), terminal: t, key: keys[t]!
+    ).run(at: clock.now)
     narrate("  \(t) synced: sent \(summary.sent), received \(summary.received), conflicts \(summary.conflicts.count)")
     for c in summary.conflicts where !conflicts.contains(c) { conflicts.append(c) }
     return summary
@@ -119,9 +125,9 @@ public final class ScenarioRunner {
 
   /// Every terminal syncs, then every terminal but the last syncs again, so each has learnt
   /// what the ones after it sent: afterwards all agree with the ledger.
-  public func finalSync() throws {
-    try sync(scenario.terminals)
-    try sync(Array(scenario.terminals.dropLast()))
+  public func finalSync() async throws {
+    try await sync(scenario.terminals)
+    try await sync(Array(scenario.terminals.dropLast()))
   }
 
   /// A terminal crashes: its firmware and open database go; it restarts on the file on disk.

@@ -2,7 +2,7 @@ import CardEmulation
 import CardIdentification
 import CardReader
 import Foundation
-import Ledger
+import LedgerFormat
 import LoyaltyCore
 import ScenarioFormat
 import Synchronization

@@ -1,9 +1,9 @@
 import CardIdentification
 import CardReader
-import ScenarioFormat
 import Foundation
-import Ledger
+import LedgerFormat
 import LoyaltyCore
+import ScenarioFormat
 
 /// The fuzz targets: every parser of hostile input, each with the property it must keep. A
 /// target returns normally for any input (an error thrown by the parser is a refusal, as it

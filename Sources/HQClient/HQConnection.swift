@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import Ledger
+import LedgerFormat
 import Logging
 import LoyaltyCore
 import NIOCore

@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LocalFiles
 import Logging
 import LoyaltyCore

@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Ledger
+import LedgerFormat
+import LedgerStore
 
 /// A request HQ's service refuses, with the status and a reason in words (sent as JSON
 /// `{"error": …}`).

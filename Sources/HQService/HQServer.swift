@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LocalFiles
 import Logging
 import LoyaltyCore

@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LocalFiles
 import Logging
 import LoyaltyCore

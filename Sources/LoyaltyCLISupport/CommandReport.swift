@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Ledger
+import LedgerFormat
 import LoyaltyCore
 
 /// A refusal or failure to report: one line, or `{"error", "reason"}` with --json.

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Ledger
+import LedgerFormat
 import LocalFiles
 import LoyaltyCore
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Ledger
+import LedgerFormat
 
 /// `loyalty-hq ledger keygen --out PATH` (HQ's key) and `loyalty-terminal keygen --out PATH` (a
 /// terminal's, made on the terminal: its private key never leaves it): a new Ed25519 key file,

@@ -3,7 +3,8 @@ import Foundation
 import HQClient
 import HQService
 import Hummingbird
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCLISupport
 import NightlySync
@@ -25,9 +26,8 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
       baseURL: url!, logger: logger, backoff: [.milliseconds(50), .milliseconds(200)], timeout: .seconds(20))
     let sync = NightlySync(
       cache: runner.cache(terminal), connection: connection, terminal: terminal, key: runner.key(terminal))
-    let scratch = runner.workdir.appendingPathComponent("\(terminal).download").path
     do {
-      _ = try await sync.runOverConnection(at: runner.now, scratch: scratch)
+      _ = try await sync.run(at: runner.now)
       await connection.close()
     } catch {
       await connection.close()

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import HQBackOffice
 import HQService
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCLISupport
 import NIOSSL

@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LocalFiles
 import LoyaltyCore
 import PointsCache
 import SyncProtocol
@@ -23,8 +24,9 @@ public struct SyncSummary: Sendable {
   public var notices: [String] = []
 }
 
-/// The nightly sync of one terminal with the central ledger, over a `LedgerConnection`: the
-/// embedded file (`LocalLedgerConnection`) or HQ's sync service.
+/// The nightly sync of one terminal with the central ledger, over a `LedgerConnection`: HQ's
+/// sync service (`HQClient`) or HQ's file on this machine (the store's `LocalLedgerConnection`).
+/// It knows the port only: both run the same admission on HQ's side.
 ///
 /// HQ's side admits the outbox entries the ledger does not hold yet (appended with a seal,
 /// fsynced, read back) and names where the terminal's download ends; the terminal checks that
@@ -33,43 +35,46 @@ public struct SyncSummary: Sendable {
 /// what every reader keeps, marks synced the outbox entries it read back from those bytes (not
 /// what HQ's answer says: an entry it claims but the ledger lacks stays in the outbox), keeps the
 /// refused ones with their reason — over the service only from an answer HQ's key signed — and
-/// moves its checkpoint.
+/// moves its checkpoint. The cache's work runs off the cooperative pool.
 /// Killed at any instant and run again, it converges.
-public struct NightlySync {
+public struct NightlySync: Sendable {
   public let cache: PointsCache
   public let connection: any LedgerConnection
   public let terminal: String
   public let key: LedgerKey
+  /// Where a download is kept (and resumed) until applied: beside the cache by default.
+  public let scratch: String
+  /// The cache's reads and writes, off the cooperative pool.
+  let blocking = BlockingCallQueue(label: "nightly-sync")
 
-  public init(cache: PointsCache, ledger: LedgerFile, terminal: String, key: LedgerKey) {
-    self.init(cache: cache, connection: LocalLedgerConnection(ledger: ledger), terminal: terminal, key: key)
-  }
-
-  public init(cache: PointsCache, connection: any LedgerConnection, terminal: String, key: LedgerKey) {
+  public init(
+    cache: PointsCache, connection: any LedgerConnection, terminal: String, key: LedgerKey, scratch: String? = nil
+  ) {
     self.cache = cache
     self.connection = connection
     self.terminal = terminal
     self.key = key
+    self.scratch = scratch ?? cache.path + ".download"
   }
 
-  /// Starts a fresh cache from an HQ snapshot (checked against the ledger file when there is
-  /// one here, else HQ's signature against `hqKey`), so the first sync applies only the tail.
-  public func bootstrap(from snapshot: LedgerSnapshot, at time: UTCInstant) throws {
-    if let local = connection as? LocalLedgerConnection {
-      try snapshot.check(against: local.ledger.path)
-    } else {
-      // Over HQ's service: signed by the HQ key it names; the first checkpoint must then be
-      // signed by that same key, and the bytes after it must continue its chain.
-      try snapshot.checkSignature()
+  /// Starts a fresh cache from an HQ snapshot (checked by the connection: against HQ's file, or
+  /// HQ's signature), so the first sync applies only the tail.
+  public func bootstrap(from snapshot: LedgerSnapshot, at time: UTCInstant) async throws {
+    // Over HQ's service the snapshot is signed by the HQ key it names; the first checkpoint must
+    // then be signed by that same key, and the bytes after it must continue its chain.
+    try await connection.check(snapshot)
+    let cache = cache
+    try await blocking.run {
+      let checkpoint = String(decoding: try JSONEncoder().encode(snapshot.ledger), as: UTF8.self)
+      try cache.importSnapshot(
+        program: snapshot.program, accounts: try snapshot.accountStates(), checkpoint: checkpoint,
+        position: Int64(snapshot.ledger.offset), lastSeq: snapshot.ledger.lastSeq, head: snapshot.ledger.head,
+        at: time)
     }
-    let checkpoint = String(decoding: try JSONEncoder().encode(snapshot.ledger), as: UTF8.self)
-    try cache.importSnapshot(
-      program: snapshot.program, accounts: try snapshot.accountStates(), checkpoint: checkpoint,
-      position: Int64(snapshot.ledger.offset), lastSeq: snapshot.ledger.lastSeq, head: snapshot.ledger.head, at: time)
   }
 
   /// The cache's side before talking to HQ: its owner, checkpoint and outbox.
-  func prepare(progress: (String) -> Void) throws -> (state: LedgerVerifier.State, outbox: [Entry]) {
+  func prepare() throws -> (state: LedgerVerifier.State, outbox: [Entry]) {
     if let owner = try cache.owner(), owner != terminal {
       throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
     }
@@ -78,10 +83,7 @@ public struct NightlySync {
     if let json = try cache.syncCheckpoint() {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
     }
-    let outbox = try cache.outbox()
-    progress(
-      "read checkpoint at line \(state.lines); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
-    return (state, outbox)
+    return (state, try cache.outbox())
   }
 
   /// The time the outbox's batch is sealed at: the sync's time, or the latest entry's when the
@@ -94,15 +96,17 @@ public struct NightlySync {
     return outbox.map(\.at).filter { $0 <= limit }.reduce(time) { max($0, $1) }
   }
 
-  /// Syncs over the embedded file path at `time`; `now`, when given, is the machine's clock,
-  /// which the sync's time may not be more than a day ahead of (a wrong clock or `--at` appends
-  /// nothing).
-  public func run(at time: UTCInstant, now: UTCInstant? = nil, progress: (String) -> Void = { _ in }) throws
-    -> SyncSummary
+  /// Syncs at `time`; `now`, when given, is the machine's clock, which the sync's time may not be
+  /// more than a day ahead of (a wrong clock or `--at` appends nothing). When HQ restored its
+  /// ledger from a backup past what this cache synced, the cache goes back and syncs again.
+  public func run(
+    at time: UTCInstant, now: UTCInstant? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }
+  )
+    async throws -> SyncSummary
   {
-    do { return try runOnce(at: time, now: now, progress: progress) } catch let restored as LedgerRestored {
-      let notice = try goBack(restored, at: time, progress: progress)
-      var summary = try runOnce(at: time, now: now, progress: progress)
+    do { return try await runOnce(at: time, now: now, progress: progress) } catch let restored as LedgerRestored {
+      let notice = try await goBack(restored, at: time, progress: progress)
+      var summary = try await runOnce(at: time, now: now, progress: progress)
       summary.notices.insert(notice, at: 0)
       return summary
     }
@@ -111,50 +115,29 @@ public struct NightlySync {
   /// HQ restored its ledger from a backup and this cache synced history HQ lost: the cache goes
   /// back to its last sync at or before the backup's end (its entries read back since are sent
   /// again, what it learnt since is learnt again). Returns the line that says so.
-  func goBack(_ restored: LedgerRestored, at time: UTCInstant, progress: (String) -> Void) throws -> String {
+  func goBack(_ restored: LedgerRestored, at time: UTCInstant, progress: @Sendable (String) -> Void) async throws
+    -> String
+  {
     progress("\(restored.description): going back")
-    let rewind = try cache.rewind(toAtMost: restored.mark.point, at: time)
+    let cache = cache
+    let rewind = try await blocking.run { try cache.rewind(toAtMost: restored.mark.point, at: time) }
     return "HQ's ledger was restored from a backup (to seq \(restored.mark.point)): this counter went back from seq "
       + "\(rewind.fromSeq) to its sync at seq \(rewind.lastSeq) and sent again \(rewind.resent) of its entries "
       + "(\(rewind.forgotten) learnt from the ledger, read again)"
   }
 
-  func runOnce(at time: UTCInstant, now: UTCInstant?, progress: (String) -> Void) throws -> SyncSummary {
-    guard let local = connection as? LocalLedgerConnection else {
-      throw LedgerError(line: 0, "a sync through HQ's service runs asynchronously (runOverConnection)")
-    }
-    let (state, outbox) = try prepare(progress: progress)
-    let exchange = try local.exchangeNow(
-      outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now,
-      progress: progress)
-    return try finish(
-      exchange, bytes: local.downloadNow(exchange.checkpoint), state: state, outbox: outbox, at: time,
-      progress: progress)
-  }
-
-  /// Syncs over any connection (HQ's service): the same steps as `run`, awaiting HQ.
-  public func runOverConnection(
-    at time: UTCInstant, now: UTCInstant? = nil, scratch: String, progress: (String) -> Void = { _ in }
-  ) async throws -> SyncSummary {
-    do {
-      return try await runOverConnectionOnce(at: time, now: now, scratch: scratch, progress: progress)
-    } catch let restored as LedgerRestored {
-      let notice = try goBack(restored, at: time, progress: progress)
-      var summary = try await runOverConnectionOnce(at: time, now: now, scratch: scratch, progress: progress)
-      summary.notices.insert(notice, at: 0)
-      return summary
-    }
-  }
-
-  func runOverConnectionOnce(
-    at time: UTCInstant, now: UTCInstant?, scratch: String, progress: (String) -> Void
-  ) async throws -> SyncSummary {
-    let (state, outbox) = try prepare(progress: progress)
+  func runOnce(at time: UTCInstant, now: UTCInstant?, progress: @escaping @Sendable (String) -> Void) async throws
+    -> SyncSummary
+  {
+    let (state, outbox) = try await blocking.run { [self] in try prepare() }
+    progress(
+      "read checkpoint at line \(state.lines); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
     if !outbox.isEmpty {
       progress("submitting \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") to \(connection.location)")
     }
     let exchange = try await connection.exchange(
       outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now)
+    if exchange.repairedBytes > 0 { progress("HQ cut \(exchange.repairedBytes) bytes of a torn append from the tail") }
     // HQ's signature against the key pinned at the first sync (or, at the very first, against the
     // header the download starts with: checked once the bytes are read).
     if connection.signsCheckpoints, let pinned = state.hqKey {
@@ -166,14 +149,16 @@ public struct NightlySync {
     progress("downloading \(size) bytes of the ledger")
     let bytes = try await connection.download(exchange.checkpoint, terminal: terminal, key: key, scratch: scratch)
     defer { if bytes.isDownload { try? FileManager.default.removeItem(atPath: bytes.path) } }
-    return try finish(exchange, bytes: bytes, state: state, outbox: outbox, at: time, progress: progress)
+    return try await blocking.run { [self] in
+      try finish(exchange, bytes: bytes, state: state, outbox: outbox, at: time, progress: progress)
+    }
   }
 
   /// Reads and applies the bytes up to the checkpoint, marks synced what it read back, keeps what
   /// HQ refused.
   func finish(
     _ exchange: SyncExchange, bytes: LedgerBytes, state: LedgerVerifier.State, outbox: [Entry], at time: UTCInstant,
-    progress: (String) -> Void
+    progress: @Sendable (String) -> Void
   ) throws -> SyncSummary {
     let checkpoint = exchange.checkpoint
     try checkpoint.check(follows: state, hqKey: nil)

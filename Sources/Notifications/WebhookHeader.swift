@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
 import NIOSSL
 
 /// A header the operator adds to every webhook request (`--header 'Authorization: Bearer …'`),

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
 import Logging
 import LoyaltyCore
 import NIOCore

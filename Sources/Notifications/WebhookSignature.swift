@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
+import HQBackOffice
 import HexCoding
-import Ledger
+import LedgerFormat
 
 /// The signature on every webhook request, as Stripe and GitHub sign theirs: the header
 /// `Loyalty-Signature: t=UNIX,v1=HEX`, where HEX is HMAC-SHA256 under the shared secret of

@@ -1,8 +1,8 @@
-import Ledger
+import LedgerFormat
 import LoyaltyCore
 
 /// How a terminal reaches the central ledger for its nightly sync: the embedded file path
-/// (`LocalLedgerConnection`, HQ's file on this machine) or HQ's sync service over HTTP (the
+/// (`LocalLedgerConnection` in HQ's store, HQ's file on this machine) or HQ's sync service over HTTP (the
 /// `HQClient` module). `NightlySync` depends on this protocol only; both run the same admission
 /// on HQ's side and hand back the same checkpoint and bytes.
 public protocol LedgerConnection: Sendable {
@@ -26,11 +26,19 @@ public protocol LedgerConnection: Sendable {
   /// (downloading them into `scratch`, resuming a partial download there) and says where.
   func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
     -> LedgerBytes
+
+  /// Checks a snapshot a cache starts from: against HQ's file where the terminal reads it, else
+  /// HQ's signature over it.
+  func check(_ snapshot: LedgerSnapshot) async throws
 }
 
 extension LedgerConnection {
   /// A connection whose checkpoints HQ signs has HQ sign its answers too.
   public var signsAnswers: Bool { signsCheckpoints }
+
+  /// Over HQ's service: signed by the HQ key the snapshot names (the first checkpoint must then be
+  /// signed by that same key).
+  public func check(_ snapshot: LedgerSnapshot) async throws { try snapshot.checkSignature() }
 }
 
 /// What an exchange gave: the admission's answers (none when the outbox was empty; one per part

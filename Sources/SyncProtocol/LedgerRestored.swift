@@ -1,4 +1,4 @@
-import Ledger
+import LedgerFormat
 
 /// HQ's ledger was restored from a backup and this terminal's position is in the history it lost:
 /// the terminal goes back to its last sync at or before `mark.point` and syncs again from there.

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Ledger
+import LedgerFormat
 
 /// HTTP Message Signatures (RFC 9421) as this protocol uses them: one signature `sig1` by a
 /// terminal's Ed25519 key over the method, path, query and the body's `Content-Digest`

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import HexCoding
-import Ledger
+import LedgerFormat
 import LoyaltyCore
 
 /// A terminal's batch for HQ's admission: its outbox entries as canonical ledger lines, under a

@@ -1,5 +1,5 @@
 import Foundation
-import Ledger
+import LedgerFormat
 
 /// HQ's answer to a submission: what was appended, what the ledger already held (an earlier
 /// attempt, or the same once-only event from another counter), what was refused and why, for

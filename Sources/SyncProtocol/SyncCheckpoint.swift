@@ -1,5 +1,5 @@
 import Foundation
-import Ledger
+import LedgerFormat
 
 /// Where a download of the ledger ends, as HQ vouches for it: the sealed position (bytes, lines,
 /// seq, the chain's head there) and which entries of the range every reader leaves out, signed

@@ -1,7 +1,8 @@
 import CardEmulation
 import Foundation
 import GRDB
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCore
 import PointsCache
@@ -100,7 +101,8 @@ struct ChainSimulationTests {
 
   @Test func anAcknowledgedOperationMissingFromTheLedgerFails() async throws {
     let traffic = ChainTraffic(terminals: 2, days: 2, cardholders: 10, seed: 42)
-    let runner = try ScenarioRunner(scenario: traffic.scenario(), workdir: workdir(), logger: Logger(label: "test"))
+    let runner = try await ScenarioRunner(
+      scenario: traffic.scenario(), workdir: workdir(), logger: Logger(label: "test"))
     _ = try await runner.run()
     let invariants = ChainInvariants(seed: 42)
     #expect(try invariants.check(runner, synced: ["T01", "T02"]) > 0)

@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import TestSupport
 import Testing
@@ -19,7 +21,7 @@ struct GroupedNotifyTests {
   /// on, one expiry event with both lots, one inactive, and nothing for the cardless account.
   @Test func oneExpiryEventPerAccountAndNoneForAnAccountWithoutACard() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let (card, stranger) = (ChainFixture.cards[0], ChainFixture.cards[1])
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
@@ -27,8 +29,8 @@ struct GroupedNotifyTests {
     let second = try t1.earn(card: card, lines: fresh, receipt: "R2", context: f.context("T01", 86_400 * 10))
     _ = try f.cache("T02").earn(
       card: stranger, lines: fresh, receipt: "R9", provisional: true, context: f.context("T02", 120))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 11))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 11).adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 11))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 11).adding(seconds: 60))
 
     let endpoint = try await WebhookEndpoint(directory: f.directory, failFirst: 0)
     defer { endpoint.stop() }
@@ -51,7 +53,7 @@ struct GroupedNotifyTests {
   /// account and real balance, and says the points were provisional — never "30, balance 0".
   @Test func aProvisionalEarnIsAnnouncedOnTheCardholdersAccount() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let (card, old) = (ChainFixture.cards[0], ChainFixture.cards[1])
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: old, referrer: nil, context: f.context("T01", 0))
@@ -60,8 +62,8 @@ struct GroupedNotifyTests {
     let earned = try f.cache("T02").earn(
       card: card, lines: fresh, receipt: "R2", provisional: true, context: f.context("T02", 120))
     let day2 = ChainFixture.start.adding(days: 2)
-    try f.sync("T01", at: day2)
-    try f.sync("T02", at: day2.adding(seconds: 60))
+    try await f.sync("T01", at: day2)
+    try await f.sync("T02", at: day2.adding(seconds: 60))
     let settled = try f.settleProvisional(at: day2.adding(seconds: 3_600))
     #expect(settled.status == 0, "\(settled.output)\(settled.errors)")
     let owner = Identities.accountID(enrolledWith: old)

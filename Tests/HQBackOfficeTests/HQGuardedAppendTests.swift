@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -36,9 +38,9 @@ struct HQGuardedAppendTests {
 
   /// T01 enrols card 0, links card 1 to it and earns on card 1; T02, which has not synced since,
   /// earns on card 1 provisionally (points `ledger settle-provisional` moves), all synced.
-  func customer() throws -> (ChainFixture, account: String, earned: Int64) {
+  func customer() async throws -> (ChainFixture, account: String, earned: Int64) {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let t1 = try f.cache("T01")
     let fresh = [PurchaseLine(category: "fresh", amount: 2_500)]
     _ = try t1.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
@@ -46,13 +48,13 @@ struct HQGuardedAppendTests {
     let earned = try t1.earn(card: ChainFixture.cards[1], lines: fresh, receipt: "R1", context: f.context("T01", 120))
     _ = try f.cache("T02").earn(
       card: ChainFixture.cards[1], lines: fresh, receipt: "P1", provisional: true, context: f.context("T02", 240))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
     return (f, Identities.accountID(enrolledWith: ChainFixture.cards[0]), earned.points)
   }
 
-  @Test func adjustByCardCreditsTheCardsAccount() throws {
-    let (f, account, earned) = try customer()
+  @Test func adjustByCardCreditsTheCardsAccount() async throws {
+    let (f, account, earned) = try await customer()
     let credit = try cli(f, ["adjust", "--card", ChainFixture.cards[1], "25", "--reason", "goodwill"])
     #expect(credit.status == 0, "\(credit.errors)")
     #expect(credit.output.hasPrefix("adjusted \(account) by +25 at seq"), "\(credit.output)")
@@ -61,8 +63,8 @@ struct HQGuardedAppendTests {
     #expect(try balance(f, account) == earned + 20)
   }
 
-  @Test func anAccountTheLedgerDoesNotKnowIsRefused() throws {
-    let (f, _, _) = try customer()
+  @Test func anAccountTheLedgerDoesNotKnowIsRefused() async throws {
+    let (f, _, _) = try await customer()
     let before = try bytes(f)
     let run = try cli(f, ["adjust", "acct-000000000000000000000000", "10", "--reason", "typo"])
     #expect(run.status == 1 && run.output.isEmpty)
@@ -76,8 +78,8 @@ struct HQGuardedAppendTests {
     #expect(try bytes(f) == before)
   }
 
-  @Test func anOverdraftIsRefusedUnlessAllowed() throws {
-    let (f, account, earned) = try customer()
+  @Test func anOverdraftIsRefusedUnlessAllowed() async throws {
+    let (f, account, earned) = try await customer()
     let before = try bytes(f)
     let refused = try cli(f, ["adjust", account, "-1000", "--reason", "chargeback"])
     #expect(refused.status == 1, "\(refused.output)")
@@ -90,8 +92,8 @@ struct HQGuardedAppendTests {
   }
 
   /// The night: `--as-of 2027-12-05` typed for 2026-12-05 would have expired every balance.
-  @Test func aWrongYearExpiryIsRefusedAndForced() throws {
-    let (f, account, earned) = try customer()
+  @Test func aWrongYearExpiryIsRefusedAndForced() async throws {
+    let (f, account, earned) = try await customer()
     let before = try bytes(f)
     let today = UTCInstant(parsing: "2026-12-05T00:00:00Z")!
     let refused = try cli(f, ["expire", "--as-of", "2027-12-05T00:00:00Z"], at: today)
@@ -109,8 +111,8 @@ struct HQGuardedAppendTests {
 
   /// Each dry run leaves the ledger byte for byte as it was and lists what the real run then
   /// appends: the same entries at the same seqs (an adjustment's id has a random part).
-  @Test func dryRunsAppendNothingAndShowWhatWouldBe() throws {
-    let (f, account, earned) = try customer()
+  @Test func dryRunsAppendNothingAndShowWhatWouldBe() async throws {
+    let (f, account, earned) = try await customer()
     let later = ChainFixture.start.adding(days: 400)
     let runs: [([String], UTCInstant)] = [
       (["adjust", "--card", ChainFixture.cards[0], "25", "--reason", "goodwill"], Self.now),

@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -23,12 +25,12 @@ struct HQOperatorLookupTests {
 
   /// Three terminals: T01 sells while HQ revokes it and registers a new key, so its sale in the gap
   /// is refused at admission; T02 enrols a card; HQ revokes T03 with `ledger revoke-terminal`.
-  func chain() throws -> (ChainFixture, newKey: LedgerKey) {
+  func chain() async throws -> (ChainFixture, newKey: LedgerKey) {
     let f = try ChainFixture(terminals: 3)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let card = ChainFixture.cards[0]
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 0))
-    try f.sync("T01", at: Self.day1.adding(seconds: 3600))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 3600))
     let revoked = Self.day1.adding(seconds: 10_000)
     try f.ledger.append(
       [LedgerEntry(kind: .terminalRevoke, id: "revoke-T01-x", at: revoked, terminal: "HQ", ref: "T01")],
@@ -45,9 +47,9 @@ struct HQOperatorLookupTests {
     _ = try f.cache("T01").earn(
       card: card, lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R2",
       context: f.context("T01", 12_000))
-    #expect(try f.sync("T01", at: Self.day1.adding(seconds: 20_000)).refusedByHQ.count == 1)
+    await #expect(try f.sync("T01", at: Self.day1.adding(seconds: 20_000)).refusedByHQ.count == 1)
     _ = try f.cache("T02").enroll(card: ChainFixture.cards[1], referrer: nil, context: f.context("T02", 0))
-    try f.sync("T02", at: Self.day1.adding(seconds: 20_100))
+    try await f.sync("T02", at: Self.day1.adding(seconds: 20_100))
     let revoke = try cli(
       [
         "ledger", "revoke-terminal", "T03", "--ledger", f.ledger.path, "--hq-key",
@@ -57,8 +59,8 @@ struct HQOperatorLookupTests {
     return (f, key)
   }
 
-  @Test func statusShowsTheLedgerARevokedTerminalAndRefusals() throws {
-    let (f, newKey) = try chain()
+  @Test func statusShowsTheLedgerARevokedTerminalAndRefusals() async throws {
+    let (f, newKey) = try await chain()
     let summary = try LedgerVerifier().verify(path: f.ledger.path)
     let size = try FileManager.default.attributesOfItem(atPath: f.ledger.path)[.size] as? Int
     // Read-only: it runs while a writer holds the lock.
@@ -97,10 +99,10 @@ struct HQOperatorLookupTests {
 
   /// T01 enrols card 0, links card 1 and blocks card 0; a purchase on card 1 is in its 14-day return
   /// window; T02, which has not synced since, earns on card 1 provisionally.
-  func customer() throws -> (ChainFixture, account: String, earned: Int64, provisional: Int64) {
+  func customer() async throws -> (ChainFixture, account: String, earned: Int64, provisional: Int64) {
     let f = try ChainFixture(terminals: 2)
     try f.publishProgram(pendingDays: 14)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let (c0, c1) = (ChainFixture.cards[0], ChainFixture.cards[1])
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: c0, referrer: nil, context: f.context("T01", 0))
@@ -110,13 +112,13 @@ struct HQOperatorLookupTests {
     try t1.block(card: c0, context: f.context("T01", 180))
     let provisional = try f.cache("T02").earn(
       card: c1, lines: fresh, receipt: "P1", provisional: true, context: f.context("T02", 240))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
     return (f, Identities.accountID(enrolledWith: c0), earned.points, provisional.points)
   }
 
-  @Test func accountByCardShowsCardsPendingPointsAndHistory() throws {
-    let (f, account, earned, provisional) = try customer()
+  @Test func accountByCardShowsCardsPendingPointsAndHistory() async throws {
+    let (f, account, earned, provisional) = try await customer()
     let (c0, c1) = (ChainFixture.cards[0], ChainFixture.cards[1])
     let at = ChainFixture.start.adding(days: 3).description
     let (text, object, byAccount) = try f.ledger.withExclusiveLock { _ in

@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -9,9 +11,9 @@ import Testing
 @Suite("HQ tools on a synced ledger: balances, adjust, expire, exports")
 struct LedgerHQToolsTests {
   /// A ledger with three terminals' earns, redemptions and a refund, all synced.
-  func busyLedger() throws -> ChainFixture {
+  func busyLedger() async throws -> ChainFixture {
     let f = try ChainFixture(terminals: 3)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     for (i, t) in f.terminals.enumerated() {
       let cache = try f.cache(t)
       for n in 0..<4 {
@@ -24,7 +26,7 @@ struct LedgerHQToolsTests {
       _ = try cache.redeem(card: ChainFixture.cards[i * 4], item: "coffee", context: f.context(t, 600))
       _ = try cache.refund(receipt: "\(t)-R1", amount: 5_000, context: f.context(t, 700))
     }
-    for t in f.terminals + f.terminals { try f.sync(t, at: ChainFixture.start.adding(days: 2)) }
+    for t in f.terminals + f.terminals { try await f.sync(t, at: ChainFixture.start.adding(days: 2)) }
     return f
   }
 
@@ -37,8 +39,8 @@ struct LedgerHQToolsTests {
     return (status, output + errors)
   }
 
-  @Test func balancesEqualEveryTerminalsCache() throws {
-    let f = try busyLedger()
+  @Test func balancesEqualEveryTerminalsCache() async throws {
+    let f = try await busyLedger()
     let (fold, summary) = try LedgerFold.fold(path: f.ledger.path)
     #expect(summary.terminals.count == 3)
     let ledgerBalances = Dictionary(uniqueKeysWithValues: fold.balances.map { ($0.account, $0.balance) })
@@ -47,8 +49,8 @@ struct LedgerHQToolsTests {
   }
 
   @Test(.enabled(if: toolsInstalled, "hledger/beancount not installed: run the README's test command"))
-  func exportsAreAcceptedByHledgerAndBeanCheckWithTheSameBalances() throws {
-    let f = try busyLedger()
+  func exportsAreAcceptedByHledgerAndBeanCheckWithTheSameBalances() async throws {
+    let f = try await busyLedger()
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     let journal = f.directory.appendingPathComponent("points.journal").path
     try LedgerExport.export(path: f.ledger.path, format: .hledger).write(
@@ -91,8 +93,8 @@ struct LedgerHQToolsTests {
   }
 
   /// The report says money in the program's currency.
-  @Test func reportSaysMoneyInTheCurrency() throws {
-    let f = try busyLedger()
+  @Test func reportSaysMoneyInTheCurrency() async throws {
+    let f = try await busyLedger()
     let r = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
     #expect(r.currency == "EUR" && r.minorUnits == 2)
     #expect(r.money(20_333) == "203.33 EUR")
@@ -102,10 +104,10 @@ struct LedgerHQToolsTests {
   /// With `pendingDays`, balances say what is still pending, and the exports post a purchase's
   /// points to the account's pending part until its return window closes (a refund inside it
   /// takes them from there).
-  @Test func pendingPointsInBalancesAndExports() throws {
+  @Test func pendingPointsInBalancesAndExports() async throws {
     let f = try ChainFixture(terminals: 1)
     try f.publishProgram(pendingDays: 14)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let cache = try f.cache("T01")
     let card = ChainFixture.cards[0]
     _ = try cache.enroll(card: card, referrer: nil, context: f.context("T01", 0))
@@ -113,7 +115,7 @@ struct LedgerHQToolsTests {
       card: card, lines: [PurchaseLine(category: "other", amount: 10_000)], receipt: "R1", context: f.context("T01", 60)
     )
     let reversed = try cache.refund(receipt: "R1", amount: 5_000, context: f.context("T01", 3600)).reversed
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
     let account = Identities.accountID(enrolledWith: card)
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     let left = earned.points - reversed
@@ -149,8 +151,8 @@ struct LedgerHQToolsTests {
     }
   }
 
-  @Test func expiryUsesTheLotsAndReachesTheTerminals() throws {
-    let f = try busyLedger()
+  @Test func expiryUsesTheLotsAndReachesTheTerminals() async throws {
+    let f = try await busyLedger()
     let (before, _) = try LedgerFold.fold(path: f.ledger.path)
     let asOf = ChainFixture.start.adding(days: 1 + 365).adding(seconds: 20)  // the first two earns of each terminal expire
     let expired = before.accounts.keys.sorted().compactMap { id -> LedgerEntry? in
@@ -164,7 +166,7 @@ struct LedgerHQToolsTests {
     try f.ledger.append(expired, signer: "HQ", key: f.hq, at: asOf)
     let (after, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(after.accounts.values.allSatisfy { $0.lots.expiring(asOf: asOf) == 0 }, "expiring twice finds nothing")
-    for t in f.terminals { try f.sync(t, at: asOf.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: asOf.adding(seconds: 60)) }
     let ledgerBalances = Dictionary(uniqueKeysWithValues: after.balances.map { ($0.account, $0.balance) })
     for t in f.terminals { #expect(try f.balances(t) == ledgerBalances) }
   }
@@ -172,26 +174,26 @@ struct LedgerHQToolsTests {
 
 @Suite("Conflicts are explicit")
 struct ConflictTests {
-  @Test func offlineRedemptionsAtTwoTerminalsOverdrawAndAreReported() throws {
+  @Test func offlineRedemptionsAtTwoTerminalsOverdrawAndAreReported() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let card = ChainFixture.cards[0]
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
     _ = try t1.earn(
       card: card, lines: [PurchaseLine(category: "other", amount: 20_000)], receipt: "R1", context: f.context("T01", 10)
     )
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 10))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 10))
     // Both counters know 200 points; offline, each hands over a 150-point coffee.
     for t in f.terminals {
       _ = try f.cache(t).redeem(
         card: card, item: "coffee",
         context: OperationContext(terminal: t, operator: "test", at: ChainFixture.start.adding(days: 3)))
     }
-    let first = try f.sync("T01", at: ChainFixture.start.adding(days: 3).adding(seconds: 3600))
+    let first = try await f.sync("T01", at: ChainFixture.start.adding(days: 3).adding(seconds: 3600))
     #expect(first.conflicts.isEmpty)
-    let second = try f.sync("T02", at: ChainFixture.start.adding(days: 3).adding(seconds: 3700))
+    let second = try await f.sync("T02", at: ChainFixture.start.adding(days: 3).adding(seconds: 3700))
     let account = Identities.accountID(enrolledWith: card)
     #expect(second.conflicts == ["account \(account) is overdrawn: balance -100"])
     let report = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
@@ -203,11 +205,11 @@ struct ConflictTests {
 
 @Suite("Snapshots")
 struct SnapshotTests {
-  @Test func aNewTerminalStartsFromTheSnapshotAndTheTail() throws {
+  @Test func aNewTerminalStartsFromTheSnapshotAndTheTail() async throws {
     let f = try ChainFixture(terminals: 3)
-    for t in ["T01", "T02"] { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in ["T01", "T02"] { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     for (i, t) in ["T01", "T02"].enumerated() {
-      try f.sync(t, at: ChainFixture.start.adding(days: 1).adding(seconds: Int64(i)))  // learn the referrer
+      try await f.sync(t, at: ChainFixture.start.adding(days: 1).adding(seconds: Int64(i)))  // learn the referrer
       let cache = try f.cache(t)
       let card = ChainFixture.cards[i]
       _ = try cache.enroll(
@@ -215,19 +217,20 @@ struct SnapshotTests {
       _ = try cache.earn(
         card: card, lines: [PurchaseLine(category: "fresh", amount: 30_000)], receipt: "\(t)-R",
         context: f.context(t, Int64(i * 100 + 50)))
-      try f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
+      try await f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
     }
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2).adding(seconds: 10))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2).adding(seconds: 10))
     let snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
     // More happens after the snapshot.
     let t1 = try f.cache("T01")
     _ = try t1.refund(receipt: "T02/T02-R", amount: 10_000, context: f.context("T01", 5_000))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 3))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 3))
 
     let sync = NightlySync(
-      cache: try f.cache("T03"), ledger: f.ledger, terminal: "T03", key: try LedgerKey.load(from: f.keyPath("T03")))
-    try sync.bootstrap(from: snapshot, at: ChainFixture.start.adding(days: 4))
-    let summary = try sync.run(at: ChainFixture.start.adding(days: 4))
+      cache: try f.cache("T03"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T03",
+      key: try LedgerKey.load(from: f.keyPath("T03")))
+    try await sync.bootstrap(from: snapshot, at: ChainFixture.start.adding(days: 4))
+    let summary = try await sync.run(at: ChainFixture.start.adding(days: 4))
     #expect(summary.received == 1, "only the tail after the snapshot is read and applied")
     #expect(try f.balances("T03") == f.balances("T01"))
     #expect(try f.cache("T03").consistencyProblems().isEmpty)
@@ -237,20 +240,23 @@ struct SnapshotTests {
       context: .init(terminal: "T03", operator: "test", at: ChainFixture.start.adding(days: 4).adding(seconds: 60)))
   }
 
-  @Test func aTamperedSnapshotIsRefused() throws {
+  @Test func aTamperedSnapshotIsRefused() async throws {
     let f = try ChainFixture(terminals: 2)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let cache = try f.cache("T01")
     _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try cache.earn(
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 5_000)], receipt: "R",
       context: f.context("T01", 10))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
     var snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
     snapshot.accounts[0].lots[0][2] += 1_000_000
     let sync = NightlySync(
-      cache: try f.cache("T02"), ledger: f.ledger, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
-    #expect(throws: LedgerError.self) { try sync.bootstrap(from: snapshot, at: ChainFixture.start.adding(days: 3)) }
+      cache: try f.cache("T02"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T02",
+      key: try LedgerKey.load(from: f.keyPath("T02")))
+    await #expect(throws: LedgerError.self) {
+      try await sync.bootstrap(from: snapshot, at: ChainFixture.start.adding(days: 3))
+    }
     #expect(try f.cache("T02").syncCheckpoint() == nil, "nothing was loaded")
   }
 }

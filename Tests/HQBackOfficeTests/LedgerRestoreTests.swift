@@ -1,6 +1,8 @@
 import Foundation
+import HQBackOffice
 import HQClient
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCore
 import NightlySync
@@ -28,7 +30,7 @@ struct LedgerRestoreTests {
     defer { Task { await remote.close() } }
     let sync = NightlySync(
       cache: try f.cache(t), connection: remote, terminal: t, key: try LedgerKey.load(from: f.keyPath(t)))
-    return try await sync.runOverConnection(at: time, scratch: f.cachePath(t) + ".download")
+    return try await sync.run(at: time)
   }
 
   func earn(_ t: String, _ card: Int, _ amount: Int64, _ seconds: Int64) throws {
@@ -109,8 +111,8 @@ struct LedgerRestoreTests {
     for t in f.terminals { #expect(try f.cache(t).outbox().isEmpty, "\(t) still has entries to send") }
   }
 
-  @Test func aBackupIsCheckedAndADamagedOneIsRefusedInOneLine() throws {
-    for t in f.terminals { try f.sync(t, at: Self.day1) }
+  @Test func aBackupIsCheckedAndADamagedOneIsRefusedInOneLine() async throws {
+    for t in f.terminals { try await f.sync(t, at: Self.day1) }
     let backup = f.directory.appendingPathComponent("b").path
     #expect(try cli(["ledger", "backup", "--ledger", f.ledger.path, "--to", backup]).status == 0)
     let again = try cli(["ledger", "backup", "--ledger", f.ledger.path, "--to", backup])

@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import TestSupport
 import Testing
@@ -22,7 +24,7 @@ struct NotifyTests {
   @Test func eachEventIsDeliveredExactlyOnceThroughFailuresAndAnOutage() async throws {
     let f = try ChainFixture(terminals: 2)
     let day1 = ChainFixture.start.adding(days: 1)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let cards = Array(ChainFixture.cards.prefix(2))
     for (i, t) in f.terminals.enumerated() {
       let cache = try f.cache(t)
@@ -30,7 +32,7 @@ struct NotifyTests {
       _ = try cache.earn(
         card: cards[i], lines: [PurchaseLine(category: "fresh", amount: 3_000)], receipt: "R1",
         context: f.context(t, 60))
-      try f.sync(t, at: day1.adding(seconds: 3_600))
+      try await f.sync(t, at: day1.adding(seconds: 3_600))
     }
     // The endpoint fails twice, then takes everything.
     let flaky = try await WebhookEndpoint(directory: f.directory, failFirst: 2)
@@ -44,7 +46,7 @@ struct NotifyTests {
     _ = try f.cache("T01").earn(
       card: cards[0], lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R2",
       context: f.context("T01", 7_200))
-    try f.sync("T01", at: day1.adding(seconds: 9_000))
+    try await f.sync("T01", at: day1.adding(seconds: 9_000))
     let down = try notify(f, flaky.url, asOf: day1.adding(days: 1), extra: ["--attempts", "2"])
     #expect(down.status == 1 && down.output.contains("1 events kept for the next run"), "\(down.output)")
     let back = try await WebhookEndpoint(directory: f.directory, failFirst: 0)
@@ -74,12 +76,12 @@ struct NotifyTests {
   /// A 307 is a failed delivery, named, never a re-POST of cardholder payloads elsewhere.
   @Test func aRedirectIsAFailureAndNothingIsPostedWhereItPoints() async throws {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try f.cache("T01").earn(
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 3_000)], receipt: "R1",
       context: f.context("T01", 60))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3_600))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3_600))
     let elsewhere = try await WebhookEndpoint(directory: f.directory, failFirst: 0)
     defer { elsewhere.stop() }
     let redirecting = try await WebhookEndpoint(directory: f.directory, failFirst: 0, redirectTo: elsewhere.url)

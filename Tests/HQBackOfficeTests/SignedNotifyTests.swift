@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import Notifications
 import TestSupport
@@ -28,12 +30,12 @@ struct SignedNotifyTests {
   }
 
   /// One enrolled card with one earn, synced: one pointsEarned to announce.
-  func oneEarn() throws -> ChainFixture {
+  func oneEarn() async throws -> ChainFixture {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try f.cache("T01").earn(card: ChainFixture.cards[0], lines: fresh, receipt: "R1", context: f.context("T01", 60))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
     return f
   }
 
@@ -54,7 +56,7 @@ struct SignedNotifyTests {
   /// The endpoint verifies each request with the secret: a wrong secret, a stale time and a
   /// missing token are refused 401 (the event kept); the right ones are taken, once.
   @Test func theEndpointVerifiesTheSignatureAndRefusesAWrongOne() async throws {
-    let f = try oneEarn()
+    let f = try await oneEarn()
     let now = ChainFixture.start.adding(days: 2)
     let endpoint = try await WebhookEndpoint(
       directory: f.directory, failFirst: 0, secret: secret, now: now.seconds, token: "tok")
@@ -86,8 +88,8 @@ struct SignedNotifyTests {
   }
 
   /// A secret others can read is refused in one line naming the fix, before anything is sent.
-  @Test func aSecretFileWithBadPermissionsIsRefusedInOneLine() throws {
-    let f = try oneEarn()
+  @Test func aSecretFileWithBadPermissionsIsRefusedInOneLine() async throws {
+    let f = try await oneEarn()
     let open = try secretFile(f, secret, mode: 0o644)
     let run = try notify(
       f, "http://127.0.0.1:9/events", asOf: ChainFixture.start.adding(days: 2), extra: ["--secret-file", open])

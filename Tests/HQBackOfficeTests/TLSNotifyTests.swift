@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import TestSupport
 import Testing
@@ -10,12 +12,12 @@ import Testing
 struct TLSNotifyTests {
   @Test func aPrivateCAIsTrustedWithCAFileAndOnlyThen() async throws {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try f.cache("T01").earn(
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 3_000)], receipt: "R1",
       context: f.context("T01", 60))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
     let pki = try makePrivateCA(in: f.directory)
     let endpoint = try await WebhookEndpoint(
       directory: f.directory, failFirst: 0, token: "tok", tls: (pki.certificate, pki.key))

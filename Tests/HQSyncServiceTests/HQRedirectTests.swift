@@ -11,7 +11,7 @@ struct HQRedirectTests {
   /// elsewhere), names where it points and fails; the target receives nothing.
   @Test func aRedirectIsNotFollowed() async throws {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     let elsewhere = try await WebhookEndpoint(directory: f.directory, failFirst: 0)
     defer { elsewhere.stop() }

@@ -1,6 +1,7 @@
 import Foundation
 import HQClient
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCore
 import NightlySync
@@ -27,7 +28,7 @@ struct HQServiceFaultTests {
     let f = try ChainFixture(terminals: 1)
     let hq = try await Self.service(f)
     defer { hq.stop() }
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     let outbox = try f.cache("T01").outbox()
     let state = try JSONDecoder().decode(
@@ -52,7 +53,7 @@ struct HQServiceFaultTests {
   @Test func hqKilledAtAnyInstantLosesNothingAcknowledgedAndAppendsNothingTwice() async throws {
     let terminals = ["T01", "T02", "T03", "T04"]
     let f = try ChainFixture(terminals: terminals.count)
-    for t in terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     for (i, t) in terminals.enumerated() {
       let cache = try f.cache(t)
       for n in 0..<3 {
@@ -106,12 +107,12 @@ struct HQServiceFaultTests {
     let f = try ChainFixture(terminals: 2)
     let hq = try await Self.service(f)
     defer { hq.stop() }
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let t1 = try f.cache("T01")
     for i in 0..<10 {
       _ = try t1.enroll(card: ChainFixture.cards[i], referrer: nil, context: f.context("T01", Int64(i)))
     }
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
     // T02's first download was cut after 1 000 bytes: the partial file is there.
     let connection = try HQConnection(baseURL: hq.url, logger: Self.logger, backoff: [])
     let key = try LedgerKey.load(from: f.keyPath("T02"))

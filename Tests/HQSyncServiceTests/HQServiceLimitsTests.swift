@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import TestSupport
 import Testing
@@ -32,15 +33,15 @@ struct HQServiceLimitsTests {
   static func port(_ url: String) -> Int { Int(url.split(separator: ":").last!)! }
 
   /// T01 synced once and with one enrolment in its outbox.
-  static func chainWithOneEntry() throws -> (ChainFixture, String) {
+  static func chainWithOneEntry() async throws -> (ChainFixture, String) {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     return (f, try f.cache("T01").outbox()[0].id)
   }
 
   @Test func aReaderHoldingTheLedgersFlockDoesNotStopAdmissions() async throws {
-    let (f, id) = try Self.chainWithOneEntry()
+    let (f, id) = try await Self.chainWithOneEntry()
     let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: Self.hqKey(f))
     // Any local user who can read the ledger (mode 644) opens it read-only and flocks it.
     let reader = open(f.ledger.path, O_RDONLY | O_CLOEXEC)
@@ -81,7 +82,7 @@ struct HQServiceLimitsTests {
 
   /// An admission stuck behind the writers' lock (a hung HQ command) shows in /v1/health.
   @Test func healthSaysSoWhenAnAdmissionWaitsForTheWritersLock() async throws {
-    let (f, id) = try Self.chainWithOneEntry()
+    let (f, id) = try await Self.chainWithOneEntry()
     let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: Self.hqKey(f))
     defer { hq.stop() }
     let health = { try runToCompletion("/usr/bin/curl", ["-s", "--max-time", "5", hq.url + "/v1/health"]).output }
@@ -121,7 +122,7 @@ struct HQServiceLimitsTests {
   /// More idle connections than the service takes (under a descriptor limit of 128): they are
   /// closed after the idle timeout, and a terminal's signed sync still gets through in time.
   @Test func idleConnectionsDoNotExhaustTheServicesDescriptors() async throws {
-    let (f, id) = try Self.chainWithOneEntry()
+    let (f, id) = try await Self.chainWithOneEntry()
     let hq = try await HQServiceProcess(
       ledger: f.ledger.path, hqKey: Self.hqKey(f), extra: ["--idle-timeout", "1"],
       launcher: ["/usr/bin/prlimit", "--nofile=128:128"])

@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -14,9 +15,9 @@ struct HQServiceTests {
   /// `loyalty-terminal sync --hq` for `t` as a child process.
   /// A day of two shops: enrolments, earns, a provisional earn, a cross-shop refund; every sync
   /// through `sync`.
-  static func traffic(_ f: ChainFixture, sync: (String, UTCInstant) throws -> Void) throws {
+  static func traffic(_ f: ChainFixture, sync: (String, UTCInstant) async throws -> Void) async throws {
     let day1 = ChainFixture.start.adding(days: 1)
-    for t in ["T01", "T02"] { try sync(t, ChainFixture.start.adding(seconds: 60)) }
+    for t in ["T01", "T02"] { try await sync(t, ChainFixture.start.adding(seconds: 60)) }
     let t1 = try f.cache("T01")
     let t2 = try f.cache("T02")
     for i in 0..<3 {
@@ -30,26 +31,26 @@ struct HQServiceTests {
     _ = try t2.earn(
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 1_500)], receipt: "R8",
       provisional: true, context: f.context("T02", 40))
-    try sync("T01", day1.adding(seconds: 3_600))
-    try sync("T02", day1.adding(seconds: 3_700))
-    try sync("T01", day1.adding(seconds: 3_800))
+    try await sync("T01", day1.adding(seconds: 3_600))
+    try await sync("T02", day1.adding(seconds: 3_700))
+    try await sync("T01", day1.adding(seconds: 3_800))
     // T02 now knows T01's customers: an earn there and a refund of a T01 receipt.
     _ = try t2.earn(
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fuel", amount: 5_000)], receipt: "R9",
       context: f.context("T02", 4_000))
     _ = try t2.refund(receipt: "T01/R1", amount: 1_000, context: f.context("T02", 4_100))
-    try sync("T02", day1.adding(seconds: 7_200))
-    try sync("T01", day1.adding(seconds: 7_300))
+    try await sync("T02", day1.adding(seconds: 7_200))
+    try await sync("T01", day1.adding(seconds: 7_300))
   }
 
   @Test func twoTerminalsConvergeThroughTheServiceExactlyAsThroughTheFile() async throws {
     let overFile = try ChainFixture(terminals: 2)
-    try Self.traffic(overFile) { t, at in try overFile.sync(t, at: at) }
+    try await Self.traffic(overFile) { t, at in try await overFile.sync(t, at: at) }
 
     let overService = try ChainFixture(terminals: 3)
     let hq = try await HQServiceProcess(
       ledger: overService.ledger.path, hqKey: overService.directory.appendingPathComponent("hq.key").path)
-    try Self.traffic(overService) { t, at in
+    try await Self.traffic(overService) { t, at in
       let run = try overService.syncChild(t, hq.url, at: at)
       #expect(run.status == 0, "\(t): \(run.errors)")
     }
@@ -112,7 +113,7 @@ struct HQServiceTests {
     #expect(try curl(forged, key: stranger).contains("not registered"))
 
     // T02 recorded an enrolment, then HQ revoked it: its sync is refused, nothing appended.
-    try f.sync("T02", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T02", at: ChainFixture.start.adding(seconds: 60))
     _ = try f.cache("T02").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T02", 0))
     let revoke = try runToCompletion(
       BuiltProducts.loyaltyHQ, ["ledger", "revoke-terminal", "T02", "--ledger", f.ledger.path, "--hq-key", hqKey])

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 import HQClient
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCore
 import NightlySync
@@ -78,7 +79,7 @@ struct SignedAnswerTests {
       let sync = NightlySync(
         cache: try f.cache("T01"), connection: proxy, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T01")))
       do {
-        let summary = try await sync.runOverConnection(at: day1, scratch: f.cachePath("T01") + ".download")
+        let summary = try await sync.run(at: day1)
         await remote.close()
         return summary
       } catch {
@@ -137,7 +138,7 @@ struct SignedAnswerTests {
   /// is not signed by its key), admits the batch, and the terminal marks nothing refused.
   @Test func aForgedStoredRefusalHasNoEffect() async throws {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let cache = try f.cache("T01")
     _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     let outbox = try cache.outbox()

@@ -1,9 +1,12 @@
+import CounterSimulation
 import Foundation
+import HQBackOffice
 import LoyaltyCore
 import TestSupport
 import Testing
 
-@testable import Ledger
+@testable import LedgerFormat
+@testable import LedgerStore
 
 /// A ledger in a temporary directory with HQ's key and terminal T01 registered.
 struct LedgerFixture {

@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -25,21 +26,23 @@ struct AppendCheckTests {
     #expect(throws: Never.self) { try LedgerVerifier().verify(path: f.ledger.path) }
   }
 
-  @Test func aSyncWithTheWrongKeyOrAnUnregisteredTerminalWritesNothing() throws {
+  @Test func aSyncWithTheWrongKeyOrAnUnregisteredTerminalWritesNothing() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let card = ChainFixture.cards[0]
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 0))
     let before = try bytes(f)
     // T01's cache with T02's key.
     let wrongKey = NightlySync(
-      cache: try f.cache("T01"), ledger: f.ledger, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T02")))
-    #expect(throws: LedgerError.self) { try wrongKey.run(at: ChainFixture.start.adding(days: 1)) }
+      cache: try f.cache("T01"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T01",
+      key: try LedgerKey.load(from: f.keyPath("T02")))
+    await #expect(throws: LedgerError.self) { try await wrongKey.run(at: ChainFixture.start.adding(days: 1)) }
     // A terminal id HQ never registered, with a cache of its own.
     let strangerCache = try PointsCache(path: f.directory.appendingPathComponent("T09.db").path)
     let stranger = NightlySync(
-      cache: strangerCache, ledger: f.ledger, terminal: "T09", key: try LedgerKey.load(from: f.keyPath("T01")))
-    try stranger.run(at: ChainFixture.start.adding(days: 1))  // nothing to send: it only learns
+      cache: strangerCache, connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T09",
+      key: try LedgerKey.load(from: f.keyPath("T01")))
+    _ = try await stranger.run(at: ChainFixture.start.adding(days: 1))  // nothing to send: it only learns
     // It records nothing until HQ registers it (HQ's audit would refuse what it decided)…
     let refusal = #expect(throws: RuleError.self) {
       _ = try strangerCache.enroll(card: ChainFixture.cards[1], referrer: nil, context: f.context("T09", 0))
@@ -48,31 +51,33 @@ struct AppendCheckTests {
     #expect(try strangerCache.outbox().isEmpty)
     // A cache synced under another terminal's id.
     let renamed = NightlySync(
-      cache: try f.cache("T01"), ledger: f.ledger, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
-    #expect(throws: RuleError.self) { try renamed.run(at: ChainFixture.start.adding(days: 1)) }
+      cache: try f.cache("T01"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T02",
+      key: try LedgerKey.load(from: f.keyPath("T02")))
+    await #expect(throws: RuleError.self) { try await renamed.run(at: ChainFixture.start.adding(days: 1)) }
     #expect(try bytes(f) == before)
     #expect(try f.cache("T01").outbox().count == 1, "nothing marked synced")
     // The chain goes on: the right sync appends, the other terminal learns it.
-    #expect(try f.sync("T01", at: ChainFixture.start.adding(days: 1)).sent == 1)
-    #expect(try f.sync("T02", at: ChainFixture.start.adding(days: 1)).received == 1)
+    await #expect(try f.sync("T01", at: ChainFixture.start.adding(days: 1)).sent == 1)
+    await #expect(try f.sync("T02", at: ChainFixture.start.adding(days: 1)).received == 1)
   }
 
   /// A key file mix-up with nothing to send is refused too, and the counter goes on recording.
-  @Test func aSyncWithTheWrongKeyAndAnEmptyOutboxChangesNothing() throws {
+  @Test func aSyncWithTheWrongKeyAndAnEmptyOutboxChangesNothing() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let wrong = NightlySync(
-      cache: try f.cache("T01"), ledger: f.ledger, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T02")))
-    let error = #expect(throws: LedgerError.self) { try wrong.run(at: ChainFixture.start.adding(days: 1)) }
+      cache: try f.cache("T01"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T01",
+      key: try LedgerKey.load(from: f.keyPath("T02")))
+    let error = await #expect(throws: LedgerError.self) { try await wrong.run(at: ChainFixture.start.adding(days: 1)) }
     #expect(error?.reason.contains("not the one HQ registered for T01") == true, "\(String(describing: error))")
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
-    #expect(try f.sync("T01", at: ChainFixture.start.adding(days: 1)).sent == 1)
+    await #expect(try f.sync("T01", at: ChainFixture.start.adding(days: 1)).sent == 1)
   }
 
   /// A key rotated while entries wait in the outbox: they go with the new key, none refused.
-  @Test func entriesRecordedBeforeAKeyRotationAreAdmittedWithTheNewKey() throws {
+  @Test func entriesRecordedBeforeAKeyRotationAreAdmittedWithTheNewKey() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     let rotated = try LedgerKey.generate(at: f.directory.appendingPathComponent("T01-new.key").path)
     try f.ledger.append(
@@ -81,8 +86,10 @@ struct AppendCheckTests {
           kind: .terminalRegister, id: "register-T01-2", at: ChainFixture.start.adding(days: 1), terminal: "HQ",
           ref: "T01", data: rotated.publicKeyBase64)
       ], signer: "HQ", key: f.hq, at: ChainFixture.start.adding(days: 1))
-    let summary = try NightlySync(cache: try f.cache("T01"), ledger: f.ledger, terminal: "T01", key: rotated)
-      .run(at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+    let summary = try await NightlySync(
+      cache: try f.cache("T01"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T01", key: rotated
+    )
+    .run(at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
     #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
   }
 
@@ -121,33 +128,37 @@ struct AppendCheckTests {
 
   /// A terminal keeps the point it verified: a ledger rolled back, cut or swapped for another
   /// chain's (each of which verifies on its own) is refused, named, and nothing is synced.
-  @Test func aRolledBackCutOrSwappedLedgerIsRefused() throws {
+  @Test func aRolledBackCutOrSwappedLedgerIsRefused() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     let older = try bytes(f)
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
     let current = try bytes(f)
     let url = URL(fileURLWithPath: f.ledger.path)
 
     try older.write(to: url)  // HQ restored yesterday's copy
     #expect(throws: Never.self) { try LedgerVerifier().verify(path: f.ledger.path) }
-    let rolledBack = #expect(throws: LedgerError.self) { try f.sync("T02", at: ChainFixture.start.adding(days: 2)) }
+    let rolledBack = await #expect(throws: LedgerError.self) {
+      try await f.sync("T02", at: ChainFixture.start.adding(days: 2))
+    }
     #expect(rolledBack?.reason.contains("cut or rolled back") == true, "\(String(describing: rolledBack))")
 
     let other = try ChainFixture(terminals: 2)
     try Data(contentsOf: URL(fileURLWithPath: other.ledger.path)).write(to: url)  // another chain's ledger
-    let swapped = #expect(throws: LedgerError.self) { try f.sync("T02", at: ChainFixture.start.adding(days: 2)) }
+    let swapped = await #expect(throws: LedgerError.self) {
+      try await f.sync("T02", at: ChainFixture.start.adding(days: 2))
+    }
     #expect(swapped?.reason.contains("another HQ key") == true, "\(String(describing: swapped))")
 
     try current.write(to: url)  // the real ledger back: the chain goes on
-    #expect(throws: Never.self) { try f.sync("T02", at: ChainFixture.start.adding(days: 2)) }
+    await #expect(throws: Never.self) { try await f.sync("T02", at: ChainFixture.start.adding(days: 2)) }
   }
 
-  @Test func aSyncedTerminalTakesItsProgramFromTheLedgerOnly() throws {
+  @Test func aSyncedTerminalTakesItsProgramFromTheLedgerOnly() async throws {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let generous = ChainFixture.program.replacingOccurrences(
       of: "\"pointsPerUnit\": \"1\"", with: "\"pointsPerUnit\": \"1000000\"")
     let program = try ProgramParser.parse(Data(generous.utf8))

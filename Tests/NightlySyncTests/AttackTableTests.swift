@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -19,16 +21,16 @@ struct AttackedChain {
   var accomplice: String { Identities.accountID(enrolledWith: accompliceCard) }
   static let day2 = ChainFixture.start.adding(days: 2)
 
-  init() throws {
+  init() async throws {
     f = try ChainFixture(terminals: 3)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let t2 = try f.cache("T02")
     _ = try t2.enroll(card: victimCard, referrer: nil, context: f.context("T02", 0))
     _ = try t2.earn(
       card: victimCard, lines: [PurchaseLine(category: "fresh", amount: 4_000)], receipt: "R100",
       context: f.context("T02", 60))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
     // The attacker's honest-looking day: its own customer enrolled and buying.
     let t1 = try f.cache("T01")
     let at = ChainFixture.start.adding(days: 1).adding(seconds: 7200)
@@ -108,9 +110,9 @@ struct AttackTableTests {
   ]
 
   @Test(arguments: 0..<outboxEdits.count)
-  func anEditedOutboxEntryIsRefusedAndKept(index: Int) throws {
+  func anEditedOutboxEntryIsRefusedAndKept(index: Int) async throws {
     let (name, sql) = Self.outboxEdits[index]
-    let chain = try AttackedChain()
+    let chain = try await AttackedChain()
     try chain.edit(sql.replacingOccurrences(of: "'VICTIM'", with: "'\(chain.victim)'"))
     let run = try chain.syncChild("T01", at: AttackedChain.day2)
     #expect(run.status == 3, "\(name): synced, with entries refused by HQ (exit 3)")
@@ -130,8 +132,8 @@ struct AttackTableTests {
     try chain.expectNothingMintedAndEveryoneSyncs(name)
   }
 
-  @Test func aReferralBonusToAnotherShopsCustomerIsRefused() throws {
-    let chain = try AttackedChain()
+  @Test func aReferralBonusToAnotherShopsCustomerIsRefused() async throws {
+    let chain = try await AttackedChain()
     try chain.edit(
       """
       INSERT INTO entry (id, kind, at, terminal, operator, accountId, points, reference, origin, synced, basis)
@@ -143,8 +145,8 @@ struct AttackTableTests {
     try chain.expectNothingMintedAndEveryoneSyncs("referral bonus")
   }
 
-  @Test func aCardLinkedToAnAccompliceIsRefused() throws {
-    let chain = try AttackedChain()
+  @Test func aCardLinkedToAnAccompliceIsRefused() async throws {
+    let chain = try await AttackedChain()
     // The victim's card "linked" to the accomplice's account: the victim's next purchases would
     // credit the accomplice.
     try chain.edit(
@@ -161,8 +163,8 @@ struct AttackTableTests {
     try chain.expectNothingMintedAndEveryoneSyncs("link")
   }
 
-  @Test func aStandAloneProgramCannotMintIntoTheChain() throws {
-    let chain = try AttackedChain()
+  @Test func aStandAloneProgramCannotMintIntoTheChain() async throws {
+    let chain = try await AttackedChain()
     // A fresh cache for T03, a generous local program, an earn, then a sync into the chain.
     let path = chain.f.directory.appendingPathComponent("mint.db").path
     let generous = ChainFixture.program.replacingOccurrences(
@@ -191,9 +193,9 @@ struct AttackTableTests {
   /// Written straight into the file with the attacker's valid key, past the admission: every
   /// reader leaves it out alike, `ledger verify` names it, no sync halts.
   @Test(arguments: [Int64(999), Int64.max, Int64.min])
-  func aBatchForgedIntoTheFileIsLeftOutByEveryReader(points: Int64) throws {
-    let chain = try AttackedChain()
-    try chain.f.sync("T01", at: AttackedChain.day2)  // the honest part lands first
+  func aBatchForgedIntoTheFileIsLeftOutByEveryReader(points: Int64) async throws {
+    let chain = try await AttackedChain()
+    try await chain.f.sync("T01", at: AttackedChain.day2)  // the honest part lands first
     let key = try LedgerKey.load(from: chain.f.keyPath("T01"))
     try chain.f.ledger.withExclusiveLock { locked in
       let state = try locked.audited(repairing: false).state
@@ -217,8 +219,8 @@ struct AttackTableTests {
 extension AttackTableTests {
   /// One counter's clock (or `--at`) far ahead must not freeze the others: a seal's time is held
   /// to its own writer's clock only.
-  @Test func aFutureDatedSealCannotFreezeOtherCounters() throws {
-    let chain = try AttackedChain()
+  @Test func aFutureDatedSealCannotFreezeOtherCounters() async throws {
+    let chain = try await AttackedChain()
     let future = UTCInstant(parsing: "2099-12-31T00:00:00Z")!
     let run = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
@@ -236,20 +238,20 @@ extension AttackTableTests {
       #expect(admission.refused.isEmpty && admission.appended.count == outbox.count)
     }
     // T02 learns it, then records an honest purchase and syncs: admitted.
-    try chain.f.sync("T02", at: AttackedChain.day2)
+    try await chain.f.sync("T02", at: AttackedChain.day2)
     _ = try chain.f.cache("T02").earn(
       card: chain.victimCard, lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R101",
       context: .init(terminal: "T02", operator: "x", at: AttackedChain.day2.adding(seconds: 600)))
-    let summary = try chain.f.sync("T02", at: AttackedChain.day2.adding(seconds: 3600))
+    let summary = try await chain.f.sync("T02", at: AttackedChain.day2.adding(seconds: 3600))
     #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
   }
 }
 
 @Suite("Honest shops lose nothing")
 struct HonestConflictTests {
-  @Test func twoTillsUsingOneReceiptNumberAreTwoReceipts() throws {
+  @Test func twoTillsUsingOneReceiptNumberAreTwoReceipts() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let card = ChainFixture.cards[0]
     for t in f.terminals {
       let cache = try f.cache(t)
@@ -259,7 +261,7 @@ struct HonestConflictTests {
         context: f.context(t, 60))
     }
     for (i, t) in (f.terminals + f.terminals).enumerated() {
-      let s = try f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
+      let s = try await f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
       #expect(s.refusedByHQ.isEmpty && s.excluded.isEmpty, "\(s.refusedByHQ) \(s.excluded)")
     }
     let account = Identities.accountID(enrolledWith: card)
@@ -268,23 +270,23 @@ struct HonestConflictTests {
     #expect(try f.balances("T01") == f.balances("T02"))
   }
 
-  @Test func twoOfflineRefundsOfOneReceiptAreBothKeptAndTheExcessListed() throws {
+  @Test func twoOfflineRefundsOfOneReceiptAreBothKeptAndTheExcessListed() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let card = ChainFixture.cards[0]
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
     _ = try t1.earn(
       card: card, lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R7", context: f.context("T01", 60))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
     // Offline, both counters refund the whole receipt.
     let later = ChainFixture.start.adding(days: 1).adding(seconds: 7200)
     _ = try t1.refund(receipt: "R7", amount: 1_000, context: .init(terminal: "T01", operator: "x", at: later))
     _ = try f.cache("T02").refund(
       receipt: "T01/R7", amount: 1_000, context: .init(terminal: "T02", operator: "x", at: later))
     for (i, t) in (f.terminals + f.terminals).enumerated() {
-      let s = try f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
+      let s = try await f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
       #expect(s.refusedByHQ.isEmpty, "\(s.refusedByHQ)")
     }
     let report = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)

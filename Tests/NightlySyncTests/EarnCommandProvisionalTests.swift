@@ -16,9 +16,9 @@ struct EarnCommandProvisionalTests {
     try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(text)")
   }
 
-  @Test func inAChainTheCardEarnsProvisionallyAndTheSyncBringsThePointsHome() throws {
+  @Test func inAChainTheCardEarnsProvisionallyAndTheSyncBringsThePointsHome() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 0))
     let t2 = ["--cache", f.cachePath("T02"), "--terminal", "T02"]
     let at = { (seconds: Int64) in f.context("T02", seconds).at.description }
@@ -48,9 +48,9 @@ struct EarnCommandProvisionalTests {
     let points = try #require(json["points"] as? Int)
 
     // At the sync the points are the cardholder's: T02 learns the enrolment, T01 the earns.
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 400))
-    try f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 500))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 400))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 500))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
     let balances = try f.cache("T02").identify(card: card, at: f.context("T02", 700).at).balance
     #expect(balances == (try f.cache("T01").identify(card: card, at: f.context("T01", 700).at).balance))
     #expect(balances == 100 + Int64(points), "both provisional earns (fresh 25.00 at x2, fuel) are in the balance")

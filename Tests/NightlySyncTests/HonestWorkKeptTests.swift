@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -36,27 +38,30 @@ struct HonestWorkKeptTests {
   /// while registered is admitted — before the revocation, and after the new registration though
   /// it had not synced since (the swarm's seed 3) — and what it decided while revoked is refused
   /// and reported with its points and account, at the sync and in HQ's report.
-  @Test func aReRegisteredTerminalsOutboxIsAdmittedOrReported() throws {
+  @Test func aReRegisteredTerminalsOutboxIsAdmittedOrReported() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 0))
-    try f.sync("T01", at: Self.day1.adding(seconds: 3600))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 3600))
     let before = try f.cache("T01").earn(card: card, lines: fresh, receipt: "R1", context: f.context("T01", 7200))
     #expect(before.points == 40)
     try revokeAndReRegister(f, at: Self.day1.adding(seconds: 10_000), gap: 5_000)
     let after = try f.cache("T01").earn(card: card, lines: fresh, receipt: "R2", context: f.context("T01", 12_000))
     let registeredAgain = try f.cache("T01").earn(
       card: card, lines: fresh, receipt: "R2b", context: f.context("T01", 16_000))
-    let summary = try f.sync("T01", at: Self.day1.adding(seconds: 20_000))
+    let summary = try await f.sync("T01", at: Self.day1.adding(seconds: 20_000))
     #expect(summary.sent == 2, "\(summary.refusedByHQ)")
     #expect(summary.refusedByHQ.count == 1, "\(summary.refusedByHQ)")
     let line = summary.refusedByHQ.first ?? ""
-    #expect(line.hasPrefix("earn-T01/R2") && line.contains(account) && line.contains("\(after.points) points"), "\(line)")
+    #expect(
+      line.hasPrefix("earn-T01/R2") && line.contains(account) && line.contains("\(after.points) points"), "\(line)")
     let report = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
     #expect(report.refusedAtAdmission.count == 1)
     let logged = report.refusedAtAdmission.first ?? ""
-    #expect(logged.contains("earn-T01/R2") && logged.contains(account) && logged.contains("\(after.points) points"), "\(logged)")
-    try f.sync("T02", at: Self.day1.adding(seconds: 20_100))
+    #expect(
+      logged.contains("earn-T01/R2") && logged.contains(account) && logged.contains("\(after.points) points"),
+      "\(logged)")
+    try await f.sync("T02", at: Self.day1.adding(seconds: 20_100))
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty, "\(fold.audit.refusals)")
     let kept = before.points + registeredAgain.points
@@ -64,7 +69,7 @@ struct HonestWorkKeptTests {
     for t in f.terminals { #expect(try f.balances(t)[account] == kept, "\(t)") }
     // Re-registered, T01 records and syncs as before.
     let next = try f.cache("T01").earn(card: card, lines: fresh, receipt: "R3", context: f.context("T01", 30_000))
-    let again = try f.sync("T01", at: Self.day1.adding(seconds: 31_000))
+    let again = try await f.sync("T01", at: Self.day1.adding(seconds: 31_000))
     #expect(again.sent == 1 && again.refusedByHQ.isEmpty, "\(again.refusedByHQ)")
     #expect(try LedgerFold.fold(path: f.ledger.path).0.accounts[account]?.balance == kept + next.points)
   }
@@ -74,15 +79,15 @@ struct HonestWorkKeptTests {
   /// stands, the second is held as the same enrolment; both purchases are admitted; the referrer
   /// bonus the standing enrolment does not justify is refused with its points and account.
   @Test(arguments: [false, true])
-  func aCardEnrolledOfflineAtTwoShopsKeepsBothShopsPurchases(t02First: Bool) throws {
+  func aCardEnrolledOfflineAtTwoShopsKeepsBothShopsPurchases(t02First: Bool) async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let referrers = ["T01": ChainFixture.cards[1], "T02": ChainFixture.cards[2]]
     for (i, t) in f.terminals.enumerated() {
       _ = try f.cache(t).enroll(card: referrers[t]!, referrer: nil, context: f.context(t, Int64(i)))
     }
-    for (i, t) in f.terminals.enumerated() { try f.sync(t, at: Self.day1.adding(seconds: 3600 + Int64(i))) }
-    for (i, t) in f.terminals.enumerated() { try f.sync(t, at: Self.day1.adding(seconds: 3700 + Int64(i))) }
+    for (i, t) in f.terminals.enumerated() { try await f.sync(t, at: Self.day1.adding(seconds: 3600 + Int64(i))) }
+    for (i, t) in f.terminals.enumerated() { try await f.sync(t, at: Self.day1.adding(seconds: 3700 + Int64(i))) }
     var points: [String: Int64] = [:]
     for t in f.terminals {
       let cache = try f.cache(t)
@@ -95,7 +100,7 @@ struct HonestWorkKeptTests {
     let order = t02First ? ["T02", "T01", "T02", "T01"] : ["T01", "T02", "T01", "T02"]
     var refused: [String] = []
     for (i, t) in order.enumerated() {
-      refused += try f.sync(t, at: Self.day1.adding(seconds: 20_000 + Int64(i))).refusedByHQ
+      await refused += try f.sync(t, at: Self.day1.adding(seconds: 20_000 + Int64(i))).refusedByHQ
     }
     let first = order[0]
     let second = order[1]
@@ -125,7 +130,7 @@ struct HonestWorkKeptTests {
     let next = try f.cache(second).earn(
       card: card, lines: [PurchaseLine(category: "fresh", amount: 2_500)], receipt: "R2",
       context: f.context(second, 86_400))
-    let summary = try f.sync(second, at: Self.day1.adding(days: 1).adding(seconds: 3600))
+    let summary = try await f.sync(second, at: Self.day1.adding(days: 1).adding(seconds: 3600))
     #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
     #expect(try f.balances(second)[account] == fold.accounts[account]!.balance + next.points)
   }

@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -17,11 +18,11 @@ struct LeftOutBatchAndDatingTests {
   /// One batch appended straight to HQ's file, sealed by a key HQ never registered: every reader
   /// leaves it out, a terminal's checkpoint moves past it, and its next entries (decided on that
   /// position) are admitted.
-  @Test func honestEntriesDecidedAfterAJunkBatchAreAdmitted() throws {
+  @Test func honestEntriesDecidedAfterAJunkBatchAreAdmitted() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 0))
-    try f.sync("T01", at: Self.day1.adding(seconds: 3600))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 3600))
     let junkKey = try LedgerKey.generate(at: f.directory.appendingPathComponent("junk.key").path)
     try f.ledger.withExclusiveLock { locked in
       var state = try locked.audited(repairing: false).state
@@ -33,14 +34,14 @@ struct LeftOutBatchAndDatingTests {
       _ = try locked.append(
         [LedgerEntry(junk)], after: &state, signer: "T99", key: junkKey, at: Self.day1.adding(seconds: 3700))
     }
-    let learnt = try f.sync("T01", at: Self.day1.adding(seconds: 3800))
+    let learnt = try await f.sync("T01", at: Self.day1.adding(seconds: 3800))
     #expect(learnt.excluded.count == 1, "\(learnt.excluded)")
     let earned = try f.cache("T01").earn(
       card: card, lines: [PurchaseLine(category: "fresh", amount: 1_000)], receipt: "R2",
       context: f.context("T01", 7200))
-    let summary = try f.sync("T01", at: Self.day1.adding(seconds: 8000))
+    let summary = try await f.sync("T01", at: Self.day1.adding(seconds: 8000))
     #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
-    try f.sync("T02", at: Self.day1.adding(seconds: 8100))
+    try await f.sync("T02", at: Self.day1.adding(seconds: 8100))
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty, "\(fold.audit.refusals)")
     #expect(fold.exclusions.count == 1)
@@ -51,10 +52,10 @@ struct LeftOutBatchAndDatingTests {
   /// With a 14-day return window: an earn dated 20 h ahead, a redemption dated now and a refund
   /// of the whole purchase, in one batch. The earn's points are pending at the redemption (a
   /// purchase dated after the moment is not available then): the admission refuses the redemption.
-  @Test func anEarnDatedAheadIsPendingAtAnEarlierRedemption() throws {
+  @Test func anEarnDatedAheadIsPendingAtAnEarlierRedemption() async throws {
     let f = try ChainFixture(terminals: 1)
     try f.publishProgram(pendingDays: 14)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let (before, _) = try LedgerFold.fold(path: f.ledger.path)
     let program = try #require(before.program)
     #expect(program.pendingDays == 14)

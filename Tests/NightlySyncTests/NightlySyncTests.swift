@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -10,12 +11,12 @@ import Testing
 struct NightlySyncTests {
   /// Entries the reducer refuses (an overflowing balance) are skipped by the cache as by the
   /// fold: the sync goes on, says so, and the balances still agree.
-  @Test func anOverflowingEntryInTheLedgerIsSkippedByEveryReader() throws {
+  @Test func anOverflowingEntryInTheLedgerIsSkippedByEveryReader() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let card = ChainFixture.cards[0]
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 0))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
     let account = Identities.accountID(enrolledWith: card)
     let at = ChainFixture.start.adding(days: 2)
     var adjustments: [LedgerEntry] = []
@@ -30,9 +31,9 @@ struct NightlySyncTests {
       var state = try locked.audited(repairing: false).state
       _ = try locked.append(adjustments, after: &state, signer: "HQ", key: f.hq, at: at)
     }
-    let summary = try f.sync("T02", at: at.adding(seconds: 60))
+    let summary = try await f.sync("T02", at: at.adding(seconds: 60))
     #expect(summary.excluded.count == 2, "\(summary.excluded)")
-    try f.sync("T01", at: at.adding(seconds: 120))
+    try await f.sync("T01", at: at.adding(seconds: 120))
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.accounts[account]?.balance == 5_000_000_000_000_000_000)
     #expect(try f.balances("T02")[account] == 5_000_000_000_000_000_000)
@@ -40,9 +41,9 @@ struct NightlySyncTests {
     #expect(try f.cache("T02").consistencyProblems().isEmpty)
   }
 
-  @Test func twoTerminalsEarningOfflineConverge() throws {
+  @Test func twoTerminalsEarningOfflineConverge() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let alice = ChainFixture.cards[0]
     let bob = ChainFixture.cards[1]
     // The same card enrolled at both terminals offline; Bob referred by Alice at T02.
@@ -59,9 +60,9 @@ struct NightlySyncTests {
       card: bob, lines: [PurchaseLine(category: "other", amount: 5000)], receipt: "T02-R2",
       context: f.context("T02", 180))
 
-    let first = try f.sync("T01", at: ChainFixture.start.adding(days: 2))
-    let second = try f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2).adding(seconds: 120))
+    let first = try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    let second = try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2).adding(seconds: 120))
     #expect(first.sent == 2 && second.sent == 5, "T02's enrolment of Alice collapsed into T01's")
     #expect(try f.balances("T01") == f.balances("T02"))
     let aliceAccount = Identities.accountID(enrolledWith: alice)
@@ -72,10 +73,10 @@ struct NightlySyncTests {
     #expect(summary.entries == 2 + 1 + 7)  // setup (2 terminals + program) + T01's 2 + T02's 5
   }
 
-  @Test func aTornAppendIsRepairedAndNothingIsLostOrDoubled() throws {
+  @Test func aTornAppendIsRepairedAndNothingIsLostOrDoubled() async throws {
     let f = try ChainFixture(terminals: 2)
     let t1 = try f.cache("T01")
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     _ = try t1.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try t1.earn(
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "other", amount: 4200)], receipt: "R1",
@@ -84,21 +85,22 @@ struct NightlySyncTests {
     let good = Array(FileManager.default.contents(atPath: f.ledger.path)!)
     let before = f.directory.appendingPathComponent("T01-before.db").path
     try t1.backup(to: before)
-    try f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
     let full = Array(FileManager.default.contents(atPath: f.ledger.path)!)
     let torn = Array(full[..<(good.count + (full.count - good.count) / 2)])
     try Data(torn).write(to: URL(fileURLWithPath: f.ledger.path))
     #expect(throws: LedgerError.self) { try LedgerVerifier().verify(path: f.ledger.path) }
     // The cache never saw that sync commit: go on from its state before the sync.
     let replay = try PointsCache(path: before)
-    let summary = try NightlySync(
-      cache: replay, ledger: f.ledger, terminal: "T01", key: LedgerKey.load(from: f.keyPath("T01"))
+    let summary = try await NightlySync(
+      cache: replay, connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T01",
+      key: LedgerKey.load(from: f.keyPath("T01"))
     )
     .run(at: ChainFixture.start.adding(days: 2).adding(seconds: 5))
     #expect(summary.repairedBytes > 0 && summary.sent == 2)
     let verified = try LedgerVerifier().verify(path: f.ledger.path)
     #expect(verified.entries == 3 + 2)
-    try f.sync("T02", at: ChainFixture.start.adding(days: 3))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 3))
     #expect(try f.balances("T02")[Identities.accountID(enrolledWith: ChainFixture.cards[0])] == 42)
   }
 
@@ -106,7 +108,7 @@ struct NightlySyncTests {
     let f = try ChainFixture(terminals: 2)
     let seed = UInt64.random(in: 0...UInt64.max)
     var rng = SeededGenerator(seed: seed)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     var expected: Int64 = 0
     for round in 0..<12 {
       let t = f.terminals[round % 2]
@@ -129,7 +131,7 @@ struct NightlySyncTests {
       usleep(UInt32(rng.next() % 40_000))  // 0-40 ms: before, during or after the append
       _ = child.stop(with: SIGKILL)
     }
-    for t in f.terminals + f.terminals { try f.sync(t, at: ChainFixture.start.adding(days: 5)) }
+    for t in f.terminals + f.terminals { try await f.sync(t, at: ChainFixture.start.adding(days: 5)) }
     let total = try f.balances("T01").values.reduce(0, +)
     #expect(total == expected, "seed \(seed)")
     #expect(try f.balances("T01") == f.balances("T02"), "seed \(seed)")
@@ -141,7 +143,7 @@ struct NightlySyncTests {
     let f = try ChainFixture(terminals: 10)
     for (i, t) in f.terminals.enumerated() {
       let cache = try f.cache(t)
-      try f.sync(t, at: ChainFixture.start.adding(seconds: 60))
+      try await f.sync(t, at: ChainFixture.start.adding(seconds: 60))
       _ = try cache.enroll(card: ChainFixture.cards[i], referrer: nil, context: f.context(t, 0))
       _ = try cache.earn(
         card: ChainFixture.cards[i], lines: [PurchaseLine(category: "other", amount: 1000)], receipt: "\(t)-R",
@@ -160,7 +162,7 @@ struct NightlySyncTests {
       #expect(child.stop(with: 0, within: 120) == 0)
     }
     _ = try LedgerVerifier().verify(path: f.ledger.path)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(days: 3)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(days: 3)) }
     let reference = try f.balances("T01")
     #expect(reference.count == 10 && reference.values.allSatisfy { $0 == 10 })
     for t in f.terminals { #expect(try f.balances(t) == reference) }

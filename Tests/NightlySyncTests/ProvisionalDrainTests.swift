@@ -1,5 +1,6 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -22,19 +23,19 @@ struct ProvisionalDrainTests {
 
   /// T01 is the holder's counter (provisional earns on the card), T02 the attacker's shop, which
   /// has synced the provisional earn and enrolled the accomplice.
-  func chainWhereTheAttackerSawTheEarn() throws -> (ChainFixture, Int64) {
+  func chainWhereTheAttackerSawTheEarn() async throws -> (ChainFixture, Int64) {
     let f = try ChainFixture(terminals: 3)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     _ = try f.cache("T02").enroll(card: accompliceCard, referrer: nil, context: f.context("T02", 0))
     let earned = try f.cache("T01").earn(
       card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T01", 60))
-    try f.sync("T01", at: Self.day1.adding(seconds: 3600))
-    try f.sync("T02", at: Self.day1.adding(seconds: 3700))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 3600))
+    try await f.sync("T02", at: Self.day1.adding(seconds: 3700))
     return (f, earned.points)
   }
 
-  @Test func aLinkOfACardWithProvisionalPointsSeenIsRefused() throws {
-    let (f, points) = try chainWhereTheAttackerSawTheEarn()
+  @Test func aLinkOfACardWithProvisionalPointsSeenIsRefused() async throws {
+    let (f, points) = try await chainWhereTheAttackerSawTheEarn()
     let at = Self.day1.adding(seconds: 4000)
     // The counter's own decision refuses it.
     #expect(throws: RuleError.self) {
@@ -56,15 +57,15 @@ struct ProvisionalDrainTests {
     #expect(submitted.refused.first?.reason.contains("points of its own") == true, "\(submitted.refused)")
     // The holder keeps earning at T01 and enrols the card there: every point is theirs, and
     // T01's entries are all admitted.
-    try f.sync("T01", at: Self.day1.adding(seconds: 5000))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 5000))
     let second = try f.cache("T01").earn(
       card: card, lines: fresh, receipt: "R2", provisional: true, context: f.context("T01", 6000))
-    let summary = try f.sync("T01", at: Self.day1.adding(seconds: 7000))
+    let summary = try await f.sync("T01", at: Self.day1.adding(seconds: 7000))
     #expect(summary.sent == 1 && summary.refusedByHQ.isEmpty, "\(summary.refusedByHQ)")
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 86_400))
-    let enrolled = try f.sync("T01", at: Self.day1.adding(days: 1).adding(seconds: 3600))
+    let enrolled = try await f.sync("T01", at: Self.day1.adding(days: 1).adding(seconds: 3600))
     #expect(enrolled.sent == 1 && enrolled.refusedByHQ.isEmpty, "\(enrolled.refusedByHQ)")
-    for t in f.terminals { try f.sync(t, at: Self.day1.adding(days: 1).adding(seconds: 4000)) }
+    for t in f.terminals { try await f.sync(t, at: Self.day1.adding(days: 1).adding(seconds: 4000)) }
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty && fold.audit.provisionalHolds.isEmpty)
     #expect(fold.accounts[own]?.balance == points + second.points)
@@ -76,16 +77,16 @@ struct ProvisionalDrainTests {
   /// the provisional earn (its basis does not show it): admitted, and HQ's settlement moves the
   /// points. The holder's counter T01 keeps recording on the card — provisionally until it learns
   /// the link, then on the account — and every entry of it is admitted, night after night.
-  @Test func anOfflineLinkSettlesAndTheHoldersCounterKeepsSyncing() throws {
+  @Test func anOfflineLinkSettlesAndTheHoldersCounterKeepsSyncing() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let t2 = try f.cache("T02")
     _ = try t2.enroll(card: accompliceCard, referrer: nil, context: f.context("T02", 0))
     _ = try t2.link(card: card, to: accompliceCard, context: f.context("T02", 30))
     let first = try f.cache("T01").earn(
       card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T01", 60))
-    try f.sync("T01", at: Self.day1.adding(seconds: 3600))
-    try f.sync("T02", at: Self.day1.adding(seconds: 3700))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 3600))
+    try await f.sync("T02", at: Self.day1.adding(seconds: 3700))
     // Another provisional earn at T01 before it learns the link.
     let second = try f.cache("T01").earn(
       card: card, lines: fresh, receipt: "R2", provisional: true, context: f.context("T01", 4000))
@@ -99,7 +100,7 @@ struct ProvisionalDrainTests {
       settled.status == 0 && settled.output.hasPrefix("moved \(first.points)"), "\(settled.output)\(settled.errors)")
     var total = first.points + second.points
     for night in 1...3 {
-      let s = try f.sync("T01", at: Self.day1.adding(days: night - 1).adding(seconds: 6000))
+      let s = try await f.sync("T01", at: Self.day1.adding(days: night - 1).adding(seconds: 6000))
       #expect(s.refusedByHQ.isEmpty, "night \(night): \(s.refusedByHQ)")
       let run = try runToCompletion(
         BuiltProducts.loyaltyHQ,
@@ -115,9 +116,9 @@ struct ProvisionalDrainTests {
       #expect(!next.provisional, "night \(night): T01 knows the card now")
       total += next.points
     }
-    let last = try f.sync("T01", at: Self.day1.adding(days: 4))
+    let last = try await f.sync("T01", at: Self.day1.adding(days: 4))
     #expect(last.refusedByHQ.isEmpty, "\(last.refusedByHQ)")
-    try f.sync("T02", at: Self.day1.adding(days: 4).adding(seconds: 60))
+    try await f.sync("T02", at: Self.day1.adding(days: 4).adding(seconds: 60))
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty && fold.audit.provisionalHolds.isEmpty, "\(fold.audit.provisionalHolds)")
     #expect(fold.accounts[accomplice]?.balance == total)
@@ -127,19 +128,19 @@ struct ProvisionalDrainTests {
   /// The holder enrols the card at its counter before it learns a link made elsewhere: its own
   /// claim stands for it (its cache keeps it), so its counter's entries on the card are admitted
   /// night after night, and nothing is moved off the account it enrolled.
-  @Test func aHolderWhoEnrolsBeforeLearningALinkKeepsSyncing() throws {
+  @Test func aHolderWhoEnrolsBeforeLearningALinkKeepsSyncing() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let t2 = try f.cache("T02")
     _ = try t2.enroll(card: accompliceCard, referrer: nil, context: f.context("T02", 0))
     _ = try t2.link(card: card, to: accompliceCard, context: f.context("T02", 30))
     var total = try f.cache("T01").earn(
       card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T01", 60)
     ).points
-    try f.sync("T02", at: Self.day1.adding(seconds: 3600))
+    try await f.sync("T02", at: Self.day1.adding(seconds: 3600))
     _ = try f.cache("T01").enroll(card: card, referrer: nil, context: f.context("T01", 3700))
     for night in 1...3 {
-      let s = try f.sync("T01", at: Self.day1.adding(days: night - 1).adding(seconds: 6000))
+      let s = try await f.sync("T01", at: Self.day1.adding(days: night - 1).adding(seconds: 6000))
       #expect(s.refusedByHQ.isEmpty, "night \(night): \(s.refusedByHQ)")
       let run = try runToCompletion(
         BuiltProducts.loyaltyHQ,
@@ -153,7 +154,7 @@ struct ProvisionalDrainTests {
         card: card, lines: fresh, receipt: "R\(night + 2)", context: f.context("T01", Int64(night) * 86_400)
       ).points
     }
-    let last = try f.sync("T01", at: Self.day1.adding(days: 4))
+    let last = try await f.sync("T01", at: Self.day1.adding(days: 4))
     #expect(last.refusedByHQ.isEmpty, "\(last.refusedByHQ)")
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty, "\(fold.audit.refusals)")

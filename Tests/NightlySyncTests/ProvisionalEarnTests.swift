@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -17,9 +19,9 @@ struct ProvisionalEarnTests {
 
   /// T01 enrols the card and earns on it; T02, which has not synced since, earns on it
   /// provisionally. Returns the fixture and T02's provisional points.
-  func enrolledAtT01EarnedAtT02() throws -> (ChainFixture, Int64) {
+  func enrolledAtT01EarnedAtT02() async throws -> (ChainFixture, Int64) {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
     _ = try t1.earn(card: card, lines: fresh, receipt: "R1", context: f.context("T01", 60))
@@ -50,26 +52,26 @@ struct ProvisionalEarnTests {
     #expect(try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds.isEmpty)
   }
 
-  @Test func theEnrolmentReachesHQFirst() throws {
-    let (f, points) = try enrolledAtT01EarnedAtT02()
+  @Test func theEnrolmentReachesHQFirst() async throws {
+    let (f, points) = try await enrolledAtT01EarnedAtT02()
     let day2 = ChainFixture.start.adding(days: 2)
     let atT01 = try f.cache("T01").identify(card: card, at: day2).balance
-    try f.sync("T01", at: day2)
-    try f.sync("T02", at: day2.adding(seconds: 60))
-    try f.sync("T01", at: day2.adding(seconds: 120))
+    try await f.sync("T01", at: day2)
+    try await f.sync("T02", at: day2.adding(seconds: 60))
+    try await f.sync("T01", at: day2.adding(seconds: 120))
     try expectConverged(f, balance: atT01 + points)
   }
 
-  @Test func theProvisionalEarnReachesHQFirst() throws {
-    let (f, points) = try enrolledAtT01EarnedAtT02()
+  @Test func theProvisionalEarnReachesHQFirst() async throws {
+    let (f, points) = try await enrolledAtT01EarnedAtT02()
     let before = try f.cache("T01").identify(card: card, at: ChainFixture.start.adding(days: 2)).balance
     let day2 = ChainFixture.start.adding(days: 2)
-    try f.sync("T02", at: day2)
+    try await f.sync("T02", at: day2)
     // HQ holds points on an account no cardholder sees yet: the report says so.
     let waiting = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
     #expect(waiting.map(\.card) == [card] && waiting.first?.belongsTo == nil && waiting.first?.points == points)
-    try f.sync("T01", at: day2.adding(seconds: 60))
-    try f.sync("T02", at: day2.adding(seconds: 120))
+    try await f.sync("T01", at: day2.adding(seconds: 60))
+    try await f.sync("T02", at: day2.adding(seconds: 120))
     try expectConverged(f, balance: before + points)
     // T02 now knows the card: its next purchase is an ordinary earn, with the balance shown.
     let next = try f.cache("T02").earn(
@@ -77,27 +79,27 @@ struct ProvisionalEarnTests {
     #expect(!next.provisional && next.balance == before + points + next.points)
   }
 
-  @Test func aCardNobodyEnrolledWaitsForItsEnrolment() throws {
+  @Test func aCardNobodyEnrolledWaitsForItsEnrolment() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let t2 = try f.cache("T02")
     let first = try t2.earn(card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T02", 0))
     let second = try t2.earn(card: card, lines: fresh, receipt: "R2", provisional: true, context: f.context("T02", 600))
     let day2 = ChainFixture.start.adding(days: 2)
-    try f.sync("T02", at: day2)
-    try f.sync("T01", at: day2.adding(seconds: 60))
+    try await f.sync("T02", at: day2)
+    try await f.sync("T01", at: day2.adding(seconds: 60))
     // Enrolled at T01 after both nights: the held points are the new cardholder's from the start.
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 86_400 * 2))
     #expect(try t1.identify(card: card, at: day2.adding(days: 1)).balance == first.points + second.points)
-    try f.sync("T01", at: day2.adding(days: 1))
-    try f.sync("T02", at: day2.adding(days: 1).adding(seconds: 60))
+    try await f.sync("T01", at: day2.adding(days: 1))
+    try await f.sync("T02", at: day2.adding(days: 1).adding(seconds: 60))
     try expectConverged(f, balance: first.points + second.points)
   }
 
-  @Test func aCardLinkedToAnotherAccountIsListedForHQ() throws {
+  @Test func aCardLinkedToAnotherAccountIsListedForHQ() async throws {
     let f = try ChainFixture(terminals: 2)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let old = ChainFixture.cards[1]
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: old, referrer: nil, context: f.context("T01", 0))
@@ -105,8 +107,8 @@ struct ProvisionalEarnTests {
     let earned = try f.cache("T02").earn(
       card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T02", 120))
     let day2 = ChainFixture.start.adding(days: 2)
-    try f.sync("T01", at: day2)
-    try f.sync("T02", at: day2.adding(seconds: 60))
+    try await f.sync("T01", at: day2)
+    try await f.sync("T02", at: day2.adding(seconds: 60))
     let holds = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
     #expect(holds.count == 1)
     #expect(holds.first?.card == card && holds.first?.heldOn == account && holds.first?.points == earned.points)
@@ -119,8 +121,8 @@ struct ProvisionalEarnTests {
       let run = try f.settleProvisional(at: day2.adding(seconds: 3600 + Int64(n)))
       #expect(run.status == 0 && run.output.hasPrefix(expected), "\(run.output)\(run.errors)")
     }
-    try f.sync("T01", at: day2.adding(seconds: 7200))
-    try f.sync("T02", at: day2.adding(seconds: 7260))
+    try await f.sync("T01", at: day2.adding(seconds: 7200))
+    try await f.sync("T02", at: day2.adding(seconds: 7260))
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty && fold.audit.provisionalHolds.isEmpty)
     #expect(fold.accounts[owner]?.balance == before + earned.points)
@@ -128,13 +130,13 @@ struct ProvisionalEarnTests {
     // The goods come back to T02 after the move: the reversal leaves a debt on the card's own
     // account (where the receipt is), and the next run moves the debt to the cardholder too.
     _ = try f.cache("T02").refund(receipt: "R1", amount: 2_500, context: f.context("T02", 86_400 * 2))
-    try f.sync("T02", at: day2.adding(days: 1))
+    try await f.sync("T02", at: day2.adding(days: 1))
     let debt = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil).provisionalHolds
     #expect(debt.map(\.points) == [-earned.points])
     let again = try f.settleProvisional(at: day2.adding(days: 1).adding(seconds: 60))
     #expect(again.status == 0 && again.output.hasPrefix("moved -\(earned.points)"), "\(again.output)")
-    try f.sync("T01", at: day2.adding(days: 1).adding(seconds: 120))
-    try f.sync("T02", at: day2.adding(days: 1).adding(seconds: 180))
+    try await f.sync("T01", at: day2.adding(days: 1).adding(seconds: 120))
+    try await f.sync("T02", at: day2.adding(days: 1).adding(seconds: 180))
     let (settled, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(settled.audit.provisionalHolds.isEmpty && settled.accounts[account]?.balance == 0)
     #expect(settled.accounts[owner]?.balance == before, "the purchase and its return cancel out")
@@ -143,10 +145,10 @@ struct ProvisionalEarnTests {
 
   /// With a return window, only points past it move: the pending ones wait (refundable where
   /// they are) for a later run.
-  @Test func pendingProvisionalPointsWaitForTheirWindowBeforeTheyMove() throws {
+  @Test func pendingProvisionalPointsWaitForTheirWindowBeforeTheyMove() async throws {
     let f = try ChainFixture(terminals: 2)
     try f.publishProgram(pendingDays: 14)
-    for t in f.terminals { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let old = ChainFixture.cards[1]
     let owner = Identities.accountID(enrolledWith: old)
     _ = try f.cache("T01").enroll(card: old, referrer: nil, context: f.context("T01", 0))
@@ -154,8 +156,8 @@ struct ProvisionalEarnTests {
     let earned = try f.cache("T02").earn(
       card: card, lines: fresh, receipt: "R1", provisional: true, context: f.context("T02", 120))
     let day2 = ChainFixture.start.adding(days: 2)
-    try f.sync("T01", at: day2)
-    try f.sync("T02", at: day2.adding(seconds: 60))
+    try await f.sync("T01", at: day2)
+    try await f.sync("T02", at: day2.adding(seconds: 60))
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     let hold = try #require(fold.audit.provisionalHolds.first)
     let held = try #require(fold.accounts[hold.heldOn])
@@ -169,12 +171,12 @@ struct ProvisionalEarnTests {
   /// With T02's key and its cache file: a provisional earn with points raised, and an earn on a
   /// card T02 knew marked provisional (to skip its tier), are refused entry by entry.
   @Test(arguments: [false, true])
-  func aForgedProvisionalEarnIsRefused(onAKnownCard: Bool) throws {
-    let (f, _) = try enrolledAtT01EarnedAtT02()
+  func aForgedProvisionalEarnIsRefused(onAKnownCard: Bool) async throws {
+    let (f, _) = try await enrolledAtT01EarnedAtT02()
     var day = ChainFixture.start.adding(days: 2)
     if onAKnownCard {
-      try f.sync("T01", at: day)
-      try f.sync("T02", at: day.adding(seconds: 60))
+      try await f.sync("T01", at: day)
+      try await f.sync("T02", at: day.adding(seconds: 60))
       // T02 knows the card now; its next earn is an ordinary one, forged as provisional.
       _ = try f.cache("T02").earn(card: card, lines: fresh, receipt: "R11", context: f.context("T02", 86_400 + 600))
       day = day.adding(days: 1)
@@ -184,12 +186,12 @@ struct ProvisionalEarnTests {
       ? "UPDATE entry SET item = 'provisional' WHERE kind = 'earn' AND origin = 'local' AND synced = 0"
       : "UPDATE entry SET points = points + 100 WHERE kind = 'earn' AND origin = 'local' AND synced = 0"
     let queue = try DatabaseQueue(path: f.cachePath("T02"))
-    try queue.write { db in try db.execute(sql: forgery) }
+    try await queue.write { db in try db.execute(sql: forgery) }
     try queue.close()
-    let summary = try f.sync("T02", at: day)
+    let summary = try await f.sync("T02", at: day)
     #expect(summary.refusedByHQ.count == 1, "\(summary.refusedByHQ)")
-    try f.sync("T01", at: day.adding(seconds: 60))
-    try f.sync("T02", at: day.adding(seconds: 120))
+    try await f.sync("T01", at: day.adding(seconds: 60))
+    try await f.sync("T02", at: day.adding(seconds: 120))
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty, "refused at admission, never written")
     for t in f.terminals { #expect(try f.balances(t)[account] == fold.accounts[account]?.balance, "\(t)") }

@@ -1,6 +1,7 @@
 import Foundation
 import HQClient
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -38,7 +39,7 @@ struct LyingConnection: LedgerConnection {
 struct ReadBackTests {
   @Test func anAnswerClaimingHeldForEntriesTheLedgerLacksLeavesThemInTheOutbox() async throws {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let cache = try f.cache("T01")
     _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     _ = try cache.earn(
@@ -49,8 +50,8 @@ struct ReadBackTests {
     let liar = NightlySync(
       cache: cache, connection: LyingConnection(honest: LocalLedgerConnection(ledger: f.ledger)), terminal: "T01",
       key: try LedgerKey.load(from: f.keyPath("T01")))
-    let lied = try await liar.runOverConnection(
-      at: ChainFixture.start.adding(days: 1), scratch: f.cachePath("T01") + ".download")
+    let lied = try await liar.run(
+      at: ChainFixture.start.adding(days: 1))
     #expect(try cache.outbox().map(\.id) == outbox, "entries HQ does not hold were marked synced")
     #expect(lied.sent == 0)
     #expect(
@@ -58,7 +59,7 @@ struct ReadBackTests {
         $0.contains("2 entries HQ's answer claimed held or appended") && $0.contains("sent again")
       }, "\(lied.notices)")
     // The next honest sync admits them.
-    let honest = try f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
+    let honest = try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
     #expect(honest.sent == 2 && honest.notices.isEmpty, "\(honest)")
     #expect(try cache.outbox().isEmpty)
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
@@ -69,7 +70,7 @@ struct ReadBackTests {
   /// held: HQ does not hold those entries, so it ignores the stored answer and admits afresh.
   @Test func aForgedStoredAnswerDoesNotMakeHQAnswerHeld() async throws {
     let f = try ChainFixture(terminals: 1)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     let cache = try f.cache("T01")
     _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
     let outbox = try cache.outbox()

@@ -1,5 +1,7 @@
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -56,15 +58,15 @@ struct ReturnWindowTests {
   /// version 2 adds `pendingDays: 14`, at the counter and at HQ; a purchase under version 2 is
   /// pending for 14 days, everywhere (the counter, a counter that learnt it, one bootstrapped from
   /// a snapshot, the fold, `ledger status`, the exports).
-  @Test func aNewVersionsWindowLeavesEarlierPointsAvailable() throws {
+  @Test func aNewVersionsWindowLeavesEarlierPointsAvailable() async throws {
     let f = try ChainFixture(terminals: 3)
-    for t in ["T01", "T02"] { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in ["T01", "T02"] { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     let t1 = try f.cache("T01")
     _ = try t1.enroll(card: card, referrer: nil, context: f.context("T01", 0))
     let first = try t1.earn(card: card, lines: basket, receipt: "R1", context: f.context("T01", 60))
-    try f.sync("T01", at: Self.day1.adding(seconds: 600))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 600))
     try f.publishProgram(pendingDays: 14, at: Self.day1.adding(seconds: 700))
-    try f.sync("T01", at: Self.day1.adding(seconds: 800))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 800))
     #expect(try t1.program().pendingDays == 14)
     let before = try t1.identify(card: card, at: Self.day1.adding(seconds: 900))
     #expect([before.balance, before.pending, before.available] == [first.points, 0, first.points])
@@ -73,8 +75,8 @@ struct ReturnWindowTests {
     let after = try t1.identify(card: card, at: Self.day1.adding(seconds: 1001))
     #expect([after.pending, after.available] == [second.points, first.points])
     #expect(try t1.redeem(card: card, item: "coffee", context: f.context("T01", 1100)).points == 150)
-    try f.sync("T01", at: Self.day1.adding(seconds: 1200))
-    try f.sync("T02", at: Self.day1.adding(seconds: 1300))
+    try await f.sync("T01", at: Self.day1.adding(seconds: 1200))
+    try await f.sync("T02", at: Self.day1.adding(seconds: 1300))
     #expect(try line(f, "earn-T01/R1")?.contains(#""tier":"Bronze","pendingDays":0,"#) == true)
     #expect(try line(f, "earn-T01/R2")?.contains(#","pendingDays":14,"#) == true)
 
@@ -97,8 +99,9 @@ struct ReturnWindowTests {
     // A counter that learnt both, and one that starts from HQ's snapshot, say the same.
     let snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
     #expect(snapshot.receipts["T01/R1"]?.pendingDays == 0 && snapshot.receipts["T01/R2"]?.pendingDays == 14)
-    try NightlySync(
-      cache: try f.cache("T03"), ledger: f.ledger, terminal: "T03", key: try LedgerKey.load(from: f.keyPath("T03"))
+    try await NightlySync(
+      cache: try f.cache("T03"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T03",
+      key: try LedgerKey.load(from: f.keyPath("T03"))
     ).bootstrap(from: snapshot, at: inside)
     for t in f.terminals {
       let view = try f.cache(t).identify(card: card, at: inside)
@@ -109,10 +112,10 @@ struct ReturnWindowTests {
 
   /// An earn whose window is not its version's is refused by the audit, as any other field
   /// re-derived differently: at HQ's admission, and in every reader's fold when written past it.
-  @Test func aForgedWindowIsRefused() throws {
+  @Test func aForgedWindowIsRefused() async throws {
     let f = try ChainFixture(terminals: 1)
     try f.publishProgram(pendingDays: 14)
-    try f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
     var entries = try decided(f, at: Self.day1)
     #expect(entries[1].pendingDays == 14)
     entries[1].pendingDays = 0  // its points redeemable at once
@@ -135,9 +138,9 @@ struct ReturnWindowTests {
 
   /// An earn line without a window (written before windows were recorded) is admitted and audited
   /// as before, and keeps the earlier behaviour: the window of the program in force.
-  @Test func anEarnLineFromBeforeKeepsTheWindowOfTheProgramInForce() throws {
+  @Test func anEarnLineFromBeforeKeepsTheWindowOfTheProgramInForce() async throws {
     let f = try ChainFixture(terminals: 3)
-    for t in ["T01", "T02"] { try f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for t in ["T01", "T02"] { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     var entries = try decided(f, at: Self.day1)
     entries[1].pendingDays = nil
     let admission = try admit(f, entries, at: Self.day1.adding(seconds: 60))
@@ -153,7 +156,7 @@ struct ReturnWindowTests {
     #expect(atHQ(fold, inside) == [points, points], "the program in force's window, as before")
     #expect(atHQ(fold, Self.day1.adding(days: 14)) == [points, 0])
     #expect(try LedgerStatus.read(path: f.ledger.path, asOf: inside).pending == points)
-    try f.sync("T02", at: Self.day1.adding(seconds: 700))
+    try await f.sync("T02", at: Self.day1.adding(seconds: 700))
     #expect(try f.cache("T02").identify(card: card, at: inside).pending == points)
 
     // HQ's snapshot of such a ledger reads as one from before: no window on the receipt.
@@ -163,8 +166,9 @@ struct ReturnWindowTests {
     #expect(!String(decoding: encoded, as: UTF8.self).contains(#""pendingDays":"#), "no key on the receipt")
     let decoded = try JSONDecoder().decode(LedgerSnapshot.self, from: encoded)
     try decoded.checkSignature()
-    try NightlySync(
-      cache: try f.cache("T03"), ledger: f.ledger, terminal: "T03", key: try LedgerKey.load(from: f.keyPath("T03"))
+    try await NightlySync(
+      cache: try f.cache("T03"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T03",
+      key: try LedgerKey.load(from: f.keyPath("T03"))
     ).bootstrap(from: decoded, at: inside)
     #expect(try f.cache("T03").identify(card: card, at: inside).pending == points)
   }

@@ -1,5 +1,7 @@
+import CounterSimulation
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -38,8 +40,15 @@ public struct ChainFixture: Sendable {
   public func cache(_ t: String) throws -> PointsCache { try PointsCache(path: cachePath(t)) }
 
   @discardableResult
-  public func sync(_ t: String, at: UTCInstant) throws -> SyncSummary {
-    try NightlySync(cache: cache(t), ledger: ledger, terminal: t, key: LedgerKey.load(from: keyPath(t))).run(at: at)
+  public func sync(_ t: String, at: UTCInstant) async throws -> SyncSummary {
+    try await nightlySync(t).run(at: at)
+  }
+
+  /// A terminal's nightly sync over the ledger file.
+  public func nightlySync(_ t: String, key: LedgerKey? = nil) throws -> NightlySync {
+    NightlySync(
+      cache: try cache(t), connection: LocalLedgerConnection(ledger: ledger), terminal: t,
+      key: try key ?? LedgerKey.load(from: keyPath(t)))
   }
 
   public func context(_ t: String, _ seconds: Int64) -> OperationContext {

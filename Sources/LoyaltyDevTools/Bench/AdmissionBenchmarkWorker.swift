@@ -2,7 +2,8 @@ import ArgumentParser
 import CounterSimulation
 import Foundation
 import HQClient
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCLISupport
 import LoyaltyCore
@@ -53,7 +54,7 @@ struct AdmissionBenchmarkWorker: AsyncParsableCommand {
         let key = try LedgerKey.load(from: dir.appendingPathComponent("\(batch.terminal).key").path)
         let exchange = try ledger.exchangeNow(
           try entries(batch), at: UTCInstant(seconds: batch.at), after: .init(), terminal: batch.terminal, key: key,
-          now: nil, progress: { _ in })
+          now: nil)
         appended += exchange.answer?.appended.count ?? 0
       }
       out["ns"] = (clock.now - began).nanoseconds

@@ -1,7 +1,9 @@
 import ArgumentParser
 import CounterSimulation
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
@@ -17,7 +19,7 @@ import PointsCache
 /// - `verify`: the plain verification (chain, seals, keys) of that file.
 /// - `audit`: verification plus the audit replay and fold (what every reader runs).
 /// - `sync`: a terminal up to date with the history syncs 10 000 new entries.
-struct LedgerBenchmarkWorker: ParsableCommand {
+struct LedgerBenchmarkWorker: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "bench-ledger-worker", shouldDisplay: false)
 
   @Option var directory: String
@@ -32,7 +34,7 @@ struct LedgerBenchmarkWorker: ParsableCommand {
   var dir: URL { URL(fileURLWithPath: directory).appendingPathComponent("ledger-\(entries)") }
   var ledgerPath: String { dir.appendingPathComponent("ledger.jsonl").path }
 
-  func run() throws {
+  func run() async throws {
     let clock = ContinuousClock()
     let began = clock.now
     var out: [String: Any] = ["entries": entries]
@@ -65,7 +67,7 @@ struct LedgerBenchmarkWorker: ParsableCommand {
         out["journal"] = journal
       }
     default:
-      try sync(into: &out)
+      try await sync(into: &out)
     }
     out["peakKiB"] = peakResidentKiB()
     emit(JSONLine.encode(out))
@@ -73,19 +75,20 @@ struct LedgerBenchmarkWorker: ParsableCommand {
 
   /// G10, up to date with the history (bootstrapped from HQ's snapshot of it), syncs the
   /// 10 000 honest entries G0 appends after it.
-  func sync(into out: inout [String: Any]) throws {
+  func sync(into out: inout [String: Any]) async throws {
     let program = try RepositoryFile.exampleProgram()
     let hq = try LedgerKey.load(from: dir.appendingPathComponent("hq.key").path)
     let g10 = try LedgerKey.generate(at: dir.appendingPathComponent("G10-\(getpid()).key").path)
     let ledger = LedgerFile(path: ledgerPath)
     let cache = try PointsCache(path: dir.appendingPathComponent("g10-\(getpid()).db").path)
-    let sync = NightlySync(cache: cache, ledger: ledger, terminal: "G10", key: g10)
-    try sync.bootstrap(from: try LedgerSnapshot.make(path: ledgerPath, hqKey: hq), at: Self.start.adding(days: 300))
+    let sync = NightlySync(cache: cache, connection: LocalLedgerConnection(ledger: ledger), terminal: "G10", key: g10)
+    try await sync.bootstrap(
+      from: try LedgerSnapshot.make(path: ledgerPath, hqKey: hq), at: Self.start.adding(days: 300))
     var world = try HonestTraffic(resuming: ledger, directory: dir, program: program)
     try world.append(newEntries, terminals: ["G0"])
     let clock = ContinuousClock()
     let began = clock.now
-    let result = try sync.run(at: world.now.adding(seconds: 60))
+    let result = try await sync.run(at: world.now.adding(seconds: 60))
     out["ns"] = (clock.now - began).nanoseconds
     guard result.received == newEntries else {
       throw ExternalClient.Failure(description: "sync received \(result.received), expected \(newEntries)")

@@ -2,7 +2,8 @@ import ArgumentParser
 import CounterSimulation
 import Foundation
 import HQClient
-import Ledger
+import LedgerFormat
+import LedgerStore
 import Logging
 import LoyaltyCLISupport
 import LoyaltyCore
@@ -61,9 +62,9 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
       let snapshot = try JSONDecoder().decode(LedgerSnapshot.self, from: data)
       let cache = try PointsCache(path: cachePath)
       let sync = NightlySync(
-        cache: cache, ledger: LedgerFile(path: ledgerPath), terminal: "G10",
+        cache: cache, connection: LocalLedgerConnection(ledger: LedgerFile(path: ledgerPath)), terminal: "G10",
         key: try LedgerKey.load(from: dir.appendingPathComponent("G10.key").path))
-      try sync.bootstrap(from: snapshot, at: LedgerBenchmarkWorker.start.adding(days: 1))
+      try await sync.bootstrap(from: snapshot, at: LedgerBenchmarkWorker.start.adding(days: 1))
       try cache.backup(to: baselinePath)
     case "sync":
       let connection = try HQConnection(
@@ -72,8 +73,8 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
         cache: try PointsCache(path: cachePath), connection: connection, terminal: "G10",
         key: try LedgerKey.load(from: dir.appendingPathComponent("G10.key").path))
       let began = clock.now
-      let summary = try await sync.runOverConnection(
-        at: LedgerBenchmarkWorker.start.adding(days: 300), scratch: cachePath + ".download")
+      let summary = try await sync.run(
+        at: LedgerBenchmarkWorker.start.adding(days: 300))
       out["ns"] = (clock.now - began).nanoseconds
       out["received"] = summary.received
       await connection.close()

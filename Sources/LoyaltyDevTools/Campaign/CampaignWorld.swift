@@ -1,6 +1,7 @@
 import CounterSimulation
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 import LoyaltyTerminalCLI
 import NightlySync
@@ -19,7 +20,7 @@ struct CampaignWorld {
   /// dated ahead of the machine's clock.
   static let start = UTCInstant(parsing: "2020-01-02T08:00:00Z")!
 
-  init(directory: URL, terminals count: Int) throws {
+  init(directory: URL, terminals count: Int) async throws {
     self.directory = directory
     terminals = (1...count).map { "T" + String(format: "%02d", $0) }
     let chain = try ChainSetup(in: directory, terminals: terminals, program: DemoDay.program, at: Self.start)
@@ -28,7 +29,9 @@ struct CampaignWorld {
     for t in terminals {
       let cache = try PointsCache(path: cachePath(t))
       // A counter joins the chain with a first sync: its program comes from HQ's ledger.
-      _ = try NightlySync(cache: cache, ledger: ledger, terminal: t, key: chain.keys[t]!).run(at: Self.start)
+      _ = try await NightlySync(
+        cache: cache, connection: LocalLedgerConnection(ledger: ledger), terminal: t, key: chain.keys[t]!
+      ).run(at: Self.start)
       let context = OperationContext(terminal: t, operator: "campaign", at: Self.start)
       _ = try cache.enroll(card: card(t), referrer: nil, context: context)
     }

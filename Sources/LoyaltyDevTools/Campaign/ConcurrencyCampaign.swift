@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
@@ -19,7 +20,7 @@ struct ConcurrencyCampaign: AsyncParsableCommand {
   func run() async throws {
     let dir = campaignDirectory(workdir, "concurrency")
     defer { if workdir == nil { try? FileManager.default.removeItem(at: dir) } }
-    let world = try CampaignWorld(directory: dir, terminals: terminals)
+    let world = try await CampaignWorld(directory: dir, terminals: terminals)
     let clock = ContinuousClock()
     let started = clock.now
     var failures: [String] = []

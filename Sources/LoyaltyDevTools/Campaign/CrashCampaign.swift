@@ -19,7 +19,7 @@ struct CrashCampaign: AsyncParsableCommand {
   func run() async throws {
     let dir = campaignDirectory(workdir, "crash")
     defer { if workdir == nil { try? FileManager.default.removeItem(at: dir) } }
-    let world = try CampaignWorld(directory: dir, terminals: 1)
+    let world = try await CampaignWorld(directory: dir, terminals: 1)
     let t = world.terminals[0]
     let card = world.card(t)
     var rng = SplitMix64(seed: seed)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
@@ -40,7 +41,7 @@ struct DiskFullCampaign: AsyncParsableCommand {
   func campaign(on mount: URL) async throws -> [String] {
     let dir = mount.deletingLastPathComponent()
     // The world lives on the normal disk; only the ledger goes on the small one.
-    let world = try CampaignWorld(directory: dir.appendingPathComponent("chain"), terminals: 1)
+    let world = try await CampaignWorld(directory: dir.appendingPathComponent("chain"), terminals: 1)
     let ledgerPath = mount.appendingPathComponent("ledger.jsonl").path
     try FileManager.default.copyItem(atPath: world.ledger.path, toPath: ledgerPath)
     let t = world.terminals[0]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LoyaltyCLISupport
 import LoyaltyCore
 import LoyaltyTerminalCLI
@@ -18,7 +19,7 @@ struct TamperCampaign: AsyncParsableCommand {
   func run() async throws {
     let dir = campaignDirectory(workdir, "tamper")
     defer { if workdir == nil { try? FileManager.default.removeItem(at: dir) } }
-    let world = try CampaignWorld(directory: dir, terminals: 2)
+    let world = try await CampaignWorld(directory: dir, terminals: 2)
     // Both terminals sync some earns: HQ and terminal seals, registrations, the program.
     for (i, t) in world.terminals.enumerated() {
       let cache = try PointsCache(path: world.cachePath(t))

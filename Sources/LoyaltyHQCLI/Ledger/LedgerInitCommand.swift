@@ -1,5 +1,7 @@
 import ArgumentParser
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCLISupport
 
 /// `loyalty-hq ledger init`: a new ledger whose header names HQ's public key.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LocalFiles
 import LoyaltyCLISupport
 import LoyaltyCore

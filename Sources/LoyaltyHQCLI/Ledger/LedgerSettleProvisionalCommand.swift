@@ -1,5 +1,7 @@
 import ArgumentParser
-import Ledger
+import HQBackOffice
+import LedgerFormat
+import LedgerStore
 import LoyaltyCLISupport
 import LoyaltyCore
 

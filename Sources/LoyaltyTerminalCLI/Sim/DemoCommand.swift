@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
       throw ValidationError("--workdir \(directory.path) already holds a ledger; give an empty directory")
     }
     let scenario = try DemoDay.load()
-    let runner = try ScenarioRunner(scenario: scenario, workdir: directory, logger: logging.logger())
+    let runner = try await ScenarioRunner(scenario: scenario, workdir: directory, logger: logging.logger())
     emit("A day at the Corner Shop: counters C1 and C2, one loyalty program, HQ's ledger.\n")
     runner.beforeEvent = { index, event in
       emit("\(event.at.description.dropFirst(11).prefix(5))  \(DemoDay.story[index])")

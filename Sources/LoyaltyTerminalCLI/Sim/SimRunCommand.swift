@@ -39,7 +39,7 @@ struct SimRunCommand: AsyncParsableCommand {
       throw ValidationError("--workdir \(directory.path) already holds a ledger; give an empty directory")
     }
     defer { if workdir == nil { try? FileManager.default.removeItem(at: directory) } }
-    let runner = try ScenarioRunner(scenario: scenario, workdir: directory, logger: logging.logger())
+    let runner = try await ScenarioRunner(scenario: scenario, workdir: directory, logger: logging.logger())
     if !json { runner.narrate = { emit($0) } }
     let outcome = try await runner.run()
     if json {

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import HQClient
-import Ledger
+import LedgerFormat
+import LedgerStore
 import LocalFiles
 import Logging
 import LoyaltyCLISupport
@@ -82,47 +83,34 @@ struct SyncCommand: AsyncParsableCommand {
         }
         decoded = try Self.decodeSnapshot(data, from: snapshot)
       }
-      let quiet = cache.json
-      // On a terminal: one line redrawn in place; otherwise (logs, cron) one plain line per step.
-      let tty = isatty(2) == 1
-      var step = 0
-      let progress: (String) -> Void = { line in
-        guard !quiet else { return }
-        step += 1
-        if tty {
-          FileHandle.standardError.write(
-            Data(
-              "\r\u{1B}[K[\(String(repeating: "#", count: step))\(String(repeating: ".", count: max(0, 5 - step)))] \(line)"
-                .utf8))
-        } else {
-          printError("sync: \(line)")
-        }
+      let progress = SyncProgressLine(quiet: cache.json)
+      defer { progress.end() }
+      let remote: HQConnection?
+      let connection: any LedgerConnection
+      if let hq {
+        remote = try HQConnection(
+          baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
+          backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)),
+          onRetry: { printError("sync: \($0)") })
+        connection = remote!
+      } else {
+        // The embedded path: HQ's file on this machine, admitted by HQ's own code.
+        remote = nil
+        connection = LocalLedgerConnection(ledger: LedgerFile(path: ledger ?? ""))
       }
-      defer { if tty && !quiet { FileHandle.standardError.write(Data("\n".utf8)) } }
-      guard let hq else {
-        let sync = NightlySync(
-          cache: store, ledger: LedgerFile(path: ledger ?? ""), terminal: terminal, key: terminalKey)
-        if let decoded { try sync.bootstrap(from: decoded, at: time) }
-        bootstrapped = true
-        return try Self.report(try sync.run(at: time, now: .wallClock, progress: progress), &refusedByHQ)
-      }
-      let remote = try HQConnection(
-        baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
-        backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)),
-        onRetry: { printError("sync: \($0)") })
-      let sync = NightlySync(cache: store, connection: remote, terminal: terminal, key: terminalKey)
+      let sync = NightlySync(
+        cache: store, connection: connection, terminal: terminal, key: terminalKey, scratch: cache.cache + ".download")
       do {
-        if snapshotFromHq {
+        if snapshotFromHq, let remote, let hq {
           decoded = try Self.decodeSnapshot(try await remote.snapshot(terminal: terminal, key: terminalKey), from: hq)
         }
-        if let decoded { try sync.bootstrap(from: decoded, at: time) }
+        if let decoded { try await sync.bootstrap(from: decoded, at: time) }
         bootstrapped = true
-        let summary = try await sync.runOverConnection(
-          at: time, now: .wallClock, scratch: cache.cache + ".download", progress: progress)
-        await remote.close()
+        let summary = try await sync.run(at: time, now: .wallClock, progress: progress.show)
+        await remote?.close()
         return try Self.report(summary, &refusedByHQ)
       } catch {
-        await remote.close()
+        await remote?.close()
         throw error
       }
     }

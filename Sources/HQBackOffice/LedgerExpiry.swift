@@ -1,3 +1,5 @@
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// HQ's expiry run: the expiry entries that take every account's lots expired at a cutoff.

@@ -287,7 +287,7 @@ public struct LedgerVerifier {
   /// Why `signer` may not seal `batch` with `key` in a ledger with this HQ key and these
   /// registrations (and the batch entry at fault, if one is), or nil. The one rule for the
   /// verifier and for every append, so nothing verification would refuse is ever written.
-  static func signerProblem(
+  package static func signerProblem(
     _ signer: String, key: String, batch: [LedgerEntry], hqKey: String, terminals: [String: String]
   ) -> (entry: Int?, reason: String)? {
     if signer == Entry.hq {

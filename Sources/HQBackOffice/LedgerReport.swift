@@ -1,4 +1,6 @@
 import Foundation
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// HQ's report over a verified ledger.

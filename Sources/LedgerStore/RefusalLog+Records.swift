@@ -1,4 +1,5 @@
 import Foundation
+import LedgerFormat
 import LoyaltyCore
 
 extension RefusalLog {

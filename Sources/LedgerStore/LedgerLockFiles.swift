@@ -1,4 +1,5 @@
 import Foundation
+import LedgerFormat
 import LocalFiles
 
 /// The ledger's companion lock files, next to it and readable by HQ's user only (mode 600):

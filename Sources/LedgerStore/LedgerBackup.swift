@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import HexCoding
+import LedgerFormat
 import LocalFiles
 import LoyaltyCore
 
@@ -159,7 +161,7 @@ public enum LedgerBackup {
       throw LedgerError(line: 0, "cannot write \(target): \(String(cString: strerror(errno)))")
     }
     return Manifest.File(
-      name: (target as NSString).lastPathComponent, bytes: count, sha256: LedgerLine.hex(hash.finalize()))
+      name: (target as NSString).lastPathComponent, bytes: count, sha256: Hex.lowercase(digest: hash.finalize()))
   }
 
   /// A file's size and SHA-256, read in 1 MiB parts.
@@ -177,7 +179,7 @@ public enum LedgerBackup {
       hash.update(data: buffer[..<n])
       count += n
     }
-    return Manifest.File(name: name, bytes: count, sha256: LedgerLine.hex(hash.finalize()))
+    return Manifest.File(name: name, bytes: count, sha256: Hex.lowercase(digest: hash.finalize()))
   }
 
   static func write(_ manifest: Manifest, to path: String) throws(LedgerError) {

@@ -1,4 +1,6 @@
 import Foundation
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// One event HQ tells a customer-messaging system about: its `id` is the idempotency key, the

@@ -1,4 +1,6 @@
 import Foundation
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// Plain-text accounting exports of the points ledger: one `PTS` commodity, one liability account

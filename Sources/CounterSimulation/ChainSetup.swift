@@ -1,4 +1,6 @@
 import Foundation
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// A chain on disk, as HQ sets one up: HQ's key and a new ledger, terminals with their keys

@@ -1,3 +1,4 @@
+import LedgerFormat
 import LoyaltyCore
 
 extension LedgerFile {

@@ -8,7 +8,7 @@ import LoyaltyCore
 public struct LedgerFold: Sendable {
   public typealias Account = AccountState
 
-  public internal(set) var audit = AuditReplay()
+  public package(set) var audit = AuditReplay()
   /// Sealed batches left out whole (their seal is not a valid one by a registered writer).
   public private(set) var exclusions: [LedgerVerifier.Exclusion] = []
   private var batch: [LedgerEntry] = []

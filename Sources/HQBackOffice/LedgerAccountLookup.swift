@@ -1,3 +1,5 @@
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// Customer service at HQ: one account as the ledger holds it — its state as every reader folds

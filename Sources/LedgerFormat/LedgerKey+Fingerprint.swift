@@ -9,13 +9,12 @@ extension LedgerKey {
   /// base64 key gets the fingerprint of its bytes, marked so.
   public static func fingerprint(ofPublicKey base64: String) -> String {
     guard let raw = Data(base64Encoded: base64) else {
-      return "sha256:" + hex(SHA256.hash(data: Data(base64.utf8)).prefix(8)) + " (not base64)"
+      return "sha256:" + Hex.lowercase(Array(SHA256.hash(data: Data(base64.utf8)).prefix(8))) + " (not base64)"
     }
-    return "sha256:" + hex(SHA256.hash(data: raw).prefix(8))
+    return "sha256:" + Hex.lowercase(Array(SHA256.hash(data: raw).prefix(8)))
   }
 
   /// This key's public fingerprint.
   public var fingerprint: String { Self.fingerprint(ofPublicKey: publicKeyBase64) }
 
-  private static func hex(_ bytes: some Sequence<UInt8>) -> String { Hex.lowercase(Array(bytes)) }
 }

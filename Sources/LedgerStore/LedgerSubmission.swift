@@ -1,4 +1,5 @@
 import Foundation
+import LedgerFormat
 import LoyaltyCore
 
 /// What one submission of a terminal's outbox did: appended (read back from the file), already

@@ -1,5 +1,5 @@
 import Foundation
-import Ledger
+import LedgerFormat
 import LoyaltyCore
 import SyncProtocol
 
@@ -7,14 +7,19 @@ import SyncProtocol
 /// from the terminal's head, seals, registrations) and hands over the entries every reader keeps:
 /// what the checkpoint leaves out is skipped. At the end the chain must arrive exactly at the
 /// checkpoint: otherwise the bytes are not the ones HQ vouched for and nothing is applied.
-struct LedgerBytesReader {
-  let bytes: LedgerBytes
-  let checkpoint: SyncCheckpoint
+public struct LedgerBytesReader: Sendable {
+  public let bytes: LedgerBytes
+  public let checkpoint: SyncCheckpoint
   /// Entries handed over per part (memory stays flat in the size of the range).
-  var partSize = 8_192
+  public var partSize = 8_192
+
+  public init(bytes: LedgerBytes, checkpoint: SyncCheckpoint) {
+    self.bytes = bytes
+    self.checkpoint = checkpoint
+  }
 
   /// Verifies and hands over the entries part by part; returns the verifier's state at the end.
-  func read(from start: LedgerVerifier.State, each: ([Entry]) throws -> Void) throws -> LedgerVerifier.State {
+  public func read(from start: LedgerVerifier.State, each: ([Entry]) throws -> Void) throws -> LedgerVerifier.State {
     let fd = open(bytes.path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
       throw LedgerError(line: 0, "cannot read \(bytes.path): \(String(cString: strerror(errno)))")

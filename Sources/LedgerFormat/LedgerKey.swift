@@ -59,7 +59,7 @@ public struct LedgerKey: Sendable {
 
   /// Signs a seal: its own canonical line without `sig`, which holds its sequence number, time,
   /// signer, count, key and the chain head (`prev`) that commits to every line before it.
-  func sign(seal: LedgerEntry) throws -> String {
+  package func sign(seal: LedgerEntry) throws -> String {
     try privateKey.signature(for: Data(Self.sealMessage(seal).utf8)).base64EncodedString()
   }
 

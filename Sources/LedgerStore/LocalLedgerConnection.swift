@@ -1,10 +1,11 @@
 import Foundation
-import Ledger
+import LedgerFormat
+import LocalFiles
 import LoyaltyCore
 import SyncProtocol
 
-/// The embedded path: HQ's ledger file on this machine (or a mounted disk), taken under its
-/// exclusive lock for the admission. The terminal verifies and audits the whole file itself, so
+/// The embedded path, HQ's code run by a terminal: HQ's ledger file on this machine (or a mounted
+/// disk), taken under its exclusive lock for HQ's own admission (off the cooperative pool). The terminal verifies and audits the whole file itself, so
 /// its checkpoint needs no signature; the bytes are read from the file in place.
 public struct LocalLedgerConnection: LedgerConnection {
   public let ledger: LedgerFile
@@ -20,13 +21,18 @@ public struct LocalLedgerConnection: LedgerConnection {
     _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
     now: UTCInstant?
   ) async throws -> SyncExchange {
-    try exchangeNow(outbox, at: at, after: state, terminal: terminal, key: key, now: now, progress: { _ in })
+    try await Self.blocking.run { [self] in
+      try exchangeNow(outbox, at: at, after: state, terminal: terminal, key: key, now: now)
+    }
   }
+
+  /// The file's lock, audit and fsync, off the cooperative pool.
+  static let blocking = BlockingCallQueue(label: "ledger-file-path")
 
   /// `exchange`, synchronously.
   public func exchangeNow(
     _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
-    now: UTCInstant?, progress: (String) -> Void
+    now: UTCInstant?
   ) throws -> SyncExchange {
     let (audited, submitted) = try ledger.withExclusiveLock { locked in
       do { try locked.checkExtends(state) } catch {
@@ -39,12 +45,9 @@ public struct LocalLedgerConnection: LedgerConnection {
         }
         throw error
       }
-      progress("verifying and auditing the ledger")
       var audited = try locked.audited(repairing: true)
-      if audited.repairedBytes > 0 { progress("cut \(audited.repairedBytes) bytes of a torn append from the tail") }
       var submitted: Submitted?
       if !outbox.isEmpty {
-        progress("submitting \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") to admission")
         submitted = try locked.submit(
           outbox, to: &audited, since: state.offset, signer: terminal, key: key, at: at, now: now)
       }
@@ -75,6 +78,11 @@ public struct LocalLedgerConnection: LedgerConnection {
     -> LedgerBytes
   {
     downloadNow(checkpoint)
+  }
+
+  /// The snapshot must match this file (and carry HQ's signature).
+  public func check(_ snapshot: LedgerSnapshot) async throws {
+    try await Self.blocking.run { [ledger] in try snapshot.check(against: ledger.path) }
   }
 
   /// The bytes are the file's own.

@@ -1,4 +1,6 @@
 import Foundation
+import LedgerFormat
+import LedgerStore
 import LoyaltyCore
 
 /// The chain at a glance, for HQ's operator (`ledger status`): the ledger's size, head and

@@ -13,11 +13,8 @@ public enum LedgerLine {
     let digest =
       line.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
       ?? SHA256.hash(data: Array(line))
-    return hex(digest)
+    return Hex.lowercase(digest: digest)
   }
-
-  /// Lowercase hex of a digest, written straight into the string's storage.
-  static func hex(_ digest: SHA256.Digest) -> String { Hex.lowercase(digest: digest) }
 
   public static func encode(_ h: LedgerHeader) -> String {
     "{\"format\":\(quote(LedgerHeader.format)),\"hq\":\(quote(h.hqKey)),\"created\":\(quote(h.created.description))}"
