@@ -137,19 +137,17 @@ extension AuditReplay {
         program: program, context: c)
     case .referralBonus:
       let referee = try need(e.ref, "ref (the referee)")
-      guard let referral = program.referral else { throw RuleError(.invalidReferrer, "the program has no referral") }
-      guard let account = view(referee, terminal: t, basis: basis), let referrer = account.referrer else {
+      guard let account = view(referee, terminal: t, basis: basis) else {
         throw RuleError(.invalidReferrer, "account \(referee) was not referred")
       }
-      guard !account.referralSettled else { throw RuleError(.invalidReferrer, "the referral is already settled") }
-      guard account.receipts.values.contains(where: { $0.amount >= referral.minFirstPurchase }) else {
-        throw RuleError(.invalidReferrer, "account \(referee) has no purchase of \(referral.minFirstPurchase)")
+      // Paid by the purchase it came with: this terminal's earn on the referee's account, at
+      // the bonus's own time (the same rule as the counter's, on that purchase only).
+      let purchase = account.receipts.values.filter { $0.at == c.at.seconds }.map(\.amount).max() ?? 0
+      let bonuses = try Decisions.referralBonuses(account: account, purchase: purchase, program: program, context: c)
+      guard let bonus = bonuses.first(where: { $0.id == e.id }) else {
+        throw RuleError(.invalidReferrer, "id \(e.id) is not a referral bonus of account \(referee)")
       }
-      let forReferrer = e.account != referee
-      return Entry(
-        kind: .referralBonus, id: Identities.referralBonusID(refereeAccount: referee, forReferrer: forReferrer),
-        at: c.at, terminal: t, account: forReferrer ? referrer : referee,
-        points: forReferrer ? referral.referrerPoints : referral.refereePoints, ref: referee, basis: basis)
+      return bonus
     case .adjustment, .expiry, .program, .terminalRegister, .terminalRevoke, .seal, .restore:
       throw RuleError(.invalidAmount, "a \(e.kind.rawValue) is HQ's")
     }

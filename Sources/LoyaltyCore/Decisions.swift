@@ -230,19 +230,9 @@ public enum Decisions {
         data: provisional ? Entry.provisional : nil, lines: lines, version: Int64(program.version), tier: tier.name,
         pendingDays: program.pendingDays, basis: c.basis)
     ]
-    if !provisional, let referral = program.referral, let referrer = account.referrer, !account.referralSettled,
-      total >= referral.minFirstPurchase
+    if !provisional, let bonuses = try? referralBonuses(account: account, purchase: total, program: program, context: c)
     {
-      for (beneficiary, bonus, forReferrer) in [
-        (referrer, referral.referrerPoints, true), (account.id, referral.refereePoints, false),
-      ] {
-        let id = Identities.referralBonusID(refereeAccount: account.id, forReferrer: forReferrer)
-        guard !recordedBonuses.contains(id) else { continue }
-        entries.append(
-          Entry(
-            kind: .referralBonus, id: id, at: c.at, terminal: c.terminal, account: beneficiary, points: bonus,
-            ref: account.id, basis: c.basis))
-      }
+      entries += bonuses.filter { !recordedBonuses.contains($0.id) }
     }
     let standing = EarnRules.tier(
       at: c.at.adding(seconds: 1), history: history + [PurchaseFact(at: c.at, amount: total, refunded: 0)],

@@ -74,6 +74,24 @@ struct ReducerAndDecisionsTests {
     #expect(again.entries.map(\.kind) == [.earn])
   }
 
+  /// The referral rule is one function: the counter's earn and HQ's audit both pay by it, on
+  /// the purchase the bonus comes with (not on any earlier receipt).
+  @Test func theReferralPaysOnAQualifyingPurchaseOnly() throws {
+    var referee = AccountState(id: "acct-referee")
+    referee.referrer = "acct-referrer"
+    let paid = try Decisions.referralBonuses(account: referee, purchase: 1000, program: Self.program, context: context)
+    #expect(paid.map(\.account) == ["acct-referrer", "acct-referee"] && paid.compactMap(\.points) == [50, 25])
+    #expect(paid.allSatisfy { $0.ref == referee.id && $0.at == context.at })
+    let small = #expect(throws: RuleError.self) {
+      try Decisions.referralBonuses(account: referee, purchase: 999, program: Self.program, context: context)
+    }
+    #expect(small?.description.contains("no purchase of 1000") == true, "\(String(describing: small))")
+    referee.referralSettled = true
+    #expect(throws: RuleError.self) {
+      try Decisions.referralBonuses(account: referee, purchase: 5000, program: Self.program, context: context)
+    }
+  }
+
   @Test func refusalsNameTheirReason() throws {
     let blocked = CardFacts(card: "C1", account: "acct-a", blocked: true)
     let refusal = #expect(throws: RuleError.self) {
