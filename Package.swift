@@ -24,14 +24,16 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
     // Only the live module imports it.
     .target(name: "CPCSCLite", linkerSettings: [.linkedLibrary("dl")]),
     // An operator's files (programs, scenarios, profiles, snapshots) read with errors in words, and
-    // the one EINTR-safe system call helper.
-    .target(name: "LocalFiles"),
+    // the system-call layer: swift-system's FileDescriptor and what this project adds to it (fsync,
+    // flock, reads that loop over short reads), every call again after EINTR, failures as Errno.
+    .target(name: "LocalFiles", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
     // The reader protocol the firmware depends on: events, sessions, APDUs, errors.
     // The one hex codec (UIDs and APDUs in upper case, digests in lower case).
     .target(name: "HexCoding"),
@@ -71,10 +73,18 @@ let package = Package(
     // The central ledger file: canonical lines, hash chain, Ed25519 seals, verification.
     .target(
       name: "Ledger",
-      dependencies: ["LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
     ),
     // The nightly sync of a terminal's cache with the central ledger.
-    .target(name: "NightlySync", dependencies: ["Ledger", "PointsCache", "LoyaltyCore", "SyncProtocol"]),
+    .target(
+      name: "NightlySync",
+      dependencies: [
+        "Ledger", "LocalFiles", "PointsCache", "LoyaltyCore", "SyncProtocol",
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]),
     // What a terminal and HQ's sync service say to each other, pure: HQ-signed checkpoints,
     // submission answers, HTTP message signatures (RFC 9421) and content digests (RFC 9530).
     .target(
@@ -88,6 +98,7 @@ let package = Package(
         "Ledger", "LocalFiles", "LoyaltyCore", "SyncProtocol", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]),
     // A terminal's connection to HQ's service (AsyncHTTPClient): signed requests, retries, resumable downloads.
     .target(
@@ -153,7 +164,7 @@ let package = Package(
         "CardIdentification", "LocalFiles", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync", "CounterFirmware",
         "ScenarioFormat", "HQClient", "SyncProtocol", "CounterRuntime", "CounterSimulation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .executableTarget(name: "loyalty-terminal", dependencies: ["LoyaltyTerminalCLI"]),

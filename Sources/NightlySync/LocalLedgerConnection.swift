@@ -47,6 +47,7 @@ public struct LocalLedgerConnection: LedgerConnection {
         progress("submitting \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") to admission")
         submitted = try locked.submit(
           outbox, to: &audited, since: state.offset, signer: terminal, key: key, at: at, now: now)
+        if let problem = submitted?.refusalLogProblem { progress(problem) }
       }
       return (audited, submitted)
     }
