@@ -24,14 +24,16 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
   ],
   targets: [
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
     // Only the live module imports it.
     .target(name: "CPCSCLite", linkerSettings: [.linkedLibrary("dl")]),
     // An operator's files (programs, scenarios, profiles, snapshots) read with errors in words, and
-    // the one EINTR-safe system call helper.
-    .target(name: "LocalFiles"),
+    // the system-call layer: swift-system's FileDescriptor and what this project adds to it (fsync,
+    // flock, reads that loop over short reads), every call again after EINTR, failures as Errno.
+    .target(name: "LocalFiles", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
     // The reader protocol the firmware depends on: events, sessions, APDUs, errors.
     // The one hex codec (UIDs and APDUs in upper case, digests in lower case).
     .target(name: "HexCoding"),
@@ -72,7 +74,10 @@ let package = Package(
     // keys and Ed25519 seals, the verifier, the fold and snapshots. No lock, no admission.
     .target(
       name: "LedgerFormat",
-      dependencies: ["LoyaltyCore", "HexCoding", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "LoyaltyCore", "HexCoding", "LocalFiles", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
     ),
     // HQ: the ledger's store, its single writer: the file, the writers' lock, admission, the refusal
     // log, backup and restore, and the embedded file path (a terminal syncing with HQ's file runs
@@ -81,7 +86,7 @@ let package = Package(
       name: "LedgerStore",
       dependencies: [
         "LedgerFormat", "HexCoding", "SyncProtocol", "LoyaltyCore", "LocalFiles",
-        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Crypto", package: "swift-crypto"), .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     // HQ: the back office over the ledger: status, account look-up, exports, reports, expiry and
@@ -94,7 +99,9 @@ let package = Package(
     // connection port and the verified reader of a downloaded range. Depends on the format only.
     .target(
       name: "SyncProtocol",
-      dependencies: ["LedgerFormat", "LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "LedgerFormat", "LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto"), .product(name: "SystemPackage", package: "swift-system"),
+      ]
     ),
     // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP.
     .target(
@@ -104,6 +111,7 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "SystemPackage", package: "swift-system"),
       ]),
     // A terminal's connection to HQ's service (AsyncHTTPClient): signed requests, retries, resumable downloads.
     .target(
@@ -171,7 +179,7 @@ let package = Package(
         "CounterFirmware",
         "ScenarioFormat", "HQClient", "SyncProtocol", "CounterRuntime", "CounterSimulation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
     .executableTarget(name: "loyalty-terminal", dependencies: ["LoyaltyTerminalCLI"]),

@@ -102,6 +102,7 @@ public actor HQLedger {
       try reload()
       throw error
     }
+    if let problem = submitted.refusalLogProblem { logger.warning("\(problem)") }
     var answer = SubmissionAnswer(
       batch: submission.batch, appended: submitted.appended.map(\.id), held: submitted.held,
       refused: submitted.refused.map { .init(id: $0.entry.id, reason: $0.reason) }, terminal: submission.terminal)
@@ -204,15 +205,8 @@ public actor HQLedger {
     line.append(0x0A)
     // Best effort, said when it fails: without the line a retry of this batch is admitted afresh
     // and its entries read back as held, nothing appended twice.
-    let fd = open(answersPath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else {
-      logger.warning("cannot record the answer in \(answersPath): \(String(cString: strerror(errno)))")
-      return
-    }
-    defer { close(fd) }
-    guard SystemCall.writeAll(fd, Array(line)), SystemCall.retrying({ fsync(fd) }) == 0 else {
-      logger.warning("cannot record the answer in \(answersPath): \(String(cString: strerror(errno)))")
-      return
+    do { try SystemCall.append(Array(line), toFileAt: answersPath, sync: true) } catch {
+      logger.warning("cannot record the answer in \(answersPath): \(error)")
     }
   }
 

@@ -11,6 +11,7 @@ import LoyaltyCore
 import NIOCore
 import NIOSSL
 import SyncProtocol
+import SystemPackage
 
 /// HQ's sync service: the ledger's single writer over HTTP (Hummingbird 2).
 ///
@@ -182,24 +183,32 @@ public struct HQServer: Sendable {
       body: .init(contentLength: to - from) { writer in
         // The file is read on a queue of this download's own: `pread` blocks, the pool must not.
         let reads = BlockingCallQueue(label: "hq-download")
-        let fd = await reads.run { SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC) } }
-        guard fd >= 0 else { throw HQRequestError(.internalServerError, "cannot read the ledger") }
-        defer { close(fd) }
-        var position = from
-        while position < to {
-          let count = min(1 << 20, to - position)
-          let at = position
-          let chunk: [UInt8] = await reads.run {
-            var bytes = [UInt8](repeating: 0, count: count)
-            let n = SystemCall.retrying {
-              bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count, off_t(at)) }
-            }
-            return Array(bytes.prefix(max(0, n)))
+        // The descriptor crosses to the queue as its number (a FileDescriptor is not Sendable).
+        let raw = try await reads.run { () throws(HQRequestError) -> CInt in
+          do { return try FileDescriptor.open(atPath: path, .readOnly, options: .closeOnExec).rawValue } catch {
+            throw HQRequestError(.internalServerError, "cannot read the ledger")
           }
-          guard !chunk.isEmpty else { throw HQRequestError(.internalServerError, "the ledger ended early") }
-          position += chunk.count
-          try await writer.write(ByteBuffer(bytes: chunk))
         }
+        let fd = FileDescriptor(rawValue: raw)
+        do {
+          var position = from
+          while position < to {
+            let count = min(1 << 20, to - position)
+            let at = position
+            let chunk = try await reads.run { () throws(HQRequestError) -> [UInt8] in
+              do { return try FileDescriptor(rawValue: raw).read(upTo: count, at: at) } catch {
+                throw HQRequestError(.internalServerError, "cannot read the ledger")
+              }
+            }
+            guard !chunk.isEmpty else { throw HQRequestError(.internalServerError, "the ledger ended early") }
+            position += chunk.count
+            try await writer.write(ByteBuffer(bytes: chunk))
+          }
+        } catch {
+          fd.closeAfterFailure()
+          throw error
+        }
+        do { try fd.close() } catch { throw HQRequestError(.internalServerError, "cannot read the ledger") }
         try await writer.finish(nil)
         metrics.downloaded(bytes: to - from)
         metrics.downloaded(bytes: to - from, terminal: terminal)

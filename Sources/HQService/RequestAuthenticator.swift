@@ -89,11 +89,9 @@ final class RequestAuthenticator: Sendable {
     if let noncePath {
       // Kept across a restart (a replay then is refused too), written off the pool, in order.
       let line = Array("\(parsed.created) \(parsed.nonce)\n".utf8)
-      let written = await nonceWrites.run {
-        let fd = SystemCall.retrying { open(noncePath, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return SystemCall.writeAll(fd, line)
+      let written = await nonceWrites.run { () -> Bool in
+        do { try SystemCall.append(line, toFileAt: noncePath, sync: false) } catch { return false }
+        return true
       }
       if !written { logger?.warning("cannot record a nonce in \(noncePath): a replay after a restart is not refused") }
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import LocalFiles
+import SystemPackage
 
 /// An Ed25519 signing key in a file of its own, readable by its owner only.
 ///
@@ -26,22 +27,26 @@ public struct LedgerKey: Sendable {
   public static func generate(at path: String) throws(LedgerError) -> LedgerKey {
     let key = Curve25519.Signing.PrivateKey()
     let text = key.rawRepresentation.base64EncodedString() + "\n"
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-    guard fd >= 0 else {
-      let code = errno
+    let fd: FileDescriptor
+    do {
+      fd = try .open(atPath: path, .writeOnly, options: [.create, .exclusiveCreate], permissions: .ownerReadWrite)
+    } catch {
       var info = stat()
       let isDirectory = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
       let reason =
-        code != EEXIST
-        ? String(cString: strerror(code))
+        error != .fileExists
+        ? error.description
         : isDirectory ? "it is a directory" : "a file of that name exists (keys are never overwritten)"
       throw LedgerError(line: 0, "cannot create key file \(path): \(reason)")
     }
-    defer { close(fd) }
-    let written = text.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
-    guard written == text.utf8.count, SystemCall.retrying({ fsync(fd) }) == 0 else {
-      throw LedgerError(line: 0, "cannot write key file \(path)")
-    }
+    let failed = LedgerError(line: 0, "cannot write key file \(path)")
+    try fd.closeAfter(
+      { () throws(LedgerError) in
+        do {
+          try fd.write(all: Array(text.utf8))
+          try fd.sync()
+        } catch { throw failed }
+      }, closeFailed: { _ in failed })
     return LedgerKey(privateKey: key)
   }
 

@@ -1,6 +1,7 @@
 import Foundation
 import LocalFiles
 import LoyaltyCore
+import SystemPackage
 
 /// Checks a whole ledger: the header, every line's place in the chain, sequence numbers, and
 /// that every batch is closed by a valid seal from HQ or a terminal HQ registered (and had not
@@ -53,35 +54,30 @@ public struct LedgerVerifier {
     path: String, chunkSize: Int = 8 << 20, tail: inout Tail, each: (LedgerEntry) -> Void,
     excluded: (Exclusion) -> Void = { _ in }
   ) throws(LedgerError) -> State {
-    let fd = open(path, O_RDONLY)
-    guard fd >= 0 else { throw LedgerError(line: 0, "cannot read ledger \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var state = State()
-    var buffer = [UInt8](repeating: 0, count: max(1, chunkSize))
-    while true {
-      var filled = 0
-      while filled < buffer.count {
-        let n = SystemCall.retrying {
-          buffer.withUnsafeMutableBytes {
-            pread(fd, $0.baseAddress! + filled, $0.count - filled, off_t(state.offset + filled))
-          }
-        }
-        if n == 0 { break }
-        guard n > 0 else {
-          throw LedgerError(line: 0, "cannot read ledger \(path): \(String(cString: strerror(errno)))")
-        }
-        filled += n
-      }
-      let atEnd = filled < buffer.count
-      let before = state.offset
-      try LedgerVerifier().advance(&state, over: buffer[..<filled], tail: &tail, each: each, excluded: excluded)
-      if atEnd {
-        guard state.hqKey != nil else { throw LedgerError(line: 1, "the ledger is empty: it has no header line") }
-        return state
-      }
-      // The chunk ends inside a batch: read again from the batch's start, with room for all of it.
-      if state.offset == before { buffer = [UInt8](repeating: 0, count: buffer.count * 2) }
+    let fd: FileDescriptor
+    do { fd = try .open(atPath: path, .readOnly) } catch {
+      throw LedgerError(line: 0, "cannot read ledger \(path): \(error)")
     }
+    return try fd.closeAfter(
+      { () throws(LedgerError) -> State in
+        var state = State()
+        var buffer = [UInt8](repeating: 0, count: max(1, chunkSize))
+        while true {
+          let filled: Int
+          do { filled = try fd.read(into: &buffer, count: buffer.count, at: state.offset) } catch {
+            throw LedgerError(line: 0, "cannot read ledger \(path): \(error)")
+          }
+          let atEnd = filled < buffer.count
+          let before = state.offset
+          try LedgerVerifier().advance(&state, over: buffer[..<filled], tail: &tail, each: each, excluded: excluded)
+          if atEnd {
+            guard state.hqKey != nil else { throw LedgerError(line: 1, "the ledger is empty: it has no header line") }
+            return state
+          }
+          // The chunk ends inside a batch: read again from the batch's start, with room for all of it.
+          if state.offset == before { buffer = [UInt8](repeating: 0, count: buffer.count * 2) }
+        }
+      }, closeFailed: { LedgerError(line: 0, "cannot read ledger \(path): \($0)") })
   }
 
   public func verify(_ bytes: [UInt8]) throws(LedgerError) -> Summary {

@@ -20,10 +20,16 @@ public struct AuditedLedger: Sendable {
 public struct Admission: Sendable {
   public var appended: [LedgerEntry]
   public var refused: [(entry: Entry, reason: String)]
+  /// Why the refused entries could not be recorded in the refusal log (`RefusalLog`), or nil:
+  /// for the caller to say (the admission does not depend on the log).
+  public var refusalLogProblem: String?
 
-  public init(appended: [LedgerEntry], refused: [(entry: Entry, reason: String)]) {
+  public init(
+    appended: [LedgerEntry], refused: [(entry: Entry, reason: String)], refusalLogProblem: String? = nil
+  ) {
     self.appended = appended
     self.refused = refused
+    self.refusalLogProblem = refusalLogProblem
   }
 }
 
@@ -89,8 +95,10 @@ extension LockedLedger {
     if allOrNothing, let first = refused.first {
       throw LedgerError(line: 0, "nothing appended to \(path): entry \(first.entry.id) is refused: \(first.reason)")
     }
-    if !refused.isEmpty { RefusalLog(ledger: path).record(refused, signer: signer, at: at) }
-    guard !admitted.isEmpty else { return Admission(appended: [], refused: refused) }
+    let logProblem = refused.isEmpty ? nil : RefusalLog(ledger: path).record(refused, signer: signer, at: at)
+    guard !admitted.isEmpty else {
+      return Admission(appended: [], refused: refused, refusalLogProblem: logProblem)
+    }
     let before = ledger.state
     let written = try append(admitted.map { LedgerEntry($0) }, after: &ledger.state, signer: signer, key: key, at: at)
     ledger.fold.sealed(at: ledger.state.lastSeq, time: at, by: signer)
@@ -101,7 +109,8 @@ extension LockedLedger {
     guard back == written, check.head == ledger.state.head else {
       throw LedgerError(line: before.lines + 1, "\(path) does not read back what was appended")
     }
-    return Admission(appended: written.filter { $0.kind != .seal }, refused: refused)
+    return Admission(
+      appended: written.filter { $0.kind != .seal }, refused: refused, refusalLogProblem: logProblem)
   }
 }
 
@@ -138,8 +147,10 @@ public struct RefusalLog: Sendable {
 
   public init(ledger: String) { path = ledger + ".refusals" }
 
-  /// Appends one line per refused entry (best effort: the admission's answer does not depend on it).
-  func record(_ refused: [(entry: Entry, reason: String)], signer: String, at: UTCInstant) {
+  /// Appends one line per refused entry, fsynced, to a log HQ's user alone reads (mode 600). Best
+  /// effort, the admission's answer does not depend on it, but said: returns why the lines could
+  /// not be written, or nil.
+  func record(_ refused: [(entry: Entry, reason: String)], signer: String, at: UTCInstant) -> String? {
     var text = ""
     // At most 100 lines per batch: a stolen key sending batch after batch of refused entries does
     // not fill HQ's disk; the rest is one line.
@@ -163,11 +174,12 @@ public struct RefusalLog: Sendable {
     {
       text += String(decoding: data, as: UTF8.self) + "\n"
     }
-    let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o644)
-    guard fd >= 0 else { return }
-    defer { close(fd) }
-    _ = SystemCall.writeAll(fd, Array(text.utf8))
-    _ = fsync(fd)
+    do {
+      try SystemCall.append(Array(text.utf8), toFileAt: path, sync: true)
+      return nil
+    } catch {
+      return "cannot record \(refused.count) refused entr\(refused.count == 1 ? "y" : "ies") in \(path): \(error)"
+    }
   }
 
   /// The refusals recorded, as lines of text (`terminal id: reason`), oldest first; at most the

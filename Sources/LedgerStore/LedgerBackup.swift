@@ -4,6 +4,7 @@ import HexCoding
 import LedgerFormat
 import LocalFiles
 import LoyaltyCore
+import SystemPackage
 
 /// A consistent copy of HQ's ledger and its companions, taken while `hq serve` runs, and its
 /// check. The copy is made under the writers' lock (no batch is half in it; downloads go on),
@@ -44,8 +45,10 @@ public enum LedgerBackup {
       guard info.st_mode & S_IFMT == S_IFDIR, names.isEmpty else {
         throw LedgerError(line: 0, "\(directory) already exists and is not an empty directory: name a new one")
       }
-    } else if mkdir(directory, 0o700) != 0 {
-      throw LedgerError(line: 0, "cannot create \(directory): \(String(cString: strerror(errno)))")
+    } else {
+      do { try SystemCall.makeDirectory(directory, permissions: .ownerReadWriteExecute) } catch {
+        throw LedgerError(line: 0, "cannot create \(directory): \(error)")
+      }
     }
     let name = (ledger.path as NSString).lastPathComponent
     var files: [Manifest.File] = []
@@ -69,9 +72,14 @@ public enum LedgerBackup {
     var tail = LedgerVerifier.Tail.clean
     let state = try LedgerVerifier.readVerified(path: copyPath, tail: &tail, each: { _ in })
     if case .torn = tail {
-      guard truncate(copyPath, off_t(state.offset)) == 0 else {
-        throw LedgerError(line: 0, "cannot cut \(copyPath): \(String(cString: strerror(errno)))")
-      }
+      do {
+        let fd = try FileDescriptor.open(atPath: copyPath, .writeOnly, options: [.noFollow, .closeOnExec])
+        try fd.closeAfter(
+          { () throws(Errno) in
+            try fd.truncate(to: state.offset)
+            try fd.sync()
+          }, closeFailed: { $0 })
+      } catch { throw LedgerError(line: 0, "cannot cut \(copyPath): \(error)") }
       files[0] = try describe(copyPath, name: name)
     }
     let manifest = Manifest(
@@ -125,72 +133,98 @@ public enum LedgerBackup {
   static func copy(from source: String, bytes: Int?, to target: String, mode: mode_t) throws(LedgerError)
     -> Manifest.File
   {
-    let input = open(source, O_RDONLY | O_CLOEXEC)
-    guard input >= 0 else { throw LedgerError(line: 0, "cannot read \(source): \(String(cString: strerror(errno)))") }
-    defer { close(input) }
-    var count = bytes ?? Int(lseek(input, 0, SEEK_END))
-    if bytes == nil {
-      // A companion: up to its last newline (a line being appended is left out).
-      while count > 0 {
-        var byte: UInt8 = 0
-        guard pread(input, &byte, 1, off_t(count - 1)) == 1, byte != 0x0A else { break }
-        count -= 1
-      }
-    }
-    let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-    guard output >= 0 else {
-      throw LedgerError(line: 0, "cannot create \(target): \(String(cString: strerror(errno)))")
-    }
-    defer { close(output) }
-    var hash = SHA256()
-    var done = 0
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    while done < count {
-      let n = SystemCall.retrying {
-        buffer.withUnsafeMutableBytes { pread(input, $0.baseAddress!, min($0.count, count - done), off_t(done)) }
-      }
-      guard n > 0 else { throw LedgerError(line: 0, "cannot read \(source): it ended early or failed") }
-      let part = Array(buffer[..<n])
-      hash.update(data: part)
-      guard SystemCall.writeAll(output, part) else {
-        throw LedgerError(line: 0, "cannot write \(target): \(String(cString: strerror(errno)))")
-      }
-      done += n
-    }
-    guard SystemCall.retrying({ fsync(output) }) == 0 else {
-      throw LedgerError(line: 0, "cannot write \(target): \(String(cString: strerror(errno)))")
-    }
-    return Manifest.File(
-      name: (target as NSString).lastPathComponent, bytes: count, sha256: Hex.lowercase(digest: hash.finalize()))
+    func unreadable(_ error: Errno) -> LedgerError { LedgerError(line: 0, "cannot read \(source): \(error)") }
+    func unwritable(_ error: Errno) -> LedgerError { LedgerError(line: 0, "cannot write \(target): \(error)") }
+    let input: FileDescriptor
+    do { input = try .open(atPath: source, .readOnly, options: .closeOnExec) } catch { throw unreadable(error) }
+    return try input.closeAfter(
+      { () throws(LedgerError) -> Manifest.File in
+        var count: Int
+        if let bytes {
+          count = bytes
+        } else {
+          do throws(Errno) { count = try input.size() } catch { throw unreadable(error) }
+          // A companion: up to its last newline (a line being appended is left out).
+          while count > 0 {
+            let last: [UInt8]
+            do throws(Errno) { last = try input.read(upTo: 1, at: count - 1) } catch { throw unreadable(error) }
+            guard let byte = last.first, byte != 0x0A else { break }
+            count -= 1
+          }
+        }
+        let output: FileDescriptor
+        do {
+          output = try .open(
+            atPath: target, .writeOnly, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+            permissions: FilePermissions(rawValue: mode))
+        } catch { throw LedgerError(line: 0, "cannot create \(target): \(error)") }
+        return try output.closeAfter(
+          { () throws(LedgerError) -> Manifest.File in
+            var hash = SHA256()
+            var done = 0
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while done < count {
+              let n: Int
+              do throws(Errno) {
+                n = try input.read(into: &buffer, count: min(buffer.count, count - done), at: done)
+              } catch {
+                throw unreadable(error)
+              }
+              guard n > 0 else { throw LedgerError(line: 0, "cannot read \(source): it ended early or failed") }
+              let part = buffer[..<n]
+              hash.update(data: part)
+              do throws(Errno) { try output.write(all: part) } catch { throw unwritable(error) }
+              done += n
+            }
+            do throws(Errno) { try output.sync() } catch { throw unwritable(error) }
+            return Manifest.File(
+              name: (target as NSString).lastPathComponent, bytes: count, sha256: Hex.lowercase(digest: hash.finalize()))
+          }, closeFailed: unwritable)
+      }, closeFailed: unreadable)
   }
 
   /// A file's size and SHA-256, read in 1 MiB parts.
   static func describe(_ path: String, name: String) throws(LedgerError) -> Manifest.File {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw LedgerError(line: 0, "\(path) is missing or unreadable") }
-    defer { close(fd) }
-    var hash = SHA256()
-    var count = 0
-    var buffer = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-      let n = SystemCall.retrying { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) } }
-      guard n >= 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
-      if n == 0 { break }
-      hash.update(data: buffer[..<n])
-      count += n
+    func unreadable(_ error: Errno) -> LedgerError { LedgerError(line: 0, "cannot read \(path): \(error)") }
+    let fd: FileDescriptor
+    do { fd = try .open(atPath: path, .readOnly, options: .closeOnExec) } catch {
+      throw LedgerError(line: 0, "\(path) is missing or unreadable")
     }
-    return Manifest.File(name: name, bytes: count, sha256: Hex.lowercase(digest: hash.finalize()))
+    return try fd.closeAfter(
+      { () throws(LedgerError) -> Manifest.File in
+        var hash = SHA256()
+        var count = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+          let n: Int
+          do throws(Errno) { n = try fd.read(into: &buffer, count: buffer.count, at: count) } catch {
+            throw unreadable(error)
+          }
+          if n == 0 { break }
+          hash.update(data: buffer[..<n])
+          count += n
+        }
+        return Manifest.File(name: name, bytes: count, sha256: Hex.lowercase(digest: hash.finalize()))
+      }, closeFailed: unreadable)
   }
 
   static func write(_ manifest: Manifest, to path: String) throws(LedgerError) {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     guard let data = try? encoder.encode(manifest) else { throw LedgerError(line: 0, "cannot encode the manifest") }
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw LedgerError(line: 0, "cannot write \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    guard SystemCall.writeAll(fd, Array(data) + [0x0A]), fsync(fd) == 0 else {
-      throw LedgerError(line: 0, "cannot write \(path): \(String(cString: strerror(errno)))")
-    }
+    func unwritable(_ error: Errno) -> LedgerError { LedgerError(line: 0, "cannot write \(path): \(error)") }
+    let fd: FileDescriptor
+    do {
+      fd = try .open(
+        atPath: path, .writeOnly, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+        permissions: .ownerReadWrite)
+    } catch { throw unwritable(error) }
+    try fd.closeAfter(
+      { () throws(LedgerError) in
+        do throws(Errno) {
+          try fd.write(all: Array(data) + [0x0A])
+          try fd.sync()
+        } catch { throw unwritable(error) }
+      }, closeFailed: unwritable)
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LedgerFormat
 import LocalFiles
 import LoyaltyCore
+import SystemPackage
 
 /// The central ledger file: append-only, one line per entry, every batch closed by a signed seal.
 public struct LedgerFile: Sendable {
@@ -12,14 +13,19 @@ public struct LedgerFile: Sendable {
   /// Creates a new ledger with HQ's public key in its header; refuses to overwrite one.
   public static func create(at path: String, hqKey: LedgerKey, created: UTCInstant) throws(LedgerError) -> LedgerFile {
     let line = LedgerLine.encode(LedgerHeader(hqKey: hqKey.publicKeyBase64, created: created)) + "\n"
-    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-    guard fd >= 0 else {
-      throw LedgerError(line: 0, "cannot create ledger \(path): \(String(cString: strerror(errno)))")
-    }
-    defer { close(fd) }
-    guard SystemCall.writeAll(fd, Array(line.utf8)), SystemCall.retrying({ fsync(fd) }) == 0 else {
-      throw LedgerError(line: 0, "cannot write ledger \(path)")
-    }
+    let fd: FileDescriptor
+    do {
+      fd = try .open(
+        atPath: path, .writeOnly, options: [.create, .exclusiveCreate], permissions: FilePermissions(rawValue: 0o644))
+    } catch { throw LedgerError(line: 0, "cannot create ledger \(path): \(error)") }
+    let failed = LedgerError(line: 0, "cannot write ledger \(path)")
+    try fd.closeAfter(
+      { () throws(LedgerError) in
+        do {
+          try fd.write(all: Array(line.utf8))
+          try fd.sync()
+        } catch { throw failed }
+      }, closeFailed: { _ in failed })
     return LedgerFile(path: path)
   }
 

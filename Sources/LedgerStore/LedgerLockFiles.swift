@@ -1,6 +1,7 @@
 import Foundation
 import LedgerFormat
 import LocalFiles
+import SystemPackage
 
 /// The ledger's companion lock files, next to it and readable by HQ's user only (mode 600):
 ///
@@ -18,28 +19,36 @@ extension LedgerFile {
 
   /// Opens a companion lock file, creating it with mode 600 (never through a symbolic link).
   /// One that another user owns is refused: that user could hold it.
-  static func openLockFile(_ lockPath: String) throws(LedgerError) -> Int32 {
-    let fd = SystemCall.retrying { open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-    guard fd >= 0 else {
+  static func openLockFile(_ lockPath: String) throws(LedgerError) -> FileDescriptor {
+    let fd: FileDescriptor
+    do {
+      fd = try .open(
+        atPath: lockPath, .readWrite, options: [.create, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
+    } catch {
       throw LedgerError(
         line: 0,
-        "cannot open the lock file \(lockPath): \(String(cString: strerror(errno))) (HQ's user must be able to "
-          + "create it next to the ledger)")
+        "cannot open the lock file \(lockPath): \(error) (HQ's user must be able to create it next to the ledger)")
     }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-      close(fd)
-      throw LedgerError(line: 0, "\(lockPath) is not a regular file: remove it (HQ's user creates it, mode 600)")
+    return try fd.closeIfThrows { () throws(LedgerError) -> FileDescriptor in
+      let notRegular = LedgerError(
+        line: 0, "\(lockPath) is not a regular file: remove it (HQ's user creates it, mode 600)")
+      let info: Stat
+      do { info = try fd.stat() } catch { throw notRegular }
+      guard info.type == .regular else { throw notRegular }
+      let uid = info.userID.rawValue
+      guard uid == geteuid() else {
+        throw LedgerError(
+          line: 0,
+          "\(lockPath) belongs to another user (uid \(uid)), who could hold the ledger's lock: remove it "
+            + "(HQ's user creates it, mode 600)")
+      }
+      if info.permissions.rawValue & 0o077 != 0 {
+        do { try fd.setPermissions(.ownerReadWrite) } catch {
+          throw LedgerError(line: 0, "cannot make \(lockPath) mode 600: \(error) (chmod 600 \(lockPath))")
+        }
+      }
+      return fd
     }
-    guard info.st_uid == geteuid() else {
-      close(fd)
-      throw LedgerError(
-        line: 0,
-        "\(lockPath) belongs to another user (uid \(info.st_uid)), who could hold the ledger's lock: remove it "
-          + "(HQ's user creates it, mode 600)")
-    }
-    if info.st_mode & 0o077 != 0 { _ = fchmod(fd, 0o600) }
-    return fd
   }
 
   /// Takes the service's lock for the rest of this process's life (the descriptor is never
@@ -49,20 +58,23 @@ extension LedgerFile {
       throw LedgerError(line: 0, "cannot open ledger \(path): \(String(cString: strerror(errno)))")
     }
     let fd = try Self.openLockFile(serveLockPath)
-    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-      let reason = errno
-      defer { close(fd) }
-      guard reason == EWOULDBLOCK else {
-        throw LedgerError(line: 0, "cannot lock \(serveLockPath): \(String(cString: strerror(reason)))")
+    try fd.closeIfThrows { () throws(LedgerError) in
+      let held: Bool
+      do { held = try fd.tryLock(exclusive: true) } catch {
+        throw LedgerError(line: 0, "cannot lock \(serveLockPath): \(error)")
       }
-      var buffer = [UInt8](repeating: 0, count: 32)
-      let n = max(0, pread(fd, &buffer, buffer.count, 0))
-      let pid = String(decoding: buffer[..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      throw LedgerError(
-        line: 0, "another loyalty-hq serve holds \(path) (pid \(pid.isEmpty ? "unknown" : pid)); stop it first")
+      guard held else {
+        // The holder's pid only names it in the refusal: unreadable, it is "unknown".
+        let written = (try? fd.read(upTo: 32, at: 0)) ?? []
+        let pid = String(decoding: written, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        throw LedgerError(
+          line: 0, "another loyalty-hq serve holds \(path) (pid \(pid.isEmpty ? "unknown" : pid)); stop it first")
+      }
+      // The descriptor was just opened: its offset is 0, where the pid goes.
+      do {
+        try fd.truncate(to: 0)
+        try fd.write(all: Array("\(getpid())\n".utf8))
+      } catch { throw LedgerError(line: 0, "cannot write this process's pid in \(serveLockPath): \(error)") }
     }
-    let text = Array("\(getpid())\n".utf8)
-    _ = ftruncate(fd, 0)
-    _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 import LedgerFormat
 import LocalFiles
 import LoyaltyCore
+import SystemPackage
 
 /// Puts a backup back in place of HQ's ledger, with `hq serve` stopped, so that the chain carries
 /// on: the ledger as it stands is moved aside (never deleted), the backup's copy takes its place,
@@ -33,8 +34,22 @@ public enum LedgerRestore {
     _ ledger: LedgerFile, from backup: String, key: LedgerKey, at time: UTCInstant, force: Bool, dryRun: Bool = false
   ) throws(LedgerError) -> Outcome {
     // A dry run changes nothing: it may look while the service runs.
-    let serveLock = dryRun ? -1 : try holdServeLockOrRefuse(ledger)
-    defer { if serveLock >= 0 { close(serveLock) } }
+    if dryRun { return try restore(ledger, from: backup, key: key, at: time, force: force, holdingLock: false) }
+    let serveLock = try holdServeLockOrRefuse(ledger)
+    return try serveLock.closeAfter(
+      { () throws(LedgerError) -> Outcome in
+        try restore(ledger, from: backup, key: key, at: time, force: force, holdingLock: true)
+      },
+      closeFailed: {
+        LedgerError(line: 0, "\(ledger.path) was restored, but releasing \(ledger.serveLockPath) failed: \($0)")
+      })
+  }
+
+  /// `restore`, with `hq serve`'s lock held (`holdingLock`) or as a dry run.
+  static func restore(
+    _ ledger: LedgerFile, from backup: String, key: LedgerKey, at time: UTCInstant, force: Bool, holdingLock: Bool
+  ) throws(LedgerError) -> Outcome {
+    let dryRun = !holdingLock
     let (manifest, backupState) = try LedgerBackup.verify(backup)
     guard backupState.hqKey == key.publicKeyBase64 else {
       throw LedgerError(
@@ -105,13 +120,13 @@ public enum LedgerRestore {
     guard names.contains(where: { FileManager.default.fileExists(atPath: ledger.path + $0) }) else { return nil }
     let stamp = time.description.replacingOccurrences(of: ":", with: "")
     let aside = ledger.path + ".before-restore-" + stamp
-    guard mkdir(aside, 0o700) == 0 else {
-      throw LedgerError(line: 0, "cannot create \(aside): \(String(cString: strerror(errno))); nothing restored")
+    do { try SystemCall.makeDirectory(aside, permissions: .ownerReadWriteExecute) } catch {
+      throw LedgerError(line: 0, "cannot create \(aside): \(error); nothing restored")
     }
     for suffix in names where FileManager.default.fileExists(atPath: ledger.path + suffix) {
       let target = aside + "/" + (ledger.path as NSString).lastPathComponent + suffix
-      guard rename(ledger.path + suffix, target) == 0 else {
-        throw LedgerError(line: 0, "cannot move \(ledger.path + suffix) aside: \(String(cString: strerror(errno)))")
+      do { try SystemCall.rename(ledger.path + suffix, to: target) } catch {
+        throw LedgerError(line: 0, "cannot move \(ledger.path + suffix) aside: \(error)")
       }
     }
     return aside
@@ -138,13 +153,18 @@ public enum LedgerRestore {
   }
 
   /// Takes `hq serve`'s lock (so no service starts meanwhile), or refuses while one runs.
-  static func holdServeLockOrRefuse(_ ledger: LedgerFile) throws(LedgerError) -> Int32 {
+  static func holdServeLockOrRefuse(_ ledger: LedgerFile) throws(LedgerError) -> FileDescriptor {
     let fd = try LedgerFile.openLockFile(ledger.serveLockPath)
-    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-      close(fd)
-      throw LedgerError(
-        line: 0, "loyalty-hq serve is running on \(ledger.path): stop it first, then restore; nothing restored")
+    return try fd.closeIfThrows { () throws(LedgerError) -> FileDescriptor in
+      let held: Bool
+      do { held = try fd.tryLock(exclusive: true) } catch {
+        throw LedgerError(line: 0, "cannot lock \(ledger.serveLockPath): \(error); nothing restored")
+      }
+      guard held else {
+        throw LedgerError(
+          line: 0, "loyalty-hq serve is running on \(ledger.path): stop it first, then restore; nothing restored")
+      }
+      return fd
     }
-    return fd
   }
 }

@@ -10,6 +10,8 @@ public struct Submitted: Sendable {
   public var appended: [LedgerEntry]
   public var held: [String]
   public var refused: [(entry: Entry, reason: String)]
+  /// Why refused entries could not be recorded in the refusal log, or nil (`Admission`'s).
+  public var refusalLogProblem: String? = nil
 }
 
 extension LockedLedger {
@@ -68,14 +70,15 @@ extension LockedLedger {
     }
     // Refused before the audit (a held id with other content, a contested referral): recorded as
     // the admission's own refusals are, so HQ's report lists them with their points and account.
-    if !refused.isEmpty { RefusalLog(ledger: path).record(refused, signer: signer, at: at) }
+    var logProblem = refused.isEmpty ? nil : RefusalLog(ledger: path).record(refused, signer: signer, at: at)
     var appended: [LedgerEntry] = []
     if !toSend.isEmpty {
       let result = try admit(toSend, to: &ledger, signer: signer, key: key, at: at, now: now)
       appended = result.appended
       refused += result.refused
+      logProblem = logProblem ?? result.refusalLogProblem
     }
-    return Submitted(appended: appended, held: held, refused: refused)
+    return Submitted(appended: appended, held: held, refused: refused, refusalLogProblem: logProblem)
   }
 
   /// The ids of `outbox` the ledger holds already.

@@ -71,7 +71,10 @@ public struct LocalLedgerConnection: LedgerConnection {
         batch: "", appended: $0.appended.map(\.id), held: $0.held,
         refused: $0.refused.map { .init(id: $0.entry.id, reason: $0.reason) })
     }
-    return SyncExchange(answer: answer, checkpoint: checkpoint, repairedBytes: audited.repairedBytes)
+    var exchange = SyncExchange(answer: answer, checkpoint: checkpoint, repairedBytes: audited.repairedBytes)
+    // HQ's own housekeeping went wrong (its refusal log): the terminal's operator tells HQ.
+    exchange.notices = submitted?.refusalLogProblem.map { [$0] } ?? []
+    return exchange
   }
 
   public func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws

@@ -2,36 +2,30 @@ import Foundation
 import LedgerFormat
 import LocalFiles
 import LoyaltyCore
+import SystemPackage
 
 /// A ledger held under the writers' exclusive lock (`LEDGER.lock`): read from a position, cut a
 /// torn tail, append. Obtained from `LedgerFile.withExclusiveLock`; many terminals syncing at
 /// once take turns here.
 public struct LockedLedger: ~Copyable {
-  let fd: Int32
+  let fd: FileDescriptor
   public let path: String
 
   /// Up to `count` bytes at `offset` (fewer at the end of the file).
   func bytes(at offset: Int, count: Int) throws(LedgerError) -> [UInt8] {
-    var buffer = [UInt8](repeating: 0, count: count)
-    var done = 0
-    while done < count {
-      let n = SystemCall.retrying {
-        buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, count - done, off_t(offset + done)) }
-      }
-      guard n >= 0 else { throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))") }
-      if n == 0 { break }
-      done += n
+    do { return try fd.read(upTo: count, at: offset) } catch {
+      throw LedgerError(line: 0, "cannot read \(path): \(error)")
     }
-    return Array(buffer.prefix(done))
   }
 
   /// The file's size in bytes.
   public func size() throws(LedgerError) -> Int {
-    var info = stat()
-    guard fstat(fd, &info) == 0 else {
-      throw LedgerError(line: 0, "cannot read \(path): \(String(cString: strerror(errno)))")
-    }
-    return Int(info.st_size)
+    do { return Int(try fd.stat().size) } catch { throw LedgerError(line: 0, "cannot read \(path): \(error)") }
+  }
+
+  /// The file's size in bytes, found by a seek to its end: the next write goes there.
+  func seekToEnd() throws(LedgerError) -> Int {
+    do { return try fd.size() } catch { throw LedgerError(line: 0, "cannot read \(path): \(error)") }
   }
 
   /// Checks that the file still holds what `state` verified: the same HQ key in its header and,
@@ -47,7 +41,7 @@ public struct LockedLedger: ~Copyable {
       throw LedgerError(
         line: 1, "\(path) is not the ledger this terminal syncs with (another HQ key in its header); nothing synced")
     }
-    let size = Int(lseek(fd, 0, SEEK_END))
+    let size = try seekToEnd()
     guard size >= state.offset else {
       throw LedgerError(
         line: 0,
@@ -72,7 +66,7 @@ public struct LockedLedger: ~Copyable {
 
   /// The bytes from `offset` to the end of the file.
   public func read(from offset: Int) throws(LedgerError) -> [UInt8] {
-    let size = Int(lseek(fd, 0, SEEK_END))
+    let size = try seekToEnd()
     guard size >= offset else {
       throw LedgerError(line: 0, "\(path) is shorter (\(size) bytes) than the checkpoint (\(offset)); was it replaced?")
     }
@@ -85,9 +79,10 @@ public struct LockedLedger: ~Copyable {
 
   /// Cuts the file at `length` (an incomplete append after the last sealed batch) and syncs.
   public func truncate(to length: Int) throws(LedgerError) {
-    guard SystemCall.retrying({ ftruncate(fd, off_t(length)) }) == 0, SystemCall.retrying({ fsync(fd) }) == 0 else {
-      throw LedgerError(line: 0, "cannot repair \(path): \(String(cString: strerror(errno)))")
-    }
+    do {
+      try fd.truncate(to: length)
+      try fd.sync()
+    } catch { throw LedgerError(line: 0, "cannot repair \(path): \(error)") }
   }
 
   /// Appends `entries` and their seal after the sealed state `state` (the file must end there),
@@ -128,16 +123,26 @@ public struct LockedLedger: ~Copyable {
     do { seal.sig = try key.sign(seal: seal) } catch { throw LedgerError(line: 0, "cannot sign the seal: \(error)") }
     text += LedgerLine.encode(seal) + "\n"
     written.append(seal)
-    guard lseek(fd, off_t(state.offset), SEEK_SET) >= 0, Int(lseek(fd, 0, SEEK_END)) == state.offset else {
+    // The write goes where the seek to the end left the offset: where the last sealed batch ends.
+    guard try seekToEnd() == state.offset else {
       throw LedgerError(line: 0, "\(path) does not end where its last sealed batch ends; verify it first")
     }
     let bytes = Array(text.utf8)
-    guard SystemCall.writeAll(fd, bytes), SystemCall.retrying({ fsync(fd) }) == 0 else {
-      let reason = String(cString: strerror(errno))
+    do {
+      try fd.write(all: bytes)
+      try fd.sync()
+    } catch {
       // Take back what part of the batch was written (a full disk): the file ends sealed again.
-      _ = ftruncate(fd, off_t(state.offset))
-      _ = fsync(fd)
-      throw LedgerError(line: 0, "cannot append to \(path): \(reason)")
+      do {
+        try fd.truncate(to: state.offset)
+        try fd.sync()
+      } catch let rollback {
+        throw LedgerError(
+          line: 0,
+          "cannot append to \(path): \(error); nor could the part written be taken back (\(rollback)): check the "
+            + "ledger's tail with `loyalty-hq ledger verify`")
+      }
+      throw LedgerError(line: 0, "cannot append to \(path): \(error)")
     }
     // A terminal's batch registers no keys, so `terminals` stays as it is; HQ's callers re-read.
     state.offset += bytes.count
@@ -154,15 +159,24 @@ extension LedgerFile {
   /// Runs `body` with the writers' lock held exclusively (blocking until other writers are
   /// done). The lock is `LEDGER.lock` (mode 600), not the ledger: a reader cannot take it.
   public func withExclusiveLock<T>(_ body: (borrowing LockedLedger) throws -> T) throws -> T {
-    let fd = open(path, O_RDWR | O_CLOEXEC)
-    guard fd >= 0 else { throw LedgerError(line: 0, "cannot open ledger \(path): \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    let lock = try Self.openLockFile(lockPath)
-    defer { close(lock) }  // releases the lock
-    guard SystemCall.retrying({ flock(lock, LOCK_EX) }) == 0 else {
-      throw LedgerError(line: 0, "cannot lock \(lockPath): \(String(cString: strerror(errno)))")
+    let fd: FileDescriptor
+    do { fd = try .open(atPath: path, .readWrite, options: .closeOnExec) } catch {
+      throw LedgerError(line: 0, "cannot open ledger \(path): \(error)")
     }
-    let locked = LockedLedger(fd: fd, path: path)
-    return try body(locked)
+    return try fd.closeAfter(
+      { () throws -> T in
+        let lock = try Self.openLockFile(lockPath)
+        // Closing the lock file releases the lock.
+        return try lock.closeAfter(
+          { () throws -> T in
+            do { try lock.lock(exclusive: true) } catch {
+              throw LedgerError(line: 0, "cannot lock \(lockPath): \(error)")
+            }
+            let locked = LockedLedger(fd: fd, path: path)
+            return try body(locked)
+          },
+          closeFailed: { (error) -> any Error in LedgerError(line: 0, "cannot release the lock \(lockPath): \(error)") }
+        )
+      }, closeFailed: { (error) -> any Error in LedgerError(line: 0, "cannot close ledger \(path): \(error)") })
   }
 }

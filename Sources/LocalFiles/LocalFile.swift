@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 
 /// A file named by an operator (a program, a scenario, card profiles, a snapshot), read whole.
 ///
@@ -8,28 +9,26 @@ public enum LocalFile {
   /// Reads the regular file at `path`; `what` names it in errors ("program", "scenario").
   public static func read(_ path: String, as what: String, limit: Int = 16 << 20) throws(LocalFileError) -> Data {
     func fail(_ problem: String) -> LocalFileError { LocalFileError(what: what, path: path, problem: problem) }
-    let fd = SystemCall.retrying { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
-    guard fd >= 0 else { throw fail(String(cString: strerror(errno))) }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0 else { throw fail(String(cString: strerror(errno))) }
-    switch info.st_mode & S_IFMT {
-    case S_IFREG: break
-    case S_IFDIR: throw fail("it is a directory, not a file")
-    default: throw fail("it is not a regular file")
+    let fd: FileDescriptor
+    do { fd = try .open(atPath: path, .readOnly, options: [.closeOnExec, .nonBlocking]) } catch {
+      throw fail("\(error)")
     }
-    guard info.st_size <= limit else { throw fail("it is \(info.st_size) bytes; at most \(limit) are accepted") }
-    var data = Data(count: Int(info.st_size) + 1)
-    var total = 0
-    while total < data.count {
-      let n = SystemCall.retrying { data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + total, $0.count - total) } }
-      guard n >= 0 else { throw fail(String(cString: strerror(errno))) }
-      if n == 0 { break }
-      total += n
-      guard total <= limit else { throw fail("it is larger than \(limit) bytes") }
-    }
-    data.count = total
-    return data
+    return try fd.closeAfter(
+      { () throws(LocalFileError) -> Data in
+        let info: Stat
+        do { info = try fd.stat() } catch { throw fail("\(error)") }
+        switch info.type {
+        case .regular: break
+        case .directory: throw fail("it is a directory, not a file")
+        default: throw fail("it is not a regular file")
+        }
+        guard info.size <= limit else { throw fail("it is \(info.size) bytes; at most \(limit) are accepted") }
+        // One byte more than its size: a file that grew meanwhile is read past its size, up to the limit.
+        let bytes: [UInt8]
+        do { bytes = try fd.read(upTo: Int(info.size) + 1, at: 0) } catch { throw fail("\(error)") }
+        guard bytes.count <= limit else { throw fail("it is larger than \(limit) bytes") }
+        return Data(bytes)
+      }, closeFailed: { fail($0.description) })
   }
 }
 

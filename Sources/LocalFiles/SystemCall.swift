@@ -1,6 +1,10 @@
 import Foundation
+import SystemPackage
 
-/// The one way this project makes a blocking system call: again while a signal interrupts it.
+/// The system calls that are not about one open file: a socket's `send`/`recv` (again while a
+/// signal interrupts them), the calls on paths (`rename`, `mkdir`), and an append to a log file
+/// in one call. A file's descriptor goes through `FileDescriptor` (swift-system) and its
+/// extension in this module.
 public enum SystemCall {
   /// Calls `body` until it does not fail with EINTR (a signal arrived mid-call, e.g. SIGCHLD in a
   /// process that spawns children); returns its last result, with `errno` as the call left it.
@@ -13,15 +17,31 @@ public enum SystemCall {
     }
   }
 
-  /// Writes all of `bytes` to `fd` (again after a short write or EINTR); false on an error, with
-  /// `errno` as the call left it.
-  public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-    var sent = 0
-    while sent < bytes.count {
-      let n = retrying { bytes.withUnsafeBytes { write(fd, $0.baseAddress! + sent, bytes.count - sent) } }
-      guard n > 0 else { return false }
-      sent += n
-    }
-    return true
+  /// Appends `bytes` to the file at `path` (created with mode 600, never through a symbolic
+  /// link), fsynced when `sync`, and closes it: a log kept next to the ledger (answers, nonces,
+  /// refusals).
+  public static func append(_ bytes: [UInt8], toFileAt path: String, sync: Bool) throws(Errno) {
+    let fd = try FileDescriptor.open(
+      atPath: path, .writeOnly, options: [.create, .append, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
+    try fd.closeAfter(
+      { () throws(Errno) in
+        try fd.write(all: bytes)
+        if sync { try fd.sync() }
+      }, closeFailed: { $0 })
+  }
+
+  /// Renames `source` to `target` (`rename`), replacing a file of that name.
+  public static func rename(_ source: String, to target: String) throws(Errno) {
+    #if canImport(Glibc)
+      let result = Glibc.rename(source, target)
+    #else
+      let result = Darwin.rename(source, target)
+    #endif
+    guard result == 0 else { throw Errno(rawValue: errno) }
+  }
+
+  /// Creates the directory `path` with `permissions` (less the process's umask).
+  public static func makeDirectory(_ path: String, permissions: FilePermissions) throws(Errno) {
+    guard mkdir(path, permissions.rawValue) == 0 else { throw Errno(rawValue: errno) }
   }
 }

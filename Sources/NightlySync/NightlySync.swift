@@ -149,9 +149,11 @@ public struct NightlySync: Sendable {
     progress("downloading \(size) bytes of the ledger")
     let bytes = try await connection.download(exchange.checkpoint, terminal: terminal, key: key, scratch: scratch)
     defer { if bytes.isDownload { try? FileManager.default.removeItem(atPath: bytes.path) } }
-    return try await blocking.run { [self] in
+    var summary = try await blocking.run { [self] in
       try finish(exchange, bytes: bytes, state: state, outbox: outbox, at: time, progress: progress)
     }
+    summary.notices += exchange.notices
+    return summary
   }
 
   /// Reads and applies the bytes up to the checkpoint, marks synced what it read back, keeps what

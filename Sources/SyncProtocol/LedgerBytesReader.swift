@@ -1,7 +1,8 @@
 import Foundation
 import LedgerFormat
+import LocalFiles
 import LoyaltyCore
-import SyncProtocol
+import SystemPackage
 
 /// Reads a range of ledger bytes in parts of whole lines, verifies them as they go (the chain
 /// from the terminal's head, seals, registrations) and hands over the entries every reader keeps:
@@ -20,11 +21,19 @@ public struct LedgerBytesReader: Sendable {
 
   /// Verifies and hands over the entries part by part; returns the verifier's state at the end.
   public func read(from start: LedgerVerifier.State, each: ([Entry]) throws -> Void) throws -> LedgerVerifier.State {
-    let fd = open(bytes.path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      throw LedgerError(line: 0, "cannot read \(bytes.path): \(String(cString: strerror(errno)))")
+    let fd: FileDescriptor
+    do { fd = try .open(atPath: bytes.path, .readOnly, options: .closeOnExec) } catch {
+      throw LedgerError(line: 0, "cannot read \(bytes.path): \(error)")
     }
-    defer { close(fd) }
+    return try fd.closeAfter(
+      { () throws -> LedgerVerifier.State in try read(fd, from: start, each: each) },
+      closeFailed: { (error) -> any Error in LedgerError(line: 0, "cannot read \(bytes.path): \(error)") })
+  }
+
+  /// `read`, from the open file.
+  private func read(_ fd: FileDescriptor, from start: LedgerVerifier.State, each: ([Entry]) throws -> Void) throws
+    -> LedgerVerifier.State
+  {
     var state = start
     let leftOut = Set(checkpoint.leftOut)
     let verifier = LedgerVerifier()
@@ -36,7 +45,10 @@ public struct LedgerBytesReader: Sendable {
     part.reserveCapacity(partSize)
     while done < bytes.count {
       let want = min(chunk, bytes.count - done)
-      let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, want, off_t(bytes.start + done)) }
+      let n: Int
+      do { n = try fd.read(into: &buffer, count: want, at: bytes.start + done) } catch {
+        throw LedgerError(line: 0, "cannot read \(bytes.path): \(error)")
+      }
       guard n > 0 else {
         throw LedgerError(line: 0, "\(bytes.path) ends \(bytes.count - done) bytes before the checkpoint's end")
       }

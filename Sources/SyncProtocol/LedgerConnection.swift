@@ -48,6 +48,9 @@ public struct SyncExchange: Sendable {
   public var checkpoint: SyncCheckpoint
   /// Bytes of a torn append (a killed writer) HQ's side cut from the ledger's tail first.
   public var repairedBytes: Int
+  /// What HQ's side noticed that its operator should know (over the file path: its refusal log
+  /// could not be written).
+  public var notices: [String] = []
 
   public init(answer: SubmissionAnswer?, checkpoint: SyncCheckpoint, repairedBytes: Int = 0) {
     self.init(answers: answer.map { [$0] } ?? [], checkpoint: checkpoint, repairedBytes: repairedBytes)

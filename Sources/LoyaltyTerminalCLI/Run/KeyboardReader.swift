@@ -2,6 +2,7 @@ import CounterFirmware
 import Foundation
 import LoyaltyCLISupport
 import Synchronization
+import SystemPackage
 
 /// Reads the process's input on a thread of its own and turns it into counter commands: script
 /// lines, or single keystrokes of the full-screen UI (with `s`/`t` starting a code ended by Enter).
@@ -52,7 +53,12 @@ enum KeyboardReader {
       var buffer: String?
       var bufferIsTap = false
       var byte: UInt8 = 0
-      while read(0, &byte, 1) == 1 {
+      // One keystroke at a time (again after EINTR); the end of input or an error ends the loop.
+      func next() -> Bool {
+        let n = try? withUnsafeMutableBytes(of: &byte) { try FileDescriptor.standardInput.read(into: $0) }
+        return n == 1
+      }
+      while next() {
         let c = Character(UnicodeScalar(byte))
         if var typed = buffer {
           switch byte {
