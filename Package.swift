@@ -99,9 +99,7 @@ let package = Package(
     // connection port and the verified reader of a downloaded range. Depends on the format only.
     .target(
       name: "SyncProtocol",
-      dependencies: [
-        "LedgerFormat", "LoyaltyCore", "LocalFiles", .product(name: "Crypto", package: "swift-crypto"), .product(name: "SystemPackage", package: "swift-system"),
-      ]
+      dependencies: ["LedgerFormat", "LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]
     ),
     // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP.
     .target(

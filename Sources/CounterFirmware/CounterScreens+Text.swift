@@ -119,12 +119,12 @@ extension CounterScreens {
 
   /// Minor units with the program's currency ("12.50 EUR"), as the core writes money.
   static func money(_ amount: Int64, _ program: LoyaltyProgram?) -> String {
-    LoyaltyProgram.money(amount, minorUnits: program?.minorUnits ?? 2, currency: program?.currency)
+    LoyaltyProgram.money(amount, in: program)
   }
 
   /// Minor units as a bare decimal ("12.50").
   static func bare(_ amount: Int64, _ program: LoyaltyProgram?) -> String {
-    LoyaltyProgram.money(amount, minorUnits: program?.minorUnits ?? 2, currency: nil)
+    LoyaltyProgram.money(amount, in: program, withCurrency: false)
   }
 
   /// Splits text into lines of the display's width at spaces; a word longer than a line is

@@ -35,7 +35,7 @@ public struct LedgerReport: Sendable {
   public var refusedAtAdmissionRecords: [[String: String]] = []
   /// The latest program's currency and minor units (nil and 2 when none is published).
   public var currency: String?
-  public var minorUnits = 2
+  public var minorUnits = LoyaltyProgram.defaultMinorUnits
 
   /// `amount` minor units in the program's currency: `1234` → `12.34 EUR`.
   public func money(_ amount: Int64) -> String {
@@ -92,7 +92,7 @@ public struct LedgerReport: Sendable {
     report.refusedRecords = fold.leftOutRecords()
     report.refusedAtAdmissionRecords = admission.records()
     report.currency = fold.program?.currency
-    report.minorUnits = fold.program?.minorUnits ?? 2
+    report.minorUnits = fold.program?.minorUnits ?? LoyaltyProgram.defaultMinorUnits
     return report
   }
 }

@@ -54,30 +54,17 @@ public struct LedgerVerifier {
     path: String, chunkSize: Int = 8 << 20, tail: inout Tail, each: (LedgerEntry) -> Void,
     excluded: (Exclusion) -> Void = { _ in }
   ) throws(LedgerError) -> State {
-    let fd: FileDescriptor
-    do { fd = try .open(atPath: path, .readOnly) } catch {
+    let state: State
+    do {
+      state = try LedgerChunkReader(path: path, chunkSize: chunkSize).read(
+        from: State(), tail: &tail, each: each, excluded: excluded)
+    } catch let error as LedgerError {
+      throw error
+    } catch {
       throw LedgerError(line: 0, "cannot read ledger \(path): \(error)")
     }
-    return try fd.closeAfter(
-      { () throws(LedgerError) -> State in
-        var state = State()
-        var buffer = [UInt8](repeating: 0, count: max(1, chunkSize))
-        while true {
-          let filled: Int
-          do { filled = try fd.read(into: &buffer, count: buffer.count, at: state.offset) } catch {
-            throw LedgerError(line: 0, "cannot read ledger \(path): \(error)")
-          }
-          let atEnd = filled < buffer.count
-          let before = state.offset
-          try LedgerVerifier().advance(&state, over: buffer[..<filled], tail: &tail, each: each, excluded: excluded)
-          if atEnd {
-            guard state.hqKey != nil else { throw LedgerError(line: 1, "the ledger is empty: it has no header line") }
-            return state
-          }
-          // The chunk ends inside a batch: read again from the batch's start, with room for all of it.
-          if state.offset == before { buffer = [UInt8](repeating: 0, count: buffer.count * 2) }
-        }
-      }, closeFailed: { LedgerError(line: 0, "cannot read ledger \(path): \($0)") })
+    guard state.hqKey != nil else { throw LedgerError(line: 1, "the ledger is empty: it has no header line") }
+    return state
   }
 
   public func verify(_ bytes: [UInt8]) throws(LedgerError) -> Summary {

@@ -1,14 +1,11 @@
 import Foundation
 import LoyaltyCore
 
-/// An amount in minor units as the currency writes it (1250, 2 → "12.50 EUR"), exactly.
-public func money(_ amount: Int64, _ program: LoyaltyProgram) -> String { program.money(amount) }
-
 /// "12.34 EUR or 3 visits to Gold", or "top tier".
 public func describeNextTier(_ next: NextTier?, _ program: LoyaltyProgram) -> String {
   guard let next else { return "top tier" }
   var ways: [String] = []
-  if let spend = next.spendNeeded { ways.append(money(spend, program)) }
+  if let spend = next.spendNeeded { ways.append(program.money(spend)) }
   if let visits = next.visitsNeeded { ways.append("\(visits) visit\(visits == 1 ? "" : "s")") }
   return "\(ways.joined(separator: " or ")) to \(next.name)"
 }

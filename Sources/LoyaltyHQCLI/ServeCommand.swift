@@ -24,8 +24,8 @@ struct ServeCommand: AsyncParsableCommand {
       README, section "HQ's sync service".
       """)
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "HQ's private key file (mode 600): it seals admitted batches and signs checkpoints.")
   var hqKey: String

@@ -32,4 +32,11 @@ extension ReaderOptions {
     try PCSCLibrary.load()
     return (PCSCCardReaderSystem(logger: logger), nil)
   }
+
+  /// The reader system for the counter's run loop, with the cashier's hand on the simulated reader
+  /// when --simulated is given.
+  func makeCounterSystem(logger: Logger) throws -> (system: any CardReaderSystem, hand: SimulatedHand?) {
+    let (system, simulator) = try makeSystem(logger: logger)
+    return (system, simulator.map { SimulatedHand(simulator: $0) })
+  }
 }

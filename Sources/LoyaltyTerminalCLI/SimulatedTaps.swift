@@ -18,3 +18,26 @@ enum SimulatedTaps {
     ]
   }
 }
+
+/// The cashier's hand over the in-process simulated reader (`run --simulated`): it places the card
+/// an ID names on the reader and takes it away, so the counter's run loop needs no simulation
+/// module of its own.
+struct SimulatedHand: Sendable {
+  let simulator: SimulatedCardReaderSystem
+  var reader: String { SimulatedTaps.readerName }
+
+  /// Places the card `id` names on the reader; nil when placed, else why not, in words.
+  func place(_ id: String) -> String? {
+    guard let card = CardKind.card(for: id) else { return "\(id) is neither a 16-digit loyalty number nor a hex UID" }
+    simulator.insert(card, into: reader)
+    return nil
+  }
+
+  /// The answer to reset of the card on the reader (empty when none).
+  func atr() async -> [UInt8] {
+    ((try? await simulator.readers().first { $0.name == reader }?.atr) ?? nil) ?? []
+  }
+
+  /// Takes the card away.
+  func remove() { simulator.remove(from: reader) }
+}

@@ -1,8 +1,6 @@
 import Foundation
 import LedgerFormat
-import LocalFiles
 import LoyaltyCore
-import SystemPackage
 
 /// Reads a range of ledger bytes in parts of whole lines, verifies them as they go (the chain
 /// from the terminal's head, seals, registrations) and hands over the entries every reader keeps:
@@ -21,58 +19,24 @@ public struct LedgerBytesReader: Sendable {
 
   /// Verifies and hands over the entries part by part; returns the verifier's state at the end.
   public func read(from start: LedgerVerifier.State, each: ([Entry]) throws -> Void) throws -> LedgerVerifier.State {
-    let fd: FileDescriptor
-    do { fd = try .open(atPath: bytes.path, .readOnly, options: .closeOnExec) } catch {
-      throw LedgerError(line: 0, "cannot read \(bytes.path): \(error)")
-    }
-    return try fd.closeAfter(
-      { () throws -> LedgerVerifier.State in try read(fd, from: start, each: each) },
-      closeFailed: { (error) -> any Error in LedgerError(line: 0, "cannot read \(bytes.path): \(error)") })
-  }
-
-  /// `read`, from the open file.
-  private func read(_ fd: FileDescriptor, from start: LedgerVerifier.State, each: ([Entry]) throws -> Void) throws
-    -> LedgerVerifier.State
-  {
-    var state = start
     let leftOut = Set(checkpoint.leftOut)
-    let verifier = LedgerVerifier()
-    var pending: [UInt8] = []
-    var done = 0
-    let chunk = 4 << 20
-    var buffer = [UInt8](repeating: 0, count: chunk)
     var part: [Entry] = []
     part.reserveCapacity(partSize)
-    while done < bytes.count {
-      let want = min(chunk, bytes.count - done)
-      let n: Int
-      do { n = try fd.read(into: &buffer, count: want, at: bytes.start + done) } catch {
-        throw LedgerError(line: 0, "cannot read \(bytes.path): \(error)")
-      }
-      guard n > 0 else {
-        throw LedgerError(line: 0, "\(bytes.path) ends \(bytes.count - done) bytes before the checkpoint's end")
-      }
-      done += n
-      pending += buffer[0..<n]
-      // Up to the last newline: whole lines only; the rest waits for the next read.
-      guard let last = pending.lastIndex(of: 0x0A) else { continue }
-      let pendingStart = done - pending.count  // range offset of pending[0]
-      var tail = LedgerVerifier.Tail.clean
-      try verifier.advance(
-        &state, over: pending[...last], tail: &tail,
-        each: { e in
-          if e.kind != .seal && !leftOut.contains(e.seq) { part.append(e.entry) }
-        })
-      // A batch not sealed within this read is read again with the next part.
-      pending.removeFirst((state.offset - start.offset) - pendingStart)
-      if part.count >= partSize {
+    var tail = LedgerVerifier.Tail.clean
+    let reader = LedgerChunkReader(path: bytes.path, fileStart: bytes.start, count: bytes.count, chunkSize: 4 << 20)
+    let state = try reader.read(
+      from: start, tail: &tail,
+      each: { e in
+        if e.kind != .seal && !leftOut.contains(e.seq) { part.append(e.entry) }
+      },
+      afterChunk: {
+        guard part.count >= partSize else { return }
         try each(part)
         part.removeAll(keepingCapacity: true)
-      }
-    }
+      })
     if !part.isEmpty { try each(part) }
     guard state.offset == checkpoint.offset, state.head == checkpoint.head, state.lastSeq == checkpoint.lastSeq,
-      pending.isEmpty
+      tail == .clean, state.offset - start.offset == bytes.count
     else {
       throw LedgerError(
         line: state.lines,

@@ -20,8 +20,8 @@ struct LedgerAccountCommand: ParsableCommand {
   @Option(help: "The account id (acct-…).")
   var account: String?
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "As of this time (UTC): the tier and what is pending; default now.")
   var at: UTCInstant?
@@ -81,7 +81,7 @@ struct LedgerAccountCommand: ParsableCommand {
     text += "\n  cards: " + (cards.isEmpty ? "none" : cards.joined(separator: ", "))
     if let enrolled = a.enrolledAt { text += "\n  enrolled \(enrolled)" }
     if let referrer = a.referrer { text += ", referred by \(referrer)" }
-    text += "\n  lifetime spend \(money(a.lifetimeSpend, program)) in \(a.purchases) purchases"
+    text += "\n  lifetime spend \(LoyaltyProgram.money(a.lifetimeSpend, in: program)) in \(a.purchases) purchases"
     for h in found.provisionalHolds where h.heldOn != a.id {
       text += "\n  card \(h.card): \(LedgerEntryListing.points(h.points)) provisional on \(h.heldOn)"
       text += " (`ledger settle-provisional` moves them here)"

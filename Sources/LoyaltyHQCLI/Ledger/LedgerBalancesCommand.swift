@@ -13,8 +13,8 @@ struct LedgerBalancesCommand: ParsableCommand {
     commandName: "balances",
     abstract: "Verify the ledger and print every account's balance (and what of it is still pending).")
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "Pending points as of this time (UTC, 2026-11-02T09:15:00Z); default now.")
   var asOf: UTCInstant?

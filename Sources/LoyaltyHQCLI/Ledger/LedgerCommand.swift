@@ -26,8 +26,8 @@ struct LedgerCommand: AsyncParsableCommand {
 
 /// Options of the commands that write the ledger as HQ.
 struct HQOptions: ParsableArguments {
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "HQ's private key file (mode 600).")
   var hqKey: String

@@ -14,8 +14,8 @@ struct LedgerExportCommand: ParsableCommand {
     commandName: "export", abstract: "Write the verified ledger as an hledger or beancount journal (one PTS commodity)."
   )
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "hledger or beancount.")
   var format: LedgerExport.Format

@@ -24,8 +24,8 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
       secret (the endpoint recomputes it and refuses a t more than 5 minutes off).
       """)
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "Where to POST the events (http:// or https://).")
   var webhook: String

@@ -12,8 +12,8 @@ struct LedgerReportCommand: ParsableCommand {
     commandName: "report",
     abstract: "Points liability, lifetime spend per customer, purchase frequency, inactive and overdrawn accounts.")
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "Period start (UTC, inclusive) for the purchase frequency.")
   var from: UTCInstant?

@@ -20,8 +20,8 @@ struct LedgerStatusCommand: ParsableCommand {
       leaves out. Downloads are not recorded on disk: `loyalty-hq serve` counts them at /metrics.
       """)
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Option(help: "Pending points as of this time (UTC, 2026-11-02T09:15:00Z); default now.")
   var at: UTCInstant?

@@ -13,8 +13,8 @@ struct LedgerVerifyCommand: ParsableCommand {
     commandName: "verify",
     abstract: "Check the chain, every seal, and audit every entry; name the first bad line or what is left out.")
 
-  @Option(help: "The ledger file.")
-  var ledger: String
+  @OptionGroup var file: LedgerFileOption
+  var ledger: String { file.ledger }
 
   @Flag(help: "Print JSON.")
   var json = false

@@ -1,12 +1,10 @@
 import ArgumentParser
-import CardEmulation
 import CardIdentification
 import CardReader
 import CounterFirmware
 import CounterRuntime
 import Foundation
 import LoyaltyCLISupport
-import SimulatedCardReader
 
 /// `loyalty-terminal run`: the counter itself, on a PC/SC reader or the simulator.
 struct RunCommand: AsyncParsableCommand {
@@ -34,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
     guard (try? store.program()) != nil else {
       throw ValidationError("the cache \(cache.cache) has no program; load one first: loyalty-terminal program load")
     }
-    let (system, simulator) = try reader.makeSystem(logger: logger)
+    let (system, hand) = try reader.makeCounterSystem(logger: logger)
     let watcher = TapWatcher(system: system, identifier: CardIdentifier(profiles: try reader.loadProfiles()))
     let devices = ConsoleDevices(mode: script ? .lines : .fullScreen, terminal: recording.terminal)
     // The reader's own LED and buzzer where its profile says how (hardware/reader-profiles.json);
@@ -62,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
     defer { if var saved = restore { tcsetattr(0, TCSANOW, &saved) } }
 
     // Live taps (not when a script drives the simulator: its taps are played in line order).
-    let scriptDrivesTaps = script && simulator != nil
+    let scriptDrivesTaps = script && hand != nil
     // The idle screen says when no reader can read cards (service lost, reader unplugged).
     let readersAtStart = (try? await system.readers().map(\.name)) ?? []
     let taps = Task {
@@ -107,21 +105,19 @@ struct RunCommand: AsyncParsableCommand {
         scriptClock?.advance(seconds: seconds)
         await firmware.handle(.tick)
       case .tap(let id):
-        guard let simulator else {
+        guard let hand else {
           devices.setStatus("tap needs --simulated; on a real reader, tap a real card")
           continue
         }
-        guard let card = CardKind.card(for: id) else {
-          devices.setStatus("\(id) is neither a 16-digit loyalty number nor a hex UID")
+        if let problem = hand.place(id) {
+          devices.setStatus(problem)
           continue
         }
-        simulator.insert(card, into: SimulatedTaps.readerName)
         if script {
-          let atr = (try? await simulator.readers().first { $0.name == SimulatedTaps.readerName }?.atr) ?? nil
-          await firmware.handle(.tap(await watcher.read(reader: SimulatedTaps.readerName, atr: atr ?? [], seen: .now)))
+          await firmware.handle(.tap(await watcher.read(reader: hand.reader, atr: await hand.atr(), seen: .now)))
         }
       case .remove:
-        simulator?.remove(from: SimulatedTaps.readerName)
+        hand?.remove()
         if script { await firmware.handle(.cardRemoved) }
       }
       if script { await firmware.settle() }
