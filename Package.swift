@@ -89,13 +89,17 @@ let package = Package(
         .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ]),
+    // The one retry policy of HTTP clients (HQ's client, the webhook notifier): attempts, capped
+    // back-off with jitter, which failures are worth another attempt. Foundation only.
+    .target(name: "HTTPRetry"),
     // A terminal's connection to HQ's service (AsyncHTTPClient): signed requests, retries, resumable downloads.
     .target(
       name: "HQClient",
       dependencies: [
-        "Ledger", "LoyaltyCore", "SyncProtocol",
+        "Ledger", "LoyaltyCore", "SyncProtocol", "HTTPRetry",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -103,7 +107,7 @@ let package = Package(
     .target(
       name: "Notifications",
       dependencies: [
-        "Ledger", "LoyaltyCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        "Ledger", "LoyaltyCore", "HTTPRetry", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
@@ -175,7 +179,7 @@ let package = Package(
       dependencies: [
         "LoyaltyTerminalCLI", "LoyaltyCLISupport", "CardReader", "PCSCCardReader", "SimulatedCardReader",
         "CardEmulation", "VirtualCard", "CardIdentification", "LoyaltyCore", "PointsCache", "Ledger", "NightlySync",
-        "CounterSimulation", "ScenarioFormat", "HQClient", "HQService",
+        "CounterSimulation", "ScenarioFormat", "HQClient", "HQService", "HTTPRetry",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Subprocess", package: "swift-subprocess"),
@@ -195,6 +199,7 @@ let package = Package(
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
+    .testTarget(name: "HTTPRetryTests", dependencies: ["HTTPRetry"]),
     .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
     .testTarget(
       name: "CounterFirmwareTests",
@@ -217,7 +222,7 @@ let package = Package(
       name: "HQSyncServiceTests",
       dependencies: [
         "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
-        "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+        "HQClient", "HTTPRetry", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
     // HQ's back office through loyalty-hq: status, look-up, guarded appends, exports, reports,
@@ -226,7 +231,7 @@ let package = Package(
       name: "HQBackOfficeTests",
       dependencies: [
         "NightlySync", "Ledger", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal", "loyalty-hq",
-        "HQClient", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
+        "HQClient", "HTTPRetry", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import HQClient
+import HTTPRetry
 import Ledger
 import Logging
 import LoyaltyCore
@@ -24,7 +25,7 @@ struct LedgerRestoreTests {
   }
 
   func sync(_ t: String, over hq: HQServiceProcess, at time: UTCInstant) async throws -> SyncSummary {
-    let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), backoff: [])
+    let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
     defer { Task { await remote.close() } }
     let sync = NightlySync(
       cache: try f.cache(t), connection: remote, terminal: t, key: try LedgerKey.load(from: f.keyPath(t)))
