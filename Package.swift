@@ -24,6 +24,8 @@ let package = Package(
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
@@ -81,13 +83,16 @@ let package = Package(
       name: "SyncProtocol",
       dependencies: ["Ledger", "LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]
     ),
-    // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP.
+    // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP; its metrics through
+    // swift-metrics, exported by swift-prometheus.
     .target(
       name: "HQService",
       dependencies: [
         "Ledger", "LocalFiles", "LoyaltyCore", "SyncProtocol", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
       ]),
     // The one retry policy of HTTP clients (HQ's client, the webhook notifier): attempts, capped
     // back-off with jitter, which failures are worth another attempt. Foundation only.
