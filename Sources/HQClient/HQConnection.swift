@@ -18,7 +18,8 @@ public final class HQConnection: LedgerConnection {
   public let baseURL: String
   let client: HTTPClient
   let logger: Logger
-  /// How a failed request is tried again (the webhook notifier's policy, HQ's schedule).
+  /// How a failed request is tried again: the `RetryPolicy` the webhook notifier uses too (HQ's
+  /// schedule, `retryPolicy(attempts:)`, by default).
   let retry: RetryPolicy
   /// How long one request may take (a download: how long it may go without a byte).
   let timeout: TimeAmount

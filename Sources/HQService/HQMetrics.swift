@@ -5,7 +5,7 @@ import Prometheus
 import Synchronization
 
 /// What HQ's service counts, through swift-metrics (counters, gauges, a timer) into a Prometheus
-/// registry of its own, shown at `GET /metrics` in Prometheus' text format: the ledger's size,
+/// registry of its own (`DescribedPrometheusFactory`), shown at `GET /metrics` in Prometheus' text format: the ledger's size,
 /// admissions (batches, entries appended and refused, their durations), downloads, snapshots,
 /// requests refused before admission (bad signature, replay, unknown key), and each terminal's
 /// traffic. The registry belongs to this service (no global `MetricsSystem.bootstrap`): several
@@ -56,7 +56,7 @@ public final class HQMetrics: Sendable {
   /// - Parameter registry: where the metrics are kept and exported from (a new one by default).
   public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
     self.registry = registry
-    let factory = PrometheusMetricsFactory(registry: registry)
+    let factory = DescribedPrometheusFactory(registry: registry, help: Self.help)
     self.factory = factory
     lastSeq = CoreMetrics.Gauge(label: "loyalty_ledger_last_seq", factory: factory)
     entries = CoreMetrics.Gauge(label: "loyalty_ledger_entries", factory: factory)
@@ -166,4 +166,86 @@ public final class HQMetrics: Sendable {
 
   /// The Prometheus text exposition.
   public var text: String { registry.emitToString() }
+
+  /// Each metric's `# HELP` line.
+  static let help: [String: String] = [
+    "loyalty_ledger_last_seq": "Seq of the ledger's last sealed line.",
+    "loyalty_ledger_entries": "Entries in the ledger (seals excluded).",
+    "loyalty_admission_batches_total": "Batches admitted since the service started.",
+    "loyalty_admission_entries_total": "Entries appended by admission.",
+    "loyalty_admission_refused_total": "Entries the admission refused.",
+    "loyalty_admission_seconds": "Time spent admitting batches.",
+    "loyalty_downloads_total": "Ledger downloads served.",
+    "loyalty_download_bytes_total": "Ledger bytes served.",
+    "loyalty_snapshots_total": "Snapshots served.",
+    "loyalty_requests_refused_total": "Requests refused before admission, by reason.",
+    "loyalty_terminal_syncs_total": "Syncs (checkpoints asked) per terminal.",
+    "loyalty_terminal_downloads_total": "Ledger downloads per terminal.",
+    "loyalty_terminal_download_bytes_total": "Ledger bytes per terminal.",
+    "loyalty_terminal_batches_total": "Batches admitted per terminal.",
+    "loyalty_terminal_entries_total": "Entries appended per terminal.",
+    "loyalty_terminal_last_sync_timestamp_seconds": "When each terminal last synced (Unix seconds).",
+  ]
+}
+
+/// swift-metrics into a swift-prometheus registry, as `PrometheusMetricsFactory` does, with each
+/// metric's `# HELP` line (that factory gives none): counters as counters, gauges and meters as
+/// gauges, timers as histograms of seconds, aggregating recorders as histograms.
+struct DescribedPrometheusFactory: MetricsFactory {
+  let registry: PrometheusCollectorRegistry
+  let help: [String: String]
+  /// The buckets of a timer's histogram (an admission takes milliseconds).
+  var durationBuckets: [Duration] = [
+    .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+    .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+    .seconds(10),
+  ]
+
+  /// The metric's name (swift-metrics' label) with its help text.
+  func named(_ label: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(metricName: label, unitName: "", helpText: help[label] ?? "")
+  }
+
+  func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+    registry.makeCounter(descriptor: named(label), labels: dimensions)
+  }
+
+  func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    registry.makeCounter(descriptor: named(label), labels: dimensions)
+  }
+
+  func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+    registry.makeGauge(descriptor: named(label), labels: dimensions)
+  }
+
+  func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+    guard aggregate else { return registry.makeGauge(descriptor: named(label), labels: dimensions) }
+    return registry.makeValueHistogram(
+      descriptor: named(label), labels: dimensions, buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000])
+  }
+
+  func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+    registry.makeDurationHistogram(descriptor: named(label), labels: dimensions, buckets: durationBuckets)
+  }
+
+  func destroyCounter(_ handler: any CounterHandler) {
+    if let counter = handler as? Prometheus.Counter { registry.unregisterCounter(counter) }
+  }
+
+  func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
+    if let counter = handler as? Prometheus.Counter { registry.unregisterCounter(counter) }
+  }
+
+  func destroyMeter(_ handler: any MeterHandler) {
+    if let gauge = handler as? Prometheus.Gauge { registry.unregisterGauge(gauge) }
+  }
+
+  func destroyRecorder(_ handler: any RecorderHandler) {
+    if let gauge = handler as? Prometheus.Gauge { registry.unregisterGauge(gauge) }
+    if let histogram = handler as? ValueHistogram { registry.unregisterValueHistogram(histogram) }
+  }
+
+  func destroyTimer(_ handler: any TimerHandler) {
+    if let histogram = handler as? DurationHistogram { registry.unregisterDurationHistogram(histogram) }
+  }
 }
