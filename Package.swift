@@ -25,6 +25,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
@@ -101,7 +103,8 @@ let package = Package(
       name: "SyncProtocol",
       dependencies: ["LedgerFormat", "LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]
     ),
-    // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP.
+    // HQ's sync service (Hummingbird 2): the ledger's single writer over HTTP; its metrics through
+    // swift-metrics, exported by swift-prometheus.
     .target(
       name: "HQService",
       dependencies: [
@@ -110,14 +113,20 @@ let package = Package(
         .product(name: "HummingbirdTLS", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "SystemPackage", package: "swift-system"),
+        .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Metrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
       ]),
+    // The one retry policy of HTTP clients (HQ's client, the webhook notifier): attempts, capped
+    // back-off with jitter, which failures are worth another attempt. Foundation only.
+    .target(name: "HTTPRetry"),
     // A terminal's connection to HQ's service (AsyncHTTPClient): signed requests, retries, resumable downloads.
     .target(
       name: "HQClient",
       dependencies: [
-        "LedgerFormat", "LoyaltyCore", "SyncProtocol",
+        "LedgerFormat", "LoyaltyCore", "SyncProtocol", "HTTPRetry",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -125,7 +134,7 @@ let package = Package(
     .target(
       name: "Notifications",
       dependencies: [
-        "LedgerFormat", "HQBackOffice", "LoyaltyCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        "LedgerFormat", "HQBackOffice", "LoyaltyCore", "HTTPRetry", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
@@ -201,7 +210,7 @@ let package = Package(
         "LoyaltyTerminalCLI", "LoyaltyCLISupport", "CardReader", "PCSCCardReader", "SimulatedCardReader",
         "CardEmulation", "VirtualCard", "CardIdentification", "LoyaltyCore", "PointsCache", "LedgerFormat",
         "LedgerStore", "HQBackOffice", "NightlySync",
-        "CounterSimulation", "ScenarioFormat", "HQClient", "HQService",
+        "CounterSimulation", "ScenarioFormat", "HQClient", "HQService", "HTTPRetry",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "Subprocess", package: "swift-subprocess"),
@@ -222,6 +231,7 @@ let package = Package(
       path: "Tests/TestSupport"
     ),
     .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
+    .testTarget(name: "HTTPRetryTests", dependencies: ["HTTPRetry"]),
     .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
     .testTarget(
       name: "CounterFirmwareTests",
@@ -249,7 +259,7 @@ let package = Package(
       dependencies: [
         "NightlySync", "LedgerFormat", "LedgerStore", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
         "loyalty-hq",
-        "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
+        "HQClient", "HTTPRetry", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
     // HQ's back office through loyalty-hq: status, look-up, guarded appends, exports, reports,
@@ -259,7 +269,7 @@ let package = Package(
       dependencies: [
         "NightlySync", "LedgerFormat", "LedgerStore", "HQBackOffice", "PointsCache", "LoyaltyCore", "TestSupport",
         "loyalty-terminal", "loyalty-hq",
-        "HQClient", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
+        "HQClient", "HTTPRetry", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
     .testTarget(

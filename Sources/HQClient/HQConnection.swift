@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPRetry
 import LedgerFormat
 import Logging
 import LoyaltyCore
@@ -17,9 +18,9 @@ public final class HQConnection: LedgerConnection {
   public let baseURL: String
   let client: HTTPClient
   let logger: Logger
-  /// Waits between attempts (the last one is not followed by a wait): a failed request is tried
-  /// `backoff.count + 1` times.
-  let backoff: [Duration]
+  /// How a failed request is tried again: the `RetryPolicy` the webhook notifier uses too (HQ's
+  /// schedule, `retryPolicy(attempts:)`, by default).
+  let retry: RetryPolicy
   /// How long one request may take (a download: how long it may go without a byte).
   let timeout: TimeAmount
   /// Told of each retry, one line: the attempt that failed, why, and the wait before the next.
@@ -30,7 +31,7 @@ public final class HQConnection: LedgerConnection {
   ///   - trustRoots: a PEM file of the CA that signed HQ's certificate (HQ's own CA), else the system's.
   public init(
     baseURL: String, trustRoots: String? = nil, logger: Logger,
-    backoff: [Duration] = Array(HQConnection.defaultBackoff.prefix(4)),
+    retry: RetryPolicy = HQConnection.retryPolicy(attempts: 5),
     timeout: TimeAmount = .seconds(60), onRetry: (@Sendable (String) -> Void)? = nil
   ) throws {
     guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
@@ -59,7 +60,7 @@ public final class HQConnection: LedgerConnection {
     configuration.connectionPool.retryConnectionEstablishment = false
     client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     self.logger = logger
-    self.backoff = backoff
+    self.retry = retry
     self.timeout = timeout
     self.onRetry = onRetry ?? { [logger] line in logger.notice("\(line)") }
   }
@@ -67,6 +68,11 @@ public final class HQConnection: LedgerConnection {
   /// The waits between attempts, in order (a later attempt waits longer; the last repeats).
   public static let defaultBackoff: [Duration] =
     [.milliseconds(500), .seconds(2), .seconds(5), .seconds(15)] + Array(repeating: .seconds(30), count: 6)
+
+  /// HQ's retry policy: `attempts` in all, waiting `defaultBackoff` between them (at most 30 s).
+  public static func retryPolicy(attempts: Int) -> RetryPolicy {
+    RetryPolicy(waits: Array(defaultBackoff.prefix(attempts - 1)))
+  }
 
   /// Shuts the HTTP client down.
   public func close() async { try? await client.shutdown() }
@@ -124,7 +130,7 @@ public final class HQConnection: LedgerConnection {
       try handle.truncate(atOffset: 0)
       have = 0
     }
-    var attempt = 0
+    var attempt = 1
     while have < total {
       do {
         let path = "/v1/ledger?from=\(checkpoint.from + have)&to=\(checkpoint.offset)"
@@ -139,22 +145,22 @@ public final class HQConnection: LedgerConnection {
         for try await buffer in response.body {
           try handle.write(contentsOf: Data(buffer: buffer))
           have += buffer.readableBytes
-          attempt = 0  // progress: a later cut starts its back-off afresh
+          attempt = 1  // progress: a later cut starts its back-off afresh
         }
         guard have >= total else { throw SyncProtocolError("the download ended at \(have) of \(total) bytes") }
-      } catch let error as HQRefusal where !error.retryable {
-        throw error
-      } catch let error as HQRedirect {
-        throw error
       } catch {
-        let (reason, retryable) = Self.explain(error, baseURL, timeout: timeout)
-        guard retryable, attempt < backoff.count else {
-          throw SyncProtocolError(
-            "the download from \(baseURL) stopped at \(have) of \(total) bytes (\(attempt + 1) attempt"
-              + "\(attempt == 0 ? "" : "s")): \(reason); run the sync again to resume")
+        let error = classify(error)
+        switch error {
+        case let refusal as HQRefusal where !isRetryable(refusal): throw refusal
+        case is HQRedirect: throw error
+        default: break
         }
-        onRetry(retryLine(attempt, "download at \(have) of \(total) bytes", reason))
-        try await Task.sleep(for: backoff[attempt])
+        guard isRetryable(error), retry.allowsRetry(after: attempt) else {
+          throw HQClientError.downloadStopped(url: baseURL, at: have, of: total, attempts: attempt, last: error)
+        }
+        let wait = retry.delay(after: attempt)
+        onRetry(retryLine(attempt, wait, "download at \(have) of \(total) bytes", error))
+        try await retry.sleep(wait)
         attempt += 1
       }
     }
@@ -174,35 +180,25 @@ public final class HQConnection: LedgerConnection {
   )
     async throws -> Data
   {
-    var attempt = 0
-    while true {
-      do {
-        // Signed afresh each attempt: a new nonce and creation time (a resend is not a replay).
-        let request = try signed(method, path, body: body, terminal: terminal, key: key, extra: extra)
-        let response = try await client.execute(request, timeout: timeout)
-        try refuseRedirect(response, method, path)
-        let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
-        if response.status == .ok { return data }
-        if let restored = Self.restored(response.status, data) { throw restored }
-        throw refusal(response.status, data)
-      } catch let error as HQRefusal where !error.retryable {
-        throw error
-      } catch let error as LedgerRestored {
-        throw error
-      } catch let error as HQRedirect {
-        throw error
-      } catch {
-        let (reason, retryable) = Self.explain(error, baseURL, timeout: timeout)
-        guard retryable else { throw SyncProtocolError(reason) }
-        guard attempt < backoff.count else {
-          throw SyncProtocolError(
-            "\(method) \(path) failed after \(attempt + 1) attempt\(attempt == 0 ? "" : "s"): \(reason)"
-              + (backoff.isEmpty ? "" : " (more attempts: --hq-attempts)"))
-        }
-        onRetry(retryLine(attempt, "\(method) \(path)", reason))
-        try await Task.sleep(for: backoff[attempt])
-        attempt += 1
-      }
+    do {
+      return try await retry.run(
+        isRetryable: isRetryable, onRetry: { onRetry(retryLine($0.attempt, $0.wait, "\(method) \(path)", $0.error)) },
+        operation: { _ in
+          do {
+            // Signed afresh each attempt: a new nonce and creation time (a resend is not a replay).
+            let request = try signed(method, path, body: body, terminal: terminal, key: key, extra: extra)
+            let response = try await client.execute(request, timeout: timeout)
+            try refuseRedirect(response, method, path)
+            let data = Data(buffer: try await response.body.collect(upTo: 256 << 20))
+            if response.status == .ok { return data }
+            if let restored = Self.restored(response.status, data) { throw restored }
+            throw refusal(response.status, data)
+          } catch { throw classify(error) }
+        })
+    } catch let exhausted as RetryExhausted {
+      throw HQClientError.gaveUp(
+        method: method, path: path, attempts: exhausted.attempts, last: exhausted.last,
+        mentionAttempts: retry.maxAttempts > 1)
     }
   }
 
@@ -236,54 +232,29 @@ public final class HQConnection: LedgerConnection {
   }
 
   /// One line for a failed attempt that will be tried again: which of how many, why, and when.
-  func retryLine(_ attempt: Int, _ what: String, _ reason: String) -> String {
-    let wait = backoff[attempt].components
-    let seconds = Double(wait.seconds) + Double(wait.attoseconds) / 1e18
-    return "attempt \(attempt + 1) of \(backoff.count + 1) (\(what)) failed: \(reason); next in "
-      + "\(String(format: "%g", seconds)) s"
+  func retryLine(_ attempt: Int, _ wait: Duration, _ what: String, _ error: any Error) -> String {
+    "attempt \(attempt) of \(retry.maxAttempts) (\(what)) failed: \(error); next in "
+      + "\(String(format: "%g", wait.secondsValue)) s"
   }
 
-  /// A transport error in one line an operator can act on (naming the option that fixes it, no
-  /// TLS library dump), and whether trying again may help.
-  static func explain(_ error: any Error, _ url: String, timeout: TimeAmount = .seconds(60)) -> (
-    reason: String, retryable: Bool
-  ) {
-    if let refusal = error as? HQRefusal { return (refusal.description, refusal.retryable) }
-    if let protocolError = error as? SyncProtocolError { return (protocolError.description, true) }
-    let text = String(describing: error)
-    if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
-      return (
-        "HQ at \(url) has a TLS certificate this terminal does not trust (give the CA that signed it with --hq-ca)",
-        false
-      )
+  /// What went wrong, typed: HQ's answers (a refusal, a redirect, a restored ledger) and the
+  /// protocol's errors as they are, any other failure as an `HQClientError`.
+  func classify(_ error: any Error) -> any Error {
+    switch error {
+    case is HQRefusal, is HQRedirect, is LedgerRestored, is SyncProtocolError, is CancellationError: error
+    default: HQClientError.classify(error, url: baseURL, timeout: timeout)
     }
-    if text.contains("failedToValidateHostname") || text.contains("unableToValidateCertificate") {
-      return (
-        "HQ at \(url) has a TLS certificate for another host name (give --hq the name or IP its subjectAltName lists, "
-          + "or --hq-ca the CA of a certificate that names this one)",
-        false
-      )
+  }
+
+  /// Whether a failure (as `classify` gives it) may pass on another attempt: a refusal the
+  /// policy calls transient, a transport failure that is not final, a reply that broke off.
+  func isRetryable(_ error: any Error) -> Bool {
+    switch error {
+    case let refusal as HQRefusal: retry.isRetryable(status: refusal.status)
+    case let failure as HQClientError: failure.isRetryable
+    case is SyncProtocolError: true
+    default: false
     }
-    if error is NIOSSLError || text.contains("handshakeFailed") || text.contains("SSL") {
-      return (
-        "the TLS handshake with HQ at \(url) failed (is it serving TLS there? check --hq and --hq-ca)", false
-      )
-    }
-    if text.lowercased().contains("connection refused") || text.contains("connectionRefused") {
-      return ("HQ at \(url) refused the connection (is loyalty-hq serve running there? check --hq)", false)
-    }
-    if text.contains("remoteConnectionClosed") {
-      return (
-        "HQ at \(url) closed the connection"
-          + "\(url.hasPrefix("http://") ? " (a TLS service addressed with http://? check --hq)" : "")",
-        true
-      )
-    }
-    if text.contains("connectTimeout") || text.contains("deadlineExceeded") || text.contains("readTimeout") {
-      let seconds = timeout.nanoseconds / 1_000_000_000
-      return ("HQ at \(url) did not answer within \(seconds) s (--hq-timeout)", true)
-    }
-    return ("HQ at \(url): \(text)", true)
   }
 
   func refusal(_ status: HTTPResponseStatus, _ body: Data) -> HQRefusal {

@@ -1,3 +1,5 @@
+import HTTPRetry
+
 /// HQ's service refused a request, with its reason: a 4xx is final (the same request would be
 /// refused again), a 5xx may pass later.
 public struct HQRefusal: Error, CustomStringConvertible {
@@ -5,7 +7,7 @@ public struct HQRefusal: Error, CustomStringConvertible {
   public var reason: String
   /// HQ's short name for the refusal (`restored`, `notItsBatch`, …), when it gave one.
   public var code: String? = nil
-  public var retryable: Bool { status >= 500 || status == 408 || status == 429 }
+  public var retryable: Bool { RetryPolicy.transientStatus(status) }
   public var description: String { "HQ refused the request (HTTP \(status)): \(reason)" }
 }
 

@@ -25,14 +25,17 @@ public actor HQLedger {
   private var audited: AuditedLedger
   private var answers: [String: SubmissionAnswer] = [:]
   private var snapshot: (seq: Int64, data: Data)?
-  public let metrics = HQMetrics()
+  /// What the service counts (the registry `GET /metrics` exports belongs to it).
+  public let metrics: HQMetrics
 
   /// Where the answers to submissions are kept (one JSON object per line), next to the ledger.
   var answersPath: String { file.path + ".answers" }
 
   /// Loads the ledger (verified and audited; a torn tail of a killed append is cut) with HQ's key.
-  public init(file: LedgerFile, hqKey: LedgerKey, logger: Logger) throws {
+  /// `metrics`: where it counts (its own registry by default).
+  public init(file: LedgerFile, hqKey: LedgerKey, logger: Logger, metrics: HQMetrics = HQMetrics()) throws {
     self.file = file
+    self.metrics = metrics
     self.hqKey = hqKey
     self.logger = logger
     let audited = try file.withExclusiveLock { locked in try locked.audited(repairing: true) }

@@ -1,58 +1,88 @@
+import CoreMetrics
 import Foundation
+import Metrics
+import Prometheus
 import Synchronization
 
-/// What HQ's service counts, shown at `GET /metrics` in Prometheus' text format: the ledger's
-/// size, admissions (batches, entries appended and refused, their durations), downloads, and
-/// requests refused before admission (bad signature, replay, unknown key).
+/// What HQ's service counts, through swift-metrics (counters, gauges, a timer) into a Prometheus
+/// registry of its own (`DescribedPrometheusFactory`), shown at `GET /metrics` in Prometheus' text format: the ledger's size,
+/// admissions (batches, entries appended and refused, their durations), downloads, snapshots,
+/// requests refused before admission (bad signature, replay, unknown key), and each terminal's
+/// traffic. The registry belongs to this service (no global `MetricsSystem.bootstrap`): several
+/// services in one process (tests, the swarm) count apart. Also the health answer, from the
+/// ledger's position and the writers' lock wait.
 public final class HQMetrics: Sendable {
-  struct Counts {
+  /// The registry `GET /metrics` exports.
+  public let registry: PrometheusCollectorRegistry
+  let factory: any MetricsFactory
+
+  let lastSeq: CoreMetrics.Gauge
+  let entries: CoreMetrics.Gauge
+  let batches: CoreMetrics.Counter
+  let appended: CoreMetrics.Counter
+  let refused: CoreMetrics.Counter
+  let admissionTime: CoreMetrics.Timer
+  let downloads: CoreMetrics.Counter
+  let downloadBytes: CoreMetrics.Counter
+  let snapshots: CoreMetrics.Counter
+
+  /// One terminal's series, created together on its first request (so each shows, 0 if need be).
+  struct TerminalMetrics: Sendable {
+    let syncs: CoreMetrics.Counter
+    let downloads: CoreMetrics.Counter
+    let downloadBytes: CoreMetrics.Counter
+    let batches: CoreMetrics.Counter
+    let entries: CoreMetrics.Counter
+    let lastSync: CoreMetrics.Gauge
+  }
+
+  /// What health reads: the ledger's position, and since when an admission (or a catch-up) has
+  /// been waiting for the writers' lock.
+  struct State {
     var lastSeq: Int64 = 0
     var entries = 0
     var offset = 0
-    var batches = 0
-    var appended = 0
-    var refused = 0
-    var admissionSeconds = 0.0
-    var downloads = 0
-    var downloadBytes = 0
-    var snapshots = 0
-    var requestsRefused: [String: Int] = [:]
-    /// Per terminal: its syncs, downloads, bytes, batches, and when it last synced.
-    var terminals: [String: TerminalCounts] = [:]
-    /// Since when an admission (or a catch-up) has been waiting for the writers' lock.
     var waitingForLockSince: ContinuousClock.Instant?
   }
 
-  /// One terminal's traffic since the service started.
-  struct TerminalCounts {
-    var syncs = 0
-    var downloads = 0
-    var downloadBytes = 0
-    var batches = 0
-    var entries = 0
-    var lastSync: Int64 = 0
-  }
+  private let state = Mutex(State())
+  private let terminals = Mutex([String: TerminalMetrics]())
+  private let refusals = Mutex([String: CoreMetrics.Counter]())
 
   /// How long a wait for the writers' lock may last before health says the service is stuck
   /// (an admission takes milliseconds; an HQ command holds the lock for seconds at most).
   static let lockWaitAlarm = Duration.seconds(5)
 
-  private let counts = Mutex(Counts())
-
-  init() {}
+  /// - Parameter registry: where the metrics are kept and exported from (a new one by default).
+  public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    self.registry = registry
+    let factory = DescribedPrometheusFactory(registry: registry, help: Self.help)
+    self.factory = factory
+    lastSeq = CoreMetrics.Gauge(label: "loyalty_ledger_last_seq", factory: factory)
+    entries = CoreMetrics.Gauge(label: "loyalty_ledger_entries", factory: factory)
+    batches = CoreMetrics.Counter(label: "loyalty_admission_batches_total", factory: factory)
+    appended = CoreMetrics.Counter(label: "loyalty_admission_entries_total", factory: factory)
+    refused = CoreMetrics.Counter(label: "loyalty_admission_refused_total", factory: factory)
+    admissionTime = CoreMetrics.Timer(label: "loyalty_admission_seconds", factory: factory)
+    downloads = CoreMetrics.Counter(label: "loyalty_downloads_total", factory: factory)
+    downloadBytes = CoreMetrics.Counter(label: "loyalty_download_bytes_total", factory: factory)
+    snapshots = CoreMetrics.Counter(label: "loyalty_snapshots_total", factory: factory)
+  }
 
   func set(lastSeq: Int64, entries: Int, offset: Int) {
-    counts.withLock {
+    state.withLock {
       $0.lastSeq = lastSeq
       $0.entries = entries
       $0.offset = offset
     }
+    self.lastSeq.record(lastSeq)
+    self.entries.record(entries)
   }
 
   /// The health answer, without waiting for an admission under way: not ok while one has been
   /// waiting for the writers' lock longer than `lockWaitAlarm` (something else holds it).
   public var health: (ok: Bool, json: String) {
-    let c = counts.withLock { $0 }
+    let c = state.withLock { $0 }
     let position = #""lastSeq":\#(c.lastSeq),"entries":\#(c.entries),"offset":\#(c.offset)"#
     if let since = c.waitingForLockSince, case let waited = ContinuousClock.now - since, waited > Self.lockWaitAlarm {
       return (
@@ -66,108 +96,156 @@ public final class HQMetrics: Sendable {
 
   /// An admission starts waiting for the writers' lock (nil: it got it, or gave up).
   func waitingForLock(_ waiting: Bool) {
-    counts.withLock { $0.waitingForLockSince = waiting ? ContinuousClock.now : nil }
+    state.withLock { $0.waitingForLockSince = waiting ? ContinuousClock.now : nil }
   }
 
   func admitted(entries: Int, refused: Int, duration: Duration) {
-    counts.withLock {
-      $0.batches += 1
-      $0.appended += entries
-      $0.refused += refused
-      $0.admissionSeconds += Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    batches.increment()
+    appended.increment(by: entries)
+    self.refused.increment(by: refused)
+    admissionTime.record(duration: duration)
   }
 
   func downloaded(bytes: Int) {
-    counts.withLock {
-      $0.downloads += 1
-      $0.downloadBytes += bytes
+    downloads.increment()
+    downloadBytes.increment(by: bytes)
+  }
+
+  /// A terminal's series, created on its first request.
+  func terminal(_ terminal: String) -> TerminalMetrics {
+    terminals.withLock { known in
+      if let metrics = known[terminal] { return metrics }
+      let labels = [("terminal", terminal)]
+      let metrics = TerminalMetrics(
+        syncs: CoreMetrics.Counter(label: "loyalty_terminal_syncs_total", dimensions: labels, factory: factory),
+        downloads: CoreMetrics.Counter(label: "loyalty_terminal_downloads_total", dimensions: labels, factory: factory),
+        downloadBytes: CoreMetrics.Counter(
+          label: "loyalty_terminal_download_bytes_total", dimensions: labels, factory: factory),
+        batches: CoreMetrics.Counter(label: "loyalty_terminal_batches_total", dimensions: labels, factory: factory),
+        entries: CoreMetrics.Counter(label: "loyalty_terminal_entries_total", dimensions: labels, factory: factory),
+        lastSync: CoreMetrics.Gauge(
+          label: "loyalty_terminal_last_sync_timestamp_seconds", dimensions: labels, factory: factory))
+      known[terminal] = metrics
+      return metrics
     }
   }
 
   /// A terminal asked for its checkpoint (every sync does, download-only or not) at `at`.
   func synced(terminal: String, at: Int64) {
-    counts.withLock {
-      $0.terminals[terminal, default: .init()].syncs += 1
-      $0.terminals[terminal, default: .init()].lastSync = at
-    }
+    let metrics = self.terminal(terminal)
+    metrics.syncs.increment()
+    metrics.lastSync.record(at)
   }
 
   /// A terminal downloaded `bytes` of the ledger.
   func downloaded(bytes: Int, terminal: String) {
-    counts.withLock {
-      $0.terminals[terminal, default: .init()].downloads += 1
-      $0.terminals[terminal, default: .init()].downloadBytes += bytes
-    }
+    let metrics = self.terminal(terminal)
+    metrics.downloads.increment()
+    metrics.downloadBytes.increment(by: bytes)
   }
 
   /// A terminal's batch was admitted, `entries` of it appended.
   func admitted(terminal: String, entries: Int) {
-    counts.withLock {
-      $0.terminals[terminal, default: .init()].batches += 1
-      $0.terminals[terminal, default: .init()].entries += entries
-    }
+    let metrics = self.terminal(terminal)
+    metrics.batches.increment()
+    metrics.entries.increment(by: entries)
   }
 
-  func servedSnapshot() { counts.withLock { $0.snapshots += 1 } }
+  func servedSnapshot() { snapshots.increment() }
 
-  func refusedRequest(_ reason: String) { counts.withLock { $0.requestsRefused[reason, default: 0] += 1 } }
+  /// A request refused before admission, by its code (`unsigned`, `replay`, `unknownKey`, …).
+  func refusedRequest(_ reason: String) {
+    refusals.withLock { known in
+      if let counter = known[reason] { return counter }
+      let counter = CoreMetrics.Counter(
+        label: "loyalty_requests_refused_total", dimensions: [("reason", reason)], factory: factory)
+      known[reason] = counter
+      return counter
+    }.increment()
+  }
 
   /// The Prometheus text exposition.
-  public var text: String {
-    let c = counts.withLock { $0 }
-    var out = """
-      # HELP loyalty_ledger_last_seq Seq of the ledger's last sealed line.
-      # TYPE loyalty_ledger_last_seq gauge
-      loyalty_ledger_last_seq \(c.lastSeq)
-      # HELP loyalty_ledger_entries Entries in the ledger (seals excluded).
-      # TYPE loyalty_ledger_entries gauge
-      loyalty_ledger_entries \(c.entries)
-      # HELP loyalty_admission_batches_total Batches admitted since the service started.
-      # TYPE loyalty_admission_batches_total counter
-      loyalty_admission_batches_total \(c.batches)
-      # HELP loyalty_admission_entries_total Entries appended by admission.
-      # TYPE loyalty_admission_entries_total counter
-      loyalty_admission_entries_total \(c.appended)
-      # HELP loyalty_admission_refused_total Entries the admission refused.
-      # TYPE loyalty_admission_refused_total counter
-      loyalty_admission_refused_total \(c.refused)
-      # HELP loyalty_admission_seconds Time spent admitting batches.
-      # TYPE loyalty_admission_seconds summary
-      loyalty_admission_seconds_sum \(c.admissionSeconds)
-      loyalty_admission_seconds_count \(c.batches)
-      # HELP loyalty_downloads_total Ledger downloads served.
-      # TYPE loyalty_downloads_total counter
-      loyalty_downloads_total \(c.downloads)
-      # HELP loyalty_download_bytes_total Ledger bytes served.
-      # TYPE loyalty_download_bytes_total counter
-      loyalty_download_bytes_total \(c.downloadBytes)
-      # HELP loyalty_snapshots_total Snapshots served.
-      # TYPE loyalty_snapshots_total counter
-      loyalty_snapshots_total \(c.snapshots)
-      # HELP loyalty_requests_refused_total Requests refused before admission, by reason.
-      # TYPE loyalty_requests_refused_total counter
+  public var text: String { registry.emitToString() }
 
-      """
-    for (reason, n) in c.requestsRefused.sorted(by: { $0.key < $1.key }) {
-      out += "loyalty_requests_refused_total{reason=\"\(reason)\"} \(n)\n"
-    }
-    let terminals = c.terminals.sorted { $0.key < $1.key }
-    let series: [(name: String, type: String, help: String, value: (TerminalCounts) -> String)] = [
-      ("loyalty_terminal_syncs_total", "counter", "Syncs (checkpoints asked) per terminal.", { "\($0.syncs)" }),
-      ("loyalty_terminal_downloads_total", "counter", "Ledger downloads per terminal.", { "\($0.downloads)" }),
-      ("loyalty_terminal_download_bytes_total", "counter", "Ledger bytes per terminal.", { "\($0.downloadBytes)" }),
-      ("loyalty_terminal_batches_total", "counter", "Batches admitted per terminal.", { "\($0.batches)" }),
-      ("loyalty_terminal_entries_total", "counter", "Entries appended per terminal.", { "\($0.entries)" }),
-      (
-        "loyalty_terminal_last_sync_timestamp_seconds", "gauge", "When each terminal last synced (Unix seconds).",
-        { "\($0.lastSync)" }
-      ),
-    ]
-    for s in series {
-      out += "# HELP \(s.name) \(s.help)\n# TYPE \(s.name) \(s.type)\n"
-      for (terminal, t) in terminals { out += "\(s.name){terminal=\"\(terminal)\"} \(s.value(t))\n" }
-    }
-    return out
+  /// Each metric's `# HELP` line.
+  static let help: [String: String] = [
+    "loyalty_ledger_last_seq": "Seq of the ledger's last sealed line.",
+    "loyalty_ledger_entries": "Entries in the ledger (seals excluded).",
+    "loyalty_admission_batches_total": "Batches admitted since the service started.",
+    "loyalty_admission_entries_total": "Entries appended by admission.",
+    "loyalty_admission_refused_total": "Entries the admission refused.",
+    "loyalty_admission_seconds": "Time spent admitting batches.",
+    "loyalty_downloads_total": "Ledger downloads served.",
+    "loyalty_download_bytes_total": "Ledger bytes served.",
+    "loyalty_snapshots_total": "Snapshots served.",
+    "loyalty_requests_refused_total": "Requests refused before admission, by reason.",
+    "loyalty_terminal_syncs_total": "Syncs (checkpoints asked) per terminal.",
+    "loyalty_terminal_downloads_total": "Ledger downloads per terminal.",
+    "loyalty_terminal_download_bytes_total": "Ledger bytes per terminal.",
+    "loyalty_terminal_batches_total": "Batches admitted per terminal.",
+    "loyalty_terminal_entries_total": "Entries appended per terminal.",
+    "loyalty_terminal_last_sync_timestamp_seconds": "When each terminal last synced (Unix seconds).",
+  ]
+}
+
+/// swift-metrics into a swift-prometheus registry, as `PrometheusMetricsFactory` does, with each
+/// metric's `# HELP` line (that factory gives none): counters as counters, gauges and meters as
+/// gauges, timers as histograms of seconds, aggregating recorders as histograms.
+struct DescribedPrometheusFactory: MetricsFactory {
+  let registry: PrometheusCollectorRegistry
+  let help: [String: String]
+  /// The buckets of a timer's histogram (an admission takes milliseconds).
+  var durationBuckets: [Duration] = [
+    .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+    .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
+    .seconds(10),
+  ]
+
+  /// The metric's name (swift-metrics' label) with its help text.
+  func named(_ label: String) -> MetricNameDescriptor {
+    MetricNameDescriptor(metricName: label, unitName: "", helpText: help[label] ?? "")
+  }
+
+  func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+    registry.makeCounter(descriptor: named(label), labels: dimensions)
+  }
+
+  func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    registry.makeCounter(descriptor: named(label), labels: dimensions)
+  }
+
+  func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+    registry.makeGauge(descriptor: named(label), labels: dimensions)
+  }
+
+  func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+    guard aggregate else { return registry.makeGauge(descriptor: named(label), labels: dimensions) }
+    return registry.makeValueHistogram(
+      descriptor: named(label), labels: dimensions, buckets: [0.001, 0.01, 0.1, 1, 10, 100, 1000])
+  }
+
+  func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+    registry.makeDurationHistogram(descriptor: named(label), labels: dimensions, buckets: durationBuckets)
+  }
+
+  func destroyCounter(_ handler: any CounterHandler) {
+    if let counter = handler as? Prometheus.Counter { registry.unregisterCounter(counter) }
+  }
+
+  func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {
+    if let counter = handler as? Prometheus.Counter { registry.unregisterCounter(counter) }
+  }
+
+  func destroyMeter(_ handler: any MeterHandler) {
+    if let gauge = handler as? Prometheus.Gauge { registry.unregisterGauge(gauge) }
+  }
+
+  func destroyRecorder(_ handler: any RecorderHandler) {
+    if let gauge = handler as? Prometheus.Gauge { registry.unregisterGauge(gauge) }
+    if let histogram = handler as? ValueHistogram { registry.unregisterValueHistogram(histogram) }
+  }
+
+  func destroyTimer(_ handler: any TimerHandler) {
+    if let histogram = handler as? DurationHistogram { registry.unregisterDurationHistogram(histogram) }
   }
 }

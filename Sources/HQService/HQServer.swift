@@ -22,7 +22,8 @@ import SystemPackage
 ///     GET  /v1/ledger?from=&to=            the ledger's bytes from..<to (resumable: any from ≤ to)
 ///     GET  /v1/snapshot                    HQ's signed snapshot at the ledger's end
 ///
-/// Every /v1 request but health is signed by a registered terminal (RFC 9421). Admissions take
+/// Every /v1 request but health is signed by a registered terminal (RFC 9421), checked by
+/// `SignatureMiddleware` on the /v1 group before any handler runs. Admissions take
 /// turns on the `HQLedger` actor; downloads read sealed bytes without waiting for them.
 public struct HQServer: Sendable {
   public let ledger: HQLedger
@@ -63,8 +64,10 @@ public struct HQServer: Sendable {
       logger: logger)
   }
 
-  func router() -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+  /// The routes: health and metrics without a signature; every other /v1 route in a group behind
+  /// `SignatureMiddleware`, its handler given the terminal that signed (`TerminalRequestContext`).
+  func router() -> Router<HQRequestContext> {
+    let router = Router(context: HQRequestContext.self)
     router.get("/v1/health") { _, _ in
       let health = ledger.metrics.health
       return Response(
@@ -76,11 +79,13 @@ public struct HQServer: Sendable {
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
         body: .init(byteBuffer: ByteBuffer(string: ledger.metrics.text)))
     }
-    router.post("/v1/batches") { request, _ in try await submit(request) }
-    router.get("/v1/checkpoint") { request, _ in try await checkpoint(request) }
-    router.get("/v1/ledger") { request, _ in try await download(request) }
-    router.get("/v1/snapshot") { request, _ in
-      _ = try await authenticated(request, body: ByteBuffer())
+    let signed = router.group("v1")
+      .add(middleware: SignatureMiddleware(authenticator: authenticator, ledger: ledger, logger: logger))
+      .group(context: TerminalRequestContext.self)
+    signed.post("batches") { request, context in try await submit(request, terminal: context.terminal) }
+    signed.get("checkpoint") { request, context in try await checkpoint(request, terminal: context.terminal) }
+    signed.get("ledger") { request, context in try await download(request, terminal: context.terminal) }
+    signed.get("snapshot") { _, _ in
       let data = try await ledger.currentSnapshot()
       ledger.metrics.servedSnapshot()
       return Response(
@@ -89,37 +94,10 @@ public struct HQServer: Sendable {
     return router
   }
 
-  /// The terminal that signed the request (refusals counted and logged); `body` (nil: read it
-  /// after) is checked against the signed digest.
-  @discardableResult
-  func authenticated(_ request: Request, body: ByteBuffer?) async throws(HQRequestError) -> (
-    terminal: String, digest: String
-  ) {
-    do {
-      let signed = try await authenticator.authenticate(request) { try? await ledger.registeredKey(of: $0) }
-      if let body { try RequestAuthenticator.check(body: body, against: signed.digest) }
-      return signed
-    } catch {
-      ledger.metrics.refusedRequest(error.code)
-      logger.notice(
-        "refused a request", metadata: ["path": "\(request.uri.path)", "code": "\(error.code)", "reason": "\(error)"])
-      throw error
-    }
-  }
-
-  func submit(_ request: Request) async throws -> Response {
-    // The signature first: only a registered terminal gets its body read.
-    let signed = try await authenticated(request, body: nil)
-    let terminal = signed.terminal
+  /// A batch of `terminal`'s, its body read and checked against the signed digest already.
+  func submit(_ request: Request, terminal: String) async throws -> Response {
     var request = request
-    let body: ByteBuffer
-    do { body = try await request.collectBody(upTo: Self.maxBody) } catch {
-      throw HQRequestError(.contentTooLarge, "a batch body is at most \(Self.maxBody >> 20) MiB; send it in parts")
-    }
-    do throws(HQRequestError) { try RequestAuthenticator.check(body: body, against: signed.digest) } catch {
-      ledger.metrics.refusedRequest(error.code)
-      throw error
-    }
+    let body = try await request.collectBody(upTo: Self.maxBody)
     let submission: Submission
     do { submission = try JSONDecoder().decode(Submission.self, from: Data(buffer: body)) } catch {
       throw HQRequestError(.badRequest, "the body is not a submission: \(error)")
@@ -150,8 +128,7 @@ public struct HQServer: Sendable {
     return try encoded(answer)
   }
 
-  func checkpoint(_ request: Request) async throws -> Response {
-    let terminal = try await authenticated(request, body: ByteBuffer()).terminal
+  func checkpoint(_ request: Request, terminal: String) async throws -> Response {
     let query = request.uri.queryParameters
     guard let from = query.get("from", as: Int.self), let seq = query.get("seq", as: Int64.self),
       let lines = query.get("lines", as: Int.self)
@@ -165,8 +142,7 @@ public struct HQServer: Sendable {
   }
 
   /// Streams the sealed bytes `from..<to` of the ledger file; no lock is held meanwhile.
-  func download(_ request: Request) async throws -> Response {
-    let terminal = try await authenticated(request, body: ByteBuffer()).terminal
+  func download(_ request: Request, terminal: String) async throws -> Response {
     let query = request.uri.queryParameters
     guard let from = query.get("from", as: Int.self), let to = query.get("to", as: Int.self) else {
       throw HQRequestError(.badRequest, "from and to are required (byte offsets)")

@@ -2,6 +2,7 @@ import CounterSimulation
 import Foundation
 import HQClient
 import HQService
+import HTTPRetry
 import Hummingbird
 import LedgerFormat
 import LedgerStore
@@ -23,7 +24,8 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
   func sync(_ runner: ScenarioRunner, _ terminal: String) async throws {
     if url == nil { try await start(runner) }
     let connection = try HQConnection(
-      baseURL: url!, logger: logger, backoff: [.milliseconds(50), .milliseconds(200)], timeout: .seconds(20))
+      baseURL: url!, logger: logger, retry: RetryPolicy(waits: [.milliseconds(50), .milliseconds(200)]),
+      timeout: .seconds(20))
     let sync = NightlySync(
       cache: runner.cache(terminal), connection: connection, terminal: terminal, key: runner.key(terminal))
     do {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HQBackOffice
+import HTTPRetry
 import LedgerFormat
 import Logging
 import LoyaltyCore
@@ -21,7 +22,7 @@ public struct NotifierState: Codable, Sendable {
 }
 
 /// Delivers HQ's notification events to a webhook: each a JSON POST with its id as
-/// `Idempotency-Key`, retried with back-off; the state file is rewritten (atomically) before
+/// `Idempotency-Key`, retried with back-off (`retry`, the policy HQ's client uses too); the state file is rewritten (atomically) before
 /// anything is sent and after each delivery. Redirects are not followed: a 3xx is a failed
 /// delivery, so cardholder payloads never go to a URL the operator did not give. With a secret,
 /// each attempt is signed (`WebhookSignature`) at the clock's time; `headers` are added to every
@@ -31,7 +32,8 @@ public struct WebhookNotifier {
   public let webhook: String
   public let statePath: String
   public let logger: Logger
-  public var backoff: [Duration] = [.milliseconds(200), .seconds(1), .seconds(3)]
+  /// Attempts per event and the waits between them (by default 4, waiting 0.2, 1 and 3 s).
+  public var retry = WebhookNotifier.retryPolicy(attempts: 4)
   public var signature: WebhookSignature?
   public var headers: [WebhookHeader] = []
   public var tls = TLSConfiguration.makeClientConfiguration()
@@ -47,6 +49,14 @@ public struct WebhookNotifier {
     self.statePath = statePath
     self.logger = logger
     self.clock = clock
+  }
+
+  /// The waits between attempts at one event, in order.
+  public static let defaultBackoff: [Duration] = [.milliseconds(200), .seconds(1), .seconds(3)]
+
+  /// The notifier's retry policy: `attempts` in all (1 to 4), waiting `defaultBackoff` between them.
+  public static func retryPolicy(attempts: Int) -> RetryPolicy {
+    RetryPolicy(waits: Array(defaultBackoff.prefix(attempts - 1)))
   }
 
   /// What a run did.
@@ -93,44 +103,76 @@ public struct WebhookNotifier {
     return outcome
   }
 
+  /// Why one attempt at an event failed.
+  enum DeliveryFailure: Error, CustomStringConvertible {
+    /// The endpoint answered this status (not 2xx, not a redirect).
+    case status(Int)
+    /// A redirect: never followed, never retried.
+    case redirect(Int, location: String?)
+    /// No answer (the network, TLS, a timeout), in the HTTP client's words.
+    case transport(any Error)
+
+    var description: String {
+      switch self {
+      case .status(let code), .redirect(let code, _): "HTTP \(code)"
+      case .transport(let error): "\(error)"
+      }
+    }
+  }
+
   /// Posts one event, retrying; nil when the endpoint took it (2xx), else why not.
   func deliver(_ event: NotificationEvent, with client: HTTPClient) async -> String? {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     guard let body = try? encoder.encode(event) else { return "cannot encode \(event.id)" }
-    var last = ""
-    for attempt in 0...backoff.count {
-      var request = HTTPClientRequest(url: webhook)
-      request.method = .POST
-      request.headers.add(name: "Content-Type", value: "application/json")
-      request.headers.add(name: "Idempotency-Key", value: event.id)
-      for header in headers { request.headers.add(name: header.name, value: header.value) }
-      if let signature {
-        request.headers.add(name: WebhookSignature.header, value: signature.value(body: body, at: clock().seconds))
-      }
-      request.body = .bytes(ByteBuffer(data: body))
-      do {
-        let response = try await client.execute(request, timeout: .seconds(30))
-        _ = try? await response.body.collect(upTo: 1 << 20)
-        if (200..<300).contains(Int(response.status.code)) { return nil }
-        // A redirect will not change on a retry either, and is never followed.
-        if (300..<400).contains(Int(response.status.code)) {
-          let location = response.headers.first(name: "Location").map { " to \($0)" } ?? ""
-          return "\(webhook) answered \(response.status.code) redirect\(location) for \(event.id); webhooks do not "
-            + "follow redirects: give the final URL (--webhook)"
-        }
-        last = "HTTP \(response.status.code)"
-        // A 4xx other than 408/429 will not change on a retry.
-        if (400..<500).contains(Int(response.status.code)), ![408, 429].contains(Int(response.status.code)) {
-          return "\(webhook) refused \(event.id): \(last)"
-        }
-      } catch {
-        last = "\(error)"
-      }
-      logger.notice("delivery failed; retrying", metadata: ["event": "\(event.id)", "error": "\(last)"])
-      if attempt < backoff.count { try? await Task.sleep(for: backoff[attempt]) }
+    let retry = retry
+    do {
+      try await retry.run(
+        isRetryable: { error in
+          switch error as? DeliveryFailure {
+          case .status(let code): retry.isRetryable(status: code)
+          case .transport: true
+          // A redirect will not change on a retry either, and is never followed.
+          case .redirect, nil: false
+          }
+        },
+        onRetry: { [logger] in
+          logger.notice("delivery failed; retrying", metadata: ["event": "\(event.id)", "error": "\($0.error)"])
+        },
+        operation: { _ in
+          var request = HTTPClientRequest(url: webhook)
+          request.method = .POST
+          request.headers.add(name: "Content-Type", value: "application/json")
+          request.headers.add(name: "Idempotency-Key", value: event.id)
+          for header in headers { request.headers.add(name: header.name, value: header.value) }
+          if let signature {
+            request.headers.add(name: WebhookSignature.header, value: signature.value(body: body, at: clock().seconds))
+          }
+          request.body = .bytes(ByteBuffer(data: body))
+          let response: HTTPClientResponse
+          do {
+            response = try await client.execute(request, timeout: .seconds(30))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+          } catch { throw DeliveryFailure.transport(error) }
+          let code = Int(response.status.code)
+          if (200..<300).contains(code) { return }
+          if (300..<400).contains(code) {
+            throw DeliveryFailure.redirect(code, location: response.headers.first(name: "Location"))
+          }
+          throw DeliveryFailure.status(code)
+        })
+      return nil
+    } catch let exhausted as RetryExhausted {
+      return "\(webhook) did not take \(event.id) after \(exhausted.attempts) attempts (\(exhausted.last))"
+    } catch DeliveryFailure.redirect(let code, let location) {
+      return "\(webhook) answered \(code) redirect\(location.map { " to \($0)" } ?? "") for \(event.id); webhooks "
+        + "do not follow redirects: give the final URL (--webhook)"
+    } catch let failure as DeliveryFailure {
+      // A 4xx other than 408/429 will not change on a retry.
+      return "\(webhook) refused \(event.id): \(failure)"
+    } catch {
+      return "\(webhook) did not take \(event.id) (\(error))"
     }
-    return "\(webhook) did not take \(event.id) after \(backoff.count + 1) attempts (\(last))"
   }
 
   func load() throws -> NotifierState {

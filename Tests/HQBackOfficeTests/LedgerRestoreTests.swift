@@ -1,6 +1,7 @@
 import Foundation
 import HQBackOffice
 import HQClient
+import HTTPRetry
 import LedgerFormat
 import LedgerStore
 import Logging
@@ -26,7 +27,7 @@ struct LedgerRestoreTests {
   }
 
   func sync(_ t: String, over hq: HQServiceProcess, at time: UTCInstant) async throws -> SyncSummary {
-    let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), backoff: [])
+    let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
     defer { Task { await remote.close() } }
     let sync = NightlySync(
       cache: try f.cache(t), connection: remote, terminal: t, key: try LedgerKey.load(from: f.keyPath(t)))

@@ -25,7 +25,11 @@ struct HQServeSignalsAndMetricsTests {
       $0.hasPrefix("loyalty_terminal_download_bytes_total{terminal=\"T01\"}")
     }
     #expect(bytes.flatMap { Int($0.split(separator: " ").last ?? "") }.map { $0 > 0 } == true, "\(metrics)")
-    #expect(!metrics.contains("loyalty_terminal_last_sync_timestamp_seconds{terminal=\"T01\"} 0\n"), "\(metrics)")
+    // A gauge: Prometheus' decimal (`1764547260.0`), not 0.
+    let lastSync = metrics.split(separator: "\n").first {
+      $0.hasPrefix("loyalty_terminal_last_sync_timestamp_seconds{terminal=\"T01\"}")
+    }
+    #expect(lastSync.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 > 0 } == true, "\(metrics)")
   }
 
   /// SIGHUP: the service keeps answering; SIGTERM then ends it with status 0.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HQClient
+import HTTPRetry
 import LedgerFormat
 import LedgerStore
 import Logging
@@ -74,7 +75,7 @@ struct SignedAnswerTests {
     func sync(through rewrite: @escaping @Sendable (SubmissionAnswer) -> SubmissionAnswer, record: String? = nil)
       async throws -> SyncSummary
     {
-      let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), backoff: [])
+      let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
       let proxy = AnswerRewritingConnection(real: remote, rewrite: rewrite, record: record)
       let sync = NightlySync(
         cache: try f.cache("T01"), connection: proxy, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T01")))
@@ -167,7 +168,7 @@ struct SignedAnswerTests {
     let key = try LedgerKey.load(from: s.f.keyPath("T01"))
     let state = try JSONDecoder().decode(
       LedgerVerifier.State.self, from: Data(try s.f.cache("T01").syncCheckpoint()!.utf8))
-    let remote = try HQConnection(baseURL: s.hq.url, logger: Logger(label: "test"), backoff: [])
+    let remote = try HQConnection(baseURL: s.hq.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
     let first = try await remote.exchange(s.outbox, at: Self.day1, after: state, terminal: "T01", key: key, now: nil)
     await remote.close()
     s.hq.stop()
@@ -182,7 +183,7 @@ struct SignedAnswerTests {
     try line.write(to: URL(fileURLWithPath: path))
     let restarted = try await HQServiceProcess(ledger: s.f.ledger.path, hqKey: hqKey)
     defer { restarted.stop() }
-    let again = try HQConnection(baseURL: restarted.url, logger: Logger(label: "test"), backoff: [])
+    let again = try HQConnection(baseURL: restarted.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
     let retry = try await again.exchange(s.outbox, at: Self.day1, after: state, terminal: "T01", key: key, now: nil)
     await again.close()
     #expect(retry.answer?.refused == [], "HQ gave back an edited stored answer: \(String(describing: retry.answer))")

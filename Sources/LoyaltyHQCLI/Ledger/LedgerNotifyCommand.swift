@@ -71,7 +71,7 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
         ledger: ledger, webhook: webhook, statePath: state ?? ledger + ".notify-state.json",
         logger: Logger(label: "notify") { StreamLogHandler.standardError(label: $0) },
         clock: { [signedAt] in signedAt ?? .wallClock })
-      notifier.backoff = Array(notifier.backoff.prefix(attempts - 1))
+      notifier.retry = WebhookNotifier.retryPolicy(attempts: attempts)
       notifier.signature = try secretFile.map { path throws(LedgerError) in try WebhookSignature.load(from: path) }
       notifier.headers = try header.map { text throws(LedgerError) in try WebhookHeader(parsing: text) }
       notifier.tls = try TLSConfiguration.webhookClient(caFile: caFile)

@@ -90,7 +90,7 @@ struct SyncCommand: AsyncParsableCommand {
       if let hq {
         remote = try HQConnection(
           baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
-          backoff: Array(HQConnection.defaultBackoff.prefix(hqAttempts - 1)), timeout: .seconds(Int64(hqTimeout)),
+          retry: HQConnection.retryPolicy(attempts: hqAttempts), timeout: .seconds(Int64(hqTimeout)),
           onRetry: { printError("sync: \($0)") })
         connection = remote!
       } else {
@@ -124,6 +124,8 @@ struct SyncCommand: AsyncParsableCommand {
     try await reportLedger(json: json) {
       do { return try await body() } catch let error as HQRefusal {
         throw CommandFailure(reason: "hqRefused", message: error.description)
+      } catch let error as HQClientError {
+        throw CommandFailure(reason: "sync", message: error.description)
       } catch let error as SyncProtocolError {
         throw CommandFailure(reason: "sync", message: error.description)
       }
