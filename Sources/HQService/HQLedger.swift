@@ -92,7 +92,7 @@ public actor HQLedger {
     }
     let started = ContinuousClock.now
     var repaired = 0
-    let submitted: Submitted
+    let submitted: Admission
     do {
       submitted = try underWritersLock { locked in
         repaired = try catchUp(locked)

@@ -27,26 +27,19 @@ public struct LedgerKey: Sendable {
   public static func generate(at path: String) throws(LedgerError) -> LedgerKey {
     let key = Curve25519.Signing.PrivateKey()
     let text = key.rawRepresentation.base64EncodedString() + "\n"
-    let fd: FileDescriptor
-    do {
-      fd = try .open(atPath: path, .writeOnly, options: [.create, .exclusiveCreate], permissions: .ownerReadWrite)
-    } catch {
-      var info = stat()
-      let isDirectory = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
-      let reason =
-        error != .fileExists
-        ? error.description
-        : isDirectory ? "it is a directory" : "a file of that name exists (keys are never overwritten)"
-      throw LedgerError(line: 0, "cannot create key file \(path): \(reason)")
+    do { try SystemCall.create(Array(text.utf8), atPath: path, permissions: .ownerReadWrite) } catch {
+      switch error {
+      case .create(let error):
+        var info = stat()
+        let isDirectory = stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+        let reason =
+          error != .fileExists
+          ? error.description
+          : isDirectory ? "it is a directory" : "a file of that name exists (keys are never overwritten)"
+        throw LedgerError(line: 0, "cannot create key file \(path): \(reason)")
+      case .write: throw LedgerError(line: 0, "cannot write key file \(path)")
+      }
     }
-    let failed = LedgerError(line: 0, "cannot write key file \(path)")
-    try fd.closeAfter(
-      { () throws(LedgerError) in
-        do {
-          try fd.write(all: Array(text.utf8))
-          try fd.sync()
-        } catch { throw failed }
-      }, closeFailed: { _ in failed })
     return LedgerKey(privateKey: key)
   }
 

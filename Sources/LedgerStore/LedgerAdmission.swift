@@ -15,19 +15,25 @@ public struct AuditedLedger: Sendable {
   public var learnt: [LedgerEntry]
 }
 
-/// What one admission did: the entries appended (as read back from the file) and the ones
-/// refused, each with its reason.
+/// What one admission or submission did — the one result of HQ's side: the entries appended (as
+/// read back from the file), the ids the ledger already held (a submission's: an earlier attempt
+/// whose answer was lost, or the same once-only event another counter recorded first — an
+/// enrolment of the same card whatever its referrer), and the ones refused, each with its reason.
+/// The wire's `SubmissionAnswer` is this, by id.
 public struct Admission: Sendable {
   public var appended: [LedgerEntry]
+  public var held: [String]
   public var refused: [(entry: Entry, reason: String)]
   /// Why the refused entries could not be recorded in the refusal log (`RefusalLog`), or nil:
   /// for the caller to say (the admission does not depend on the log).
   public var refusalLogProblem: String?
 
   public init(
-    appended: [LedgerEntry], refused: [(entry: Entry, reason: String)], refusalLogProblem: String? = nil
+    appended: [LedgerEntry], held: [String] = [], refused: [(entry: Entry, reason: String)],
+    refusalLogProblem: String? = nil
   ) {
     self.appended = appended
+    self.held = held
     self.refused = refused
     self.refusalLogProblem = refusalLogProblem
   }

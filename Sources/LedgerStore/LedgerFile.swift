@@ -13,19 +13,14 @@ public struct LedgerFile: Sendable {
   /// Creates a new ledger with HQ's public key in its header; refuses to overwrite one.
   public static func create(at path: String, hqKey: LedgerKey, created: UTCInstant) throws(LedgerError) -> LedgerFile {
     let line = LedgerLine.encode(LedgerHeader(hqKey: hqKey.publicKeyBase64, created: created)) + "\n"
-    let fd: FileDescriptor
     do {
-      fd = try .open(
-        atPath: path, .writeOnly, options: [.create, .exclusiveCreate], permissions: FilePermissions(rawValue: 0o644))
-    } catch { throw LedgerError(line: 0, "cannot create ledger \(path): \(error)") }
-    let failed = LedgerError(line: 0, "cannot write ledger \(path)")
-    try fd.closeAfter(
-      { () throws(LedgerError) in
-        do {
-          try fd.write(all: Array(line.utf8))
-          try fd.sync()
-        } catch { throw failed }
-      }, closeFailed: { _ in failed })
+      try SystemCall.create(Array(line.utf8), atPath: path, permissions: FilePermissions(rawValue: 0o644))
+    } catch {
+      switch error {
+      case .create(let errno): throw LedgerError(line: 0, "cannot create ledger \(path): \(errno)")
+      case .write: throw LedgerError(line: 0, "cannot write ledger \(path)")
+      }
+    }
     return LedgerFile(path: path)
   }
 

@@ -2,18 +2,6 @@ import Foundation
 import LedgerFormat
 import LoyaltyCore
 
-/// What one submission of a terminal's outbox did: appended (read back from the file), already
-/// held by the ledger (an earlier attempt whose answer was lost, or the same once-only event
-/// another counter recorded first — an enrolment of the same card whatever its referrer), refused
-/// with the reason.
-public struct Submitted: Sendable {
-  public var appended: [LedgerEntry]
-  public var held: [String]
-  public var refused: [(entry: Entry, reason: String)]
-  /// Why refused entries could not be recorded in the refusal log, or nil (`Admission`'s).
-  public var refusalLogProblem: String? = nil
-}
-
 extension LockedLedger {
   /// The one way a terminal's outbox enters the ledger, the same over the file and through
   /// HQ's service: entries the ledger already holds are read back, not sent again (other content
@@ -23,7 +11,7 @@ extension LockedLedger {
   public func submit(
     _ outbox: [Entry], to ledger: inout AuditedLedger, since: Int, signer: String, key: LedgerKey, at: UTCInstant,
     now: UTCInstant? = nil
-  ) throws(LedgerError) -> Submitted {
+  ) throws(LedgerError) -> Admission {
     // Not a local copy of the fold: the admission below mutates it in place.
     let heldIDs = Self.held(outbox, by: ledger.fold)
     var inLedger: [String: Entry] = [:]
@@ -78,7 +66,7 @@ extension LockedLedger {
       refused += result.refused
       logProblem = logProblem ?? result.refusalLogProblem
     }
-    return Submitted(appended: appended, held: held, refused: refused, refusalLogProblem: logProblem)
+    return Admission(appended: appended, held: held, refused: refused, refusalLogProblem: logProblem)
   }
 
   /// The ids of `outbox` the ledger holds already.

@@ -46,7 +46,7 @@ public struct LocalLedgerConnection: LedgerConnection {
         throw error
       }
       var audited = try locked.audited(repairing: true)
-      var submitted: Submitted?
+      var submitted: Admission?
       if !outbox.isEmpty {
         submitted = try locked.submit(
           outbox, to: &audited, since: state.offset, signer: terminal, key: key, at: at, now: now)

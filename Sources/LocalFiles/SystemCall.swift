@@ -30,6 +30,32 @@ public enum SystemCall {
       }, closeFailed: { $0 })
   }
 
+  /// Why `create` failed: the file could not be made (one of that name exists, say), or its
+  /// bytes could not be stored.
+  public enum CreateFailure: Error {
+    case create(Errno)
+    case write(Errno)
+  }
+
+  /// Creates a new file at `path` holding `bytes`, written and synced to the device; never
+  /// overwrites a file of that name.
+  public static func create(_ bytes: [UInt8], atPath path: String, permissions: FilePermissions)
+    throws(CreateFailure)
+  {
+    let fd: FileDescriptor
+    do {
+      fd = try .open(
+        atPath: path, .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec], permissions: permissions)
+    } catch { throw .create(error) }
+    try fd.closeAfter(
+      { () throws(CreateFailure) in
+        do throws(Errno) {
+          try fd.write(all: bytes)
+          try fd.sync()
+        } catch { throw .write(error) }
+      }, closeFailed: { .write($0) })
+  }
+
   /// Renames `source` to `target` (`rename`), replacing a file of that name.
   public static func rename(_ source: String, to target: String) throws(Errno) {
     #if canImport(Glibc)
