@@ -242,6 +242,15 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"), "LedgerFormat", "LedgerStore",
         .product(name: "GRDB", package: "GRDB.swift"),
       ]),
+    // The chain simulation and the scenarios: whole chains of simulated counters, HQ's ledger and
+    // their nightly syncs, with the invariants checked.
+    .testTarget(
+      name: "ChainSimulationTests",
+      dependencies: [
+        "CounterSimulation", "ScenarioFormat", "CardEmulation", "PointsCache", "LoyaltyCore", "LedgerFormat",
+        "LedgerStore", "TestSupport", "loyalty-terminal", "loyalty-hq", .product(name: "Logging", package: "swift-log"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ]),
     .testTarget(
       name: "LedgerTests",
       dependencies: ["LedgerFormat", "LedgerStore", "HQBackOffice", "CounterSimulation", "LoyaltyCore", "TestSupport"]),
