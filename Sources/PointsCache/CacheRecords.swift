@@ -81,8 +81,6 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
   public var basis: Int64?
   /// An earn's return window in days (`Entry.pendingDays`); nil on rows from before it was recorded.
   public var pendingDays: Int?
-  /// Why HQ's admission refused this entry (it then leaves the outbox), or nil.
-  public var refused: String?
 
   public enum Columns {
     public static let accountId = Column(CodingKeys.accountId)
@@ -111,7 +109,6 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     tier = e.tier
     basis = e.basis
     pendingDays = e.pendingDays
-    refused = nil
   }
 
   /// The entry itself.
@@ -131,13 +128,86 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     try db.cachedExecute(
       sql: """
         INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt,
-          item, reference, origin, synced, lines, programVersion, tier, basis, refused, pendingDays)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          item, reference, origin, synced, lines, programVersion, tier, basis, pendingDays)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         id, kind.rawValue, at, terminal, `operator`, accountId, card, points, amount, currency, receipt, item,
-        reference, origin.rawValue, synced, lines, programVersion, tier, basis, refused, pendingDays,
+        reference, origin.rawValue, synced, lines, programVersion, tier, basis, pendingDays,
       ])
+  }
+}
+
+/// A row of the `refusal` table: an entry of this terminal that HQ's admission refused, as the
+/// `entry` table held it (recorded here, never synced) under its local `seq`, with HQ's reason.
+/// It is out of the outbox and out of its account (rebuilt without it); the ledger's entry of
+/// the same id, if another counter recorded one, is an ordinary row of `entry`.
+public struct RefusalRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+  public static let databaseTableName = "refusal"
+  public var seq: Int64
+  public var id: String
+  public var kind: Entry.Kind
+  public var at: Int64
+  public var terminal: String
+  public var `operator`: String
+  public var accountId: String
+  public var card: String?
+  public var points: Int64
+  public var amount: Int64?
+  public var currency: String?
+  public var receipt: String?
+  public var item: String?
+  public var reference: String?
+  public var lines: String?
+  public var programVersion: Int64?
+  public var tier: String?
+  public var basis: Int64?
+  public var pendingDays: Int?
+  /// Why HQ's admission refused the entry, as its answer gave it.
+  public var reason: String
+
+  public enum Columns {
+    public static let accountId = Column(CodingKeys.accountId)
+    public static let seq = Column(CodingKeys.seq)
+  }
+
+  /// The refused entry as the `entry` table held it (recorded here, never synced).
+  public var record: EntryRecord {
+    var r = EntryRecord(entry, account: accountId, operator: `operator`, origin: .local)
+    r.seq = seq
+    (r.points, r.item, r.lines) = (points, item, lines)  // the columns as they are, not re-encoded
+    return r
+  }
+
+  /// The refused entry itself.
+  public var entry: Entry {
+    Entry(
+      kind: kind, id: id, at: UTCInstant(seconds: at), terminal: terminal, account: accountId, card: card,
+      points: points, amount: amount, currency: currency, receipt: receipt, ref: reference, data: item,
+      lines: lines.flatMap(PurchaseLine.decode), version: programVersion, tier: tier,
+      pendingDays: pendingDays, basis: basis)
+  }
+
+  /// Moves this terminal's unsynced entry `id` from `entry` to `refusal` with `reason`, in the
+  /// caller's transaction. Returns its account, or nil when no such entry waits in the outbox.
+  static func move(_ db: Database, id: String, reason: String) throws -> String? {
+    guard
+      let account = try db.cachedOne(
+        String.self, sql: "SELECT accountId FROM entry WHERE id = ? AND origin = 'local' AND synced = 0",
+        arguments: [id])
+    else { return nil }
+    try db.cachedExecute(
+      sql: """
+        INSERT INTO refusal (seq, id, kind, at, terminal, operator, accountId, card, points, amount, currency,
+          receipt, item, reference, lines, programVersion, tier, basis, pendingDays, reason)
+        SELECT seq, id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt, item,
+          reference, lines, programVersion, tier, basis, pendingDays, ?
+        FROM entry WHERE id = ? AND origin = 'local' AND synced = 0
+        """,
+      arguments: [reason, id])
+    try db.cachedExecute(
+      sql: "DELETE FROM entry WHERE id = ? AND origin = 'local' AND synced = 0", arguments: [id])
+    return account
   }
 }
 

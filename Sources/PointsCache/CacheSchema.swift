@@ -113,7 +113,7 @@ enum CacheSchema {
       // Entries carry what HQ's audit re-derives them from (loyalty-ledger/2): an earn's lines,
       // the program version and tier it applied, and every counter entry's basis (the ledger
       // position the terminal had synced to). An entry HQ's admission refused keeps its reason
-      // and leaves the outbox. The checkpoint keeps its seq (the basis of the next decisions) and
+      // and leaves the outbox (in `refusal` since v7-refusals). The checkpoint keeps its seq (the basis of the next decisions) and
       // whether the ledger registers this terminal (it records nothing until it does).
       try db.execute(
         sql: """
@@ -159,6 +159,54 @@ enum CacheSchema {
             program TEXT,
             syncedAt INTEGER NOT NULL
           );
+          """)
+    }
+    migrator.registerMigration("v7-refusals") { db in
+      // This terminal's entries HQ's admission refused, in a table of their own (they were rows
+      // of `entry` with a `refused` reason, renamed "<id> refused <seq>" when the ledger came to
+      // hold an entry of their id from another counter). A refusal keeps the entry as `entry` held
+      // it (always recorded here, never synced) under its local `seq`, so two refusals of one id
+      // are both kept, and HQ's reason. `accountId` references no account: a rewind after HQ
+      // restored its ledger may forget the account it was learnt with, and the refusal stays.
+      // `entry` loses its `refused` column (a rewrite of the table, once), and the outbox index
+      // its condition on it.
+      try db.execute(
+        sql: """
+          CREATE TABLE refusal (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN
+              ('enroll', 'link', 'block', 'earn', 'redeem', 'reversal', 'referralBonus', 'adjustment', 'expiry')),
+            at INTEGER NOT NULL,
+            terminal TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            accountId TEXT NOT NULL,
+            card TEXT,
+            points INTEGER NOT NULL DEFAULT 0,
+            amount INTEGER,
+            currency TEXT,
+            receipt TEXT,
+            item TEXT,
+            reference TEXT,
+            lines TEXT,
+            programVersion INTEGER,
+            tier TEXT,
+            basis INTEGER,
+            pendingDays INTEGER,
+            reason TEXT NOT NULL
+          );
+          CREATE INDEX refusal_by_account ON refusal(accountId, seq);
+          INSERT INTO refusal (seq, id, kind, at, terminal, operator, accountId, card, points, amount, currency,
+              receipt, item, reference, lines, programVersion, tier, basis, pendingDays, reason)
+            SELECT seq, CASE WHEN instr(id, ' ') > 0 THEN substr(id, 1, instr(id, ' ') - 1) ELSE id END, kind, at,
+              terminal, operator, accountId, card, points, amount, currency, receipt, item, reference, lines,
+              programVersion, tier, basis, pendingDays,
+              CASE WHEN substr(refused, 1, 15) = 'refused by HQ: ' THEN substr(refused, 16) ELSE refused END
+            FROM entry WHERE refused IS NOT NULL;
+          DELETE FROM entry WHERE refused IS NOT NULL;
+          DROP INDEX entry_outbox;
+          ALTER TABLE entry DROP COLUMN refused;
+          CREATE INDEX entry_outbox ON entry(seq) WHERE origin = 'local' AND synced = 0;
           """)
     }
     return migrator

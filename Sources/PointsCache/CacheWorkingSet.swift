@@ -84,8 +84,8 @@ struct CacheWorkingSet {
     before[id]?.receipts[receipt] = row.receipt
   }
 
-  /// Rebuilds an account from its journal, leaving out entries HQ refused: its lots, cards and
-  /// receipts are cleared and every remaining entry is replayed with the core's reducer (the
+  /// Rebuilds an account from its journal (entries HQ refused are not in it: they were moved to
+  /// `refusal`): its lots, cards and receipts are cleared and every remaining entry is replayed with the core's reducer (the
   /// only way an entry's effect is undone).
   mutating func rebuild(_ db: Database, account id: String, expiryDays: Int) throws {
     try db.cachedExecute(sql: "DELETE FROM lot WHERE accountId = ?", arguments: [id])
@@ -93,7 +93,7 @@ struct CacheWorkingSet {
     try db.cachedExecute(sql: "DELETE FROM receipt WHERE accountId = ?", arguments: [id])
     var state = AccountState(id: id)
     let rows = try db.cachedAll(
-      EntryRecord.self, sql: "SELECT * FROM entry WHERE accountId = ? AND refused IS NULL ORDER BY seq",
+      EntryRecord.self, sql: "SELECT * FROM entry WHERE accountId = ? ORDER BY seq",
       arguments: [id])
     for row in rows {
       let known = state.cards

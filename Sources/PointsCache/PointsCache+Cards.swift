@@ -52,12 +52,16 @@ extension PointsCache {
     }
   }
 
-  /// Every entry of the account behind `card`, oldest first.
-  public func history(card: String) throws -> [EntryRecord] {
+  /// Every entry of the account behind `card` in the order recorded here, this terminal's entries
+  /// HQ refused among them with HQ's reason (`refusedByHQ`, nil for every other).
+  public func history(card: String) throws -> [(record: EntryRecord, refusedByHQ: String?)] {
     try pool.read { db in
       guard let facts = try cardFacts(db, card) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
-      return try EntryRecord.filter(EntryRecord.Columns.accountId == facts.account).order(EntryRecord.Columns.seq)
-        .fetchAll(db)
+      let entries = try EntryRecord.filter(EntryRecord.Columns.accountId == facts.account)
+        .order(EntryRecord.Columns.seq).fetchAll(db).map { (record: $0, refusedByHQ: String?.none) }
+      let refusals = try RefusalRecord.filter(RefusalRecord.Columns.accountId == facts.account)
+        .order(RefusalRecord.Columns.seq).fetchAll(db).map { (record: $0.record, refusedByHQ: Optional($0.reason)) }
+      return (entries + refusals).sorted { ($0.record.seq ?? 0) < ($1.record.seq ?? 0) }
     }
   }
 }

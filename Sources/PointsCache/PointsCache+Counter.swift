@@ -61,9 +61,13 @@ extension PointsCache {
     let taken = try db.cachedOne(Int64.self, sql: "SELECT 1 FROM receipt WHERE id = ?", arguments: [receiptID]) != nil
     var recorded: Set<String> = []
     if let facts {
+      // Decided once: a bonus HQ refused (in `refusal`) is not decided again at the next purchase.
       for forReferrer in [true, false] {
         let id = Identities.referralBonusID(refereeAccount: facts.account, forReferrer: forReferrer)
-        if try db.cachedOne(Int64.self, sql: "SELECT 1 FROM entry WHERE id = ?", arguments: [id]) != nil {
+        if try db.cachedOne(
+          Int64.self, sql: "SELECT 1 FROM entry WHERE id = ? UNION ALL SELECT 1 FROM refusal WHERE id = ?",
+          arguments: [id, id]) != nil
+        {
           recorded.insert(id)
         }
       }
@@ -119,7 +123,12 @@ extension PointsCache {
         sql:
           "SELECT COALESCE(-SUM(points), 0) FROM entry WHERE card = ? AND terminal = ? AND kind = ? AND at >= ? AND at < ?",
         arguments: [card, c.terminal, Entry.Kind.redeem, dayStart, dayStart + 86_400]) ?? 0
-    let sequence = (try db.cachedOne(Int64.self, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM entry")) ?? 1
+    // Past every seq recorded here, refused ones too: an id HQ refused is not made again.
+    let sequence =
+      (try db.cachedOne(
+        Int64.self,
+        sql: "SELECT MAX(COALESCE((SELECT MAX(seq) FROM entry), 0), COALESCE((SELECT MAX(seq) FROM refusal), 0)) + 1"))
+      ?? 1
     let entry = try Decisions.redeem(
       card: facts, cardID: card, account: account ?? AccountState(id: ""), item: item, redeemedTodayHere: today,
       sequence: sequence, program: program, context: c)
@@ -181,9 +190,14 @@ extension PointsCache {
     let id = try Identities.receiptReference(number, terminal: c.terminal)
     let program = try program(db)
     let receipt = try db.cachedOne(ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ?", arguments: [id])
+    // Refused reversals count too: the next one's id is never one HQ refused.
     let earlier =
       try db.cachedOne(
-        Int.self, sql: "SELECT COUNT(*) FROM entry WHERE kind = ? AND receipt = ? AND terminal = ?",
+        Int.self,
+        sql: """
+          SELECT (SELECT COUNT(*) FROM entry WHERE kind = ?1 AND receipt = ?2 AND terminal = ?3)
+            + (SELECT COUNT(*) FROM refusal WHERE kind = ?1 AND receipt = ?2 AND terminal = ?3)
+          """,
         arguments: [Entry.Kind.reversal, id, c.terminal])
       ?? 0
     let entry = try Decisions.refund(

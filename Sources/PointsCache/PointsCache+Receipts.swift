@@ -5,7 +5,7 @@ extension PointsCache {
   /// The receipt number of a purchase the till gave none: `A` and the count of this terminal's
   /// receipts so far plus one (`A42`, so `T01/A42` on the receipt), numbered without gaps and
   /// short enough to read back at a refund; the next free number when that one is taken already
-  /// (a cashier typed `A42`).
+  /// (a cashier typed `A42`, or HQ refused its earn).
   func automaticReceipt(_ db: Database, terminal: String) throws -> String {
     let prefix = terminal + "/A"
     var sequence =
@@ -17,7 +17,11 @@ extension PointsCache {
       let scoped = try Identities.scopedReceipt(number, terminal: terminal)
       let taken =
         try db.cachedOne(
-          Int64.self, sql: "SELECT 1 FROM receipt WHERE id = ? UNION ALL SELECT 1 FROM entry WHERE id = ?",
+          Int64.self,
+          sql: """
+            SELECT 1 FROM receipt WHERE id = ?1 UNION ALL SELECT 1 FROM entry WHERE id = ?2
+            UNION ALL SELECT 1 FROM refusal WHERE id = ?2
+            """,
           arguments: [scoped, "earn-" + scoped]) != nil
       if !taken { return number }
       sequence += 1

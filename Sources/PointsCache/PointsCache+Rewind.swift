@@ -44,7 +44,9 @@ extension PointsCache {
   /// Goes back to the latest sync that ended at or before `seq` (where HQ's restored ledger still
   /// has the history this cache read), in one transaction: entries learnt from the ledger since are
   /// forgotten, this terminal's entries read back since go back to the outbox, the accounts they
-  /// touched are rebuilt from what remains, and the program and checkpoint are that sync's.
+  /// touched are rebuilt from what remains, and the program and checkpoint are that sync's. This
+  /// terminal's entries HQ refused stay refused (the `refusal` table is not touched: HQ's admission
+  /// never wrote them, so no restore brings them back), even when their account is forgotten.
   public func rewind(toAtMost seq: Int64, at time: UTCInstant) throws -> CacheRewind {
     try pool.write { db in
       let row = try Row.fetchOne(

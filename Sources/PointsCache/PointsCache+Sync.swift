@@ -80,46 +80,34 @@ extension PointsCache {
       var known = 0
       var refused: [String] = []
       var overdrawn: [String: Int64] = [:]
-      // First this terminal's entries HQ refused: kept with the reason, out of the outbox, and
-      // their accounts rebuilt without them (never retried blindly, never marked synced). Before
-      // what the ledger teaches: another counter may have decided the same once-only entry (a
-      // referral bonus), and the ledger's one is then applied.
+      // First this terminal's entries HQ refused: moved from `entry` to `refusal` with the
+      // reason (out of the outbox, never retried blindly, never marked synced), and their
+      // accounts rebuilt without them. Before what the ledger teaches: another counter may have
+      // decided the same once-only entry (a referral bonus), and the ledger's one is then applied
+      // as any other.
       var rebuild: Set<String> = []
       for (id, reason) in refusedByHQ {
-        if let account = try db.cachedOne(
-          String.self, sql: "SELECT accountId FROM entry WHERE id = ? AND origin = 'local' AND synced = 0",
-          arguments: [id])
-        {
-          try db.cachedExecute(
-            sql: "UPDATE entry SET refused = ? WHERE id = ? AND origin = 'local'",
-            arguments: ["refused by HQ: \(reason)", id])
-          rebuild.insert(account)
-        }
+        if let account = try RefusalRecord.move(db, id: id, reason: reason) { rebuild.insert(account) }
       }
       var set = CacheWorkingSet()
       let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
       for account in rebuild.sorted() { try set.rebuild(db, account: account, expiryDays: expiryDays) }
       try set.store(db)
       for (account, state) in set.states { overdrawn[account] = state.balance < 0 ? state.balance : nil }
-      // An id is stored unless its only row is this terminal's refused entry: that row is kept,
-      // renamed "<id> refused <seq>" (ids have no spaces), and the ledger's entry of that id is applied.
-      let isStored = try db.makeStatement(sql: "SELECT refused IS NOT NULL FROM entry WHERE id = ?")
-      let setAside = try db.makeStatement(sql: "UPDATE entry SET id = id || ' refused ' || seq WHERE id = ?")
+      // Whether an id is stored (this terminal's refused entries are not: they are in `refusal`).
+      let isStored = try db.makeStatement(sql: "SELECT 1 FROM entry WHERE id = ?")
       // A stored id read back from the ledger: the outbox entry of that id is synced.
       let readBack = try db.makeStatement(
-        sql: "UPDATE entry SET synced = 1 WHERE id = ? AND origin = 'local' AND synced = 0 AND refused IS NULL")
+        sql: "UPDATE entry SET synced = 1 WHERE id = ? AND origin = 'local' AND synced = 0")
       var marked = 0
       var markedIDs: Set<String> = []
       let position = try learn { part in
         var seen: Set<String> = []
         var accountEntries: [Entry] = []
         for e in part {
-          var stored = false
-          if let refusedHere = try Bool.fetchOne(isStored, arguments: [e.id]) {
-            if refusedHere { try setAside.execute(arguments: [e.id]) } else { stored = true }
-            if !refusedHere, e.kind == .enroll { try adopt(db, standing: e) }
-          }
+          let stored = try Int.fetchOne(isStored, arguments: [e.id]) != nil
           if stored {
+            if e.kind == .enroll { try adopt(db, standing: e) }
             try readBack.execute(arguments: [e.id])
             if db.changesCount > 0 {
               marked += db.changesCount

@@ -252,7 +252,7 @@ public final class PointsCache: Sendable {
     try pool.read { db in
       // Row by row: a row this version cannot read (an edited file) is named, not dumped.
       let rows = try Row.fetchAll(
-        db, sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 AND refused IS NULL ORDER BY seq")
+        db, sql: "SELECT * FROM entry WHERE origin = 'local' AND synced = 0 ORDER BY seq")
       return try rows.map { row in
         do { return try EntryRecord(row: row).entry } catch {
           let seq: Int64? = row["seq"]
@@ -270,16 +270,17 @@ public final class PointsCache: Sendable {
   /// Ids of every entry this terminal recorded itself (synced or not) that HQ did not refuse, in order.
   public func localEntryIds() throws -> [String] {
     try pool.read { db in
-      try db.cachedAll(String.self, sql: "SELECT id FROM entry WHERE origin = 'local' AND refused IS NULL ORDER BY seq")
+      try db.cachedAll(String.self, sql: "SELECT id FROM entry WHERE origin = 'local' ORDER BY seq")
     }
   }
 
-  /// This terminal's entries HQ's admission refused, with the reason, in order.
+  /// This terminal's entries HQ's admission refused (the `refusal` table), with HQ's reason, in
+  /// the order they were recorded. An id may be listed while `entry` holds the ledger's entry of
+  /// that id from another counter.
   public func refusedByHQ() throws -> [(id: String, reason: String)] {
     try pool.read { db in
-      // A refused entry whose id the ledger holds from another counter is kept as "<id> refused <seq>".
-      try Row.fetchAll(db, sql: "SELECT id, refused FROM entry WHERE refused IS NOT NULL ORDER BY seq").map {
-        (id: String(($0["id"] as String).split(separator: " ").first ?? ""), reason: $0["refused"])
+      try Row.fetchAll(db, sql: "SELECT id, reason FROM refusal ORDER BY seq").map {
+        (id: $0["id"], reason: $0["reason"])
       }
     }
   }

@@ -93,7 +93,7 @@ struct SignedAnswerTests {
     func refusedInCache() throws -> Int {
       let queue = try DatabaseQueue(path: f.cachePath("T01"))
       return try queue.inDatabase {
-        try Int.fetchOne($0, sql: "SELECT count(*) FROM entry WHERE refused IS NOT NULL") ?? -1
+        try Int.fetchOne($0, sql: "SELECT count(*) FROM refusal") ?? -1
       }
     }
 

@@ -34,7 +34,7 @@ struct CrashTests {
 
       let reopened = try PointsCache(path: f.cache.path)
       #expect(try reopened.consistencyProblems().isEmpty, "round \(round), seed \(seed)")
-      let committed = try reopened.history(card: card).filter {
+      let committed = try reopened.history(card: card).map(\.record).filter {
         $0.kind == .earn && ($0.receipt ?? "").split(separator: "/").last?.hasPrefix(prefix) == true
       }.map { String($0.receipt!.split(separator: "/").last!) }
       #expect(Set(committed).count == committed.count, "an earn was doubled (seed \(seed))")

@@ -69,7 +69,7 @@ struct CrashCampaign: AsyncParsableCommand {
     let (status, lines) = (clean.status, clean.lines)
     guard status == 0 else { return "the clean sync failed: \(lines.joined(separator: " "))" }
     let cache = try PointsCache(path: world.cachePath(t))
-    let earns = try cache.history(card: card).filter { $0.kind == .earn }
+    let earns = try cache.history(card: card).map(\.record).filter { $0.kind == .earn }
     // Receipts are scoped by their till (T01/I3-7); the earn loop acknowledges the number.
     let receipts = earns.compactMap { $0.receipt.flatMap { $0.split(separator: "/").last.map(String.init) } }
     guard Set(receipts).count == receipts.count else { return "an earn is recorded twice in the cache" }

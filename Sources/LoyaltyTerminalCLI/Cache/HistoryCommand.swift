@@ -15,10 +15,10 @@ struct HistoryCommand: ParsableCommand {
   func run() throws {
     try report(json: cache.json) {
       let entries = try cache.open(.readOnly).history(card: card)
-      let text = entries.map { e in
-        "\(UTCInstant(seconds: e.at))  \(e.kind)  \(e.points >= 0 ? "+" : "")\(e.points)  \(e.card ?? "-")  \(e.terminal)/\(e.operator)\(e.receipt.map { "  receipt \($0)" } ?? "")\(e.item.map { "  item \($0)" } ?? "")\(e.refused.map { "  (\($0))" } ?? (e.synced ? "" : "  (not synced)"))"
+      let text = entries.map { (e, refused) in
+        "\(UTCInstant(seconds: e.at))  \(e.kind)  \(e.points >= 0 ? "+" : "")\(e.points)  \(e.card ?? "-")  \(e.terminal)/\(e.operator)\(e.receipt.map { "  receipt \($0)" } ?? "")\(e.item.map { "  item \($0)" } ?? "")\(refused.map { "  (refused by HQ: \($0))" } ?? (e.synced ? "" : "  (not synced)"))"
       }.joined(separator: "\n")
-      let objects: [[String: Any]] = entries.map { e in
+      let objects: [[String: Any]] = entries.map(\.record).map { e in
         var o: [String: Any] = [
           "id": e.id, "kind": e.kind.rawValue, "at": UTCInstant(seconds: e.at).description, "terminal": e.terminal,
           "operator": e.operator, "account": e.accountId, "points": e.points, "synced": e.synced,
