@@ -116,9 +116,9 @@ extension AuditReplay {
       return decision.entries[0]
     case .redeem:
       let card = try need(e.card, "card")
-      let prefix = "redeem-\(t)-\(e.at.seconds)-"
-      guard e.id.hasPrefix(prefix), let sequence = Int64(e.id.dropFirst(prefix.count)), sequence > 0 else {
-        throw RuleError(.invalidAmount, "id \(e.id) is not \(prefix)N")
+      guard let sequence = Identities.redeemSequence(of: e.id, terminal: t, at: e.at) else {
+        throw RuleError(
+          .invalidAmount, Identities.idProblem(e.id, expected: Identities.redeemPrefix(terminal: t, at: e.at)))
       }
       let known = known(card, terminal: t, basis: basis)
       let account = known?.account ?? AccountState(id: "")
@@ -127,9 +127,10 @@ extension AuditReplay {
         redeemedTodayHere: redeemedToday(t, card, day: e.at.day), sequence: sequence, program: program, context: c)
     case .reversal:
       let receipt = try need(e.receipt, "receipt")
-      let prefix = "reversal-\(t)-\(receipt)-"
-      guard e.id.hasPrefix(prefix), let n = Int(e.id.dropFirst(prefix.count)), n > 0 else {
-        throw RuleError(.invalidAmount, "id \(e.id) is not \(prefix)N")
+      guard let n = Identities.reversalNumber(of: e.id, terminal: t, receipt: receipt) else {
+        throw RuleError(
+          .invalidAmount, Identities.idProblem(e.id, expected: Identities.reversalPrefix(terminal: t, receipt: receipt))
+        )
       }
       let known = view(try need(e.account, "account"), terminal: t, basis: basis)?.receipts[receipt]
       return try Decisions.refund(

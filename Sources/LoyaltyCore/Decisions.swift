@@ -101,7 +101,8 @@ public enum Decisions {
     }
     guard let target = existingFacts else { throw RuleError(.unknownCard, "card \(existing) is not enrolled") }
     return Entry(
-      kind: .link, id: "link-\(card)", at: c.at, terminal: c.terminal, account: target.account, card: card, points: 0,
+      kind: .link, id: Identities.linkID(card: card), at: c.at, terminal: c.terminal, account: target.account,
+      card: card, points: 0,
       ref: existing, basis: c.basis)
   }
 
@@ -110,7 +111,8 @@ public enum Decisions {
     guard let facts else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
     guard !facts.blocked else { throw RuleError(.blockedCard, "card \(card) is already blocked") }
     return Entry(
-      kind: .block, id: "block-\(card)-\(c.at.seconds)", at: c.at, terminal: c.terminal, account: facts.account,
+      kind: .block, id: Identities.blockID(card: card, at: c.at), at: c.at, terminal: c.terminal,
+      account: facts.account,
       card: card, points: 0, basis: c.basis)
   }
 
@@ -225,7 +227,8 @@ public enum Decisions {
     }
     var entries = [
       Entry(
-        kind: .earn, id: "earn-\(receipt)", at: c.at, terminal: c.terminal, account: account.id, card: cardID,
+        kind: .earn, id: Identities.earnID(receipt: receipt), at: c.at, terminal: c.terminal, account: account.id,
+        card: cardID,
         points: points, amount: total, currency: program.currency, receipt: receipt,
         data: provisional ? Entry.provisional : nil, lines: lines, version: Int64(program.version), tier: tier.name,
         pendingDays: program.pendingDays, basis: c.basis)
@@ -258,7 +261,8 @@ public enum Decisions {
       pending: account.pending(at: c.at, legacyPendingDays: program.pendingDays), redeemedTodayHere: redeemedTodayHere,
       card: cardID, in: program)
     return Entry(
-      kind: .redeem, id: "redeem-\(c.terminal)-\(c.at.seconds)-\(sequence)", at: c.at, terminal: c.terminal,
+      kind: .redeem, id: Identities.redeemID(terminal: c.terminal, at: c.at, sequence: sequence), at: c.at,
+      terminal: c.terminal,
       account: account.id, card: cardID, points: -item.points, data: item.id, version: Int64(program.version),
       basis: c.basis)
   }
@@ -294,9 +298,10 @@ public enum Decisions {
       refund: amount, receiptAmount: receipt.amount, receiptPoints: receipt.points, refundedBefore: receipt.refunded,
       reversedBefore: receipt.reversed)
     return Entry(
-      kind: .reversal, id: "reversal-\(c.terminal)-\(id)-\(earlierReversals + 1)", at: c.at, terminal: c.terminal,
+      kind: .reversal, id: Identities.reversalID(terminal: c.terminal, receipt: id, number: earlierReversals + 1),
+      at: c.at, terminal: c.terminal,
       account: receipt.account, points: -reversal, amount: amount, currency: program.currency, receipt: id,
-      ref: "earn-\(id)", basis: c.basis)
+      ref: Identities.earnID(receipt: id), basis: c.basis)
   }
 
   /// HQ's expiry of an account's lots expired at `cutoff`, or nil when none has. Its id is fixed
@@ -305,7 +310,8 @@ public enum Decisions {
     let points = account.lots.expiring(asOf: cutoff)
     guard points > 0 else { return nil }
     return Entry(
-      kind: .expiry, id: "expiry-\(account.id)-\(cutoff.seconds)", at: cutoff, terminal: Entry.hq, account: account.id,
+      kind: .expiry, id: Identities.expiryID(account: account.id, cutoff: cutoff), at: cutoff, terminal: Entry.hq,
+      account: account.id,
       points: -points)
   }
 }

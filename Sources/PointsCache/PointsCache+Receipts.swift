@@ -22,7 +22,7 @@ extension PointsCache {
             SELECT 1 FROM receipt WHERE id = ?1 UNION ALL SELECT 1 FROM entry WHERE id = ?2
             UNION ALL SELECT 1 FROM refusal WHERE id = ?2
             """,
-          arguments: [scoped, "earn-" + scoped]) != nil
+          arguments: [scoped, Identities.earnID(receipt: scoped)]) != nil
       if !taken { return number }
       sequence += 1
     }

@@ -11,7 +11,8 @@ import Synchronization
 /// `synchronous = FULL` before the call returns: after a crash it is fully there or fully absent.
 /// A refused operation writes nothing.
 public final class PointsCache: Sendable {
-  let pool: DatabasePool
+  /// The database: a pool on the cache's file, or a queue in memory (`inMemory()`).
+  let pool: any DatabaseWriter
   public let path: String
   /// The last program parsed, keyed by its JSON text, so operations do not re-parse it.
   let parsedProgram = Mutex<(json: String, program: LoyaltyProgram)?>(nil)
@@ -93,6 +94,18 @@ public final class PointsCache: Sendable {
       throw RuleError(.overflow, "could not set synchronous = FULL on \(path)")
     }
     try migrator.migrate(pool)
+  }
+
+  /// A cache in memory, migrated and empty, for unit tests of what runs on it: the same schema,
+  /// operations and transactions, no file (gone when released; not for syncs).
+  public static func inMemory() throws -> PointsCache {
+    try PointsCache(writer: DatabaseQueue(configuration: configuration(readOnly: false)), path: ":memory:")
+  }
+
+  private init(writer: any DatabaseWriter, path: String) throws {
+    pool = writer
+    self.path = path
+    try CacheSchema.migrator.migrate(writer)
   }
 
   static func configuration(readOnly: Bool) -> Configuration {

@@ -67,6 +67,24 @@ struct PointsCacheTests {
     #expect(try f.cache.outbox().map(\.kind) == [.enroll, .earn])
   }
 
+  /// The same schema, decisions and transactions with no file: what a unit test of the cache's
+  /// callers runs on.
+  @Test func anInMemoryCacheRecordsAsTheFileDoes() throws {
+    let cache = try PointsCache.inMemory()
+    try cache.loadProgram(
+      ProgramParser.parse(Data(CacheFixture.programJSON.utf8)), json: CacheFixture.programJSON,
+      context: at("2026-11-01T00:00:00Z"))
+    _ = try cache.enroll(card: alice, referrer: nil, context: at("2026-11-02T09:00:00Z"))
+    let r = try cache.earn(
+      card: alice,
+      lines: [PurchaseLine(category: "fresh", amount: 1250), PurchaseLine(category: "fuel", amount: 1999)],
+      receipt: "R1", context: at("2026-11-02T09:16:00Z"))
+    #expect(r.points == 59 && r.balance == 59)
+    #expect(reason { _ = try cache.enroll(card: alice, referrer: nil, context: at("2026-11-02T09:20:00Z")) } != nil)
+    #expect(try cache.outbox().map(\.kind) == [.enroll, .earn])
+    #expect(try cache.consistencyProblems().isEmpty)
+  }
+
   @Test func refusalsWriteNothing() throws {
     let f = try CacheFixture()
     _ = try f.cache.enroll(card: alice, referrer: nil, context: at("2026-11-02T09:00:00Z"))
