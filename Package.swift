@@ -123,7 +123,8 @@ let package = Package(
     .target(
       name: "HQClient",
       dependencies: [
-        "LedgerFormat", "LoyaltyCore", "SyncProtocol", "HTTPRetry",
+        "LedgerFormat", "LoyaltyCore", "SyncProtocol", "HTTPRetry", "LocalFiles",
+        .product(name: "SystemPackage", package: "swift-system"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),

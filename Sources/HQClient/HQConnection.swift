@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPRetry
 import LedgerFormat
+import LocalFiles
 import Logging
 import LoyaltyCore
 import NIOCore
@@ -9,6 +10,7 @@ import NIOFoundationCompat
 import NIOHTTP1
 import NIOSSL
 import SyncProtocol
+import SystemPackage
 
 /// A terminal's connection to HQ's sync service: every request signed with the terminal's key
 /// (RFC 9421), batches under their batch id as idempotency key, timeouts, retries with back-off
@@ -119,15 +121,34 @@ public final class HQConnection: LedgerConnection {
       try? FileManager.default.removeItem(atPath: scratch)
       try label.write(toFile: labelPath, atomically: true, encoding: .utf8)
     }
-    if !FileManager.default.fileExists(atPath: scratch) {
-      guard FileManager.default.createFile(atPath: scratch, contents: nil, attributes: [.posixPermissions: 0o600])
-      else { throw SyncProtocolError("cannot create \(scratch) for the download") }
+    let file: SystemPackage.FileDescriptor
+    do {
+      file = try .open(
+        atPath: scratch, .writeOnly, options: [.create, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
+    } catch { throw SyncProtocolError("cannot create \(scratch) for the download: \(error)") }
+    do {
+      try await fill(file, from: checkpoint, total: total, terminal: terminal, key: key)
+      try file.sync()
+    } catch {
+      file.closeAfterFailure()
+      throw error
     }
-    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch))
-    defer { try? handle.close() }
-    var have = Int(try handle.seekToEnd())
+    try file.close()
+    try? FileManager.default.removeItem(atPath: labelPath)
+    return LedgerBytes(path: scratch, start: 0, count: total, isDownload: true)
+  }
+
+  /// Downloads into `file` what it lacks of the range (resuming after what it holds), again
+  /// after a cut, as the retry policy allows.
+  func fill(
+    _ file: SystemPackage.FileDescriptor, from checkpoint: SyncCheckpoint, total: Int, terminal: String, key: LedgerKey
+  )
+    async throws
+  {
+    var have = try file.size()  // and the offset at the end
     if have > total {
-      try handle.truncate(atOffset: 0)
+      try file.truncate(to: 0)
+      _ = try file.seek(offset: 0, from: .start)
       have = 0
     }
     var attempt = 1
@@ -143,7 +164,7 @@ public final class HQConnection: LedgerConnection {
           throw refusal(response.status, Data(buffer: data))
         }
         for try await buffer in response.body {
-          try handle.write(contentsOf: Data(buffer: buffer))
+          try file.write(all: buffer.readableBytesView)
           have += buffer.readableBytes
           attempt = 1  // progress: a later cut starts its back-off afresh
         }
@@ -164,9 +185,6 @@ public final class HQConnection: LedgerConnection {
         attempt += 1
       }
     }
-    try handle.synchronize()
-    try? FileManager.default.removeItem(atPath: labelPath)
-    return LedgerBytes(path: scratch, start: 0, count: total, isDownload: true)
   }
 
   /// HQ's signed snapshot at the ledger's end.

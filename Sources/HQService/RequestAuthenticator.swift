@@ -38,7 +38,11 @@ final class RequestAuthenticator: Sendable {
       }
     }
     let text = kept.map { "\($0.value) \($0.key)\n" }.joined()
-    try? text.write(toFile: noncePath, atomically: true, encoding: .utf8)
+    do { try text.write(toFile: noncePath, atomically: true, encoding: .utf8) } catch {
+      // The old file stays: a superset of these nonces, still refusing every replay; it is only
+      // not compacted.
+      logger?.warning("cannot compact the nonce file \(noncePath): \(error); it keeps its older nonces")
+    }
     nonces.withLock { $0 = kept }
   }
 
