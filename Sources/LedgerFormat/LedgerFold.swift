@@ -67,8 +67,8 @@ public struct LedgerFold: Sendable {
   public var firstDate: UTCInstant? { audit.firstDate }
 
   /// Entries the audit refused, by id, with the reason: left out of every fold alike.
-  public var refused: [(id: String, reason: String)] {
-    audit.refusals.map { (id: $0.id, reason: "\($0.terminal), seq \($0.seq): \($0.reason)") }
+  public var refused: [EntryRefusal] {
+    audit.refusals.map { EntryRefusal(id: $0.id, reason: "\($0.terminal), seq \($0.seq): \($0.reason)") }
   }
 
   /// What the fold leaves out, a line each, in words: batches whose seal is not a registered

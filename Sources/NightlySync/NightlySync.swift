@@ -185,7 +185,7 @@ public struct NightlySync: Sendable {
         return SyncPosition(
           state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
           lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64)
-      }, claimed: claimed, refusedByHQ: refused.map { ($0.id, $0.reason) }, at: time)
+      }, claimed: claimed, refusedByHQ: refused, at: time)
     progress(
       "applied \(application.applied) entr\(application.applied == 1 ? "y" : "ies"); checkpoint at line \(final.lines)")
     if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {

@@ -49,7 +49,7 @@ extension PointsCache {
   /// read back among them, and moves the checkpoint. `claimed` are the ids HQ's answer says it
   /// holds: those not read back are listed as unconfirmed, never marked.
   public func applySync(
-    learnt: [Entry], claimed ids: Set<String>, refusedByHQ: [(id: String, reason: String)] = [], checkpoint: String,
+    learnt: [Entry], claimed ids: Set<String>, refusedByHQ: [EntryRefusal] = [], checkpoint: String,
     position: Int64, lastSeq: Int64 = 0, registered: Bool = true, head: String, at: UTCInstant
   ) throws -> SyncApplication {
     try applySync(
@@ -69,7 +69,7 @@ extension PointsCache {
   /// answer claims (`claimed`) is checked against that, never taken on its word.
   public func applySync(
     streaming learn: (_ emit: ([Entry]) throws -> Void) throws -> SyncPosition, claimed ids: Set<String>,
-    refusedByHQ: [(id: String, reason: String)] = [], at: UTCInstant
+    refusedByHQ: [EntryRefusal] = [], at: UTCInstant
   ) throws -> SyncApplication {
     try pool.write { db in
       // A larger page cache for this transaction: a night's entries touch index pages all over.
@@ -86,8 +86,8 @@ extension PointsCache {
       // decided the same once-only entry (a referral bonus), and the ledger's one is then applied
       // as any other.
       var rebuild: Set<String> = []
-      for (id, reason) in refusedByHQ {
-        if let account = try RefusalRecord.move(db, id: id, reason: reason) { rebuild.insert(account) }
+      for refusal in refusedByHQ {
+        if let account = try RefusalRecord.move(db, id: refusal.id, reason: refusal.reason) { rebuild.insert(account) }
       }
       var set = CacheWorkingSet()
       let expiryDays = LoyaltyProgram.expiryDays(try? program(db))

@@ -290,10 +290,10 @@ public final class PointsCache: Sendable {
   /// This terminal's entries HQ's admission refused (the `refusal` table), with HQ's reason, in
   /// the order they were recorded. An id may be listed while `entry` holds the ledger's entry of
   /// that id from another counter.
-  public func refusedByHQ() throws -> [(id: String, reason: String)] {
+  public func refusedByHQ() throws -> [EntryRefusal] {
     try pool.read { db in
       try Row.fetchAll(db, sql: "SELECT id, reason FROM refusal ORDER BY seq").map {
-        (id: $0["id"], reason: $0["reason"])
+        EntryRefusal(id: $0["id"], reason: $0["reason"])
       }
     }
   }

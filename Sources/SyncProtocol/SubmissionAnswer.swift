@@ -1,5 +1,6 @@
 import Foundation
 import LedgerFormat
+import LoyaltyCore
 
 /// HQ's answer to a submission: what was appended, what the ledger already held (an earlier
 /// attempt, or the same once-only event from another counter), what was refused and why, for
@@ -7,14 +8,8 @@ import LedgerFormat
 /// forged line in HQ's answers file cannot make a terminal drop honest entries as "refused".
 /// Over the embedded file path the terminal makes the answer itself and it carries no signature.
 public struct SubmissionAnswer: Codable, Hashable, Sendable {
-  public struct Refusal: Codable, Hashable, Sendable {
-    public var id: String
-    public var reason: String
-    public init(id: String, reason: String) {
-      self.id = id
-      self.reason = reason
-    }
-  }
+  /// A refused entry of the batch: its id and why (the one shape of a refusal by id).
+  public typealias Refusal = EntryRefusal
 
   public var batch: String
   public var appended: [String]

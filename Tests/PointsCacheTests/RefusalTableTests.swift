@@ -38,7 +38,8 @@ struct RefusalTableTests {
     // HQ refuses the referrer's bonus: it moves to `refusal` with the reason, leaves the outbox,
     // and alice's account is rebuilt without it.
     let first = try f.cache.applySync(
-      learnt: [], claimed: [], refusedByHQ: [(bonus, reason)], checkpoint: "{}", position: 0, head: "h1",
+      learnt: [], claimed: [], refusedByHQ: [EntryRefusal(id: bonus, reason: reason)], checkpoint: "{}", position: 0,
+      head: "h1",
       at: UTCInstant(parsing: "2026-11-03T02:00:00Z")!)
     #expect(first.rebuilt == 1)
     #expect(try !f.cache.outbox().map(\.id).contains(bonus))
