@@ -119,7 +119,7 @@ public enum LedgerExport {
 
   static func hledger(_ postings: [Posting]) -> String {
     var out =
-      "; loyalty ledger export (hledger); customers' balances are `loyalty-terminal ledger balances`, as credits\n"
+      "; loyalty ledger export (hledger); customers' balances are `loyalty-hq ledger balances`, as credits\n"
       + "commodity 1. PTS\n\n"
     for p in postings {
       let customer = "liabilities:points:customers:\(p.account)"
@@ -137,7 +137,7 @@ public enum LedgerExport {
 
   static func beancount(_ postings: [Posting]) -> String {
     var out =
-      "; loyalty ledger export (beancount); customers' balances are `loyalty-terminal ledger balances`, as credits\n"
+      "; loyalty ledger export (beancount); customers' balances are `loyalty-hq ledger balances`, as credits\n"
       + "option \"operating_currency\" \"PTS\"\n"
     let opened = date(postings.map(\.at).min() ?? UTCInstant(seconds: 0))
     out += "\(opened) commodity PTS\n"

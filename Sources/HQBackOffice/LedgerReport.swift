@@ -14,7 +14,7 @@ public struct LedgerReport: Sendable {
   /// Orders and unique customers in the period, and orders per customer.
   public var orders: Int
   public var uniqueCustomers: Int
-  /// Average purchase frequency in the period, × 1000 (exact integer arithmetic).
+  /// Average purchase frequency in the period, × 1000, rounded half up (exact integer arithmetic).
   public var frequencyMillis: Int64
   /// Accounts whose last activity is at least `inactiveDays` before `asOf`.
   public var inactive: [String]
@@ -83,7 +83,8 @@ public struct LedgerReport: Sendable {
     var report = LedgerReport(
       pointsLiability: liability, overdrawn: overdrawn, lifetimeSpend: spend, orders: orders,
       uniqueCustomers: customers.count,
-      frequencyMillis: customers.isEmpty ? 0 : Int64(orders) * 1000 / Int64(customers.count),
+      frequencyMillis: customers.isEmpty
+        ? 0 : (Int64(orders) * 2000 + Int64(customers.count)) / (2 * Int64(customers.count)),
       inactive: inactive.sorted(),
       from: from, until: until, asOf: now, inactiveDays: inactiveDays,
       refused: fold.leftOut(),

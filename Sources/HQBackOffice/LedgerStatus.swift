@@ -44,6 +44,8 @@ public struct LedgerStatus: Sendable {
   public var hqKey: String
   public var hqFingerprint: String
   public var accounts: Int
+  /// Accounts with a positive balance: those the liability is owed to.
+  public var accountsInCredit: Int
   /// The sum of positive balances (what the chain owes its customers, as `ledger report` says)
   /// and, of it, the points still in their return window at `asOf`.
   public var pointsLiability: Int64
@@ -96,8 +98,10 @@ public struct LedgerStatus: Sendable {
     var liability: Int64 = 0
     var pending: Int64 = 0
     var overdrawn: Int64 = 0
+    var inCredit = 0
     for account in fold.accounts.values {
       if account.balance > 0 {
+        inCredit += 1
         liability = liability.addingReportingOverflow(account.balance).partialValue
         pending = pending.addingReportingOverflow(account.pending(at: asOf, legacyPendingDays: legacy)).partialValue
       } else {
@@ -111,6 +115,7 @@ public struct LedgerStatus: Sendable {
       path: path, bytes: Int(info.st_size), tornBytes: torn, entries: state.entries, seals: state.seals,
       lines: state.lines, lastSeq: state.lastSeq, head: state.head, hqKey: hqKey,
       hqFingerprint: LedgerKey.fingerprint(ofPublicKey: hqKey), accounts: fold.accounts.count,
+      accountsInCredit: inCredit,
       pointsLiability: liability, pending: pending, overdrawn: overdrawn, asOf: asOf,
       programVersion: fold.program?.version, terminals: terminals.values.sorted { $0.id < $1.id },
       refusedHQ: refusals[Entry.hq]?.count ?? 0)

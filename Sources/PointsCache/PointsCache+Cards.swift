@@ -52,7 +52,7 @@ extension PointsCache {
     }
   }
 
-  /// Every entry of the account behind `card` in the order recorded here, this terminal's entries
+  /// Every entry of the account behind `card`, oldest first, this terminal's entries
   /// HQ refused among them with HQ's reason (`refusedByHQ`, nil for every other).
   public func history(card: String) throws -> [(record: EntryRecord, refusedByHQ: String?)] {
     try pool.read { db in
@@ -61,7 +61,9 @@ extension PointsCache {
         .order(EntryRecord.Columns.seq).fetchAll(db).map { (record: $0, refusedByHQ: String?.none) }
       let refusals = try RefusalRecord.filter(RefusalRecord.Columns.accountId == facts.account)
         .order(RefusalRecord.Columns.seq).fetchAll(db).map { (record: $0.record, refusedByHQ: Optional($0.reason)) }
-      return (entries + refusals).sorted { ($0.record.seq ?? 0) < ($1.record.seq ?? 0) }
+      // Oldest first by when it happened (an entry learnt at a sync can be older than one this
+      // counter recorded before it), then in the order this cache stored them.
+      return (entries + refusals).sorted { ($0.record.at, $0.record.seq ?? 0) < ($1.record.at, $1.record.seq ?? 0) }
     }
   }
 }

@@ -81,7 +81,8 @@ struct LedgerAccountCommand: ParsableCommand {
     text += "\n  cards: " + (cards.isEmpty ? "none" : cards.joined(separator: ", "))
     if let enrolled = a.enrolledAt { text += "\n  enrolled \(enrolled)" }
     if let referrer = a.referrer { text += ", referred by \(referrer)" }
-    text += "\n  lifetime spend \(LoyaltyProgram.money(a.lifetimeSpend, in: program)) in \(a.purchases) purchases"
+    text +=
+      "\n  lifetime spend \(LoyaltyProgram.money(a.lifetimeSpend, in: program)) in \(LedgerEntryListing.count(a.purchases, "purchase"))"
     for h in found.provisionalHolds where h.heldOn != a.id {
       text += "\n  card \(h.card): \(LedgerEntryListing.points(h.points)) provisional on \(h.heldOn)"
       text += " (`ledger settle-provisional` moves them here)"

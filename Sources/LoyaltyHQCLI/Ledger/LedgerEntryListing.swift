@@ -24,6 +24,9 @@ enum LedgerEntryListing {
       }
     }
     if let d = detail(e) { parts.append("\(d.name == "withCard" ? "with card" : d.name) \(d.value)") }
+    // A registration names its public key: what an operator passes to `register-terminal` again
+    // after a restore lost it.
+    if e.kind == .terminalRegister, let key = e.data { parts.append("key \(key)") }
     if e.entry.isProvisional { parts.append("(provisional)") }
     return parts.joined(separator: "  ")
   }
@@ -41,6 +44,7 @@ enum LedgerEntryListing {
     if let v = e.currency { o["currency"] = v }
     if let v = e.ref { o["ref"] = v }
     if let d = detail(e) { o[d.name] = d.value }
+    if e.kind == .terminalRegister, let key = e.data { o["publicKey"] = key }
     if e.entry.isProvisional { o["provisional"] = true }
     return o
   }

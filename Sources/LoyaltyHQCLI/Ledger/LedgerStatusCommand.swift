@@ -42,8 +42,8 @@ struct LedgerStatusCommand: ParsableCommand {
           head \(s.head)
           HQ key \(s.hqFingerprint)
           program \(s.programVersion.map { "version \($0)" } ?? "none published")
-          points liability \(LedgerEntryListing.points(s.pointsLiability)) (\(s.pending) pending as of \(s.asOf)) in \(s.accounts) \
-        account\(s.accounts == 1 ? "" : "s")
+          points liability \(LedgerEntryListing.points(s.pointsLiability)) (\(s.pending) pending as of \(s.asOf)) owed to \(s.accountsInCredit) \
+        of \(LedgerEntryListing.count(s.accounts, "account"))
         """
       if s.overdrawn > 0 { text += "; \(s.overdrawn) owed by overdrawn accounts" }
       if s.tornBytes > 0 {
@@ -69,7 +69,8 @@ struct LedgerStatusCommand: ParsableCommand {
     [
       "ledger": s.path, "bytes": s.bytes, "tornBytes": s.tornBytes, "entries": s.entries, "seals": s.seals,
       "lines": s.lines, "lastSeq": s.lastSeq, "head": s.head, "hqKey": s.hqKey, "hqKeyFingerprint": s.hqFingerprint,
-      "programVersion": s.programVersion ?? NSNull(), "accounts": s.accounts, "pointsLiability": s.pointsLiability,
+      "programVersion": s.programVersion ?? NSNull(), "accounts": s.accounts, "accountsInCredit": s.accountsInCredit,
+      "pointsLiability": s.pointsLiability,
       "pending": s.pending, "overdrawn": s.overdrawn, "asOf": s.asOf.description, "refusedHQ": s.refusedHQ,
       "downloads": Self.downloads,
       "terminals": s.terminals.map { t -> [String: Any] in
