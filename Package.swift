@@ -253,6 +253,7 @@ let package = Package(
         "loyalty-hq",
         .product(name: "Logging", package: "swift-log"), "LedgerFormat", "LedgerStore",
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
     // The chain simulation and the scenarios: whole chains of simulated counters, HQ's ledger and
     // their nightly syncs, with the invariants checked.
