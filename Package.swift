@@ -27,6 +27,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     // C binding to libpcsclite, loaded at run time (dlopen): the build needs no pcsc-lite files.
@@ -135,7 +136,8 @@ let package = Package(
     .target(
       name: "Notifications",
       dependencies: [
-        "LedgerFormat", "HQBackOffice", "LoyaltyCore", "HTTPRetry", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        "LedgerFormat", "HQBackOffice", "LoyaltyCore", "HTTPRetry",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOFoundationCompat", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Crypto", package: "swift-crypto"),
@@ -148,10 +150,19 @@ let package = Package(
       dependencies: [
         "CardReader", "CardIdentification", "LocalFiles", "LoyaltyCore",
         .product(name: "Logging", package: "swift-log"),
+      ]),
+    // The terminal's runtime: the firmware's ports on the real parts (the storage on the points
+    // cache, the reader's LED and buzzer and their profiles, the console, the keyboard, the clocks)
+    // and the run loop as services (swift-service-lifecycle) with graceful shutdown. No simulation
+    // or HQ module. The default reader profiles are hardware/reader-profiles.json, built in.
+    .target(
+      name: "CounterRuntime",
+      dependencies: [
+        "CounterFirmware", "CardReader", "CardIdentification", "HexCoding", "LocalFiles", "PointsCache", "LoyaltyCore",
+        .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ],
       resources: [.embedInCode("reader-profiles.json")]),
-    // The terminal's runtime: the firmware's ports on the real parts (the storage on the points cache).
-    .target(name: "CounterRuntime", dependencies: ["CounterFirmware", "PointsCache", "LoyaltyCore"]),
     // The simulated counter, scenarios, the chain simulation and the demo.
     .target(
       name: "CounterSimulation",
@@ -188,6 +199,7 @@ let package = Package(
         "ScenarioFormat", "HQClient", "SyncProtocol", "CounterRuntime", "CounterSimulation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"), .product(name: "SystemPackage", package: "swift-system"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
     .executableTarget(name: "loyalty-terminal", dependencies: ["LoyaltyTerminalCLI"]),
@@ -242,6 +254,7 @@ let package = Package(
         "loyalty-hq",
         .product(name: "Logging", package: "swift-log"), "LedgerFormat", "LedgerStore",
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
     // The chain simulation and the scenarios: whole chains of simulated counters, HQ's ledger and
     // their nightly syncs, with the invariants checked.

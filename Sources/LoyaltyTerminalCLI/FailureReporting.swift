@@ -1,6 +1,7 @@
 import CardIdentification
 import CardReader
 import CounterFirmware
+import CounterRuntime
 import LoyaltyCLISupport
 
 // The terminal's own errors, each with its stable code (the shared runner does not import the

@@ -1,5 +1,6 @@
 import CardReader
 import CounterFirmware
+import CounterRuntime
 import Foundation
 import HexCoding
 

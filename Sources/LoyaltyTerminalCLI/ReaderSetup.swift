@@ -2,6 +2,7 @@ import ArgumentParser
 import CardIdentification
 import CardReader
 import CounterFirmware
+import CounterRuntime
 import Foundation
 import Logging
 import PCSCCardReader

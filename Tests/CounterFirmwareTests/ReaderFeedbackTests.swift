@@ -1,6 +1,7 @@
 import CardEmulation
 import CardReader
 import CounterFirmware
+import CounterRuntime
 import CounterSimulation
 import Logging
 import SimulatedCardReader

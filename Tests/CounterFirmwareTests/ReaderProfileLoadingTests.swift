@@ -1,6 +1,7 @@
 import CardEmulation
 import CardReader
 import CounterFirmware
+import CounterRuntime
 import Foundation
 import SimulatedCardReader
 import Testing

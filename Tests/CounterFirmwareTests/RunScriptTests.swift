@@ -94,6 +94,31 @@ struct RunScriptTests {
     #expect(clean.errors.isEmpty, "\(clean.errors)")
   }
 
+  /// SIGTERM ends a run gracefully though its input never ended (stdin a pipe held open): the
+  /// commands stop being read, the last screen stays the last line printed, the run exits 0.
+  @Test func sigtermEndsARunGracefully() async throws {
+    let cache = try cacheWithProgram()
+    let child = try ChildProcess(
+      BuiltProducts.loyaltyTerminal,
+      ["run", "--cache", cache, "--terminal", "T01", "--simulated", "--script", "--at", Self.at], stdinPipe: true)
+    child.killAfter(seconds: 60)
+    let enrolled = "screen: Welcome! | Card enrolled |  | P=buy for this card"
+    child.write("tap 04A1B2C3D4E5F6\npress ok ok\n")
+    var output = child.lines.makeAsyncIterator()
+    var lines: [String] = []
+    while let line = await output.next() {
+      lines.append(line)
+      if line == enrolled { break }
+    }
+    #expect(lines.last == enrolled, "\(lines)")
+    // The group traps SIGTERM before the input service reads its first command: the enrolled
+    // screen came from a command, so the signal cannot kill the run.
+    #expect(child.stop(with: SIGTERM, within: 10) == 0, "a graceful shutdown exits 0")
+    while let line = await output.next() { lines.append(line) }
+    #expect(lines.last { $0.hasPrefix("screen: ") } == enrolled, "\(lines)")
+    child.closeInput()
+  }
+
   @Test func aCacheWithoutProgramIsRefused() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -8,23 +8,42 @@ public final class ChildProcess: @unchecked Sendable {
   public let pid: pid_t
   /// stdout, one element per line.
   public let lines: AsyncStream<String>
+  /// The write end of the child's stdin, with `stdinPipe`: open until `closeInput()`.
+  private let input: Mutex<Int32?>
   private let reaped = Mutex(false)
 
-  public init(_ path: String, _ arguments: [String]) throws {
+  /// - Parameter stdinPipe: the child's stdin a pipe this process holds open (`write(_:)`,
+  ///   `closeInput()`) instead of this process's own stdin.
+  public init(_ path: String, _ arguments: [String], stdinPipe: Bool = false) throws {
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { throw ChildProcessError("pipe: \(String(cString: strerror(errno)))") }
+    var inFds: [Int32] = [-1, -1]
+    if stdinPipe {
+      guard pipe(&inFds) == 0 else {
+        close(fds[0])
+        close(fds[1])
+        throw ChildProcessError("pipe: \(String(cString: strerror(errno)))")
+      }
+      // Both ends close on exec: only the child's dup (its stdin) stays open in it, so no other
+      // child spawned later holds the write end (the child would never read the end).
+      for fd in inFds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    }
     let pid: pid_t
     do {
       pid = try spawnWithDefaultSignals(path, arguments) { actions in
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_addclose(&actions, fds[0])
+        if stdinPipe {
+          posix_spawn_file_actions_adddup2(&actions, inFds[0], 0)
+        }
       }
     } catch {
-      close(fds[0])
-      close(fds[1])
+      for fd in fds + inFds where fd >= 0 { close(fd) }
       throw error
     }
     close(fds[1])
+    if stdinPipe { close(inFds[0]) }
+    input = Mutex(stdinPipe ? inFds[1] : nil)
     self.pid = pid
     let readEnd = fds[0]
     let (stream, continuation) = AsyncStream.makeStream(of: String.self)
@@ -46,6 +65,31 @@ public final class ChildProcess: @unchecked Sendable {
     }
     reader.start()
   }
+
+  /// Writes `text` to the child's stdin (`stdinPipe` only).
+  public func write(_ text: String) {
+    input.withLock { fd in
+      guard let fd else { return }
+      let bytes = Array(text.utf8)
+      var offset = 0
+      while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { return }
+        offset += n
+      }
+    }
+  }
+
+  /// Closes the child's stdin: it reads the end of its input.
+  public func closeInput() {
+    input.withLock { fd in
+      if let open = fd { close(open) }
+      fd = nil
+    }
+  }
+
+  deinit { closeInput() }
 
   /// A watchdog: SIGKILL the child after `seconds` unless it was stopped first, so a test that
   /// waits on its output can never hang.

@@ -5,6 +5,7 @@ import CounterFirmware
 import CounterRuntime
 import Foundation
 import LoyaltyCLISupport
+import ServiceLifecycle
 
 /// `loyalty-terminal run`: the counter itself, on a PC/SC reader or the simulator.
 struct RunCommand: AsyncParsableCommand {
@@ -16,7 +17,8 @@ struct RunCommand: AsyncParsableCommand {
       s = scan a code, t = tap a card ID with --simulated, u = take it away, q = quit). \
       With --script, reads commands from stdin, one per line (press KEYS…, scan CODE, tap CARD, remove, \
       wait SECONDS, quit) and prints each screen as one line; the script's clock starts at --at and moves only \
-      with wait.
+      with wait. SIGINT or SIGTERM ends the run gracefully (the command in hand finishes, the terminal is \
+      restored) with exit status 0; a script with skipped lines exits 1.
       """)
 
   @OptionGroup var cache: CacheOptions
@@ -49,79 +51,47 @@ struct RunCommand: AsyncParsableCommand {
       logger: logger)
 
     let (commands, sink) = AsyncStream.makeStream(of: CounterCommand.self)
-    var restore: termios?
+    var terminal: TerminalSettings?
     if script {
       KeyboardReader.lines(into: { sink.yield($0) }, finished: { sink.finish() })
     } else {
-      restore = KeyboardReader.keystrokes(into: { sink.yield($0) }, status: { devices.setStatus($0) })
-      guard restore != nil else { throw ValidationError("stdin is not a terminal; use --script for automation") }
+      terminal = KeyboardReader.keystrokes(into: { sink.yield($0) }, status: { devices.setStatus($0) })
+      guard terminal != nil else { throw ValidationError("stdin is not a terminal; use --script for automation") }
       devices.draw()
     }
-    defer { if var saved = restore { tcsetattr(0, TCSANOW, &saved) } }
+    // The terminal as it was, however the run ends (quit, SIGINT/SIGTERM, a failure).
+    defer { terminal?.restore() }
 
-    // Live taps (not when a script drives the simulator: its taps are played in line order).
-    let scriptDrivesTaps = script && hand != nil
     // The idle screen says when no reader can read cards (service lost, reader unplugged).
     let readersAtStart = (try? await system.readers().map(\.name)) ?? []
-    let taps = Task {
-      var presence = ReaderPresence(readers: readersAtStart)
-      if !presence.online { await firmware.handle(.reader(online: false)) }
-      guard !scriptDrivesTaps else { return }
-      for await event in watcher.events() {
-        if case .status(let status) = event, let online = presence.update(status) {
-          await firmware.handle(.reader(online: online))
-        }
-        switch event {
-        case .tap(let tap):
-          feedback.use(reader: tap.reader)
-          await firmware.handle(.tap(tap))
-        case .status(.cardRemoved): await firmware.handle(.cardRemoved)
-        case .status(let status): devices.setStatus("\(status)")
-        }
-      }
-    }
-    let ticks = Task {
-      while !Task.isCancelled {
-        try? await Task.sleep(for: .milliseconds(500))
-        await firmware.handle(.tick)
-      }
-    }
-    defer {
-      taps.cancel()
-      ticks.cancel()
-    }
-    for await command in commands {
-      if script { await firmware.settle() }
-      switch command {
-      case .quit: return
-      case .keys(let keys):
-        for key in keys {
-          await firmware.handle(.key(key))
-          // A script's keys are pressed as a cashier's: each after the screen answered the last.
-          if script { await firmware.settle() }
-        }
-      case .scan(let code): await firmware.handle(.scan(code))
-      case .wait(let seconds):
-        scriptClock?.advance(seconds: seconds)
-        await firmware.handle(.tick)
-      case .tap(let id):
-        guard let hand else {
-          devices.setStatus("tap needs --simulated; on a real reader, tap a real card")
-          continue
-        }
-        if let problem = hand.place(id) {
-          devices.setStatus(problem)
-          continue
-        }
-        if script {
-          await firmware.handle(.tap(await watcher.read(reader: hand.reader, atr: await hand.atr(), seen: .now)))
-        }
-      case .remove:
-        hand?.remove()
-        if script { await firmware.handle(.cardRemoved) }
-      }
-      if script { await firmware.settle() }
-    }
+    // The run loop: the reader's taps (live, but not when a script drives the simulator: its
+    // taps are played in line order by the input service), the tick, and the commands, which
+    // end the group on quit or at the end of a script. SIGINT and SIGTERM shut it down
+    // gracefully (the command in hand finishes, its screen is printed) and the run exits 0.
+    let group = counterServiceGroup(
+      taps: TapService(
+        firmware: firmware, system: system, watcher: watcher, watchesTaps: !(script && hand != nil),
+        readersAtStart: readersAtStart, useReader: { feedback.use(reader: $0) }, status: { devices.setStatus($0) }),
+      tick: TickService(firmware: firmware),
+      input: CounterInputService(
+        commands: commands, firmware: firmware, script: script, scriptClock: scriptClock, hand: hand,
+        watcher: watcher, status: { devices.setStatus($0) }),
+      logger: logger)
+    try await group.run()
     if script { try KeyboardReader.checkSkippedLines() }
   }
 }
+
+extension KeyboardReader {
+  /// After a script: a failure (exit 1) saying how many lines were skipped, if any were.
+  static func checkSkippedLines() throws {
+    let skipped = skippedLines
+    guard skipped > 0 else { return }
+    throw CommandFailure(
+      reason: "scriptLinesSkipped",
+      message: "\(skipped) script line\(skipped == 1 ? " was" : "s were") skipped (see above): fix or remove them")
+  }
+}
+
+/// `tap CARD` and `remove` with `--simulated`: the cashier's hand over the simulated reader.
+extension SimulatedHand: CounterHand {}

@@ -1,18 +1,23 @@
 import CounterFirmware
 import Foundation
-import LoyaltyCLISupport
 import Synchronization
 import SystemPackage
 
 /// Reads the process's input on a thread of its own and turns it into counter commands: script
 /// lines, or single keystrokes of the full-screen UI (with `s`/`t` starting a code ended by Enter).
-enum KeyboardReader {
-  /// The script lines skipped so far (`lines`): the run then exits 1 (`checkSkippedLines`).
-  static let skippedLines = Mutex(0)
+public enum KeyboardReader {
+  /// The script lines skipped so far (`lines`): the run then exits 1 (the command line's
+  /// `checkSkippedLines`).
+  static let skipped = Mutex(0)
+
+  /// How many script lines were skipped so far.
+  public static var skippedLines: Int { skipped.withLock { $0 } }
 
   /// Script mode: one command per line; a bad line is reported on stderr, counted and skipped.
   /// `quit` ends the script as the end of input does (what follows it is not read).
-  static func lines(into sink: @escaping @Sendable (CounterCommand) -> Void, finished: @escaping @Sendable () -> Void) {
+  public static func lines(
+    into sink: @escaping @Sendable (CounterCommand) -> Void, finished: @escaping @Sendable () -> Void
+  ) {
     let thread = Thread {
       var number = 0
       while let line = readLine() {
@@ -22,8 +27,8 @@ enum KeyboardReader {
           if command == .quit { break }
           if let command { sink(command) }
         } catch {
-          printError("script line \(number): \(error.description)")
-          skippedLines.withLock { $0 += 1 }
+          FileHandle.standardError.write(Data("script line \(number): \(error.description)\n".utf8))
+          skipped.withLock { $0 += 1 }
         }
       }
       finished()
@@ -31,19 +36,11 @@ enum KeyboardReader {
     thread.start()
   }
 
-  /// After a script: a failure (exit 1) saying how many lines were skipped, if any were.
-  static func checkSkippedLines() throws {
-    let skipped = skippedLines.withLock { $0 }
-    guard skipped > 0 else { return }
-    throw CommandFailure(
-      reason: "scriptLinesSkipped",
-      message: "\(skipped) script line\(skipped == 1 ? " was" : "s were") skipped (see above): fix or remove them")
-  }
-
-  /// Full-screen mode: raw keystrokes. Returns the terminal settings to restore.
-  static func keystrokes(
+  /// Full-screen mode: raw keystrokes. Returns the terminal's settings as they were, to restore
+  /// on the way out; nil when stdin is not a terminal.
+  public static func keystrokes(
     into sink: @escaping @Sendable (CounterCommand) -> Void, status: @escaping @Sendable (String) -> Void
-  ) -> termios? {
+  ) -> TerminalSettings? {
     var saved = termios()
     guard isatty(0) == 1, tcgetattr(0, &saved) == 0 else { return nil }
     var raw = saved
@@ -96,6 +93,17 @@ enum KeyboardReader {
       sink(.quit)
     }
     thread.start()
-    return saved
+    return TerminalSettings(saved: saved)
+  }
+}
+
+/// A terminal's settings as they were before the full-screen UI made it raw.
+public struct TerminalSettings: Sendable {
+  let saved: termios
+
+  /// Puts stdin's terminal back as it was (echo, line editing, Ctrl-C).
+  public func restore() {
+    var settings = saved
+    tcsetattr(0, TCSANOW, &settings)
   }
 }

@@ -1,4 +1,5 @@
 import CardReader
+import CounterFirmware
 import Foundation
 
 /// How readers of a kind take LED, buzzer and firmware commands (`hardware/reader-profiles.json`,

@@ -1,7 +1,7 @@
 import CounterFirmware
 
 /// One line of `run --script` input, or one finished entry of the full-screen keyboard.
-enum CounterCommand: Equatable {
+public enum CounterCommand: Equatable, Sendable {
   case keys([CounterKey])
   case scan(String)
   case tap(String)
@@ -12,7 +12,7 @@ enum CounterCommand: Equatable {
 
   /// Parses a script line: `press purchase 1 1250 ok ok`, `scan R1`, `tap 04A1B2C3D4E5F6`,
   /// `remove`, `quit`. Blank lines and `#` comments give nil; anything else is an error.
-  static func parse(_ line: String) throws(CounterCommandError) -> CounterCommand? {
+  public static func parse(_ line: String) throws(CounterCommandError) -> CounterCommand? {
     let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     guard let verb = words.first, !verb.hasPrefix("#") else { return nil }
     let rest = Array(words.dropFirst())
@@ -41,7 +41,7 @@ enum CounterCommand: Equatable {
   }
 
   /// A key name, or a number typed digit by digit.
-  static func keys(_ word: String) throws(CounterCommandError) -> [CounterKey] {
+  public static func keys(_ word: String) throws(CounterCommandError) -> [CounterKey] {
     switch word.lowercased() {
     case "ok", "enter": return [.ok]
     case "cancel", "esc", "c": return [.cancel]
@@ -60,7 +60,7 @@ enum CounterCommand: Equatable {
   }
 }
 
-struct CounterCommandError: Error, CustomStringConvertible {
-  var description: String
-  init(_ description: String) { self.description = description }
+public struct CounterCommandError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,5 @@
 import CardReader
+import CounterFirmware
 import Foundation
 import HexCoding
 import LocalFiles

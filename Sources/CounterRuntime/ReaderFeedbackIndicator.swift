@@ -1,4 +1,5 @@
 import CardReader
+import CounterFirmware
 import Logging
 import Synchronization
 

@@ -1,4 +1,5 @@
 import CardReader
+import CounterFirmware
 
 /// `readers --probe` for one reader: its profile's firmware query and each signal's LED/buzzer
 /// commands sent in turn, and what each did — so a technician sees whether a reader beeps and
