@@ -51,13 +51,18 @@ public enum LedgerExport {
     var release = false
     var kind: Entry.Kind = .earn
 
-    /// The other leg's account: what the points cost (earned), settled (redeemed) or left (expired).
+    /// The other leg's account: what the points cost (issued), settled (redeemed) or left
+    /// (expired), by the books' column of the entry's kind, under the shop that wrote it
+    /// (`expenses:loyalty:points:T01`): finance charges the points a shop issues to that shop, and
+    /// the parent account is the chain's total.
     var contra: (hledger: String, beancount: String) {
-      switch kind {
-      case .redeem: ("income:loyalty:redemptions", "Income:Loyalty:Redemptions")
-      case .expiry: ("income:loyalty:breakage", "Income:Loyalty:Breakage")
-      default: ("expenses:loyalty:points", "Expenses:Loyalty:Points")
-      }
+      let (hledger, beancount) =
+        switch kind.bookColumn {
+        case .redeemed: ("income:loyalty:redemptions", "Income:Loyalty:Redemptions")
+        case .expired: ("income:loyalty:breakage", "Income:Loyalty:Breakage")
+        case .issued, .reversed, .adjusted, nil: ("expenses:loyalty:points", "Expenses:Loyalty:Points")
+        }
+      return (hledger + ":" + terminal, beancount + ":" + LedgerExport.beancountComponent(terminal))
     }
   }
 
@@ -128,6 +133,13 @@ public enum LedgerExport {
       out += "    \(p.release ? customer + ":pending" : p.contra.hledger)  \(p.points) PTS\n\n"
     }
     return out
+  }
+
+  /// A terminal id as a beancount account component: a capital first, `_` written `-` (beancount
+  /// takes letters, digits and dashes only).
+  static func beancountComponent(_ terminal: String) -> String {
+    let dashed = String(terminal.map { $0 == "_" ? "-" : $0 })
+    return dashed.prefix(1).uppercased() + dashed.dropFirst()
   }
 
   static func beancountAccount(_ account: String, pending: Bool = false) -> String {

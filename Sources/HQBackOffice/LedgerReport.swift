@@ -33,6 +33,11 @@ public struct LedgerReport: Sendable {
   /// `refused` and `refusedAtAdmission` as records of their fields (for JSON).
   public var refusedRecords: [[String: String]] = []
   public var refusedAtAdmissionRecords: [[String: String]] = []
+  /// Per-shop books over the period: points issued, redeemed, reversed per shop and day, and the
+  /// flows between shops.
+  public var books = ShopBooks()
+  /// The sum of every balance in the ledger (what the books' net equals over the whole ledger).
+  public var balancesTotal: Int64 = 0
   /// The latest program's currency and minor units (nil and 2 when none is published).
   public var currency: String?
   public var minorUnits = LoyaltyProgram.defaultMinorUnits
@@ -50,12 +55,17 @@ public struct LedgerReport: Sendable {
     var orders = 0
     var customers: Set<String> = []
     var latest = UTCInstant(seconds: 0)
+    var books = ShopBooks(from: from, until: until)
+    var booksError: LedgerError?
     // Only what the audit accepts counts: a refused or excluded entry is in no reader's books.
     _ = try LedgerVerifier.readVerified(
       path: path,
       each: { line in
         for e in fold.take(line) {
           if e.at > latest { latest = e.at }
+          if booksError == nil {
+            do throws(LedgerError) { try books.take(e.entry) } catch { booksError = error }
+          }
           guard e.kind == .earn, let account = e.account else { continue }
           if let from, e.at < from { continue }
           if let until, e.at >= until { continue }
@@ -90,6 +100,9 @@ public struct LedgerReport: Sendable {
       refused: fold.leftOut(),
       refusedAtAdmission: admission.entries(),
       overReversals: fold.audit.overReversals, provisionalHolds: fold.audit.provisionalHolds)
+    if let booksError { throw booksError }
+    report.books = books
+    report.balancesTotal = try ShopBooks.balances(fold)
     report.refusedRecords = fold.leftOutRecords()
     report.refusedAtAdmissionRecords = admission.records()
     report.currency = fold.program?.currency

@@ -39,6 +39,36 @@ struct LedgerHQToolsTests {
     return (status, output + errors)
   }
 
+  /// Per-shop books: every point of every balance in exactly one shop's cell, so they balance
+  /// against the ledger's totals; a T01 customer's redemption at T02 is a flow between the shops.
+  @Test func perShopBooksBalanceAgainstTheLedgerAndShowTheFlowsBetweenShops() async throws {
+    let f = try await busyLedger()
+    // A customer T01 enrolled spends at T02, on the third day after the fixture's start.
+    _ = try f.cache("T02").redeem(
+      card: ChainFixture.cards[2], item: "coffee", context: f.context("T02", 2 * 86_400 + 60))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 3))
+    let r = try LedgerReport.build(path: f.ledger.path, from: nil, until: nil, asOf: nil)
+    #expect(r.books.total.net == r.balancesTotal && r.balancesTotal > 0, "\(r.books.total) vs \(r.balancesTotal)")
+    #expect(r.books.shops.values.reduce(0) { $0 + $1.net } == r.books.total.net)
+    for (shop, days) in r.books.days {
+      #expect(days.values.reduce(0) { $0 + $1.net } == r.books.shops[shop]?.net, "\(shop)'s days add up")
+    }
+    #expect(Set(r.books.shops.keys) == ["T01", "T02", "T03"])
+    #expect(r.books.shops["T01"].map { $0.issued > 0 && $0.redeemed == -150 && $0.reversed < 0 } == true)
+    #expect(r.books.flows == ["T02": ["T01": 150]], "\(r.books.flows)")
+    // The period's books count only the period: the day of the cross-shop redemption.
+    let day3 = try LedgerReport.build(
+      path: f.ledger.path, from: ChainFixture.start.adding(days: 3), until: ChainFixture.start.adding(days: 4),
+      asOf: nil)
+    #expect(day3.books.total.net == -150 && day3.books.shops.keys.sorted() == ["T02"])
+    // As the operator reads it.
+    let run = try runTool(
+      BuiltProducts.loyaltyHQ, ["ledger", "report", "--ledger", f.ledger.path])
+    #expect(run.status == 0, "\(run.output)")
+    #expect(run.output.contains("the books' net equals the sum of the ledger's balances (\(r.balancesTotal))"))
+    #expect(run.output.contains("at T02, of T01's customers: 150 points"), "\(run.output)")
+  }
+
   @Test func balancesEqualEveryTerminalsCache() async throws {
     let f = try await busyLedger()
     let (fold, summary) = try LedgerFold.fold(path: f.ledger.path)
@@ -57,7 +87,8 @@ struct LedgerHQToolsTests {
       toFile: journal, atomically: true, encoding: .utf8)
     let text = try String(contentsOfFile: journal, encoding: .utf8)
     #expect(text.contains(" redeem Free coffee  ; id:redeem-"), "a redemption reads as its item's name")
-    #expect(text.contains("    income:loyalty:redemptions  -150 PTS"), "a redemption debits the liability")
+    #expect(
+      text.contains("    income:loyalty:redemptions:T01  -150 PTS"), "a redemption debits the liability, at its shop")
     let hledger = try runTool(
       "/usr/bin/hledger", ["-f", journal, "bal", "liabilities:points:customers", "--flat", "-N"])
     #expect(hledger.status == 0, "\(hledger.output)")
@@ -129,7 +160,8 @@ struct LedgerHQToolsTests {
     #expect(
       during.contains("liabilities:points:customers:\(account):pending  \(reversed) PTS"),
       "the refund inside the window")
-    #expect(during.contains("expenses:loyalty:points  \(earned.points) PTS"))
+    #expect(
+      during.contains("expenses:loyalty:points:T01  \(earned.points) PTS"), "charged to the shop that issued them")
     #expect(!during.contains("return window closed"))
     let closed = try LedgerExport.export(path: f.ledger.path, format: .hledger, asOf: after)
     #expect(closed.contains("return window closed T01/R1"))

@@ -68,6 +68,7 @@ struct LedgerReportCommand: ParsableCommand {
           }
             ?? "waiting for the card's enrolment")
       }
+      text += ShopBooksText.text(r.books, balancesTotal: r.from == nil && r.until == nil ? r.balancesTotal : nil)
       text += "\nlifetime spend, top 10:"
       for (id, spend) in r.lifetimeSpend.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
         text += "\n  \(id)  \(r.money(spend))"
@@ -92,6 +93,7 @@ struct LedgerReportCommand: ParsableCommand {
               as [String: Any]
           },
           "asOf": r.asOf.description,
+          "books": ShopBooksText.object(r.books, balancesTotal: r.balancesTotal),
         ]
       )
     }
