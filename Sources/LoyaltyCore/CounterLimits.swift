@@ -18,6 +18,27 @@ public enum CounterLimits {
     }
   }
 
+  /// A purchase within the program's bounds on a line and on the total (`limits.maxLineAmount`,
+  /// `limits.maxPurchaseAmount`): the counter refuses one beyond them, and HQ's audit, which
+  /// re-derives every earn by this same rule, refuses the earn a dishonest counter recorded.
+  public static func checkPurchase(_ lines: [PurchaseLine], total: Int64, in program: LoyaltyProgram) throws(RuleError)
+  {
+    if let most = program.limits.maxLineAmount, let line = lines.first(where: { $0.amount > most }) {
+      throw RuleError(
+        .invalidAmount,
+        "line \(line.category): \(program.money(line.amount)) is more than a line may be (\(program.money(most))): "
+          + "check the amount, or HQ raises limits.maxLineAmount",
+        screenLines: ["Line of \(program.money(line.amount))", "is over the limit of", program.money(most)])
+    }
+    if let most = program.limits.maxPurchaseAmount, total > most {
+      throw RuleError(
+        .invalidAmount,
+        "a purchase of \(program.money(total)) is more than one may be (\(program.money(most))): check the basket, or "
+          + "HQ raises limits.maxPurchaseAmount",
+        screenLines: ["Total \(program.money(total))", "is over the limit of", program.money(most)])
+    }
+  }
+
   /// A redemption needs the known balance to cover the cost and today's redemptions of the card
   /// at this terminal, this one included, to stay within the offline cap.
   public static func checkRedemption(

@@ -214,6 +214,7 @@ public enum Decisions {
     for line in lines { total = try Checked.add(total, line.amount, "the basket's total") }
     // A purchase of nothing is no visit (it would count towards a tier).
     guard total > 0 else { throw RuleError(.invalidAmount, "a purchase of 0 earns nothing and is not recorded") }
+    try CounterLimits.checkPurchase(lines, total: total, in: program)
     if receiptTaken {
       throw RuleError(
         .duplicateReceipt, "receipt \(receipt) is already recorded",

@@ -47,6 +47,12 @@ public struct LoyaltyProgram: Hashable, Sendable {
     public var debounceSeconds: Int64
     public var maxEarnsPerCardPerHour: Int
     public var offlineRedeemPointsPerDay: Int64
+    /// The most a purchase's line may be, in minor units (nil: only the ledger's own bound).
+    /// Checked by the purchase rule, so the counter refuses it and HQ's audit refuses an earn
+    /// beyond it that a dishonest counter recorded: a fake sale mints at most this.
+    public var maxLineAmount: Int64? = nil
+    /// The most a purchase's total may be, in minor units (nil: only the ledger's own bound).
+    public var maxPurchaseAmount: Int64? = nil
   }
 
   public var version: Int

@@ -141,8 +141,13 @@ public enum ProgramParser {
 
     let l =
       w.object(
-        top["limits"], "limits", required: ["debounceSeconds", "maxEarnsPerCardPerHour", "offlineRedeemPointsPerDay"])
+        top["limits"], "limits", required: ["debounceSeconds", "maxEarnsPerCardPerHour", "offlineRedeemPointsPerDay"],
+        optional: ["maxLineAmount", "maxPurchaseAmount"])
       ?? [:]
+    let maxLine = l["maxLineAmount"].flatMap { w.integer($0, "limits.maxLineAmount", in: 1...moneyRange.upperBound) }
+    let maxPurchase = l["maxPurchaseAmount"].flatMap {
+      w.integer($0, "limits.maxPurchaseAmount", in: 1...moneyRange.upperBound)
+    }
     let debounce = w.integer(l["debounceSeconds"], "limits.debounceSeconds", in: 0...86_400)
     let maxEarns = w.integer(l["maxEarnsPerCardPerHour"], "limits.maxEarnsPerCardPerHour", in: 1...10_000)
     let redeemCap = w.integer(l["offlineRedeemPointsPerDay"], "limits.offlineRedeemPointsPerDay", in: pointsRange)
@@ -163,6 +168,8 @@ public enum ProgramParser {
     program.reengageAfterDays = Int(reengageDays ?? 60)
     program.pendingDays = Int(pendingDays ?? 0)
     program.minVisitAmount = minVisitAmount ?? 0
+    program.limits.maxLineAmount = maxLine
+    program.limits.maxPurchaseAmount = maxPurchase
     return program
   }
 }

@@ -106,4 +106,38 @@ struct AuditReplayTests {
     #expect(batch(late)?.contains("goes back") == true)
     #expect(audit.takenAsRecorded == 1)
   }
+
+  /// A fake sale beyond the program's purchase bound: the counter's rule refuses it, and so does
+  /// HQ's audit when a dishonest counter records it anyway (it re-derives by the same rule).
+  @Test mutating func aPurchaseBeyondTheProgramsBoundIsRefusedByTheAudit() throws {
+    let bounded = Self.json.replacingOccurrences(
+      of: #""offlineRedeemPointsPerDay": 500}"#,
+      with: #""offlineRedeemPointsPerDay": 500, "maxLineAmount": 50000, "maxPurchaseAmount": 100000}"#
+    ).replacingOccurrences(of: #"{"version": 1,"#, with: #"{"version": 2,"#)
+    let program = try ProgramParser.parse(bounded.data(using: .utf8)!)
+    #expect(program.limits.maxPurchaseAmount == 100_000 && program.limits.maxLineAmount == 50_000)
+    hq(Entry(kind: .program, id: "program-2", at: Self.t0, terminal: Entry.hq, data: bounded))
+    #expect(batch(try enrolment(basis: seq)) == nil)
+    let account = Identities.accountID(enrolledWith: Self.card)
+    var known = AccountState(id: account)
+    known.enrolledAt = Self.t0
+    let facts = CardFacts(card: Self.card, account: account, blocked: false)
+    let huge = (0..<3).map { _ in PurchaseLine(category: "fresh", amount: 40_000) }
+    func earn(_ p: LoyaltyProgram) throws(RuleError) -> Decisions.Earn {
+      try Decisions.earn(
+        card: facts, cardID: Self.card, account: known, lines: huge, receipt: "T01/R7", receiptTaken: false,
+        lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [], program: p,
+        context: context("T01", minutes: 2, basis: seq))
+    }
+    let atCounter = #expect(throws: RuleError.self) { try earn(program) }
+    #expect(atCounter?.message.contains("more than one may be") == true, "\(String(describing: atCounter))")
+    // A dishonest counter decides it without the bound and records it.
+    var unbounded = program
+    unbounded.limits.maxPurchaseAmount = nil
+    var forged = try earn(unbounded).entries[0]
+    forged.basis = seq
+    let reason = batch(forged)
+    #expect(reason?.contains("more than one may be") == true, "\(reason ?? "accepted")")
+    #expect(audit.accounts[account]?.balance == 0)
+  }
 }
