@@ -109,6 +109,41 @@ struct AttackTableTests {
     ),
   ]
 
+  /// The minting fake sale on a chain whose program bounds a purchase: the attacker's counter
+  /// refuses it, so the attacker edits the bounds out of its cache's copy of the program and
+  /// records 200 lines of 10^11 minor units; HQ's audit re-derives the earn by the program HQ
+  /// published and refuses it, and nothing is minted.
+  @Test func aFakeSaleBeyondTheProgramsPurchaseBoundIsRefusedByHQ() async throws {
+    let chain = try await AttackedChain()
+    let f = chain.f
+    let limits = #""offlineRedeemPointsPerDay": 2000}"#
+    let bounded = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
+      .replacingOccurrences(of: limits, with: #""offlineRedeemPointsPerDay": 2000, "maxPurchaseAmount": 500000}"#)
+    #expect(bounded.contains("maxPurchaseAmount"))
+    let at = AttackedChain.day2.adding(seconds: -3600)
+    try f.ledger.append(
+      [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: bounded)], signer: "HQ",
+      key: try LedgerKey.load(from: f.directory.appendingPathComponent("hq.key").path), at: at)
+    #expect(try chain.syncChild("T01", at: at.adding(seconds: 60)).status == 0)
+    let t1 = try f.cache("T01")
+    let lines = (0..<200).map { _ in PurchaseLine(category: "fuel", amount: 100_000_000_000) }
+    let sale = OperationContext(terminal: "T01", operator: "x", at: at.adding(seconds: 120))
+    let refused = #expect(throws: RuleError.self) {
+      try t1.earn(card: chain.accompliceCard, lines: lines, receipt: "R666", context: sale)
+    }
+    #expect(refused?.message.contains("more than one may be") == true, "\(String(describing: refused))")
+    // The attacker takes the bound out of its own copy of the program and records the sale.
+    let unbounded = bounded.replacingOccurrences(of: #", "maxPurchaseAmount": 500000"#, with: "")
+    try chain.edit("UPDATE program SET json = ?", [unbounded])
+    let minted = try f.cache("T01").earn(card: chain.accompliceCard, lines: lines, receipt: "R666", context: sale)
+    #expect(minted.points > 1_000_000_000, "the counter recorded the fake sale")
+    let run = try chain.syncChild("T01", at: AttackedChain.day2)
+    #expect(run.status == 3, "synced, with the fake sale refused by HQ (exit 3)")
+    let reasons = try f.cache("T01").refusedByHQ()
+    #expect(reasons.contains { $0.id == "earn-T01/R666" && $0.reason.contains("more than one may be") }, "\(reasons)")
+    try chain.expectNothingMintedAndEveryoneSyncs("fake sale beyond the bound")
+  }
+
   @Test(arguments: 0..<outboxEdits.count)
   func anEditedOutboxEntryIsRefusedAndKept(index: Int) async throws {
     let (name, sql) = Self.outboxEdits[index]
