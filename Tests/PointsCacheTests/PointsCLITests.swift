@@ -64,4 +64,27 @@ struct PointsCLITests {
       message.contains("colour: unknown field") && message.contains("currency: \"euro\"")
         && message.contains("tiers: missing"))
   }
+
+  /// A counter's people see the card in hand, and the account's other cards masked (issue 24:
+  /// card numbers kept from the counters).
+  @Test func historyAndIdentifyMaskTheAccountsOtherCards() async throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let cache = dir.appendingPathComponent("t1.db").path
+    let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "../../sim/program.json"
+    ).path
+    let common = ["--cache", cache, "--terminal", "T01", "--operator", "alice"]
+    #expect(try await run(["program", "load", program] + common).status == 0)
+    #expect(try await run(["enroll", "6280001234567895", "--at", "2026-11-02T09:15:00Z"] + common).status == 0)
+    let link = try await run(
+      ["link", "04A1B2C3D4E5F6", "--to", "6280001234567895", "--at", "2026-11-02T09:16:00Z"] + common)
+    #expect(link.status == 0, "\(link.lines)")
+    let history = try await run(["history", "04A1B2C3D4E5F6", "--cache", cache])
+    let text = history.lines.joined(separator: "\n")
+    #expect(history.status == 0 && text.contains("****7895") && !text.contains("6280001234567895"), "\(text)")
+    let identify = try await run(["identify", "04A1B2C3D4E5F6", "--json", "--cache", cache])
+    let cards = try object(identify.lines.first)["cards"] as? [String]
+    #expect(cards?.sorted() == ["****7895", "04A1B2C3D4E5F6"], "\(String(describing: cards))")
+  }
 }

@@ -25,7 +25,8 @@ struct IdentifyCommand: ParsableCommand {
       return (
         text,
         [
-          "card": v.card, "account": v.account, "blocked": v.blocked, "cards": v.cards, "balance": v.balance,
+          "card": v.card, "account": v.account, "blocked": v.blocked,
+          "cards": v.cards.map { $0 == card ? $0 : CardID.masked($0) }, "balance": v.balance,
           "tier": v.tier,
           "spendInWindow": v.spendInWindow, "visitsInWindow": v.visitsInWindow, "nextTier": nextTierObject(v.nextTier),
         ]
