@@ -33,7 +33,8 @@ public final class ScenarioRunner {
   public let scenario: Scenario
   public let workdir: URL
   let logger: Logger
-  let clock: ManualCounterClock
+  /// The simulation's time: every counter's clock, and HQ's when it serves the chain.
+  public let clock: ManualCounterClock
   let hqKey: LedgerKey
   let ledger: LedgerFile
   var keys: [String: LedgerKey] = [:]

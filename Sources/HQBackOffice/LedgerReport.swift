@@ -76,6 +76,7 @@ public struct LedgerReport: Sendable {
     let now = asOf ?? latest
     let cutoff = now.adding(days: -inactiveDays)
     var liability: Int64 = 0
+    var balancesTotal: Int64 = 0
     var overdrawn: [String: Int64] = [:]
     var spend: [String: Int64] = [:]
     var inactive: [String] = []
@@ -85,6 +86,9 @@ public struct LedgerReport: Sendable {
         guard !overflow else { throw LedgerError(line: 0, "the points liability does not fit in 64 bits") }
         liability = sum
       }
+      let (total, overflow) = balancesTotal.addingReportingOverflow(account.balance)
+      guard !overflow else { throw LedgerError(line: 0, "the ledger's balances do not fit in 64 bits") }
+      balancesTotal = total
       if account.balance < 0 { overdrawn[id] = account.balance }
       spend[id] = account.lifetimeSpend
       if let last = account.lastActivity, last <= cutoff { inactive.append(id) }
@@ -102,7 +106,7 @@ public struct LedgerReport: Sendable {
       overReversals: fold.audit.overReversals, provisionalHolds: fold.audit.provisionalHolds)
     if let booksError { throw booksError }
     report.books = books
-    report.balancesTotal = try ShopBooks.balances(fold)
+    report.balancesTotal = balancesTotal
     report.refusedRecords = fold.leftOutRecords()
     report.refusedAtAdmissionRecords = admission.records()
     report.currency = fold.program?.currency

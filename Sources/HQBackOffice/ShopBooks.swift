@@ -8,7 +8,7 @@ import LoyaltyCore
 /// is the terminal that enrolled the account.
 ///
 /// Built from the entries the audit accepted, in ledger order: every point of every balance is in
-/// exactly one cell, so the books' net equals the sum of the ledger's balances (`balances(_:)`).
+/// exactly one cell, so the books' net equals the sum of the ledger's balances.
 public struct ShopBooks: Sendable {
   /// One cell: the points of each column (issued positive, redeemed and expired negative; reversed
   /// and adjusted either way), and their sum.
@@ -71,14 +71,9 @@ public struct ShopBooks: Sendable {
     if let until, e.at >= until { return }
     let shop = e.terminal
     let day = String(e.at.description.prefix(10))
-    var cell = days[shop, default: [:]][day, default: Line()]
-    var sums = [shops[shop, default: Line()], total]
-    guard cell.add(points, to: column), sums[0].add(points, to: column), sums[1].add(points, to: column) else {
-      throw LedgerError(line: 0, "the books of shop \(shop) on \(day) do not fit in 64 bits")
-    }
-    days[shop, default: [:]][day] = cell
-    shops[shop] = sums[0]
-    total = sums[1]
+    guard days[shop, default: [:]][day, default: Line()].add(points, to: column),
+      shops[shop, default: Line()].add(points, to: column), total.add(points, to: column)
+    else { throw LedgerError(line: 0, "the books of shop \(shop) on \(day) do not fit in 64 bits") }
     if column == .redeemed, let account = e.account, let homeShop = home[account], homeShop != shop {
       let (sum, overflow) = flows[shop, default: [:]][homeShop, default: 0].addingReportingOverflow(-points)
       guard !overflow else {
@@ -86,16 +81,5 @@ public struct ShopBooks: Sendable {
       }
       flows[shop, default: [:]][homeShop] = sum
     }
-  }
-
-  /// The sum of `fold`'s balances: what the books' net must equal over the whole ledger.
-  public static func balances(_ fold: LedgerFold) throws(LedgerError) -> Int64 {
-    var sum: Int64 = 0
-    for account in fold.accounts.values {
-      let (next, overflow) = sum.addingReportingOverflow(account.balance)
-      guard !overflow else { throw LedgerError(line: 0, "the ledger's balances do not fit in 64 bits") }
-      sum = next
-    }
-    return sum
   }
 }

@@ -27,12 +27,16 @@ public final class HQConnection: LedgerConnection {
   let timeout: TimeAmount
   /// Told of each retry, one line: the attempt that failed, why, and the wait before the next.
   let onRetry: @Sendable (String) -> Void
+  /// The time each request is signed at, which HQ checks against its own clock: the machine's
+  /// (`sync` passes the command line's wall clock), or a simulation's in the swarm.
+  let clock: @Sendable () -> UTCInstant
 
   /// - Parameters:
   ///   - baseURL: `http://host:port` or `https://host:port`.
   ///   - trustRoots: a PEM file of the CA that signed HQ's certificate (HQ's own CA), else the system's.
+  ///   - clock: when a request is signed (HQ refuses one signed more than 5 minutes from its clock).
   public init(
-    baseURL: String, trustRoots: String? = nil, logger: Logger,
+    baseURL: String, trustRoots: String? = nil, logger: Logger, clock: @escaping @Sendable () -> UTCInstant,
     retry: RetryPolicy = HQConnection.retryPolicy(attempts: 5),
     timeout: TimeAmount = .seconds(60), onRetry: (@Sendable (String) -> Void)? = nil
   ) throws {
@@ -62,6 +66,7 @@ public final class HQConnection: LedgerConnection {
     configuration.connectionPool.retryConnectionEstablishment = false
     client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     self.logger = logger
+    self.clock = clock
     self.retry = retry
     self.timeout = timeout
     self.onRetry = onRetry ?? { [logger] line in logger.notice("\(line)") }
@@ -237,7 +242,7 @@ public final class HQConnection: LedgerConnection {
     let digest = MessageSignature.contentDigest(of: body)
     let signature = MessageSignature(
       method: method, path: String(parts[0]), query: parts.count > 1 ? "?" + parts[1] : "", contentDigest: digest,
-      created: Int64(Date().timeIntervalSince1970), keyID: terminal, nonce: MessageSignature.makeNonce())
+      created: clock().seconds, keyID: terminal, nonce: MessageSignature.makeNonce())
     request.headers.add(name: "Content-Digest", value: digest)
     request.headers.add(name: "Signature-Input", value: signature.signatureInput)
     request.headers.add(name: "Signature", value: signature.signature(with: key))

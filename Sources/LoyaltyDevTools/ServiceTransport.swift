@@ -23,9 +23,11 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
 
   func sync(_ runner: ScenarioRunner, _ terminal: String) async throws {
     if url == nil { try await start(runner) }
+    // Terminals sign by the simulation's clock, which HQ checks against: the chain's outcome never
+    // depends on the day the swarm runs.
     let connection = try HQConnection(
-      baseURL: url!, logger: logger, retry: RetryPolicy(waits: [.milliseconds(50), .milliseconds(200)]),
-      timeout: .seconds(20))
+      baseURL: url!, logger: logger, clock: { [clock = runner.clock] in clock.now },
+      retry: RetryPolicy(waits: [.milliseconds(50), .milliseconds(200)]), timeout: .seconds(20))
     let sync = NightlySync(
       cache: runner.cache(terminal), connection: connection, terminal: terminal, key: runner.key(terminal))
     do {
@@ -53,8 +55,8 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
   private func start(_ runner: ScenarioRunner) async throws {
     let service = HQServer(
       ledger: try HQLedger(file: runner.ledgerFile, hqKey: runner.hqSigningKey, logger: logger), logger: logger,
-      // The terminals sign their requests with the machine's clock (HQConnection): so does HQ's check.
-      clock: { .wallClock })
+      // HQ's clock is the simulation's, as the terminals' signatures are.
+      clock: { [clock = runner.clock] in clock.now })
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let app = try service.application(host: "127.0.0.1", port: 0, maxConnections: 64) { port in continuation.yield(port)
     }

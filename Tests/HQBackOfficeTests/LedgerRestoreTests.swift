@@ -27,7 +27,8 @@ struct LedgerRestoreTests {
   }
 
   func sync(_ t: String, over hq: HQServiceProcess, at time: UTCInstant) async throws -> SyncSummary {
-    let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
+    let remote = try HQConnection(
+      baseURL: hq.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
     defer { Task { await remote.close() } }
     let sync = NightlySync(
       cache: try f.cache(t), connection: remote, terminal: t, key: try LedgerKey.load(from: f.keyPath(t)))

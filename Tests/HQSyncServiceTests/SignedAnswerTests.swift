@@ -75,7 +75,8 @@ struct SignedAnswerTests {
     func sync(through rewrite: @escaping @Sendable (SubmissionAnswer) -> SubmissionAnswer, record: String? = nil)
       async throws -> SyncSummary
     {
-      let remote = try HQConnection(baseURL: hq.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
+      let remote = try HQConnection(
+        baseURL: hq.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
       let proxy = AnswerRewritingConnection(real: remote, rewrite: rewrite, record: record)
       let sync = NightlySync(
         cache: try f.cache("T01"), connection: proxy, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T01")))
@@ -168,7 +169,8 @@ struct SignedAnswerTests {
     let key = try LedgerKey.load(from: s.f.keyPath("T01"))
     let state = try JSONDecoder().decode(
       LedgerVerifier.State.self, from: Data(try s.f.cache("T01").syncCheckpoint()!.utf8))
-    let remote = try HQConnection(baseURL: s.hq.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
+    let remote = try HQConnection(
+      baseURL: s.hq.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
     let first = try await remote.exchange(s.outbox, at: Self.day1, after: state, terminal: "T01", key: key, now: nil)
     await remote.close()
     s.hq.stop()
@@ -183,7 +185,8 @@ struct SignedAnswerTests {
     try line.write(to: URL(fileURLWithPath: path))
     let restarted = try await HQServiceProcess(ledger: s.f.ledger.path, hqKey: hqKey)
     defer { restarted.stop() }
-    let again = try HQConnection(baseURL: restarted.url, logger: Logger(label: "test"), retry: RetryPolicy(waits: []))
+    let again = try HQConnection(
+      baseURL: restarted.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
     let retry = try await again.exchange(s.outbox, at: Self.day1, after: state, terminal: "T01", key: key, now: nil)
     await again.close()
     #expect(retry.answer?.refused == [], "HQ gave back an edited stored answer: \(String(describing: retry.answer))")

@@ -18,7 +18,9 @@ struct PointsCLITests {
     try #require(try JSONSerialization.jsonObject(with: Data((line ?? "").utf8)) as? [String: Any], "\(line ?? "nil")")
   }
 
-  @Test func earnPrintsTheReceiptAndRefusalsExitNonZeroWritingNothing() async throws {
+  /// A new cache in a temporary directory with sim/program.json loaded at T01: its directory, its
+  /// path, and the options every command of T01's cashier takes.
+  func cacheWithProgram() async throws -> (dir: URL, cache: String, common: [String]) {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let cache = dir.appendingPathComponent("t1.db").path
@@ -26,8 +28,12 @@ struct PointsCLITests {
       "../../sim/program.json"
     ).path
     let common = ["--cache", cache, "--terminal", "T01", "--operator", "alice"]
-
     #expect(try await run(["program", "load", program] + common).status == 0)
+    return (dir, cache, common)
+  }
+
+  @Test func earnPrintsTheReceiptAndRefusalsExitNonZeroWritingNothing() async throws {
+    let (dir, cache, common) = try await cacheWithProgram()
     #expect(try await run(["enroll", "04A1B2C3D4E5F6", "--at", "2026-11-02T09:15:00Z"] + common).status == 0)
     let earn = try await run(
       ["earn", "04A1B2C3D4E5F6", "--line", "fresh:1250", "--receipt", "R1", "--at", "2026-11-02T09:16:00Z", "--json"]
@@ -68,14 +74,7 @@ struct PointsCLITests {
   /// A counter's people see the card in hand, and the account's other cards masked (issue 24:
   /// card numbers kept from the counters).
   @Test func historyAndIdentifyMaskTheAccountsOtherCards() async throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let cache = dir.appendingPathComponent("t1.db").path
-    let program = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-      "../../sim/program.json"
-    ).path
-    let common = ["--cache", cache, "--terminal", "T01", "--operator", "alice"]
-    #expect(try await run(["program", "load", program] + common).status == 0)
+    let (_, cache, common) = try await cacheWithProgram()
     #expect(try await run(["enroll", "6280001234567895", "--at", "2026-11-02T09:15:00Z"] + common).status == 0)
     let link = try await run(
       ["link", "04A1B2C3D4E5F6", "--to", "6280001234567895", "--at", "2026-11-02T09:16:00Z"] + common)

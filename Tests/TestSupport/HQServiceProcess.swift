@@ -1,4 +1,5 @@
 import Foundation
+import LoyaltyCore
 
 /// `loyalty-hq serve` as a child process on a free loopback port, for tests.
 public final class HQServiceProcess: @unchecked Sendable {
@@ -69,4 +70,10 @@ public func runConcurrently(_ commands: [(path: String, arguments: [String])]) t
     }
     return (code, text("\(i).out"), text("\(i).err"))
   }
+}
+
+extension UTCInstant {
+  /// The machine's clock, what a child `loyalty-hq serve` checks request signatures against: the
+  /// clock a test's `HQConnection` to it signs by (no outcome under test depends on the date).
+  public static var machine: UTCInstant { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
 }

@@ -68,7 +68,8 @@ struct AdmissionBenchmarkWorker: AsyncParsableCommand {
           let key = try LedgerKey.load(from: dir.appendingPathComponent("\(name).key").path)
           group.addTask {
             let connection = try HQConnection(
-              baseURL: url ?? "", logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+              baseURL: url ?? "", logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() },
+              clock: { .wallClock })
             var count = 0
             for batch in mine {
               let exchange = try await connection.exchange(

@@ -68,7 +68,7 @@ struct NetworkBenchmarkWorker: AsyncParsableCommand {
       try cache.backup(to: baselinePath)
     case "sync":
       let connection = try HQConnection(
-        baseURL: url ?? "", logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        baseURL: url ?? "", logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }, clock: { .wallClock })
       let sync = NightlySync(
         cache: try PointsCache(path: cachePath), connection: connection, terminal: "G10",
         key: try LedgerKey.load(from: dir.appendingPathComponent("G10.key").path))

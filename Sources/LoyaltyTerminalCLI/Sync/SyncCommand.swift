@@ -90,6 +90,7 @@ struct SyncCommand: AsyncParsableCommand {
       if let hq {
         remote = try HQConnection(
           baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
+          clock: { .wallClock },
           retry: HQConnection.retryPolicy(attempts: hqAttempts), timeout: .seconds(Int64(hqTimeout)),
           onRetry: { printError("sync: \($0)") })
         connection = remote!
