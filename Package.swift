@@ -47,7 +47,9 @@ let package = Package(
       dependencies: ["CardReader", "CPCSCLite", "LocalFiles", .product(name: "Logging", package: "swift-log")]
     ),
     // Card applications (uid, applet, ndef) shared by the simulator and the vpcd virtual card.
-    .target(name: "CardEmulation", dependencies: ["CardReader", "LoyaltyCore"]),
+    .target(
+      name: "CardEmulation",
+      dependencies: ["CardReader", "LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]),
     // The in-process simulated reader, same API as the live one.
     .target(name: "SimulatedCardReader", dependencies: ["CardReader", "CardEmulation"]),
     // Virtual cards that plug into pcscd through vpcd's TCP socket.
@@ -243,7 +245,8 @@ let package = Package(
       dependencies: ["LoyaltyCore", "LedgerFormat", "LedgerStore", "CounterSimulation", "PointsCache", "NightlySync"],
       path: "Tests/TestSupport"
     ),
-    .testTarget(name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore"]),
+    .testTarget(
+      name: "LoyaltyCoreTests", dependencies: ["LoyaltyCore", .product(name: "Crypto", package: "swift-crypto")]),
     .testTarget(name: "HTTPRetryTests", dependencies: ["HTTPRetry"]),
     .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness"]),
     .testTarget(

@@ -49,6 +49,7 @@ enum SW {
   static let commandNotAllowed: [UInt8] = [0x69, 0x86]
   static let functionNotSupported: [UInt8] = [0x6A, 0x81]
   static let fileNotFound: [UInt8] = [0x6A, 0x82]
+  static let referencedDataNotFound: [UInt8] = [0x6A, 0x88]
   static let wrongP1P2: [UInt8] = [0x6B, 0x00]
   static let insNotSupported: [UInt8] = [0x6D, 0x00]
   static let claNotSupported: [UInt8] = [0x6E, 0x00]

@@ -29,16 +29,20 @@ public struct CardIdentifier: Sendable {
     let profile = profiles.match(atrBytes)
     let methods = profile?.methods ?? IdentificationMethod.allCases
     var absent: [String] = []
+    var publicKey: [UInt8]?
     for method in IdentificationMethod.allCases where methods.contains(method) {
       let found: CardID?
       switch method {
-      case .applet: found = try await readApplet(session, absent: &absent)
+      case .applet:
+        found = try await readApplet(session, absent: &absent)
+        if found != nil { publicKey = try await LoyaltyAppletSigning.publicKey(session) }
       case .ndef: found = try await readNDEF(session, absent: &absent)
       case .uid: found = try await readUID(session, absent: &absent)
       }
       if let found {
         return CardIdentity(
-          card: found, source: method, cardType: profile?.cardType ?? "unknown", atr: Hex.encode(atrBytes))
+          card: found, source: method, cardType: profile?.cardType ?? "unknown", atr: Hex.encode(atrBytes),
+          publicKey: publicKey)
       }
     }
     throw CardIdentificationError(

@@ -12,12 +12,15 @@ public struct CardIdentity: Hashable, Sendable {
   public var cardType: String
   /// The card's ATR in uppercase hex.
   public var atr: String
+  /// The card's P-256 public key (X9.63, 65 bytes) when its loyalty applet can sign (`CardProof`).
+  public var publicKey: [UInt8]?
 
-  public init(card: CardID, source: IdentificationMethod, cardType: String, atr: String) {
+  public init(card: CardID, source: IdentificationMethod, cardType: String, atr: String, publicKey: [UInt8]? = nil) {
     self.card = card
     self.source = source
     self.cardType = cardType
     self.atr = atr
+    self.publicKey = publicKey
   }
 
   /// The card's canonical text: 16 digits for applet and NDEF cards, uppercase hex for a UID.

@@ -18,6 +18,8 @@ public actor CounterFirmware {
   let indicator: any CounterIndicator
   let clock: any CounterClock
   let logger: Logger
+  /// The card on the reader's key and signature, told of every tap (nil: cards are never asked).
+  let signer: (any CardSigner)?
   private var machine: CounterMachine
   /// Storage calls in flight, and who waits for them to be answered.
   private var inFlight = 0
@@ -25,9 +27,10 @@ public actor CounterFirmware {
 
   public init(
     settings: Settings, storage: any CounterStorage, display: any CounterDisplay, indicator: any CounterIndicator,
-    clock: any CounterClock, logger: Logger
+    clock: any CounterClock, logger: Logger, signer: (any CardSigner)? = nil
   ) {
     self.settings = settings
+    self.signer = signer
     self.storage = storage
     self.display = display
     self.indicator = indicator
@@ -49,6 +52,14 @@ public actor CounterFirmware {
 
   /// Handles one input and performs its effects; returns before any storage call it starts ends.
   public func handle(_ input: CounterInput) {
+    if let signer {
+      // The signer knows the card before any effect of its tap asks for its key.
+      switch input {
+      case .tap(let tap): signer.tapped(tap)
+      case .cardRemoved: signer.removed()
+      default: break
+      }
+    }
     for effect in machine.handle(input, at: clock.now) { perform(effect) }
   }
 

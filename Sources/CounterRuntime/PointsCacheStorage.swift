@@ -6,8 +6,15 @@ import PointsCache
 /// writer: the firmware's task is never blocked while SQLite waits for the disk.
 public struct PointsCacheStorage: CounterStorage {
   public let cache: PointsCache
+  /// The card on the reader: the key a card gives at its enrolment, the signature a redemption
+  /// needs (`CardProof`). Nil: no card is ever asked (what spends then follows the program's
+  /// policy for cards that cannot sign).
+  public let signer: (any CardSigner)?
 
-  public init(cache: PointsCache) { self.cache = cache }
+  public init(cache: PointsCache, signer: (any CardSigner)? = nil) {
+    self.cache = cache
+    self.signer = signer
+  }
 
   public func program() async throws -> LoyaltyProgram { try await cache.asynchronous.program() }
 
@@ -30,14 +37,24 @@ public struct PointsCacheStorage: CounterStorage {
     let cache = cache.asynchronous
     switch operation {
     case .enroll(let card, let referrer):
+      let key = try await signer?.publicKey(of: card).map { bytes throws(RuleError) in
+        try CardProof.publicKeyText(bytes)
+      }
       return .enrolled(
-        account: try await cache.enroll(card: card.text, referrer: referrer?.text, context: context, dryRun: dryRun))
+        account: try await cache.enroll(
+          card: card.text, referrer: referrer?.text, cardKey: key, context: context, dryRun: dryRun))
     case .purchase(let card, let lines, let receipt, let provisional, _):
       return .earned(
         try await cache.earn(
           card: card.text, lines: lines, receipt: receipt, provisional: provisional, context: context, dryRun: dryRun))
     case .redeem(let card, let item, _):
-      let r = try await cache.redeem(card: card.text, item: item, context: context, dryRun: dryRun)
+      var proof: CardProof?
+      // The card signs what is recorded, once confirmed; the confirm screen's dry run asks nothing.
+      if !dryRun, let signer, await signer.publicKey(of: card) != nil {
+        let (draft, cardCanSign) = try await cache.redeemDraft(card: card.text, item: item, context: context)
+        if cardCanSign { proof = try await Self.sign(draft, by: card, with: signer) }
+      }
+      let r = try await cache.redeem(card: card.text, item: item, proof: proof, context: context, dryRun: dryRun)
       return .redeemed(item: item, points: r.points, balance: r.balance)
     case .refund(let receipt, let amount):
       let r = try await cache.refund(receipt: receipt, amount: amount, context: context, dryRun: dryRun)
@@ -46,5 +63,14 @@ public struct PointsCacheStorage: CounterStorage {
       try await cache.block(card: card.text, context: context, dryRun: dryRun)
       return .blocked(card: card)
     }
+  }
+
+  /// `card`'s signature over `entry`, on a fresh nonce.
+  static func sign(_ entry: Entry, by card: CardID, with signer: any CardSigner) async throws -> CardProof {
+    var nonce = [UInt8](repeating: 0, count: CardProof.nonceLength)
+    var random = SystemRandomNumberGenerator()
+    for i in nonce.indices { nonce[i] = random.next() }
+    let signature = try await signer.sign(CardProof.challenge(for: entry, nonce: nonce), by: card)
+    return CardProof(nonce: nonce, signature: signature)
   }
 }

@@ -21,24 +21,31 @@ public struct SimulatedCounter: Sendable {
   public let clock: ManualCounterClock
   public let cache: PointsCache
 
+  /// A counter on its cache, whose cards sign what they spend when they can (`CardProof`).
   public init(terminal: String, cache: PointsCache, clock: ManualCounterClock, logger: Logger) throws {
+    let readers = SimulatedCardReaderSystem(readers: [Self.reader])
+    let signer = ReaderCardSigner(system: readers)
     try self.init(
-      terminal: terminal, storage: PointsCacheStorage(cache: cache), cache: cache, clock: clock, logger: logger)
+      terminal: terminal, storage: PointsCacheStorage(cache: cache, signer: signer), cache: cache, clock: clock,
+      logger: logger, readers: readers, signer: signer)
   }
 
   /// A counter on any storage (a test's gated one); `cache` is what the scenario tools read.
+  /// `signer`, when the storage asks cards to sign, hears of every tap.
   public init(
-    terminal: String, storage: any CounterStorage, cache: PointsCache, clock: ManualCounterClock, logger: Logger
+    terminal: String, storage: any CounterStorage, cache: PointsCache, clock: ManualCounterClock, logger: Logger,
+    readers: SimulatedCardReaderSystem = SimulatedCardReaderSystem(readers: [SimulatedCounter.reader]),
+    signer: (any CardSigner)? = nil
   ) throws {
     self.cache = cache
     self.clock = clock
-    readers = SimulatedCardReaderSystem(readers: [Self.reader])
+    self.readers = readers
     watcher = TapWatcher(system: readers, identifier: CardIdentifier(profiles: CardProfiles.builtIn()))
     display = RecordingDisplay()
     indicator = RecordingIndicator()
     firmware = CounterFirmware(
       settings: .init(terminal: terminal), storage: storage, display: display,
-      indicator: indicator, clock: clock, logger: logger)
+      indicator: indicator, clock: clock, logger: logger, signer: signer)
   }
 
   /// Puts `card` on the reader, reads it as the live loop would, and hands the tap to the firmware.

@@ -12,7 +12,7 @@ struct CanonicalLineScanner {
   /// Field names in canonical order; an entry's fields must appear in this order.
   static let order: [[UInt8]] = [
     "seq", "kind", "id", "at", "terminal", "account", "card", "points", "amount", "currency", "receipt", "ref", "data",
-    "lines", "version", "tier", "pendingDays", "basis", "count", "key", "prev", "sig",
+    "lines", "version", "tier", "pendingDays", "basis", "proof", "count", "key", "prev", "sig",
   ].map { Array($0.utf8) }
 
   /// Kinds by their spelling's bytes.
@@ -76,7 +76,8 @@ struct CanonicalLineScanner {
       case 15: e.tier = try string(b, &i)
       case 16: e.pendingDays = Int(try integer(b, &i))
       case 17: e.basis = try integer(b, &i)
-      case 18:
+      case 18: e.proof = try string(b, &i)
+      case 19:
         let count = try integer(b, &i)
         guard count >= 0, count <= Int64(Int32.max) else { throw .invalid("count out of range") }
         e.count = Int(count)
@@ -97,12 +98,12 @@ struct CanonicalLineScanner {
       case 10: e.receipt = try string(b, &i)
       case 11: e.ref = try string(b, &i)
       case 12: e.data = try string(b, &i)
-      case 19: e.key = try string(b, &i)
-      case 20: e.prev = try string(b, &i)
+      case 20: e.key = try string(b, &i)
+      case 21: e.prev = try string(b, &i)
       default: e.sig = try string(b, &i)
       }
     }
-    for (index, name) in [(0, "seq"), (1, "kind"), (2, "id"), (3, "at"), (4, "terminal"), (20, "prev")]
+    for (index, name) in [(0, "seq"), (1, "kind"), (2, "id"), (3, "at"), (4, "terminal"), (21, "prev")]
     where seen & (1 << index) == 0 {
       throw .missing(name)
     }

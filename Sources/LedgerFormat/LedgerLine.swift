@@ -38,6 +38,7 @@ public enum LedgerLine {
     add("tier", e.tier)
     add("pendingDays", e.pendingDays.map(Int64.init))
     add("basis", e.basis)
+    add("proof", e.proof)
     add("count", e.count.map(Int64.init))
     add("key", e.key)
     add("prev", e.prev)

@@ -21,6 +21,8 @@ public struct LedgerSnapshot: Codable, Sendable {
     public var lots: [[Int64]]
     public var cards: [String]
     public var blockedCards: [String]
+    /// The public keys of the cards that can sign, by card (absent when none can).
+    public var cardKeys: [String: String]?
 
     init(_ a: LoyaltyCore.AccountState) {
       id = a.id
@@ -31,6 +33,7 @@ public struct LedgerSnapshot: Codable, Sendable {
       lots = a.lots.lots.map { [$0.earnedAt.seconds, $0.expiresAt.seconds, $0.remaining] }
       cards = a.cards.sorted()
       blockedCards = a.blockedCards.sorted()
+      cardKeys = a.cardKeys.isEmpty ? nil : a.cardKeys
     }
 
     /// The account state it records, with its own `receipts`.
@@ -41,6 +44,7 @@ public struct LedgerSnapshot: Codable, Sendable {
       a.referralSettled = referralSettled
       a.cards = Set(cards)
       a.blockedCards = Set(blockedCards)
+      a.cardKeys = cardKeys ?? [:]
       guard lots.allSatisfy({ $0.count == 3 }) else {
         throw LedgerError(line: 0, "snapshot account \(id): a lot is not [earned, expires, remaining]")
       }

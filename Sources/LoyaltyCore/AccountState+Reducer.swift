@@ -54,10 +54,16 @@ extension AccountState {
     if let receipt { receipts[receipt.id] = receipt.value }
     switch entry.kind {
     case .enroll:
-      if let card = entry.card { cards.insert(card) }
+      if let card = entry.card {
+        cards.insert(card)
+        if let key = entry.data { cardKeys[card] = key }
+      }
       if referrer == nil, let r = entry.ref, r != id { referrer = r }
     case .link:
-      if let card = entry.card { cards.insert(card) }
+      if let card = entry.card {
+        cards.insert(card)
+        if let key = entry.data { cardKeys[card] = key }
+      }
     case .block:
       if let card = entry.card { blockedCards.insert(card) }
     case .earn:

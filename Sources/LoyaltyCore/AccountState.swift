@@ -58,6 +58,8 @@ public struct AccountState: Hashable, Sendable {
   /// Every card linked to the account, blocked ones included.
   public var cards: Set<String> = []
   public var blockedCards: Set<String> = []
+  /// The public keys of the cards that can sign (`CardProof`), by card.
+  public var cardKeys: [String: String] = [:]
   /// The account that referred this one, if any.
   public var referrer: String?
   /// The referral bonuses have been awarded.

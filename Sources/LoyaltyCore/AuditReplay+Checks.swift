@@ -59,7 +59,14 @@ extension AuditReplay {
     // An earn recorded before return windows were (no `pendingDays`) is what its decision gave
     // then; the window of the program in force applies to it (`ReturnWindow`).
     if e.kind == .earn, e.pendingDays == nil { derived.pendingDays = nil }
-    return e == derived ? nil : Self.difference(e, derived)
+    // A card's public key and signature are the card's, not the decision's: the card-proof rule
+    // checks them, on the account as the terminal knew it.
+    if e.kind == .enroll || e.kind == .link { derived.data = e.data }
+    derived.proof = e.proof
+    guard e == derived else { return Self.difference(e, derived) }
+    let account = e.account.flatMap { view($0, terminal: t, basis: basis) }
+    let unproven = e.account.map { unprovenRedeemed(account: $0, day: e.at.day) } ?? 0
+    return CardProofPolicy.problem(e, account: account, program: program, unprovenToday: unproven)?.message
   }
 
   /// The entry the core's decision gives for `e`'s inputs, on the terminal's view.

@@ -63,6 +63,9 @@ extension AuditReplay {
     redeemed["\(terminal)|\(card)|\(day)"] ?? 0
   }
 
+  /// Points the whole chain redeemed from `account` on `day` without a card's signature.
+  func unprovenRedeemed(account: String, day: Int64) -> Int64 { unproven["\(account)|\(day)"] ?? 0 }
+
   func isSeal(_ seq: Int64) -> Bool { seals.contains(seq) }
 
   func lastOwnSeal(of terminal: String) -> UTCInstant? { ownSeal[terminal] }

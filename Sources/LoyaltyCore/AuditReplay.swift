@@ -102,6 +102,8 @@ public struct AuditReplay: Sendable {
   /// Terminal entries decided on history a restore lost, taken as recorded (not re-derived).
   public private(set) var takenAsRecorded = 0
   private(set) var redeemed: [String: Int64] = [:]
+  /// Points redeemed without a card's signature, by "account|day" (`CardProofPolicy`).
+  private(set) var unproven: [String: Int64] = [:]
   public private(set) var refusals: [Refusal] = []
   public private(set) var overReversals: [OverReversal] = []
   /// Entries accepted (seals excluded).
@@ -244,6 +246,7 @@ public struct AuditReplay: Sendable {
       if e.isProvisional, let card = e.card { provisionalCards[card] = id }
       if e.kind == .redeem, let card = e.card {
         redeemed["\(e.terminal)|\(card)|\(e.at.day)", default: 0] &+= -(e.points ?? 0)
+        if e.proof == nil { unproven["\(id)|\(e.at.day)", default: 0] &+= -(e.points ?? 0) }
       }
     }
     ids.insert(digest)

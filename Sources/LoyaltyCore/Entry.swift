@@ -47,7 +47,8 @@ public struct Entry: Hashable, Sendable {
   public var receipt: String?
   /// The original entry (a reversal's earn), a referrer's or referee's account, a linked card.
   public var ref: String?
-  /// Kind-specific text: a program's JSON, a terminal's public key, a redeemed catalogue item.
+  /// Kind-specific text: a program's JSON, a terminal's public key, a redeemed catalogue item, the
+  /// public key of a card enrolled or linked that can sign (`CardProof`; nil: the card cannot).
   public var data: String?
   /// An earn's basket, as decided (what the audit re-derives its points from).
   public var lines: [PurchaseLine]?
@@ -62,6 +63,9 @@ public struct Entry: Hashable, Sendable {
   /// Counter entries: the ledger position (seq of the last sealed line) the terminal had synced
   /// to when it decided, 0 before its first sync. The audit replays the account as of there.
   public var basis: Int64?
+  /// A card's signature over this entry (`CardProof`): on a redemption, made by the card redeeming;
+  /// on a link, by the account's existing card. Nil when no card signed.
+  public var proof: String?
 
   /// The `data` of a provisional earn: decided on a card its counter did not know, recorded
   /// against the card's deterministic account (`Decisions.provisionalEarn`).
@@ -74,7 +78,7 @@ public struct Entry: Hashable, Sendable {
     kind: Kind, id: String, at: UTCInstant, terminal: String, account: String? = nil, card: String? = nil,
     points: Int64? = nil, amount: Int64? = nil, currency: String? = nil, receipt: String? = nil, ref: String? = nil,
     data: String? = nil, lines: [PurchaseLine]? = nil, version: Int64? = nil, tier: String? = nil,
-    pendingDays: Int? = nil, basis: Int64? = nil
+    pendingDays: Int? = nil, basis: Int64? = nil, proof: String? = nil
   ) {
     self.kind = kind
     self.id = id
@@ -93,6 +97,7 @@ public struct Entry: Hashable, Sendable {
     self.tier = tier
     self.pendingDays = pendingDays
     self.basis = basis
+    self.proof = proof
   }
 }
 

@@ -83,6 +83,9 @@ public struct LoyaltyProgram: Hashable, Sendable {
   /// A purchase counts as a tier visit only when its total (minor units, before refunds) is at
   /// least this; its spend counts in full either way. 0 (the default): every purchase is a visit.
   public var minVisitAmount: Int64 = 0
+  /// What an account whose cards cannot sign may spend without a card's signature (`CardProofPolicy`);
+  /// nil: no bound beyond the counter's own limits.
+  public var cardProof: CardProofRules? = nil
 
   /// The rate of `category` (1 when the program does not list it).
   public func rate(of category: String) -> Decimal4 { categoryRates[category] ?? .one }

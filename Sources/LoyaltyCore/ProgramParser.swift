@@ -21,6 +21,7 @@ public enum ProgramParser {
         ],
         optional: [
           "promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays", "minVisitAmount",
+          "cardProof",
         ]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
     let currency = w.string(top["currency"], "currency")
@@ -148,6 +149,12 @@ public enum ProgramParser {
     let maxPurchase = l["maxPurchaseAmount"].flatMap {
       w.integer($0, "limits.maxPurchaseAmount", in: 1...moneyRange.upperBound)
     }
+    let cardProof = top["cardProof"].flatMap {
+      w.object($0, "cardProof", required: [], optional: ["unprovenRedeemPointsPerDay"])
+    }
+    let unprovenCap = cardProof?["unprovenRedeemPointsPerDay"].flatMap {
+      w.integer($0, "cardProof.unprovenRedeemPointsPerDay", in: pointsRange)
+    }
     let debounce = w.integer(l["debounceSeconds"], "limits.debounceSeconds", in: 0...86_400)
     let maxEarns = w.integer(l["maxEarnsPerCardPerHour"], "limits.maxEarnsPerCardPerHour", in: 1...10_000)
     let redeemCap = w.integer(l["offlineRedeemPointsPerDay"], "limits.offlineRedeemPointsPerDay", in: pointsRange)
@@ -170,6 +177,7 @@ public enum ProgramParser {
     program.minVisitAmount = minVisitAmount ?? 0
     program.limits.maxLineAmount = maxLine
     program.limits.maxPurchaseAmount = maxPurchase
+    if cardProof != nil { program.cardProof = .init(unprovenRedeemPointsPerDay: unprovenCap) }
     return program
   }
 }

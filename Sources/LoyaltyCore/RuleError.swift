@@ -7,6 +7,9 @@ public struct RuleError: Error, Hashable, Sendable, CustomStringConvertible {
     case unknownItem, debounced, velocityExceeded, noProgram, invalidReferrer, alreadyLinked
     /// A cache used under another terminal's id.
     case wrongTerminal
+    /// A card's signature missing, malformed or not the card's (`CardProof`), or spending
+    /// without one beyond what the program allows.
+    case cardProof
   }
 
   public var reason: Reason

@@ -24,6 +24,8 @@ struct CardRecord: Codable, FetchableRecord, PersistableRecord {
   var accountId: String
   var blocked: Bool
   var linkedAt: Int64
+  /// The card's public key when it can sign (`CardProof`), as the ledger recorded it.
+  var publicKey: String?
 
   enum Columns {
     static let id = Column(CodingKeys.id)
@@ -81,6 +83,8 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
   public var basis: Int64?
   /// An earn's return window in days (`Entry.pendingDays`); nil on rows from before it was recorded.
   public var pendingDays: Int?
+  /// A card's signature over the entry (`Entry.proof`).
+  public var proof: String?
 
   public enum Columns {
     public static let accountId = Column(CodingKeys.accountId)
@@ -109,6 +113,7 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     tier = e.tier
     basis = e.basis
     pendingDays = e.pendingDays
+    proof = e.proof
   }
 
   /// The entry itself.
@@ -117,7 +122,7 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
       kind: kind, id: id, at: UTCInstant(seconds: at), terminal: terminal, account: accountId, card: card,
       points: points, amount: amount, currency: currency, receipt: receipt, ref: reference, data: item,
       lines: lines.flatMap(PurchaseLine.decode), version: programVersion, tier: tier,
-      pendingDays: pendingDays, basis: basis)
+      pendingDays: pendingDays, basis: basis, proof: proof)
   }
 
   public mutating func didInsert(_ inserted: InsertionSuccess) { seq = inserted.rowID }
@@ -128,12 +133,12 @@ public struct EntryRecord: Codable, FetchableRecord, MutablePersistableRecord, S
     try db.cachedExecute(
       sql: """
         INSERT INTO entry (id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt,
-          item, reference, origin, synced, lines, programVersion, tier, basis, pendingDays)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          item, reference, origin, synced, lines, programVersion, tier, basis, pendingDays, proof)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
       arguments: [
         id, kind.rawValue, at, terminal, `operator`, accountId, card, points, amount, currency, receipt, item,
-        reference, origin.rawValue, synced, lines, programVersion, tier, basis, pendingDays,
+        reference, origin.rawValue, synced, lines, programVersion, tier, basis, pendingDays, proof,
       ])
   }
 }
@@ -163,6 +168,7 @@ public struct RefusalRecord: Codable, FetchableRecord, PersistableRecord, Sendab
   public var tier: String?
   public var basis: Int64?
   public var pendingDays: Int?
+  public var proof: String?
   /// Why HQ's admission refused the entry, as its answer gave it.
   public var reason: String
 
@@ -185,7 +191,7 @@ public struct RefusalRecord: Codable, FetchableRecord, PersistableRecord, Sendab
       kind: kind, id: id, at: UTCInstant(seconds: at), terminal: terminal, account: accountId, card: card,
       points: points, amount: amount, currency: currency, receipt: receipt, ref: reference, data: item,
       lines: lines.flatMap(PurchaseLine.decode), version: programVersion, tier: tier,
-      pendingDays: pendingDays, basis: basis)
+      pendingDays: pendingDays, basis: basis, proof: proof)
   }
 
   /// Moves this terminal's unsynced entry `id` from `entry` to `refusal` with `reason`, in the
@@ -199,9 +205,9 @@ public struct RefusalRecord: Codable, FetchableRecord, PersistableRecord, Sendab
     try db.cachedExecute(
       sql: """
         INSERT INTO refusal (seq, id, kind, at, terminal, operator, accountId, card, points, amount, currency,
-          receipt, item, reference, lines, programVersion, tier, basis, pendingDays, reason)
+          receipt, item, reference, lines, programVersion, tier, basis, pendingDays, proof, reason)
         SELECT seq, id, kind, at, terminal, operator, accountId, card, points, amount, currency, receipt, item,
-          reference, lines, programVersion, tier, basis, pendingDays, ?
+          reference, lines, programVersion, tier, basis, pendingDays, proof, ?
         FROM entry WHERE id = ? AND origin = 'local' AND synced = 0
         """,
       arguments: [reason, id])

@@ -209,6 +209,16 @@ enum CacheSchema {
           CREATE INDEX entry_outbox ON entry(seq) WHERE origin = 'local' AND synced = 0;
           """)
     }
+    migrator.registerMigration("v8-card-proof") { db in
+      // Cards that can sign (`CardProof`): a card's public key, as its enrolment or link recorded
+      // it; an entry's card signature, kept with it (in the outbox until synced, and with a refusal).
+      try db.execute(
+        sql: """
+          ALTER TABLE card ADD COLUMN publicKey TEXT;
+          ALTER TABLE entry ADD COLUMN proof TEXT;
+          ALTER TABLE refusal ADD COLUMN proof TEXT;
+          """)
+    }
     return migrator
   }
 }

@@ -38,6 +38,7 @@ struct CacheWorkingSet {
     for card in try db.cachedAll(CardRecord.self, sql: "SELECT * FROM card WHERE accountId = ?", arguments: [id]) {
       state.cards.insert(card.id)
       if card.blocked { state.blockedCards.insert(card.id) }
+      if let key = card.publicKey { state.cardKeys[card.id] = key }
     }
     var found: [ReceiptRecord] = []
     if let window {
@@ -148,8 +149,10 @@ struct CacheWorkingSet {
       try storeLots(db, id, old?.lots, after.lots)
       for card in after.cards.subtracting(old?.cards ?? []).sorted() {
         try db.cachedExecute(
-          sql: "INSERT OR IGNORE INTO card (id, accountId, blocked, linkedAt) VALUES (?, ?, ?, ?)",
-          arguments: [card, id, after.blockedCards.contains(card), linkedAt[card] ?? row.enrolledAt])
+          sql: "INSERT OR IGNORE INTO card (id, accountId, blocked, linkedAt, publicKey) VALUES (?, ?, ?, ?, ?)",
+          arguments: [
+            card, id, after.blockedCards.contains(card), linkedAt[card] ?? row.enrolledAt, after.cardKeys[card],
+          ])
       }
       for card in after.blockedCards.subtracting(old?.blockedCards ?? []) {
         try db.cachedExecute(sql: "UPDATE card SET blocked = 1 WHERE id = ?", arguments: [card])

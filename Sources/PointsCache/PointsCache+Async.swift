@@ -37,10 +37,12 @@ extension PointsCache {
       }
     }
 
-    public func enroll(card: String, referrer: String?, context c: OperationContext, dryRun: Bool = false)
-      async throws -> String
-    {
-      try await write(dryRun) { db in try cache.enroll(db, card: card, referrer: referrer, context: c) }
+    public func enroll(
+      card: String, referrer: String?, cardKey: String? = nil, context c: OperationContext, dryRun: Bool = false
+    ) async throws -> String {
+      try await write(dryRun) { db in
+        try cache.enroll(db, card: card, referrer: referrer, cardKey: cardKey, context: c)
+      }
     }
 
     public func earn(
@@ -52,10 +54,28 @@ extension PointsCache {
       }
     }
 
-    public func redeem(card: String, item: String, context c: OperationContext, dryRun: Bool = false) async throws
-      -> (points: Int64, balance: Int64)
-    {
-      try await write(dryRun) { db in try cache.redeem(db, card: card, item: item, context: c) }
+    public func redeem(
+      card: String, item: String, proof: CardProof? = nil, context c: OperationContext, dryRun: Bool = false
+    ) async throws -> (points: Int64, balance: Int64) {
+      // The confirm screen's dry run asks no card to sign yet: the card-proof rule is checked
+      // when the redemption is recorded, with the card's signature.
+      try await write(dryRun) { db in
+        let r = try cache.redeem(db, card: card, item: item, proof: proof, draft: dryRun, context: c)
+        return (r.points, r.balance)
+      }
+    }
+
+    /// The redemption's entry as it would be recorded now, without its card's signature: what
+    /// the card signs (`CardProof.challenge`), and whether the account holds the card's public
+    /// key (only then can its signature count). Nothing is written.
+    public func redeemDraft(card: String, item: String, context c: OperationContext) async throws -> (
+      entry: Entry, cardCanSign: Bool
+    ) {
+      try await write(true) { db in
+        let entry = try cache.redeem(db, card: card, item: item, draft: true, context: c).entry
+        let key = try db.cachedOne(String.self, sql: "SELECT publicKey FROM card WHERE id = ?", arguments: [card])
+        return (entry, key != nil)
+      }
     }
 
     public func refund(receipt: String, amount: Int64, context c: OperationContext, dryRun: Bool = false) async throws

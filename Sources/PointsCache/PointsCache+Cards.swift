@@ -46,6 +46,12 @@ extension PointsCache {
       let entry = try Decisions.link(
         card: card, known: try cardFacts(db, card), ownAccount: own, to: existing,
         existingFacts: try cardFacts(db, existing), context: c)
+      // Handing an account to a new card needs its existing card's signature when it can sign:
+      // no counter can do that without the card (HQ's customer desk links a lost card's account).
+      let target = try CacheWorkingSet.load(db, account: entry.account!)
+      if let problem = CardProofPolicy.problem(entry, account: target, program: program, unprovenToday: 0) {
+        throw problem
+      }
       try record(db, [entry], operator: c.operator, origin: .local, program: program)
       try audit(db, c, "link", subject: card, detail: "to account \(entry.account!) of card \(existing)")
       return entry.account!

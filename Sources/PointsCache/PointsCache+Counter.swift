@@ -7,16 +7,23 @@ import LoyaltyCore
 /// async one (the counter), both through GRDB's writer.
 extension PointsCache {
   /// Enrols `card`; returns its account id.
-  public func enroll(card: String, referrer: String?, context c: OperationContext) throws -> String {
-    try pool.write { db in try enroll(db, card: card, referrer: referrer, context: c) }
+  public func enroll(card: String, referrer: String?, cardKey: String? = nil, context c: OperationContext) throws
+    -> String
+  {
+    try pool.write { db in try enroll(db, card: card, referrer: referrer, cardKey: cardKey, context: c) }
   }
 
-  func enroll(_ db: Database, card: String, referrer: String?, context: OperationContext) throws -> String {
+  /// `cardKey`: the card's public key (`CardProof`, hex) when it can sign, recorded with it.
+  func enroll(_ db: Database, card: String, referrer: String?, cardKey: String? = nil, context: OperationContext)
+    throws -> String
+  {
     let c = try onBasis(db, context)
     let program = try program(db)
-    let entry = try Decisions.enroll(
+    var entry = try Decisions.enroll(
       card: card, known: try cardFacts(db, card),
       referrer: try referrer.map { ($0, try cardFacts(db, $0)) }, context: c)
+    entry.data = cardKey
+    if let problem = CardProofPolicy.problem(entry, account: nil, program: program, unprovenToday: 0) { throw problem }
     try record(db, [entry], operator: c.operator, origin: .local, program: program)
     let account = entry.account!
     try audit(
@@ -100,14 +107,21 @@ extension PointsCache {
   }
 
   /// Redeems a catalogue item against the balance the terminal knows, within the daily cap.
-  public func redeem(card: String, item: String, context c: OperationContext) throws -> (points: Int64, balance: Int64)
-  {
-    try pool.write { db in try redeem(db, card: card, item: item, context: c) }
-  }
-
-  func redeem(_ db: Database, card: String, item: String, context: OperationContext) throws -> (
+  public func redeem(card: String, item: String, proof: CardProof? = nil, context c: OperationContext) throws -> (
     points: Int64, balance: Int64
   ) {
+    try pool.write { db in
+      let r = try redeem(db, card: card, item: item, proof: proof, context: c)
+      return (r.points, r.balance)
+    }
+  }
+
+  /// Redeems with the card's signature (`proof`), checked by the card-proof rule before anything
+  /// is written; a `draft` decides the entry (for the card to sign) without that check.
+  func redeem(
+    _ db: Database, card: String, item: String, proof: CardProof? = nil, draft: Bool = false,
+    context: OperationContext
+  ) throws -> (entry: Entry, points: Int64, balance: Int64) {
     let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
@@ -129,15 +143,34 @@ extension PointsCache {
         Int64.self,
         sql: "SELECT MAX(COALESCE((SELECT MAX(seq) FROM entry), 0), COALESCE((SELECT MAX(seq) FROM refusal), 0)) + 1"))
       ?? 1
-    let entry = try Decisions.redeem(
+    var entry = try Decisions.redeem(
       card: facts, cardID: card, account: account ?? AccountState(id: ""), item: item, redeemedTodayHere: today,
       sequence: sequence, program: program, context: c)
+    entry.proof = proof?.text
+    if !draft {
+      let unproven = try unprovenRedeemed(db, account: entry.account ?? "", day: c.at.day)
+      if let problem = CardProofPolicy.problem(entry, account: account, program: program, unprovenToday: unproven) {
+        throw problem
+      }
+    }
     var set = CacheWorkingSet()
     if let account { set.track(account, isNew: false) }
     set = try record(db, [entry], operator: c.operator, origin: .local, program: program, into: set)
     let points = -(entry.points ?? 0)
     try audit(db, c, "redeem", subject: card, detail: "\(item) for \(points) points")
-    return (points, set.states[entry.account!]!.balance)
+    return (entry, points, set.states[entry.account!]!.balance)
+  }
+
+  /// Points redeemed from `account` on `day` without a card's signature, by every terminal this
+  /// cache knows of (`CardProofPolicy`).
+  func unprovenRedeemed(_ db: Database, account: String, day: Int64) throws -> Int64 {
+    try db.cachedOne(
+      Int64.self,
+      sql: """
+        SELECT COALESCE(-SUM(points), 0) FROM entry
+        WHERE accountId = ? AND kind = ? AND proof IS NULL AND at >= ? AND at < ?
+        """,
+      arguments: [account, Entry.Kind.redeem, day * 86_400, day * 86_400 + 86_400]) ?? 0
   }
 
   /// The longest return window (days) among `account`'s receipts, the program's standing in for

@@ -58,7 +58,11 @@ struct CardIdentifierTests {
       id
         == CardIdentity(
           card: try CardID("6280001234567895"), source: .applet, cardType: "loyalty-applet",
-          atr: "3B8780014C4F59414C54595C"))
+          atr: "3B8780014C4F59414C54595C",
+          publicKey: Array(LoyaltyAppletCard.emulatedKey(for: "6280001234567895").publicKey.x963Representation)))
+    // An applet that cannot sign is read as before, without a key.
+    let plain = try await identify(LoyaltyAppletCard(number: "6280001234567895", signs: false))
+    #expect(plain.id == "6280001234567895" && plain.publicKey == nil)
   }
 
   @Test func ndefTextAndURICards() async throws {

@@ -44,11 +44,13 @@ struct RunCommand: AsyncParsableCommand {
     // A script's time is an input: its clock starts at --at (or now) and moves only with `wait`
     // lines, so what a script does never depends on how fast it runs.
     let scriptClock = script ? ManualCounterClock(recording.at ?? SystemCounterClock().now) : nil
+    // Cards that can sign give their key at enrolment and sign what they spend (`CardProof`).
+    let signer = ReaderCardSigner(system: system)
     let firmware = CounterFirmware(
       settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
-      storage: PointsCacheStorage(cache: store), display: devices, indicator: feedback,
+      storage: PointsCacheStorage(cache: store, signer: signer), display: devices, indicator: feedback,
       clock: scriptClock ?? SystemCounterClock(startingAt: recording.at),
-      logger: logger)
+      logger: logger, signer: signer)
 
     let (commands, sink) = AsyncStream.makeStream(of: CounterCommand.self)
     var terminal: TerminalSettings?
