@@ -173,6 +173,7 @@ let package = Package(
         "SimulatedCardReader",
         "CardIdentification", "LoyaltyCore",
         "PointsCache", "LedgerFormat", "LedgerStore", "HQBackOffice", "NightlySync", "SyncProtocol",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ]),
     // Fuzz targets for every parser of hostile input, and the libFuzzer executable (.ci/fuzz).
@@ -256,7 +257,7 @@ let package = Package(
         "SimulatedCardReader", "CardIdentification", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
         "loyalty-hq",
         .product(name: "Logging", package: "swift-log"), "LedgerFormat", "LedgerStore",
-        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"), "HexCoding",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]),
     // The chain simulation and the scenarios: whole chains of simulated counters, HQ's ledger and
@@ -277,7 +278,7 @@ let package = Package(
         "NightlySync", "LedgerFormat", "LedgerStore", "HQBackOffice", "PointsCache", "LoyaltyCore", "TestSupport",
         "loyalty-terminal", "loyalty-hq",
         "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Logging", package: "swift-log"),
+        .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
       ]),
     // HQ's sync service and a terminal's client of it, over HTTP on loopback (loyalty-hq serve).
     .testTarget(
@@ -308,8 +309,8 @@ let package = Package(
       name: "PCSCIntegrationTests",
       dependencies: [
         "CardReader", "PCSCCardReader", "CardEmulation", "VirtualCard", "CardIdentification", "LoyaltyCore",
-        "CPCSCLite", "TestSupport", "loyalty-terminal",
-        .product(name: "Logging", package: "swift-log"),
+        "CPCSCLite", "TestSupport", "loyalty-terminal", "CounterRuntime",
+        .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
   ],

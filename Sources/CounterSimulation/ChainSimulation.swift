@@ -77,7 +77,11 @@ public struct ChainSimulation {
           if let reason = try await runner.play(action) { summary.refused(reason) }
         case .link(let t, let card, let existing):
           do {
-            _ = try runner.cache(t).link(card: card, to: existing, context: runner.context(t))
+            // Both cards are in the cardholder's hands: the new one gives its key, the
+            // account's existing one signs the link (emulated cards: `LoyaltyAppletCard`).
+            _ = try runner.cache(t).link(
+              card: card, to: existing, cardKey: EmulatedCardKeys.publicKey(of: card),
+              sign: { try EmulatedCardKeys.sign($0, by: existing) }, context: runner.context(t))
           } catch { summary.refused("link: \(error)") }
         case .publishProgram(let days):
           try runner.publishProgram(pendingDays: days)

@@ -37,15 +37,26 @@ extension PointsCache {
   }
 
   /// Links a new card to the account of an existing one (a replacement or a second card).
-  public func link(card: String, to existing: String, context: OperationContext) throws -> String {
+  ///
+  /// - Parameters:
+  ///   - cardKey: the new card's public key (`CardProof`, hex) when it can sign.
+  ///   - sign: the existing card's signature over the link's entry, when that card is present
+  ///     (called inside the transaction, with the entry as it will be recorded); an account whose
+  ///     card signs is linked only with it.
+  public func link(
+    card: String, to existing: String, cardKey: String? = nil, sign: ((Entry) throws -> CardProof?)? = nil,
+    context: OperationContext
+  ) throws -> String {
     try pool.write { db in
       let c = try onBasis(db, context)
       let program = try program(db)
       // The card's own account, if this cache holds one: its provisional earns, seen here.
       let own = try CacheWorkingSet.load(db, account: Identities.accountID(enrolledWith: card))
-      let entry = try Decisions.link(
+      var entry = try Decisions.link(
         card: card, known: try cardFacts(db, card), ownAccount: own, to: existing,
         existingFacts: try cardFacts(db, existing), context: c)
+      entry.data = cardKey
+      if let sign { entry.proof = try sign(entry)?.text }
       // Handing an account to a new card needs its existing card's signature when it can sign:
       // no counter can do that without the card (HQ's customer desk links a lost card's account).
       let target = try CacheWorkingSet.load(db, account: entry.account!)

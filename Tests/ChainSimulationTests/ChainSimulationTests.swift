@@ -81,6 +81,45 @@ struct ChainSimulationTests {
     #expect(refused.isEmpty, "nothing tampered was appended, so no reader has anything to leave out")
   }
 
+  /// T02 spends its customers' points without their cards: before each sync it strips the card
+  /// signatures from its redemptions (as a counter recording them with no card on the reader
+  /// would). Every cardholder's card signs (the simulation's applet cards), so HQ refuses each of
+  /// them, only them, and every counter still agrees with the fold.
+  @Test(arguments: [6, 7] as [UInt64])
+  func aCounterSpendingWithoutTheCardIsRefusedEntryByEntry(seed: UInt64) async throws {
+    let traffic = ChainTraffic(terminals: 3, days: 12, cardholders: 60, seed: seed)
+    var simulation = ChainSimulation(traffic: traffic)
+    final class Stripped { var ids: Set<String> = [] }
+    let stripped = Stripped()
+    simulation.tampering = (
+      "T02",
+      { runner in
+        let queue = try DatabaseQueue(path: runner.cache("T02").path)
+        defer { try? queue.close() }
+        try queue.write { db in
+          let ids = try String.fetchAll(
+            db,
+            sql: "SELECT id FROM entry WHERE origin = 'local' AND synced = 0 AND kind = 'redeem' AND proof IS NOT NULL")
+          try db.execute(
+            sql: "UPDATE entry SET proof = NULL WHERE id IN (SELECT value FROM json_each(?))",
+            arguments: [
+              String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+            ])
+          stripped.ids.formUnion(ids)
+        }
+      }
+    )
+    let workdir = workdir()
+    _ = try await simulation.run(workdir: workdir, logger: Logger(label: "test"))
+    #expect(stripped.ids.count > 0, "the traffic gave T02 redemptions to strip")
+    let cache = try PointsCache(path: workdir.appendingPathComponent("T02.db").path)
+    let refused = try cache.refusedByHQ()
+    #expect(Set(refused.map(\.id)) == stripped.ids, "exactly the stripped redemptions refused")
+    #expect(refused.allSatisfy { $0.reason.contains("has a card that signs") }, "\(refused.map(\.reason))")
+    let (fold, _) = try LedgerFold.fold(path: workdir.appendingPathComponent("ledger.jsonl").path)
+    #expect(fold.audit.refusals.isEmpty, "nothing unsigned was appended")
+  }
+
   @Test func trafficHasEveryKindOfEvent() {
     let events = ChainTraffic(terminals: 4, days: 20, cardholders: 80, seed: 9).scenario().events
     func count(_ match: (Scenario.Action) -> Bool) -> Int { events.filter { match($0.action) }.count }

@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+import LedgerFormat
+import LoyaltyCore
+import PointsCache
+import TestSupport
+import Testing
+
+/// Spending or taking over another shop's customer whose card signs: the attacker's counter
+/// refuses without the card, and when the attacker strips the card's key from its own cache and
+/// records anyway, HQ's audit refuses both at the night's sync.
+extension AttackTableTests {
+  @Test func anotherShopsSigningCustomerCannotBeSpentOrLinkedWithoutTheCard() async throws {
+    let chain = try await AttackedChain()
+    let f = chain.f
+    // Bob is T02's customer; his card signs (its public key recorded at his enrolment).
+    let bob = ChainFixture.cards[2]
+    let bobAccount = Identities.accountID(enrolledWith: bob)
+    let key = try CardProof.publicKeyText(Array(P256.Signing.PrivateKey().publicKey.x963Representation))
+    let t2 = try f.cache("T02")
+    let day = ChainFixture.start.adding(days: 1)
+    _ = try t2.enroll(card: bob, referrer: nil, cardKey: key, context: .init(terminal: "T02", operator: "c", at: day))
+    _ = try t2.earn(
+      card: bob, lines: [PurchaseLine(category: "fresh", amount: 4_000)], receipt: "R200",
+      context: .init(terminal: "T02", operator: "c", at: day.adding(seconds: 60)))
+    try await f.sync("T02", at: day.adding(seconds: 5000))
+    try await f.sync("T01", at: day.adding(seconds: 5100))
+
+    // At the attacker's counter, with no card on the reader: refused, nothing recorded.
+    let t1 = try f.cache("T01")
+    let at = day.adding(seconds: 6000)
+    let redeem = #expect(throws: RuleError.self) {
+      try t1.redeem(card: bob, item: "coffee", context: .init(terminal: "T01", operator: "x", at: at))
+    }
+    #expect(redeem?.message.contains("has a card that signs") == true, "\(String(describing: redeem))")
+    let takeover = ChainFixture.cards[3]
+    let link = #expect(throws: RuleError.self) {
+      try t1.link(card: takeover, to: bob, context: .init(terminal: "T01", operator: "x", at: at))
+    }
+    #expect(link?.message.contains("a link needs the signature") == true, "\(String(describing: link))")
+
+    // The attacker forgets the card's key in its own cache and records both anyway.
+    try chain.edit("UPDATE card SET publicKey = NULL WHERE id = ?", [bob])
+    let spent = try f.cache("T01").redeem(
+      card: bob, item: "coffee", context: .init(terminal: "T01", operator: "x", at: at.adding(seconds: 1)))
+    #expect(spent.points == 150, "the stripped counter recorded the redemption")
+    _ = try f.cache("T01").link(
+      card: takeover, to: bob, context: .init(terminal: "T01", operator: "x", at: at.adding(seconds: 2)))
+    let run = try chain.syncChild("T01", at: AttackedChain.day2)
+    #expect(run.status == 3, "synced, with the redemption and the link refused by HQ (exit 3)")
+    let reasons = try f.cache("T01").refusedByHQ()
+    #expect(reasons.count == 2 && reasons.allSatisfy { $0.reason.contains("has a card that signs") }, "\(reasons)")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.accounts[bobAccount]?.balance == 160, "Bob's points are intact")
+    #expect(fold.accounts[bobAccount]?.cards == [bob], "and his account is his card's alone")
+    try chain.expectNothingMintedAndEveryoneSyncs("a signing customer spent and linked without the card")
+  }
+}
