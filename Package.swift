@@ -96,7 +96,12 @@ let package = Package(
     ),
     // HQ: the back office over the ledger: status, account look-up, exports, reports, expiry and
     // the notification events.
-    .target(name: "HQBackOffice", dependencies: ["LedgerFormat", "LedgerStore", "LoyaltyCore"]),
+    .target(
+      name: "HQBackOffice",
+      dependencies: [
+        "LedgerFormat", "LedgerStore", "LoyaltyCore", "HexCoding", "LocalFiles",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ]),
     // Terminal: the nightly sync of a terminal's cache with the central ledger, over any connection.
     .target(name: "NightlySync", dependencies: ["LedgerFormat", "PointsCache", "LoyaltyCore", "SyncProtocol"]),
     // Shared: what a terminal and HQ's sync service say to each other: HQ-signed checkpoints,

@@ -41,9 +41,14 @@ public struct WebhookNotifier {
   /// `--signed-at`); the notifier never reads a clock of its own.
   public let clock: @Sendable () -> UTCInstant
 
+  /// How cardholders are named to the endpoint (HQ's keyed references).
+  public let references: CustomerReferences
+
   public init(
-    ledger: String, webhook: String, statePath: String, logger: Logger, clock: @escaping @Sendable () -> UTCInstant
+    ledger: String, webhook: String, statePath: String, references: CustomerReferences, logger: Logger,
+    clock: @escaping @Sendable () -> UTCInstant
   ) {
+    self.references = references
     self.ledger = ledger
     self.webhook = webhook
     self.statePath = statePath
@@ -69,7 +74,9 @@ public struct WebhookNotifier {
 
   public func run(asOf: UTCInstant) async throws -> Outcome {
     var state = try load()
-    let found = try LedgerNotifications.events(path: ledger, after: state.lastSeq, asOf: asOf)
+    state.pending = state.pending.map { $0.referenced(by: references) }
+    let found = try LedgerNotifications.events(
+      path: ledger, after: state.lastSeq, asOf: asOf, references: references)
     var queued = Set(state.pending.map(\.id))
     for event in found.events where !queued.contains(event.id) && !state.delivered.contains(event.id) {
       state.pending.append(event)

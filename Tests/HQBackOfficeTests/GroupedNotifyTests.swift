@@ -17,6 +17,12 @@ struct GroupedNotifyTests {
     try endpoint.received.map { try JSONDecoder().decode(NotificationEvent.self, from: Data($0.body.utf8)) }
   }
 
+  /// The reference events name `account` by: keyed by the secret the first run created.
+  func reference(of account: String, _ f: ChainFixture) throws -> String {
+    let path = CustomerReferences.defaultPath(ledger: f.ledger.path)
+    return try CustomerReferences.load(from: path, create: false).references.reference(of: account)
+  }
+
   /// Two earns ten days apart on one card, and a provisional earn on a card nobody enrolled: a year
   /// on, one expiry event with both lots, one inactive, and nothing for the cardless account.
   @Test func oneExpiryEventPerAccountAndNoneForAnAccountWithoutACard() async throws {
@@ -40,11 +46,19 @@ struct GroupedNotifyTests {
     let received = try events(endpoint)
     let account = Identities.accountID(enrolledWith: card)
     let expiring = try #require(received.first { $0.type == .pointsExpiringSoon })
-    #expect(expiring.account == account && expiring.points == first.points + second.points)
+    #expect(expiring.customer == (try reference(of: account, f)) && expiring.points == first.points + second.points)
+    // No account id in any event (from it, the card's number can be found): references only.
+    #expect(!endpoint.received.contains { $0.body.contains("acct-") }, "\(endpoint.received.map(\.body))")
+    #expect(expiring.id.contains(expiring.customer))
+    // HQ's customer service finds the account from the reference an event names.
+    let lookup = try runToCompletion(
+      BuiltProducts.loyaltyHQ,
+      ["ledger", "account", "--customer", expiring.customer, "--ledger", f.ledger.path, "--json"])
+    #expect(lookup.status == 0 && lookup.output.contains(account), "\(lookup.output)\(lookup.errors)")
     #expect(expiring.lots?.map(\.points) == [first.points, second.points])
     #expect(expiring.at == expiring.lots?.first?.expiresAt && expiring.at < (expiring.lots?.last?.expiresAt ?? ""))
     let cardless = Identities.accountID(enrolledWith: stranger)
-    #expect(!received.contains { $0.account == cardless }, "\(received)")
+    #expect(!received.contains { $0.customer == (try? reference(of: cardless, f)) }, "\(received)")
     #expect(!endpoint.received.contains { $0.body.contains(String(stranger.suffix(4))) })
   }
 
@@ -75,10 +89,11 @@ struct GroupedNotifyTests {
     #expect(run.status == 0 && run.output.contains("delivered 2 pointsEarned"), "\(run.output)\(run.errors)")
     let announced = try events(endpoint)
     let event = try #require(announced.first { $0.receipt?.hasSuffix("R2") == true }, "\(announced)")
-    #expect(event.account == owner && event.points == earned.points && event.provisional == true)
+    let ownerReference = try reference(of: owner, f)
+    #expect(event.customer == ownerReference && event.points == earned.points && event.provisional == true)
     #expect(event.balance == balance && balance >= earned.points, "\(event)")
     #expect(event.cardLast4 == String(card.suffix(4)))
     let plain = try #require(announced.first { $0.receipt?.hasSuffix("R1") == true })
-    #expect(plain.provisional == nil && plain.account == owner && plain.balance == balance)
+    #expect(plain.provisional == nil && plain.customer == ownerReference && plain.balance == balance)
   }
 }

@@ -20,6 +20,13 @@ struct LedgerAccountCommand: ParsableCommand {
   @Option(help: "The account id (acct-…).")
   var account: String?
 
+  @Option(
+    help: "The customer reference a webhook event names (cust-…), read with HQ's customer reference key.")
+  var customer: String?
+
+  @Option(help: "HQ's customer reference key (default: LEDGER.customer-key).")
+  var customerKey: String?
+
   @OptionGroup var file: LedgerFileOption
   var ledger: String { file.ledger }
 
@@ -30,8 +37,11 @@ struct LedgerAccountCommand: ParsableCommand {
   var json = false
 
   func validate() throws {
-    guard (card == nil) != (account == nil) else {
-      throw ValidationError(card == nil ? "give --card CARD or --account ACCT" : "give --card or --account, not both")
+    guard [card, account, customer].compactMap({ $0 }).count == 1 else {
+      throw ValidationError("give one of --card CARD, --account ACCT or --customer REF")
+    }
+    if let customer, !customer.hasPrefix("cust-") {
+      throw ValidationError("--customer must be a customer reference (cust-…) as a webhook event names it")
     }
     if let account, !account.hasPrefix("acct-") {
       throw ValidationError("--account must be an account id (acct-…); for a card, give --card \(account)")
@@ -60,6 +70,16 @@ struct LedgerAccountCommand: ParsableCommand {
 
   /// The account asked for, or the one the card belongs to.
   func accountID() throws -> String {
+    if let customer {
+      let keyPath = customerKey ?? CustomerReferences.defaultPath(ledger: ledger)
+      let references = try CustomerReferences.load(from: keyPath, create: false).references
+      let (fold, _) = try LedgerFold.fold(path: ledger)
+      guard let id = fold.accounts.keys.first(where: { references.reference(of: $0) == customer }) else {
+        throw CommandFailure(
+          reason: "unknownAccount", message: "no account of \(ledger) has the customer reference \(customer)")
+      }
+      return id
+    }
     guard let card else { return account ?? "" }
     try Identities.validateCard(card)
     guard let owner = try LedgerAccountLookup.owner(of: card, path: ledger).account else {

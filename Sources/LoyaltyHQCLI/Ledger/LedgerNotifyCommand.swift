@@ -45,6 +45,12 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
   @Option(help: "The notifier's state file (default: LEDGER.notify-state.json).")
   var state: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "HQ's secret (mode 600) that keys the customer references events name cardholders by (default: "
+        + "LEDGER.customer-key, created on the first run: back it up with HQ's key)."))
+  var customerKey: String?
+
   @Option(help: "The time standing events are computed at (UTC); default now.")
   var asOf: UTCInstant?
 
@@ -67,14 +73,23 @@ struct LedgerNotifyCommand: AsyncParsableCommand {
   func run() async throws {
     var pending = 0
     try await reportLedger(json: json) {
+      // The operator's files are checked first: a bad one stops the run before anything is created.
+      let signature = try secretFile.map { path throws(LedgerError) in try WebhookSignature.load(from: path) }
+      let headers = try header.map { text throws(LedgerError) in try WebhookHeader(parsing: text) }
+      let tls = try TLSConfiguration.webhookClient(caFile: caFile)
+      let keyPath = customerKey ?? CustomerReferences.defaultPath(ledger: ledger)
+      let (references, created) = try CustomerReferences.load(from: keyPath, create: customerKey == nil)
+      if created {
+        printError("notify: created \(keyPath), the key of the customer references: back it up with HQ's key")
+      }
       var notifier = WebhookNotifier(
-        ledger: ledger, webhook: webhook, statePath: state ?? ledger + ".notify-state.json",
+        ledger: ledger, webhook: webhook, statePath: state ?? ledger + ".notify-state.json", references: references,
         logger: Logger(label: "notify") { StreamLogHandler.standardError(label: $0) },
         clock: { [signedAt] in signedAt ?? .wallClock })
       notifier.retry = WebhookNotifier.retryPolicy(attempts: attempts)
-      notifier.signature = try secretFile.map { path throws(LedgerError) in try WebhookSignature.load(from: path) }
-      notifier.headers = try header.map { text throws(LedgerError) in try WebhookHeader(parsing: text) }
-      notifier.tls = try TLSConfiguration.webhookClient(caFile: caFile)
+      notifier.signature = signature
+      notifier.headers = headers
+      notifier.tls = tls
       let outcome = try await notifier.run(asOf: asOf ?? .wallClock)
       pending = outcome.pending
       let counts = NotificationEvent.Kind.allCases.map { "\(outcome.delivered[$0] ?? 0) \($0.rawValue)" }

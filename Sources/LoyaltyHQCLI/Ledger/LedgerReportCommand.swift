@@ -62,7 +62,7 @@ struct LedgerReportCommand: ParsableCommand {
       text += "\(r.provisionalHolds.count)"
       for h in r.provisionalHolds {
         text +=
-          "\n  card \(h.card): \(LedgerEntryListing.points(h.points)) on \(h.heldOn), "
+          "\n  card \(CardID.masked(h.card)): \(LedgerEntryListing.points(h.points)) on \(h.heldOn), "
           + (h.belongsTo.map {
             "but the card was linked to \($0): `ledger settle-provisional` moves them there"
           }
@@ -89,7 +89,10 @@ struct LedgerReportCommand: ParsableCommand {
               as [String: Any]
           },
           "provisionalHolds": r.provisionalHolds.map {
-            ["card": $0.card, "heldOn": $0.heldOn, "belongsTo": $0.belongsTo ?? NSNull(), "points": $0.points]
+            [
+              "card": CardID.masked($0.card), "heldOn": $0.heldOn, "belongsTo": $0.belongsTo ?? NSNull(),
+              "points": $0.points,
+            ]
               as [String: Any]
           },
           "asOf": r.asOf.description,
