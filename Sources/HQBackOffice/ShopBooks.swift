@@ -56,7 +56,7 @@ public struct ShopBooks: Sendable {
   public let from: UTCInstant?
   public let until: UTCInstant?
   /// Each account's home shop: the terminal that enrolled it.
-  var home: [String: String] = [:]
+  var home = HomeShops()
 
   public init(from: UTCInstant? = nil, until: UTCInstant? = nil) {
     self.from = from
@@ -65,7 +65,7 @@ public struct ShopBooks: Sendable {
 
   /// Books an entry the audit accepted (in ledger order).
   public mutating func take(_ e: Entry) throws(LedgerError) {
-    if e.kind == .enroll, let account = e.account, home[account] == nil { home[account] = e.terminal }
+    home.take(e)
     guard let column = e.kind.bookColumn, let points = e.points, points != 0 else { return }
     if let from, e.at < from { return }
     if let until, e.at >= until { return }

@@ -86,6 +86,8 @@ public struct LoyaltyProgram: Hashable, Sendable {
   /// What an account whose cards cannot sign may spend without a card's signature (`CardProofPolicy`);
   /// nil: no bound beyond the counter's own limits.
   public var cardProof: CardProofRules? = nil
+  /// HQ's fraud detectors' thresholds (`LoyaltyProgram+Fraud.swift`); the defaults when absent.
+  public var fraud = FraudThresholds()
 
   /// The rate of `category` (1 when the program does not list it).
   public func rate(of category: String) -> Decimal4 { categoryRates[category] ?? .one }

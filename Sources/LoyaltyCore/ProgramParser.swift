@@ -21,7 +21,7 @@ public enum ProgramParser {
         ],
         optional: [
           "promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays", "minVisitAmount",
-          "cardProof",
+          "cardProof", "fraud",
         ]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
     let currency = w.string(top["currency"], "currency")
@@ -158,6 +158,7 @@ public enum ProgramParser {
     let debounce = w.integer(l["debounceSeconds"], "limits.debounceSeconds", in: 0...86_400)
     let maxEarns = w.integer(l["maxEarnsPerCardPerHour"], "limits.maxEarnsPerCardPerHour", in: 1...10_000)
     let redeemCap = w.integer(l["offlineRedeemPointsPerDay"], "limits.offlineRedeemPointsPerDay", in: pointsRange)
+    let fraud = LoyaltyProgram.FraudThresholds.parse(top["fraud"], w)
 
     guard w.problems.isEmpty, let version, let currency, let minorUnits, let pointsPerUnit, !tiers.isEmpty,
       let tierWindowDays, let expiryDays, let debounce, let maxEarns, let redeemCap
@@ -178,6 +179,7 @@ public enum ProgramParser {
     program.limits.maxLineAmount = maxLine
     program.limits.maxPurchaseAmount = maxPurchase
     if cardProof != nil { program.cardProof = .init(unprovenRedeemPointsPerDay: unprovenCap) }
+    program.fraud = fraud
     return program
   }
 }

@@ -19,7 +19,7 @@ struct LedgerCommand: AsyncParsableCommand {
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
       LedgerStatusCommand.self, LedgerBalancesCommand.self, LedgerAccountCommand.self,
       LedgerAdjustCommand.self, LedgerSettleProvisionalCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
-      LedgerReportCommand.self,
+      LedgerReportCommand.self, LedgerFindingsCommand.self,
       LedgerSnapshotCommand.self, LedgerNotifyCommand.self, LedgerBackupCommand.self, LedgerRestoreCommand.self,
     ])
 }
@@ -50,6 +50,7 @@ struct HQOptions: ParsableArguments {
 extension LedgerVerifyCommand: JSONReporting { var jsonOutput: Bool { json } }
 extension LedgerBalancesCommand: JSONReporting { var jsonOutput: Bool { json } }
 extension LedgerReportCommand: JSONReporting { var jsonOutput: Bool { json } }
+extension LedgerFindingsCommand: JSONReporting { var jsonOutput: Bool { json } }
 extension LedgerNotifyCommand: JSONReporting { var jsonOutput: Bool { json } }
 extension LedgerInitCommand: JSONReporting { var jsonOutput: Bool { hq.json } }
 extension LedgerRegisterTerminalCommand: JSONReporting { var jsonOutput: Bool { hq.json } }
