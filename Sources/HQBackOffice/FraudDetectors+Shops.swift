@@ -68,4 +68,32 @@ extension FraudDetectors {
     }
     return findings
   }
+
+  /// Spending without card proof: redemptions without a card's signature (`CardProof`) — from
+  /// accounts whose cards cannot sign, as the audit refuses them on the others — at a terminal
+  /// other than the account's home shop. One finding per terminal and UTC day with those
+  /// redemptions; the customers are the victims if any, so it names no suspect card.
+  static func spendingWithoutCardProof(_ ledger: FraudLedger) -> [FraudFinding] {
+    struct ShopDay: Hashable {
+      var terminal: String
+      var day: String
+    }
+    var unsigned: [ShopDay: [LedgerEntry]] = [:]
+    for e in ledger.entries where e.kind == .redeem && e.terminal != Entry.hq && e.proof == nil {
+      guard let account = e.account, let home = ledger.homes[account], home != e.terminal else { continue }
+      unsigned[ShopDay(terminal: e.terminal, day: day(e.at)), default: []].append(e)
+    }
+    return unsigned.map { shop, entries in
+      // Redemptions the audit accepted: each bounded by the catalogue, their sum far from overflowing.
+      let points = -entries.reduce(Int64(0)) { $0 &+ min(0, $1.points ?? 0) }
+      let accounts = Set(entries.compactMap(\.account))
+      let summary =
+        "\(shop.terminal) redeemed \(points) points on \(shop.day) without a card's signature from \(accounts.count) "
+        + "other shops' customer\(accounts.count == 1 ? "" : "s") (\(entries.count) redemption\(entries.count == 1 ? "" : "s"))"
+      return FraudFinding(
+        kind: .spendingWithoutCardProof, subject: "\(shop.terminal)\n\(shop.day)",
+        account: accounts.count == 1 ? accounts.first : nil, card: nil, summary: summary, entries: entries,
+        suspectCards: [])
+    }
+  }
 }

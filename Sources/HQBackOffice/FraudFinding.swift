@@ -21,6 +21,8 @@ public struct FraudFinding: Hashable, Sendable {
     case linkOrBlockOfOtherShopsCustomer
     /// A reversal of a receipt earned at another terminal.
     case refundOfOtherShopsReceipt
+    /// Redemptions without a card's signature (`CardProof`) from other shops' customers.
+    case spendingWithoutCardProof
   }
 
   /// An entry behind a finding: where it is in the ledger and what it is.
@@ -91,6 +93,7 @@ extension FraudFinding.Kind {
     case .referralMinimalFirstPurchases: FraudDetectors.referralMinimalFirstPurchases
     case .linkOrBlockOfOtherShopsCustomer: FraudDetectors.linkOrBlockOfOtherShopsCustomer
     case .refundOfOtherShopsReceipt: FraudDetectors.refundOfOtherShopsReceipt
+    case .spendingWithoutCardProof: FraudDetectors.spendingWithoutCardProof
     }
   }
 }

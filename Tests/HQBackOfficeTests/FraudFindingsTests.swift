@@ -27,7 +27,7 @@ struct FraudFindingsTests {
     let chain = try await FraudChain(fraud: true)
     let cards = chain.cards
     let r = try FraudFindings.read(path: chain.f.ledger.path, from: nil, until: nil)
-    #expect(r.findings.count == 6, "\(r.findings.map(\.summary))")
+    #expect(r.findings.count == 7, "\(r.findings.map(\.summary))")
 
     let baskets = of(.cardOnManyBaskets, r)
     #expect(baskets.count == 1 && baskets.first?.card == "****" + cards[6].suffix(4))
@@ -65,6 +65,15 @@ struct FraudFindingsTests {
       refunds.count == 1 && ids(refunds.first).first == "earn-T01/R1" && refunds.first?.terminals == ["T01", "T03"])
     #expect(refunds.first?.summary.contains("T03 refunded 200.00 EUR of receipt T01/R1, earned at T01") == true)
 
+    // The dormant account's redemption at T01 was not signed by a card (its card cannot sign).
+    let unsigned = of(.spendingWithoutCardProof, r)
+    #expect(unsigned.count == 1 && ids(unsigned.first) == ids(dormant.first).filter { $0.hasPrefix("redeem-") })
+    #expect(unsigned.first?.terminals == ["T01"] && unsigned.first?.suspectCards == [])
+    #expect(
+      unsigned.first?.summary.contains("T01 redeemed 150 points on") == true
+        && unsigned.first?.summary.contains("without a card's signature from 1 other shops' customer") == true,
+      "\(unsigned)")
+
     // Never a full card number in what a finding shows.
     for finding in r.findings {
       let shown = ([finding.summary, finding.card ?? ""] + finding.entries.map(\.id)).joined(separator: " ")
@@ -99,14 +108,16 @@ struct FraudFindingsTests {
     let path = chain.f.ledger.path
     let whole = try FraudFindings.read(path: path, from: nil, until: nil)
     #expect(try FraudFindings.read(path: path, from: nil, until: nil).findings.map(\.id) == whole.findings.map(\.id))
-    #expect(Set(whole.findings.map(\.id)).count == 6 && whole.findings.allSatisfy { $0.id.count == 14 })
-    // The third day only: every finding but the dormant redemption, with the same ids.
+    #expect(Set(whole.findings.map(\.id)).count == 7 && whole.findings.allSatisfy { $0.id.count == 14 })
+    // The third day only: every finding but the dormant redemption (and its spending without a
+    // card's signature), with the same ids.
+    let late: Set<FraudFinding.Kind> = [.dormantRedeemedElsewhere, .spendingWithoutCardProof]
     let day = try FraudFindings.read(
       path: path, from: FraudChain.fraudDay, until: FraudChain.fraudDay.adding(days: 1))
-    #expect(day.findings.map(\.id) == whole.findings.filter { $0.kind != .dormantRedeemedElsewhere }.map(\.id))
+    #expect(day.findings.map(\.id) == whole.findings.filter { !late.contains($0.kind) }.map(\.id))
     // A period after the patterns: the dormant redemption alone, found from the facts before it.
     let later = try FraudFindings.read(path: path, from: FraudChain.dormantRedeemAt, until: nil)
-    #expect(later.findings.map(\.kind) == [.dormantRedeemedElsewhere])
+    #expect(later.findings.map(\.kind) == [.dormantRedeemedElsewhere, .spendingWithoutCardProof])
   }
 
   @Test func theProgramsFraudThresholdsAreBoundedWithDefaults() throws {
