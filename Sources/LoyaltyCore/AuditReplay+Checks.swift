@@ -59,7 +59,9 @@ extension AuditReplay {
     // An earn recorded before return windows were (no `pendingDays`) is what its decision gave
     // then; the window of the program in force applies to it (`ReturnWindow`).
     if e.kind == .earn, e.pendingDays == nil { derived.pendingDays = nil }
-    return e == derived ? nil : Self.difference(e, derived)
+    guard e == derived else { return Self.difference(e, derived) }
+    // What the terminal decided on what it knew; the chain may have reached a bound meanwhile.
+    return chainBoundProblem(e, program: program)
   }
 
   /// The entry the core's decision gives for `e`'s inputs, on the terminal's view.
