@@ -23,14 +23,15 @@ extension CounterLimits {
   }
 
   /// Refuses an earn on `card` on UTC day `day` (days since 1970-01-01) when the card already has
-  /// `earnsThatDay` earns that day and the program bounds them to no more.
+  /// `earnsThatDay` earns that day and the program bounds them to no more. The reason names the
+  /// card masked (it is kept in refusal logs and shown at other shops' counters).
   public static func checkDailyEarns(earnsThatDay: Int, card: String, day: Int64, in program: LoyaltyProgram)
     throws(RuleError)
   {
     guard let most = program.limits.maxEarnsPerCardPerDay, earnsThatDay >= most else { return }
     throw RuleError(
       .dailyEarnLimitReached,
-      "card \(card) already earned \(earnsThatDay) times on \(date(day)) (UTC) across the chain; "
+      "card \(CardID.masked(card)) already earned \(earnsThatDay) times on \(date(day)) (UTC) across the chain; "
         + "limits.maxEarnsPerCardPerDay is \(most)",
       screenLines: ["Limit of \(most) earns", "a day (all shops)."])
   }

@@ -63,7 +63,7 @@ struct ChainBoundsCacheTests {
     }
     #expect(refused?.reason == .dailyEarnLimitReached)
     #expect(
-      refused?.message.contains("already earned 2 times on 2026-11-02 (UTC) across the chain") == true,
+      refused?.message.contains("card ****7895 already earned 2 times on 2026-11-02 (UTC) across the chain") == true,
       "\(refused?.message ?? "")")
     #expect(refused?.screenLines == ["Limit of 2 earns", "a day (all shops)."])
     #expect(try cache.outbox().filter { $0.kind == .earn }.count == 1, "nothing recorded for the refused one")
