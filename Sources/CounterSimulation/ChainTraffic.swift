@@ -59,12 +59,21 @@ public struct ChainTraffic: Sendable {
   public var names: [String] { (1...terminals).map { "T" + String($0).leftPadded(to: 2) } }
 
   /// The demo's program with the three catalogue items the traffic redeems (a coffee, a gift
-  /// card, a donation).
+  /// card, a donation), and the chain-wide bounds on, set above what the honest traffic does (a
+  /// cardholder visits a few times a day at most; a referrer is named by a few cardholders): 50
+  /// earns a card a UTC day, 20 referrer bonuses a referrer in any 30 days.
   public static let program = DemoDay.program.replacingOccurrences(
     of: #"[{"id": "coffee", "kind": "product", "points": 30, "name": "Free coffee"}]"#,
     with: #"[{"id": "coffee", "kind": "product", "points": 30, "name": "Free coffee"}, "#
       + #"{"id": "gift10", "kind": "giftCard", "points": 300, "name": "10 EUR gift card"}, "#
-      + #"{"id": "charity", "kind": "donation", "points": 20, "name": "Food bank"}]"#)
+      + #"{"id": "charity", "kind": "donation", "points": 20, "name": "Food bank"}]"#
+  )
+  .replacingOccurrences(
+    of: #""minFirstPurchase": 1000}"#,
+    with: #""minFirstPurchase": 1000, "maxReferralsPerReferrer": 20, "periodDays": 30}"#
+  )
+  .replacingOccurrences(
+    of: #""offlineRedeemPointsPerDay": 500}"#, with: #""offlineRedeemPointsPerDay": 500, "maxEarnsPerCardPerDay": 50}"#)
 
   /// The counter traffic alone, as a scenario (what `sim chain` plays without faults).
   public func scenario() -> Scenario {

@@ -66,7 +66,11 @@ extension AuditReplay {
     guard e == derived else { return Self.difference(e, derived) }
     let account = e.account.flatMap { view($0, terminal: t, basis: basis) }
     let unproven = e.account.map { unprovenRedeemed(account: $0, day: e.at.day) } ?? 0
-    return CardProofPolicy.problem(e, account: account, program: program, unprovenToday: unproven)?.message
+    if let problem = CardProofPolicy.problem(e, account: account, program: program, unprovenToday: unproven) {
+      return problem.message
+    }
+    // What the terminal decided on what it knew; the chain may have reached a bound meanwhile.
+    return chainBoundProblem(e, program: program)
   }
 
   /// The entry the core's decision gives for `e`'s inputs, on the terminal's view.

@@ -109,6 +109,8 @@ public struct AuditReplay: Sendable {
   /// Entries accepted (seals excluded).
   public private(set) var accepted = 0
   public private(set) var firstDate: UTCInstant?
+  /// The counts the program's chain-wide bounds are held on (AuditReplay+ChainTally.swift).
+  private(set) var chainTally = ChainTally()
 
   public init() {}
 
@@ -162,6 +164,7 @@ public struct AuditReplay: Sendable {
     seals.insert(seq)
     if signer != Entry.hq, ownSeal[signer].map({ time > $0 }) ?? true { ownSeal[signer] = time }
     advanceHorizon()
+    chainTally.sealed(by: signer, at: time, horizon: horizon)
   }
 
   /// Notes the seal of a batch every reader leaves out (written past the admission): its entries
@@ -186,6 +189,7 @@ public struct AuditReplay: Sendable {
       // decided before the rotation is still its own.
       if let t = e.ref, registered[t] == nil {
         registered[t] = seq
+        chainTally.registered(t, at: e.at)
         if let last = revokedTerms[t]?.indices.last { revokedTerms[t]![last].resumed = e.at }
       }
       advanceHorizon()
@@ -193,6 +197,7 @@ public struct AuditReplay: Sendable {
     case .terminalRevoke:
       if let t = e.ref, let from = registered.removeValue(forKey: t) {
         revokedTerms[t, default: []].append(Term(from: from, until: seq, before: e.at))
+        chainTally.revoked(t, at: seq)
       }
       advanceHorizon()
       return nil
@@ -250,6 +255,7 @@ public struct AuditReplay: Sendable {
       }
     }
     ids.insert(digest)
+    chainTally.note(e)
     accepted += 1
     if firstDate == nil || e.at < firstDate! { firstDate = e.at }
     return nil

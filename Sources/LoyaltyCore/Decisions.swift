@@ -146,14 +146,15 @@ public enum Decisions {
   /// card's last tap here, `earnsInTrailingHour` its earns here in the hour before; `receiptTaken`
   /// whether the receipt id is already recorded; `recordedBonuses` the referral bonus ids already
   /// known.
+  /// `chain`: the counts the chain-wide bounds hold, as the deciding side knows them.
   public static func earn(
     card: CardFacts?, cardID: String, account: AccountState, lines: [PurchaseLine], receipt: String,
-    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, recordedBonuses: Set<String>,
-    program: LoyaltyProgram, context c: OperationContext
+    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, chain: CounterLimits.ChainCounts = .init(),
+    recordedBonuses: Set<String>, program: LoyaltyProgram, context c: OperationContext
   ) throws(RuleError) -> Earn {
     try purchase(
       card: card, cardID: cardID, account: account, lines: lines, receipt: receipt, receiptTaken: receiptTaken,
-      lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, recordedBonuses: recordedBonuses,
+      lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, chain: chain, recordedBonuses: recordedBonuses,
       provisional: false, program: program, context: c)
   }
 
@@ -165,8 +166,8 @@ public enum Decisions {
   /// is known. `known` is what this counter knows of the card: a known card is never provisional.
   public static func provisionalEarn(
     cardID: String, known: CardFacts?, account: AccountState, lines: [PurchaseLine], receipt: String,
-    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, program: LoyaltyProgram,
-    context c: OperationContext
+    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, chain: CounterLimits.ChainCounts = .init(),
+    program: LoyaltyProgram, context c: OperationContext
   ) throws(RuleError) -> Earn {
     try Identities.validateCard(cardID)
     if let known {
@@ -179,15 +180,15 @@ public enum Decisions {
     }
     return try purchase(
       card: nil, cardID: cardID, account: account, lines: lines, receipt: receipt, receiptTaken: receiptTaken,
-      lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, recordedBonuses: [], provisional: true,
-      program: program, context: c)
+      lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, chain: chain, recordedBonuses: [],
+      provisional: true, program: program, context: c)
   }
 
   /// The purchase rule both forms share.
   private static func purchase(
     card: CardFacts?, cardID: String, account: AccountState, lines: [PurchaseLine], receipt: String,
-    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, recordedBonuses: Set<String>,
-    provisional: Bool, program: LoyaltyProgram, context c: OperationContext
+    receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, chain: CounterLimits.ChainCounts,
+    recordedBonuses: Set<String>, provisional: Bool, program: LoyaltyProgram, context c: OperationContext
   ) throws(RuleError) -> Earn {
     guard !lines.isEmpty else { throw RuleError(.invalidAmount, "a purchase needs at least one line") }
     guard lines.count <= 200 else {
@@ -210,6 +211,7 @@ public enum Decisions {
         screenLines: ["Same card again in", "under \(program.limits.debounceSeconds) s: wait."])
     }
     try CounterLimits.checkVelocity(earnsInTrailingHour: earnsInTrailingHour, card: cardID, in: program)
+    try CounterLimits.checkDailyEarns(earnsThatDay: chain.earnsThatDay, card: cardID, day: c.at.day, in: program)
     var total: Int64 = 0
     for line in lines { total = try Checked.add(total, line.amount, "the basket's total") }
     // A purchase of nothing is no visit (it would count towards a tier).
@@ -234,7 +236,9 @@ public enum Decisions {
         data: provisional ? Entry.provisional : nil, lines: lines, version: Int64(program.version), tier: tier.name,
         pendingDays: program.pendingDays, basis: c.basis)
     ]
-    if !provisional, let bonuses = try? referralBonuses(account: account, purchase: total, program: program, context: c)
+    if !provisional,
+      let bonuses = try? referralBonuses(
+        account: account, purchase: total, referrerBonusesInWindow: chain.referrerBonuses, program: program, context: c)
     {
       entries += bonuses.filter { !recordedBonuses.contains($0.id) }
     }

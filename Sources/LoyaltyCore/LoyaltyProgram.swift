@@ -30,6 +30,11 @@ public struct LoyaltyProgram: Hashable, Sendable {
     public var referrerPoints: Int64
     public var refereePoints: Int64
     public var minFirstPurchase: Int64
+    /// The chain-wide bound on a referrer: at most this many referrer bonuses to one account in
+    /// any `periodDays` UTC days (nil: no bound). Held by HQ's audit (`CounterLimits.checkReferrerBonus`).
+    public var maxReferralsPerReferrer: Int? = nil
+    /// The window of that bound, in UTC days (given with it).
+    public var periodDays: Int? = nil
   }
 
   public enum ItemKind: String, Hashable, Sendable, CaseIterable {
@@ -53,6 +58,9 @@ public struct LoyaltyProgram: Hashable, Sendable {
     public var maxLineAmount: Int64? = nil
     /// The most a purchase's total may be, in minor units (nil: only the ledger's own bound).
     public var maxPurchaseAmount: Int64? = nil
+    /// The chain-wide bound on one card's earns in a UTC day, at every terminal together (nil: no
+    /// bound). Held by HQ's audit (`CounterLimits.checkDailyEarns`).
+    public var maxEarnsPerCardPerDay: Int? = nil
   }
 
   public var version: Int

@@ -112,12 +112,19 @@ public enum ProgramParser {
 
     var referral: LoyaltyProgram.Referral?
     if let value = top["referral"],
-      let r = w.object(value, "referral", required: ["referrerPoints", "refereePoints", "minFirstPurchase"])
+      let r = w.object(
+        value, "referral", required: ["referrerPoints", "refereePoints", "minFirstPurchase"],
+        optional: ["maxReferralsPerReferrer", "periodDays"])
     {
       let a = w.integer(r["referrerPoints"], "referral.referrerPoints", in: pointsRange)
       let b = w.integer(r["refereePoints"], "referral.refereePoints", in: pointsRange)
       let c = w.integer(r["minFirstPurchase"], "referral.minFirstPurchase", in: moneyRange)
-      if let a, let b, let c { referral = .init(referrerPoints: a, refereePoints: b, minFirstPurchase: c) }
+      let bound = referrerBound(r, w)
+      if let a, let b, let c {
+        referral = .init(
+          referrerPoints: a, refereePoints: b, minFirstPurchase: c, maxReferralsPerReferrer: bound?.most,
+          periodDays: bound?.days)
+      }
     }
 
     var catalogue: [LoyaltyProgram.CatalogueItem] = []
@@ -143,7 +150,7 @@ public enum ProgramParser {
     let l =
       w.object(
         top["limits"], "limits", required: ["debounceSeconds", "maxEarnsPerCardPerHour", "offlineRedeemPointsPerDay"],
-        optional: ["maxLineAmount", "maxPurchaseAmount"])
+        optional: ["maxLineAmount", "maxPurchaseAmount", "maxEarnsPerCardPerDay"])
       ?? [:]
     let maxLine = l["maxLineAmount"].flatMap { w.integer($0, "limits.maxLineAmount", in: 1...moneyRange.upperBound) }
     let maxPurchase = l["maxPurchaseAmount"].flatMap {
@@ -154,6 +161,9 @@ public enum ProgramParser {
     }
     let unprovenCap = cardProof?["unprovenRedeemPointsPerDay"].flatMap {
       w.integer($0, "cardProof.unprovenRedeemPointsPerDay", in: pointsRange)
+    }
+    let earnsPerDay = l["maxEarnsPerCardPerDay"].flatMap {
+      w.integer($0, "limits.maxEarnsPerCardPerDay", in: maxEarnsPerCardPerDayRange)
     }
     let debounce = w.integer(l["debounceSeconds"], "limits.debounceSeconds", in: 0...86_400)
     let maxEarns = w.integer(l["maxEarnsPerCardPerHour"], "limits.maxEarnsPerCardPerHour", in: 1...10_000)
@@ -180,6 +190,7 @@ public enum ProgramParser {
     program.limits.maxPurchaseAmount = maxPurchase
     if cardProof != nil { program.cardProof = .init(unprovenRedeemPointsPerDay: unprovenCap) }
     program.fraud = fraud
+    program.limits.maxEarnsPerCardPerDay = earnsPerDay.map { Int($0) }
     return program
   }
 }

@@ -5,6 +5,8 @@ public struct RuleError: Error, Hashable, Sendable, CustomStringConvertible {
     case overflow, invalidAmount, unknownCard, unknownAccount, alreadyEnrolled, blockedCard
     case unknownReceipt, duplicateReceipt, refundExceedsReceipt, insufficientBalance, dailyRedeemCapReached
     case unknownItem, debounced, velocityExceeded, noProgram, invalidReferrer, alreadyLinked
+    /// A card at the program's chain-wide bound of earns in a UTC day.
+    case dailyEarnLimitReached
     /// A cache used under another terminal's id.
     case wrongTerminal
     /// A card's signature missing, malformed or not the card's (`CardProof`), or spending

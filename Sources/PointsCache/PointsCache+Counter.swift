@@ -65,6 +65,7 @@ extension PointsCache {
         Int.self,
         sql: "SELECT COUNT(*) FROM entry WHERE card = ? AND terminal = ? AND kind = ? AND at > ? AND at <= ?",
         arguments: [card, c.terminal, Entry.Kind.earn, c.at.seconds - 3600, c.at.seconds]) ?? 0
+    let chain = try chainCounts(db, card: card, account: account, program: program, at: c.at)
     let taken = try db.cachedOne(Int64.self, sql: "SELECT 1 FROM receipt WHERE id = ?", arguments: [receiptID]) != nil
     var recorded: Set<String> = []
     if let facts {
@@ -84,12 +85,12 @@ extension PointsCache {
         try Decisions.provisionalEarn(
           cardID: card, known: nil, account: account ?? AccountState(id: provisionalAccount), lines: lines,
           receipt: receiptID, receiptTaken: taken, lastTap: lastTap.map(UTCInstant.init(seconds:)),
-          earnsInTrailingHour: earnsThisHour, program: program, context: c)
+          earnsInTrailingHour: earnsThisHour, chain: chain, program: program, context: c)
       } else {
         try Decisions.earn(
           card: facts, cardID: card, account: account ?? AccountState(id: facts?.account ?? ""), lines: lines,
           receipt: receiptID, receiptTaken: taken, lastTap: lastTap.map(UTCInstant.init(seconds:)),
-          earnsInTrailingHour: earnsThisHour, recordedBonuses: recorded, program: program, context: c)
+          earnsInTrailingHour: earnsThisHour, chain: chain, recordedBonuses: recorded, program: program, context: c)
       }
     var set = CacheWorkingSet()
     if let account { set.track(account, isNew: false) }

@@ -132,8 +132,11 @@ struct ChainSimulationTests {
     #expect(count { if case .sync(let t) = $0 { t.count < 4 } else { false } } > 0)
     // Every item the traffic redeems is in the chain's catalogue (two of three were not, and
     // their redemptions were all refused at the counter as "no catalogue item").
-    let catalogue = Set((try? ProgramParser.parse(Data(ChainTraffic.program.utf8)))?.catalogue.map(\.id) ?? [])
+    let program = try? ProgramParser.parse(Data(ChainTraffic.program.utf8))
+    let catalogue = Set(program?.catalogue.map(\.id) ?? [])
     for case .redeem(_, _, let item) in events.map(\.action) { #expect(catalogue.contains(item), "\(item)") }
+    // The chain-wide bounds are on: the swarm's honest traffic stays under them.
+    #expect(program?.limits.maxEarnsPerCardPerDay == 50 && program?.referral?.maxReferralsPerReferrer == 20)
     #expect(ChainTraffic.loyaltyNumber(1234).count == 16)
     #expect((try? Identities.validateCard(ChainTraffic.loyaltyNumber(1234))) != nil)
   }

@@ -271,6 +271,14 @@ struct ScreenCatalogue {
         catching { try CounterLimits.checkVelocity(earnsInTrailingHour: 5, card: D.bob.text, in: program) }, .purchase
       ),
       (
+        "The chain-wide daily limit of earns on a card (limits.maxEarnsPerCardPerDay), after the confirm",
+        catching {
+          var bounded = program
+          bounded.limits.maxEarnsPerCardPerDay = 10_000
+          try CounterLimits.checkDailyEarns(earnsThatDay: 10_000, card: D.bob.text, day: D.start.day, in: bounded)
+        }, .purchase
+      ),
+      (
         "Too few points for an item",
         catching {
           try CounterLimits.checkRedemption(

@@ -144,6 +144,52 @@ struct AttackTableTests {
     try chain.expectNothingMintedAndEveryoneSyncs("fake sale beyond the bound")
   }
 
+  /// The referral farm on a chain whose program bounds a referrer's bonuses (2 in any 30 days):
+  /// the attacker's counter pays nothing beyond the bound, so the attacker edits the bound out of
+  /// its cache's copy of the program, enrols five fake cards naming the accomplice as referrer,
+  /// each with a 20.00 purchase, and syncs. HQ's audit, counting the chain's referrer bonuses,
+  /// pays the accomplice the bound's two and refuses the other three with the bound's name; each
+  /// fake referee keeps its own bonus.
+  @Test func aReferralFarmIsPaidAtMostTheBoundsReferrerBonusesByHQ() async throws {
+    let chain = try await AttackedChain()
+    let f = chain.f
+    let referral = #""minFirstPurchase": 2000}"#
+    let bound = #", "maxReferralsPerReferrer": 2, "periodDays": 30"#
+    let bounded = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
+      .replacingOccurrences(of: referral, with: #""minFirstPurchase": 2000"# + bound + "}")
+    #expect(bounded.contains("maxReferralsPerReferrer"))
+    let at = AttackedChain.day2.adding(seconds: -3600)
+    try f.ledger.append(
+      [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: bounded)], signer: "HQ",
+      key: try LedgerKey.load(from: f.directory.appendingPathComponent("hq.key").path), at: at)
+    #expect(try chain.syncChild("T01", at: at.adding(seconds: 60)).status == 0)
+    try chain.edit("UPDATE program SET json = ?", [bounded.replacingOccurrences(of: bound, with: "")])
+    let t1 = try f.cache("T01")
+    let fakes = Array(ChainFixture.cards[10..<15])
+    for (i, card) in fakes.enumerated() {
+      let time = at.adding(seconds: 120 + 60 * Int64(i))
+      _ = try t1.enroll(
+        card: card, referrer: chain.accompliceCard, context: .init(terminal: "T01", operator: "x", at: time))
+      let earned = try t1.earn(
+        card: card, lines: [PurchaseLine(category: "other", amount: 2_000)], receipt: "F\(i)",
+        context: .init(terminal: "T01", operator: "x", at: time.adding(seconds: 30)))
+      #expect(earned.referralBonuses[chain.accomplice] == 200, "the edited counter pays every referrer bonus")
+    }
+    let run = try chain.syncChild("T01", at: AttackedChain.day2)
+    #expect(run.status == 3, "synced, with the farm's extra referrer bonuses refused by HQ (exit 3)")
+    let refused = try f.cache("T01").refusedByHQ()
+    #expect(refused.count == 3, "\(refused)")
+    #expect(refused.allSatisfy { $0.reason.contains("referral.maxReferralsPerReferrer is 2") }, "\(refused)")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(
+      fold.accounts[chain.accomplice]?.balance == Int64(80 + 2 * 200), "its own purchase and the bound's two bonuses")
+    for card in fakes {
+      #expect(
+        fold.accounts[Identities.accountID(enrolledWith: card)]?.balance == Int64(20 + 100), "the referee's own bonus")
+    }
+    try chain.expectNothingMintedAndEveryoneSyncs("referral farm", accompliceAtMost: 80 + 2 * 200)
+  }
+
   @Test(arguments: 0..<outboxEdits.count)
   func anEditedOutboxEntryIsRefusedAndKept(index: Int) async throws {
     let (name, sql) = Self.outboxEdits[index]
