@@ -12,7 +12,7 @@ import SystemPackage
 /// manifest (`backup.json`) with every file's size and SHA-256.
 public enum LedgerBackup {
   /// The companions kept next to the ledger (`LEDGER.answers`, …), by suffix.
-  public static let companions = [".answers", ".refusals", ".nonces", ".notify-state.json"]
+  public static let companions = [".answers", ".refusals", ".nonces", ".notify-state.json", ".customer-key"]
   static let manifestName = "backup.json"
 
   /// What a backup holds.
