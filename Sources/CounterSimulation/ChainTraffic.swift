@@ -73,7 +73,9 @@ public struct ChainTraffic: Sendable {
     with: #""minFirstPurchase": 1000, "maxReferralsPerReferrer": 20, "periodDays": 30}"#
   )
   .replacingOccurrences(
-    of: #""offlineRedeemPointsPerDay": 500}"#, with: #""offlineRedeemPointsPerDay": 500, "maxEarnsPerCardPerDay": 50}"#)
+    of: #""offlineRedeemPointsPerDay": 500}"#,
+    with: #""offlineRedeemPointsPerDay": 500, "maxEarnsPerCardPerDay": 50}, "cardProof": {"unprovenRedeemPointsPerDay": 1000}"#
+  )
 
   /// The counter traffic alone, as a scenario (what `sim chain` plays without faults).
   public func scenario() -> Scenario {
