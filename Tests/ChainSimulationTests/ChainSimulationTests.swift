@@ -17,6 +17,21 @@ struct ChainSimulationTests {
     FileManager.default.temporaryDirectory.appendingPathComponent("chain-\(UUID().uuidString)")
   }
 
+  /// A tampering hook: `edit` run on `terminal`'s cache file before each of its syncs, as someone
+  /// with the file would.
+  func editing(_ terminal: String, _ edit: @escaping (Database) throws -> Void) -> (
+    terminal: String, edit: (ScenarioRunner) throws -> Void
+  ) {
+    (
+      terminal,
+      { runner in
+        let queue = try DatabaseQueue(path: runner.cache(terminal).path)
+        defer { try? queue.close() }
+        try queue.write(edit)
+      }
+    )
+  }
+
   @Test(arguments: [1, 2, 3] as [UInt64])
   func invariantsHoldAfterEverySync(seed: UInt64) async throws {
     let traffic = ChainTraffic(terminals: 3, days: 6, cardholders: 40, seed: seed)
@@ -42,24 +57,20 @@ struct ChainSimulationTests {
       init(seed: UInt64) { rng = SplitMix64(seed: seed) }
     }
     let tampering = Tampering(seed: seed)
-    simulation.tampering = (
+    simulation.tampering = editing(
       "T02",
-      { runner in
-        let queue = try DatabaseQueue(path: runner.cache("T02").path)
-        defer { try? queue.close() }
-        try queue.write { db in
-          let ids = try String.fetchAll(
-            db,
-            sql: """
-              SELECT id FROM entry WHERE origin = 'local' AND synced = 0 AND kind IN ('earn', 'redeem')
-              ORDER BY seq
-              """)
-          for id in ids where tampering.rng.next() % 2 == 0 {
-            try db.execute(
-              sql: "UPDATE entry SET points = points + ? WHERE id = ?",
-              arguments: [1 + Int64(tampering.rng.next() % 500), id])
-            tampering.ids.insert(id)
-          }
+      { db in
+        let ids = try String.fetchAll(
+          db,
+          sql: """
+            SELECT id FROM entry WHERE origin = 'local' AND synced = 0 AND kind IN ('earn', 'redeem')
+            ORDER BY seq
+            """)
+        for id in ids where tampering.rng.next() % 2 == 0 {
+          try db.execute(
+            sql: "UPDATE entry SET points = points + ? WHERE id = ?",
+            arguments: [1 + Int64(tampering.rng.next() % 500), id])
+          tampering.ids.insert(id)
         }
       }
     )
@@ -91,22 +102,18 @@ struct ChainSimulationTests {
     var simulation = ChainSimulation(traffic: traffic)
     final class Stripped { var ids: Set<String> = [] }
     let stripped = Stripped()
-    simulation.tampering = (
+    simulation.tampering = editing(
       "T02",
-      { runner in
-        let queue = try DatabaseQueue(path: runner.cache("T02").path)
-        defer { try? queue.close() }
-        try queue.write { db in
-          let ids = try String.fetchAll(
-            db,
-            sql: "SELECT id FROM entry WHERE origin = 'local' AND synced = 0 AND kind = 'redeem' AND proof IS NOT NULL")
-          try db.execute(
-            sql: "UPDATE entry SET proof = NULL WHERE id IN (SELECT value FROM json_each(?))",
-            arguments: [
-              String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
-            ])
-          stripped.ids.formUnion(ids)
-        }
+      { db in
+        let ids = try String.fetchAll(
+          db,
+          sql: "SELECT id FROM entry WHERE origin = 'local' AND synced = 0 AND kind = 'redeem' AND proof IS NOT NULL")
+        try db.execute(
+          sql: "UPDATE entry SET proof = NULL WHERE id IN (SELECT value FROM json_each(?))",
+          arguments: [
+            String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)
+          ])
+        stripped.ids.formUnion(ids)
       }
     )
     let workdir = workdir()

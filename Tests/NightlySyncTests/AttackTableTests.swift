@@ -40,6 +40,16 @@ struct AttackedChain {
       context: .init(terminal: "T01", operator: "x", at: at.adding(seconds: 60)))
   }
 
+  /// HQ publishes `program` (its version 2) an hour before day 2, and T01 syncs it; returns when.
+  func publish(_ program: String) throws -> UTCInstant {
+    let at = Self.day2.adding(seconds: -3600)
+    try f.ledger.append(
+      [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: program)], signer: "HQ",
+      key: try LedgerKey.load(from: f.directory.appendingPathComponent("hq.key").path), at: at)
+    #expect(try syncChild("T01", at: at.adding(seconds: 60)).status == 0)
+    return at
+  }
+
   /// Runs SQL on T01's cache file, as someone with the file would.
   func edit(_ sql: String, _ arguments: StatementArguments = []) throws {
     let queue = try DatabaseQueue(path: f.cachePath("T01"))
@@ -120,11 +130,7 @@ struct AttackTableTests {
     let bounded = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
       .replacingOccurrences(of: limits, with: #""offlineRedeemPointsPerDay": 2000, "maxPurchaseAmount": 500000}"#)
     #expect(bounded.contains("maxPurchaseAmount"))
-    let at = AttackedChain.day2.adding(seconds: -3600)
-    try f.ledger.append(
-      [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: bounded)], signer: "HQ",
-      key: try LedgerKey.load(from: f.directory.appendingPathComponent("hq.key").path), at: at)
-    #expect(try chain.syncChild("T01", at: at.adding(seconds: 60)).status == 0)
+    let at = try chain.publish(bounded)
     let t1 = try f.cache("T01")
     let lines = (0..<200).map { _ in PurchaseLine(category: "fuel", amount: 100_000_000_000) }
     let sale = OperationContext(terminal: "T01", operator: "x", at: at.adding(seconds: 120))
@@ -158,11 +164,7 @@ struct AttackTableTests {
     let bounded = ChainFixture.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
       .replacingOccurrences(of: referral, with: #""minFirstPurchase": 2000"# + bound + "}")
     #expect(bounded.contains("maxReferralsPerReferrer"))
-    let at = AttackedChain.day2.adding(seconds: -3600)
-    try f.ledger.append(
-      [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: bounded)], signer: "HQ",
-      key: try LedgerKey.load(from: f.directory.appendingPathComponent("hq.key").path), at: at)
-    #expect(try chain.syncChild("T01", at: at.adding(seconds: 60)).status == 0)
+    let at = try chain.publish(bounded)
     try chain.edit("UPDATE program SET json = ?", [bounded.replacingOccurrences(of: bound, with: "")])
     let t1 = try f.cache("T01")
     let fakes = Array(ChainFixture.cards[10..<15])
