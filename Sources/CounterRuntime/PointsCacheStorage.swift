@@ -1,4 +1,5 @@
 import CounterFirmware
+import HexCoding
 import LoyaltyCore
 import PointsCache
 
@@ -21,7 +22,21 @@ public struct PointsCacheStorage: CounterStorage {
   public func isStandAlone() async throws -> Bool { try await cache.asynchronous.isStandAlone() }
 
   public func identify(card: CardID, at: UTCInstant) async throws -> CardholderView {
-    try await cache.asynchronous.identify(card: card.text, at: at)
+    let view = try await cache.asynchronous.identify(card: card.text, at: at)
+    // A card that signs is the card enrolled under its number only if its key is the one the
+    // ledger recorded: another card of that number (a number claimed first with someone else's
+    // key) earns nothing into the account and spends nothing from it.
+    if let signer, let tapped = await signer.publicKey(of: card),
+      let recorded = try await cache.asynchronous.publicKey(card: card.text),
+      recorded != Hex.lowercase(tapped)
+    {
+      throw RuleError(
+        .cardProof,
+        "card \(card.masked) is not the card enrolled under its number (its key is another): nothing recorded; the "
+          + "cardholder asks at HQ's customer desk",
+        screenLines: ["Card not the one", "enrolled under its", "number: ask at the", "customer desk."])
+    }
+    return view
   }
 
   public func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus {

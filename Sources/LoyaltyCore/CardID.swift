@@ -95,6 +95,29 @@ public struct CardID: Hashable, Sendable, Comparable, CustomStringConvertible, C
   /// A card's text as the display and receipts show it: its last four characters ("****7895").
   public static func masked(_ text: String) -> String { "****" + text.suffix(4) }
 
+  /// `text` with every card number in it masked: each run of letters and digits that is a card's
+  /// canonical text (a loyalty number, an upper-case hex UID) becomes "****" and its last four.
+  /// For lines built from entries (ids like `link-<card>`, reasons naming a card) shown outside
+  /// HQ's customer service.
+  public static func maskingCards(in text: String) -> String {
+    var out = ""
+    var run = ""
+    func flush() {
+      out += run.count >= 8 && (try? CardID(run)) != nil ? masked(run) : run
+      run = ""
+    }
+    for c in text {
+      if c.isASCII && (c.isLetter || c.isNumber) {
+        run.append(c)
+      } else {
+        flush()
+        out.append(c)
+      }
+    }
+    flush()
+    return out
+  }
+
   public static func < (a: CardID, b: CardID) -> Bool { a.text < b.text }
 
   public init(from decoder: any Decoder) throws {

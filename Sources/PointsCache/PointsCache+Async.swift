@@ -65,6 +65,13 @@ extension PointsCache {
       }
     }
 
+    /// The public key (`CardProof`, hex) recorded for `card`, or nil when it cannot sign or is unknown.
+    public func publicKey(card: String) async throws -> String? {
+      try await cache.pool.read { db in
+        try db.cachedOne(String.self, sql: "SELECT publicKey FROM card WHERE id = ?", arguments: [card])
+      }
+    }
+
     /// The redemption's entry as it would be recorded now, without its card's signature: what
     /// the card signs (`CardProof.challenge`), and whether the account holds the card's public
     /// key (only then can its signature count). Nothing is written.

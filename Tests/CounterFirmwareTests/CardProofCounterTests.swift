@@ -65,12 +65,21 @@ struct CardProofCounterTests {
     let redemption = try #require(try f.cache.outbox().first { $0.kind == .redeem })
     let proof = try CardProof(parsing: try #require(redemption.proof))
     #expect(proof.verifies(redemption, publicKey: enrolment?.data ?? ""), "signed by the card, over this entry")
-    // A card of the same number with another key (a clone) signs, but not as the enrolled card.
+    // A card of the same number with another key (a clone, or the genuine card when someone
+    // claimed its number first with a key of their own) is not the enrolled card: refused at the
+    // tap, so it neither spends from the account nor earns into it.
     try await buy(card, on: f)
     let clone = LoyaltyAppletCard(
       stored: Array(number.utf8), privateKey: Array(P256.Signing.PrivateKey().rawRepresentation))
-    let cloneShown = await redeemCoffee(clone, on: f)
-    #expect(cloneShown == "Refused", "\(f.counter.display.current.lines)")
+    let c = f.counter
+    await c.tap(clone)
+    #expect(c.display.current.lines[0] == "Refused", "\(c.display.current.lines)")
+    #expect(c.display.current.lines[1] == "Card not the one", "\(c.display.current.lines)")
+    await c.press(.purchase)
+    let state = await f.state.name
+    #expect(!state.hasPrefix("basket"), "no sale for the clone: \(state)")
+    await c.remove()
+    await c.press(.ok)
     #expect(try f.cache.outbox().filter { $0.kind == .redeem }.count == 1, "nothing recorded for the clone")
   }
 

@@ -49,9 +49,9 @@ struct LedgerReportCommand: ParsableCommand {
         """
       for (id, balance) in r.overdrawn.sorted(by: { $0.key < $1.key }) { text += "\n  \(id)  \(balance)" }
       text += "\nrefused at admission (never appended): \(r.refusedAtAdmission.count)"
-      for line in r.refusedAtAdmission.suffix(20) { text += "\n  \(line)" }
+      for line in r.refusedAtAdmission.suffix(20) { text += "\n  \(CardID.maskingCards(in: line))" }
       text += "\nin the file but left out by the audit (written past the admission): \(r.refused.count)"
-      for line in r.refused { text += "\n  \(line)" }
+      for line in r.refused { text += "\n  \(CardID.maskingCards(in: line))" }
       text += "\nover-reversed receipts (refunds kept from several counters): \(r.overReversals.count)"
       for o in r.overReversals {
         text +=
@@ -78,8 +78,8 @@ struct LedgerReportCommand: ParsableCommand {
         [
           "pointsLiability": r.pointsLiability, "orders": r.orders, "uniqueCustomers": r.uniqueCustomers,
           "purchaseFrequency": frequency, "inactive": r.inactive, "overdrawn": r.overdrawn,
-          "lifetimeSpend": r.lifetimeSpend, "refused": r.refusedRecords,
-          "refusedAtAdmission": r.refusedAtAdmissionRecords,
+          "lifetimeSpend": r.lifetimeSpend, "refused": r.refusedRecords.map(Self.masked),
+          "refusedAtAdmission": r.refusedAtAdmissionRecords.map(Self.masked),
           "currency": r.currency ?? NSNull(), "minorUnits": r.minorUnits,
           "overReversals": r.overReversals.map {
             [
@@ -101,4 +101,7 @@ struct LedgerReportCommand: ParsableCommand {
       )
     }
   }
+
+  /// A refusal's record with the card numbers in its fields masked (a report is finance's).
+  static func masked(_ record: [String: String]) -> [String: String] { record.mapValues(CardID.maskingCards) }
 }

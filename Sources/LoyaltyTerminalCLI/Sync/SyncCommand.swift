@@ -147,13 +147,15 @@ struct SyncCommand: AsyncParsableCommand {
     if summary.repairedBytes > 0 { text += "; repaired a torn tail of \(summary.repairedBytes) bytes" }
     for c in summary.conflicts { text += "\n  conflict: \(c)" }
     for r in summary.refusedByHQ { text += "\n  refused by HQ: \(r)" }
-    for x in summary.excluded { text += "\n  left out of the ledger's fold: \(x)" }
+    // Other shops' entries: their card numbers masked, as on every counter-side output.
+    for x in summary.excluded { text += "\n  left out of the ledger's fold: \(CardID.maskingCards(in: x))" }
     for n in summary.notices { text += "\n  note: \(n)" }
     return (
       text,
       [
         "sent": summary.sent, "received": summary.received, "conflicts": summary.conflicts,
-        "repairedBytes": summary.repairedBytes, "refusedByHQ": summary.refusedByHQ, "excluded": summary.excluded,
+        "repairedBytes": summary.repairedBytes, "refusedByHQ": summary.refusedByHQ,
+        "excluded": summary.excluded.map(CardID.maskingCards),
         "notices": summary.notices,
       ]
     )
