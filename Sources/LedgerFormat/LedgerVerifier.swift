@@ -207,17 +207,34 @@ public struct LedgerVerifier {
         sealedEnd = position
         continue
       }
-      let entry = try LedgerLine.parseEntry(line, line: lineNumber)
+      // A bad last line (nothing complete after it) is past every seal: an unsealed tail like a
+      // torn line, which the next writer cuts, not a halt for every reader. Anywhere else it is
+      // damage, named with its line.
+      let lastLine = memchr(base + position, 0x0A, bytes.count - position) == nil
+      func bad(_ error: LedgerError) throws(LedgerError) {
+        guard lastLine else { throw error }
+        tail = .torn(
+          bytes: bytes.count - sealedEnd, line: batch.isEmpty ? lineNumber : batchStart,
+          reason: "line \(lineNumber), the last, is not one that follows: \(error.reason)")
+      }
+      let entry: LedgerEntry
+      do { entry = try LedgerLine.parseEntry(line, line: lineNumber) } catch {
+        try bad(error)
+        return
+      }
       guard entry.prev == head else {
-        throw LedgerError(
-          line: lineNumber,
-          "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)"
-        )
+        try bad(
+          LedgerError(
+            line: lineNumber,
+            "does not follow line \(lineNumber - 1): its prev is not the hash of that line (one of them was changed, or a line was removed or inserted)"
+          ))
+        return
       }
       // A restore's seq jumps past the lost history's; it opens its batch and names the seq before it.
       let restoring = entry.kind == .restore && batch.isEmpty && entry.data == "\(lastSeq)" && entry.seq > lastSeq
       guard entry.seq == lastSeq + 1 || restoring else {
-        throw LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due")
+        try bad(LedgerError(line: lineNumber, "seq \(entry.seq) where \(lastSeq + 1) was due"))
+        return
       }
       lastSeq = entry.seq
       head = LedgerLine.hash(line)

@@ -112,6 +112,31 @@ struct AppendCheckTests {
     #expect(try LedgerVerifier().verify(path: f.ledger.path).entries > 0)
   }
 
+  /// A complete line that is no ledger line, appended last by someone with the file, is an
+  /// unsealed tail like a torn one: every reader passes over it, the next append cuts it (the
+  /// attacker's try-out: it used to stop every reader and every sync until HQ restored a backup).
+  /// Followed by another complete line, it is damage, named with its line.
+  @Test func aJunkLastLineIsCutByTheNextAppendAndStopsNoReader() async throws {
+    let f = try ChainFixture(terminals: 1)
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    let before = try bytes(f)
+    let lines = before.split(separator: 0x0A).count
+    try (before + Array("not a ledger line\n".utf8)).write(to: URL(fileURLWithPath: f.ledger.path))
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path, sealedOnly: true)
+    #expect(fold.program != nil, "readers pass over it")
+    let junkInTheMiddle = before + Array("not a ledger line\n".utf8) + Array("{}\n".utf8)
+    try junkInTheMiddle.write(to: URL(fileURLWithPath: f.ledger.path))
+    let damage = #expect(throws: LedgerError.self) { _ = try LedgerFold.fold(path: f.ledger.path, sealedOnly: true) }
+    #expect(damage?.line == lines + 1, "\(String(describing: damage))")
+    try (before + Array("not a ledger line\n".utf8)).write(to: URL(fileURLWithPath: f.ledger.path))
+    _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    let after = try bytes(f)
+    #expect(after.prefix(before.count) == before[...], "the sealed history is untouched")
+    #expect(!String(decoding: after, as: UTF8.self).contains("not a ledger line"), "the junk is cut")
+    #expect(try LedgerVerifier().verify(path: f.ledger.path).entries > 0)
+  }
+
   /// HQ's commands that read the fold before they append (expiry, settlement, balances) pass over a
   /// torn tail as every reader does; `ledger verify` still names it. The swarm's seed 972: HQ's
   /// program publication the morning after a torn night with no sync failed on it.
