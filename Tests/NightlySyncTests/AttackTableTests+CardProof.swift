@@ -10,7 +10,9 @@ import Testing
 /// refuses without the card, and when the attacker strips the card's key from its own cache and
 /// records anyway, HQ's audit refuses both at the night's sync.
 extension AttackTableTests {
-  @Test func anotherShopsSigningCustomerCannotBeSpentOrLinkedWithoutTheCard() async throws {
+  /// Over HQ's file, and over `loyalty-hq serve` (the attacker's sync a child process either way).
+  @Test(arguments: [false, true])
+  func anotherShopsSigningCustomerCannotBeSpentOrLinkedWithoutTheCard(viaService: Bool) async throws {
     let chain = try await AttackedChain()
     let f = chain.f
     // Bob is T02's customer; his card signs (its public key recorded at his enrolment).
@@ -46,8 +48,18 @@ extension AttackTableTests {
     #expect(spent.points == 150, "the stripped counter recorded the redemption")
     _ = try f.cache("T01").link(
       card: takeover, to: bob, context: .init(terminal: "T01", operator: "x", at: at.adding(seconds: 2)))
-    let run = try chain.syncChild("T01", at: AttackedChain.day2)
-    #expect(run.status == 3, "synced, with the redemption and the link refused by HQ (exit 3)")
+    let status: Int32
+    if viaService {
+      let hq = try await HQServiceProcess(
+        ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
+      defer { _ = hq.stop() }
+      let run = try f.syncChild("T01", hq.url, at: AttackedChain.day2)
+      status = run.status
+      #expect(status == 3, "\(run.output)\(run.errors)")
+    } else {
+      status = try chain.syncChild("T01", at: AttackedChain.day2).status
+    }
+    #expect(status == 3, "synced, with the redemption and the link refused by HQ (exit 3)")
     let reasons = try f.cache("T01").refusedByHQ()
     #expect(reasons.count == 2 && reasons.allSatisfy { $0.reason.contains("has a card that signs") }, "\(reasons)")
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
