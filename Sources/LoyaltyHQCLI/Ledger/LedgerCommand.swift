@@ -18,7 +18,7 @@ struct LedgerCommand: AsyncParsableCommand {
       KeygenCommand.self, LedgerInitCommand.self, LedgerRegisterTerminalCommand.self,
       LedgerRevokeTerminalCommand.self, LedgerPublishProgramCommand.self, LedgerVerifyCommand.self,
       LedgerStatusCommand.self, LedgerBalancesCommand.self, LedgerAccountCommand.self,
-      LedgerAdjustCommand.self, LedgerSettleProvisionalCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
+      LedgerAdjustCommand.self, LedgerLinkCommand.self, LedgerSettleProvisionalCommand.self, LedgerExpireCommand.self, LedgerExportCommand.self,
       LedgerReportCommand.self, LedgerFindingsCommand.self,
       LedgerSnapshotCommand.self, LedgerNotifyCommand.self, LedgerBackupCommand.self, LedgerRestoreCommand.self,
     ])
