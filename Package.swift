@@ -289,6 +289,7 @@ let package = Package(
     .testTarget(
       name: "HQSyncServiceTests",
       dependencies: [
+        "LoyaltyCLISupport",
         "NightlySync", "LedgerFormat", "LedgerStore", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
         "loyalty-hq",
         "HQClient", "HTTPRetry", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
@@ -299,6 +300,7 @@ let package = Package(
     .testTarget(
       name: "HQBackOfficeTests",
       dependencies: [
+        "LoyaltyCLISupport",
         "NightlySync", "LedgerFormat", "LedgerStore", "HQBackOffice", "PointsCache", "LoyaltyCore", "TestSupport",
         "loyalty-terminal", "loyalty-hq",
         "HQClient", "HTTPRetry", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),

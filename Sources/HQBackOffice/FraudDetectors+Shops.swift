@@ -81,7 +81,7 @@ extension FraudDetectors {
     var unsigned: [ShopDay: [LedgerEntry]] = [:]
     for e in ledger.entries where e.kind == .redeem && e.terminal != Entry.hq && e.proof == nil {
       guard let account = e.account, let home = ledger.homes[account], home != e.terminal else { continue }
-      unsigned[ShopDay(terminal: e.terminal, day: day(e.at)), default: []].append(e)
+      unsigned[ShopDay(terminal: e.terminal, day: e.at.date), default: []].append(e)
     }
     return unsigned.map { shop, entries in
       // Redemptions the audit accepted: each bounded by the catalogue, their sum far from overflowing.

@@ -24,7 +24,7 @@ enum FraudDetectors {
     var earnsOfShop: [ShopDay: Int64] = [:]
     for e in ledger.entries where e.kind == .earn {
       guard let card = e.card else { continue }
-      let shop = ShopDay(terminal: e.terminal, day: day(e.at))
+      let shop = ShopDay(terminal: e.terminal, day: e.at.date)
       earnsOfCard[CardAtShop(shop: shop, card: card), default: []].append(e)
       earnsOfShop[shop, default: 0] += 1
     }
@@ -47,9 +47,6 @@ enum FraudDetectors {
     }
     return findings
   }
-
-  /// `YYYY-MM-DD` of `at`, UTC.
-  static func day(_ at: UTCInstant) -> String { String(at.description.prefix(10)) }
 
   /// "1 day", "200 days".
   static func days(_ n: Int64) -> String { n == 1 ? "1 day" : "\(n) days" }

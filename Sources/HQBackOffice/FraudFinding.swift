@@ -39,11 +39,7 @@ public struct FraudFinding: Hashable, Sendable {
       kind = e.kind
       terminal = e.terminal
       at = e.at
-      var id = e.id
-      for text in [e.card, e.ref].compactMap({ $0 }) where (try? CardID(text)) != nil {
-        id = id.replacingOccurrences(of: text, with: CardID.masked(text))
-      }
-      self.id = id
+      id = CardID.maskingCards(in: e.id)
     }
   }
 

@@ -104,8 +104,6 @@ public enum LedgerExport {
     return out
   }
 
-  static func date(_ t: UTCInstant) -> String { String(t.description.prefix(10)) }
-
   /// A description safe in both formats: letters, digits and a few marks.
   static func safe(_ s: String) -> String {
     String(
@@ -128,7 +126,7 @@ public enum LedgerExport {
       + "commodity 1. PTS\n\n"
     for p in postings {
       let customer = "liabilities:points:customers:\(p.account)"
-      out += "\(date(p.at)) \(p.title)  ; id:\(p.id), terminal:\(p.terminal)\n"
+      out += "\(p.at.date) \(p.title)  ; id:\(p.id), terminal:\(p.terminal)\n"
       out += "    \(customer)\(p.pending ? ":pending" : "")  \(-p.points) PTS\n"
       out += "    \(p.release ? customer + ":pending" : p.contra.hledger)  \(p.points) PTS\n\n"
     }
@@ -151,7 +149,7 @@ public enum LedgerExport {
     var out =
       "; loyalty ledger export (beancount); customers' balances are `loyalty-hq ledger balances`, as credits\n"
       + "option \"operating_currency\" \"PTS\"\n"
-    let opened = date(postings.map(\.at).min() ?? UTCInstant(seconds: 0))
+    let opened = (postings.map(\.at).min() ?? UTCInstant(seconds: 0)).date
     out += "\(opened) commodity PTS\n"
     var accounts = Set(postings.map { beancountAccount($0.account) })
     for p in postings where !p.release { accounts.insert(p.contra.beancount) }
@@ -159,7 +157,7 @@ public enum LedgerExport {
     for account in accounts.sorted() { out += "\(opened) open \(account) PTS\n" }
     out += "\n"
     for p in postings {
-      out += "\(date(p.at)) * \"\(p.title)\"\n"
+      out += "\(p.at.date) * \"\(p.title)\"\n"
       out += "  id: \"\(p.id)\"\n"
       out += "  \(beancountAccount(p.account, pending: p.pending))  \(-p.points) PTS\n"
       out += "  \(p.release ? beancountAccount(p.account, pending: true) : p.contra.beancount)  \(p.points) PTS\n\n"

@@ -70,7 +70,7 @@ public struct ShopBooks: Sendable {
     if let from, e.at < from { return }
     if let until, e.at >= until { return }
     let shop = e.terminal
-    let day = String(e.at.description.prefix(10))
+    let day = e.at.date
     guard days[shop, default: [:]][day, default: Line()].add(points, to: column),
       shops[shop, default: Line()].add(points, to: column), total.add(points, to: column)
     else { throw LedgerError(line: 0, "the books of shop \(shop) on \(day) do not fit in 64 bits") }

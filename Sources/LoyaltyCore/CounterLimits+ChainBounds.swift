@@ -60,6 +60,6 @@ extension CounterLimits {
 
   /// A UTC day as its date, `2026-11-02`.
   static func date(_ day: Int64) -> String {
-    String(UTCInstant(seconds: day &* 86_400).description.prefix(10))
+    UTCInstant(seconds: day &* 86_400).date
   }
 }

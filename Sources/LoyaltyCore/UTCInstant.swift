@@ -49,6 +49,9 @@ public struct UTCInstant: Hashable, Comparable, Sendable, CustomStringConvertibl
     return overflow ? UTCInstant(seconds: days > 0 ? .max : .min) : adding(seconds: delta)
   }
 
+  /// Its UTC date, `2026-11-02` (the day of books, findings and exports).
+  public var date: String { String(description.prefix(10)) }
+
   /// Years 0001–9999 as ISO 8601 (`2026-11-02T09:15:00Z`); anything else as raw seconds.
   public var description: String {
     guard (-62_135_596_800...253_402_300_799).contains(seconds) else { return "\(seconds) s since 1970" }

@@ -5,6 +5,7 @@ import HTTPRetry
 import LedgerFormat
 import LedgerStore
 import Logging
+import LoyaltyCLISupport
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -28,7 +29,7 @@ struct LedgerRestoreTests {
 
   func sync(_ t: String, over hq: HQServiceProcess, at time: UTCInstant) async throws -> SyncSummary {
     let remote = try HQConnection(
-      baseURL: hq.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
+      baseURL: hq.url, logger: Logger(label: "test"), clock: { .wallClock }, retry: RetryPolicy(waits: []))
     defer { Task { await remote.close() } }
     let sync = NightlySync(
       cache: try f.cache(t), connection: remote, terminal: t, key: try LedgerKey.load(from: f.keyPath(t)))

@@ -4,6 +4,7 @@ import HTTPRetry
 import LedgerFormat
 import LedgerStore
 import Logging
+import LoyaltyCLISupport
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -35,7 +36,7 @@ struct HQServiceFaultTests {
     let state = try JSONDecoder().decode(
       LedgerVerifier.State.self, from: Data(try f.cache("T01").syncCheckpoint()!.utf8))
     let connection = try HQConnection(
-      baseURL: hq.url, logger: Self.logger, clock: { .machine }, retry: RetryPolicy(waits: []))
+      baseURL: hq.url, logger: Self.logger, clock: { .wallClock }, retry: RetryPolicy(waits: []))
     let key = try LedgerKey.load(from: f.keyPath("T01"))
     let at = ChainFixture.start.adding(days: 1).adding(seconds: 600)
     let first = try await connection.exchange(outbox, at: at, after: state, terminal: "T01", key: key, now: nil)
@@ -117,7 +118,7 @@ struct HQServiceFaultTests {
     try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
     // T02's first download was cut after 1 000 bytes: the partial file is there.
     let connection = try HQConnection(
-      baseURL: hq.url, logger: Self.logger, clock: { .machine }, retry: RetryPolicy(waits: []))
+      baseURL: hq.url, logger: Self.logger, clock: { .wallClock }, retry: RetryPolicy(waits: []))
     let key = try LedgerKey.load(from: f.keyPath("T02"))
     let exchange = try await connection.exchange(
       [], at: ChainFixture.start.adding(days: 1), after: .init(), terminal: "T02", key: key, now: nil)

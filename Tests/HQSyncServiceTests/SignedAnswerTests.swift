@@ -5,6 +5,7 @@ import HTTPRetry
 import LedgerFormat
 import LedgerStore
 import Logging
+import LoyaltyCLISupport
 import LoyaltyCore
 import NightlySync
 import PointsCache
@@ -76,7 +77,7 @@ struct SignedAnswerTests {
       async throws -> SyncSummary
     {
       let remote = try HQConnection(
-        baseURL: hq.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
+        baseURL: hq.url, logger: Logger(label: "test"), clock: { .wallClock }, retry: RetryPolicy(waits: []))
       let proxy = AnswerRewritingConnection(real: remote, rewrite: rewrite, record: record)
       let sync = NightlySync(
         cache: try f.cache("T01"), connection: proxy, terminal: "T01", key: try LedgerKey.load(from: f.keyPath("T01")))
@@ -170,7 +171,7 @@ struct SignedAnswerTests {
     let state = try JSONDecoder().decode(
       LedgerVerifier.State.self, from: Data(try s.f.cache("T01").syncCheckpoint()!.utf8))
     let remote = try HQConnection(
-      baseURL: s.hq.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
+      baseURL: s.hq.url, logger: Logger(label: "test"), clock: { .wallClock }, retry: RetryPolicy(waits: []))
     let first = try await remote.exchange(s.outbox, at: Self.day1, after: state, terminal: "T01", key: key, now: nil)
     await remote.close()
     s.hq.stop()
@@ -186,7 +187,7 @@ struct SignedAnswerTests {
     let restarted = try await HQServiceProcess(ledger: s.f.ledger.path, hqKey: hqKey)
     defer { restarted.stop() }
     let again = try HQConnection(
-      baseURL: restarted.url, logger: Logger(label: "test"), clock: { .machine }, retry: RetryPolicy(waits: []))
+      baseURL: restarted.url, logger: Logger(label: "test"), clock: { .wallClock }, retry: RetryPolicy(waits: []))
     let retry = try await again.exchange(s.outbox, at: Self.day1, after: state, terminal: "T01", key: key, now: nil)
     await again.close()
     #expect(retry.answer?.refused == [], "HQ gave back an edited stored answer: \(String(describing: retry.answer))")

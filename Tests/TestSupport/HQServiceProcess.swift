@@ -71,9 +71,3 @@ public func runConcurrently(_ commands: [(path: String, arguments: [String])]) t
     return (code, text("\(i).out"), text("\(i).err"))
   }
 }
-
-extension UTCInstant {
-  /// The machine's clock, what a child `loyalty-hq serve` checks request signatures against: the
-  /// clock a test's `HQConnection` to it signs by (no outcome under test depends on the date).
-  public static var machine: UTCInstant { UTCInstant(seconds: Int64(Date().timeIntervalSince1970)) }
-}
