@@ -25,6 +25,10 @@ public actor HQLedger {
   private var audited: AuditedLedger
   private var answers: [String: SubmissionAnswer] = [:]
   private var snapshot: (seq: Int64, data: Data)?
+  /// The digest of every account's state, moved after each admission in O(accounts it changed).
+  private var epochs = StateEpochs()
+  /// The signed epoch at `epochs.seq`.
+  private var signedEpoch: StateEpoch?
   /// What the service counts (the registry `GET /metrics` exports belongs to it).
   public let metrics: HQMetrics
 
@@ -48,6 +52,10 @@ public actor HQLedger {
     self.audited = audited
     self.answers = Self.loadAnswers(file.path + ".answers")
     metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
+    // The first epoch hashes every account once; each admission then re-hashes only its own.
+    var epochs = StateEpochs()
+    try epochs.advance(to: audited.fold, at: audited.state)
+    self.epochs = epochs
   }
 
   /// The sealed end of the ledger: downloads read the bytes before it.
@@ -115,7 +123,10 @@ public actor HQLedger {
     answer.sign(with: hqKey)
     // Kept for a retry only when the batch changed the ledger; a batch refused whole is refused
     // the same way again (and a stolen key cannot fill HQ's disk with answers).
-    if !answer.appended.isEmpty { try record(answer) }
+    if !answer.appended.isEmpty {
+      try record(answer)
+      try publishEpoch(now: now)
+    }
     metrics.admitted(
       entries: answer.appended.count, refused: answer.refused.count, duration: ContinuousClock.now - started)
     metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
@@ -145,6 +156,38 @@ public actor HQLedger {
     return checkpoint
   }
 
+  /// The state delta after epoch `since`, as of the current epoch (published first if the ledger
+  /// moved since the last one), signed with HQ's key.
+  public func stateDelta(since: Int64, programChecksum: String?, now: UTCInstant) throws -> [UInt8] {
+    try underWritersLock { locked in _ = try catchUp(locked) }
+    let end = audited.state
+    if let mark = end.restore(losing: since) { throw HQRequestError.restored(mark, terminalSeq: since) }
+    guard since <= end.lastSeq else {
+      throw HQRequestError(
+        .rangeNotSatisfiable,
+        "epoch \(since) is past the end of HQ's ledger (seq \(end.lastSeq)): this replica is from another ledger, or "
+          + "HQ's ledger was rolled back")
+    }
+    let epoch = try publishEpoch(now: now)
+    return StateDelta.bytes(of: audited.fold, epoch: epoch, since: since, programSince: programChecksum)
+  }
+
+  /// The epoch at the ledger's sealed end, signed: the accounts changed since the last one are
+  /// re-hashed (all of them after a full read of the file).
+  @discardableResult
+  func publishEpoch(now: UTCInstant) throws -> StateEpoch {
+    if let signedEpoch, signedEpoch.seq == audited.state.lastSeq, epochs.seq == audited.state.lastSeq {
+      return signedEpoch
+    }
+    let started = ContinuousClock.now
+    let changed = epochs.seq == audited.state.lastSeq ? 0 : try epochs.advance(to: audited.fold, at: audited.state)
+    var epoch = epochs.epoch(audited.fold, at: audited.state)
+    epoch.sign(with: hqKey, at: now.seconds)
+    signedEpoch = epoch
+    metrics.publishedEpoch(accounts: changed, duration: ContinuousClock.now - started)
+    return epoch
+  }
+
   /// HQ's signed snapshot at the ledger's current end (made once per position).
   public func currentSnapshot() throws -> Data {
     if let snapshot, snapshot.seq == audited.state.lastSeq { return snapshot.data }
@@ -163,6 +206,7 @@ public actor HQLedger {
     guard try locked.size() != audited.state.offset else { return 0 }
     logger.notice("the ledger file moved past what the service holds (an HQ command); reading it again")
     audited = try locked.audited(repairing: true)
+    epochs = StateEpochs()  // a fold read afresh: the next epoch hashes every account
     metrics.set(lastSeq: audited.state.lastSeq, entries: audited.state.entries, offset: audited.state.offset)
     return audited.repairedBytes
   }
@@ -198,6 +242,7 @@ public actor HQLedger {
 
   private func reload() throws {
     audited = try underWritersLock { locked in try locked.audited(repairing: true) }
+    epochs = StateEpochs()
   }
 
   private func record(_ answer: SubmissionAnswer) throws {

@@ -25,6 +25,10 @@ public final class HQMetrics: Sendable {
   let downloads: CoreMetrics.Counter
   let downloadBytes: CoreMetrics.Counter
   let snapshots: CoreMetrics.Counter
+  /// Epochs published, the accounts each re-hashed, and how long each took.
+  let epochs: CoreMetrics.Counter
+  let epochAccounts: CoreMetrics.Counter
+  let epochTime: CoreMetrics.Timer
 
   /// One terminal's series, created together on its first request (so each shows, 0 if need be).
   struct TerminalMetrics: Sendable {
@@ -67,6 +71,9 @@ public final class HQMetrics: Sendable {
     downloads = CoreMetrics.Counter(label: "loyalty_downloads_total", factory: factory)
     downloadBytes = CoreMetrics.Counter(label: "loyalty_download_bytes_total", factory: factory)
     snapshots = CoreMetrics.Counter(label: "loyalty_snapshots_total", factory: factory)
+    epochs = CoreMetrics.Counter(label: "loyalty_state_epochs_total", factory: factory)
+    epochAccounts = CoreMetrics.Counter(label: "loyalty_state_epoch_accounts_total", factory: factory)
+    epochTime = CoreMetrics.Timer(label: "loyalty_state_epoch_seconds", factory: factory)
   }
 
   func set(lastSeq: Int64, entries: Int, offset: Int) {
@@ -152,6 +159,13 @@ public final class HQMetrics: Sendable {
   }
 
   func servedSnapshot() { snapshots.increment() }
+
+  /// An epoch published, having re-hashed `accounts` account states.
+  func publishedEpoch(accounts: Int, duration: Duration) {
+    epochs.increment()
+    epochAccounts.increment(by: accounts)
+    epochTime.record(duration: duration)
+  }
 
   /// A request refused before admission, by its code (`unsigned`, `replay`, `unknownKey`, …).
   func refusedRequest(_ reason: String) {

@@ -85,6 +85,7 @@ public struct HQServer: Sendable {
     signed.post("batches") { request, context in try await submit(request, terminal: context.terminal) }
     signed.get("checkpoint") { request, context in try await checkpoint(request, terminal: context.terminal) }
     signed.get("ledger") { request, context in try await download(request, terminal: context.terminal) }
+    signed.get("state") { request, context in try await stateDelta(request, terminal: context.terminal) }
     signed.get("snapshot") { _, _ in
       let data = try await ledger.currentSnapshot()
       ledger.metrics.servedSnapshot()
@@ -139,6 +140,20 @@ public struct HQServer: Sendable {
     logger.info(
       "sync", metadata: ["terminal": "\(terminal)", "from": "\(from)", "to": "\(checkpoint.offset)"])
     return try encoded(checkpoint)
+  }
+
+  /// The state delta after epoch `since` (`StateDelta`), as of HQ's current epoch, signed.
+  func stateDelta(_ request: Request, terminal: String) async throws -> Response {
+    let query = request.uri.queryParameters
+    guard let since = query.get("since", as: Int64.self), since >= 0 else {
+      throw HQRequestError(.badRequest, "since is required (the epoch the replica holds, 0 for all)")
+    }
+    let program: String? = query.get("program").map { String($0) }
+    let bytes = try await ledger.stateDelta(since: since, programChecksum: program, now: clock())
+    logger.info("state delta", metadata: ["terminal": "\(terminal)", "since": "\(since)", "bytes": "\(bytes.count)"])
+    return Response(
+      status: .ok, headers: [.contentType: "application/octet-stream"],
+      body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
   }
 
   /// Streams the sealed bytes `from..<to` of the ledger file; no lock is held meanwhile.

@@ -3,6 +3,7 @@ import LedgerFormat
 import LocalFiles
 import LoyaltyCore
 import SyncProtocol
+import SystemPackage
 
 /// The embedded path, HQ's code run by a terminal: HQ's ledger file on this machine (or a mounted
 /// disk), taken under its exclusive lock for HQ's own admission (off the cooperative pool). The terminal verifies and audits the whole file itself, so
@@ -92,5 +93,32 @@ public struct LocalLedgerConnection: LedgerConnection {
   public func downloadNow(_ checkpoint: SyncCheckpoint) -> LedgerBytes {
     LedgerBytes(
       path: ledger.path, start: checkpoint.from, count: checkpoint.offset - checkpoint.from, isDownload: false)
+  }
+
+  /// The file path computes the epoch from HQ's file itself — the fold every reader makes, the
+  /// same `StateEpochs` and `StateDelta` HQ's service uses — and writes the delta to `scratch`.
+  /// Unsigned: the terminal's own audit of HQ's file vouches for it.
+  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+    async throws -> String
+  {
+    try await Self.blocking.run { [ledger] in
+      var fold = LedgerFold()
+      var tail = LedgerVerifier.Tail.clean  // an unsealed tail is no one's yet
+      let state = try LedgerVerifier.readVerified(
+        path: ledger.path, tail: &tail, each: { fold.take($0) { _ in } }, excluded: { fold.exclude($0) })
+      guard since <= state.lastSeq else {
+        throw LedgerError(
+          line: 0, "the replica's epoch \(since) is past the end of HQ's ledger (seq \(state.lastSeq)): rebuild it")
+      }
+      var epochs = StateEpochs()
+      try epochs.advance(to: fold, at: state)
+      let bytes = StateDelta.bytes(
+        of: fold, epoch: epochs.epoch(fold, at: state), since: since, programSince: programChecksum)
+      try? FileManager.default.removeItem(atPath: scratch)
+      do { try SystemCall.create(bytes, atPath: scratch, permissions: [.ownerReadWrite]) } catch {
+        throw LedgerError(line: 0, "cannot write the state delta to \(scratch): \(error)")
+      }
+      return scratch
+    }
   }
 }

@@ -79,3 +79,21 @@ extension AuditReplay {
 
   func lastBasis(of terminal: String) -> Int64? { lastBasis[terminal] }
 }
+
+extension AuditReplay {
+  /// The accounts an accepted entry changed after ledger position `seq`, in no order; nil when the
+  /// audit no longer holds that far back (`seq` before its horizon: every account may have
+  /// changed, so a delta from there is a full bootstrap). O(entries after `seq`).
+  public func changedAccounts(since seq: Int64) -> Set<String>? {
+    guard seq >= horizon else { return nil }
+    var lo = pendingStart
+    var hi = pending.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if pending[mid].seq <= seq { lo = mid + 1 } else { hi = mid }
+    }
+    var changed = Set<String>()
+    for i in lo..<pending.count { changed.insert(pending[i].account) }
+    return changed
+  }
+}

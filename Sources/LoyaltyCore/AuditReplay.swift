@@ -78,8 +78,8 @@ public struct AuditReplay: Sendable {
   private(set) var settled: [String: AccountState] = [:]
   private(set) var recent: [String: [Journaled]] = [:]
   /// Entries after the horizon, in ledger order (seq, account), from `pendingStart` on.
-  private var pending: [(seq: Int64, account: String)] = []
-  private var pendingStart = 0
+  private(set) var pending: [(seq: Int64, account: String)] = []
+  private(set) var pendingStart = 0
   public private(set) var horizon: Int64 = 0
   /// Published programs, in ledger order.
   public private(set) var programs: [(seq: Int64, program: LoyaltyProgram, json: String)] = []

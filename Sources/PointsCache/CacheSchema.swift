@@ -219,6 +219,31 @@ enum CacheSchema {
           ALTER TABLE refusal ADD COLUMN proof TEXT;
           """)
     }
+    migrator.registerMigration("v9-state-replica") { db in
+      // HQ's account states as its last epoch vouched for them (`loyalty-state/1`): one row per
+      // account, its canonical state bytes and its balance; and the epoch the rows are at — its
+      // seq, the lattice digest of all rows (updated state by state), their count and Σ balance,
+      // the program's checksum and text, and the epoch as HQ signed it (JSON).
+      try db.execute(
+        sql: """
+          CREATE TABLE replica_state (
+            id TEXT PRIMARY KEY,
+            state BLOB NOT NULL,
+            balance INTEGER NOT NULL
+          ) WITHOUT ROWID;
+          CREATE TABLE replica_epoch (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,
+            digest BLOB NOT NULL,
+            accounts INTEGER NOT NULL,
+            liability INTEGER NOT NULL,
+            programChecksum TEXT,
+            program TEXT,
+            epoch TEXT NOT NULL,
+            appliedAt INTEGER NOT NULL
+          );
+          """)
+    }
     return migrator
   }
 }

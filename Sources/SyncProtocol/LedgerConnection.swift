@@ -30,6 +30,13 @@ public protocol LedgerConnection: Sendable {
   /// Checks a snapshot a cache starts from: against HQ's file where the terminal reads it, else
   /// HQ's signature over it.
   func check(_ snapshot: LedgerSnapshot) async throws
+
+  /// Makes HQ's state delta after epoch `since` (`StateDelta`: the states of the accounts changed
+  /// since, as of HQ's current epoch; 0: all of them) readable from a local file at `scratch` and
+  /// says where. `programChecksum` is the program the terminal holds (its text is left out when
+  /// HQ's is the same).
+  func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+    async throws -> String
 }
 
 extension LedgerConnection {
@@ -39,6 +46,13 @@ extension LedgerConnection {
   /// Over HQ's service: signed by the HQ key the snapshot names (the first checkpoint must then be
   /// signed by that same key).
   public func check(_ snapshot: LedgerSnapshot) async throws { try snapshot.checkSignature() }
+
+  /// A connection that serves no state deltas.
+  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+    async throws -> String
+  {
+    throw SyncProtocolError("\(location) serves no state deltas")
+  }
 }
 
 /// What an exchange gave: the admission's answers (none when the outbox was empty; one per part

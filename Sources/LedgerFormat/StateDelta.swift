@@ -1,0 +1,152 @@
+import Crypto
+import Foundation
+import HexCoding
+import LocalFiles
+import LoyaltyCore
+import SystemPackage
+
+/// The states of the accounts that changed after epoch `since`, as of `epoch` — what a terminal's
+/// replica applies (`since` 0 and `full`: every account, a bootstrap). The same bytes over HQ's
+/// service (`GET /v1/state?since=`) and the embedded file path:
+///
+///     loyalty-state-delta/1\n
+///     <header: JSON, one line>\n
+///     <states × header.states: a 4-byte big-endian length, then the account's canonical state>
+///
+/// The header carries the epoch (HQ-signed over the service), the program text when it differs
+/// from what the terminal holds, and how many states follow, sorted by account id. Nothing of it is
+/// believed before the states applied give exactly the epoch's digest, count and liability.
+public struct StateDelta: Sendable {
+  public static let magic = "loyalty-state-delta/1"
+
+  public struct Header: Codable, Sendable {
+    public var epoch: StateEpoch
+    public var since: Int64
+    /// Every account follows (a bootstrap): the replica is replaced, not updated.
+    public var full: Bool
+    public var states: Int
+    /// The program's JSON text as published, when the epoch's differs from the one at `since`.
+    public var program: String?
+
+    public init(epoch: StateEpoch, since: Int64, full: Bool, states: Int, program: String?) {
+      self.epoch = epoch
+      self.since = since
+      self.full = full
+      self.states = states
+      self.program = program
+    }
+  }
+
+  /// SHA-256 (hex) of a text (the program's checksum in an epoch).
+  public static func checksum(text: String) -> String { Hex.lowercase(digest: SHA256.hash(data: Data(text.utf8))) }
+
+  /// The delta of `fold` (at the epoch `epoch`) after `since`: the accounts changed since then, or
+  /// all of them when `since` is 0 or older than what the audit holds. `programSince` is the
+  /// program checksum the receiver holds (the text is left out when equal).
+  public static func bytes(
+    of fold: LedgerFold, epoch: StateEpoch, since: Int64, programSince: String? = nil
+  ) -> [UInt8] {
+    let changed = since > 0 ? fold.audit.changedAccounts(since: since) : nil
+    let ids = (changed.map(Array.init) ?? Array(fold.accounts.keys)).sorted()
+    let states = ids.compactMap { fold.accounts[$0].map(AccountStateEncoding.encode) }
+    let program = epoch.programChecksum == programSince ? nil : fold.programJSON
+    let header = Header(epoch: epoch, since: since, full: changed == nil, states: states.count, program: program)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var out = Array("\(magic)\n".utf8)
+    out += Array((try? encoder.encode(header)) ?? Data())
+    out.append(0x0A)
+    out.reserveCapacity(out.count + states.reduce(0) { $0 + 4 + $1.count })
+    for s in states {
+      let n = UInt32(s.count)
+      out += [
+        UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
+        UInt8(truncatingIfNeeded: n),
+      ]
+      out += s
+    }
+    return out
+  }
+}
+
+/// Reads a delta file: its header, then its states streamed in parts (memory flat in their number).
+public struct StateDeltaReader: Sendable {
+  public let path: String
+  public let header: StateDelta.Header
+  /// Where the states start.
+  let start: Int
+  /// The longest header line and the longest state read (a state is bounded by the program's
+  /// windows; a longer one is not an account's).
+  static let maxHeader = 4 << 20
+  static let maxState = 1 << 20
+
+  /// Opens `path` and reads its header; an error names what is wrong.
+  public init(path: String) throws(StateDeltaError) {
+    self.path = path
+    let head: [UInt8]
+    do {
+      let fd = try FileDescriptor.open(atPath: path, .readOnly, options: [.closeOnExec])
+      head = try fd.closeAfter({ () throws(Errno) in try fd.read(upTo: Self.maxHeader, at: 0) }, closeFailed: { $0 })
+    } catch { throw StateDeltaError("cannot read the state delta \(path): \(error)") }
+    let magic = Array("\(StateDelta.magic)\n".utf8)
+    guard head.starts(with: magic), let end = head[magic.count...].firstIndex(of: 0x0A) else {
+      throw StateDeltaError("\(path) is not a \(StateDelta.magic) file (or its header is longer than 4 MiB)")
+    }
+    do {
+      header = try JSONDecoder().decode(StateDelta.Header.self, from: Data(head[magic.count..<end]))
+    } catch { throw StateDeltaError("the state delta's header is not valid: \(error)") }
+    guard header.epoch.format == StateEpoch.format else {
+      throw StateDeltaError("the state delta is in \(header.epoch.format), this terminal reads \(StateEpoch.format)")
+    }
+    guard header.states >= 0, header.since >= 0, header.since <= header.epoch.seq else {
+      throw StateDeltaError("the state delta's header names \(header.states) states from seq \(header.since)")
+    }
+    start = end + 1
+  }
+
+  /// Hands the states to `each` in parts of up to `part` states; throws when the file holds more
+  /// or fewer than the header says, or a length out of bounds.
+  public func states(part: Int = 8192, _ each: ([[UInt8]]) throws -> Void) throws {
+    let fd: FileDescriptor
+    do { fd = try FileDescriptor.open(atPath: path, .readOnly, options: [.closeOnExec]) } catch {
+      throw StateDeltaError("cannot read the state delta \(path): \(error)")
+    }
+    defer { try? fd.close() }
+    var offset = start
+    var buffer: [UInt8] = []
+    var at = 0
+    var batch: [[UInt8]] = []
+    var read = 0
+    func fill(_ n: Int) throws -> Bool {
+      if buffer.count - at >= n { return true }
+      buffer.removeFirst(at)
+      at = 0
+      let chunk = try fd.read(upTo: max(1 << 20, n - buffer.count), at: offset)
+      offset += chunk.count
+      buffer += chunk
+      return buffer.count >= n
+    }
+    while read < header.states {
+      guard try fill(4) else { throw StateDeltaError("the state delta ends after \(read) of \(header.states) states") }
+      let n = Int(buffer[at]) << 24 | Int(buffer[at + 1]) << 16 | Int(buffer[at + 2]) << 8 | Int(buffer[at + 3])
+      guard n > 0, n <= Self.maxState else { throw StateDeltaError("state \(read + 1) of the delta has \(n) bytes") }
+      at += 4
+      guard try fill(n) else { throw StateDeltaError("the state delta ends inside state \(read + 1)") }
+      batch.append(Array(buffer[at..<at + n]))
+      at += n
+      read += 1
+      if batch.count == part {
+        try each(batch)
+        batch.removeAll(keepingCapacity: true)
+      }
+    }
+    guard try !fill(1) else { throw StateDeltaError("the state delta holds more than its \(header.states) states") }
+    if !batch.isEmpty { try each(batch) }
+  }
+}
+
+/// A state delta that cannot be applied, in words: nothing of it was.
+public struct StateDeltaError: Error, CustomStringConvertible, Sendable {
+  public var description: String
+  public init(_ description: String) { self.description = description }
+}

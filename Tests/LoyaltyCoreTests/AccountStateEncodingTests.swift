@@ -1,0 +1,90 @@
+import LoyaltyCore
+import Testing
+
+/// The canonical encoding of an account's state, and the lattice digest over a set of them.
+@Suite("Account states: one canonical encoding, a digest updated in O(changes)")
+struct AccountStateEncodingTests {
+  static func sample(_ id: String = "acct-1") throws -> AccountState {
+    var s = AccountState(id: id)
+    let t = UTCInstant(parsing: "2026-11-02T10:00:00Z")!
+    s.enrolledAt = t
+    s.lastActivity = t.adding(days: 3)
+    s.referrer = "acct-0"
+    s.referralSettled = true
+    s.lifetimeSpend = 12_345
+    s.purchases = 3
+    s.lots = try PointLots(
+      lots: [
+        .init(earnedAt: t, expiresAt: t.adding(days: 365), remaining: 120),
+        .init(earnedAt: t.adding(days: 1), expiresAt: t.adding(days: 366), remaining: 7),
+      ],
+      deficit: 0)
+    s.cards = ["6280000000000003", "6280000000000011"]
+    s.blockedCards = ["6280000000000011"]
+    s.cardKeys = ["6280000000000003": "04abcd"]
+    s.receipts = [
+      "R2": Receipt(
+        account: id, at: t.seconds + 60, amount: 500, points: 5, refunded: 100, reversed: 1, pendingDays: 14),
+      "R1": Receipt(account: id, at: t.seconds, amount: 11_845, points: 118, refunded: 0, reversed: 0),
+    ]
+    return s
+  }
+
+  @Test func aStateDecodesToItselfAndEncodesToTheSameBytes() throws {
+    let s = try Self.sample()
+    let bytes = AccountStateEncoding.encode(s)
+    let back = try AccountStateEncoding.decode(bytes)
+    #expect(back == s)
+    #expect(AccountStateEncoding.encode(back) == bytes)
+    #expect(AccountStateEncoding.encode(AccountState(id: "a")).count < 16)
+  }
+
+  @Test func anythingButTheCanonicalFormIsRefused() throws {
+    let bytes = AccountStateEncoding.encode(try Self.sample())
+    #expect(throws: RuleError.self) { try AccountStateEncoding.decode(bytes + [0]) }
+    #expect(throws: RuleError.self) { try AccountStateEncoding.decode(bytes.dropLast()) }
+    var version = bytes
+    version[0] = 2
+    #expect(throws: RuleError.self) { try AccountStateEncoding.decode(version) }
+    // The id "a" written with a length of two bytes (0x81 0x00 is 1, not in its shortest form).
+    #expect(throws: RuleError.self) { try AccountStateEncoding.decode([1, 0x81, 0x00, 0x61]) }
+    // Cards out of order.
+    var s = AccountState(id: "a")
+    s.cards = ["B"]
+    var unsorted = AccountStateEncoding.encode(s)
+    let at = unsorted.lastIndex(of: UInt8(ascii: "B"))!
+    unsorted.replaceSubrange(at...at, with: [UInt8(ascii: "B")])
+    #expect(try AccountStateEncoding.decode(unsorted).cards == ["B"])
+    var two = AccountState(id: "a")
+    two.cards = ["A", "B"]
+    var swapped = AccountStateEncoding.encode(two)
+    let a = swapped.firstIndex(of: UInt8(ascii: "A"))!
+    swapped[a] = UInt8(ascii: "B")
+    swapped[a + 2] = UInt8(ascii: "A")
+    #expect(throws: RuleError.self) { try AccountStateEncoding.decode(swapped) }
+  }
+
+  @Test func theDigestOfASetIsTheSameInAnyOrderAndMovesByChanges() throws {
+    let states = try (0..<20).map { try Self.sample("acct-\($0)") }.map(AccountStateEncoding.encode)
+    var forward = StateDigest()
+    for s in states { forward.add(s) }
+    var backward = StateDigest()
+    for s in states.reversed() { backward.add(s) }
+    #expect(forward == backward)
+    // One account changes: out with the old state, in with the new one, as if built afresh.
+    var changed = try Self.sample("acct-7")
+    changed.lifetimeSpend += 1
+    var moved = forward
+    moved.remove(states[7])
+    moved.add(AccountStateEncoding.encode(changed))
+    var afresh = StateDigest()
+    for (i, s) in states.enumerated() { afresh.add(i == 7 ? AccountStateEncoding.encode(changed) : s) }
+    #expect(moved == afresh)
+    #expect(moved != forward)
+    #expect(moved.checksum != forward.checksum)
+    #expect(StateDigest(bytes: moved.bytes) == moved)
+    var empty = forward
+    for s in states { empty.remove(s) }
+    #expect(empty == StateDigest())
+  }
+}

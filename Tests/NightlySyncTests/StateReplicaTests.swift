@@ -1,0 +1,137 @@
+import Foundation
+import LedgerFormat
+import LedgerStore
+import LoyaltyCore
+import NightlySync
+import PointsCache
+import SyncProtocol
+import TestSupport
+import Testing
+
+/// A terminal's replica of HQ's account states, brought to HQ's epoch by deltas over the embedded
+/// file path: equal to the fold, only changed accounts carried, a tampered delta refused whole.
+@Suite("A terminal's replica of account states follows HQ's epochs")
+struct StateReplicaTests {
+  func replica(_ f: ChainFixture, _ t: String) throws -> StateReplicaSync {
+    StateReplicaSync(
+      cache: try f.cache(t), connection: LocalLedgerConnection(ledger: f.ledger), terminal: t,
+      key: try LedgerKey.load(from: f.keyPath(t)))
+  }
+
+  func earn(_ f: ChainFixture, _ t: String, card: Int, receipt: String, seconds: Int64) throws {
+    let cache = try f.cache(t)
+    let c = ChainFixture.cards[card]
+    if (try? cache.identify(card: c, at: ChainFixture.start.adding(days: 1))) == nil {
+      _ = try cache.enroll(card: c, referrer: nil, context: f.context(t, seconds))
+    }
+    _ = try cache.earn(
+      card: c, lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: receipt,
+      context: f.context(t, seconds + 1))
+  }
+
+  @Test func aReplicaEqualsTheFoldAndADeltaCarriesOnlyChangedAccounts() async throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for c in 0..<6 { try earn(f, "T01", card: c, receipt: "R\(c)", seconds: Int64(c) * 100) }
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    let first = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
+    #expect(first.full && first.states == 6 && first.added == 6)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(try f.cache("T02").replicaStates() == fold.accounts)
+    // A night where two of the six accounts change: the delta carries those two.
+    try earn(f, "T01", card: 1, receipt: "R1b", seconds: 90_000)
+    try earn(f, "T01", card: 4, receipt: "R4b", seconds: 90_100)
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    let second = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    #expect(!second.full && second.states == 2 && second.added == 0 && second.from == first.epoch)
+    let (after, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(try f.cache("T02").replicaStates() == after.accounts)
+    let position = try #require(try f.cache("T02").replicaPosition())
+    #expect(position.accounts == 6)
+    #expect(position.liability == after.accounts.values.reduce(0) { $0 + $1.balance })
+    // Nothing new: an empty delta, the same epoch.
+    let third = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 2).adding(seconds: 120))
+    #expect(third.states == 0 && third.epoch == second.epoch)
+  }
+
+  /// A connection that hands over HQ's delta with one change made to it.
+  struct TamperingConnection: LedgerConnection {
+    let honest: LocalLedgerConnection
+    let tamper: @Sendable (inout [UInt8]) -> Void
+    var location: String { "a tampering proxy" }
+    var signsCheckpoints: Bool { false }
+    func exchange(
+      _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
+      now: UTCInstant?
+    ) async throws -> SyncExchange {
+      try await honest.exchange(outbox, at: at, after: state, terminal: terminal, key: key, now: now)
+    }
+    func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
+      -> LedgerBytes
+    { try await honest.download(checkpoint, terminal: terminal, key: key, scratch: scratch) }
+    func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+      async throws -> String
+    {
+      let path = try await honest.stateDelta(
+        since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
+      var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+      tamper(&bytes)
+      try Data(bytes).write(to: URL(fileURLWithPath: path))
+      return path
+    }
+  }
+
+  @Test(arguments: ["a balance raised", "a digest that is not the epoch's", "a state left out", "a state repeated"])
+  func aTamperedDeltaIsRefusedAndChangesNothing(_ how: String) async throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    for c in 0..<3 { try earn(f, "T01", card: c, receipt: "R\(c)", seconds: Int64(c) * 100) }
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    _ = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
+    let before = try f.cache("T02").replicaStates()
+    let position = try f.cache("T02").replicaPosition()
+    try earn(f, "T01", card: 0, receipt: "R0b", seconds: 90_000)
+    try earn(f, "T01", card: 2, receipt: "R2b", seconds: 90_100)
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    let tampering = TamperingConnection(honest: LocalLedgerConnection(ledger: f.ledger)) { bytes in
+      let header = bytes.indices.filter { bytes[$0] == 0x0A }[1] + 1
+      switch how {
+      case "a balance raised":
+        // The first state's first lot (its only one): remaining + 1, still canonical.
+        var state = try! AccountStateEncoding.decode(bytes[(header + 4)...].prefix(Int(bytes[header + 3])))
+        var lots = state.lots.lots
+        lots[0].remaining += 1
+        state.lots = try! PointLots(lots: lots, deficit: 0)
+        let encoded = AccountStateEncoding.encode(state)
+        bytes.replaceSubrange((header + 4)..<(header + 4 + Int(bytes[header + 3])), with: encoded)
+        bytes[header + 3] = UInt8(encoded.count)
+      case "a digest that is not the epoch's":
+        let text = String(decoding: bytes, as: UTF8.self)
+        let digest = text.range(of: "\"digest\":\"")!.upperBound
+        let at = text.utf8.distance(from: text.startIndex, to: digest)
+        bytes[at] = bytes[at] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+      case "a state left out":
+        let n = 4 + Int(bytes[header + 3])
+        bytes.removeSubrange(header..<(header + n))
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"states\":2", with: "\"states\":1")
+        bytes = Array(text.utf8)
+      default:
+        let n = 4 + Int(bytes[header + 3])
+        bytes.insert(contentsOf: bytes[header..<(header + n)], at: header)
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"states\":2", with: "\"states\":3")
+        bytes = Array(text.utf8)
+      }
+    }
+    let sync = StateReplicaSync(
+      cache: try f.cache("T02"), connection: tampering, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02"))
+    )
+    await #expect(throws: (any Error).self) { try await sync.pull(at: ChainFixture.start.adding(days: 2)) }
+    #expect(try f.cache("T02").replicaStates() == before, "\(how): the replica changed")
+    #expect(try f.cache("T02").replicaPosition() == position)
+    // The honest delta then applies.
+    let honest = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    #expect(honest.states == 2)
+  }
+}
