@@ -150,6 +150,8 @@ public struct HQServer: Sendable {
     }
     let program: String? = query.get("program").map { String($0) }
     let bytes = try await ledger.stateDelta(since: since, programChecksum: program, now: clock())
+    ledger.metrics.downloaded(bytes: bytes.count)
+    ledger.metrics.downloaded(bytes: bytes.count, terminal: terminal)
     logger.info("state delta", metadata: ["terminal": "\(terminal)", "since": "\(since)", "bytes": "\(bytes.count)"])
     return Response(
       status: .ok, headers: [.contentType: "application/octet-stream"],

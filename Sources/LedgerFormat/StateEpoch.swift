@@ -28,8 +28,11 @@ public struct StateEpoch: Codable, Hashable, Sendable {
   public var liability: Int64
   /// `StateDigest.checksum` of all account states.
   public var digest: String
-  /// HQ's public key (base64) and clock when it signed, and its Ed25519 signature (base64) over
-  /// `signedBytes()`; nil over the file path.
+  /// The registered terminals and their keys (base64), as the ledger says at `seq`: a terminal
+  /// learns from them whether it may record.
+  public var terminals: [String: String] = [:]
+  /// HQ's public key (base64; over the file path, the ledger header's), and its clock when it
+  /// signed and its Ed25519 signature (base64) over `signedBytes()` (nil over the file path).
   public var hqKey: String?
   public var signedAt: Int64 = 0
   public var signature: String?
@@ -61,6 +64,7 @@ public struct StateEpoch: Codable, Hashable, Sendable {
   /// Signs with HQ's key at `time`.
   public mutating func sign(with key: LedgerKey, at time: Int64) {
     hqKey = key.publicKeyBase64
+    signature = nil
     signedAt = time
     signature = key.signature(for: signedBytes()).base64EncodedString()
   }

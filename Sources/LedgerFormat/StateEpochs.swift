@@ -56,10 +56,13 @@ public struct StateEpochs: Sendable {
 
   /// The epoch now, unsigned: the fold's position and program, and these counts.
   public func epoch(_ fold: LedgerFold, at state: LedgerVerifier.State) -> StateEpoch {
-    StateEpoch(
+    var epoch = StateEpoch(
       seq: state.lastSeq, offset: state.offset, lines: state.lines, head: state.head,
       programVersion: fold.program?.version, programChecksum: fold.programJSON.map(StateDelta.checksum(text:)),
       accounts: accounts, liability: liability, digest: digest.checksum)
+    epoch.terminals = state.terminals
+    epoch.hqKey = state.hqKey
+    return epoch
   }
 
   static func add(_ a: Int64, _ b: Int64) throws(LedgerError) -> Int64 {

@@ -9,7 +9,8 @@ import SyncProtocol
 public struct SyncSummary: Sendable {
   /// Entries this terminal appended to the ledger (read back from it).
   public var sent: Int
-  /// Entries learnt from other writers and applied to the cache.
+  /// Account states HQ's delta brought (the accounts changed since the cache's epoch; every
+  /// account at a bootstrap).
   public var received: Int
   /// Bytes of an incomplete append (a crash) cut from the ledger's tail before appending.
   public var repairedBytes: Int
@@ -26,23 +27,23 @@ public struct SyncSummary: Sendable {
 
 /// The nightly sync of one terminal with the central ledger, over a `LedgerConnection`: HQ's
 /// sync service (`HQClient`) or HQ's file on this machine (the store's `LocalLedgerConnection`).
-/// It knows the port only: both run the same admission on HQ's side.
+/// It knows the port only: both run the same admission and compute the same epochs on HQ's side.
 ///
 /// HQ's side admits the outbox entries the ledger does not hold yet (appended with a seal,
-/// fsynced, read back) and names where the terminal's download ends; the terminal checks that
-/// checkpoint (HQ's signature over the service, its own audit over the file), reads the bytes
-/// from its position verifying the chain arrives there, and in one SQLite transaction applies
-/// what every reader keeps, marks synced the outbox entries it read back from those bytes (not
-/// what HQ's answer says: an entry it claims but the ledger lacks stays in the outbox), keeps the
-/// refused ones with their reason — over the service only from an answer HQ's key signed — and
-/// moves its checkpoint. The cache's work runs off the cooperative pool.
-/// Killed at any instant and run again, it converges.
+/// fsynced) and answers for each; the terminal checks that answer and HQ's checkpoint (HQ's
+/// signature over the service), then fetches the states of the accounts changed since the epoch
+/// its cache holds (`StateDelta`: every account at the first sync) and in one SQLite transaction
+/// moves what HQ refused to `refusal` with its reason, marks synced what HQ holds, replaces those
+/// accounts' states — each account's rows becoming HQ's state with this terminal's unsynced
+/// entries on top — and commits only when the states give the epoch's digest, count and
+/// liability. The cache never stores another terminal's entries. Its work runs off the
+/// cooperative pool. Killed at any instant and run again, it converges.
 public struct NightlySync: Sendable {
   public let cache: PointsCache
   public let connection: any LedgerConnection
   public let terminal: String
   public let key: LedgerKey
-  /// Where a download is kept (and resumed) until applied: beside the cache by default.
+  /// Where HQ's state delta is kept until applied: beside the cache by default.
   public let scratch: String
   /// The cache's reads and writes, off the cooperative pool.
   let blocking = BlockingCallQueue(label: "nightly-sync")
@@ -54,7 +55,7 @@ public struct NightlySync: Sendable {
     self.connection = connection
     self.terminal = terminal
     self.key = key
-    self.scratch = scratch ?? cache.path + ".download"
+    self.scratch = scratch ?? cache.path + ".state"
   }
 
   /// Starts a fresh cache from an HQ snapshot (checked by the connection: against HQ's file, or
@@ -74,7 +75,7 @@ public struct NightlySync: Sendable {
   }
 
   /// The cache's side before talking to HQ: its owner, checkpoint and outbox.
-  func prepare() throws -> (state: LedgerVerifier.State, outbox: [Entry]) {
+  func prepare() throws -> (state: LedgerVerifier.State, outbox: [Entry], replica: ReplicaPosition?) {
     if let owner = try cache.owner(), owner != terminal {
       throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
     }
@@ -83,7 +84,7 @@ public struct NightlySync: Sendable {
     if let json = try cache.syncCheckpoint() {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
     }
-    return (state, try cache.outbox())
+    return (state, try cache.outbox(), try cache.replicaPosition())
   }
 
   /// The time the outbox's batch is sealed at: the sync's time, or the latest entry's when the
@@ -129,9 +130,9 @@ public struct NightlySync: Sendable {
   func runOnce(at time: UTCInstant, now: UTCInstant?, progress: @escaping @Sendable (String) -> Void) async throws
     -> SyncSummary
   {
-    let (state, outbox) = try await blocking.run { [self] in try prepare() }
+    let (state, outbox, replica) = try await blocking.run { [self] in try prepare() }
     progress(
-      "read checkpoint at line \(state.lines); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
+      "read checkpoint at seq \(state.lastSeq); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
     if !outbox.isEmpty {
       progress("submitting \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") to \(connection.location)")
     }
@@ -139,55 +140,77 @@ public struct NightlySync: Sendable {
       outbox, at: Self.sealTime(time, outbox: outbox), after: state, terminal: terminal, key: key, now: now)
     if exchange.repairedBytes > 0 { progress("HQ cut \(exchange.repairedBytes) bytes of a torn append from the tail") }
     // HQ's signature against the key pinned at the first sync (or, at the very first, against the
-    // header the download starts with: checked once the bytes are read).
+    // key HQ's epoch names: checked once the delta is read).
     if connection.signsCheckpoints, let pinned = state.hqKey {
       try exchange.checkpoint.check(follows: state, hqKey: pinned)
     } else {
       try exchange.checkpoint.check(follows: state, hqKey: nil)
     }
-    let size = exchange.checkpoint.offset - exchange.checkpoint.from
-    progress("downloading \(size) bytes of the ledger")
-    let bytes = try await connection.download(exchange.checkpoint, terminal: terminal, key: key, scratch: scratch)
-    defer { if bytes.isDownload { try? FileManager.default.removeItem(atPath: bytes.path) } }
+    let since = replica?.seq ?? 0
+    progress(since == 0 ? "fetching every account's state" : "fetching the accounts changed since epoch \(since)")
+    let path = try await connection.stateDelta(
+      since: since, programChecksum: replica?.programChecksum, terminal: terminal, key: key, scratch: scratch)
+    defer { try? FileManager.default.removeItem(atPath: path) }
     var summary = try await blocking.run { [self] in
-      try finish(exchange, bytes: bytes, state: state, outbox: outbox, at: time, progress: progress)
+      try finish(exchange, delta: path, state: state, outbox: outbox, at: time, progress: progress)
     }
     summary.notices += exchange.notices
     return summary
   }
 
-  /// Reads and applies the bytes up to the checkpoint, marks synced what it read back, keeps what
-  /// HQ refused.
+  /// Applies the state delta at `delta` with what HQ's answer says of the outbox, after checking
+  /// HQ's signatures (over the service) against the pinned key.
   func finish(
-    _ exchange: SyncExchange, bytes: LedgerBytes, state: LedgerVerifier.State, outbox: [Entry], at time: UTCInstant,
+    _ exchange: SyncExchange, delta: String, state: LedgerVerifier.State, outbox: [Entry], at time: UTCInstant,
     progress: @Sendable (String) -> Void
   ) throws -> SyncSummary {
     let checkpoint = exchange.checkpoint
-    try checkpoint.check(follows: state, hqKey: nil)
-    // Over the service, nothing of an answer is believed unless HQ's key signed it: the key pinned
-    // at the first sync (checked now), or at the very first the header's (checked once read).
-    if connection.signsAnswers, let pinned = state.hqKey { try checkAnswers(exchange, hqKey: pinned) }
+    let reader = try StateDeltaReader(path: delta)
+    let epoch = reader.header.epoch
+    let hqKey = state.hqKey ?? epoch.hqKey
+    if connection.signsCheckpoints {
+      guard let hqKey, epoch.isSigned(by: hqKey) else {
+        throw StateDeltaError("HQ's epoch \(epoch.seq) is not signed by the HQ key this terminal pinned: nothing applied")
+      }
+      try checkpoint.check(follows: state, hqKey: hqKey)
+    }
+    // Over the service, nothing of an answer is believed unless HQ's key signed it.
+    if connection.signsAnswers { try checkAnswers(exchange, hqKey: hqKey) }
+    guard epoch.seq >= checkpoint.lastSeq else {
+      throw StateDeltaError(
+        "HQ's epoch \(epoch.seq) is older than its checkpoint (seq \(checkpoint.lastSeq)): nothing applied")
+    }
+    if let program = reader.header.program, StateDelta.checksum(text: program) != epoch.programChecksum {
+      throw StateDeltaError("the delta's program is not the one its epoch names: nothing applied")
+    }
     let answer = exchange.answer
     var claimed = Set(answer?.appended ?? [])
     claimed.formUnion(answer?.held ?? [])
     let refused = answer?.refused ?? []
-    let reader = LedgerBytesReader(bytes: bytes, checkpoint: checkpoint)
     var final = state
-    let application = try cache.applySync(
-      streaming: { emit in
-        final = try reader.read(from: state, each: emit)
-        // The first sync over the service pins the HQ key of the header it read: the
-        // checkpoint must be signed by it.
-        if connection.signsCheckpoints, state.hqKey == nil, let hqKey = final.hqKey {
-          try checkpoint.check(follows: state, hqKey: hqKey)
-        }
-        if connection.signsAnswers, state.hqKey == nil { try checkAnswers(exchange, hqKey: final.hqKey) }
-        return SyncPosition(
-          state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
-          lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64)
-      }, claimed: claimed, refusedByHQ: refused, at: time)
+    final.offset = epoch.offset
+    final.lines = epoch.lines
+    final.lastSeq = epoch.seq
+    final.head = epoch.head
+    final.hqKey = hqKey
+    final.terminals = epoch.terminals
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let target = ReplicaTarget(
+      seq: epoch.seq, accounts: epoch.accounts, liability: epoch.liability, checksum: epoch.digest,
+      programChecksum: epoch.programChecksum, epoch: String(decoding: try encoder.encode(epoch), as: UTF8.self))
+    let application = try cache.applyStateSync(
+      StateDeltaInput(
+        since: reader.header.since, full: reader.header.full, program: reader.header.program, target: target,
+        states: { emit in try reader.states(emit) }),
+      claimed: claimed, refusedByHQ: refused,
+      position: SyncPosition(
+        state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
+        lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64),
+      at: time)
     progress(
-      "applied \(application.applied) entr\(application.applied == 1 ? "y" : "ies"); checkpoint at line \(final.lines)")
+      "applied \(application.applied) account state\(application.applied == 1 ? "" : "s")\(reader.header.full ? " (all of them)" : ""); "
+        + "epoch \(epoch.seq): \(epoch.accounts) accounts, \(epoch.liability) points outstanding")
     if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {
       progress("note: HQ registers another key for \(terminal)")
     }
@@ -205,17 +228,9 @@ public struct NightlySync: Sendable {
         "terminal \(terminal) is not registered in this ledger: it has learnt the ledger but cannot record until HQ "
           + "registers it (ledger register-terminal) and it syncs again")
     }
-    let unconfirmed = Set(application.unconfirmed)
-    if !unconfirmed.isEmpty {
-      notices.append(
-        "\(unconfirmed.count) entries HQ's answer claimed held or appended are not in the ledger read back "
-          + "(\(application.unconfirmed.prefix(3).joined(separator: ", "))\(unconfirmed.count > 3 ? ", …" : "")): "
-          + "kept in the outbox, they will be sent again (was the answer altered on the way? use https)")
-    }
     return SyncSummary(
-      sent: (answer?.appended ?? []).filter { !unconfirmed.contains($0) }.count, received: application.applied,
-      repairedBytes: exchange.repairedBytes, conflicts: overdrawn + application.refused,
-      refusedByHQ: refusals, excluded: checkpoint.leftOutReasons, notices: notices)
+      sent: (answer?.appended ?? []).count, received: application.applied, repairedBytes: exchange.repairedBytes,
+      conflicts: overdrawn, refusedByHQ: refusals, excluded: checkpoint.leftOutReasons, notices: notices)
   }
 
   /// Every part of HQ's answer must be signed by `hqKey` for this terminal: one that is not

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import LoyaltyCore
 
@@ -10,6 +11,9 @@ struct AccountRecord: Codable, FetchableRecord, PersistableRecord {
   var referralSettled: Bool
   var balance: Int64
   var deficit: Int64
+  /// The account's state as HQ's last epoch vouched for it (`AccountStateEncoding`); nil when HQ
+  /// does not know the account yet.
+  var state: Data? = nil
 
   enum Columns {
     static let id = Column(CodingKeys.id)

@@ -220,17 +220,17 @@ enum CacheSchema {
           """)
     }
     migrator.registerMigration("v9-state-replica") { db in
-      // HQ's account states as its last epoch vouched for them (`loyalty-state/1`): one row per
-      // account, its canonical state bytes and its balance; and the epoch the rows are at — its
-      // seq, the lattice digest of all rows (updated state by state), their count and Σ balance,
-      // the program's checksum and text, and the epoch as HQ signed it (JSON).
+      // The cache is a replica of HQ's account states (`loyalty-state/1`): each account row keeps
+      // its state as HQ's last epoch vouched for it (`state`, its canonical bytes; NULL for an
+      // account HQ does not know yet), and its other rows (lots, cards, receipts, balance) are that
+      // state with this terminal's entries not yet synced applied on top. `replica_epoch` is the
+      // epoch the states are at: its seq, the lattice digest of all states (updated state by
+      // state), their count and Σ balance, the program's checksum and the epoch as HQ signed it.
+      // Entries learnt from the ledger are no longer kept: the first sync in this model replaces
+      // them with HQ's states and deletes them.
       try db.execute(
         sql: """
-          CREATE TABLE replica_state (
-            id TEXT PRIMARY KEY,
-            state BLOB NOT NULL,
-            balance INTEGER NOT NULL
-          ) WITHOUT ROWID;
+          ALTER TABLE account ADD COLUMN state BLOB;
           CREATE TABLE replica_epoch (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             seq INTEGER NOT NULL,
@@ -238,7 +238,6 @@ enum CacheSchema {
             accounts INTEGER NOT NULL,
             liability INTEGER NOT NULL,
             programChecksum TEXT,
-            program TEXT,
             epoch TEXT NOT NULL,
             appliedAt INTEGER NOT NULL
           );

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import LoyaltyCore
 
@@ -13,11 +14,15 @@ struct CacheWorkingSet {
   /// Accounts being written in the same transaction by other sets (a snapshot written in parts,
   /// its foreign keys deferred): a referrer among them is kept.
   var alsoWritten: Set<String> = []
+  /// Base states to write with their accounts (`account.state`: HQ's state of the account; nil
+  /// clears it), by account.
+  var bases: [String: Data?] = [:]
 
   /// The account's state with its receipts in `window` (seconds, exclusive) and the ones named,
   /// or nil when this cache has no such account.
   static func load(
-    _ db: Database, account id: String, window: Range<Int64>? = nil, receipts: some Collection<String> = []
+    _ db: Database, account id: String, window: Range<Int64>? = nil, receipts: some Collection<String> = [],
+    allReceipts: Bool = false
   )
     throws -> AccountState?
   {
@@ -41,7 +46,9 @@ struct CacheWorkingSet {
       if let key = card.publicKey { state.cardKeys[card.id] = key }
     }
     var found: [ReceiptRecord] = []
-    if let window {
+    if allReceipts {
+      found += try db.cachedAll(ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE accountId = ?", arguments: [id])
+    } else if let window {
       found += try db.cachedAll(
         ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE accountId = ? AND at > ? AND at < ?",
         arguments: [id, window.lowerBound, window.upperBound])
@@ -108,6 +115,25 @@ struct CacheWorkingSet {
     order.append(id)
   }
 
+  /// Sets an account to `base` (HQ's state of it, nil when HQ does not know it) with `unsynced`
+  /// (this terminal's entries HQ does not hold yet, oldest first) applied on top by the core's
+  /// reducer; an entry it refuses is skipped, as it was when recorded on a different state.
+  /// `before` is what its rows hold now (nil: no rows), what `store` writes the difference from.
+  mutating func rebase(
+    _ id: String, base: AccountState?, bytes: Data?, unsynced: [Entry], before: AccountState?, expiryDays: Int
+  ) {
+    var state = base ?? AccountState(id: id)
+    for entry in unsynced {
+      let known = state.cards
+      guard (try? state.apply(entry, expiryDays: expiryDays)) != nil else { continue }
+      for card in state.cards.subtracting(known) { linkedAt[card] = entry.at.seconds }
+    }
+    if let before { self.before[id] = before }
+    states[id] = state
+    order.append(id)
+    bases[id] = .some(bytes)
+  }
+
   /// Applies `entry` to its account with the core's reducer.
   mutating func apply(_ entry: Entry, expiryDays: Int) throws(RuleError) {
     guard let id = entry.account, var state = states[id] else { return }
@@ -133,10 +159,11 @@ struct CacheWorkingSet {
       {
         referrer = nil
       }
-      let row = AccountRecord(
+      var row = AccountRecord(
         id: id, enrolledAt: (after.enrolledAt ?? UTCInstant(seconds: 0)).seconds, referrerAccountId: referrer,
         referralSettled: after.referralSettled, balance: after.balance, deficit: after.lots.deficit)
       if old == nil {
+        row.state = bases[id] ?? nil
         try row.insert(db)
       } else {
         try db.cachedExecute(
@@ -145,6 +172,22 @@ struct CacheWorkingSet {
             WHERE id = ?
             """,
           arguments: [row.enrolledAt, row.referrerAccountId, row.referralSettled, row.balance, row.deficit, id])
+        if let base = bases[id] {
+          try db.cachedExecute(sql: "UPDATE account SET state = ? WHERE id = ?", arguments: [base, id])
+        }
+      }
+      // What a new base no longer holds (HQ restored its ledger from a backup): gone.
+      if let old {
+        for card in old.cards.subtracting(after.cards) {
+          try db.cachedExecute(sql: "DELETE FROM card WHERE id = ? AND accountId = ?", arguments: [card, id])
+        }
+        for card in old.blockedCards.subtracting(after.blockedCards) where after.cards.contains(card) {
+          try db.cachedExecute(sql: "UPDATE card SET blocked = 0 WHERE id = ?", arguments: [card])
+        }
+        for receipt in Set(old.receipts.keys).subtracting(after.receipts.keys) {
+          try db.cachedExecute(
+            sql: "DELETE FROM receipt WHERE id = ? AND accountId = ?", arguments: [receipt, id])
+        }
       }
       try storeLots(db, id, old?.lots, after.lots)
       for card in after.cards.subtracting(old?.cards ?? []).sorted() {

@@ -32,11 +32,26 @@ public struct ReplicaTarget: Sendable {
   }
 }
 
-/// What applying a delta did.
-public struct ReplicaApplication: Sendable {
-  public var states: Int
-  public var added: Int
-  public var position: ReplicaPosition
+/// A state delta as the cache applies it: the epoch it follows (`since`; every account when
+/// `full`), the program's text when it changed, what the epoch vouches for, and the states,
+/// streamed in parts (each sorted by account id, in its canonical encoding).
+public struct StateDeltaInput {
+  public var since: Int64
+  public var full: Bool
+  public var program: String?
+  public var target: ReplicaTarget
+  public var states: (_ emit: ([[UInt8]]) throws -> Void) throws -> Void
+
+  public init(
+    since: Int64, full: Bool, program: String?, target: ReplicaTarget,
+    states: @escaping (_ emit: ([[UInt8]]) throws -> Void) throws -> Void
+  ) {
+    self.since = since
+    self.full = full
+    self.program = program
+    self.target = target
+    self.states = states
+  }
 }
 
 /// A delta the replica refused: nothing of it was applied.
@@ -63,20 +78,11 @@ extension PointsCache {
       programChecksum: row["programChecksum"], epoch: row["epoch"])
   }
 
-  /// One account's state as the replica holds it, or nil.
-  public func replicaState(_ id: String) throws -> AccountState? {
-    try pool.read { db in
-      try (Data.fetchOne(db, sql: "SELECT state FROM replica_state WHERE id = ?", arguments: [id])).map {
-        try AccountStateEncoding.decode($0)
-      }
-    }
-  }
-
-  /// Every state the replica holds, by account.
+  /// Every account state HQ's epoch vouched for, as the replica holds them, by account.
   public func replicaStates() throws -> [String: AccountState] {
     try pool.read { db in
       var out: [String: AccountState] = [:]
-      for data in try Data.fetchAll(db, sql: "SELECT state FROM replica_state") {
+      for data in try Data.fetchAll(db, sql: "SELECT state FROM account WHERE state IS NOT NULL") {
         let s = try AccountStateEncoding.decode(data)
         out[s.id] = s
       }
@@ -84,89 +90,39 @@ extension PointsCache {
     }
   }
 
-  /// Applies a delta in one transaction: the states `learn` streams in (sorted by id, each in its
-  /// canonical encoding) replace the replica's — all of them when `full` — and the digest, the
-  /// count and the liability move state by state. It commits only when they equal `target`'s;
-  /// otherwise, or when the delta does not start at the replica's epoch (`since`), nothing changes
-  /// and the error says why.
-  public func applyStateDelta(
-    since: Int64, full: Bool, program: String?, target: ReplicaTarget, at time: UTCInstant,
-    states learn: (_ emit: ([[UInt8]]) throws -> Void) throws -> Void
-  ) throws -> ReplicaApplication {
-    try pool.write { db in
-      let current = try Self.replicaPosition(db)
-      if !full {
-        guard let current, current.seq == since else {
-          throw ReplicaError(
-            "the delta follows epoch \(since), the replica is at \(current.map { "epoch \($0.seq)" } ?? "no epoch"): "
-              + "nothing applied")
-        }
-      }
-      if program == nil, let wanted = target.programChecksum, current?.programChecksum != wanted {
-        throw ReplicaError("the delta names a program (\(wanted.prefix(12))…) it does not carry: nothing applied")
-      }
-      guard target.seq >= since else { throw ReplicaError("the delta goes back from \(since) to \(target.seq)") }
-      var digest = full ? StateDigest() : current!.digest
-      var accounts = full ? 0 : current!.accounts
-      var liability = full ? 0 : current!.liability
-      if full { try db.execute(sql: "DELETE FROM replica_state") }
-      let old = try db.makeStatement(sql: "SELECT state, balance FROM replica_state WHERE id = ?")
-      let upsert = try db.makeStatement(
-        sql: "INSERT OR REPLACE INTO replica_state (id, state, balance) VALUES (?, ?, ?)")
-      var count = 0
-      var added = 0
-      var previous: String?
-      try learn { part in
-        for bytes in part {
-          let state: AccountState
-          do throws(RuleError) { state = try AccountStateEncoding.decode(bytes) } catch {
-            throw ReplicaError("state \(count + 1) of the delta: \(error.message): nothing applied")
-          }
-          guard previous.map({ $0 < state.id }) ?? true else {
-            throw ReplicaError("the delta's states are not sorted by account (\(state.id)): nothing applied")
-          }
-          previous = state.id
-          if let row = try Row.fetchOne(old, arguments: [state.id]) {
-            let data: Data = row["state"]
-            digest.remove(Array(data))
-            liability = try Self.add(liability, -(row["balance"] as Int64), state.id)
-          } else {
-            accounts += 1
-            added += 1
-          }
-          digest.add(bytes)
-          liability = try Self.add(liability, state.balance, state.id)
-          try upsert.execute(arguments: [state.id, Data(bytes), state.balance])
-          count += 1
-        }
-      }
-      guard accounts == target.accounts, liability == target.liability, digest.checksum == target.checksum else {
-        throw ReplicaError(
-          "the delta does not give the epoch HQ vouched for (seq \(target.seq)): \(accounts) accounts, "
-            + "\(liability) points, digest \(digest.checksum.prefix(12))… where the epoch says \(target.accounts), "
-            + "\(target.liability), \(target.checksum.prefix(12))…: nothing applied")
-      }
-      let keptProgram = try String.fetchOne(db, sql: "SELECT program FROM replica_epoch WHERE id = 1")
-      try db.execute(
-        sql: """
-          INSERT OR REPLACE INTO replica_epoch
-            (id, seq, digest, accounts, liability, programChecksum, program, epoch, appliedAt)
-          VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
-          target.seq, Data(digest.bytes), accounts, liability, target.programChecksum, program ?? keptProgram,
-          target.epoch, time.seconds,
-        ])
-      let position = ReplicaPosition(
-        seq: target.seq, accounts: accounts, liability: liability, digest: digest,
-        programChecksum: target.programChecksum, epoch: target.epoch)
-      return ReplicaApplication(states: count, added: added, position: position)
-    }
+  /// Whether the cache is a replica of states (it has applied an epoch): its entry table then
+  /// holds this terminal's own entries only.
+  static func isReplica(_ db: Database) throws -> Bool {
+    try Int.fetchOne(db, sql: "SELECT 1 FROM replica_epoch WHERE id = 1") != nil
   }
 
-  static func add(_ a: Int64, _ b: Int64, _ account: String) throws(ReplicaError) -> Int64 {
-    let (sum, overflow) = a.addingReportingOverflow(b)
-    guard !overflow else { throw ReplicaError("the points outstanding overflow at account \(account)") }
-    return sum
+  /// This terminal's entries on `account` HQ does not hold yet, oldest first.
+  static func unsynced(_ db: Database, account: String) throws -> [Entry] {
+    try db.cachedAll(
+      EntryRecord.self, sql: "SELECT * FROM entry WHERE accountId = ? AND origin = 'local' AND synced = 0 ORDER BY seq",
+      arguments: [account]
+    ).map(\.entry)
+  }
+
+  /// Sets an account's rows to `base` with this terminal's unsynced entries on top (`hasUnsynced`:
+  /// whether it has any), through `set`. The rows' current state is read from the old base when
+  /// the rows are exactly it (`dirty` false: no entry of this terminal's was on top of it), else
+  /// from the rows themselves.
+  static func rebase(
+    _ db: Database, _ id: String, base: AccountState?, bytes: Data?, hasUnsynced: Bool, dirty: Bool,
+    into set: inout CacheWorkingSet, expiryDays: Int
+  ) throws {
+    let row = try Row.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [id])
+    var before: AccountState?
+    if let row {
+      let old: Data? = row["state"]
+      if let old, !dirty {
+        before = try AccountStateEncoding.decode(old)
+      } else {
+        before = try CacheWorkingSet.load(db, account: id, allReceipts: true)
+      }
+    }
+    let unsynced = hasUnsynced ? try Self.unsynced(db, account: id) : []
+    set.rebase(id, base: base, bytes: bytes, unsynced: unsynced, before: before, expiryDays: expiryDays)
   }
 }

@@ -53,15 +53,25 @@ extension PointsCache {
         db, sql: "SELECT * FROM sync_history WHERE lastSeq <= ? ORDER BY lastSeq DESC LIMIT 1", arguments: [seq])
       // No sync that early: a cache that started empty goes back to the start (it reads the whole
       // ledger again); one that started from a snapshot past the restore cannot.
-      if row == nil, try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE operator = 'snapshot' LIMIT 1") != nil {
+      // (A replica of states goes back to its start instead: the next sync brings every state.)
+      if row == nil, try !Self.isReplica(db),
+        try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE operator = 'snapshot' LIMIT 1") != nil
+      {
         throw CacheRewindError(
           "HQ's ledger was restored to seq \(seq), before the snapshot this cache started from: start the counter "
             + "again from a new cache and a new HQ snapshot (sync --snapshot); nothing changed")
       }
       let point: Int64 = row?["lastSeq"] ?? 0
       let from = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1") ?? point
-      let touched = try String.fetchAll(
-        db, sql: "SELECT DISTINCT accountId FROM entry WHERE syncedIn > ?", arguments: [point])
+      // A replica of states: its rows stay as they are (HQ's last states with this terminal's
+      // entries), its epoch is dropped so the sync that follows brings every state afresh — the
+      // restored ledger's, with the entries sent again on top.
+      let replica = try Self.isReplica(db)
+      if replica { try db.execute(sql: "DELETE FROM replica_epoch") }
+      let touched =
+        replica
+        ? []
+        : try String.fetchAll(db, sql: "SELECT DISTINCT accountId FROM entry WHERE syncedIn > ?", arguments: [point])
       try db.execute(sql: "DELETE FROM entry WHERE origin = 'ledger' AND syncedIn > ?", arguments: [point])
       let forgotten = db.changesCount
       try db.execute(

@@ -311,14 +311,29 @@ public final class PointsCache: Sendable {
   public func consistencyProblems() throws -> [String] {
     try pool.read { db in
       var problems = try db.cachedAll(String.self, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+      // A replica of states: an account's balance is its HQ state's with this terminal's unsynced
+      // entries on top; before one, the sum of every entry the cache holds.
+      let replica = try Self.isReplica(db)
       let badBalances = try db.cachedAll(
         String.self,
         sql: """
           SELECT a.id FROM account a
           WHERE a.balance != COALESCE((SELECT SUM(remaining) FROM lot WHERE accountId = a.id), 0) - a.deficit
-             OR a.balance != COALESCE((SELECT SUM(points) FROM entry WHERE accountId = a.id), 0)
-          """)
+             OR (NOT ?1 AND a.balance != COALESCE((SELECT SUM(points) FROM entry WHERE accountId = a.id), 0))
+          """, arguments: [replica])
       problems += badBalances.map { "account \($0): balance differs from its lots or its entries" }
+      if replica {
+        var set = CacheWorkingSet()
+        let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
+        for row in try Row.fetchAll(db, sql: "SELECT id, state, balance FROM account") {
+          let id: String = row["id"]
+          let base = try (row["state"] as Data?).map { try AccountStateEncoding.decode($0) }
+          set.rebase(id, base: base, bytes: nil, unsynced: try Self.unsynced(db, account: id), before: nil, expiryDays: expiryDays)
+          if set.states[id]?.balance != row["balance"] {
+            problems.append("account \(id): balance differs from HQ's state with this terminal's unsynced entries")
+          }
+        }
+      }
       // A receipt has at most one earn entry (none when it came with an HQ snapshot), and its
       // reversal entries never add up to more than the receipt says was reversed.
       let badReceipts = try db.cachedAll(

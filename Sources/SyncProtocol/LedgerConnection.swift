@@ -47,12 +47,6 @@ extension LedgerConnection {
   /// signed by that same key).
   public func check(_ snapshot: LedgerSnapshot) async throws { try snapshot.checkSignature() }
 
-  /// A connection that serves no state deltas.
-  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
-    async throws -> String
-  {
-    throw SyncProtocolError("\(location) serves no state deltas")
-  }
 }
 
 /// What an exchange gave: the admission's answers (none when the outbox was empty; one per part

@@ -263,7 +263,7 @@ struct SnapshotTests {
       key: try LedgerKey.load(from: f.keyPath("T03")))
     try await sync.bootstrap(from: snapshot, at: ChainFixture.start.adding(days: 4))
     let summary = try await sync.run(at: ChainFixture.start.adding(days: 4))
-    #expect(summary.received == 1, "only the tail after the snapshot is read and applied")
+    #expect(summary.received == 1, "only the account changed after the snapshot is brought")
     #expect(try f.balances("T03") == f.balances("T01"))
     #expect(try f.cache("T03").consistencyProblems().isEmpty)
     // The refunded receipt came through the snapshot; T03 can refund the rest of it.

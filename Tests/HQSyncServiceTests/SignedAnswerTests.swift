@@ -43,6 +43,13 @@ struct AnswerRewritingConnection: LedgerConnection {
   {
     try await real.download(checkpoint, terminal: terminal, key: key, scratch: scratch)
   }
+
+  func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+    async throws -> String
+  {
+    try await real.stateDelta(
+      since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
+  }
 }
 
 /// HQ signs its answers; a terminal believes a refusal only from an answer HQ's key signed, and

@@ -9,13 +9,14 @@ import SyncProtocol
 import TestSupport
 import Testing
 
-/// An on-path proxy (or any connection that lies): it answers "held" for the whole outbox
-/// without forwarding it, and passes the checkpoint and bytes through honestly.
+/// An on-path proxy: it answers "held" for the whole outbox without forwarding it, and passes
+/// the checkpoint and the state delta through as they are. A network path: its checkpoints and
+/// answers must be HQ's, signed.
 struct LyingConnection: LedgerConnection {
   let honest: LocalLedgerConnection
 
   var location: String { "a lying proxy in front of \(honest.location)" }
-  var signsCheckpoints: Bool { false }
+  var signsCheckpoints: Bool { true }
 
   func exchange(
     _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
@@ -31,11 +32,19 @@ struct LyingConnection: LedgerConnection {
   {
     try await honest.download(checkpoint, terminal: terminal, key: key, scratch: scratch)
   }
+
+  func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+    async throws -> String
+  {
+    try await honest.stateDelta(
+      since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
+  }
 }
 
-/// A terminal marks an outbox entry synced only when it reads it back from the verified ledger:
-/// HQ's answer (or whatever claims to be it) is not enough.
-@Suite("A terminal marks synced only what it reads back from the ledger")
+/// A terminal marks an outbox entry synced only on an answer HQ vouches for: signed by HQ's key
+/// over the network (over the file path, its own admission of HQ's file). Whatever else claims to
+/// be HQ's answer is not enough.
+@Suite("A terminal marks synced only what HQ vouches for")
 struct ReadBackTests {
   @Test func anAnswerClaimingHeldForEntriesTheLedgerLacksLeavesThemInTheOutbox() async throws {
     let f = try ChainFixture(terminals: 1)
@@ -50,20 +59,18 @@ struct ReadBackTests {
     let liar = NightlySync(
       cache: cache, connection: LyingConnection(honest: LocalLedgerConnection(ledger: f.ledger)), terminal: "T01",
       key: try LedgerKey.load(from: f.keyPath("T01")))
-    let lied = try await liar.run(
-      at: ChainFixture.start.adding(days: 1))
+    await #expect(throws: (any Error).self, "an unsigned answer was believed") {
+      try await liar.run(at: ChainFixture.start.adding(days: 1))
+    }
     #expect(try cache.outbox().map(\.id) == outbox, "entries HQ does not hold were marked synced")
-    #expect(lied.sent == 0)
-    #expect(
-      lied.notices.contains {
-        $0.contains("2 entries HQ's answer claimed held or appended") && $0.contains("sent again")
-      }, "\(lied.notices)")
     // The next honest sync admits them.
     let honest = try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 600))
     #expect(honest.sent == 2 && honest.notices.isEmpty, "\(honest)")
     #expect(try cache.outbox().isEmpty)
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     for id in outbox { #expect(fold.audit.contains(id: id), "\(id) is not in HQ's ledger") }
+    #expect(try cache.replicaStates() == fold.accounts)
+    #expect(try cache.consistencyProblems().isEmpty)
   }
 
   /// A forged line in HQ's answers file (write access to HQ's directory, no key) claims a batch

@@ -12,12 +12,6 @@ import Testing
 /// file path: equal to the fold, only changed accounts carried, a tampered delta refused whole.
 @Suite("A terminal's replica of account states follows HQ's epochs")
 struct StateReplicaTests {
-  func replica(_ f: ChainFixture, _ t: String) throws -> StateReplicaSync {
-    StateReplicaSync(
-      cache: try f.cache(t), connection: LocalLedgerConnection(ledger: f.ledger), terminal: t,
-      key: try LedgerKey.load(from: f.keyPath(t)))
-  }
-
   func earn(_ f: ChainFixture, _ t: String, card: Int, receipt: String, seconds: Int64) throws {
     let cache = try f.cache(t)
     let c = ChainFixture.cards[card]
@@ -34,25 +28,28 @@ struct StateReplicaTests {
     for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
     for c in 0..<6 { try earn(f, "T01", card: c, receipt: "R\(c)", seconds: Int64(c) * 100) }
     try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
-    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
-    let first = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
-    #expect(first.full && first.states == 6 && first.added == 6)
+    let first = try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
+    #expect(first.received == 6)
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(try f.cache("T02").replicaStates() == fold.accounts)
     // A night where two of the six accounts change: the delta carries those two.
     try earn(f, "T01", card: 1, receipt: "R1b", seconds: 90_000)
     try earn(f, "T01", card: 4, receipt: "R4b", seconds: 90_100)
     try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
-    let second = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
-    #expect(!second.full && second.states == 2 && second.added == 0 && second.from == first.epoch)
+    let second = try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    #expect(second.received == 2)
     let (after, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(try f.cache("T02").replicaStates() == after.accounts)
     let position = try #require(try f.cache("T02").replicaPosition())
     #expect(position.accounts == 6)
     #expect(position.liability == after.accounts.values.reduce(0) { $0 + $1.balance })
     // Nothing new: an empty delta, the same epoch.
-    let third = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 2).adding(seconds: 120))
-    #expect(third.states == 0 && third.epoch == second.epoch)
+    let third = try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 120))
+    #expect(third.received == 0)
+    #expect(try f.cache("T02").replicaPosition()?.seq == position.seq)
+    // T02 holds no entry of T01's: its cache is the states, not the history.
+    #expect(try f.cache("T02").consistencyProblems() == [])
+    #expect(try f.cache("T02").history(card: ChainFixture.cards[1]).isEmpty)
   }
 
   /// A connection that hands over HQ's delta with one change made to it.
@@ -89,7 +86,7 @@ struct StateReplicaTests {
     for c in 0..<3 { try earn(f, "T01", card: c, receipt: "R\(c)", seconds: Int64(c) * 100) }
     try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
     try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 3600))
-    _ = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 1).adding(seconds: 3700))
+    let balances = try f.cache("T02").balances()
     let before = try f.cache("T02").replicaStates()
     let position = try f.cache("T02").replicaPosition()
     try earn(f, "T01", card: 0, receipt: "R0b", seconds: 90_000)
@@ -124,14 +121,16 @@ struct StateReplicaTests {
         bytes = Array(text.utf8)
       }
     }
-    let sync = StateReplicaSync(
-      cache: try f.cache("T02"), connection: tampering, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02"))
-    )
-    await #expect(throws: (any Error).self) { try await sync.pull(at: ChainFixture.start.adding(days: 2)) }
+    let sync = NightlySync(
+      cache: try f.cache("T02"), connection: tampering, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
+    await #expect(throws: (any Error).self) { try await sync.run(at: ChainFixture.start.adding(days: 2)) }
     #expect(try f.cache("T02").replicaStates() == before, "\(how): the replica changed")
     #expect(try f.cache("T02").replicaPosition() == position)
+    #expect(try f.cache("T02").balances() == balances)
     // The honest delta then applies.
-    let honest = try await replica(f, "T02").pull(at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
-    #expect(honest.states == 2)
+    let honest = try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    #expect(honest.received == 2)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(try f.cache("T02").replicaStates() == fold.accounts)
   }
 }

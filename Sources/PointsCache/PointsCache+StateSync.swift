@@ -1,0 +1,176 @@
+import Foundation
+import GRDB
+import LoyaltyCore
+
+extension PointsCache {
+  /// A nightly sync in the state model, in one transaction: this terminal's entries HQ refused
+  /// move to `refusal`; the ones HQ's answer says it holds (`claimed`: an answer HQ signed, or
+  /// over the file path this terminal's own admission) are marked synced; the delta's states
+  /// replace the accounts' base states (all of them when `full`), each account's rows becoming
+  /// its new state with this terminal's entries not yet synced applied on top; the digest, the
+  /// count and the liability move state by state and the transaction commits only when they equal
+  /// the epoch's. Otherwise — or when the delta does not follow the replica's epoch — nothing
+  /// changes and the error says why. The checkpoint moves to `position` (the epoch's).
+  public func applyStateSync(
+    _ delta: StateDeltaInput, claimed ids: Set<String>, refusedByHQ: [EntryRefusal] = [], position: SyncPosition,
+    at time: UTCInstant
+  ) throws -> SyncApplication {
+    try pool.write { db in
+      let pages = try Int.fetchOne(db, sql: "PRAGMA cache_size") ?? -2000
+      try db.execute(sql: "PRAGMA cache_size = -32768")
+      defer { try? db.execute(sql: "PRAGMA cache_size = \(pages)") }
+      try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+      let current = try Self.replicaPosition(db)
+      let target = delta.target
+      if !delta.full {
+        guard let current, current.seq == delta.since else {
+          throw ReplicaError(
+            "the delta follows epoch \(delta.since), this cache is at \(current.map { "epoch \($0.seq)" } ?? "none"): "
+              + "nothing applied")
+        }
+      }
+      guard target.seq >= delta.since else {
+        throw ReplicaError("the delta goes back from epoch \(delta.since) to \(target.seq): nothing applied")
+      }
+      if delta.program == nil, let wanted = target.programChecksum, current?.programChecksum != wanted {
+        throw ReplicaError("the delta names a program (\(wanted.prefix(12))…) it does not carry: nothing applied")
+      }
+      if let json = delta.program {
+        let program = try ProgramParser.parse(Data(json.utf8))
+        try db.cachedExecute(
+          sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
+          arguments: [program.version, json, time.seconds])
+      }
+      let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
+      // 1. This terminal's entries: refused ones out of the outbox, claimed ones synced.
+      var touched: Set<String> = []
+      for refusal in refusedByHQ {
+        if let account = try RefusalRecord.move(db, id: refusal.id, reason: refusal.reason) { touched.insert(account) }
+      }
+      var marked = 0
+      for id in ids.sorted() {
+        guard
+          let account = try db.cachedOne(
+            String.self, sql: "SELECT accountId FROM entry WHERE id = ? AND origin = 'local' AND synced = 0",
+            arguments: [id])
+        else { continue }
+        try db.cachedExecute(sql: "UPDATE entry SET synced = 1 WHERE id = ? AND origin = 'local'", arguments: [id])
+        marked += 1
+        touched.insert(account)
+      }
+      let withUnsynced = Set(
+        try String.fetchAll(db, sql: "SELECT DISTINCT accountId FROM entry WHERE origin = 'local' AND synced = 0"))
+      // Accounts whose rows are not their base alone: this terminal's entries were on top.
+      let dirty = touched.union(withUnsynced)
+      // 2. The states: base, digest and rows, part by part.
+      var digest = delta.full ? StateDigest() : current!.digest
+      var accounts = delta.full ? 0 : current!.accounts
+      var liability: Int64 = delta.full ? 0 : current!.liability
+      if delta.full {
+        // Learnt entries of the old model, and every base: what the delta does not name is not HQ's.
+        try db.execute(sql: "DELETE FROM entry WHERE origin = 'ledger'")
+        try db.execute(sql: "UPDATE account SET state = NULL WHERE state IS NOT NULL")
+      }
+      var count = 0
+      var previous: String?
+      var overdrawn: [String: Int64] = [:]
+      try delta.states { part in
+        var set = CacheWorkingSet()
+        for bytes in part {
+          let state: AccountState
+          do throws(RuleError) { state = try AccountStateEncoding.decode(bytes) } catch {
+            throw ReplicaError("state \(count + 1) of the delta: \(error.message): nothing applied")
+          }
+          guard previous.map({ $0 < state.id }) ?? true else {
+            throw ReplicaError("the delta's states are not sorted by account (at \(state.id)): nothing applied")
+          }
+          previous = state.id
+          if !delta.full,
+            let old = try Data.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [state.id])
+          {
+            digest.remove(Array(old))
+            liability = try Self.add(liability, -(try AccountStateEncoding.decode(old)).balance, state.id)
+          } else {
+            accounts += 1
+          }
+          digest.add(bytes)
+          liability = try Self.add(liability, state.balance, state.id)
+          try Self.rebase(
+            db, state.id, base: state, bytes: Data(bytes), hasUnsynced: withUnsynced.contains(state.id), dirty: dirty.contains(state.id), into: &set,
+            expiryDays: expiryDays)
+          touched.remove(state.id)
+          count += 1
+        }
+        try set.store(db)
+        for (id, s) in set.states where s.balance < 0 { overdrawn[id] = s.balance }
+      }
+      guard accounts == target.accounts, liability == target.liability, digest.checksum == target.checksum else {
+        throw ReplicaError(
+          "the states received do not give the epoch HQ vouched for (seq \(target.seq)): \(accounts) accounts, "
+            + "\(liability) points, digest \(digest.checksum.prefix(12))… where the epoch says \(target.accounts), "
+            + "\(target.liability), \(target.checksum.prefix(12))…: nothing applied")
+      }
+      // 3. Accounts the delta did not name whose own entries changed (refused or synced), and
+      // after a bootstrap the accounts HQ does not know: their base with what is still unsynced.
+      var rest = touched
+      if delta.full { rest.formUnion(try String.fetchAll(db, sql: "SELECT id FROM account WHERE state IS NULL")) }
+      var set = CacheWorkingSet()
+      var gone: [String] = []
+      for id in rest.sorted() {
+        let base = try Data.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [id])
+        if base == nil, !withUnsynced.contains(id) {
+          gone.append(id)
+          continue
+        }
+        try Self.rebase(
+          db, id, base: try base.map { try AccountStateEncoding.decode($0) }, bytes: base,
+          hasUnsynced: withUnsynced.contains(id), dirty: true, into: &set, expiryDays: expiryDays)
+      }
+      try set.store(db)
+      for (id, s) in set.states where s.balance < 0 { overdrawn[id] = s.balance }
+      // An account neither HQ nor this terminal's outbox holds (its enrolment refused, or lost
+      // with HQ's restored history): gone, with its rows — the refusal keeps what was refused.
+      for id in gone {
+        try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [id])
+        for table in ["lot", "card", "receipt"] {
+          try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [id])
+        }
+        if try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE accountId = ? LIMIT 1", arguments: [id]) == nil {
+          try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
+        } else {
+          try db.execute(
+            sql: "UPDATE account SET balance = 0, deficit = 0, referralSettled = 0 WHERE id = ?", arguments: [id])
+        }
+      }
+      try db.execute(
+        sql: """
+          INSERT OR REPLACE INTO replica_epoch (id, seq, digest, accounts, liability, programChecksum, epoch, appliedAt)
+          VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          target.seq, Data(digest.bytes), accounts, liability, target.programChecksum, target.epoch, time.seconds,
+        ])
+      try db.cachedExecute(
+        sql: """
+          INSERT INTO checkpoint (id, ledgerPosition, ledgerHash, syncedAt, state, lastSeq, registered)
+          VALUES (1, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET ledgerPosition = excluded.ledgerPosition, ledgerHash = excluded.ledgerHash,
+            syncedAt = excluded.syncedAt, state = excluded.state, lastSeq = excluded.lastSeq,
+            registered = excluded.registered
+          """,
+        arguments: [
+          position.offset, position.head, time.seconds, position.state, position.lastSeq, position.registered,
+        ])
+      try recordHistory(db, position: position, at: time)
+      return SyncApplication(
+        applied: count, alreadyKnown: 0, markedSynced: marked, unconfirmed: [], overdrawn: overdrawn, refused: [],
+        rebuilt: rest.count)
+    }
+  }
+
+  static func add(_ a: Int64, _ b: Int64, _ account: String) throws(ReplicaError) -> Int64 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    guard !overflow else { throw ReplicaError("the points outstanding overflow at account \(account)") }
+    return sum
+  }
+}
