@@ -45,6 +45,9 @@ public enum ChainFault: Sendable, Hashable, CustomStringConvertible {
   /// HQ's ledger is lost and restored from the latest backup (`ledger restore`, the service
   /// stopped), HQ's own acts since done again: the counters that synced since go back and resend.
   case restore
+  /// Something between HQ and a counter alters the night's state delta (one state's points
+  /// raised): the counter refuses it and nothing changes; it syncs again at once.
+  case tamperedDelta(String)
 
   public var description: String {
     switch self {
@@ -57,6 +60,7 @@ public enum ChainFault: Sendable, Hashable, CustomStringConvertible {
     case .hqRestart: "HQ's service restarts"
     case .backup: "HQ backs up its ledger"
     case .restore: "HQ restores its ledger from the backup"
+    case .tamperedDelta(let t): "\(t) is handed a tampered state delta"
     }
   }
 
@@ -72,6 +76,7 @@ public enum ChainFault: Sendable, Hashable, CustomStringConvertible {
     case .hqRestart: "HQ restart"
     case .backup: "backup"
     case .restore: "restore"
+    case .tamperedDelta: "tampered delta"
     }
   }
 }

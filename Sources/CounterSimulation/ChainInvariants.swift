@@ -85,6 +85,28 @@ struct ChainInvariants {
           throw fail("\(t) recorded \(id), which the ledger holds \(ids[id] ?? 0) times")
         }
       }
+      // A replica of HQ's states: exactly the fold's accounts, whole (lots, cards, receipts,
+      // referral), at an epoch whose digest, count and liability the states give; its rows HQ's
+      // states with nothing of this counter's on top, and no other counter's entry kept.
+      checks += 1
+      let replica = try cache.replicaStates()
+      if !dishonest.contains(t), replica != fold.accounts {
+        let differs = Set(replica.keys).union(fold.accounts.keys).sorted().first { replica[$0] != fold.accounts[$0] }
+        throw fail("\(t)'s replica differs from the fold at account \(differs ?? "?")")
+      }
+      guard let position = try cache.replicaPosition() else { throw fail("\(t) synced but holds no epoch") }
+      var digest = StateDigest()
+      for state in replica.values { digest.add(AccountStateEncoding.encode(state)) }
+      checks += 1
+      guard position.digest == digest, position.accounts == replica.count,
+        position.liability == replica.values.reduce(Int64(0), { $0 &+ $1.balance })
+      else { throw fail("\(t)'s epoch \(position.seq) does not match the states it holds") }
+      checks += 1
+      if let problem = try cache.consistencyProblems().first { throw fail("\(t): \(problem)") }
+      checks += 1
+      if let foreign = try cache.foreignEntryCount(terminal: t), foreign > 0 {
+        throw fail("\(t) keeps \(foreign) entries of other terminals")
+      }
       let shown = try cache.balances()
       for (account, state) in fold.accounts {
         checks += 1

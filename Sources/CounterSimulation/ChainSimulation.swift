@@ -63,6 +63,7 @@ public struct ChainSimulation {
     invariants.contest(cards: enrolledAt.filter { $0.value.count > 1 }.keys)
     var summary = Summary(events: events.count, refused: 0, syncs: 0, checks: 0, ledgerEntries: 0, balances: 0)
     var loseAnswer: Set<String> = []
+    var tamperDelta: Set<String> = []
     func fail(_ message: String) -> Failure { Failure(seed: traffic.seed, message: message) }
     for event in events {
       runner.clock.set(event.at)
@@ -72,6 +73,8 @@ public struct ChainSimulation {
         case .counter(.sync(let terminals)):
           for t in terminals where loseAnswer.contains(t) { try runner.loseAnswer(t) }
           loseAnswer = []
+          for t in terminals where tamperDelta.contains(t) { try await runner.refuseTamperedDelta(t) }
+          tamperDelta = []
           try await night(runner, terminals, invariants: invariants, summary: &summary, progress: progress)
         case .counter(let action):
           if let reason = try await runner.play(action) { summary.refused(reason) }
@@ -94,6 +97,7 @@ public struct ChainSimulation {
             if injected { invariants.junkBatches += 1 }
           case .tornTail: try runner.tearTail()
           case .lostAnswer(let t): loseAnswer.insert(t)
+          case .tamperedDelta(let t): tamperDelta.insert(t)
           case .rotateKey(let t), .reregister(let t): try runner.register(t)
           case .revoke(let t): try runner.revoke(t)
           case .hqRestart: try await transport?.restartHQ(runner)

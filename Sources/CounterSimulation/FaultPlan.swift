@@ -17,6 +17,8 @@ public struct FaultPlan: Sendable {
   /// HQ backs up after a night's syncs and, one or two nights later, loses its ledger and
   /// restores that backup before the night's syncs.
   public var restore = 0
+  /// A counter is handed a tampered state delta before its night's sync.
+  public var tamperedDelta = 0
   /// The night HQ publishes a new program version with a return window, and its days.
   public var publishProgram: (day: Int, pendingDays: Int)?
 
@@ -26,6 +28,8 @@ public struct FaultPlan: Sendable {
   /// traffic's draws do not move when a fault is added).
   func schedule(terminals: [String], days: Int, seed: UInt64) -> FaultSchedule {
     var rng = SplitMix64(seed: seed ^ 0x5EED_FA17)
+    // Faults added later draw from generators of their own: a seed's earlier faults stay put.
+    var tamperRng = SplitMix64(seed: seed ^ 0x7A3B_E2ED)
     var schedule = FaultSchedule()
     for day in 0..<days {
       func chance(_ percent: Int) -> Bool { rng.next() % 100 < UInt64(percent) }
@@ -61,6 +65,11 @@ public struct FaultPlan: Sendable {
       if viaHQService && chance(hqRestart) { schedule.add(day, 22 * 3600 + 3_400, .fault(.hqRestart)) }
       for t in terminals where !unsynced.contains(t) && chance(lostAnswer) {
         schedule.add(day, 22 * 3600 + 3_500, .fault(.lostAnswer(t)))
+      }
+      if tamperedDelta > 0 {
+        for t in terminals where !unsynced.contains(t) && tamperRng.next() % 100 < UInt64(tamperedDelta) {
+          schedule.add(day, 22 * 3600 + 3_520, .fault(.tamperedDelta(t)))
+        }
       }
     }
     return schedule

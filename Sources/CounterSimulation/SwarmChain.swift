@@ -30,6 +30,7 @@ extension ChainTraffic {
     // Drawn last, so the plans of earlier seeds keep their other rates.
     traffic.mix.lifted = draw(0...20)
     traffic.faults.restore = draw(0...3) == 0 ? draw(10...40) : 0
+    traffic.faults.tamperedDelta = draw(0...10)
     return traffic
   }
 
@@ -42,7 +43,8 @@ extension ChainTraffic {
         + "cross-shop refunds \(mix.crossShopRefund)%, links \(mix.link)%, expiry \(mix.expiry)%, "
         + "double enrolments \(mix.doubleEnrol)%",
       "faults: junk \(faults.junkBatch)%, torn \(faults.tornTail)%, lost answer \(faults.lostAnswer)%, "
-        + "rotation \(faults.rotateKey)%, revocation \(faults.revoke)%, backup and restore \(faults.restore)%",
+        + "rotation \(faults.rotateKey)%, revocation \(faults.revoke)%, backup and restore \(faults.restore)%, "
+        + "tampered delta \(faults.tamperedDelta)%",
     ]
     if let p = faults.publishProgram { parts.append("pendingDays \(p.pendingDays) published on day \(p.day)") }
     return parts.joined(separator: "; ")

@@ -90,6 +90,15 @@ extension PointsCache {
     }
   }
 
+  /// How many entries of other terminals the cache keeps (none in a replica of states: entries
+  /// learnt from the ledger belong to the model before it); nil before the cache has an owner.
+  public func foreignEntryCount(terminal: String) throws -> Int? {
+    try pool.read { db in
+      try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM entry WHERE origin = 'ledger' OR terminal != ?", arguments: [terminal])
+    }
+  }
+
   /// Whether the cache is a replica of states (it has applied an epoch): its entry table then
   /// holds this terminal's own entries only.
   static func isReplica(_ db: Database) throws -> Bool {

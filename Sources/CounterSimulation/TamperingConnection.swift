@@ -1,0 +1,98 @@
+import Foundation
+import LedgerFormat
+import LedgerStore
+import LoyaltyCore
+import NightlySync
+import SyncProtocol
+
+/// HQ's file path with something in between that alters the state delta: the first state's
+/// first lot gains a point, or its spend a cent when it has no lot (still a canonical state, so
+/// only the epoch's digest can tell).
+struct TamperingConnection: LedgerConnection {
+  let honest: LocalLedgerConnection
+
+  var location: String { "a tampering path to \(honest.location)" }
+  var signsCheckpoints: Bool { false }
+
+  func exchange(
+    _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
+    now: UTCInstant?
+  ) async throws -> SyncExchange {
+    try await honest.exchange(outbox, at: at, after: state, terminal: terminal, key: key, now: now)
+  }
+
+  func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
+    -> LedgerBytes
+  { try await honest.download(checkpoint, terminal: terminal, key: key, scratch: scratch) }
+
+  func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+    async throws -> String
+  {
+    let path = try await honest.stateDelta(
+      since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    Self.raiseFirstLot(&bytes)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  /// Raises the first state's first lot by a point, if the delta has one; else appends a byte.
+  static func raiseFirstLot(_ bytes: inout [UInt8]) {
+    let newlines = bytes.indices.filter { bytes[$0] == 0x0A }
+    guard newlines.count >= 2 else { return bytes.append(0) }
+    let start = newlines[1] + 1
+    guard start + 4 <= bytes.count else { return bytes.append(0) }
+    let n = bytes[start..<start + 4].reduce(0) { $0 << 8 | Int($1) }
+    guard start + 4 + n <= bytes.count,
+      var state = try? AccountStateEncoding.decode(bytes[(start + 4)..<(start + 4 + n)])
+    else { return bytes.append(0) }
+    if var lot = state.lots.lots.first,
+      let raised = try? PointLots(
+        lots: [PointLots.Lot(earnedAt: lot.earnedAt, expiresAt: lot.expiresAt, remaining: lot.remaining + 1)]
+          + state.lots.lots.dropFirst(), deficit: state.lots.deficit)
+    {
+      lot.remaining += 1
+      state.lots = raised
+    } else {
+      state.lifetimeSpend += 1
+    }
+    let encoded = AccountStateEncoding.encode(state)
+    let length = UInt32(encoded.count)
+    bytes.replaceSubrange(
+      start..<(start + 4 + n),
+      with: [
+        UInt8(length >> 24), UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8),
+        UInt8(truncatingIfNeeded: length),
+      ] + encoded)
+  }
+}
+
+extension ScenarioRunner {
+  /// The counter is handed a tampered delta: its sync must fail and change nothing of its cache
+  /// (its epoch, its balances, its outbox); the night's own sync follows.
+  func refuseTamperedDelta(_ terminal: String) async throws {
+    let cache = self.cache(terminal)
+    let before = (try cache.replicaPosition(), try cache.balances(), try cache.outbox().map(\.id))
+    let sync = NightlySync(
+      cache: cache, connection: TamperingConnection(honest: LocalLedgerConnection(ledger: ledger)),
+      terminal: terminal, key: keys[terminal]!)
+    do {
+      let summary = try await sync.run(at: clock.now)
+      if summary.received > 0 {
+        throw ChainInvariants.Violation(description: "\(terminal) applied a tampered state delta")
+      }
+      narrate("\(clock.now) \(terminal): a tampered delta with no state to alter")
+      return
+    } catch let violation as ChainInvariants.Violation {
+      throw violation
+    } catch {
+      narrate("\(clock.now) \(terminal): refused a tampered state delta: \(error)")
+    }
+    // What HQ admitted of the outbox meanwhile is HQ's: the cache itself has not moved.
+    // (A sync that found HQ's ledger restored went back first: its epoch dropped, its rows kept.)
+    let after = (try cache.replicaPosition(), try cache.balances())
+    guard after.0 == before.0 || after.0 == nil, after.1 == before.1 else {
+      throw ChainInvariants.Violation(description: "\(terminal)'s cache changed on a tampered state delta")
+    }
+  }
+}
