@@ -8,7 +8,13 @@ extension AccountState {
   ///
   /// In place, without copying the account: everything that can fail is computed first, then the
   /// points move (atomic), then the rest changes.
-  public mutating func apply(_ entry: Entry, expiryDays: Int, keepingReceipts: Bool = true) throws(RuleError) {
+  ///
+  /// `receiptDays` (`LoyaltyProgram.receiptDays`): receipts older than that many days before the
+  /// entry (and past their own return window) are dropped, so an account's state is bounded by
+  /// the program's windows, not by its age; nil keeps them all.
+  public mutating func apply(
+    _ entry: Entry, expiryDays: Int, receiptDays: Int? = nil, keepingReceipts: Bool = true
+  ) throws(RuleError) {
     guard entry.kind.concernsAnAccount else { return }
     guard entry.account == id else {
       throw RuleError(.unknownAccount, "entry \(entry.id) is for account \(entry.account ?? "none"), not \(id)")
@@ -52,6 +58,7 @@ extension AccountState {
     if enrolledAt == nil { enrolledAt = entry.at }
     lifetimeSpend = spend
     if let receipt { receipts[receipt.id] = receipt.value }
+    if let receiptDays, !receipts.isEmpty { dropReceipts(before: entry.at, days: receiptDays) }
     switch entry.kind {
     case .enroll:
       if let card = entry.card {
@@ -75,5 +82,16 @@ extension AccountState {
       break
     }
     if entry.kind != .expiry { lastActivity = entry.at }
+  }
+}
+
+extension AccountState {
+  /// Drops the receipts older than `days` before `time` whose own return window has closed too.
+  mutating func dropReceipts(before time: UTCInstant, days: Int) {
+    let horizon = time.seconds - Int64(days) * 86_400
+    guard receipts.values.contains(where: { $0.at < horizon }) else { return }
+    receipts = receipts.filter { _, r in
+      r.at >= horizon || r.at >= time.seconds - Int64(r.pendingDays ?? 0) * 86_400
+    }
   }
 }

@@ -11,7 +11,9 @@ extension AuditReplay {
     guard let journal = recent[id], !journal.allSatisfy(visible) else { return current }
     var state = settled[id] ?? AccountState(id: id)
     for j in journal where visible(j) {
-      try? state.apply(j.entry, expiryDays: LoyaltyProgram.expiryDays(program(at: j.seq)))
+      let then = program(at: j.seq)
+      try? state.apply(
+        j.entry, expiryDays: LoyaltyProgram.expiryDays(then), receiptDays: LoyaltyProgram.receiptDays(then))
     }
     return state.enrolledAt == nil ? nil : state
   }

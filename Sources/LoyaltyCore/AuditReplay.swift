@@ -236,7 +236,8 @@ public struct AuditReplay: Sendable {
       if recent[id] == nil { settled[id] = accounts[id] ?? AccountState(id: id) }
       // In place: no copy of the account's receipts and lots per entry.
       do throws(RuleError) {
-        try accounts[id, default: AccountState(id: id)].apply(e, expiryDays: LoyaltyProgram.expiryDays(program))
+        try accounts[id, default: AccountState(id: id)].apply(
+          e, expiryDays: LoyaltyProgram.expiryDays(program), receiptDays: LoyaltyProgram.receiptDays(program))
       } catch {
         if !existed { accounts[id] = nil }
         if recent[id] == nil { settled[id] = nil }
@@ -281,8 +282,9 @@ public struct AuditReplay: Sendable {
         settled[id] = nil
       } else {
         recent[id] = journal
-        let expiryDays = LoyaltyProgram.expiryDays(program(at: first.seq))
-        try? settled[id]?.apply(first.entry, expiryDays: expiryDays)
+        let then = program(at: first.seq)
+        try? settled[id]?.apply(
+          first.entry, expiryDays: LoyaltyProgram.expiryDays(then), receiptDays: LoyaltyProgram.receiptDays(then))
       }
     }
     if pendingStart > 4096, pendingStart * 2 > pending.count {

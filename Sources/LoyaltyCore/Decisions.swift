@@ -287,6 +287,15 @@ public enum Decisions {
     context c: OperationContext
   ) throws(RuleError) -> Entry {
     guard let receipt else { throw unknownReceipt(id) }
+    guard c.at.seconds - receipt.at <= Int64(program.refundDays) * 86_400 else {
+      throw RuleError(
+        .unknownReceipt,
+        "receipt \(id) is older than the program's \(program.refundDays)-day refund window: a counter cannot "
+          + "refund it; HQ can adjust the points (ledger adjust)",
+        screenLines: [
+          "Receipt older than", "\(program.refundDays) days: no refund", "here. HQ can adjust", "the points.",
+        ])
+    }
     // Said with the currency, and what is left to refund, before the rule's own check below.
     let left = receipt.amount - receipt.refunded
     guard amount <= left else {

@@ -78,11 +78,23 @@ public struct LoyaltyProgram: Hashable, Sendable {
 
   /// The days a lot lives under `program` (the default before one is published).
   public static func expiryDays(_ program: LoyaltyProgram?) -> Int { program?.expiryDays ?? defaultExpiryDays }
+
+  /// How long an account keeps a receipt under `program`: while it can be refunded or counts for
+  /// the tier (its own return window, recorded with it, is kept too). Nil before any program:
+  /// receipts are kept.
+  public static func receiptDays(_ program: LoyaltyProgram?) -> Int? {
+    program.map { max($0.refundDays, $0.tierWindowDays) }
+  }
   public var catalogue: [CatalogueItem]
   public var limits: Limits
   /// A purchase's points become redeemable this many days after it (the return window); 0: at
   /// once. Until then they are pending: in the balance, not spendable.
   public var pendingDays: Int = 0
+  /// A purchase can be refunded at a counter this many days after it, no later (HQ can still
+  /// adjust the points). An account keeps a receipt while it can be refunded, counts for the tier
+  /// or is pending (`receiptDays`), so its state is bounded by these windows, not by its age.
+  /// Absent from a program: its `tierWindowDays`.
+  public var refundDays: Int = 365
   /// HQ's notifications: points expiring within this many days are announced (default 30).
   public var expiryWarningDays: Int = 30
   /// HQ's notifications: an account with no purchase for this many days gets a re-engagement

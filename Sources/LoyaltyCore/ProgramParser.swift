@@ -21,6 +21,7 @@ public enum ProgramParser {
         ],
         optional: [
           "promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays", "minVisitAmount",
+          "refundDays",
           "cardProof", "fraud",
         ]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
@@ -108,6 +109,10 @@ public enum ProgramParser {
       w.problem(
         "pendingDays", "\(pendingDays) must be shorter than expiryDays (\(expiryDays)): points would expire pending")
     }
+    let refundDays: Int64? = top["refundDays"].flatMap { w.integer($0, "refundDays", in: 1...3660) }
+    if let refundDays, let pendingDays, refundDays < pendingDays {
+      w.problem("refundDays", "\(refundDays) must be at least pendingDays (\(pendingDays)): a return would be refused")
+    }
     let reengageDays = top["reengageAfterDays"].map { w.integer($0, "reengageAfterDays", in: 1...3660) } ?? 60
 
     var referral: LoyaltyProgram.Referral?
@@ -185,6 +190,9 @@ public enum ProgramParser {
     program.expiryWarningDays = Int(warningDays ?? 30)
     program.reengageAfterDays = Int(reengageDays ?? 60)
     program.pendingDays = Int(pendingDays ?? 0)
+    // A program without refundDays (written before states were bounded) is read with the tier's
+    // window: its receipts are kept exactly as long as they count for the tier.
+    program.refundDays = Int(refundDays ?? tierWindowDays)
     program.minVisitAmount = minVisitAmount ?? 0
     program.limits.maxLineAmount = maxLine
     program.limits.maxPurchaseAmount = maxPurchase

@@ -304,8 +304,19 @@ struct ScreenCatalogue {
         catching {
           _ = try Decisions.refund(
             receipt: "T01/R9",
-            receipt: Receipt(account: "a", at: 0, amount: 5000, points: 200, refunded: 2000, reversed: 80),
+            receipt: Receipt(
+              account: "a", at: D.start.seconds - 86_400, amount: 5000, points: 200, refunded: 2000, reversed: 80),
             amount: 4000, earlierReversals: 1, program: program,
+            context: OperationContext(terminal: "T01", operator: "c", at: D.start))
+        }, .refund
+      ),
+      (
+        "A refund past the program's refund window",
+        catching {
+          _ = try Decisions.refund(
+            receipt: "T01/R9",
+            receipt: Receipt(account: "a", at: 0, amount: 5000, points: 200, refunded: 0, reversed: 0),
+            amount: 1000, earlierReversals: 0, program: program,
             context: OperationContext(terminal: "T01", operator: "c", at: D.start))
         }, .refund
       ),
