@@ -150,3 +150,46 @@ public struct StateDeltaError: Error, CustomStringConvertible, Sendable {
   public var description: String
   public init(_ description: String) { self.description = description }
 }
+
+/// Writes a delta file state by state, in parts of about a MiB (memory flat in the number of
+/// states): the header first, then each state as `append` is given it, sorted by account.
+public struct StateDeltaWriter: ~Copyable {
+  let fd: FileDescriptor
+  var buffer: [UInt8] = []
+  public private(set) var bytes = 0
+
+  /// Creates (or replaces) `path` and writes the magic line and `header`.
+  public init(path: String, header: StateDelta.Header) throws(StateDeltaError) {
+    do {
+      fd = try FileDescriptor.open(
+        atPath: path, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: [.ownerReadWrite])
+    } catch { throw StateDeltaError("cannot write the state delta \(path): \(error)") }
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    buffer = Array("\(StateDelta.magic)\n".utf8) + Array((try? encoder.encode(header)) ?? Data()) + [0x0A]
+    buffer.reserveCapacity(1 << 20)
+  }
+
+  /// Adds one account's canonical state.
+  public mutating func append(_ state: [UInt8]) throws(StateDeltaError) {
+    let n = UInt32(state.count)
+    buffer += [
+      UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
+      UInt8(truncatingIfNeeded: n),
+    ]
+    buffer += state
+    if buffer.count >= 1 << 20 { try flush() }
+  }
+
+  mutating func flush() throws(StateDeltaError) {
+    do { try fd.write(all: buffer) } catch { throw StateDeltaError("cannot write the state delta: \(error)") }
+    bytes += buffer.count
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Writes what is left and closes the file.
+  public consuming func finish() throws(StateDeltaError) {
+    try flush()
+    do { try fd.close() } catch { throw StateDeltaError("cannot close the state delta: \(error)") }
+  }
+}

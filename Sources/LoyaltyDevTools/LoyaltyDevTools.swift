@@ -13,6 +13,7 @@ struct LoyaltyDevTools: AsyncParsableCommand {
     subcommands: [
       BenchCommand.self, CampaignCommand.self, SwarmCommand.self, EarnLoopCommand.self, CacheBenchmarkWorker.self,
       LedgerBenchmarkWorker.self, NetworkBenchmarkWorker.self, AdmissionBenchmarkWorker.self,
+      StateBenchmarkWorker.self,
     ])
 
   static func main() async { await runCommandLine(LoyaltyDevTools.self) }

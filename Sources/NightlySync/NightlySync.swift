@@ -124,7 +124,8 @@ public struct NightlySync: Sendable {
     let rewind = try await blocking.run { try cache.rewind(toAtMost: restored.mark.point, at: time) }
     return "HQ's ledger was restored from a backup (to seq \(restored.mark.point)): this counter went back from seq "
       + "\(rewind.fromSeq) to its sync at seq \(rewind.lastSeq) and sent again \(rewind.resent) of its entries "
-      + "(\(rewind.forgotten) learnt from the ledger, read again)"
+      + (rewind.replica
+        ? "(every account's state taken afresh from HQ)" : "(\(rewind.forgotten) learnt from the ledger, read again)")
   }
 
   func runOnce(at time: UTCInstant, now: UTCInstant?, progress: @escaping @Sendable (String) -> Void) async throws
@@ -170,7 +171,8 @@ public struct NightlySync: Sendable {
     let hqKey = state.hqKey ?? epoch.hqKey
     if connection.signsCheckpoints {
       guard let hqKey, epoch.isSigned(by: hqKey) else {
-        throw StateDeltaError("HQ's epoch \(epoch.seq) is not signed by the HQ key this terminal pinned: nothing applied")
+        throw StateDeltaError(
+          "HQ's epoch \(epoch.seq) is not signed by the HQ key this terminal pinned: nothing applied")
       }
       try checkpoint.check(follows: state, hqKey: hqKey)
     }

@@ -99,6 +99,11 @@ extension PointsCache {
     }
   }
 
+  /// Folds the write-ahead log into the database file (its size is then the cache's).
+  public func checkpointWAL() throws {
+    try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+  }
+
   /// Whether the cache is a replica of states (it has applied an epoch): its entry table then
   /// holds this terminal's own entries only.
   static func isReplica(_ db: Database) throws -> Bool {

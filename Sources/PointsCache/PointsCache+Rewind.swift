@@ -12,6 +12,8 @@ public struct CacheRewind: Sendable {
   public var resent: Int
   /// Entries learnt from the ledger since, forgotten (the ledger teaches them again).
   public var forgotten: Int
+  /// A replica of states: its epoch dropped, the next sync brings every account's state.
+  public var replica = false
 }
 
 /// The cache cannot go back to where HQ's restored ledger is.
@@ -119,7 +121,7 @@ extension PointsCache {
           time.seconds, "seq \(from) → \(point)",
           "HQ's ledger was restored to seq \(seq): \(resent) entries to send again, \(forgotten) learnt entries forgotten",
         ])
-      return CacheRewind(lastSeq: point, fromSeq: from, resent: resent, forgotten: forgotten)
+      return CacheRewind(lastSeq: point, fromSeq: from, resent: resent, forgotten: forgotten, replica: replica)
     }
   }
 }

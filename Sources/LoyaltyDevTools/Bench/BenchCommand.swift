@@ -43,13 +43,13 @@ struct BenchCommand: AsyncParsableCommand {
   @Option(help: "Where to write the JSON figures.")
   var jsonOut: String = "bench-results/bench.json"
 
-  @Option(help: "Which suites: reader (needs pcscd), cache, ledger, network, memory. Repeatable; default all.")
+  @Option(help: "Which suites: reader (needs pcscd), cache, ledger, network, state, memory. Repeatable; default all.")
   var suite: [String] = []
 
   @Option(help: "Log level on stderr.")
   var logLevel: String = "warning"
 
-  static let allSuites = ["reader", "cache", "ledger", "network", "memory"]
+  static let allSuites = ["reader", "cache", "ledger", "network", "state", "memory"]
   var suites: Set<String> { suite.isEmpty ? Set(Self.allSuites) : Set(suite) }
 
   func validate() throws {
@@ -96,6 +96,12 @@ struct BenchCommand: AsyncParsableCommand {
       rows += try await NetworkBenchmark(
         sizes: smoke ? [1_000, 3_000] : quick ? [10_000, 50_000] : [10_000, 200_000, 2_000_000],
         terminals: smoke ? 3 : quick ? 10 : 50, batches: smoke ? 1 : quick ? 2 : 4
+      ).run()
+    }
+    if suites.contains("state") {
+      rows += try await StateBenchmark(
+        sizes: smoke
+          ? [(2_000, 300, 3)] : quick ? [(100_000, 15_000, 30)] : [(100_000, 15_000, 30), (1_000_000, 150_000, 5)]
       ).run()
     }
     if suites.contains("memory") {

@@ -1,0 +1,198 @@
+import ArgumentParser
+import CounterSimulation
+import Foundation
+import GRDB
+import HexCoding
+import LedgerFormat
+import LoyaltyCLISupport
+import LoyaltyCore
+import NightlySync
+import PointsCache
+
+/// `loyalty-devtools bench-state-worker` (hidden): a chain of `accounts` cardholders in the state
+/// model, in a process of its own (its peak RSS is the terminal's): a terminal's replica
+/// bootstrapped with every state, then `nights` nights of `changed` accounts each, HQ publishing
+/// each night's epoch (re-hashing the changed accounts), writing the delta, and the terminal
+/// verifying and applying it — beside the `sqlite3` CLI upserting the same rows, sorted by key,
+/// in one transaction into a table of the same accounts. Prints one JSON object.
+///
+/// The states are synthetic but shaped like a cardholder's (a card, lots, receipts kept by the
+/// program's windows, spend and visits): account `i` after its `v`-th change is always the same.
+struct StateBenchmarkWorker: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "bench-state-worker", shouldDisplay: false)
+
+  @Option var directory: String
+  @Option var accounts: Int
+  @Option var changed: Int
+  @Option var nights: Int
+  /// The nights whose delta also runs through the sqlite3 baseline (1-based), comma-separated.
+  @Option var baselineNights: String = "1"
+
+  static let base = UTCInstant(parsing: "2026-01-01T10:00:00Z")!
+
+  /// Account `i` as its `v`-th change left it.
+  static func state(_ i: Int, _ v: Int) -> AccountState {
+    let card = ChainTraffic.loyaltyNumber(i)
+    var s = AccountState(id: Identities.accountID(enrolledWith: card))
+    s.enrolledAt = base.adding(days: -(i % 700))
+    s.cards = [card]
+    s.purchases = v
+    s.lifetimeSpend = Int64(v) * 2_000
+    s.lastActivity = base.adding(days: v)
+    let lots = (max(0, v - 3)...v).map { k in
+      PointLots.Lot(earnedAt: base.adding(days: k), expiresAt: base.adding(days: k + 365), remaining: Int64(50 + k))
+    }
+    s.lots = (try? PointLots(lots: lots, deficit: 0)) ?? PointLots()
+    for k in max(0, v - 2)..<v {
+      s.receipts["S\(i % 1000)/R\(k)"] = Receipt(
+        account: s.id, at: base.adding(days: k).seconds, amount: 2_000, points: Int64(50 + k), refunded: 0,
+        reversed: 0, pendingDays: 0)
+    }
+    return s
+  }
+
+  func run() async throws {
+    let clock = ContinuousClock()
+    let dir = URL(fileURLWithPath: directory)
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    let cachePath = dir.appendingPathComponent("replica-\(accounts).db").path
+    let rawPath = dir.appendingPathComponent("raw-\(accounts).db").path
+    let deltaPath = dir.appendingPathComponent("delta-\(accounts).bin").path
+    for p in [cachePath, cachePath + "-wal", cachePath + "-shm", rawPath] {
+      try? FileManager.default.removeItem(atPath: p)
+    }
+    let cache = try PointsCache(path: cachePath)
+    var versions = [UInt16](repeating: 0, count: accounts)
+    var digest = StateDigest()
+    var liability: Int64 = 0
+
+    // HQ's first epoch (every account hashed) and the bootstrap delta, written state by state.
+    let hashStart = clock.now
+    var all: [(id: String, bytes: [UInt8])] = []
+    all.reserveCapacity(accounts)
+    var totalStateBytes = 0
+    for i in 0..<accounts {
+      let s = Self.state(i, 0)
+      let bytes = AccountStateEncoding.encode(s)
+      digest.add(bytes)
+      liability += s.balance
+      totalStateBytes += bytes.count
+      all.append((s.id, bytes))
+    }
+    let fullHashNs = (clock.now - hashStart).nanoseconds
+    all.sort { $0.id < $1.id }
+    let bootstrap = try apply(
+      cache, delta: deltaPath, states: all.map(\.bytes), since: 0, full: true, seq: 1, digest: digest,
+      liability: liability)
+    // The baseline's table: the same states, in a table of their own.
+    let raw = try DatabaseQueue(path: rawPath)
+    let rows = all
+    try await raw.write { db in
+      try db.execute(sql: "CREATE TABLE state (id TEXT PRIMARY KEY, state BLOB NOT NULL) WITHOUT ROWID")
+      let insert = try db.makeStatement(sql: "INSERT INTO state (id, state) VALUES (?, ?)")
+      for (id, bytes) in rows { try insert.execute(arguments: [id, Data(bytes)]) }
+    }
+    all = []
+    let baselineAt = Set(baselineNights.split(separator: ",").compactMap { Int($0) })
+    var perNight: [[String: Any]] = []
+    for night in 1...nights {
+      // HQ: the night's changed accounts (distinct), each re-hashed: out with the old state, in
+      // with the new one. The night's admission itself is not in this figure.
+      let publishStart = clock.now
+      var delta: [(id: String, bytes: [UInt8])] = []
+      delta.reserveCapacity(changed)
+      var changedBytes = 0
+      for j in 0..<changed {
+        let i = Int((UInt64(j) &* 2_654_435_761 &+ UInt64(night) &* 40_503) % UInt64(accounts))
+        let v = Int(versions[i])
+        let old = AccountStateEncoding.encode(Self.state(i, v))
+        let new = Self.state(i, v + 1)
+        let bytes = AccountStateEncoding.encode(new)
+        digest.remove(old)
+        digest.add(bytes)
+        liability += new.balance - (try AccountStateEncoding.decode(old)).balance
+        versions[i] = UInt16(v + 1)
+        changedBytes += bytes.count
+        totalStateBytes += bytes.count - old.count
+        delta.append((new.id, bytes))
+      }
+      let publishNs = (clock.now - publishStart).nanoseconds
+      delta.sort { $0.id < $1.id }
+      let applied = try apply(
+        cache, delta: deltaPath, states: delta.map(\.bytes), since: Int64(night), full: false, seq: Int64(night + 1),
+        digest: digest, liability: liability)
+      var row: [String: Any] = [
+        "night": night, "publishNs": publishNs, "applyNs": applied.ns, "deltaBytes": applied.bytes,
+        "changedStateBytes": changedBytes, "cacheBytes": try fileBytes(cache, cachePath),
+        "stateBytes": totalStateBytes,
+      ]
+      if baselineAt.contains(night) {
+        row["sqlite3Ns"] = try await sqlite3Upsert(rawPath, delta, label: "n\(night)")
+      }
+      perNight.append(row)
+      FileHandle.standardError.write(Data("bench: state night \(night) of \(nights)\n".utf8))
+    }
+    let result: [String: Any] = [
+      "accounts": accounts, "changed": changed, "fullHashNs": fullHashNs, "bootstrapNs": bootstrap.ns,
+      "bootstrapBytes": bootstrap.bytes, "nights": perNight, "peakRSSKiB": peakResidentKiB(),
+    ]
+    emit(JSONLine.encode(result))
+  }
+
+  /// Writes `states` as a delta file and has the terminal's cache verify and apply it (the
+  /// sync's own code: `StateDeltaReader` and `applyStateSync`); returns the time and the bytes.
+  func apply(
+    _ cache: PointsCache, delta path: String, states: [[UInt8]], since: Int64, full: Bool, seq: Int64,
+    digest: StateDigest, liability: Int64
+  ) throws -> (ns: Int64, bytes: Int) {
+    let epoch = StateEpoch(
+      seq: seq, offset: 0, lines: 0, head: "", programVersion: nil, programChecksum: nil, accounts: accounts,
+      liability: liability, digest: digest.checksum)
+    var writer = try StateDeltaWriter(
+      path: path, header: .init(epoch: epoch, since: since, full: full, states: states.count, program: nil))
+    for s in states { try writer.append(s) }
+    try writer.finish()
+    let clock = ContinuousClock()
+    let start = clock.now
+    let reader = try StateDeltaReader(path: path)
+    let header = reader.header
+    _ = try cache.applyStateSync(
+      StateDeltaInput(
+        since: header.since, full: header.full, program: nil,
+        target: ReplicaTarget(
+          seq: header.epoch.seq, accounts: header.epoch.accounts, liability: header.epoch.liability,
+          checksum: header.epoch.digest, programChecksum: nil, epoch: "{}"),
+        states: { emit in try reader.states(emit) }),
+      claimed: [],
+      position: SyncPosition(state: "{}", offset: 0, lastSeq: seq, head: "", registered: true),
+      at: Self.base.adding(days: Int(seq)))
+    let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    return ((clock.now - start).nanoseconds, size)
+  }
+
+  /// The cache's size once its write-ahead log is folded in.
+  func fileBytes(_ cache: PointsCache, _ path: String) throws -> Int {
+    try cache.checkpointWAL()
+    return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+  }
+
+  /// The `sqlite3` CLI upserting the same rows, sorted by key, in one transaction; its wall time.
+  func sqlite3Upsert(_ database: String, _ rows: [(id: String, bytes: [UInt8])], label: String) async throws
+    -> Int64
+  {
+    let script = URL(fileURLWithPath: database + ".\(label).sql")
+    var text = "PRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\nBEGIN;\n"
+    text.reserveCapacity(rows.count * 600)
+    for (id, bytes) in rows {
+      text +=
+        "INSERT INTO state (id, state) VALUES ('\(id)', X'\(Hex.lowercase(bytes))') "
+        + "ON CONFLICT (id) DO UPDATE SET state = excluded.state;\n"
+    }
+    text += "COMMIT;\n"
+    try text.write(to: script, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: script) }
+    let outcome = try await Child.shell("sqlite3 -bail '\(database)' < '\(script.path)' > /dev/null")
+    guard outcome.status == 0 else { throw ValidationError("sqlite3 failed (is the sqlite3 package installed?)") }
+    return outcome.elapsed.nanoseconds
+  }
+}
