@@ -1,0 +1,101 @@
+import Foundation
+import HQClient
+import HTTPRetry
+import LedgerFormat
+import Logging
+import LoyaltyCLISupport
+import LoyaltyCore
+import NightlySync
+import SyncProtocol
+import TestSupport
+import Testing
+
+/// A proxy in front of HQ's service that forges a consistent delta: a state's points raised and
+/// the epoch's liability and digest recomputed to match. Only HQ's signature can tell.
+struct EpochForgingConnection: LedgerConnection {
+  let real: HQConnection
+
+  var location: String { "a forging proxy in front of \(real.location)" }
+  var signsCheckpoints: Bool { real.signsCheckpoints }
+
+  func exchange(
+    _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
+    now: UTCInstant?
+  ) async throws -> SyncExchange {
+    try await real.exchange(outbox, at: at, after: state, terminal: terminal, key: key, now: now)
+  }
+
+  func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
+    -> LedgerBytes
+  { try await real.download(checkpoint, terminal: terminal, key: key, scratch: scratch) }
+
+  func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+    async throws -> String
+  {
+    let path = try await real.stateDelta(
+      since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
+    let reader = try StateDeltaReader(path: path)
+    var states: [[UInt8]] = []
+    try reader.states { states += $0 }
+    var header = reader.header
+    // The first state with points gains 1 000: out of the digest, in again raised.
+    var digest = StateDigest()
+    for (i, bytes) in states.enumerated() {
+      var state = try AccountStateEncoding.decode(bytes)
+      if header.epoch.liability == reader.header.epoch.liability, let lot = state.lots.lots.first {
+        state.lots = try PointLots(
+          lots: [PointLots.Lot(earnedAt: lot.earnedAt, expiresAt: lot.expiresAt, remaining: lot.remaining + 1_000)]
+            + state.lots.lots.dropFirst(), deficit: state.lots.deficit)
+        states[i] = AccountStateEncoding.encode(state)
+        header.epoch.liability += 1_000
+      }
+      digest.add(states[i])
+    }
+    // The whole chain is in this one delta (a bootstrap): its digest is these states'.
+    header.epoch.digest = digest.checksum
+    var writer = try StateDeltaWriter(path: path, header: header)
+    for s in states { try writer.append(s) }
+    try writer.finish()
+    return path
+  }
+}
+
+@Suite("HQ's epochs are signed and a terminal applies only those")
+struct SignedEpochTests {
+  /// A forged delta that agrees with itself (its epoch's digest and liability recomputed) is
+  /// refused on HQ's signature: nothing applied, the outbox kept; the honest sync then applies.
+  @Test func aConsistentForgeryIsRefusedOnHQsSignature() async throws {
+    let f = try ChainFixture(terminals: 2)
+    let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
+    defer { hq.stop() }
+    for t in f.terminals {
+      let run = try f.syncChild(t, hq.url, at: ChainFixture.start.adding(seconds: 60))
+      #expect(run.status == 0, "\(run.errors)")
+    }
+    let cache = try f.cache("T01")
+    _ = try cache.enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    _ = try cache.earn(
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R1",
+      context: f.context("T01", 60))
+    let sent = try f.syncChild("T01", hq.url, at: ChainFixture.start.adding(days: 1))
+    #expect(sent.status == 0, "\(sent.errors)")
+    // T02 has synced once (no account yet): its next delta is its first with an account in it.
+    let remote = try HQConnection(
+      baseURL: hq.url, logger: Logger(label: "test"), clock: { .wallClock }, retry: RetryPolicy(waits: []))
+    let forged = NightlySync(
+      cache: try f.cache("T02"), connection: EpochForgingConnection(real: remote), terminal: "T02",
+      key: try LedgerKey.load(from: f.keyPath("T02")))
+    var failure = ""
+    do {
+      _ = try await forged.run(at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+      Issue.record("a forged epoch was applied")
+    } catch { failure = "\(error)" }
+    await remote.close()
+    #expect(failure.contains("is not signed by the HQ key this terminal pinned"), "\(failure)")
+    #expect(try f.cache("T02").balances().isEmpty, "the forged state was applied")
+    let honest = try f.syncChild("T02", hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 120))
+    #expect(honest.status == 0, "\(honest.errors)")
+    #expect(try f.cache("T02").balances() == f.cache("T01").balances())
+    #expect(try f.cache("T02").replicaPosition()?.epoch.contains("\"signature\"") == true)
+  }
+}
