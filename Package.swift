@@ -282,7 +282,7 @@ let package = Package(
       name: "NightlySyncTests",
       dependencies: [
         "NightlySync", "LedgerFormat", "LedgerStore", "HQBackOffice", "PointsCache", "LoyaltyCore", "TestSupport",
-        "loyalty-terminal", "loyalty-hq",
+        "CounterSimulation", "loyalty-terminal", "loyalty-hq",
         "HQClient", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
       ]),
@@ -292,7 +292,7 @@ let package = Package(
       dependencies: [
         "LoyaltyCLISupport",
         "NightlySync", "LedgerFormat", "LedgerStore", "PointsCache", "LoyaltyCore", "TestSupport", "loyalty-terminal",
-        "loyalty-hq",
+        "loyalty-hq", "CounterSimulation",
         "HQClient", "HTTPRetry", "SyncProtocol", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),
@@ -303,7 +303,7 @@ let package = Package(
       dependencies: [
         "LoyaltyCLISupport",
         "NightlySync", "LedgerFormat", "LedgerStore", "HQBackOffice", "PointsCache", "LoyaltyCore", "TestSupport",
-        "loyalty-terminal", "loyalty-hq",
+        "CounterSimulation", "loyalty-terminal", "loyalty-hq",
         "HQClient", "HTTPRetry", "SyncProtocol", "Notifications", .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
       ]),

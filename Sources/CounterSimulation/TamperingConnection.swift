@@ -5,36 +5,51 @@ import LoyaltyCore
 import NightlySync
 import SyncProtocol
 
-/// HQ's file path with something in between that alters the state delta: the first state's
-/// first lot gains a point, or its spend a cent when it has no lot (still a canonical state, so
-/// only the epoch's digest can tell).
-struct TamperingConnection: LedgerConnection {
-  let honest: LocalLedgerConnection
+/// A connection with something in between that alters each state delta on its way (the file it
+/// is written to, before the terminal reads it); everything else passes as it is. By default the
+/// first state's first lot gains a point, or its spend a cent when it has no lot: still a
+/// canonical state, so only the epoch's digest can tell.
+public struct TamperingConnection: LedgerConnection {
+  public let honest: any LedgerConnection
+  let tamper: @Sendable (String) throws -> Void
 
-  var location: String { "a tampering path to \(honest.location)" }
-  var signsCheckpoints: Bool { false }
+  public init(honest: any LedgerConnection, tamper: @escaping @Sendable (String) throws -> Void = Self.raiseFirstLot) {
+    self.honest = honest
+    self.tamper = tamper
+  }
 
-  func exchange(
+  public var location: String { "a tampering path to \(honest.location)" }
+  public var signsCheckpoints: Bool { honest.signsCheckpoints }
+
+  public func exchange(
     _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
     now: UTCInstant?
   ) async throws -> SyncExchange {
     try await honest.exchange(outbox, at: at, after: state, terminal: terminal, key: key, now: now)
   }
 
-  func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
+  public func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
     -> LedgerBytes
   { try await honest.download(checkpoint, terminal: terminal, key: key, scratch: scratch) }
 
-  func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
+  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
     async throws -> String
   {
     let path = try await honest.stateDelta(
       since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
-    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-    Self.raiseFirstLot(&bytes)
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    try tamper(path)
     return path
   }
+
+  /// Rewrites the delta file at `path` through `edit` (its bytes).
+  public static func rewrite(_ path: String, _ edit: (inout [UInt8]) -> Void) throws {
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    edit(&bytes)
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+  }
+
+  /// The default tampering: the first state's first lot raised by a point.
+  @Sendable public static func raiseFirstLot(_ path: String) throws { try rewrite(path, raiseFirstLot) }
 
   /// Raises the first state's first lot by a point, if the delta has one; else appends a byte.
   static func raiseFirstLot(_ bytes: inout [UInt8]) {

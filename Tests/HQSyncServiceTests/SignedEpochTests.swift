@@ -1,3 +1,4 @@
+import CounterSimulation
 import Foundation
 import HQClient
 import HTTPRetry
@@ -10,54 +11,29 @@ import SyncProtocol
 import TestSupport
 import Testing
 
-/// A proxy in front of HQ's service that forges a consistent delta: a state's points raised and
-/// the epoch's liability and digest recomputed to match. Only HQ's signature can tell.
-struct EpochForgingConnection: LedgerConnection {
-  let real: HQConnection
-
-  var location: String { "a forging proxy in front of \(real.location)" }
-  var signsCheckpoints: Bool { real.signsCheckpoints }
-
-  func exchange(
-    _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
-    now: UTCInstant?
-  ) async throws -> SyncExchange {
-    try await real.exchange(outbox, at: at, after: state, terminal: terminal, key: key, now: now)
-  }
-
-  func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
-    -> LedgerBytes
-  { try await real.download(checkpoint, terminal: terminal, key: key, scratch: scratch) }
-
-  func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
-    async throws -> String
-  {
-    let path = try await real.stateDelta(
-      since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
-    let reader = try StateDeltaReader(path: path)
-    var states: [[UInt8]] = []
-    try reader.states { states += $0 }
-    var header = reader.header
-    // The first state with points gains 1 000: out of the digest, in again raised.
-    var digest = StateDigest()
-    for (i, bytes) in states.enumerated() {
-      var state = try AccountStateEncoding.decode(bytes)
-      if header.epoch.liability == reader.header.epoch.liability, let lot = state.lots.lots.first {
-        state.lots = try PointLots(
-          lots: [PointLots.Lot(earnedAt: lot.earnedAt, expiresAt: lot.expiresAt, remaining: lot.remaining + 1_000)]
-            + state.lots.lots.dropFirst(), deficit: state.lots.deficit)
-        states[i] = AccountStateEncoding.encode(state)
-        header.epoch.liability += 1_000
-      }
-      digest.add(states[i])
+/// Forges a consistent delta in place: a state's points raised and the epoch's liability and
+/// digest recomputed to match (the whole chain is in this one delta). Only HQ's signature can tell.
+@Sendable func forgeConsistently(_ path: String) throws {
+  let reader = try StateDeltaReader(path: path)
+  var states: [[UInt8]] = []
+  try reader.states { states += $0 }
+  var header = reader.header
+  var digest = StateDigest()
+  for (i, bytes) in states.enumerated() {
+    var state = try AccountStateEncoding.decode(bytes)
+    if header.epoch.liability == reader.header.epoch.liability, let lot = state.lots.lots.first {
+      state.lots = try PointLots(
+        lots: [PointLots.Lot(earnedAt: lot.earnedAt, expiresAt: lot.expiresAt, remaining: lot.remaining + 1_000)]
+          + state.lots.lots.dropFirst(), deficit: state.lots.deficit)
+      states[i] = AccountStateEncoding.encode(state)
+      header.epoch.liability += 1_000
     }
-    // The whole chain is in this one delta (a bootstrap): its digest is these states'.
-    header.epoch.digest = digest.checksum
-    var writer = try StateDeltaWriter(path: path, header: header)
-    for s in states { try writer.append(s) }
-    try writer.finish()
-    return path
+    digest.add(states[i])
   }
+  header.epoch.digest = digest.checksum
+  var writer = try StateDeltaWriter(path: path, header: header)
+  for s in states { try writer.append(s) }
+  try writer.finish()
 }
 
 @Suite("HQ's epochs are signed and a terminal applies only those")
@@ -83,7 +59,8 @@ struct SignedEpochTests {
     let remote = try HQConnection(
       baseURL: hq.url, logger: Logger(label: "test"), clock: { .wallClock }, retry: RetryPolicy(waits: []))
     let forged = NightlySync(
-      cache: try f.cache("T02"), connection: EpochForgingConnection(real: remote), terminal: "T02",
+      cache: try f.cache("T02"), connection: TamperingConnection(honest: remote, tamper: forgeConsistently),
+      terminal: "T02",
       key: try LedgerKey.load(from: f.keyPath("T02")))
     var failure = ""
     do {

@@ -1,3 +1,4 @@
+import CounterSimulation
 import Foundation
 import LedgerFormat
 import LedgerStore
@@ -52,33 +53,6 @@ struct StateReplicaTests {
     #expect(try f.cache("T02").history(card: ChainFixture.cards[1]).isEmpty)
   }
 
-  /// A connection that hands over HQ's delta with one change made to it.
-  struct TamperingConnection: LedgerConnection {
-    let honest: LocalLedgerConnection
-    let tamper: @Sendable (inout [UInt8]) -> Void
-    var location: String { "a tampering proxy" }
-    var signsCheckpoints: Bool { false }
-    func exchange(
-      _ outbox: [Entry], at: UTCInstant, after state: LedgerVerifier.State, terminal: String, key: LedgerKey,
-      now: UTCInstant?
-    ) async throws -> SyncExchange {
-      try await honest.exchange(outbox, at: at, after: state, terminal: terminal, key: key, now: now)
-    }
-    func download(_ checkpoint: SyncCheckpoint, terminal: String, key: LedgerKey, scratch: String) async throws
-      -> LedgerBytes
-    { try await honest.download(checkpoint, terminal: terminal, key: key, scratch: scratch) }
-    func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
-      async throws -> String
-    {
-      let path = try await honest.stateDelta(
-        since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
-      var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-      tamper(&bytes)
-      try Data(bytes).write(to: URL(fileURLWithPath: path))
-      return path
-    }
-  }
-
   @Test(arguments: ["a balance raised", "a digest that is not the epoch's", "a state left out", "a state repeated"])
   func aTamperedDeltaIsRefusedAndChangesNothing(_ how: String) async throws {
     let f = try ChainFixture(terminals: 2)
@@ -92,37 +66,42 @@ struct StateReplicaTests {
     try earn(f, "T01", card: 0, receipt: "R0b", seconds: 90_000)
     try earn(f, "T01", card: 2, receipt: "R2b", seconds: 90_100)
     try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
-    let tampering = TamperingConnection(honest: LocalLedgerConnection(ledger: f.ledger)) { bytes in
-      let header = bytes.indices.filter { bytes[$0] == 0x0A }[1] + 1
-      switch how {
-      case "a balance raised":
-        // The first state's first lot (its only one): remaining + 1, still canonical.
-        var state = try! AccountStateEncoding.decode(bytes[(header + 4)...].prefix(Int(bytes[header + 3])))
-        var lots = state.lots.lots
-        lots[0].remaining += 1
-        state.lots = try! PointLots(lots: lots, deficit: 0)
-        let encoded = AccountStateEncoding.encode(state)
-        bytes.replaceSubrange((header + 4)..<(header + 4 + Int(bytes[header + 3])), with: encoded)
-        bytes[header + 3] = UInt8(encoded.count)
-      case "a digest that is not the epoch's":
-        let text = String(decoding: bytes, as: UTF8.self)
-        let digest = text.range(of: "\"digest\":\"")!.upperBound
-        let at = text.utf8.distance(from: text.startIndex, to: digest)
-        bytes[at] = bytes[at] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
-      case "a state left out":
-        let n = 4 + Int(bytes[header + 3])
-        bytes.removeSubrange(header..<(header + n))
-        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"states\":2", with: "\"states\":1")
-        bytes = Array(text.utf8)
-      default:
-        let n = 4 + Int(bytes[header + 3])
-        bytes.insert(contentsOf: bytes[header..<(header + n)], at: header)
-        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\"states\":2", with: "\"states\":3")
-        bytes = Array(text.utf8)
+    let tampering = TamperingConnection(honest: LocalLedgerConnection(ledger: f.ledger)) { path in
+      try TamperingConnection.rewrite(path) { bytes in
+        let header = bytes.indices.filter { bytes[$0] == 0x0A }[1] + 1
+        switch how {
+        case "a balance raised":
+          // The first state's first lot (its only one): remaining + 1, still canonical.
+          var state = try! AccountStateEncoding.decode(bytes[(header + 4)...].prefix(Int(bytes[header + 3])))
+          var lots = state.lots.lots
+          lots[0].remaining += 1
+          state.lots = try! PointLots(lots: lots, deficit: 0)
+          let encoded = AccountStateEncoding.encode(state)
+          bytes.replaceSubrange((header + 4)..<(header + 4 + Int(bytes[header + 3])), with: encoded)
+          bytes[header + 3] = UInt8(encoded.count)
+        case "a digest that is not the epoch's":
+          let text = String(decoding: bytes, as: UTF8.self)
+          let digest = text.range(of: "\"digest\":\"")!.upperBound
+          let at = text.utf8.distance(from: text.startIndex, to: digest)
+          bytes[at] = bytes[at] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        case "a state left out":
+          let n = 4 + Int(bytes[header + 3])
+          bytes.removeSubrange(header..<(header + n))
+          let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+            of: "\"states\":2", with: "\"states\":1")
+          bytes = Array(text.utf8)
+        default:
+          let n = 4 + Int(bytes[header + 3])
+          bytes.insert(contentsOf: bytes[header..<(header + n)], at: header)
+          let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+            of: "\"states\":2", with: "\"states\":3")
+          bytes = Array(text.utf8)
+        }
       }
     }
     let sync = NightlySync(
-      cache: try f.cache("T02"), connection: tampering, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02")))
+      cache: try f.cache("T02"), connection: tampering, terminal: "T02", key: try LedgerKey.load(from: f.keyPath("T02"))
+    )
     await #expect(throws: (any Error).self) { try await sync.run(at: ChainFixture.start.adding(days: 2)) }
     #expect(try f.cache("T02").replicaStates() == before, "\(how): the replica changed")
     #expect(try f.cache("T02").replicaPosition() == position)
