@@ -243,6 +243,7 @@ enum CacheSchema {
           );
           """)
     }
+    migrator.registerMigration("v10-one-row") { db in try CacheSchema.oneRowPerAccount(db) }
     return migrator
   }
 }

@@ -26,6 +26,10 @@ extension Database {
 }
 
 extension Database {
+  func cachedRow(sql: String, arguments: StatementArguments = []) throws -> Row? {
+    try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+  }
+
   func cachedRows(sql: String, arguments: StatementArguments = []) throws -> [Row] {
     try Row.fetchAll(cachedStatement(sql: sql), arguments: arguments)
   }

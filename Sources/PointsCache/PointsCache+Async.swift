@@ -33,7 +33,7 @@ extension PointsCache {
     public func receipt(_ number: String, terminal: String) async throws -> (id: String, receipt: Receipt?) {
       let id = try Identities.receiptReference(number, terminal: terminal)
       return try await cache.pool.read { db in
-        (id, try db.cachedOne(ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ?", arguments: [id])?.receipt)
+        (id, try PointsCache.receipt(db, id: id))
       }
     }
 

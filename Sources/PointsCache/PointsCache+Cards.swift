@@ -12,10 +12,7 @@ extension PointsCache {
     try Identities.validateCard(card)
     let program = try program(db)
     guard let facts = try cardFacts(db, card) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
-    // The tier's window and the return windows (purchases dated after now are pending too).
-    let longest = try longestReturnWindow(db, account: facts.account, program: program)
-    let window = t.adding(days: -max(program.tierWindowDays, longest)).seconds..<Int64.max
-    guard let account = try CacheWorkingSet.load(db, account: facts.account, window: window) else {
+    guard let account = try CacheWorkingSet.load(db, account: facts.account) else {
       throw RuleError(.unknownAccount, "account \(facts.account) is not in this cache")
     }
     let cards = try db.cachedAll(

@@ -50,10 +50,9 @@ extension PointsCache {
     let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
-    let window = c.at.adding(days: -program.tierWindowDays).seconds..<c.at.seconds
     let provisionalAccount = facts == nil && provisional ? Identities.accountID(enrolledWith: card) : nil
     let account = try (facts?.account ?? provisionalAccount).flatMap {
-      try CacheWorkingSet.load(db, account: $0, window: window)
+      try CacheWorkingSet.load(db, account: $0)
     }
     // Receipts are scoped by their till: T01's R100 is not T02's.
     let receiptID = try Identities.scopedReceipt(
@@ -66,7 +65,8 @@ extension PointsCache {
         sql: "SELECT COUNT(*) FROM entry WHERE card = ? AND terminal = ? AND kind = ? AND at > ? AND at <= ?",
         arguments: [card, c.terminal, Entry.Kind.earn, c.at.seconds - 3600, c.at.seconds]) ?? 0
     let chain = try chainCounts(db, card: card, account: account, program: program, at: c.at)
-    let taken = try db.cachedOne(Int64.self, sql: "SELECT 1 FROM receipt WHERE id = ?", arguments: [receiptID]) != nil
+    let taken =
+      try db.cachedOne(Int64.self, sql: "SELECT 1 FROM receipt_index WHERE id = ?", arguments: [receiptID]) != nil
     var recorded: Set<String> = []
     if let facts {
       // Decided once: a bonus HQ refused (in `refusal`) is not decided again at the next purchase.
@@ -126,11 +126,8 @@ extension PointsCache {
     let c = try onBasis(db, context)
     let program = try program(db)
     let facts = try cardFacts(db, card)
-    // The receipts that may be inside their return window or dated after now: the core says
-    // which of them are pending.
-    let longest = try facts.map { try longestReturnWindow(db, account: $0.account, program: program) } ?? 0
-    let pendingWindow = longest > 0 ? c.at.adding(days: -longest).seconds..<Int64.max : nil
-    let account = try facts.flatMap { try CacheWorkingSet.load(db, account: $0.account, window: pendingWindow) }
+    // The account's whole state: the core says which of its receipts hold pending points.
+    let account = try facts.flatMap { try CacheWorkingSet.load(db, account: $0.account) }
     let dayStart = c.at.day * 86_400
     let today =
       try db.cachedOne(
@@ -174,14 +171,6 @@ extension PointsCache {
       arguments: [account, Entry.Kind.redeem, day * 86_400, day * 86_400 + 86_400]) ?? 0
   }
 
-  /// The longest return window (days) among `account`'s receipts, the program's standing in for
-  /// those recorded without one: the receipts whose points may be pending are within it of now.
-  func longestReturnWindow(_ db: Database, account: String, program: LoyaltyProgram) throws -> Int {
-    let recorded = try db.cachedOne(
-      Int.self, sql: "SELECT MAX(pendingDays) FROM receipt WHERE accountId = ?", arguments: [account])
-    return max(recorded ?? 0, program.pendingDays)
-  }
-
   /// `context` on this cache's basis: the ledger position it last synced to (0 before a sync).
   func onBasis(_ db: Database, _ context: OperationContext) throws -> OperationContext {
     // HQ's audit refuses any other time: better said at the counter than at the night's sync.
@@ -223,7 +212,7 @@ extension PointsCache {
     let c = try onBasis(db, context)
     let id = try Identities.receiptReference(number, terminal: c.terminal)
     let program = try program(db)
-    let receipt = try db.cachedOne(ReceiptRecord.self, sql: "SELECT * FROM receipt WHERE id = ?", arguments: [id])
+    let receipt = try Self.receipt(db, id: id)
     // Refused reversals count too: the next one's id is never one HQ refused.
     let earlier =
       try db.cachedOne(
@@ -235,7 +224,7 @@ extension PointsCache {
         arguments: [Entry.Kind.reversal, id, c.terminal])
       ?? 0
     let entry = try Decisions.refund(
-      receipt: id, receipt: receipt?.receipt, amount: amount, earlierReversals: earlier, program: program, context: c)
+      receipt: id, receipt: receipt, amount: amount, earlierReversals: earlier, program: program, context: c)
     let set = try record(db, [entry], operator: c.operator, origin: .local, program: program)
     let reversed = -(entry.points ?? 0)
     try audit(db, c, "refund", subject: id, detail: "amount \(amount), reversed \(reversed) points")

@@ -10,7 +10,7 @@ extension PointsCache {
     let prefix = terminal + "/A"
     var sequence =
       (try db.cachedOne(
-        Int64.self, sql: "SELECT COUNT(*) FROM receipt WHERE substr(id, 1, length(?)) = ?",
+        Int64.self, sql: "SELECT COUNT(*) FROM receipt_index WHERE substr(id, 1, length(?)) = ?",
         arguments: [prefix, prefix]) ?? 0) + 1
     while true {
       let number = "A\(sequence)"
@@ -19,12 +19,21 @@ extension PointsCache {
         try db.cachedOne(
           Int64.self,
           sql: """
-            SELECT 1 FROM receipt WHERE id = ?1 UNION ALL SELECT 1 FROM entry WHERE id = ?2
+            SELECT 1 FROM receipt_index WHERE id = ?1 UNION ALL SELECT 1 FROM entry WHERE id = ?2
             UNION ALL SELECT 1 FROM refusal WHERE id = ?2
             """,
           arguments: [scoped, Identities.earnID(receipt: scoped)]) != nil
       if !taken { return number }
       sequence += 1
     }
+  }
+
+  /// A receipt as the account holding it knows it (`receipt_index` says which), or nil.
+  static func receipt(_ db: Database, id: String) throws -> Receipt? {
+    guard
+      let account = try db.cachedOne(
+        String.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [id])
+    else { return nil }
+    return try CacheWorkingSet.load(db, account: account)?.receipts[id]
   }
 }

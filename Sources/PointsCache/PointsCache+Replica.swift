@@ -118,24 +118,13 @@ extension PointsCache {
     ).map(\.entry)
   }
 
-  /// Sets an account's rows to `base` with this terminal's unsynced entries on top (`hasUnsynced`:
-  /// whether it has any), through `set`. The rows' current state is read from the old base when
-  /// the rows are exactly it (`dirty` false: no entry of this terminal's was on top of it), else
-  /// from the rows themselves.
+  /// Sets an account to `base` with this terminal's unsynced entries on top (`hasUnsynced`:
+  /// whether it has any), through `set`, from what its row holds now.
   static func rebase(
-    _ db: Database, _ id: String, base: AccountState?, bytes: Data?, hasUnsynced: Bool, dirty: Bool,
+    _ db: Database, _ id: String, base: AccountState?, bytes: Data?, hasUnsynced: Bool,
     into set: inout CacheWorkingSet, expiryDays: Int
   ) throws {
-    let row = try Row.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [id])
-    var before: AccountState?
-    if let row {
-      let old: Data? = row["state"]
-      if let old, !dirty {
-        before = try AccountStateEncoding.decode(old)
-      } else {
-        before = try CacheWorkingSet.load(db, account: id, allReceipts: true)
-      }
-    }
+    let before = try CacheWorkingSet.load(db, account: id)
     let unsynced = hasUnsynced ? try Self.unsynced(db, account: id) : []
     set.rebase(id, base: base, bytes: bytes, unsynced: unsynced, before: before, expiryDays: expiryDays)
   }

@@ -94,7 +94,7 @@ extension PointsCache {
       where try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE accountId = ?", arguments: [account]) == 0 {
         try db.execute(
           sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [account])
-        for table in ["lot", "card", "receipt"] {
+        for table in ["card", "receipt_index"] {
           try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [account])
         }
         try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [account])

@@ -60,8 +60,6 @@ extension PointsCache {
       }
       let withUnsynced = Set(
         try String.fetchAll(db, sql: "SELECT DISTINCT accountId FROM entry WHERE origin = 'local' AND synced = 0"))
-      // Accounts whose rows are not their base alone: this terminal's entries were on top.
-      let dirty = touched.union(withUnsynced)
       // 2. The states: base, digest and rows, part by part.
       var digest = delta.full ? StateDigest() : current!.digest
       var accounts = delta.full ? 0 : current!.accounts
@@ -69,6 +67,7 @@ extension PointsCache {
       if delta.full {
         // Learnt entries of the old model, and every base: what the delta does not name is not HQ's.
         try db.execute(sql: "DELETE FROM entry WHERE origin = 'ledger'")
+        try db.execute(sql: "UPDATE account SET working = state WHERE working IS NULL")
         try db.execute(sql: "UPDATE account SET state = NULL WHERE state IS NOT NULL")
       }
       var count = 0
@@ -96,7 +95,7 @@ extension PointsCache {
           digest.add(bytes)
           liability = try Self.add(liability, state.balance, state.id)
           try Self.rebase(
-            db, state.id, base: state, bytes: Data(bytes), hasUnsynced: withUnsynced.contains(state.id), dirty: dirty.contains(state.id), into: &set,
+            db, state.id, base: state, bytes: Data(bytes), hasUnsynced: withUnsynced.contains(state.id), into: &set,
             expiryDays: expiryDays)
           touched.remove(state.id)
           count += 1
@@ -124,7 +123,7 @@ extension PointsCache {
         }
         try Self.rebase(
           db, id, base: try base.map { try AccountStateEncoding.decode($0) }, bytes: base,
-          hasUnsynced: withUnsynced.contains(id), dirty: true, into: &set, expiryDays: expiryDays)
+          hasUnsynced: withUnsynced.contains(id), into: &set, expiryDays: expiryDays)
       }
       try set.store(db)
       for (id, s) in set.states where s.balance < 0 { overdrawn[id] = s.balance }
@@ -132,14 +131,17 @@ extension PointsCache {
       // with HQ's restored history): gone, with its rows — the refusal keeps what was refused.
       for id in gone {
         try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [id])
-        for table in ["lot", "card", "receipt"] {
+        for table in ["card", "receipt_index"] {
           try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [id])
         }
         if try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE accountId = ? LIMIT 1", arguments: [id]) == nil {
           try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
         } else {
           try db.execute(
-            sql: "UPDATE account SET balance = 0, deficit = 0, referralSettled = 0 WHERE id = ?", arguments: [id])
+            sql: """
+              UPDATE account SET balance = 0, deficit = 0, referralSettled = 0, state = NULL, working = ?
+              WHERE id = ?
+              """, arguments: [Data(AccountStateEncoding.encode(AccountState(id: id))), id])
         }
       }
       try db.execute(

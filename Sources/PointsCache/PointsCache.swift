@@ -311,39 +311,46 @@ public final class PointsCache: Sendable {
   public func consistencyProblems() throws -> [String] {
     try pool.read { db in
       var problems = try db.cachedAll(String.self, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
-      // A replica of states: an account's balance is its HQ state's with this terminal's unsynced
-      // entries on top; before one, the sum of every entry the cache holds.
+      // Each account's row says what its state says: its balance, its cards (the card index), its
+      // receipts (the receipt index). A replica of states: that state is HQ's with this terminal's
+      // unsynced entries on top; before one, every entry the cache holds adds up to its balance.
       let replica = try Self.isReplica(db)
-      let badBalances = try db.cachedAll(
-        String.self,
-        sql: """
-          SELECT a.id FROM account a
-          WHERE a.balance != COALESCE((SELECT SUM(remaining) FROM lot WHERE accountId = a.id), 0) - a.deficit
-             OR (NOT ?1 AND a.balance != COALESCE((SELECT SUM(points) FROM entry WHERE accountId = a.id), 0))
-          """, arguments: [replica])
-      problems += badBalances.map { "account \($0): balance differs from its lots or its entries" }
-      if replica {
-        var set = CacheWorkingSet()
-        let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
-        for row in try Row.fetchAll(db, sql: "SELECT id, state, balance FROM account") {
-          let id: String = row["id"]
+      let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
+      for row in try Row.fetchAll(db, sql: "SELECT id, state, working, balance, deficit FROM account") {
+        let id: String = row["id"]
+        guard let current = try CacheWorkingSet.load(db, account: id) else { continue }
+        if current.balance != row["balance"] || current.lots.deficit != row["deficit"] {
+          problems.append("account \(id): balance differs from its state")
+        }
+        let cards = Set(try db.cachedAll(String.self, sql: "SELECT id FROM card WHERE accountId = ?", arguments: [id]))
+        if cards != current.cards { problems.append("account \(id): its cards differ from its state's") }
+        let indexed = try db.cachedAll(
+          String.self, sql: "SELECT id FROM receipt_index WHERE accountId = ?", arguments: [id])
+        if indexed.contains(where: { current.receipts[$0] == nil }) {
+          problems.append("account \(id): a receipt indexed is not in its state")
+        }
+        if replica {
+          var set = CacheWorkingSet()
           let base = try (row["state"] as Data?).map { try AccountStateEncoding.decode($0) }
-          set.rebase(id, base: base, bytes: nil, unsynced: try Self.unsynced(db, account: id), before: nil, expiryDays: expiryDays)
-          if set.states[id]?.balance != row["balance"] {
+          set.rebase(
+            id, base: base, bytes: nil, unsynced: try Self.unsynced(db, account: id), before: nil,
+            expiryDays: expiryDays)
+          if set.states[id]?.balance != current.balance {
             problems.append("account \(id): balance differs from HQ's state with this terminal's unsynced entries")
           }
+        } else {
+          let sum = try db.cachedOne(
+            Int64.self, sql: "SELECT COALESCE(SUM(points), 0) FROM entry WHERE accountId = ?", arguments: [id])
+          if sum != current.balance { problems.append("account \(id): balance differs from its entries") }
         }
       }
-      // A receipt has at most one earn entry (none when it came with an HQ snapshot), and its
-      // reversal entries never add up to more than the receipt says was reversed.
+      // A receipt has at most one earn entry (none when it came with HQ's state).
       let badReceipts = try db.cachedAll(
         String.self,
         sql: """
-          SELECT r.id FROM receipt r
-          WHERE (SELECT COUNT(*) FROM entry WHERE kind = ? AND receipt = r.id) > 1
-             OR -COALESCE((SELECT SUM(points) FROM entry WHERE kind = ? AND receipt = r.id), 0) > r.reversed
-          """, arguments: [Entry.Kind.earn, Entry.Kind.reversal])
-      problems += badReceipts.map { "receipt \($0): entries and receipt row disagree" }
+          SELECT r.id FROM receipt_index r WHERE (SELECT COUNT(*) FROM entry WHERE kind = ? AND receipt = r.id) > 1
+          """, arguments: [Entry.Kind.earn])
+      problems += badReceipts.map { "receipt \($0): more than one earn entry" }
       return problems
     }
   }

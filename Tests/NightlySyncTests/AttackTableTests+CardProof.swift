@@ -42,7 +42,7 @@ extension AttackTableTests {
     #expect(link?.message.contains("a link needs the signature") == true, "\(String(describing: link))")
 
     // The attacker forgets the card's key in its own cache and records both anyway.
-    try chain.edit("UPDATE card SET publicKey = NULL WHERE id = ?", [bob])
+    try chain.stripCardKey(of: bob)
     let spent = try f.cache("T01").redeem(
       card: bob, item: "coffee", context: .init(terminal: "T01", operator: "x", at: at.adding(seconds: 1)))
     #expect(spent.points == 150, "the stripped counter recorded the redemption")

@@ -57,6 +57,24 @@ struct AttackedChain {
     try queue.close()
   }
 
+  /// Forgets `card`'s public key in T01's cache, as an attacker editing it would: in the account's
+  /// state the counter decides on, and in the card index.
+  func stripCardKey(of card: String) throws {
+    let queue = try DatabaseQueue(path: f.cachePath("T01"))
+    try queue.write { db in
+      let account = try String.fetchOne(db, sql: "SELECT accountId FROM card WHERE id = ?", arguments: [card])!
+      let bytes = try Data.fetchOne(
+        db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!
+      var state = try AccountStateEncoding.decode(bytes)
+      state.cardKeys[card] = nil
+      try db.execute(
+        sql: "UPDATE account SET working = ? WHERE id = ?",
+        arguments: [Data(AccountStateEncoding.encode(state)), account])
+      try db.execute(sql: "UPDATE card SET publicKey = NULL WHERE id = ?", arguments: [card])
+    }
+    try queue.close()
+  }
+
   /// `loyalty-terminal sync` for `t`, as a child process: its exit status and JSON summary.
   func syncChild(_ t: String, at: UTCInstant) throws -> (status: Int32, summary: [String: Any]) {
     let run = try runToCompletion(

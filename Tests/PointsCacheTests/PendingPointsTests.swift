@@ -48,38 +48,37 @@ struct PendingPointsTests {
     #expect(redeemed.points == 150 && redeemed.balance == 50)
   }
 
-  /// A cache written before receipts kept their window (up to `v4-audit`) is migrated by
-  /// `v5-receipt-window`; its receipts have no window and keep the program in force's, as before.
-  /// A purchase after the upgrade keeps its version's: none under version 1, 14 days under
-  /// version 2, whose window does not make version 1's points pending again (issue 21, item 4).
+  /// A receipt recorded before receipts kept their window (up to `v4-audit`; `v5-receipt-window`
+  /// left it without one, and `v10-one-row` moved it into its account's state so) keeps the
+  /// program in force's. A purchase after the upgrade keeps its version's: none under version 1,
+  /// 14 days under version 2, whose window does not make version 1's points pending again (issue
+  /// 21, item 4).
   @Test func receiptsFromBeforeTheMigrationKeepTheWindowOfTheProgramInForce() throws {
     let f = try CacheFixture()
     let fresh = [PurchaseLine(category: "fresh", amount: 10_000)]
-    _ = try f.cache.enroll(card: card, referrer: nil, context: at("2026-11-02T09:00:00Z"))
+    let account = try f.cache.enroll(card: card, referrer: nil, context: at("2026-11-02T09:00:00Z"))
     let legacy = try f.cache.earn(card: card, lines: fresh, receipt: "R1", context: at("2026-11-02T09:01:00Z"))
-    // The file as the build before wrote it: no window columns, v5 not applied.
+    // The receipt and the earn as the build before v5 wrote them: no window.
     let queue = try DatabaseQueue(path: f.cache.path)
     try queue.write { db in
+      var state = try AccountStateEncoding.decode(
+        try Data.fetchOne(db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!)
+      state.receipts["T01/R1"]?.pendingDays = nil
       try db.execute(
-        sql: """
-          DROP INDEX receipt_window;
-          ALTER TABLE receipt DROP COLUMN pendingDays;
-          ALTER TABLE entry DROP COLUMN pendingDays;
-          DELETE FROM grdb_migrations WHERE identifier = 'v5-receipt-window';
-          """)
+        sql: "UPDATE account SET working = ? WHERE id = ?",
+        arguments: [Data(AccountStateEncoding.encode(state)), account])
+      try db.execute(sql: "UPDATE entry SET pendingDays = NULL WHERE receipt = 'T01/R1'")
     }
     let cache = try PointsCache(path: f.cache.path)
-    let migrations = try queue.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
-    #expect(migrations.firstIndex(of: "v5-receipt-window").map { $0 > migrations.firstIndex(of: "v4-audit")! } == true)
     let v1 = try cache.earn(card: card, lines: fresh, receipt: "R2", context: at("2026-11-02T10:00:00Z"))
     let json = CacheFixture.programJSON.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": 2,")
       .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": 14,")
     try cache.loadProgram(ProgramParser.parse(Data(json.utf8)), json: json, context: at("2026-11-02T11:00:00Z"))
     let v2 = try cache.earn(card: card, lines: fresh, receipt: "R3", context: at("2026-11-02T12:00:00Z"))
     let windows = try queue.read { db in
-      try Row.fetchAll(db, sql: "SELECT id, pendingDays FROM receipt ORDER BY id").map {
-        "\($0["id"] as String): \(($0["pendingDays"] as Int?).map(String.init) ?? "none")"
-      }
+      try AccountStateEncoding.decode(
+        try Data.fetchOne(db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!
+      ).receipts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.pendingDays.map(String.init) ?? "none")" }
     }
     #expect(windows == ["T01/R1: none", "T01/R2: 0", "T01/R3: 14"])
     func pending(_ time: String) throws -> Int64 {

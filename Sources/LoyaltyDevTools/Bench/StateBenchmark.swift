@@ -68,7 +68,7 @@ struct StateBenchmark {
         metrics: ["applyNs": ours, "sqlite3Ns": theirs, "peakRSSKiB": Int64(r.peakRSSKiB)]))
     rows.append(
       BenchRow(
-        name: "bootstrap: every state of \(n) accounts (a new terminal, or a region's replica)", samples: 1,
+        name: "bootstrap: every state of \(n) accounts (a new terminal)", samples: 1,
         result: "\(ms(r.bootstrapNs)) ms, \(r.bootstrapBytes) bytes", baseline: "goal ≤ 5 s at 100 000",
         ratio: ratio(r.bootstrapNs, 5_000_000_000 * Int64(n) / 100_000) + " of goal", peakRSSKiB: nil,
         metrics: ["bootstrapNs": r.bootstrapNs, "bytes": Int64(r.bootstrapBytes)]))
