@@ -107,7 +107,9 @@ public final class HQConnection: LedgerConnection {
       answers.append(got)
     }
     let data = try await send(
-      "GET", "/v1/checkpoint?from=\(state.offset)&seq=\(state.lastSeq)&lines=\(state.lines)", body: Data(),
+      "GET",
+      "/v1/checkpoint?from=\(state.offset)&seq=\(state.lastSeq)&lines=\(state.lines)"
+        + (state.head.isEmpty ? "" : "&head=\(state.head)"), body: Data(),
       terminal: terminal, key: key)
     let checkpoint = try decode(SyncCheckpoint.self, data, what: "HQ's checkpoint")
     return SyncExchange(

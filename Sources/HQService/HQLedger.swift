@@ -64,11 +64,25 @@ public actor HQLedger {
   /// The key HQ registered for `terminal`, nil when it is not registered (or revoked) — as the
   /// file says now: a registration or revocation HQ appended meanwhile is read in first.
   public func registeredKey(of terminal: String) throws -> String? {
-    var info = stat()
-    if stat(file.path, &info) == 0, Int(info.st_size) != audited.state.offset {
-      try underWritersLock { locked in _ = try catchUp(locked) }
-    }
+    try readIfMoved()
     return audited.state.terminals[terminal]
+  }
+
+  /// Reads in what HQ's commands appended to the file since (a registration, a program). A file
+  /// that cannot be read again, or no longer holds what the service verified, refuses the request
+  /// with what is wrong — not as an unknown terminal.
+  public func readIfMoved() throws {
+    var info = stat()
+    guard stat(file.path, &info) == 0, Int(info.st_size) != audited.state.offset else { return }
+    do { try underWritersLock { locked in _ = try catchUp(locked) } } catch let error as HQRequestError {
+      throw error
+    } catch {
+      logger.critical("the ledger file cannot be read again: \(error)")
+      throw HQRequestError(
+        .serviceUnavailable,
+        "HQ's ledger file cannot be read again (\(error)); nothing done — HQ: check it with `ledger verify`",
+        code: "ledgerUnreadable")
+    }
   }
 
   /// Admits a terminal's batch: the answer recorded for this batch id if there is one, else the
@@ -133,13 +147,35 @@ public actor HQLedger {
     return answer
   }
 
-  /// The checkpoint a terminal at (`from`, `fromSeq`, `lines`) downloads to, signed.
-  public func checkpoint(from: Int, fromSeq: Int64, lines: Int, for terminal: String, now: UTCInstant) throws
-    -> SyncCheckpoint
-  {
-    try underWritersLock { locked in _ = try catchUp(locked) }
-    let end = audited.state
-    if let mark = end.restore(losing: fromSeq) { throw HQRequestError.restored(mark, terminalSeq: fromSeq) }
+  /// The checkpoint a terminal at (`from`, `fromSeq`, `lines`, the chain's `head` there) goes on
+  /// to, signed. A terminal whose position the file no longer holds — the line ending at `from`
+  /// is not `head` — is refused: HQ's history below it was rewritten, and its states would not be
+  /// the ones it decided on.
+  public func checkpoint(
+    from: Int, fromSeq: Int64, lines: Int, head: String? = nil, for terminal: String, now: UTCInstant
+  ) throws -> SyncCheckpoint {
+    let end = try underWritersLock { locked in
+      _ = try catchUp(locked)
+      let end = audited.state
+      if let mark = end.restore(losing: fromSeq) { throw HQRequestError.restored(mark, terminalSeq: fromSeq) }
+      if let head, from > 0, from <= end.offset {
+        var position = LedgerVerifier.State()
+        position.offset = from
+        position.lines = lines
+        position.lastSeq = fromSeq
+        position.head = head
+        position.hqKey = hqKey.publicKeyBase64
+        do { try locked.checkExtends(position) } catch {
+          logger.error("a terminal's position is not in HQ's ledger", metadata: ["terminal": "\(terminal)"])
+          throw HQRequestError(
+            .conflict,
+            "HQ's ledger no longer holds this terminal's position (seq \(fromSeq), byte \(from)): its history was "
+              + "rewritten below it (\(error)); nothing synced — HQ: check the ledger with `ledger verify` and restore "
+              + "a backup", code: "historyRewritten")
+        }
+      }
+      return end
+    }
     guard from >= 0, from <= end.offset, fromSeq >= 0, fromSeq <= end.lastSeq, lines >= 0, lines <= end.lines else {
       throw HQRequestError(
         .rangeNotSatisfiable,
@@ -204,6 +240,16 @@ public actor HQLedger {
   /// again. Returns the bytes of a torn tail cut.
   private func catchUp(_ locked: borrowing LockedLedger) throws -> Int {
     guard try locked.size() != audited.state.offset else { return 0 }
+    // HQ's commands only ever append: a file that no longer holds what the service verified was
+    // cut, rolled back or swapped under it. Not adopted: every request is refused until HQ's
+    // operator restores the ledger (with the service stopped) and starts it again.
+    do { try locked.checkExtends(audited.state) } catch {
+      logger.critical("the ledger file was rewritten under the service: \(error)")
+      throw HQRequestError(
+        .serviceUnavailable,
+        "HQ's ledger file was rewritten under the service (\(error)): stop loyalty-hq serve, check the file with "
+          + "`ledger verify`, restore a backup (`ledger restore`) and start the service again", code: "ledgerRewritten")
+    }
     logger.notice("the ledger file moved past what the service holds (an HQ command); reading it again")
     audited = try locked.audited(repairing: true)
     epochs = StateEpochs()  // a fold read afresh: the next epoch hashes every account

@@ -135,7 +135,9 @@ public struct HQServer: Sendable {
       let lines = query.get("lines", as: Int.self)
     else { throw HQRequestError(.badRequest, "from, seq and lines are required (integers)") }
     let now = clock()
-    let checkpoint = try await ledger.checkpoint(from: from, fromSeq: seq, lines: lines, for: terminal, now: now)
+    let head: String? = query.get("head").map { String($0) }
+    let checkpoint = try await ledger.checkpoint(
+      from: from, fromSeq: seq, lines: lines, head: head, for: terminal, now: now)
     ledger.metrics.synced(terminal: terminal, at: now.seconds)
     logger.info(
       "sync", metadata: ["terminal": "\(terminal)", "from": "\(from)", "to": "\(checkpoint.offset)"])
@@ -146,7 +148,8 @@ public struct HQServer: Sendable {
   func stateDelta(_ request: Request, terminal: String) async throws -> Response {
     let query = request.uri.queryParameters
     guard let since = query.get("since", as: Int64.self), since >= 0 else {
-      throw HQRequestError(.badRequest, "since is required (the epoch the replica holds, 0 for all)")
+      throw HQRequestError(
+        .badRequest, "since must be a whole number, 0 or more: the epoch (seq) the replica holds, 0 for every state")
     }
     let program: String? = query.get("program").map { String($0) }
     let bytes = try await ledger.stateDelta(since: since, programChecksum: program, now: clock())

@@ -50,6 +50,9 @@ struct SignatureMiddleware: RouterMiddleware {
   func handle(
     _ request: Request, context: Context, next: (Request, Context) async throws -> Response
   ) async throws -> Response {
+    // HQ's file read again first when it moved: a file that cannot be is said so, not taken for
+    // an unknown terminal.
+    try await ledger.readIfMoved()
     let signed = try await refusing(request) {
       try await authenticator.authenticate(request) { try? await ledger.registeredKey(of: $0) }
     }

@@ -75,7 +75,9 @@ public struct NightlySync: Sendable {
   }
 
   /// The cache's side before talking to HQ: its owner, checkpoint and outbox.
-  func prepare() throws -> (state: LedgerVerifier.State, outbox: [Entry], replica: ReplicaPosition?) {
+  func prepare() throws -> (
+    state: LedgerVerifier.State, outbox: [Entry], replica: ReplicaPosition?, program: String?
+  ) {
     if let owner = try cache.owner(), owner != terminal {
       throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
     }
@@ -84,7 +86,12 @@ public struct NightlySync: Sendable {
     if let json = try cache.syncCheckpoint() {
       state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
     }
-    return (state, try cache.outbox(), try cache.replicaPosition())
+    // The program's checksum from its text as held, not as last recorded: a program edited in
+    // the cache is not the epoch's, and HQ sends the text again.
+    return (
+      state, try cache.outbox(), try cache.replicaPosition(),
+      try cache.programText().map(StateDelta.checksum(text:))
+    )
   }
 
   /// The time the outbox's batch is sealed at: the sync's time, or the latest entry's when the
@@ -131,7 +138,7 @@ public struct NightlySync: Sendable {
   func runOnce(at time: UTCInstant, now: UTCInstant?, progress: @escaping @Sendable (String) -> Void) async throws
     -> SyncSummary
   {
-    let (state, outbox, replica) = try await blocking.run { [self] in try prepare() }
+    let (state, outbox, replica, program) = try await blocking.run { [self] in try prepare() }
     progress(
       "read checkpoint at seq \(state.lastSeq); \(outbox.count) entr\(outbox.count == 1 ? "y" : "ies") in the outbox")
     if !outbox.isEmpty {
@@ -148,22 +155,44 @@ public struct NightlySync: Sendable {
       try exchange.checkpoint.check(follows: state, hqKey: nil)
     }
     let since = replica?.seq ?? 0
-    progress(since == 0 ? "fetching every account's state" : "fetching the accounts changed since epoch \(since)")
-    let path = try await connection.stateDelta(
-      since: since, programChecksum: replica?.programChecksum, terminal: terminal, key: key, scratch: scratch)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    var summary = try await blocking.run { [self] in
-      try finish(exchange, delta: path, state: state, outbox: outbox, at: time, progress: progress)
+    var summary: SyncSummary
+    do {
+      summary = try await fetchAndApply(
+        since: since, program: program, exchange, state: state, outbox: outbox, at: time, progress: progress)
+    } catch let mismatch as ReplicaError where since > 0 {
+      // The cache's states do not give HQ's epoch with this delta (a cache edited or damaged,
+      // an epoch it does not follow): every state afresh, in the same one transaction. A delta
+      // altered on the way is refused again, and nothing changes.
+      progress("\(mismatch.description); taking every account's state afresh")
+      summary = try await fetchAndApply(
+        since: 0, program: program, exchange, state: state, outbox: outbox, at: time, progress: progress)
+      summary.notices.append(
+        "this counter's account states did not follow HQ's epoch (\(mismatch.description)): it took every "
+          + "account's state afresh from HQ")
     }
     summary.notices += exchange.notices
     return summary
   }
 
+  /// Fetches the delta after `since` and applies it (`finish`).
+  func fetchAndApply(
+    since: Int64, program: String?, _ exchange: SyncExchange, state: LedgerVerifier.State, outbox: [Entry],
+    at time: UTCInstant, progress: @escaping @Sendable (String) -> Void
+  ) async throws -> SyncSummary {
+    progress(since == 0 ? "fetching every account's state" : "fetching the accounts changed since epoch \(since)")
+    let path = try await connection.stateDelta(
+      since: since, programChecksum: program, terminal: terminal, key: key, scratch: scratch)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await blocking.run { [self] in
+      try finish(exchange, delta: path, state: state, outbox: outbox, program: program, at: time, progress: progress)
+    }
+  }
+
   /// Applies the state delta at `delta` with what HQ's answer says of the outbox, after checking
   /// HQ's signatures (over the service) against the pinned key.
   func finish(
-    _ exchange: SyncExchange, delta: String, state: LedgerVerifier.State, outbox: [Entry], at time: UTCInstant,
-    progress: @Sendable (String) -> Void
+    _ exchange: SyncExchange, delta: String, state: LedgerVerifier.State, outbox: [Entry], program: String?,
+    at time: UTCInstant, progress: @Sendable (String) -> Void
   ) throws -> SyncSummary {
     let checkpoint = exchange.checkpoint
     let reader = try StateDeltaReader(path: delta)
@@ -204,7 +233,7 @@ public struct NightlySync: Sendable {
     let application = try cache.applyStateSync(
       StateDeltaInput(
         since: reader.header.since, full: reader.header.full, program: reader.header.program, target: target,
-        states: { emit in try reader.states(emit) }),
+        heldProgram: program, states: { emit in try reader.states(emit) }),
       claimed: claimed, refusedByHQ: refused,
       position: SyncPosition(
         state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),

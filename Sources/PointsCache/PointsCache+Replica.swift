@@ -41,15 +41,19 @@ public struct StateDeltaInput {
   public var program: String?
   public var target: ReplicaTarget
   public var states: (_ emit: ([[UInt8]]) throws -> Void) throws -> Void
+  /// The checksum of the program the cache holds, as the terminal computed it when it asked for
+  /// the delta (HQ leaves the text out when it is the epoch's); nil: the replica's last epoch's.
+  public var heldProgram: String?
 
   public init(
-    since: Int64, full: Bool, program: String?, target: ReplicaTarget,
+    since: Int64, full: Bool, program: String?, target: ReplicaTarget, heldProgram: String? = nil,
     states: @escaping (_ emit: ([[UInt8]]) throws -> Void) throws -> Void
   ) {
     self.since = since
     self.full = full
     self.program = program
     self.target = target
+    self.heldProgram = heldProgram
     self.states = states
   }
 }
@@ -66,16 +70,36 @@ extension PointsCache {
     try pool.read { db in try Self.replicaPosition(db) }
   }
 
+  /// Nil too when the row is damaged (a value of the wrong kind): the next sync then takes every
+  /// state afresh.
   static func replicaPosition(_ db: Database) throws -> ReplicaPosition? {
     guard
       let row = try Row.fetchOne(
         db, sql: "SELECT seq, digest, accounts, liability, programChecksum, epoch FROM replica_epoch WHERE id = 1")
     else { return nil }
-    let bytes: [UInt8] = (row["digest"] as Data?).map { Array($0) } ?? []
-    guard let digest = StateDigest(bytes: bytes) else { throw ReplicaError("the replica's digest is damaged") }
+    func value<T: DatabaseValueConvertible>(_ column: String, _: T.Type) -> T? {
+      T.fromDatabaseValue(row[column] as DatabaseValue)
+    }
+    guard let seq = value("seq", Int64.self), let accounts = value("accounts", Int.self),
+      let liability = value("liability", Int64.self), let data = value("digest", Data.self),
+      let digest = StateDigest(bytes: Array(data)), let epoch = value("epoch", String.self)
+    else { return nil }
     return ReplicaPosition(
-      seq: row["seq"], accounts: row["accounts"], liability: row["liability"], digest: digest,
-      programChecksum: row["programChecksum"], epoch: row["epoch"])
+      seq: seq, accounts: accounts, liability: liability, digest: digest,
+      programChecksum: value("programChecksum", String.self), epoch: epoch)
+  }
+
+  /// The state of `card`'s account as this counter knows it (HQ's, with its own unsynced entries on
+  /// top), or nil when the card is not known here.
+  public func accountState(card: String) throws -> AccountState? {
+    try pool.read { db in
+      try cardFacts(db, card).flatMap { try CacheWorkingSet.load(db, account: $0.account) }
+    }
+  }
+
+  /// The program's JSON text as this cache holds it, or nil.
+  public func programText() throws -> String? {
+    try pool.read { db in try String.fetchOne(db, sql: "SELECT json FROM program WHERE id = 1") }
   }
 
   /// Every account state HQ's epoch vouched for, as the replica holds them, by account.

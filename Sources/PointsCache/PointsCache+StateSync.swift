@@ -32,7 +32,9 @@ extension PointsCache {
       guard target.seq >= delta.since else {
         throw ReplicaError("the delta goes back from epoch \(delta.since) to \(target.seq): nothing applied")
       }
-      if delta.program == nil, let wanted = target.programChecksum, current?.programChecksum != wanted {
+      if delta.program == nil, let wanted = target.programChecksum,
+        (delta.heldProgram ?? current?.programChecksum) != wanted
+      {
         throw ReplicaError("the delta names a program (\(wanted.prefix(12))…) it does not carry: nothing applied")
       }
       if let json = delta.program {

@@ -76,3 +76,44 @@ struct SignedEpochTests {
     #expect(try f.cache("T02").replicaPosition()?.epoch.contains("\"signature\"") == true)
   }
 }
+
+/// HQ's ledger rewritten below a terminal's position — under the running service, or before it
+/// starts — is refused, named, instead of handing the terminal states its entries are not in.
+@Suite("A rewritten HQ ledger is refused over the service")
+struct RewrittenLedgerTests {
+  func earn(_ f: ChainFixture, _ t: String, card: Int, receipt: String, seconds: Int64) throws {
+    let cache = try f.cache(t)
+    _ = try cache.enroll(card: ChainFixture.cards[card], referrer: nil, context: f.context(t, seconds))
+    _ = try cache.earn(
+      card: ChainFixture.cards[card], lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: receipt,
+      context: f.context(t, seconds + 1))
+  }
+
+  @Test func aTerminalWhosePositionHQsLedgerNoLongerHoldsIsRefused() async throws {
+    let f = try ChainFixture(terminals: 2)
+    let hqKey = f.directory.appendingPathComponent("hq.key").path
+    let night = ChainFixture.start.adding(days: 1)
+    var hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: hqKey)
+    for t in f.terminals { #expect(try f.syncChild(t, hq.url, at: ChainFixture.start.adding(seconds: 60)).status == 0) }
+    let before = try Data(contentsOf: URL(fileURLWithPath: f.ledger.path))
+    try earn(f, "T02", card: 0, receipt: "R1", seconds: 0)
+    #expect(try f.syncChild("T02", hq.url, at: night).status == 0)
+    // Under the running service: the file rolled back to before T02's batch.
+    try before.write(to: URL(fileURLWithPath: f.ledger.path))
+    let refused = try f.syncChild("T01", hq.url, at: night.adding(seconds: 60))
+    #expect(refused.status != 0)
+    #expect(refused.errors.contains("rewritten under the service"), "\(refused.errors)")
+    _ = hq.stop()
+    // HQ starts again on the rolled-back file, and T01 appends a different batch at those seqs:
+    // T02's position is no longer in it.
+    hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: hqKey)
+    defer { _ = hq.stop() }
+    try earn(f, "T01", card: 1, receipt: "R2", seconds: 100)
+    #expect(try f.syncChild("T01", hq.url, at: night.adding(seconds: 120)).status == 0)
+    let balances = try f.cache("T02").balances()
+    let forked = try f.syncChild("T02", hq.url, at: night.adding(seconds: 180))
+    #expect(forked.status != 0)
+    #expect(forked.errors.contains("no longer holds this terminal's position"), "\(forked.errors)")
+    #expect(try f.cache("T02").balances() == balances, "the forked states were applied")
+  }
+}

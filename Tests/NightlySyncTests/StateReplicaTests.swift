@@ -1,5 +1,6 @@
 import CounterSimulation
 import Foundation
+import GRDB
 import LedgerFormat
 import LedgerStore
 import LoyaltyCore
@@ -111,5 +112,54 @@ struct StateReplicaTests {
     #expect(honest.received == 2)
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(try f.cache("T02").replicaStates() == fold.accounts)
+  }
+}
+
+/// A cache whose states no longer give HQ's epoch (edited, damaged) heals at its next sync by
+/// taking every state afresh; a program edited in it is replaced by HQ's.
+@Suite("A replica heals from HQ's states")
+struct ReplicaHealingTests {
+  @Test func anEditedStateAndAnEditedProgramAreTakenAfreshFromHQ() async throws {
+    let f = try ChainFixture(terminals: 2)
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let t1 = try f.cache("T01")
+    for c in 0..<2 {
+      _ = try t1.enroll(card: ChainFixture.cards[c], referrer: nil, context: f.context("T01", Int64(c) * 100))
+      _ = try t1.earn(
+        card: ChainFixture.cards[c], lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R\(c)",
+        context: f.context("T01", Int64(c) * 100 + 1))
+    }
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    try await f.sync("T02", at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+    // T02's cache edited: a state's points raised (in its base and its row), the program's
+    // coffee made cheap.
+    let queue = try DatabaseQueue(path: f.cachePath("T02"))
+    let account = Identities.accountID(enrolledWith: ChainFixture.cards[0])
+    try await queue.write { db in
+      var state = try AccountStateEncoding.decode(
+        try Data.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [account])!)
+      let lot = state.lots.lots[0]
+      state.lots = try PointLots(
+        lots: [PointLots.Lot(earnedAt: lot.earnedAt, expiresAt: lot.expiresAt, remaining: lot.remaining + 5_000)],
+        deficit: 0)
+      try db.execute(
+        sql: "UPDATE account SET state = ?, working = NULL, balance = ? WHERE id = ?",
+        arguments: [Data(AccountStateEncoding.encode(state)), state.balance, account])
+      try db.execute(sql: "UPDATE program SET json = replace(json, '\"points\": 150', '\"points\": 1')")
+    }
+    try queue.close()
+    #expect(try f.cache("T02").program().item("coffee")?.points == 1)
+    // The next change to that account at HQ: T02's delta does not give the epoch, so it takes
+    // every state afresh.
+    _ = try t1.earn(
+      card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R9",
+      context: f.context("T01", 90_000))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 2))
+    let healed = try await f.sync("T02", at: ChainFixture.start.adding(days: 2).adding(seconds: 60))
+    #expect(healed.notices.contains { $0.contains("took every account's state afresh") }, "\(healed.notices)")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(try f.cache("T02").replicaStates() == fold.accounts)
+    #expect(try f.cache("T02").consistencyProblems().isEmpty)
+    #expect(try f.cache("T02").program().item("coffee")?.points == 150, "the edited program stayed")
   }
 }

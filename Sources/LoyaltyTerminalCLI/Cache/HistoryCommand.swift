@@ -2,10 +2,13 @@ import ArgumentParser
 import LoyaltyCLISupport
 import LoyaltyCore
 
-/// `loyalty-terminal history CARD`: every entry of the card's account (its other cards masked).
+/// `loyalty-terminal history CARD`: the card's account as this counter knows it — its state, and
+/// this counter's own entries on it, oldest first (its other cards masked). The whole history is
+/// HQ's (`loyalty-hq ledger account`): a counter keeps states, not other shops' entries.
 struct HistoryCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "history", abstract: "List the entries of a card's account, oldest first.")
+    commandName: "history",
+    abstract: "Show a card's account as this counter knows it: its state and this counter's entries, oldest first.")
 
   @Argument(help: ArgumentHelp(CardArgument.help), transform: CardArgument.parse)
   var card: String
@@ -14,7 +17,9 @@ struct HistoryCommand: ParsableCommand {
 
   func run() throws {
     try report(json: cache.json) {
-      let entries = try cache.open(.readOnly).history(card: card)
+      let store = try cache.open(.readOnly)
+      let entries = try store.history(card: card)
+      let state = try store.accountState(card: card)
       // The account's other cards are shown masked: a counter's people see the card in hand.
       func shown(_ other: String?) -> String? { other.map { $0 == card ? $0 : CardID.masked($0) } }
       let text = entries.map { (e, refused) in
@@ -31,7 +36,25 @@ struct HistoryCommand: ParsableCommand {
         if let v = e.item { o["item"] = v }
         return o
       }
-      return (text.isEmpty ? "no entries" : text, ["card": card, "entries": objects])
+      var head = ""
+      var account: [String: Any] = [:]
+      if let state {
+        let receipts = state.receipts.count
+        head =
+          "account \(state.id): balance \(state.balance) points, \(state.cards.count) card\(state.cards.count == 1 ? "" : "s"), "
+          + "\(state.purchases) purchase\(state.purchases == 1 ? "" : "s"), \(receipts) receipt\(receipts == 1 ? "" : "s") kept"
+          + (state.lastActivity.map { ", last activity \($0)" } ?? "")
+          + "\nthis counter's entries (the whole history is HQ's: loyalty-hq ledger account):\n"
+        account = [
+          "id": state.id, "balance": state.balance, "cards": state.cards.sorted().compactMap(shown),
+          "purchases": state.purchases, "receipts": receipts,
+        ]
+        if let last = state.lastActivity { account["lastActivity"] = last.description }
+      }
+      return (
+        head + (text.isEmpty ? (state == nil ? "no entries" : "  none") : text),
+        ["card": card, "account": account, "entries": objects]
+      )
     }
   }
 }

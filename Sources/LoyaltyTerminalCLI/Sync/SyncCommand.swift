@@ -8,12 +8,15 @@ import Logging
 import LoyaltyCLISupport
 import LoyaltyCore
 import NightlySync
+import PointsCache
 import SyncProtocol
 
 /// `loyalty-terminal sync --cache PATH (--ledger PATH | --hq URL) --terminal ID --key PATH`: the nightly sync.
 struct SyncCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "sync", abstract: "Hand this terminal's entries to the central ledger and learn everyone else's.")
+    commandName: "sync",
+    abstract:
+      "Hand this terminal's entries to the central ledger and take the states of the accounts changed since.")
 
   @OptionGroup var cache: CacheOptions
 
@@ -41,7 +44,7 @@ struct SyncCommand: AsyncParsableCommand {
   @Option(help: "When (UTC); default now.")
   var at: UTCInstant?
 
-  @Option(help: "Start a fresh cache from this HQ snapshot (then only the ledger's tail is read).")
+  @Option(help: "Start a fresh cache from this HQ snapshot (then only the accounts changed since are fetched).")
   var snapshot: String?
 
   @Flag(help: "With --hq: start a fresh cache from HQ's signed snapshot, fetched from the service.")
@@ -100,7 +103,7 @@ struct SyncCommand: AsyncParsableCommand {
         connection = LocalLedgerConnection(ledger: LedgerFile(path: ledger ?? ""))
       }
       let sync = NightlySync(
-        cache: store, connection: connection, terminal: terminal, key: terminalKey, scratch: cache.cache + ".download")
+        cache: store, connection: connection, terminal: terminal, key: terminalKey, scratch: cache.cache + ".state")
       do {
         if snapshotFromHq, let remote, let hq {
           decoded = try Self.decodeSnapshot(try await remote.snapshot(terminal: terminal, key: terminalKey), from: hq)
@@ -128,6 +131,10 @@ struct SyncCommand: AsyncParsableCommand {
       } catch let error as HQClientError {
         throw CommandFailure(reason: "sync", message: error.description)
       } catch let error as SyncProtocolError {
+        throw CommandFailure(reason: "sync", message: error.description)
+      } catch let error as StateDeltaError {
+        throw CommandFailure(reason: "sync", message: error.description)
+      } catch let error as ReplicaError {
         throw CommandFailure(reason: "sync", message: error.description)
       }
     }
