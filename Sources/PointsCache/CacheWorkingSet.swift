@@ -125,10 +125,19 @@ struct CacheWorkingSet {
             id, enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, base,
             base == encoded ? nil : encoded,
           ])
+      } else if let base = bases[id] {
+        // A new base (a sync): the row's state and, where it is not the base, the working state.
+        try db.cachedExecute(
+          sql: """
+            UPDATE account SET enrolledAt = ?1, referrerAccountId = ?2, referralSettled = ?3, balance = ?4,
+              deficit = ?5, state = ?6, working = ?7
+            WHERE id = ?8
+            """,
+          arguments: [
+            enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, base,
+            base == encoded ? nil : encoded, id,
+          ])
       } else {
-        if let base = bases[id] {
-          try db.cachedExecute(sql: "UPDATE account SET state = ? WHERE id = ?", arguments: [base, id])
-        }
         try db.cachedExecute(
           sql: """
             UPDATE account SET enrolledAt = ?1, referrerAccountId = ?2, referralSettled = ?3, balance = ?4,

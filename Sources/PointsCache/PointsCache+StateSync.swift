@@ -86,19 +86,25 @@ extension PointsCache {
             throw ReplicaError("the delta's states are not sorted by account (at \(state.id)): nothing applied")
           }
           previous = state.id
-          if !delta.full,
-            let old = try Data.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [state.id])
-          {
-            digest.remove(Array(old))
-            liability = try Self.add(liability, -(try AccountStateEncoding.decode(old)).balance, state.id)
+          // The account's row once: its old base (out of the digest) and what the counter knew.
+          let row = try db.cachedRow(sql: "SELECT state, working FROM account WHERE id = ?", arguments: [state.id])
+          let oldBase = try (row?["state"] as Data?).map { try AccountStateEncoding.decode($0) }
+          if !delta.full, let oldBase, let oldBytes = row?["state"] as Data? {
+            digest.remove(Array(oldBytes))
+            liability = try Self.add(liability, -oldBase.balance, state.id)
           } else {
             accounts += 1
           }
           digest.add(bytes)
           liability = try Self.add(liability, state.balance, state.id)
-          try Self.rebase(
-            db, state.id, base: state, bytes: Data(bytes), hasUnsynced: withUnsynced.contains(state.id), into: &set,
-            expiryDays: expiryDays)
+          var before: AccountState?
+          if let row {
+            before = try (row["working"] as Data?).map { try AccountStateEncoding.decode($0) } ?? oldBase
+            if before == nil { before = AccountState(id: state.id) }
+          }
+          let unsynced = withUnsynced.contains(state.id) ? try Self.unsynced(db, account: state.id) : []
+          set.rebase(
+            state.id, base: state, bytes: Data(bytes), unsynced: unsynced, before: before, expiryDays: expiryDays)
           touched.remove(state.id)
           count += 1
         }
