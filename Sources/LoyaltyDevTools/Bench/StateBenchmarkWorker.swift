@@ -27,14 +27,12 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
   @Option var nights: Int
   /// The nights whose delta also runs through the sqlite3 baseline (1-based), comma-separated.
   @Option var baselineNights: String = "1"
+  /// Only apply this delta file to the cache at `--cache` (a terminal's sync in a process of its
+  /// own, so its peak RSS is the terminal's) and print its time and peak RSS.
+  @Option var applyDelta: String?
+  @Option var cache: String?
 
   static let base = UTCInstant(parsing: "2026-01-01T10:00:00Z")!
-
-  /// Resets this process's peak resident size to its current size (Linux: `clear_refs` 5), so the
-  /// next `peakResidentKiB` is the peak of what follows.
-  func resetPeakResident() {
-    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
-  }
 
   /// Account `i` as its `v`-th change left it.
   static func state(_ i: Int, _ v: Int) -> AccountState {
@@ -58,6 +56,11 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
   }
 
   func run() async throws {
+    if let applyDelta, let cache {
+      let applied = try Self.apply(try PointsCache(path: cache), delta: applyDelta)
+      emit(JSONLine.encode(["ns": applied, "peakRSSKiB": peakResidentKiB()]))
+      return
+    }
     let clock = ContinuousClock()
     let dir = URL(fileURLWithPath: directory)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -135,11 +138,19 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
       let publishNs = (clock.now - publishStart).nanoseconds
       changes = []
       delta.sort { $0.id < $1.id }
-      resetPeakResident()
-      let applied = try apply(
-        cache, delta: deltaPath, states: delta.map(\.bytes), since: Int64(night), full: false, seq: Int64(night + 1),
+      // The terminal's sync in a process of its own: its peak RSS is the terminal's.
+      let bytes = try write(
+        delta: deltaPath, states: delta.map(\.bytes), since: Int64(night), full: false, seq: Int64(night + 1),
         digest: digest, liability: liability)
-      applyPeak = max(applyPeak, peakResidentKiB())
+      let out = try await Child.succeed(
+        ProductBinary.devtools.path,
+        [
+          "bench-state-worker", "--directory", directory, "--accounts", "\(accounts)", "--changed", "\(changed)",
+          "--nights", "\(nights)", "--apply-delta", deltaPath, "--cache", cachePath,
+        ], what: "the terminal's sync")
+      let measured = try JSONSerialization.jsonObject(with: Data(out.output.utf8)) as? [String: Any] ?? [:]
+      let applied = (ns: (measured["ns"] as? NSNumber)?.int64Value ?? 0, bytes: bytes)
+      applyPeak = max(applyPeak, (measured["peakRSSKiB"] as? NSNumber)?.intValue ?? 0)
       var row: [String: Any] = [
         "night": night, "publishNs": publishNs, "applyNs": applied.ns, "deltaBytes": applied.bytes,
         "changedStateBytes": changedBytes, "cacheBytes": try fileBytes(cache, cachePath),
@@ -165,6 +176,16 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
     _ cache: PointsCache, delta path: String, states: [[UInt8]], since: Int64, full: Bool, seq: Int64,
     digest: StateDigest, liability: Int64
   ) throws -> (ns: Int64, bytes: Int) {
+    let bytes = try write(
+      delta: path, states: states, since: since, full: full, seq: seq, digest: digest, liability: liability)
+    return (try Self.apply(cache, delta: path), bytes)
+  }
+
+  /// Writes the delta file HQ would serve; its size.
+  func write(
+    delta path: String, states: [[UInt8]], since: Int64, full: Bool, seq: Int64, digest: StateDigest,
+    liability: Int64
+  ) throws -> Int {
     let epoch = StateEpoch(
       seq: seq, offset: 0, lines: 0, head: "", programVersion: nil, programChecksum: nil, accounts: accounts,
       liability: liability, digest: digest.checksum)
@@ -172,6 +193,11 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
       path: path, header: .init(epoch: epoch, since: since, full: full, states: states.count, program: nil))
     for s in states { try writer.append(s) }
     try writer.finish()
+    return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+  }
+
+  /// The terminal's side: reads, verifies and applies the delta at `path`; its time.
+  static func apply(_ cache: PointsCache, delta path: String) throws -> Int64 {
     let clock = ContinuousClock()
     let start = clock.now
     let reader = try StateDeltaReader(path: path)
@@ -184,10 +210,9 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
           checksum: header.epoch.digest, programChecksum: nil, epoch: "{}"),
         states: { emit in try reader.states(emit) }),
       claimed: [],
-      position: SyncPosition(state: "{}", offset: 0, lastSeq: seq, head: "", registered: true),
-      at: Self.base.adding(days: Int(seq)))
-    let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-    return ((clock.now - start).nanoseconds, size)
+      position: SyncPosition(state: "{}", offset: 0, lastSeq: header.epoch.seq, head: "", registered: true),
+      at: base.adding(days: Int(header.epoch.seq)))
+    return (clock.now - start).nanoseconds
   }
 
   /// The cache's size once its write-ahead log is folded in.
