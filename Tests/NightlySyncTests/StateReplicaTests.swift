@@ -162,4 +162,22 @@ struct ReplicaHealingTests {
     #expect(try f.cache("T02").consistencyProblems().isEmpty)
     #expect(try f.cache("T02").program().item("coffee")?.points == 150, "the edited program stayed")
   }
+
+  /// An epoch row damaged beyond reading (a seq that is no number) is no crash: the sync takes
+  /// every state afresh.
+  @Test func aDamagedEpochRowMeansABootstrap() async throws {
+    let f = try ChainFixture(terminals: 1)
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    _ = try f.cache("T01").enroll(card: ChainFixture.cards[0], referrer: nil, context: f.context("T01", 0))
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    let queue = try DatabaseQueue(path: f.cachePath("T01"))
+    try await queue.write { db in try db.execute(sql: "UPDATE replica_epoch SET seq = 'abc'") }
+    try queue.close()
+    #expect(try f.cache("T01").replicaPosition() == nil)
+    let healed = try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+    #expect(healed.received == 1, "every state (one account) taken afresh")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(try f.cache("T01").replicaStates() == fold.accounts)
+    #expect(try f.cache("T01").consistencyProblems().isEmpty)
+  }
 }
