@@ -6,7 +6,8 @@ import LoyaltyTerminalCLI
 /// - HQ's admission throughput: terminals submitting batches of 1 000 earns through the service
 ///   at once, against the same batches through the file path (`sync --ledger`: lock, audit the
 ///   whole file, admit), with HQ's CPU;
-/// - a terminal's download + apply of N foreign entries (a night of other shops), its peak memory,
+/// - a terminal's sync after N foreign entries (a night of other shops): the states of the accounts
+///   they changed, verified and applied; its peak memory,
 ///   against the `sqlite3` CLI inserting the same entry rows in one transaction (the floor SQLite
 ///   and this disk allow), with HQ's CPU per terminal sync.
 struct NetworkBenchmark {
@@ -68,7 +69,7 @@ struct NetworkBenchmark {
         ratio: ratio(fileNs, serviceNs) + "× the file path's throughput", peakRSSKiB: hqPeak,
         metrics: ["serviceNs": serviceNs, "fileNs": fileNs, "hqCpuNs": admissionCPU, "entries": entries]))
 
-    // A terminal's download and apply of N foreign entries.
+    // A terminal's sync after N foreign entries: the states of the accounts they changed.
     for size in sizes {
       printError("bench: a terminal's sync of \(size) foreign entries — generating…")
       let base = ["bench-network-worker", "--directory", scratch.path, "--entries", "\(size)"]
@@ -81,8 +82,8 @@ struct NetworkBenchmark {
       let sync = try await worker(base + ["--phase", "sync", "--url", hq.url])
       let hqCPU = hq.cpuNs - before
       await hq.stop()
-      guard (sync.received ?? 0) >= size else {
-        throw ExternalClient.Failure(description: "the terminal received \(sync.received ?? 0) of \(size)")
+      guard (sync.received ?? 0) > 0 else {
+        throw ExternalClient.Failure(description: "the terminal received no account state after \(size) entries")
       }
       let floor = try await worker(base + ["--phase", "baseline"])
       let syncNs = sync.ns ?? 1
@@ -91,7 +92,8 @@ struct NetworkBenchmark {
       rows.append(
         BenchRow(
           name:
-            "terminal sync over HQ's service: download + verify + apply \(size) foreign entries (ledger file \(mib) MiB)",
+            "terminal sync over HQ's service after \(size) foreign entries (ledger file \(mib) MiB): the states of "
+            + "the \(sync.received ?? 0) accounts they changed, verified and applied",
           samples: size,
           result:
             "\(ms(syncNs)) ms (\(Int64(size) * 1_000_000_000 / max(1, syncNs)) entries/s), \(sync.peakKiB / 1024) MiB peak",
@@ -100,7 +102,7 @@ struct NetworkBenchmark {
           metrics: ["syncNs": syncNs, "floorNs": floorNs, "hqCpuNs": hqCPU, "entries": Int64(size)]))
       rows.append(
         BenchRow(
-          name: "HQ CPU to serve that sync (checkpoint + the entries after the terminal)", samples: size,
+          name: "HQ CPU to serve that sync (checkpoint + the state delta)", samples: size,
           result: "\(ms(hqCPU)) ms", baseline: "-",
           ratio: "× 1 000 terminals: \(hqCPU * 1_000 / 60_000_000_000) min (goal ≤ 10 min a night)", peakRSSKiB: nil,
           metrics: ["hqCpuNs": hqCPU]))
