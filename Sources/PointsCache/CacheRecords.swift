@@ -37,24 +37,6 @@ struct CardRecord: Codable, FetchableRecord, PersistableRecord {
   }
 }
 
-/// An open expiry lot.
-struct LotRecord: Codable, FetchableRecord, MutablePersistableRecord {
-  static let databaseTableName = "lot"
-  var id: Int64?
-  var accountId: String
-  var earnedAt: Int64
-  var expiresAt: Int64
-  var remaining: Int64
-
-  enum Columns {
-    static let accountId = Column(CodingKeys.accountId)
-    static let earnedAt = Column(CodingKeys.earnedAt)
-    static let id = Column(CodingKeys.id)
-  }
-
-  mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
-}
-
 /// Entry kinds are stored by their raw value; an unknown one in a row is a decoding error.
 extension Entry.Kind: Codable, DatabaseValueConvertible {}
 
@@ -219,20 +201,6 @@ public struct RefusalRecord: Codable, FetchableRecord, PersistableRecord, Sendab
       sql: "DELETE FROM entry WHERE id = ? AND origin = 'local' AND synced = 0", arguments: [id])
     return account
   }
-}
-
-/// A purchase receipt, with what has been refunded and reversed of it.
-struct ReceiptRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "receipt"
-  var id: String
-  var accountId: String
-  var at: Int64
-  var amount: Int64
-  var points: Int64
-  var refunded: Int64
-  var reversed: Int64
-  /// Its return window in days, as its earn recorded it; nil on rows from before (`Receipt`).
-  var pendingDays: Int?
 }
 
 /// One line of the audit log: what was done, when, where and by whom.
