@@ -37,6 +37,23 @@ public struct StateDelta: Sendable {
     }
   }
 
+  /// The magic line and the header line, as every delta starts.
+  static func headerLines(_ header: Header) -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return Array("\(magic)\n".utf8) + Array((try? encoder.encode(header)) ?? Data()) + [0x0A]
+  }
+
+  /// Appends one account's canonical state: its length (4 bytes, big-endian), then its bytes.
+  static func appendFrame(_ state: [UInt8], to out: inout [UInt8]) {
+    let n = UInt32(state.count)
+    out += [
+      UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
+      UInt8(truncatingIfNeeded: n),
+    ]
+    out += state
+  }
+
   /// SHA-256 (hex) of a text (the program's checksum in an epoch).
   public static func checksum(text: String) -> String { Hex.lowercase(digest: SHA256.hash(data: Data(text.utf8))) }
 
@@ -51,20 +68,9 @@ public struct StateDelta: Sendable {
     let states = ids.compactMap { fold.accounts[$0].map(AccountStateEncoding.encode) }
     let program = epoch.programChecksum == programSince ? nil : fold.programJSON
     let header = Header(epoch: epoch, since: since, full: changed == nil, states: states.count, program: program)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    var out = Array("\(magic)\n".utf8)
-    out += Array((try? encoder.encode(header)) ?? Data())
-    out.append(0x0A)
+    var out = headerLines(header)
     out.reserveCapacity(out.count + states.reduce(0) { $0 + 4 + $1.count })
-    for s in states {
-      let n = UInt32(s.count)
-      out += [
-        UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
-        UInt8(truncatingIfNeeded: n),
-      ]
-      out += s
-    }
+    for s in states { appendFrame(s, to: &out) }
     return out
   }
 }
@@ -164,20 +170,13 @@ public struct StateDeltaWriter: ~Copyable {
       fd = try FileDescriptor.open(
         atPath: path, .writeOnly, options: [.create, .truncate, .closeOnExec], permissions: [.ownerReadWrite])
     } catch { throw StateDeltaError("cannot write the state delta \(path): \(error)") }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    buffer = Array("\(StateDelta.magic)\n".utf8) + Array((try? encoder.encode(header)) ?? Data()) + [0x0A]
+    buffer = StateDelta.headerLines(header)
     buffer.reserveCapacity(1 << 20)
   }
 
   /// Adds one account's canonical state.
   public mutating func append(_ state: [UInt8]) throws(StateDeltaError) {
-    let n = UInt32(state.count)
-    buffer += [
-      UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8),
-      UInt8(truncatingIfNeeded: n),
-    ]
-    buffer += state
+    StateDelta.appendFrame(state, to: &buffer)
     if buffer.count >= 1 << 20 { try flush() }
   }
 

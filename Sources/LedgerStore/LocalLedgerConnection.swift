@@ -3,6 +3,7 @@ import LedgerFormat
 import LocalFiles
 import LoyaltyCore
 import SyncProtocol
+import Synchronization
 import SystemPackage
 
 /// The embedded path, HQ's code run by a terminal: HQ's ledger file on this machine (or a mounted
@@ -10,6 +11,13 @@ import SystemPackage
 /// its checkpoint needs no signature; the bytes are read from the file in place.
 public struct LocalLedgerConnection: LedgerConnection {
   public let ledger: LedgerFile
+  /// What the last exchange audited (the fold, at the file's end then), for the state delta the
+  /// same sync asks for next: HQ's file is read and audited once a sync, not twice.
+  private let lastAudit = LastAudit()
+
+  final class LastAudit: Sendable {
+    let held = Mutex<(fold: LedgerFold, state: LedgerVerifier.State)?>(nil)
+  }
 
   public init(ledger: LedgerFile) { self.ledger = ledger }
 
@@ -54,6 +62,7 @@ public struct LocalLedgerConnection: LedgerConnection {
       }
       return (audited, submitted)
     }
+    lastAudit.held.withLock { $0 = (audited.fold, audited.state) }
     // A terminal HQ registered with another key: the key file is the wrong one (nothing synced,
     // so the counter keeps recording on its last good checkpoint).
     if let registered = audited.state.terminals[terminal], registered != key.publicKeyBase64 {
@@ -101,11 +110,8 @@ public struct LocalLedgerConnection: LedgerConnection {
   public func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
     async throws -> String
   {
-    try await Self.blocking.run { [ledger] in
-      var fold = LedgerFold()
-      var tail = LedgerVerifier.Tail.clean  // an unsealed tail is no one's yet
-      let state = try LedgerVerifier.readVerified(
-        path: ledger.path, tail: &tail, each: { fold.take($0) { _ in } }, excluded: { fold.exclude($0) })
+    try await Self.blocking.run { [ledger, lastAudit] in
+      let (fold, state) = try Self.audit(ledger, reusing: lastAudit)
       guard since <= state.lastSeq else {
         throw LedgerError(
           line: 0, "the replica's epoch \(since) is past the end of HQ's ledger (seq \(state.lastSeq)): rebuild it")
@@ -120,5 +126,24 @@ public struct LocalLedgerConnection: LedgerConnection {
       }
       return scratch
     }
+  }
+
+  /// The fold of HQ's file at its end: the last exchange's when nothing was appended since (the
+  /// file's size is still that exchange's end), else read and audited afresh.
+  static func audit(_ ledger: LedgerFile, reusing last: LastAudit) throws -> (LedgerFold, LedgerVerifier.State) {
+    if let held = last.held.withLock({ held in
+      defer { held = nil }
+      return held
+    }),
+      let size = try? FileManager.default.attributesOfItem(atPath: ledger.path)[.size] as? Int,
+      size == held.state.offset
+    {
+      return held
+    }
+    var fold = LedgerFold()
+    var tail = LedgerVerifier.Tail.clean  // an unsealed tail is no one's yet
+    let state = try LedgerVerifier.readVerified(
+      path: ledger.path, tail: &tail, each: { fold.take($0) { _ in } }, excluded: { fold.exclude($0) })
+    return (fold, state)
   }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HexCoding
 
 /// A digest of a whole set of account states that its holder updates in O(changed accounts): a
 /// lattice hash (LtHash, Bellare–Micciancio; the parameters of Lewi et al., "Securing Update
@@ -43,7 +44,7 @@ public struct StateDigest: Hashable, Sendable {
 
   /// SHA-256 of `bytes`, lower-case hex: what an epoch carries and HQ signs.
   public var checksum: String {
-    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    Hex.lowercase(digest: SHA256.hash(data: bytes))
   }
 
   /// Adds an element (an account's canonical state).

@@ -114,12 +114,12 @@ extension PointsCache {
     }
   }
 
-  /// How many entries of other terminals the cache keeps (none in a replica of states: entries
-  /// learnt from the ledger belong to the model before it); nil before the cache has an owner.
-  public func foreignEntryCount(terminal: String) throws -> Int? {
+  /// How many entries of terminals other than `terminal` the cache keeps (none in a replica of
+  /// states: entries learnt from the ledger belong to the model before it).
+  public func foreignEntryCount(terminal: String) throws -> Int {
     try pool.read { db in
       try Int.fetchOne(
-        db, sql: "SELECT COUNT(*) FROM entry WHERE origin = 'ledger' OR terminal != ?", arguments: [terminal])
+        db, sql: "SELECT COUNT(*) FROM entry WHERE origin = 'ledger' OR terminal != ?", arguments: [terminal]) ?? 0
     }
   }
 
@@ -151,5 +151,24 @@ extension PointsCache {
     let before = try CacheWorkingSet.load(db, account: id)
     let unsynced = hasUnsynced ? try Self.unsynced(db, account: id) : []
     set.rebase(id, base: base, bytes: bytes, unsynced: unsynced, before: before, expiryDays: expiryDays)
+  }
+
+  /// Forgets an account neither HQ nor this terminal's outbox holds (its enrolment refused, or
+  /// learnt on history HQ's restore lost): the references to it, its cards and receipts go, and
+  /// its row — or, while this terminal's journal still names it, the row left empty.
+  static func forget(_ db: Database, account id: String) throws {
+    try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [id])
+    for table in ["card", "receipt_index"] {
+      try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [id])
+    }
+    if try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE accountId = ? LIMIT 1", arguments: [id]) == nil {
+      try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
+    } else {
+      try db.execute(
+        sql: """
+          UPDATE account SET balance = 0, deficit = 0, referralSettled = 0, state = NULL, working = ?
+          WHERE id = ?
+          """, arguments: [Data(AccountStateEncoding.encode(AccountState(id: id))), id])
+    }
   }
 }

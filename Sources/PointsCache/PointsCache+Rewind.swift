@@ -92,12 +92,7 @@ extension PointsCache {
       // An account none of whose entries remain was learnt after that sync: gone with them.
       for account in touched
       where try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE accountId = ?", arguments: [account]) == 0 {
-        try db.execute(
-          sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [account])
-        for table in ["card", "receipt_index"] {
-          try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [account])
-        }
-        try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [account])
+        try Self.forget(db, account: account)
       }
       if let row {
         try db.execute(

@@ -137,21 +137,7 @@ extension PointsCache {
       for (id, s) in set.states where s.balance < 0 { overdrawn[id] = s.balance }
       // An account neither HQ nor this terminal's outbox holds (its enrolment refused, or lost
       // with HQ's restored history): gone, with its rows — the refusal keeps what was refused.
-      for id in gone {
-        try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [id])
-        for table in ["card", "receipt_index"] {
-          try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [id])
-        }
-        if try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE accountId = ? LIMIT 1", arguments: [id]) == nil {
-          try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
-        } else {
-          try db.execute(
-            sql: """
-              UPDATE account SET balance = 0, deficit = 0, referralSettled = 0, state = NULL, working = ?
-              WHERE id = ?
-              """, arguments: [Data(AccountStateEncoding.encode(AccountState(id: id))), id])
-        }
-      }
+      for id in gone { try Self.forget(db, account: id) }
       try db.execute(
         sql: """
           INSERT OR REPLACE INTO replica_epoch (id, seq, digest, accounts, liability, programChecksum, epoch, appliedAt)
@@ -172,9 +158,7 @@ extension PointsCache {
           position.offset, position.head, time.seconds, position.state, position.lastSeq, position.registered,
         ])
       try recordHistory(db, position: position, at: time)
-      return SyncApplication(
-        applied: count, alreadyKnown: 0, markedSynced: marked, unconfirmed: [], overdrawn: overdrawn, refused: [],
-        rebuilt: rest.count)
+      return SyncApplication(applied: count, markedSynced: marked, overdrawn: overdrawn, rebuilt: rest.count)
     }
   }
 

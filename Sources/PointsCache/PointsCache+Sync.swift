@@ -6,17 +6,12 @@ import LoyaltyCore
 public struct SyncApplication: Sendable {
   /// Account states applied.
   public var applied: Int
-  public var alreadyKnown: Int
   /// This terminal's entries HQ vouched it holds, now marked synced.
   public var markedSynced: Int
-  /// Ids HQ's answer claimed that the cache could not confirm (none in the state model: a
-  /// signed answer is HQ's word).
-  public var unconfirmed: [String]
   /// Accounts left overdrawn (offline redemptions at several terminals): account → balance.
   public var overdrawn: [String: Int64]
-  /// Learnt states the cache refused (none in the state model: a delta is applied whole or not).
-  public var refused: [String]
-  /// Accounts rebuilt without this terminal's entries HQ refused.
+  /// Accounts the delta did not name set again from their base (this terminal's entries HQ
+  /// refused or took, and after a bootstrap the accounts HQ does not know).
   public var rebuilt: Int
 }
 
