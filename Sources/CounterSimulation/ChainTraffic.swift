@@ -13,6 +13,9 @@ public struct ChainTraffic: Sendable {
   public var seed: UInt64
   public var mix = Mix()
   public var faults = FaultPlan()
+  /// Partial replicas: the counters in two regions whose members are held this many days (the
+  /// last counter of three or more in none: it holds every account); nil: no regions.
+  public var regionDays: Int?
   public static let start = UTCInstant(parsing: "2026-11-02T00:00:00Z")!
 
   /// How often each kind of traffic happens, in percent.
@@ -74,13 +77,35 @@ public struct ChainTraffic: Sendable {
   )
   .replacingOccurrences(
     of: #""offlineRedeemPointsPerDay": 500}"#,
-    with: #""offlineRedeemPointsPerDay": 500, "maxEarnsPerCardPerDay": 50}, "cardProof": {"unprovenRedeemPointsPerDay": 1000}"#
+    with:
+      #""offlineRedeemPointsPerDay": 500, "maxEarnsPerCardPerDay": 50}, "cardProof": {"unprovenRedeemPointsPerDay": 1000}"#
   )
+
+  /// The regions of `regionDays`: the counters (all but the last of three or more) split in two.
+  public var regions: [String: [String]] {
+    guard regionDays != nil else { return [:] }
+    let regional = names.count >= 3 ? Array(names.dropLast()) : names
+    let half = max(1, regional.count / 2)
+    return ["north": Array(regional.prefix(half)), "south": Array(regional.dropFirst(half))].filter {
+      !$0.value.isEmpty
+    }
+  }
+
+  /// The chain's program: `program`, with its regions when it has some.
+  public var programText: String {
+    guard let days = regionDays else { return Self.program }
+    let shops = regions.sorted { $0.key < $1.key }.map { name, terminals in
+      "\"\(name)\": [" + terminals.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+    }
+    return Self.program.replacingOccurrences(
+      of: "\"expiryDays\": 365,",
+      with: "\"expiryDays\": 365, \"regions\": {\"days\": \(days), \"shops\": {\(shops.joined(separator: ", "))}},")
+  }
 
   /// The counter traffic alone, as a scenario (what `sim chain` plays without faults).
   public func scenario() -> Scenario {
     Scenario(
-      program: Self.program, terminals: names,
+      program: programText, terminals: names,
       events: events().compactMap { e in
         guard case .counter(let action) = e.action else { return nil }
         return Scenario.Event(at: e.at, action: action)

@@ -31,6 +31,7 @@ extension ChainTraffic {
     traffic.mix.lifted = draw(0...20)
     traffic.faults.restore = draw(0...3) == 0 ? draw(10...40) : 0
     traffic.faults.tamperedDelta = draw(0...10)
+    traffic.regionDays = draw(0...1) == 0 ? draw(1...4) : nil
     return traffic
   }
 
@@ -47,6 +48,10 @@ extension ChainTraffic {
         + "tampered delta \(faults.tamperedDelta)%",
     ]
     if let p = faults.publishProgram { parts.append("pendingDays \(p.pendingDays) published on day \(p.day)") }
+    if let days = regionDays {
+      let drawn = regions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.joined(separator: "+"))" }
+      parts.append("regions of \(days) days: \(drawn.joined(separator: ", "))")
+    }
     return parts.joined(separator: "; ")
   }
 }

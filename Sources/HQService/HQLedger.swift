@@ -194,7 +194,7 @@ public actor HQLedger {
 
   /// The state delta after epoch `since`, as of the current epoch (published first if the ledger
   /// moved since the last one), signed with HQ's key.
-  public func stateDelta(since: Int64, programChecksum: String?, now: UTCInstant) throws -> [UInt8] {
+  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, now: UTCInstant) throws -> [UInt8] {
     try underWritersLock { locked in _ = try catchUp(locked) }
     let end = audited.state
     if let mark = end.restore(losing: since) { throw HQRequestError.restored(mark, terminalSeq: since) }
@@ -205,7 +205,9 @@ public actor HQLedger {
           + "HQ's ledger was rolled back")
     }
     let epoch = try publishEpoch(now: now)
-    return StateDelta.bytes(of: audited.fold, epoch: epoch, since: since, programSince: programChecksum)
+    return StateDelta.bytes(
+      of: audited.fold, epoch: epoch, since: since, programSince: programChecksum,
+      region: audited.fold.program?.regions?.region(of: terminal))
   }
 
   /// The epoch at the ledger's sealed end, signed: the accounts changed since the last one are
@@ -221,6 +223,7 @@ public actor HQLedger {
     epoch.sign(with: hqKey, at: now.seconds)
     signedEpoch = epoch
     metrics.publishedEpoch(accounts: changed, duration: ContinuousClock.now - started)
+    if let regions = epoch.regions { metrics.regions(regions) }
     return epoch
   }
 

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import LedgerFormat
 import Metrics
 import Prometheus
 import Synchronization
@@ -52,6 +53,7 @@ public final class HQMetrics: Sendable {
   private let state = Mutex(State())
   private let terminals = Mutex([String: TerminalMetrics]())
   private let refusals = Mutex([String: CoreMetrics.Counter]())
+  private let regions = Mutex([String: (accounts: CoreMetrics.Gauge, liability: CoreMetrics.Gauge)]())
 
   /// How long a wait for the writers' lock may last before health says the service is stuck
   /// (an admission takes milliseconds; an HQ command holds the lock for seconds at most).
@@ -167,6 +169,25 @@ public final class HQMetrics: Sendable {
     epochTime.record(duration: duration)
   }
 
+  /// Each region's members and their points outstanding, at the epoch just published.
+  func regions(_ parts: [String: StateEpoch.Region]) {
+    for (name, part) in parts {
+      let gauges = regions.withLock { known in
+        if let gauges = known[name] { return gauges }
+        let made = (
+          accounts: CoreMetrics.Gauge(
+            label: "loyalty_region_accounts", dimensions: [("region", name)], factory: factory),
+          liability: CoreMetrics.Gauge(
+            label: "loyalty_region_liability_points", dimensions: [("region", name)], factory: factory)
+        )
+        known[name] = made
+        return made
+      }
+      gauges.accounts.record(part.accounts)
+      gauges.liability.record(part.liability)
+    }
+  }
+
   /// A request refused before admission, by its code (`unsigned`, `replay`, `unknownKey`, …).
   func refusedRequest(_ reason: String) {
     refusals.withLock { known in
@@ -199,6 +220,11 @@ public final class HQMetrics: Sendable {
     "loyalty_terminal_batches_total": "Batches admitted per terminal.",
     "loyalty_terminal_entries_total": "Entries appended per terminal.",
     "loyalty_terminal_last_sync_timestamp_seconds": "When each terminal last synced (Unix seconds).",
+    "loyalty_state_epochs_total": "Epochs of account states published.",
+    "loyalty_state_epoch_accounts_total": "Account states re-hashed to publish epochs.",
+    "loyalty_state_epoch_seconds": "Time spent publishing epochs.",
+    "loyalty_region_accounts": "Members of each region (partial replicas) at the last epoch.",
+    "loyalty_region_liability_points": "Points outstanding on each region's members at the last epoch.",
   ]
 }
 

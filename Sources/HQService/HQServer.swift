@@ -152,7 +152,7 @@ public struct HQServer: Sendable {
         .badRequest, "since must be a whole number, 0 or more: the epoch (seq) the replica holds, 0 for every state")
     }
     let program: String? = query.get("program").map { String($0) }
-    let bytes = try await ledger.stateDelta(since: since, programChecksum: program, now: clock())
+    let bytes = try await ledger.stateDelta(since: since, programChecksum: program, terminal: terminal, now: clock())
     ledger.metrics.downloaded(bytes: bytes.count)
     ledger.metrics.downloaded(bytes: bytes.count, terminal: terminal)
     logger.info("state delta", metadata: ["terminal": "\(terminal)", "since": "\(since)", "bytes": "\(bytes.count)"])

@@ -9,6 +9,8 @@ public struct LedgerFold: Sendable {
   public typealias Account = AccountState
 
   public package(set) var audit = AuditReplay()
+  /// Where each account was last active (what draws the regions of partial replicas).
+  public private(set) var activity = ShopActivity()
   /// Sealed batches left out whole (their seal is not a valid one by a registered writer).
   public private(set) var exclusions: [LedgerVerifier.Exclusion] = []
   private var batch: [LedgerEntry] = []
@@ -46,11 +48,18 @@ public struct LedgerFold: Sendable {
       return
     }
     for e in batch where audit.take(e.entry, seq: e.seq, signer: line.terminal, sealedAt: line.at) == nil {
+      activity.note(e.entry)
       accepted(e)
     }
     audit.sealed(at: line.seq, time: line.at, by: line.terminal)
+    activity.sealed(at: line.at)
     batch.removeAll(keepingCapacity: true)
   }
+
+  /// An entry accepted by the admission's own path (`LedgerStore`): where its account was active.
+  package mutating func noteActivity(_ e: Entry) { activity.note(e) }
+  /// A seal written by the admission's own path: the ledger's day.
+  package mutating func noteSeal(at time: UTCInstant) { activity.sealed(at: time) }
 
   /// Notes a batch the verifier left out. Its seal stays a valid basis: a terminal's checkpoint
   /// moves past it, and what it decides there is decided on the same accounts.

@@ -16,6 +16,12 @@ import SystemPackage
 /// The header carries the epoch (HQ-signed over the service), the program text when it differs
 /// from what the terminal holds, and how many states follow, sorted by account id. Nothing of it is
 /// believed before the states applied give exactly the epoch's digest, count and liability.
+///
+/// A region's delta (`region`, for a partial replica) carries only the region's members, each
+/// state's frame starting with 8 bytes (big-endian): the UTC day of the account's last entry in the
+/// region. The replica drops what it holds whose day ran out of the region's days at the epoch's
+/// `day`, and checks what is left against the region's part of the epoch. It is a full one when the
+/// program the terminal holds is not the epoch's (the regions may have been redrawn).
 public struct StateDelta: Sendable {
   public static let magic = "loyalty-state-delta/1"
 
@@ -27,13 +33,16 @@ public struct StateDelta: Sendable {
     public var states: Int
     /// The program's JSON text as published, when the epoch's differs from the one at `since`.
     public var program: String?
+    /// The region whose members follow (a partial replica), or nil: every account.
+    public var region: String?
 
-    public init(epoch: StateEpoch, since: Int64, full: Bool, states: Int, program: String?) {
+    public init(epoch: StateEpoch, since: Int64, full: Bool, states: Int, program: String?, region: String? = nil) {
       self.epoch = epoch
       self.since = since
       self.full = full
       self.states = states
       self.program = program
+      self.region = region
     }
   }
 
@@ -60,14 +69,26 @@ public struct StateDelta: Sendable {
   /// The delta of `fold` (at the epoch `epoch`) after `since`: the accounts changed since then, or
   /// all of them when `since` is 0 or older than what the audit holds. `programSince` is the
   /// program checksum the receiver holds (the text is left out when equal).
+  /// `region`: only that region's members, each with its day (the caller checks the epoch has it).
   public static func bytes(
-    of fold: LedgerFold, epoch: StateEpoch, since: Int64, programSince: String? = nil
+    of fold: LedgerFold, epoch: StateEpoch, since: Int64, programSince: String? = nil, region: String? = nil
   ) -> [UInt8] {
-    let changed = since > 0 ? fold.audit.changedAccounts(since: since) : nil
-    let ids = (changed.map(Array.init) ?? Array(fold.accounts.keys)).sorted()
-    let states = ids.compactMap { fold.accounts[$0].map(AccountStateEncoding.encode) }
     let program = epoch.programChecksum == programSince ? nil : fold.programJSON
-    let header = Header(epoch: epoch, since: since, full: changed == nil, states: states.count, program: program)
+    let changed = since > 0 && (region == nil || program == nil) ? fold.audit.changedAccounts(since: since) : nil
+    let ids = (changed.map(Array.init) ?? Array(fold.accounts.keys)).sorted()
+    var states: [[UInt8]] = []
+    states.reserveCapacity(ids.count)
+    for id in ids {
+      guard let account = fold.accounts[id] else { continue }
+      if let region {
+        guard let day = fold.regionDay(id, region: region) else { continue }
+        states.append(RegionFrame.prefix(day: day) + AccountStateEncoding.encode(account))
+      } else {
+        states.append(AccountStateEncoding.encode(account))
+      }
+    }
+    let header = Header(
+      epoch: epoch, since: since, full: changed == nil, states: states.count, program: program, region: region)
     var out = headerLines(header)
     out.reserveCapacity(out.count + states.reduce(0) { $0 + 4 + $1.count })
     for s in states { appendFrame(s, to: &out) }

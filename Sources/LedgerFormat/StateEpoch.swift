@@ -28,6 +28,11 @@ public struct StateEpoch: Codable, Hashable, Sendable {
   public var liability: Int64
   /// `StateDigest.checksum` of all account states.
   public var digest: String
+  /// With regions in the program: the ledger's UTC day the regions are drawn on (its latest
+  /// seal's), and each region's members — the accounts active there within the region's days —
+  /// as their count, Σ balances and digest: what a terminal of that region holds (nil without).
+  public var day: Int64?
+  public var regions: [String: Region]?
   /// The registered terminals and their keys (base64), as the ledger says at `seq`: a terminal
   /// learns from them whether it may record.
   public var terminals: [String: String] = [:]
@@ -50,6 +55,19 @@ public struct StateEpoch: Codable, Hashable, Sendable {
     self.accounts = accounts
     self.liability = liability
     self.digest = digest
+  }
+
+  /// One region's part of an epoch.
+  public struct Region: Codable, Hashable, Sendable {
+    public var accounts: Int
+    public var liability: Int64
+    public var digest: String
+
+    public init(accounts: Int, liability: Int64, digest: String) {
+      self.accounts = accounts
+      self.liability = liability
+      self.digest = digest
+    }
   }
 
   /// A domain line, then the epoch without its signature as JSON with sorted keys.

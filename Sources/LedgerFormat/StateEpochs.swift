@@ -6,6 +6,10 @@ import LoyaltyCore
 /// changed account's previous element is taken out of the digest and its new one put in. HQ's
 /// service keeps one beside its fold and advances it after each admission; the embedded file path
 /// makes one from the file it folded (the same code, from nothing).
+///
+/// With regions in the program (`ProgramRegions`), the same for each region's members: the
+/// accounts changed, and — when the ledger's day moved — the members whose last entry there fell
+/// out of the region's days. A program that redraws the regions draws them afresh.
 public struct StateEpochs: Sendable {
   /// Per account: the seed of its state's element in the digest, and its balance.
   struct Held: Sendable {
@@ -17,6 +21,10 @@ public struct StateEpochs: Sendable {
   public private(set) var seq: Int64 = -1
   public private(set) var liability: Int64 = 0
   private var held: [String: Held] = [:]
+  /// Each region's members, digest and liability, as drawn on `drawn` at the ledger's `day`.
+  private(set) var regions: [String: RegionEpoch] = [:]
+  private var drawn: ProgramRegions?
+  private var day: Int64 = .min
 
   public init() {}
 
@@ -29,8 +37,8 @@ public struct StateEpochs: Sendable {
   public mutating func advance(to fold: LedgerFold, at state: LedgerVerifier.State) throws(LedgerError) -> Int {
     let changed: any Collection<String> =
       (seq >= 0 ? fold.audit.changedAccounts(since: seq) : nil) ?? Array(fold.accounts.keys)
-    // First what can fail (the sum), then the digest and the seeds change, in place.
-    var updates: [(id: String, seed: StateDigest.Seed, balance: Int64, old: Held?)] = []
+    // First what can fail (the sums), then the digests and the seeds change, in place.
+    var updates: [String: (seed: StateDigest.Seed, balance: Int64)] = [:]
     updates.reserveCapacity(changed.count)
     var liability = self.liability
     for id in changed {
@@ -42,16 +50,47 @@ public struct StateEpochs: Sendable {
         liability = try Self.add(liability, -old.balance)
       }
       liability = try Self.add(liability, account.balance)
-      updates.append((id, seed, account.balance, old))
+      updates[id] = (seed, account.balance)
     }
-    for u in updates {
-      if let old = u.old { digest.combine(StateDigest.expand(seed: old.seed), subtracting: true) }
-      digest.combine(StateDigest.expand(seed: u.seed), subtracting: false)
-      held[u.id] = Held(seed: u.seed, balance: u.balance)
+    let drawing = fold.program?.regions
+    let redraw = drawing != drawn || seq < 0
+    var moves: [String: [RegionEpoch.Move]] = [:]
+    if !redraw, let drawing {
+      for (name, region) in regions {
+        var candidates = Set(changed)
+        if fold.activity.day != day { candidates.formUnion(region.members) }
+        moves[name] = try region.moves(
+          of: candidates, region: name, in: fold, held: held, updates: updates, within: drawing)
+      }
     }
+    for (id, u) in updates {
+      let new = StateDigest.expand(seed: u.seed)
+      if let old = held[id] { digest.combine(StateDigest.expand(seed: old.seed), subtracting: true) }
+      digest.combine(new, subtracting: false)
+    }
+    for (name, list) in moves { regions[name]?.apply(list, held: held, updates: updates) }
+    for (id, u) in updates { held[id] = Held(seed: u.seed, balance: u.balance) }
     self.liability = liability
+    if redraw { try self.redraw(drawing, fold: fold) }
+    drawn = drawing
+    day = fold.activity.day
     seq = state.lastSeq
     return changed.count
+  }
+
+  /// Draws every region afresh from the accounts held: O(accounts).
+  private mutating func redraw(_ drawing: ProgramRegions?, fold: LedgerFold) throws(LedgerError) {
+    var drawn: [String: RegionEpoch] = [:]
+    for name in drawing?.shops.keys.sorted() ?? [] {
+      var region = RegionEpoch()
+      for (id, h) in held where fold.regionDay(id, region: name) != nil {
+        region.members.insert(id)
+        region.digest.combine(StateDigest.expand(seed: h.seed), subtracting: false)
+        region.liability = try Self.add(region.liability, h.balance)
+      }
+      drawn[name] = region
+    }
+    regions = drawn
   }
 
   /// The epoch now, unsigned: the fold's position and program, and these counts.
@@ -62,6 +101,12 @@ public struct StateEpochs: Sendable {
       accounts: accounts, liability: liability, digest: digest.checksum)
     epoch.terminals = state.terminals
     epoch.hqKey = state.hqKey
+    if !regions.isEmpty {
+      epoch.day = fold.activity.day
+      epoch.regions = regions.mapValues {
+        StateEpoch.Region(accounts: $0.members.count, liability: $0.liability, digest: $0.digest.checksum)
+      }
+    }
     return epoch
   }
 

@@ -137,11 +137,14 @@ extension LedgerFold {
   /// Audits one entry of a batch being admitted (its seal not yet written) and applies it when
   /// it passes: the admission's side of `take`.
   mutating func admit(_ e: Entry, seq: Int64, signer: String, sealedAt: UTCInstant) -> String? {
-    audit.take(e, seq: seq, signer: signer, sealedAt: sealedAt, recording: false)
+    let refusal = audit.take(e, seq: seq, signer: signer, sealedAt: sealedAt, recording: false)
+    if refusal == nil { noteActivity(e) }
+    return refusal
   }
 
   mutating func sealed(at seq: Int64, time: UTCInstant, by signer: String) {
     audit.sealed(at: seq, time: time, by: signer)
+    noteSeal(at: time)
   }
 }
 

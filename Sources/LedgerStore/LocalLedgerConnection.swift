@@ -119,7 +119,8 @@ public struct LocalLedgerConnection: LedgerConnection {
       var epochs = StateEpochs()
       try epochs.advance(to: fold, at: state)
       let bytes = StateDelta.bytes(
-        of: fold, epoch: epochs.epoch(fold, at: state), since: since, programSince: programChecksum)
+        of: fold, epoch: epochs.epoch(fold, at: state), since: since, programSince: programChecksum,
+        region: fold.program?.regions?.region(of: terminal))
       try? FileManager.default.removeItem(atPath: scratch)
       do { try SystemCall.create(bytes, atPath: scratch, permissions: [.ownerReadWrite]) } catch {
         throw LedgerError(line: 0, "cannot write the state delta to \(scratch): \(error)")

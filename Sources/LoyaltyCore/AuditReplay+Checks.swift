@@ -110,8 +110,10 @@ extension AuditReplay {
       // account is the card's own, as the terminal knew it.
       let card = try need(e.card, "card")
       let own = Identities.accountID(enrolledWith: card)
+      // A terminal in a region may not have held the card's account: it is not asked to have known it.
+      let partial = program.regions?.region(of: t) != nil
       let decision = try Decisions.provisionalEarn(
-        cardID: card, known: known(card, terminal: t, basis: basis, strictly: true)?.facts,
+        cardID: card, known: partial ? nil : known(card, terminal: t, basis: basis, strictly: true)?.facts,
         account: view(own, terminal: t, basis: basis) ?? AccountState(id: own), lines: try need(e.lines, "lines"),
         receipt: try need(e.receipt, "receipt"), receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0,
         program: program, context: c)

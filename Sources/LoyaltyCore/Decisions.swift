@@ -164,6 +164,10 @@ public enum Decisions {
   /// (`data` = `Entry.provisional`). Its points are the program's for the tier that account's
   /// purchases known here give; no referral bonus, no balance shown, no redemption until the card
   /// is known. `known` is what this counter knows of the card: a known card is never provisional.
+  ///
+  /// A terminal in a region (`ProgramRegions`) holds only the accounts active there: a card it does
+  /// not hold may be any cardholder's, whose purchases elsewhere it never saw. Its provisional earns
+  /// are decided on the base tier (no purchase history), at the counter and in HQ's audit alike.
   public static func provisionalEarn(
     cardID: String, known: CardFacts?, account: AccountState, lines: [PurchaseLine], receipt: String,
     receiptTaken: Bool, lastTap: UTCInstant?, earnsInTrailingHour: Int, chain: CounterLimits.ChainCounts = .init(),
@@ -178,10 +182,11 @@ public enum Decisions {
     guard account.id == own else {
       throw RuleError(.unknownAccount, "a provisional earn on card \(cardID) is for account \(own), not \(account.id)")
     }
+    let partial = program.regions?.region(of: c.terminal) != nil
     return try purchase(
-      card: nil, cardID: cardID, account: account, lines: lines, receipt: receipt, receiptTaken: receiptTaken,
-      lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, chain: chain, recordedBonuses: [],
-      provisional: true, program: program, context: c)
+      card: nil, cardID: cardID, account: partial ? AccountState(id: own) : account, lines: lines, receipt: receipt,
+      receiptTaken: receiptTaken, lastTap: lastTap, earnsInTrailingHour: earnsInTrailingHour, chain: chain,
+      recordedBonuses: [], provisional: true, program: program, context: c)
   }
 
   /// The purchase rule both forms share.

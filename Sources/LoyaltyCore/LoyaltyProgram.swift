@@ -106,6 +106,9 @@ public struct LoyaltyProgram: Hashable, Sendable {
   /// What an account whose cards cannot sign may spend without a card's signature (`CardProofPolicy`);
   /// nil: no bound beyond the counter's own limits.
   public var cardProof: CardProofRules? = nil
+  /// The regions whose terminals hold partial replicas (`ProgramRegions`); nil: every terminal
+  /// holds every account.
+  public var regions: ProgramRegions? = nil
   /// HQ's fraud detectors' thresholds (`LoyaltyProgram+Fraud.swift`); the defaults when absent.
   public var fraud = FraudThresholds()
 

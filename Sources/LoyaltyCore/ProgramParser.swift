@@ -21,7 +21,7 @@ public enum ProgramParser {
         ],
         optional: [
           "promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays", "minVisitAmount",
-          "refundDays",
+          "refundDays", "regions",
           "cardProof", "fraud",
         ]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
@@ -174,6 +174,7 @@ public enum ProgramParser {
     let maxEarns = w.integer(l["maxEarnsPerCardPerHour"], "limits.maxEarnsPerCardPerHour", in: 1...10_000)
     let redeemCap = w.integer(l["offlineRedeemPointsPerDay"], "limits.offlineRedeemPointsPerDay", in: pointsRange)
     let fraud = LoyaltyProgram.FraudThresholds.parse(top["fraud"], w)
+    let regions = Self.regions(top["regions"], w)
 
     guard w.problems.isEmpty, let version, let currency, let minorUnits, let pointsPerUnit, !tiers.isEmpty,
       let tierWindowDays, let expiryDays, let debounce, let maxEarns, let redeemCap
@@ -198,6 +199,7 @@ public enum ProgramParser {
     program.limits.maxPurchaseAmount = maxPurchase
     if cardProof != nil { program.cardProof = .init(unprovenRedeemPointsPerDay: unprovenCap) }
     program.fraud = fraud
+    program.regions = regions
     program.limits.maxEarnsPerCardPerDay = earnsPerDay.map { Int($0) }
     return program
   }

@@ -227,13 +227,30 @@ public struct NightlySync: Sendable {
     final.terminals = epoch.terminals
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let target = ReplicaTarget(
+    let epochText = String(decoding: try encoder.encode(epoch), as: UTF8.self)
+    // A terminal the program puts in a region holds that region's members, and only those.
+    let programText = try reader.header.program ?? cache.programText()
+    let region = programText.flatMap { try? ProgramParser.parse(Data($0.utf8)) }?.regions?.region(of: terminal)
+    guard reader.header.region == region else {
+      throw StateDeltaError(
+        "HQ sent \(PointsCache.describe(region: reader.header.region)) where the program puts \(terminal) in "
+          + (region.map { "region \($0)" } ?? "no region") + ": nothing applied")
+    }
+    var target = ReplicaTarget(
       seq: epoch.seq, accounts: epoch.accounts, liability: epoch.liability, checksum: epoch.digest,
-      programChecksum: epoch.programChecksum, epoch: String(decoding: try encoder.encode(epoch), as: UTF8.self))
+      programChecksum: epoch.programChecksum, epoch: epochText)
+    if let region {
+      guard let part = epoch.regions?[region], let day = epoch.day else {
+        throw StateDeltaError("HQ's epoch \(epoch.seq) does not vouch for region \(region): nothing applied")
+      }
+      target = ReplicaTarget(
+        seq: epoch.seq, accounts: part.accounts, liability: part.liability, checksum: part.digest,
+        programChecksum: epoch.programChecksum, epoch: epochText, day: day)
+    }
     let application = try cache.applyStateSync(
       StateDeltaInput(
         since: reader.header.since, full: reader.header.full, program: reader.header.program, target: target,
-        heldProgram: program, states: { emit in try reader.states(emit) }),
+        heldProgram: program, region: region, states: { emit in try reader.states(emit) }),
       claimed: claimed, refusedByHQ: refused,
       position: SyncPosition(
         state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
@@ -241,7 +258,8 @@ public struct NightlySync: Sendable {
       at: time)
     progress(
       "applied \(application.applied) account state\(application.applied == 1 ? "" : "s")\(reader.header.full ? " (all of them)" : ""); "
-        + "epoch \(epoch.seq): \(epoch.accounts) accounts, \(epoch.liability) points outstanding")
+        + "epoch \(epoch.seq): \(target.accounts) accounts\(region.map { " in region \($0)" } ?? ""), "
+        + "\(target.liability) points outstanding")
     if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {
       progress("note: HQ registers another key for \(terminal)")
     }

@@ -244,6 +244,18 @@ enum CacheSchema {
           """)
     }
     migrator.registerMigration("v10-one-row") { db in try CacheSchema.oneRowPerAccount(db) }
+    migrator.registerMigration("v11-region") { db in
+      // A partial replica (a terminal in a region): `account.regionDay` is the UTC day of the
+      // account's last entry in the region, as HQ's delta said, and `replica_epoch.region` the
+      // region the states are of (NULL: every account). An account whose day runs out of the
+      // region's days leaves the replica.
+      try db.execute(
+        sql: """
+          ALTER TABLE account ADD COLUMN regionDay INTEGER;
+          CREATE INDEX account_by_region_day ON account(regionDay) WHERE regionDay IS NOT NULL;
+          ALTER TABLE replica_epoch ADD COLUMN region TEXT;
+          """)
+    }
     return migrator
   }
 }

@@ -22,6 +22,9 @@ struct CacheWorkingSet {
   /// Base states to write with their accounts (`account.state`: HQ's state of the account; nil
   /// clears it), by account.
   var bases: [String: Data?] = [:]
+  /// A partial replica's members: the UTC day of each one's last entry in the region (written with
+  /// its base).
+  var regionDays: [String: Int64] = [:]
 
   /// The account's state as this counter knows it, or nil when it has no such account.
   static func load(_ db: Database, account id: String) throws -> AccountState? {
@@ -98,6 +101,8 @@ struct CacheWorkingSet {
   /// Writes every touched account back: its row (the state, `working` only where it is not the
   /// base), its cards and its receipts' index entries.
   func store(_ db: Database) throws {
+    // A region member's day (a partial replica's delta) goes with its new base; a base without
+    // one keeps the row's.
     // A referee may be touched before its referrer (its provisional earn learnt first, then its
     // enrolment naming a referrer learnt in the same sync): the referrer column is checked when
     // the transaction commits, once every row is written, not row by row.
@@ -118,24 +123,25 @@ struct CacheWorkingSet {
         let base = bases[id] ?? nil
         try db.cachedExecute(
           sql: """
-            INSERT INTO account (id, enrolledAt, referrerAccountId, referralSettled, balance, deficit, state, working)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO account (
+              id, enrolledAt, referrerAccountId, referralSettled, balance, deficit, state, working, regionDay)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
           arguments: [
             id, enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, base,
-            base == encoded ? nil : encoded,
+            base == encoded ? nil : encoded, regionDays[id],
           ])
       } else if let base = bases[id] {
         // A new base (a sync): the row's state and, where it is not the base, the working state.
         try db.cachedExecute(
           sql: """
             UPDATE account SET enrolledAt = ?1, referrerAccountId = ?2, referralSettled = ?3, balance = ?4,
-              deficit = ?5, state = ?6, working = ?7
+              deficit = ?5, state = ?6, working = ?7, regionDay = COALESCE(?9, regionDay)
             WHERE id = ?8
             """,
           arguments: [
             enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, base,
-            base == encoded ? nil : encoded, id,
+            base == encoded ? nil : encoded, id, regionDays[id],
           ])
       } else {
         try db.cachedExecute(

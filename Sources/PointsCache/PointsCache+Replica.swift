@@ -11,6 +11,8 @@ public struct ReplicaPosition: Sendable, Hashable {
   public var programChecksum: String?
   /// The epoch as HQ signed it (JSON), kept as received.
   public var epoch: String
+  /// The region whose members the replica holds (a partial replica), or nil: every account.
+  public var region: String?
 }
 
 /// What an epoch vouches for, that a delta applied must give exactly.
@@ -21,14 +23,21 @@ public struct ReplicaTarget: Sendable {
   public var checksum: String
   public var programChecksum: String?
   public var epoch: String
+  /// A region's delta: the ledger's UTC day the epoch draws the regions on (a member whose last
+  /// entry there is too old for the region's days at it leaves the replica).
+  public var day: Int64?
 
-  public init(seq: Int64, accounts: Int, liability: Int64, checksum: String, programChecksum: String?, epoch: String) {
+  public init(
+    seq: Int64, accounts: Int, liability: Int64, checksum: String, programChecksum: String?, epoch: String,
+    day: Int64? = nil
+  ) {
     self.seq = seq
     self.accounts = accounts
     self.liability = liability
     self.checksum = checksum
     self.programChecksum = programChecksum
     self.epoch = epoch
+    self.day = day
   }
 }
 
@@ -44,11 +53,15 @@ public struct StateDeltaInput {
   /// The checksum of the program the cache holds, as the terminal computed it when it asked for
   /// the delta (HQ leaves the text out when it is the epoch's); nil: the replica's last epoch's.
   public var heldProgram: String?
+  /// The region whose members the delta carries (each frame its member's day, then its state), or
+  /// nil: every account.
+  public var region: String?
 
   public init(
     since: Int64, full: Bool, program: String?, target: ReplicaTarget, heldProgram: String? = nil,
-    states: @escaping (_ emit: ([[UInt8]]) throws -> Void) throws -> Void
+    region: String? = nil, states: @escaping (_ emit: ([[UInt8]]) throws -> Void) throws -> Void
   ) {
+    self.region = region
     self.since = since
     self.full = full
     self.program = program
@@ -75,7 +88,8 @@ extension PointsCache {
   static func replicaPosition(_ db: Database) throws -> ReplicaPosition? {
     guard
       let row = try Row.fetchOne(
-        db, sql: "SELECT seq, digest, accounts, liability, programChecksum, epoch FROM replica_epoch WHERE id = 1")
+        db,
+        sql: "SELECT seq, digest, accounts, liability, programChecksum, epoch, region FROM replica_epoch WHERE id = 1")
     else { return nil }
     func value<T: DatabaseValueConvertible>(_ column: String, _: T.Type) -> T? {
       T.fromDatabaseValue(row[column] as DatabaseValue)
@@ -86,7 +100,7 @@ extension PointsCache {
     else { return nil }
     return ReplicaPosition(
       seq: seq, accounts: accounts, liability: liability, digest: digest,
-      programChecksum: value("programChecksum", String.self), epoch: epoch)
+      programChecksum: value("programChecksum", String.self), epoch: epoch, region: value("region", String.self))
   }
 
   /// The state of `card`'s account as this counter knows it (HQ's, with its own unsynced entries on

@@ -28,6 +28,11 @@ extension PointsCache {
             "the delta follows epoch \(delta.since), this cache is at \(current.map { "epoch \($0.seq)" } ?? "none"): "
               + "nothing applied")
         }
+        guard current.region == delta.region else {
+          throw ReplicaError(
+            "the delta is of \(Self.describe(region: delta.region)), this replica holds "
+              + "\(Self.describe(region: current.region)): nothing applied")
+        }
       }
       guard target.seq >= delta.since else {
         throw ReplicaError("the delta goes back from epoch \(delta.since) to \(target.seq): nothing applied")
@@ -43,7 +48,8 @@ extension PointsCache {
           sql: "INSERT OR REPLACE INTO program (id, version, json, loadedAt) VALUES (1, ?, ?, ?)",
           arguments: [program.version, json, time.seconds])
       }
-      let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
+      let programNow = try? program(db)
+      let expiryDays = LoyaltyProgram.expiryDays(programNow)
       // 1. This terminal's entries: refused ones out of the outbox, claimed ones synced.
       var touched: Set<String> = []
       for refusal in refusedByHQ {
@@ -70,14 +76,22 @@ extension PointsCache {
         // Learnt entries of the old model, and every base: what the delta does not name is not HQ's.
         try db.execute(sql: "DELETE FROM entry WHERE origin = 'ledger'")
         try db.execute(sql: "UPDATE account SET working = state WHERE working IS NULL")
-        try db.execute(sql: "UPDATE account SET state = NULL WHERE state IS NOT NULL")
+        try db.execute(sql: "UPDATE account SET state = NULL, regionDay = NULL WHERE state IS NOT NULL")
       }
       var count = 0
       var previous: String?
       var overdrawn: [String: Int64] = [:]
       try delta.states { part in
         var set = CacheWorkingSet()
-        for bytes in part {
+        for frame in part {
+          var bytes = frame[...]
+          var day: Int64?
+          if delta.region != nil {
+            guard let split = RegionFrame.split(frame) else {
+              throw ReplicaError("state \(count + 1) of the region's delta has no day: nothing applied")
+            }
+            (day, bytes) = (split.day, split.state)
+          }
           let state: AccountState
           do throws(RuleError) { state = try AccountStateEncoding.decode(bytes) } catch {
             throw ReplicaError("state \(count + 1) of the delta: \(error.message): nothing applied")
@@ -95,8 +109,9 @@ extension PointsCache {
           } else {
             accounts += 1
           }
-          digest.add(bytes)
+          digest.add(Array(bytes))
           liability = try Self.add(liability, state.balance, state.id)
+          if let day { set.regionDays[state.id] = day }
           var before: AccountState?
           if let row {
             before = try (row["working"] as Data?).map { try AccountStateEncoding.decode($0) } ?? oldBase
@@ -110,6 +125,29 @@ extension PointsCache {
         }
         try set.store(db)
         for (id, s) in set.states where s.balance < 0 { overdrawn[id] = s.balance }
+      }
+      // A partial replica: members whose last entry in the region is too old at the epoch's day
+      // leave it (their rows follow below, as those of accounts HQ no longer vouches for).
+      if let region = delta.region {
+        guard let day = target.day, let regions = programNow?.regions, regions.shops[region] != nil else {
+          throw ReplicaError(
+            "the delta is of region \(region), which the program this cache holds does not name: nothing applied")
+        }
+        let leaving = try Row.fetchAll(
+          db, sql: "SELECT id, state FROM account WHERE state IS NOT NULL AND regionDay <= ?",
+          arguments: [day - Int64(regions.days)])
+        for row in leaving {
+          let id: String = row["id"]
+          let bytes: Data = row["state"]
+          let state = try AccountStateEncoding.decode(bytes)
+          digest.remove(Array(bytes))
+          liability = try Self.add(liability, -state.balance, id)
+          accounts -= 1
+          try db.cachedExecute(
+            sql: "UPDATE account SET working = COALESCE(working, state), state = NULL, regionDay = NULL WHERE id = ?",
+            arguments: [id])
+          touched.insert(id)
+        }
       }
       guard accounts == target.accounts, liability == target.liability, digest.checksum == target.checksum else {
         throw ReplicaError(
@@ -140,11 +178,13 @@ extension PointsCache {
       for id in gone { try Self.forget(db, account: id) }
       try db.execute(
         sql: """
-          INSERT OR REPLACE INTO replica_epoch (id, seq, digest, accounts, liability, programChecksum, epoch, appliedAt)
-          VALUES (1, ?, ?, ?, ?, ?, ?, ?)
+          INSERT OR REPLACE INTO replica_epoch (
+            id, seq, digest, accounts, liability, programChecksum, epoch, appliedAt, region)
+          VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
           target.seq, Data(digest.bytes), accounts, liability, target.programChecksum, target.epoch, time.seconds,
+          delta.region,
         ])
       try db.cachedExecute(
         sql: """
@@ -160,6 +200,11 @@ extension PointsCache {
       try recordHistory(db, position: position, at: time)
       return SyncApplication(applied: count, markedSynced: marked, overdrawn: overdrawn, rebuilt: rest.count)
     }
+  }
+
+  /// "region R's members", or "every account".
+  public static func describe(region: String?) -> String {
+    region.map { "region \($0)'s members" } ?? "every account"
   }
 
   static func add(_ a: Int64, _ b: Int64, _ account: String) throws(ReplicaError) -> Int64 {

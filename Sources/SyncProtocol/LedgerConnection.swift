@@ -34,7 +34,8 @@ public protocol LedgerConnection: Sendable {
   /// Makes HQ's state delta after epoch `since` (`StateDelta`: the states of the accounts changed
   /// since, as of HQ's current epoch; 0: all of them) readable from a local file at `scratch` and
   /// says where. `programChecksum` is the program the terminal holds (its text is left out when
-  /// HQ's is the same).
+  /// HQ's is the same). A terminal the program in force puts in a region gets only that region's
+  /// members (`StateDelta`, partial replicas).
   func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
     async throws -> String
 }

@@ -21,10 +21,16 @@ public struct ChainFixture: Sendable {
       "../../sim/program.json"),
     encoding: .utf8)
 
-  public init(terminals count: Int) throws {
+  public init(terminals count: Int, program: String = ChainFixture.program) throws {
     chain = try ChainSetup(
       in: FileManager.default.temporaryDirectory.appendingPathComponent("chain-\(UUID().uuidString)"),
-      terminals: (1...count).map { "T\($0 < 10 ? "0" : "")\($0)" }, program: Self.program, at: Self.start)
+      terminals: (1...count).map { "T\($0 < 10 ? "0" : "")\($0)" }, program: program, at: Self.start)
+  }
+
+  /// The example program with `regions` (the JSON object's text) added, as `version`.
+  public static func program(regions: String, version: Int = 1) -> String {
+    program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": \(version),")
+      .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"regions\": \(regions),")
   }
 
   /// HQ publishes the example program again as version 2, with a return window of `pendingDays`.

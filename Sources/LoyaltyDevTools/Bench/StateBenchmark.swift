@@ -34,6 +34,9 @@ struct StateBenchmark {
     /// included.
     var peakRSSKiB: Int
     var processPeakRSSKiB: Int
+    var regionMembers: Int
+    var regionBootstrapNs: Int64
+    var regionBootstrapBytes: Int
   }
 
   func run() async throws -> [BenchRow] {
@@ -48,6 +51,7 @@ struct StateBenchmark {
       let data = try await ExternalClient.runWorker([
         "bench-state-worker", "--directory", scratch.path, "--accounts", "\(size.accounts)", "--changed",
         "\(size.changed)", "--nights", "\(size.nights)", "--baseline-nights", baselineNights,
+        "--region-members", "\(min(100_000, size.accounts / 10))",
       ])
       let r = try JSONDecoder().decode(WorkerResult.self, from: data)
       rows += Self.rows(r)
@@ -76,6 +80,16 @@ struct StateBenchmark {
         result: "\(ms(r.bootstrapNs)) ms, \(r.bootstrapBytes) bytes", baseline: "goal ≤ 5 s at 100 000",
         ratio: ratio(r.bootstrapNs, 5_000_000_000 * Int64(n) / 100_000) + " of goal", peakRSSKiB: nil,
         metrics: ["bootstrapNs": r.bootstrapNs, "bytes": Int64(r.bootstrapBytes)]))
+    if r.regionMembers > 0 {
+      rows.append(
+        BenchRow(
+          name: "a terminal in a region joining: \(r.regionMembers) members (partial replica bootstrap)", samples: 1,
+          result: "\(ms(r.regionBootstrapNs)) ms, \(r.regionBootstrapBytes) bytes",
+          baseline: "every state of the chain's \(n) accounts (the bootstrap above): \(ms(r.bootstrapNs)) ms; "
+            + "goal ≤ 5 s at 100 000 members",
+          ratio: ratio(r.regionBootstrapNs, r.bootstrapNs), peakRSSKiB: nil,
+          metrics: ["regionBootstrapNs": r.regionBootstrapNs, "bytes": Int64(r.regionBootstrapBytes)]))
+    }
     let deltaBytes = r.nights.reduce(0) { $0 + $1.deltaBytes }
     let stateBytes = r.nights.reduce(0) { $0 + $1.changedStateBytes }
     rows.append(

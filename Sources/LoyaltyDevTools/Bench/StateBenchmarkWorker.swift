@@ -31,6 +31,8 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
   /// own, so its peak RSS is the terminal's) and print its time and peak RSS.
   @Option var applyDelta: String?
   @Option var cache: String?
+  /// Also bootstrap a partial replica of this many members of a region (0: none).
+  @Option var regionMembers = 0
 
   static let base = UTCInstant(parsing: "2026-01-01T10:00:00Z")!
 
@@ -162,12 +164,65 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
       perNight.append(row)
       FileHandle.standardError.write(Data("bench: state night \(night) of \(nights)\n".utf8))
     }
+    let region = regionMembers > 0 ? try regionBootstrap(dir) : (ns: 0, bytes: 0)
     let result: [String: Any] = [
       "accounts": accounts, "changed": changed, "fullHashNs": fullHashNs, "bootstrapNs": bootstrap.ns,
       "bootstrapBytes": bootstrap.bytes, "nights": perNight, "peakRSSKiB": applyPeak,
-      "processPeakRSSKiB": peakResidentKiB(),
+      "processPeakRSSKiB": peakResidentKiB(), "regionMembers": regionMembers, "regionBootstrapNs": region.ns,
+      "regionBootstrapBytes": region.bytes,
     ]
     emit(JSONLine.encode(result))
+  }
+
+  /// A terminal in a region joining: a fresh cache takes the region's delta of `regionMembers`
+  /// members (each frame its day, then its state; the program naming the region) and checks it
+  /// against the region's part of the epoch — the sync's own code. Its time and the delta's bytes.
+  func regionBootstrap(_ dir: URL) throws -> (ns: Int64, bytes: Int) {
+    let path = dir.appendingPathComponent("region-\(regionMembers).db").path
+    let deltaPath = dir.appendingPathComponent("region-\(regionMembers).bin").path
+    for p in [path, path + "-wal", path + "-shm"] { try? FileManager.default.removeItem(atPath: p) }
+    var chain = ChainTraffic(terminals: 2, days: 1, cardholders: 1, seed: 0)
+    chain.regionDays = 30
+    let day = Self.base.day + 10
+    var digest = StateDigest()
+    var liability: Int64 = 0
+    var members: [(id: String, frame: [UInt8])] = []
+    members.reserveCapacity(regionMembers)
+    for i in 0..<regionMembers {
+      let s = Self.state(i, 3)
+      let bytes = AccountStateEncoding.encode(s)
+      digest.add(bytes)
+      liability += s.balance
+      members.append((s.id, RegionFrame.prefix(day: day - Int64(i % 20)) + bytes))
+    }
+    members.sort { $0.id < $1.id }
+    var epoch = StateEpoch(
+      seq: 1, offset: 0, lines: 0, head: "", programVersion: 1, programChecksum: nil, accounts: accounts,
+      liability: 0, digest: "")
+    epoch.day = day
+    epoch.regions = ["north": .init(accounts: regionMembers, liability: liability, digest: digest.checksum)]
+    var writer = try StateDeltaWriter(
+      path: deltaPath,
+      header: .init(
+        epoch: epoch, since: 0, full: true, states: members.count, program: chain.programText, region: "north"))
+    for m in members { try writer.append(m.frame) }
+    try writer.finish()
+    members = []
+    let bytes = (try FileManager.default.attributesOfItem(atPath: deltaPath)[.size] as? Int) ?? 0
+    let cache = try PointsCache(path: path)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let reader = try StateDeltaReader(path: deltaPath)
+    _ = try cache.applyStateSync(
+      StateDeltaInput(
+        since: 0, full: true, program: reader.header.program,
+        target: ReplicaTarget(
+          seq: 1, accounts: regionMembers, liability: liability, checksum: digest.checksum, programChecksum: nil,
+          epoch: "{}", day: day),
+        region: "north", states: { emit in try reader.states(emit) }),
+      claimed: [], position: SyncPosition(state: "{}", offset: 0, lastSeq: 1, head: "", registered: true),
+      at: Self.base.adding(days: 10))
+    return ((clock.now - start).nanoseconds, bytes)
   }
 
   /// Writes `states` as a delta file and has the terminal's cache verify and apply it (the

@@ -1,0 +1,131 @@
+import Foundation
+import LedgerFormat
+import LedgerStore
+import LoyaltyCore
+import NightlySync
+import PointsCache
+import TestSupport
+import Testing
+
+/// Partial replicas: a terminal the program puts in a region holds the accounts active there
+/// within the region's days, and no other; a card it does not hold earns provisionally and HQ
+/// admits it; an account leaves when its days there run out; a program that redraws the regions
+/// has the terminals take their members afresh.
+@Suite("A terminal in a region holds its region's members")
+struct RegionReplicaTests {
+  static let regions = #"{"days": 2, "shops": {"north": ["T01"], "south": ["T02"]}}"#
+  static let lines = [PurchaseLine(category: "fresh", amount: 2_000)]
+
+  func shop(_ f: ChainFixture, _ t: String, card: Int, day: Int, seconds: Int64) throws {
+    let cache = try f.cache(t)
+    let c = ChainFixture.cards[card]
+    let at = ChainFixture.start.adding(days: day).adding(seconds: seconds)
+    if (try? cache.identify(card: c, at: at)) == nil {
+      _ = try cache.enroll(card: c, referrer: nil, context: OperationContext(terminal: t, operator: "test", at: at))
+    }
+    _ = try cache.earn(
+      card: c, lines: Self.lines, receipt: "R\(card)-\(day)-\(seconds)",
+      context: OperationContext(terminal: t, operator: "test", at: at.adding(seconds: 1)))
+  }
+
+  /// A chain with the regions, every terminal joined (its first sync takes the program).
+  func chain(_ terminals: Int) async throws -> ChainFixture {
+    let f = try ChainFixture(terminals: terminals, program: ChainFixture.program(regions: Self.regions))
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    return f
+  }
+
+  func sync(_ f: ChainFixture, _ t: String, day: Int) async throws -> SyncSummary {
+    try await f.sync(t, at: ChainFixture.start.adding(days: day).adding(seconds: 22 * 3600))
+  }
+
+  func members(_ f: ChainFixture, _ region: String) throws -> [String: AccountState] {
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    return fold.accounts.filter { fold.regionDay($0.key, region: region) != nil }
+  }
+
+  @Test func eachTerminalHoldsItsRegionsMembersAndATerminalInNoneHoldsAll() async throws {
+    let f = try await chain(3)
+    for c in 0..<2 { try shop(f, "T01", card: c, day: 0, seconds: Int64(c) * 100 + 36_000) }
+    for c in 2..<5 { try shop(f, "T02", card: c, day: 0, seconds: Int64(c) * 100 + 36_000) }
+    for t in f.terminals { _ = try await sync(f, t, day: 0) }
+    for t in f.terminals { _ = try await sync(f, t, day: 0) }
+    let north = try members(f, "north")
+    let south = try members(f, "south")
+    #expect(north.count == 2)
+    #expect(south.count == 3)
+    #expect(try f.cache("T01").replicaStates() == north)
+    #expect(try f.cache("T02").replicaStates() == south)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(try f.cache("T03").replicaStates() == fold.accounts)
+    let position = try #require(try f.cache("T01").replicaPosition())
+    #expect(position.region == "north")
+    #expect(position.accounts == 2)
+    #expect(try f.cache("T03").replicaPosition()?.region == nil)
+    // T01 does not know a southern card: it is not enrolled here.
+    #expect(throws: RuleError.self) { try f.cache("T01").identify(card: ChainFixture.cards[3], at: ChainFixture.start) }
+  }
+
+  @Test func aCardTheRegionDoesNotHoldEarnsProvisionallyAndHQAdmitsIt() async throws {
+    let f = try await chain(2)
+    // Card 3 has a history in the south: purchases that would lift its tier.
+    for s in 0..<4 { try shop(f, "T02", card: 3, day: 0, seconds: 30_000 + Int64(s) * 600) }
+    for t in f.terminals { _ = try await sync(f, t, day: 0) }
+    let at = ChainFixture.start.adding(days: 1).adding(seconds: 40_000)
+    let earn = try f.cache("T01").earn(
+      card: ChainFixture.cards[3], lines: Self.lines, receipt: "N1", provisional: true,
+      context: OperationContext(terminal: "T01", operator: "test", at: at))
+    #expect(earn.provisional)
+    let summary = try await sync(f, "T01", day: 1)
+    #expect(summary.refusedByHQ.isEmpty)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.refused.isEmpty)
+    // The account is now active in the north: T01 holds it, its card included.
+    let account = Identities.accountID(enrolledWith: ChainFixture.cards[3])
+    #expect(try f.cache("T01").replicaStates()[account] == fold.accounts[account])
+    #expect(try f.cache("T01").identify(card: ChainFixture.cards[3], at: at).balance == fold.accounts[account]?.balance)
+  }
+
+  @Test func anAccountLeavesTheRegionWhenItsDaysThereRunOut() async throws {
+    let f = try await chain(2)
+    try shop(f, "T01", card: 0, day: 0, seconds: 36_000)
+    try shop(f, "T01", card: 1, day: 0, seconds: 36_100)
+    _ = try await sync(f, "T01", day: 0)
+    #expect(try f.cache("T01").replicaStates().count == 2)
+    // Day 3: card 1 comes back to T01; the south records something (the ledger's day moves).
+    try shop(f, "T01", card: 1, day: 3, seconds: 36_000)
+    try shop(f, "T02", card: 5, day: 3, seconds: 36_000)
+    _ = try await sync(f, "T02", day: 3)
+    _ = try await sync(f, "T01", day: 3)
+    let north = try members(f, "north")
+    #expect(north.count == 1)
+    #expect(try f.cache("T01").replicaStates() == north)
+    let position = try #require(try f.cache("T01").replicaPosition())
+    #expect(position.accounts == 1)
+    #expect(try f.cache("T01").consistencyProblems() == [])
+    // Card 0 is no longer known at T01; its points are intact at HQ.
+    #expect(throws: RuleError.self) { try f.cache("T01").identify(card: ChainFixture.cards[0], at: ChainFixture.start) }
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect((fold.accounts[Identities.accountID(enrolledWith: ChainFixture.cards[0])]?.balance ?? 0) > 0)
+  }
+
+  @Test func aProgramThatRedrawsTheRegionsHasTheirTerminalsTakeTheirMembersAfresh() async throws {
+    let f = try await chain(2)
+    try shop(f, "T01", card: 0, day: 0, seconds: 36_000)
+    try shop(f, "T02", card: 2, day: 0, seconds: 36_000)
+    for t in f.terminals { _ = try await sync(f, t, day: 0) }
+    #expect(try f.cache("T01").replicaStates().count == 1)
+    // HQ puts T01 in the south with T02.
+    let redrawn = ChainFixture.program(
+      regions: #"{"days": 2, "shops": {"south": ["T01", "T02"]}}"#, version: 2)
+    let at = ChainFixture.start.adding(days: 1).adding(seconds: 3600)
+    try f.ledger.append(
+      [LedgerEntry(kind: .program, id: "program-2", at: at, terminal: "HQ", data: redrawn)], signer: "HQ", key: f.hq,
+      at: at)
+    _ = try await sync(f, "T01", day: 1)
+    let south = try members(f, "south")
+    #expect(south.count == 2)
+    #expect(try f.cache("T01").replicaStates() == south)
+    #expect(try f.cache("T01").replicaPosition()?.region == "south")
+  }
+}
