@@ -16,7 +16,7 @@ struct RegionReplicaTests {
   static let regions = #"{"days": 2, "shops": {"north": ["T01"], "south": ["T02"]}}"#
   static let lines = [PurchaseLine(category: "fresh", amount: 2_000)]
 
-  func shop(_ f: ChainFixture, _ t: String, card: Int, day: Int, seconds: Int64) throws {
+  func shop(_ f: ChainFixture, _ t: String, card: Int, day: Int, seconds: Int64, amount: Int64 = 2_000) throws {
     let cache = try f.cache(t)
     let c = ChainFixture.cards[card]
     let at = ChainFixture.start.adding(days: day).adding(seconds: seconds)
@@ -24,7 +24,7 @@ struct RegionReplicaTests {
       _ = try cache.enroll(card: c, referrer: nil, context: OperationContext(terminal: t, operator: "test", at: at))
     }
     _ = try cache.earn(
-      card: c, lines: Self.lines, receipt: "R\(card)-\(day)-\(seconds)",
+      card: c, lines: [PurchaseLine(category: "fresh", amount: amount)], receipt: "R\(card)-\(day)-\(seconds)",
       context: OperationContext(terminal: t, operator: "test", at: at.adding(seconds: 1)))
   }
 
@@ -68,9 +68,11 @@ struct RegionReplicaTests {
 
   @Test func aCardTheRegionDoesNotHoldEarnsProvisionallyAndHQAdmitsIt() async throws {
     let f = try await chain(2)
-    // Card 3 has a history in the south: purchases that would lift its tier.
-    for s in 0..<4 { try shop(f, "T02", card: 3, day: 0, seconds: 30_000 + Int64(s) * 600) }
-    for t in f.terminals { _ = try await sync(f, t, day: 0) }
+    // Card 3 is Silver in the south (12 visits, 60.00 EUR): T01 never saw those purchases.
+    for s in 0..<12 { try shop(f, "T02", card: 3, day: 0, seconds: 30_000 + Int64(s) * 900, amount: 5_000) }
+    // T02 first: T01's epoch (the basis of its next decisions) holds card 3's account, in the south.
+    for t in ["T02", "T01"] { _ = try await sync(f, t, day: 0) }
+    #expect(try f.cache("T01").replicaStates().isEmpty)
     let at = ChainFixture.start.adding(days: 1).adding(seconds: 40_000)
     let earn = try f.cache("T01").earn(
       card: ChainFixture.cards[3], lines: Self.lines, receipt: "N1", provisional: true,
@@ -83,6 +85,10 @@ struct RegionReplicaTests {
     // The account is now active in the north: T01 holds it, its card included.
     let account = Identities.accountID(enrolledWith: ChainFixture.cards[3])
     #expect(try f.cache("T01").replicaStates()[account] == fold.accounts[account])
+    // Decided on the base tier at the counter and by the audit alike: 20.00 EUR of fresh produce
+    // in November is 80 points for Bronze (100 for Silver).
+    #expect(fold.accounts[account]?.receipts["T01/N1"]?.points == 80)
+    #expect(try f.cache("T01").identify(card: ChainFixture.cards[3], at: at).tier == "Silver")
     #expect(try f.cache("T01").identify(card: ChainFixture.cards[3], at: at).balance == fold.accounts[account]?.balance)
   }
 
