@@ -58,8 +58,10 @@ public struct TamperingConnection: LedgerConnection {
     let start = newlines[1] + 1
     guard start + 4 <= bytes.count else { return bytes.append(0) }
     let n = bytes[start..<start + 4].reduce(0) { $0 << 8 | Int($1) }
-    guard start + 4 + n <= bytes.count,
-      var state = try? AccountStateEncoding.decode(bytes[(start + 4)..<(start + 4 + n)])
+    // A region's delta: each frame starts with its member's day (8 bytes), kept as it is.
+    let day = String(decoding: bytes[newlines[0]..<newlines[1]], as: UTF8.self).contains("\"region\":\"") ? 8 : 0
+    guard day < n, start + 4 + n <= bytes.count,
+      var state = try? AccountStateEncoding.decode(bytes[(start + 4 + day)..<(start + 4 + n)])
     else { return bytes.append(0) }
     if var lot = state.lots.lots.first,
       let raised = try? PointLots(
@@ -71,7 +73,7 @@ public struct TamperingConnection: LedgerConnection {
     } else {
       state.lifetimeSpend += 1
     }
-    let encoded = AccountStateEncoding.encode(state)
+    let encoded = Array(bytes[(start + 4)..<(start + 4 + day)]) + AccountStateEncoding.encode(state)
     let length = UInt32(encoded.count)
     bytes.replaceSubrange(
       start..<(start + 4 + n),
