@@ -77,7 +77,13 @@ public struct ChainSimulation {
           tamperDelta = []
           try await night(runner, terminals, invariants: invariants, summary: &summary, progress: progress)
         case .counter(let action):
-          if let reason = try await runner.play(action) { summary.refused(reason) }
+          if let reason = try await runner.play(action) {
+            // A refusal says why in the rules' words; a storage error is the counter failing.
+            if reason.contains("SQLite error") {
+              throw fail("\(event.at): the counter failed on an honest action (\(action)): \(reason)")
+            }
+            summary.refused(reason)
+          }
         case .link(let t, let card, let existing):
           do {
             // Both cards are in the cardholder's hands: the new one gives its key, the

@@ -40,6 +40,9 @@ public struct ChainTraffic: Sendable {
     /// A new card is enrolled again at a second counter the same day, before any sync (the
     /// cardholder's second shop), naming a referrer of its own or none.
     public var doubleEnrol = 0
+    /// Before a purchase, the cashier first tries to enrol the card (a card the counter does not
+    /// know, or no longer holds: enrolled elsewhere, or out of the counter's region).
+    public var enrolFirst = 0
 
     public init() {}
   }
@@ -171,6 +174,9 @@ public struct ChainTraffic: Sendable {
             )
           }
           receipts[counter, default: []].append((receipt, lines.reduce(0) { $0 + $1.amount }))
+          if mix.enrolFirst > 0, rng.next() % 100 < mix.enrolFirst {
+            counterEvent(at - 20, .enroll(terminal: counter, card: card, referrer: nil))
+          }
           let cardAfter: Int64? =
             mix.cardAfter > 0 && rng.next() % 100 < mix.cardAfter ? 5 + Int64(rng.next() % 120) : nil
           let lifted: Int64? =

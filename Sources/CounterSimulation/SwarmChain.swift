@@ -32,6 +32,7 @@ extension ChainTraffic {
     traffic.faults.restore = draw(0...3) == 0 ? draw(10...40) : 0
     traffic.faults.tamperedDelta = draw(0...10)
     traffic.regionDays = draw(0...1) == 0 ? draw(1...4) : nil
+    traffic.mix.enrolFirst = draw(0...20)
     return traffic
   }
 
@@ -42,7 +43,7 @@ extension ChainTraffic {
         + (faults.viaHQService ? "through HQ's service (restarts \(faults.hqRestart)%)" : "through HQ's file"),
       "offline \(mix.offline)%, crash \(mix.crash)%, home \(mix.home)%, card after \(mix.cardAfter)%, lifted \(mix.lifted)%, "
         + "cross-shop refunds \(mix.crossShopRefund)%, links \(mix.link)%, expiry \(mix.expiry)%, "
-        + "double enrolments \(mix.doubleEnrol)%",
+        + "double enrolments \(mix.doubleEnrol)%, enrol first \(mix.enrolFirst)%",
       "faults: junk \(faults.junkBatch)%, torn \(faults.tornTail)%, lost answer \(faults.lostAnswer)%, "
         + "rotation \(faults.rotateKey)%, revocation \(faults.revoke)%, backup and restore \(faults.restore)%, "
         + "tampered delta \(faults.tamperedDelta)%",

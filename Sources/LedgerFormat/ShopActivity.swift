@@ -22,12 +22,14 @@ public struct ShopActivity: Sendable {
   /// Notes a seal: the ledger's day moves to its time's (never back).
   mutating func sealed(at time: UTCInstant) { day = max(day, time.day) }
 
-  /// The last UTC day a terminal of `terminals` recorded an entry on `account`, or nil.
-  public func lastDay(_ account: String, among terminals: [String]) -> Int64? {
-    guard let byTerminal = last[account] else { return nil }
-    var latest: Int64?
-    for t in terminals { if let d = byTerminal[t], d > (latest ?? .min) { latest = d } }
-    return latest
+  /// The last UTC day a terminal of each region recorded an entry on `account`, by region (the
+  /// terminals it was active at, not the regions' terminals, are read: a few).
+  public func lastDays(_ account: String, in regions: ProgramRegions) -> [String: Int64] {
+    var out: [String: Int64] = [:]
+    for (t, d) in last[account] ?? [:] {
+      if let r = regions.region(of: t), d > out[r] ?? .min { out[r] = d }
+    }
+    return out
   }
 }
 
@@ -35,9 +37,13 @@ extension LedgerFold {
   /// The UTC day of `account`'s last entry in `region` while that region holds it at the ledger's
   /// day, or nil (not a member: no region by that name, or no entry there within its days).
   public func regionDay(_ account: String, region: String) -> Int64? {
-    guard let regions = program?.regions, let terminals = regions.shops[region],
-      let last = activity.lastDay(account, among: terminals), regions.holds(lastDay: last, on: activity.day)
-    else { return nil }
-    return last
+    regionDays(account)[region]
+  }
+
+  /// The regions `account` is a member of at the ledger's day, each with the day of its last
+  /// entry there.
+  public func regionDays(_ account: String) -> [String: Int64] {
+    guard let regions = program?.regions else { return [:] }
+    return activity.lastDays(account, in: regions).filter { regions.holds(lastDay: $0.value, on: activity.day) }
   }
 }

@@ -81,14 +81,19 @@ public struct StateEpochs: Sendable {
   /// Draws every region afresh from the accounts held: O(accounts).
   private mutating func redraw(_ drawing: ProgramRegions?, fold: LedgerFold) throws(LedgerError) {
     var drawn: [String: RegionEpoch] = [:]
-    for name in drawing?.shops.keys.sorted() ?? [] {
-      var region = RegionEpoch()
-      for (id, h) in held where fold.regionDay(id, region: name) != nil {
-        region.members.insert(id)
-        region.digest.combine(StateDigest.expand(seed: h.seed), subtracting: false)
-        region.liability = try Self.add(region.liability, h.balance)
+    for name in drawing?.shops.keys.sorted() ?? [] { drawn[name] = RegionEpoch() }
+    if !drawn.isEmpty {
+      for (id, h) in held {
+        let memberships = fold.regionDays(id)
+        guard !memberships.isEmpty else { continue }
+        let element = StateDigest.expand(seed: h.seed)
+        for name in memberships.keys {
+          drawn[name]?.members.insert(id)
+          drawn[name]?.digest.combine(element, subtracting: false)
+          let sum = try Self.add(drawn[name]?.liability ?? 0, h.balance)
+          drawn[name]?.liability = sum
+        }
       }
-      drawn[name] = region
     }
     regions = drawn
   }

@@ -9,17 +9,20 @@ public struct ProgramRegions: Sendable, Hashable {
   /// How long an account stays in a region after its last entry there, in whole UTC days.
   public var days: Int
   /// Each region's terminals. A terminal is in one region at most.
-  public var shops: [String: [String]]
+  public let shops: [String: [String]]
+  /// Each terminal's region (what `shops` says, by terminal).
+  private let regionOf: [String: String]
 
   public init(days: Int, shops: [String: [String]]) {
     self.days = days
     self.shops = shops
+    var regionOf: [String: String] = [:]
+    for (name, terminals) in shops { for t in terminals where regionOf[t] == nil { regionOf[t] = name } }
+    self.regionOf = regionOf
   }
 
   /// The region `terminal` is in, or nil (it holds every account).
-  public func region(of terminal: String) -> String? {
-    shops.first { $0.value.contains(terminal) }?.key
-  }
+  public func region(of terminal: String) -> String? { regionOf[terminal] }
 
   /// Whether an account whose last entry in a region was on UTC day `lastDay` is in it on `day`.
   public func holds(lastDay: Int64, on day: Int64) -> Bool { lastDay > day - Int64(days) }
@@ -42,8 +45,8 @@ extension ProgramParser {
     var shops: [String: [String]] = [:]
     var seen: [String: String] = [:]
     if let value = r["shops"] {
-      guard case .object(let fields) = value else {
-        w.problem("regions.shops", "must be an object of region: [terminal ids]")
+      guard case .object(let fields) = value, !fields.isEmpty else {
+        w.problem("regions.shops", "must be an object of region: [terminal ids], naming at least one region")
         return nil
       }
       for (name, list) in fields.sorted(by: { $0.key < $1.key }) {

@@ -88,10 +88,12 @@ public struct NightlySync: Sendable {
     }
     // The program's checksum from its text as held, not as last recorded: a program edited in
     // the cache is not the epoch's, and HQ sends the text again.
-    return (
-      state, try cache.outbox(), try cache.replicaPosition(),
-      try cache.programText().map(StateDelta.checksum(text:))
-    )
+    // A replica of other accounts than the program in it has this terminal hold (every account,
+    // or another region: a snapshot, a program that moved the terminal) starts afresh.
+    let text = try cache.programText()
+    let region = text.flatMap { try? ProgramParser.parse(Data($0.utf8)) }?.regions?.region(of: terminal)
+    let replica = try cache.replicaPosition().flatMap { $0.region == region ? $0 : nil }
+    return (state, try cache.outbox(), replica, text.map(StateDelta.checksum(text:)))
   }
 
   /// The time the outbox's batch is sealed at: the sync's time, or the latest entry's when the
@@ -256,9 +258,12 @@ public struct NightlySync: Sendable {
         state: String(decoding: try JSONEncoder().encode(final), as: UTF8.self), offset: Int64(final.offset),
         lastSeq: final.lastSeq, head: final.head, registered: final.terminals[terminal] == key.publicKeyBase64),
       at: time)
+    let plural = { (n: Int, word: String) in "\(n) \(word)\(n == 1 ? "" : "s")" }
     progress(
-      "applied \(application.applied) account state\(application.applied == 1 ? "" : "s")\(reader.header.full ? " (all of them)" : ""); "
-        + "epoch \(epoch.seq): \(target.accounts) accounts\(region.map { " in region \($0)" } ?? ""), "
+      "applied \(plural(application.applied, "account state"))\(reader.header.full ? " (all of them)" : "")"
+        + (application.left > 0
+          ? "; \(plural(application.left, "account")) left the region (not seen there lately)" : "")
+        + "; epoch \(epoch.seq): \(plural(target.accounts, "account"))\(region.map { " in region \($0)" } ?? ""), "
         + "\(target.liability) points outstanding")
     if let registered = final.terminals[terminal], registered != key.publicKeyBase64 {
       progress("note: HQ registers another key for \(terminal)")

@@ -24,6 +24,15 @@ extension PointsCache {
       referrer: try referrer.map { ($0, try cardFacts(db, $0)) }, context: c)
     entry.data = cardKey
     if let problem = CardProofPolicy.problem(entry, account: nil, program: program, unprovenToday: 0) { throw problem }
+    // This counter enrolled the card before and has since stopped holding its account (a terminal
+    // in a region, the account not seen there for the region's days): the chain knows the card.
+    if try db.cachedOne(Int64.self, sql: "SELECT 1 FROM entry WHERE id = ?", arguments: [entry.id]) != nil {
+      throw RuleError(
+        .alreadyEnrolled,
+        "card \(card) was enrolled at this counter before; its account is not held here now (not seen in this "
+          + "region lately): a purchase earns provisionally and joins its account at the next sync",
+        screenLines: ["Card enrolled before:", "not held here now.", "A purchase earns", "provisionally."])
+    }
     try record(db, [entry], operator: c.operator, origin: .local, program: program)
     let account = entry.account!
     try audit(
@@ -49,7 +58,15 @@ extension PointsCache {
   ) throws -> EarnReceipt {
     let c = try onBasis(db, context)
     let program = try program(db)
-    let facts = try cardFacts(db, card)
+    var facts = try cardFacts(db, card)
+    var provisional = provisional
+    // A terminal in a region decides on an account its replica does not hold from HQ (enrolled or
+    // linked here since the last sync — perhaps a card another region holds, whose history this
+    // counter never saw) as on a card it does not know: provisionally, on the base tier.
+    if let known = facts, try Self.isUnheld(db, account: known.account, terminal: c.terminal, program: program) {
+      facts = nil
+      provisional = true
+    }
     let provisionalAccount = facts == nil && provisional ? Identities.accountID(enrolledWith: card) : nil
     let account = try (facts?.account ?? provisionalAccount).flatMap {
       try CacheWorkingSet.load(db, account: $0)

@@ -148,6 +148,14 @@ extension PointsCache {
     try Int.fetchOne(db, sql: "SELECT 1 FROM replica_epoch WHERE id = 1") != nil
   }
 
+  /// Whether `terminal` is in a region (`ProgramRegions`) and its replica holds no HQ state of
+  /// `account`: what it knows of it is its own entries since its last sync.
+  static func isUnheld(_ db: Database, account: String, terminal: String, program: LoyaltyProgram) throws -> Bool {
+    guard program.regions?.region(of: terminal) != nil, try isReplica(db) else { return false }
+    return try db.cachedOne(
+      Int64.self, sql: "SELECT 1 FROM account WHERE id = ? AND state IS NULL", arguments: [account]) != nil
+  }
+
   /// This terminal's entries on `account` HQ does not hold yet, oldest first.
   static func unsynced(_ db: Database, account: String) throws -> [Entry] {
     try db.cachedAll(

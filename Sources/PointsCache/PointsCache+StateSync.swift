@@ -81,6 +81,7 @@ extension PointsCache {
       var count = 0
       var previous: String?
       var overdrawn: [String: Int64] = [:]
+      var left = 0
       try delta.states { part in
         var set = CacheWorkingSet()
         for frame in part {
@@ -136,6 +137,7 @@ extension PointsCache {
         let leaving = try Row.fetchAll(
           db, sql: "SELECT id, state FROM account WHERE state IS NOT NULL AND regionDay <= ?",
           arguments: [day - Int64(regions.days)])
+        left = leaving.count
         for row in leaving {
           let id: String = row["id"]
           let bytes: Data = row["state"]
@@ -198,7 +200,8 @@ extension PointsCache {
           position.offset, position.head, time.seconds, position.state, position.lastSeq, position.registered,
         ])
       try recordHistory(db, position: position, at: time)
-      return SyncApplication(applied: count, markedSynced: marked, overdrawn: overdrawn, rebuilt: rest.count)
+      return SyncApplication(
+        applied: count, markedSynced: marked, overdrawn: overdrawn, rebuilt: rest.count, left: left)
     }
   }
 

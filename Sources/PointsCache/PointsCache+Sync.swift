@@ -13,6 +13,8 @@ public struct SyncApplication: Sendable {
   /// Accounts the delta did not name set again from their base (this terminal's entries HQ
   /// refused or took, and after a bootstrap the accounts HQ does not know).
   public var rebuilt: Int
+  /// Accounts that left a partial replica (their days in the region ran out).
+  public var left = 0
 }
 
 /// Where a sync leaves the cache: the ledger verifier's state (JSON) and its position.

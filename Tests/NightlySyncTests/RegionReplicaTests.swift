@@ -92,6 +92,58 @@ struct RegionReplicaTests {
     #expect(try f.cache("T01").identify(card: ChainFixture.cards[3], at: at).balance == fold.accounts[account]?.balance)
   }
 
+  @Test func aCardEnrolledAgainAtARegionsCounterEarnsProvisionallyUntilHQVouchesForIt() async throws {
+    let f = try await chain(2)
+    for s in 0..<12 { try shop(f, "T02", card: 3, day: 0, seconds: 30_000 + Int64(s) * 900, amount: 5_000) }
+    for t in ["T02", "T01"] { _ = try await sync(f, t, day: 0) }
+    // The cashier at T01 does not know the card and enrols it (the chain knows it: Silver in the south).
+    let at = ChainFixture.start.adding(days: 1).adding(seconds: 40_000)
+    let cache = try f.cache("T01")
+    _ = try cache.enroll(
+      card: ChainFixture.cards[3], referrer: nil, context: OperationContext(terminal: "T01", operator: "test", at: at))
+    let earn = try cache.earn(
+      card: ChainFixture.cards[3], lines: Self.lines, receipt: "N2",
+      context: OperationContext(terminal: "T01", operator: "test", at: at.adding(seconds: 60)))
+    #expect(earn.provisional)
+    let summary = try await sync(f, "T01", day: 1)
+    #expect(summary.refusedByHQ.isEmpty)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.refused.isEmpty)
+    let account = Identities.accountID(enrolledWith: ChainFixture.cards[3])
+    #expect(fold.accounts[account]?.receipts["T01/N2"]?.points == 80)
+    // Held from HQ now: the next purchase is the cardholder's own, at Silver.
+    let next = try cache.earn(
+      card: ChainFixture.cards[3], lines: Self.lines, receipt: "N3",
+      context: OperationContext(terminal: "T01", operator: "test", at: at.adding(days: 1)))
+    #expect(!next.provisional)
+    #expect(next.points == 100)
+  }
+
+  @Test func aCardThatLeftTheRegionIsNotEnrolledTwiceAtItsCounter() async throws {
+    let f = try await chain(2)
+    try shop(f, "T01", card: 0, day: 0, seconds: 36_000)
+    _ = try await sync(f, "T01", day: 0)
+    try shop(f, "T02", card: 5, day: 3, seconds: 36_000)
+    _ = try await sync(f, "T02", day: 3)
+    _ = try await sync(f, "T01", day: 3)
+    #expect(try f.cache("T01").replicaStates().isEmpty)
+    // The cashier enrols the card it no longer holds: refused in words, and a purchase earns.
+    let at = ChainFixture.start.adding(days: 4).adding(seconds: 36_000)
+    let error = #expect(throws: RuleError.self) {
+      try f.cache("T01").enroll(
+        card: ChainFixture.cards[0], referrer: nil, context: OperationContext(terminal: "T01", operator: "test", at: at)
+      )
+    }
+    #expect(error?.reason == .alreadyEnrolled)
+    #expect(error?.message.contains("was enrolled at this counter before") == true)
+    let earn = try f.cache("T01").earn(
+      card: ChainFixture.cards[0], lines: Self.lines, receipt: "B1", provisional: true,
+      context: OperationContext(terminal: "T01", operator: "test", at: at.adding(seconds: 60)))
+    #expect(earn.provisional)
+    let summary = try await sync(f, "T01", day: 4)
+    #expect(summary.refusedByHQ.isEmpty)
+  }
+
   @Test func anAccountLeavesTheRegionWhenItsDaysThereRunOut() async throws {
     let f = try await chain(2)
     try shop(f, "T01", card: 0, day: 0, seconds: 36_000)

@@ -32,9 +32,20 @@ struct LedgerPublishProgramCommand: ParsableCommand {
           kind: .program, id: "program-\(program.version)", at: hq.time, terminal: Entry.hq,
           data: String(decoding: data, as: UTF8.self))
       ])
+      // A region naming a terminal the ledger does not register (a typo) leaves the real one in no
+      // region, holding every account: said, not refused (it may be registered next).
+      var tail = LedgerVerifier.Tail.clean
+      let registered = try LedgerVerifier.readVerified(path: hq.ledger, tail: &tail, each: { _ in }).terminals
+      let named = program.regions.map { Array($0.shops.values.joined()) } ?? []
+      let unknown = named.filter { registered[$0] == nil }.sorted()
+      let warning =
+        unknown.isEmpty
+        ? ""
+        : "; warning: its regions name terminals this ledger does not register: \(unknown.joined(separator: ", ")) "
+          + "(a misspelt one leaves the real terminal in no region, holding every account)"
       return (
-        "program version \(program.version) published at seq \(written[0].seq)",
-        ["version": program.version, "seq": written[0].seq]
+        "program version \(program.version) published at seq \(written[0].seq)\(warning)",
+        ["version": program.version, "seq": written[0].seq, "unregisteredInRegions": unknown]
       )
     }
   }

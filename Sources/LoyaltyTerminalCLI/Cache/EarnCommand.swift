@@ -61,8 +61,11 @@ struct EarnCommand: ParsableCommand {
         let note =
           try store.syncCheckpoint() == nil
           ? "card \(card) is not enrolled here: the points stay on the card until it is enrolled"
-          : "card \(card) is not known here: the points are on the card's own account and join the cardholder's "
-            + "balance at the next sync"
+          : (try? store.identify(card: card, at: recording.context.at)) == nil
+            ? "card \(card) is not known here: the points are on the card's own account and join the cardholder's "
+              + "balance at the next sync"
+            : "HQ has not yet vouched for card \(card)'s account at this counter (a terminal in a region): the points "
+              + "are on the card's own account and join the cardholder's balance at the next sync"
         return (
           "+\(r.points) points (receipt \(r.receipt)), provisional: \(note).",
           [
