@@ -20,12 +20,16 @@ struct RegionReplicaTests {
     let cache = try f.cache(t)
     let c = ChainFixture.cards[card]
     let at = ChainFixture.start.adding(days: day).adding(seconds: seconds)
+    var provisional = false
     if (try? cache.identify(card: c, at: at)) == nil {
-      _ = try cache.enroll(card: c, referrer: nil, context: OperationContext(terminal: t, operator: "test", at: at))
+      // A card this counter enrolled before and no longer holds: it earns provisionally.
+      do {
+        _ = try cache.enroll(card: c, referrer: nil, context: OperationContext(terminal: t, operator: "test", at: at))
+      } catch let error as RuleError where error.reason == .alreadyEnrolled { provisional = true }
     }
     _ = try cache.earn(
       card: c, lines: [PurchaseLine(category: "fresh", amount: amount)], receipt: "R\(card)-\(day)-\(seconds)",
-      context: OperationContext(terminal: t, operator: "test", at: at.adding(seconds: 1)))
+      provisional: provisional, context: OperationContext(terminal: t, operator: "test", at: at.adding(seconds: 1)))
   }
 
   /// A chain with the regions, every terminal joined (its first sync takes the program).
@@ -165,6 +169,35 @@ struct RegionReplicaTests {
     #expect(throws: RuleError.self) { try f.cache("T01").identify(card: ChainFixture.cards[0], at: ChainFixture.start) }
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect((fold.accounts[Identities.accountID(enrolledWith: ChainFixture.cards[0])]?.balance ?? 0) > 0)
+  }
+
+  @Test func hqsRegionEpochsMovedByChangesEqualAFreshDraw() async throws {
+    let f = try await chain(3)
+    var epochs = StateEpochs()
+    func fresh() throws -> (LedgerFold, LedgerVerifier.State, StateEpoch) {
+      let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+      var tail = LedgerVerifier.Tail.clean
+      let state = try LedgerVerifier.readVerified(path: f.ledger.path, tail: &tail, each: { _ in })
+      var drawn = StateEpochs()
+      try drawn.advance(to: fold, at: state)
+      return (fold, state, drawn.epoch(fold, at: state))
+    }
+    // Day by day: members join, change, and (days 2) leave; HQ's running epochs follow each sync.
+    for day in 0..<6 {
+      try shop(f, "T01", card: day % 3, day: day, seconds: 36_000)
+      try shop(f, "T02", card: 3 + day % 2, day: day, seconds: 36_100)
+      if day % 2 == 0 { try shop(f, "T03", card: day % 3, day: day, seconds: 36_200) }
+      for t in f.terminals { _ = try await sync(f, t, day: day) }
+      let (fold, state, expected) = try fresh()
+      try epochs.advance(to: fold, at: state)
+      let moved = epochs.epoch(fold, at: state)
+      #expect(moved.regions == expected.regions, "day \(day)")
+      #expect(moved.digest == expected.digest, "day \(day)")
+      #expect(moved.day == expected.day)
+      #expect(try f.cache("T01").replicaPosition()?.accounts == expected.regions?["north"]?.accounts)
+    }
+    // Days 0–5 saw each region's members join and leave.
+    #expect(epochs.epoch(try fresh().0, at: try fresh().1).regions?["north"]?.accounts == 2)
   }
 
   @Test func aProgramThatRedrawsTheRegionsHasTheirTerminalsTakeTheirMembersAfresh() async throws {
