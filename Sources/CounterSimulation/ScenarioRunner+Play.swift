@@ -9,7 +9,7 @@ extension ScenarioRunner {
     switch action {
     case .enroll(let t, let card, let referrer):
       narrate("\(clock.now) \(t): new card \(card)\(referrer.map { ", referred by \($0)" } ?? "")")
-      return await withCard(card, at: t) { c in
+      let refused = await withCard(card, at: t) { c in
         guard case .unknownCard = await c.firmware.state else {
           return await self.notReady(c, expected: "an unknown card to enrol")
         }
@@ -18,6 +18,13 @@ extension ScenarioRunner {
         await self.confirmAsked(c)
         return nil
       }
+      // A referrer's card this counter does not know (enrolled elsewhere since its last sync, or
+      // held by another region): the cashier enrols the card without it, as the screen offers.
+      if referrer != nil, let refused, refused.contains("referrer") {
+        narrate("\(clock.now) \(t): \(refused); enrolled without the referrer")
+        return try await play(.enroll(terminal: t, card: card, referrer: nil))
+      }
+      return refused
     case .purchase(let t, let card, let receipt, let lines, let cardAfter?, _):
       narrate(
         "\(clock.now) \(t): sale without a card \(lines.map { "\($0.category) \($0.amount)" }.joined(separator: ", "))")

@@ -43,6 +43,25 @@ struct RegionReplicaTests {
     try await f.sync(t, at: ChainFixture.start.adding(days: day).adding(seconds: 22 * 3600))
   }
 
+  /// A chain where card 3 is Silver in the south (12 visits, 600.00 EUR at T02), and T01 — in the
+  /// north — synced after T02: its epoch holds the account, its replica does not.
+  func silverInTheSouth() async throws -> ChainFixture {
+    let f = try await chain(2)
+    for s in 0..<12 { try shop(f, "T02", card: 3, day: 0, seconds: 30_000 + Int64(s) * 900, amount: 5_000) }
+    for t in ["T02", "T01"] { _ = try await sync(f, t, day: 0) }
+    #expect(try f.cache("T01").replicaStates().isEmpty)
+    return f
+  }
+
+  /// `t`'s sync on `day`, every entry admitted; the fold after it.
+  func admitted(_ f: ChainFixture, _ t: String, day: Int) async throws -> LedgerFold {
+    let summary = try await sync(f, t, day: day)
+    #expect(summary.refusedByHQ.isEmpty)
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(fold.refused.isEmpty)
+    return fold
+  }
+
   func members(_ f: ChainFixture, _ region: String) throws -> [String: AccountState] {
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     return fold.accounts.filter { fold.regionDay($0.key, region: region) != nil }
@@ -71,21 +90,13 @@ struct RegionReplicaTests {
   }
 
   @Test func aCardTheRegionDoesNotHoldEarnsProvisionallyAndHQAdmitsIt() async throws {
-    let f = try await chain(2)
-    // Card 3 is Silver in the south (12 visits, 60.00 EUR): T01 never saw those purchases.
-    for s in 0..<12 { try shop(f, "T02", card: 3, day: 0, seconds: 30_000 + Int64(s) * 900, amount: 5_000) }
-    // T02 first: T01's epoch (the basis of its next decisions) holds card 3's account, in the south.
-    for t in ["T02", "T01"] { _ = try await sync(f, t, day: 0) }
-    #expect(try f.cache("T01").replicaStates().isEmpty)
+    let f = try await silverInTheSouth()
     let at = ChainFixture.start.adding(days: 1).adding(seconds: 40_000)
     let earn = try f.cache("T01").earn(
       card: ChainFixture.cards[3], lines: Self.lines, receipt: "N1", provisional: true,
       context: OperationContext(terminal: "T01", operator: "test", at: at))
     #expect(earn.provisional)
-    let summary = try await sync(f, "T01", day: 1)
-    #expect(summary.refusedByHQ.isEmpty)
-    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
-    #expect(fold.refused.isEmpty)
+    let fold = try await admitted(f, "T01", day: 1)
     // The account is now active in the north: T01 holds it, its card included.
     let account = Identities.accountID(enrolledWith: ChainFixture.cards[3])
     #expect(try f.cache("T01").replicaStates()[account] == fold.accounts[account])
@@ -97,9 +108,7 @@ struct RegionReplicaTests {
   }
 
   @Test func aCardEnrolledAgainAtARegionsCounterEarnsProvisionallyUntilHQVouchesForIt() async throws {
-    let f = try await chain(2)
-    for s in 0..<12 { try shop(f, "T02", card: 3, day: 0, seconds: 30_000 + Int64(s) * 900, amount: 5_000) }
-    for t in ["T02", "T01"] { _ = try await sync(f, t, day: 0) }
+    let f = try await silverInTheSouth()
     // The cashier at T01 does not know the card and enrols it (the chain knows it: Silver in the south).
     let at = ChainFixture.start.adding(days: 1).adding(seconds: 40_000)
     let cache = try f.cache("T01")
@@ -109,10 +118,7 @@ struct RegionReplicaTests {
       card: ChainFixture.cards[3], lines: Self.lines, receipt: "N2",
       context: OperationContext(terminal: "T01", operator: "test", at: at.adding(seconds: 60)))
     #expect(earn.provisional)
-    let summary = try await sync(f, "T01", day: 1)
-    #expect(summary.refusedByHQ.isEmpty)
-    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
-    #expect(fold.refused.isEmpty)
+    let fold = try await admitted(f, "T01", day: 1)
     let account = Identities.accountID(enrolledWith: ChainFixture.cards[3])
     #expect(fold.accounts[account]?.receipts["T01/N2"]?.points == 80)
     // Held from HQ now: the next purchase is the cardholder's own, at Silver.
@@ -144,8 +150,7 @@ struct RegionReplicaTests {
       card: ChainFixture.cards[0], lines: Self.lines, receipt: "B1", provisional: true,
       context: OperationContext(terminal: "T01", operator: "test", at: at.adding(seconds: 60)))
     #expect(earn.provisional)
-    let summary = try await sync(f, "T01", day: 4)
-    #expect(summary.refusedByHQ.isEmpty)
+    _ = try await admitted(f, "T01", day: 4)
   }
 
   @Test func anAccountLeavesTheRegionWhenItsDaysThereRunOut() async throws {
