@@ -194,20 +194,6 @@ public final class HQConnection: LedgerConnection {
     }
   }
 
-  /// HQ's state delta after epoch `since` (`GET /v1/state`), written to `scratch`: the epoch in it
-  /// is HQ-signed, and the terminal believes none of it until its states give that epoch's digest.
-  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
-    async throws -> String
-  {
-    let program = programChecksum.map { "&program=\($0)" } ?? ""
-    let data = try await send("GET", "/v1/state?since=\(since)\(program)", body: Data(), terminal: terminal, key: key)
-    try? FileManager.default.removeItem(atPath: scratch)
-    do { try SystemCall.create(Array(data), atPath: scratch, permissions: .ownerReadWrite) } catch {
-      throw SyncProtocolError("cannot write the state delta to \(scratch): \(error)")
-    }
-    return scratch
-  }
-
   /// HQ's signed snapshot at the ledger's end.
   public func snapshot(terminal: String, key: LedgerKey) async throws -> Data {
     try await send("GET", "/v1/snapshot", body: Data(), terminal: terminal, key: key)

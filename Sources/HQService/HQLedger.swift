@@ -193,8 +193,11 @@ public actor HQLedger {
   }
 
   /// The state delta after epoch `since`, as of the current epoch (published first if the ledger
-  /// moved since the last one), signed with HQ's key.
-  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, now: UTCInstant) throws -> [UInt8] {
+  /// moved since the last one), signed with HQ's key, and its entity tag: the same request gives
+  /// the same bytes while the signed epoch is the same one, so a cut download resumes (`If-Range`).
+  public func stateDelta(since: Int64, programChecksum: String?, terminal: String, now: UTCInstant) throws -> (
+    bytes: [UInt8], etag: String
+  ) {
     try underWritersLock { locked in _ = try catchUp(locked) }
     let end = audited.state
     if let mark = end.restore(losing: since) { throw HQRequestError.restored(mark, terminalSeq: since) }
@@ -205,9 +208,11 @@ public actor HQLedger {
           + "HQ's ledger was rolled back")
     }
     let epoch = try publishEpoch(now: now)
-    return StateDelta.bytes(
-      of: audited.fold, epoch: epoch, since: since, programSince: programChecksum,
-      region: audited.fold.program?.regions?.region(of: terminal))
+    let region = audited.fold.program?.regions?.region(of: terminal)
+    let bytes = StateDelta.bytes(
+      of: audited.fold, epoch: epoch, since: since, programSince: programChecksum, region: region)
+    let identity = "\(epoch.signature ?? "")|\(since)|\(programChecksum ?? "")|\(region ?? "")"
+    return (bytes, "\"" + StateDelta.checksum(text: identity).prefix(32) + "\"")
   }
 
   /// The epoch at the ledger's sealed end, signed: the accounts changed since the last one are

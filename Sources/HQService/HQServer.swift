@@ -152,13 +152,26 @@ public struct HQServer: Sendable {
         .badRequest, "since must be a whole number, 0 or more: the epoch (seq) the replica holds, 0 for every state")
     }
     let program: String? = query.get("program").map { String($0) }
-    let bytes = try await ledger.stateDelta(since: since, programChecksum: program, terminal: terminal, now: clock())
-    ledger.metrics.downloaded(bytes: bytes.count)
-    ledger.metrics.downloaded(bytes: bytes.count, terminal: terminal)
-    logger.info("state delta", metadata: ["terminal": "\(terminal)", "since": "\(since)", "bytes": "\(bytes.count)"])
+    let (bytes, etag) = try await ledger.stateDelta(
+      since: since, programChecksum: program, terminal: terminal, now: clock())
+    var headers: HTTPFields = [.contentType: "application/octet-stream", .eTag: etag, .acceptRanges: "bytes"]
+    // A cut download resumed: the rest of the same bytes, while HQ's epoch is the one it began on.
+    var start = 0
+    if let range = request.headers[.range], request.headers[.ifRange] == etag,
+      range.hasPrefix("bytes="), range.hasSuffix("-"), let from = Int(range.dropFirst(6).dropLast()),
+      from > 0, from < bytes.count
+    {
+      start = from
+      headers[.contentRange] = "bytes \(from)-\(bytes.count - 1)/\(bytes.count)"
+    }
+    ledger.metrics.downloaded(bytes: bytes.count - start)
+    ledger.metrics.downloaded(bytes: bytes.count - start, terminal: terminal)
+    logger.info(
+      "state delta",
+      metadata: ["terminal": "\(terminal)", "since": "\(since)", "bytes": "\(bytes.count - start)", "from": "\(start)"])
     return Response(
-      status: .ok, headers: [.contentType: "application/octet-stream"],
-      body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+      status: start > 0 ? .partialContent : .ok, headers: headers,
+      body: .init(byteBuffer: ByteBuffer(bytes: bytes[start...])))
   }
 
   /// Streams the sealed bytes `from..<to` of the ledger file; no lock is held meanwhile.

@@ -83,7 +83,7 @@ struct ChainSimulationTests {
     // Cards enrolled at one counter were bought with at another before it synced: provisional
     // earns, audited and folded like the rest (every terminal agreed with the fold after each night).
     let text = try String(contentsOf: workdir.appendingPathComponent("ledger.jsonl"), encoding: .utf8)
-    #expect(text.components(separatedBy: "\"data\":\"provisional\"").count > 3, "provisional earns in the traffic")
+    #expect(text.components(separatedBy: "\"data\":\"provisional\"").count > 2, "provisional earns in the traffic")
     #expect(fold.audit.refusals.allSatisfy { $0.terminal == "T02" }, "only the tamperer is refused")
     let cache = try PointsCache(path: workdir.appendingPathComponent("T02.db").path)
     let keptAsRefused = Set(try cache.refusedByHQ().map(\.id))
