@@ -59,6 +59,20 @@ public struct LedgerStatus: Sendable {
   public var terminals: [Terminal]
   /// Admission refusals of HQ's own commands.
   public var refusedHQ: Int
+  /// The program's regions (partial replicas): each one's terminals, and its members now — the
+  /// accounts a terminal of it recorded an entry on within `regionDays` of the ledger's `day` —
+  /// with their points (Σ balances): what each of its terminals holds.
+  public var regions: [Region] = []
+  public var regionDays: Int?
+  public var day: Int64?
+
+  /// One region of the program in force.
+  public struct Region: Sendable {
+    public var name: String
+    public var terminals: [String]
+    public var members: Int
+    public var points: Int64
+  }
 
   /// Reads `path` once (verified and audited as every reader does) and the refusals file next to it.
   public static func read(path: String, asOf: UTCInstant) throws(LedgerError) -> LedgerStatus {
@@ -111,7 +125,19 @@ public struct LedgerStatus: Sendable {
     let hqKey = state.hqKey ?? ""
     var torn = 0
     if case .torn(let bytes, _, _) = tail { torn = bytes }
-    return LedgerStatus(
+    var regions: [String: Region] = [:]
+    for (name, shops) in fold.program?.regions?.shops ?? [:] {
+      regions[name] = Region(name: name, terminals: shops.sorted(), members: 0, points: 0)
+    }
+    if !regions.isEmpty {
+      for (id, account) in fold.accounts {
+        for name in fold.regionDays(id).keys {
+          regions[name]?.members += 1
+          regions[name]?.points &+= account.balance
+        }
+      }
+    }
+    var status = LedgerStatus(
       path: path, bytes: Int(info.st_size), tornBytes: torn, entries: state.entries, seals: state.seals,
       lines: state.lines, lastSeq: state.lastSeq, head: state.head, hqKey: hqKey,
       hqFingerprint: LedgerKey.fingerprint(ofPublicKey: hqKey), accounts: fold.accounts.count,
@@ -119,5 +145,9 @@ public struct LedgerStatus: Sendable {
       pointsLiability: liability, pending: pending, overdrawn: overdrawn, asOf: asOf,
       programVersion: fold.program?.version, terminals: terminals.values.sorted { $0.id < $1.id },
       refusedHQ: refusals[Entry.hq]?.count ?? 0)
+    status.regions = regions.values.sorted { $0.name < $1.name }
+    status.regionDays = fold.program?.regions?.days
+    status.day = regions.isEmpty ? nil : fold.activity.day
+    return status
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HQBackOffice
 import LedgerFormat
 import LedgerStore
 import LoyaltyCore
@@ -85,6 +86,13 @@ struct RegionReplicaTests {
     #expect(position.region == "north")
     #expect(position.accounts == 2)
     #expect(try f.cache("T03").replicaPosition()?.region == nil)
+    // HQ's operator sees the same in `ledger status`: each region's terminals and members.
+    let status = try LedgerStatus.read(path: f.ledger.path, asOf: ChainFixture.start.adding(days: 1))
+    #expect(status.regionDays == 2)
+    #expect(status.regions.map(\.name) == ["north", "south"])
+    #expect(status.regions.map(\.terminals) == [["T01"], ["T02"]])
+    #expect(status.regions.map(\.members) == [2, 3])
+    #expect(status.regions[0].points == north.values.reduce(0) { $0 + $1.balance })
     // T01 does not know a southern card: it is not enrolled here.
     #expect(throws: RuleError.self) { try f.cache("T01").identify(card: ChainFixture.cards[3], at: ChainFixture.start) }
   }

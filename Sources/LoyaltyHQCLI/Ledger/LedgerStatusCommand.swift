@@ -51,9 +51,20 @@ struct LedgerStatusCommand: ParsableCommand {
           "\n  \(s.tornBytes) bytes after the last sealed batch (an append killed midway; the next writer cuts them)"
       }
       if s.refusedHQ > 0 { text += "\n  HQ's own commands refused at admission: \(s.refusedHQ)" }
+      if let days = s.regionDays, let day = s.day {
+        text +=
+          "\nregions (a region's terminals hold the accounts active there within \(days) days of "
+          + "\(UTCInstant(seconds: day * 86_400).description.prefix(10))):"
+        for r in s.regions {
+          text +=
+            "\n  \(r.name): \(r.terminals.joined(separator: " ")); \(LedgerEntryListing.count(r.members, "account")), "
+            + "\(LedgerEntryListing.points(r.points))"
+        }
+      }
       text += "\nterminals: \(s.terminals.count)"
       for t in s.terminals {
         text += "\n  \(t.id)  \(t.registered ? "registered" : "REVOKED") since \(t.since)  key \(t.fingerprint)"
+        if let region = s.regions.first(where: { $0.terminals.contains(t.id) }) { text += "  region \(region.name)" }
         text +=
           t.lastBatch.map { "  last batch \($0.at) (\(LedgerEntryListing.entries($0.entries)), seq \($0.seq))" }
           ?? "  no batch yet"
@@ -73,6 +84,10 @@ struct LedgerStatusCommand: ParsableCommand {
       "pointsLiability": s.pointsLiability,
       "pending": s.pending, "overdrawn": s.overdrawn, "asOf": s.asOf.description, "refusedHQ": s.refusedHQ,
       "downloads": Self.downloads,
+      "regionDays": s.regionDays ?? NSNull(),
+      "regions": s.regions.map {
+        ["region": $0.name, "terminals": $0.terminals, "members": $0.members, "points": $0.points]
+      },
       "terminals": s.terminals.map { t -> [String: Any] in
         [
           "terminal": t.id, "status": t.registered ? "registered" : "revoked", "since": t.since.description,
