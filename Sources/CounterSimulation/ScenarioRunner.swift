@@ -173,13 +173,19 @@ public final class ScenarioRunner {
   func outcome(refused: [ScenarioOutcome.Refusal]) throws -> ScenarioOutcome {
     let (byCard, byAccount, entries) = try ledgerBalancesByCard()
     var conflicts = self.conflicts
+    // A terminal in a region holds its members only; another account shows nothing there.
+    let (fold, _) = try LedgerFold.fold(path: ledger.path, sealedOnly: true)
+    let regions = fold.program?.regions
     for t in scenario.terminals {
+      let region = regions?.region(of: t)
       for (account, balance) in try cache(t).balances() where byAccount[account] != balance {
+        if let region, fold.regionDay(account, region: region) == nil, balance == 0 { continue }
         conflicts.append("\(t) shows \(balance) points for \(account); the ledger says \(byAccount[account] ?? 0)")
       }
     }
     var tiers: [String: String] = [:]
-    if let first = scenario.terminals.first {
+    // The tiers as a terminal that holds every account shows them (the first in no region).
+    if let first = scenario.terminals.first(where: { regions?.region(of: $0) == nil }) ?? scenario.terminals.first {
       for card in byCard.keys {
         tiers[card] = (try? cache(first).identify(card: card, at: clock.now).tier) ?? "?"
       }
