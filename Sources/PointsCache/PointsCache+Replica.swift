@@ -180,9 +180,12 @@ extension PointsCache {
   /// its row — or, while this terminal's journal still names it, the row left empty.
   static func forget(_ db: Database, account id: String) throws {
     try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [id])
-    for table in ["card", "receipt_index"] {
-      try db.execute(sql: "DELETE FROM \(table) WHERE accountId = ?", arguments: [id])
+    // Its receipts' index entries, by the receipts its state holds (the index is by receipt only).
+    for receipt in try CacheWorkingSet.load(db, account: id)?.receipts.keys.sorted() ?? [] {
+      try db.cachedExecute(
+        sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?", arguments: [receipt, id])
     }
+    try db.execute(sql: "DELETE FROM card WHERE accountId = ?", arguments: [id])
     if try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE accountId = ? LIMIT 1", arguments: [id]) == nil {
       try db.execute(sql: "DELETE FROM account WHERE id = ?", arguments: [id])
     } else {

@@ -324,10 +324,11 @@ public final class PointsCache: Sendable {
         }
         let cards = Set(try db.cachedAll(String.self, sql: "SELECT id FROM card WHERE accountId = ?", arguments: [id]))
         if cards != current.cards { problems.append("account \(id): its cards differ from its state's") }
-        let indexed = try db.cachedAll(
-          String.self, sql: "SELECT id FROM receipt_index WHERE accountId = ?", arguments: [id])
-        if indexed.contains(where: { current.receipts[$0] == nil }) {
-          problems.append("account \(id): a receipt indexed is not in its state")
+        for receipt in current.receipts.keys.sorted()
+        where try db.cachedOne(
+          String.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [receipt]) == nil
+        {
+          problems.append("account \(id): its receipt \(receipt) is not indexed")
         }
         if replica {
           var set = CacheWorkingSet()
@@ -342,6 +343,13 @@ public final class PointsCache: Sendable {
           let sum = try db.cachedOne(
             Int64.self, sql: "SELECT COALESCE(SUM(points), 0) FROM entry WHERE accountId = ?", arguments: [id])
           if sum != current.balance { problems.append("account \(id): balance differs from its entries") }
+        }
+      }
+      // Every receipt indexed is in the state of the account it names.
+      for row in try Row.fetchAll(db, sql: "SELECT id, accountId FROM receipt_index") {
+        let (receipt, id): (String, String) = (row["id"], row["accountId"])
+        if try CacheWorkingSet.load(db, account: id)?.receipts[receipt] == nil {
+          problems.append("account \(id): a receipt indexed is not in its state (\(receipt))")
         }
       }
       // A receipt has at most one earn entry (none when it came with HQ's state).

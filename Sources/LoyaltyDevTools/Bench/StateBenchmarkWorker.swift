@@ -50,7 +50,8 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
     }
     s.lots = (try? PointLots(lots: lots, deficit: 0)) ?? PointLots()
     for k in max(0, v - 2)..<v {
-      s.receipts["S\(i % 1000)/R\(k)"] = Receipt(
+      // Receipt ids are unique, as a till's are (one per purchase): each takes its index entry.
+      s.receipts["S\(i % 1000)/R\(i)-\(k)"] = Receipt(
         account: s.id, at: base.adding(days: k).seconds, amount: 2_000, points: Int64(50 + k), refunded: 0,
         reversed: 0, pendingDays: 0)
     }
