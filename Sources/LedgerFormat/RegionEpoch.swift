@@ -20,7 +20,7 @@ struct RegionEpoch: Sendable {
   /// old ones. Nothing changes here; `apply` makes the moves.
   func moves(
     of candidates: Set<String>, region: String, in fold: LedgerFold, held: [String: StateEpochs.Held],
-    updates: [String: (seed: StateDigest.Seed, balance: Int64)], within regions: ProgramRegions
+    updates: [String: (seed: StateDigest.Seed, balance: Int64)]
   ) throws(LedgerError) -> [Move] {
     var out: [Move] = []
     var liability = self.liability

@@ -55,12 +55,12 @@ public struct StateEpochs: Sendable {
     let drawing = fold.program?.regions
     let redraw = drawing != drawn || seq < 0
     var moves: [String: [RegionEpoch.Move]] = [:]
-    if !redraw, let drawing {
+    if !redraw, drawing != nil {
+      let changedIDs = Set(changed)
       for (name, region) in regions {
-        var candidates = Set(changed)
-        if fold.activity.day != day { candidates.formUnion(region.members) }
-        moves[name] = try region.moves(
-          of: candidates, region: name, in: fold, held: held, updates: updates, within: drawing)
+        // The ledger's day moved: a member whose days there ran out leaves.
+        let candidates = fold.activity.day != day ? changedIDs.union(region.members) : changedIDs
+        moves[name] = try region.moves(of: candidates, region: name, in: fold, held: held, updates: updates)
       }
     }
     for (id, u) in updates {
