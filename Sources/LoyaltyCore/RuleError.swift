@@ -60,3 +60,16 @@ enum Checked {
     return r
   }
 }
+
+extension RuleError {
+  /// A card this counter enrolled before and holds no longer (a terminal in a region: the
+  /// account not seen there for the region's days): the chain knows it, so it is not enrolled
+  /// again; a purchase earns provisionally.
+  public static func enrolledHereBefore(card: String) -> RuleError {
+    RuleError(
+      .alreadyEnrolled,
+      "card \(card) was enrolled at this counter before; its account is not held here now (not seen in this "
+        + "region lately): a purchase earns provisionally and joins its account at the next sync",
+      screenLines: ["Enrolled here before", "but not held now:", "a purchase earns", "provisionally."])
+  }
+}

@@ -27,11 +27,7 @@ extension PointsCache {
     // This counter enrolled the card before and has since stopped holding its account (a terminal
     // in a region, the account not seen there for the region's days): the chain knows the card.
     if try db.cachedOne(Int64.self, sql: "SELECT 1 FROM entry WHERE id = ?", arguments: [entry.id]) != nil {
-      throw RuleError(
-        .alreadyEnrolled,
-        "card \(card) was enrolled at this counter before; its account is not held here now (not seen in this "
-          + "region lately): a purchase earns provisionally and joins its account at the next sync",
-        screenLines: ["Card enrolled before:", "not held here now.", "A purchase earns", "provisionally."])
+      throw RuleError.enrolledHereBefore(card: card)
     }
     try record(db, [entry], operator: c.operator, origin: .local, program: program)
     let account = entry.account!

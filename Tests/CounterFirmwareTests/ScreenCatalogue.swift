@@ -142,6 +142,10 @@ struct ScreenCatalogue {
       blockedReferrer.answerCheck(.failure(D.refusal(error)))
       c.add("A blocked referrer (OK: enrol without one)", blockedReferrer)
     }
+    var enrolledBefore = d
+    enrolledBefore.press(.ok)
+    enrolledBefore.answerCheck(.failure(D.refusal(RuleError.enrolledHereBefore(card: D.digitsUID.text))))
+    c.add("A card this counter enrolled before and no longer holds (a terminal in a region)", enrolledBefore)
     d.press(.ok)
     d.answerCheck(.success(.enrolled(account: "acct-x")))
     c.add("Enrolment to confirm", d)
