@@ -26,19 +26,9 @@ extension HQConnection {
       try? FileManager.default.removeItem(atPath: scratch)
       try? FileManager.default.removeItem(atPath: labelPath)
     }
-    let file: SystemPackage.FileDescriptor
-    do {
-      file = try .open(
-        atPath: scratch, .writeOnly, options: [.create, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
-    } catch { throw SyncProtocolError("cannot write the state delta to \(scratch): \(error)") }
-    do {
+    try await intoScratch(scratch, for: "the state delta") { file in
       try await fillStateDelta(file, path: path, etag: &etag, label: labelPath, terminal: terminal, key: key)
-      try file.sync()
-    } catch {
-      file.closeAfterFailure()
-      throw error
     }
-    try file.close()
     return scratch
   }
 
@@ -78,20 +68,11 @@ extension HQConnection {
         }
         return
       } catch {
-        let error = classify(error)
-        switch error {
-        case let refusal as HQRefusal where !isRetryable(refusal): throw refusal
-        case is HQRedirect, is LedgerRestored: throw error
-        default: break
+        try await waitToResume(after: error, attempt: &attempt, what: "state delta at \(have) bytes") {
+          [attempt, retry] in
+          HQClientError.gaveUp(
+            method: "GET", path: path, attempts: attempt, last: $0, mentionAttempts: retry.maxAttempts > 1)
         }
-        guard isRetryable(error), retry.allowsRetry(after: attempt) else {
-          throw HQClientError.gaveUp(
-            method: "GET", path: path, attempts: attempt, last: error, mentionAttempts: retry.maxAttempts > 1)
-        }
-        let wait = retry.delay(after: attempt)
-        onRetry(retryLine(attempt, wait, "state delta at \(have) bytes", error))
-        try await retry.sleep(wait)
-        attempt += 1
       }
     }
   }

@@ -128,19 +128,9 @@ public final class HQConnection: LedgerConnection {
       try? FileManager.default.removeItem(atPath: scratch)
       try label.write(toFile: labelPath, atomically: true, encoding: .utf8)
     }
-    let file: SystemPackage.FileDescriptor
-    do {
-      file = try .open(
-        atPath: scratch, .writeOnly, options: [.create, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
-    } catch { throw SyncProtocolError("cannot create \(scratch) for the download: \(error)") }
-    do {
+    try await intoScratch(scratch, for: "the download") { file in
       try await fill(file, from: checkpoint, total: total, terminal: terminal, key: key)
-      try file.sync()
-    } catch {
-      file.closeAfterFailure()
-      throw error
     }
-    try file.close()
     try? FileManager.default.removeItem(atPath: labelPath)
     return LedgerBytes(path: scratch, start: 0, count: total, isDownload: true)
   }
@@ -177,21 +167,51 @@ public final class HQConnection: LedgerConnection {
         }
         guard have >= total else { throw SyncProtocolError("the download ended at \(have) of \(total) bytes") }
       } catch {
-        let error = classify(error)
-        switch error {
-        case let refusal as HQRefusal where !isRetryable(refusal): throw refusal
-        case is HQRedirect: throw error
-        default: break
+        try await waitToResume(after: error, attempt: &attempt, what: "download at \(have) of \(total) bytes") {
+          [baseURL, attempt, have] in
+          HQClientError.downloadStopped(url: baseURL, at: have, of: total, attempts: attempt, last: $0)
         }
-        guard isRetryable(error), retry.allowsRetry(after: attempt) else {
-          throw HQClientError.downloadStopped(url: baseURL, at: have, of: total, attempts: attempt, last: error)
-        }
-        let wait = retry.delay(after: attempt)
-        onRetry(retryLine(attempt, wait, "download at \(have) of \(total) bytes", error))
-        try await retry.sleep(wait)
-        attempt += 1
       }
     }
+  }
+
+  /// Opens `scratch` for a resumable download — created if absent, the bytes it holds kept — and
+  /// has `fill` write into it; then syncs and closes it (closed on a failure too, and rethrown).
+  func intoScratch(
+    _ scratch: String, for what: String, _ fill: (SystemPackage.FileDescriptor) async throws -> Void
+  ) async throws {
+    let file: SystemPackage.FileDescriptor
+    do {
+      file = try .open(
+        atPath: scratch, .writeOnly, options: [.create, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
+    } catch { throw SyncProtocolError("cannot create \(scratch) for \(what): \(error)") }
+    do {
+      try await fill(file)
+      try file.sync()
+    } catch {
+      file.closeAfterFailure()
+      throw error
+    }
+    try file.close()
+  }
+
+  /// After a failed attempt of a resumable download: what a retry cannot mend is rethrown (a final
+  /// refusal, a redirect, HQ's restored ledger), and `stopped(error)` once the retry policy is
+  /// spent; otherwise it waits the policy's delay, says so, and counts the attempt.
+  func waitToResume(
+    after error: any Error, attempt: inout Int, what: String, stopped: (any Error) -> any Error
+  ) async throws {
+    let error = classify(error)
+    switch error {
+    case let refusal as HQRefusal where !isRetryable(refusal): throw refusal
+    case is HQRedirect, is LedgerRestored: throw error
+    default: break
+    }
+    guard isRetryable(error), retry.allowsRetry(after: attempt) else { throw stopped(error) }
+    let wait = retry.delay(after: attempt)
+    onRetry(retryLine(attempt, wait, what, error))
+    try await retry.sleep(wait)
+    attempt += 1
   }
 
   /// HQ's signed snapshot at the ledger's end.

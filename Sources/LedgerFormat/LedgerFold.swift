@@ -56,10 +56,19 @@ public struct LedgerFold: Sendable {
     batch.removeAll(keepingCapacity: true)
   }
 
-  /// An entry accepted by the admission's own path (`LedgerStore`): where its account was active.
-  package mutating func noteActivity(_ e: Entry) { activity.note(e) }
-  /// A seal written by the admission's own path: the ledger's day.
-  package mutating func noteSeal(at time: UTCInstant) { activity.sealed(at: time) }
+  /// Audits one entry of a batch being admitted (its seal not yet written) and applies it when
+  /// it passes: the admission's side of `take` (`LedgerStore`). Returns why it is refused, or nil.
+  package mutating func admit(_ e: Entry, seq: Int64, signer: String, sealedAt: UTCInstant) -> String? {
+    let refusal = audit.take(e, seq: seq, signer: signer, sealedAt: sealedAt, recording: false)
+    if refusal == nil { activity.note(e) }
+    return refusal
+  }
+
+  /// The admission's seal, written: the audit's and the ledger's day move as at `take`'s seal.
+  package mutating func sealed(at seq: Int64, time: UTCInstant, by signer: String) {
+    audit.sealed(at: seq, time: time, by: signer)
+    activity.sealed(at: time)
+  }
 
   /// Notes a batch the verifier left out. Its seal stays a valid basis: a terminal's checkpoint
   /// moves past it, and what it decides there is decided on the same accounts.

@@ -13,7 +13,16 @@ struct RegionEpoch: Sendable {
     case changed(String)
     case joined(String)
     case left(String)
+
+    var account: String {
+      switch self {
+      case .changed(let id), .joined(let id), .left(let id): id
+      }
+    }
   }
+
+  /// An account's element in a digest (its state's expansion) and its balance.
+  typealias Element = (lanes: [UInt16], balance: Int64)
 
   /// The moves of `candidates` (accounts changed, or members whose days may have run out), with
   /// the liability checked: `updates` are the changed accounts' new seeds and balances, `held` the
@@ -45,30 +54,26 @@ struct RegionEpoch: Sendable {
     return out
   }
 
-  /// Makes `moves` (from `moves(of:…)` on the same `held` and `updates`).
-  mutating func apply(
-    _ moves: [Move], held: [String: StateEpochs.Held], updates: [String: (seed: StateDigest.Seed, balance: Int64)]
-  ) {
-    for move in moves {
-      switch move {
-      case .changed(let id):
-        guard let old = held[id], let new = updates[id] else { continue }
-        digest.combine(StateDigest.expand(seed: old.seed), subtracting: true)
-        digest.combine(StateDigest.expand(seed: new.seed), subtracting: false)
-        liability &+= new.balance &- old.balance
-      case .joined(let id):
-        guard let h = updates[id].map({ StateEpochs.Held(seed: $0.seed, balance: $0.balance) }) ?? held[id] else {
-          continue
-        }
-        digest.combine(StateDigest.expand(seed: h.seed), subtracting: false)
-        liability &+= h.balance
-        members.insert(id)
-      case .left(let id):
-        guard let h = held[id] else { continue }
-        digest.combine(StateDigest.expand(seed: h.seed), subtracting: true)
-        liability &-= h.balance
-        members.remove(id)
-      }
+  /// Makes one move (from `moves(of:…)`), given the account's element before the epoch (`old`,
+  /// nil for an account new to HQ) and after it (`new`, nil when its state did not change): the
+  /// caller expands each element once for the whole chain and every region.
+  mutating func apply(_ move: Move, old: Element?, new: Element?) {
+    switch move {
+    case .changed:
+      guard let old, let new else { return }
+      digest.combine(old.lanes, subtracting: true)
+      digest.combine(new.lanes, subtracting: false)
+      liability &+= new.balance &- old.balance
+    case .joined(let id):
+      guard let now = new ?? old else { return }
+      digest.combine(now.lanes, subtracting: false)
+      liability &+= now.balance
+      members.insert(id)
+    case .left(let id):
+      guard let old else { return }
+      digest.combine(old.lanes, subtracting: true)
+      liability &-= old.balance
+      members.remove(id)
     }
   }
 }

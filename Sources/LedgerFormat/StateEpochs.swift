@@ -54,21 +54,32 @@ public struct StateEpochs: Sendable {
     }
     let drawing = fold.program?.regions
     let redraw = drawing != drawn || seq < 0
-    var moves: [String: [RegionEpoch.Move]] = [:]
+    // Each region's moves, by account: an account's elements are expanded once, for the chain's
+    // digest and every region's.
+    var moves: [String: [(region: String, move: RegionEpoch.Move)]] = [:]
     if !redraw, drawing != nil {
       let changedIDs = Set(changed)
       for (name, region) in regions {
         // The ledger's day moved: a member whose days there ran out leaves.
         let candidates = fold.activity.day != day ? changedIDs.union(region.members) : changedIDs
-        moves[name] = try region.moves(of: candidates, region: name, in: fold, held: held, updates: updates)
+        for move in try region.moves(of: candidates, region: name, in: fold, held: held, updates: updates) {
+          moves[move.account, default: []].append((name, move))
+        }
       }
     }
+    func element(_ h: Held?) -> RegionEpoch.Element? { h.map { (StateDigest.expand(seed: $0.seed), $0.balance) } }
     for (id, u) in updates {
-      let new = StateDigest.expand(seed: u.seed)
-      if let old = held[id] { digest.combine(StateDigest.expand(seed: old.seed), subtracting: true) }
-      digest.combine(new, subtracting: false)
+      let old = element(held[id])
+      let new = (lanes: StateDigest.expand(seed: u.seed), balance: u.balance)
+      if let old { digest.combine(old.lanes, subtracting: true) }
+      digest.combine(new.lanes, subtracting: false)
+      for (name, move) in moves.removeValue(forKey: id) ?? [] { regions[name]?.apply(move, old: old, new: new) }
     }
-    for (name, list) in moves { regions[name]?.apply(list, held: held, updates: updates) }
+    // Members whose state did not change but whose days there ran out.
+    for (id, list) in moves {
+      let old = element(held[id])
+      for (name, move) in list { regions[name]?.apply(move, old: old, new: nil) }
+    }
     for (id, u) in updates { held[id] = Held(seed: u.seed, balance: u.balance) }
     self.liability = liability
     if redraw { try self.redraw(drawing, fold: fold) }

@@ -133,21 +133,6 @@ extension AuditedLedger {
   }
 }
 
-extension LedgerFold {
-  /// Audits one entry of a batch being admitted (its seal not yet written) and applies it when
-  /// it passes: the admission's side of `take`.
-  mutating func admit(_ e: Entry, seq: Int64, signer: String, sealedAt: UTCInstant) -> String? {
-    let refusal = audit.take(e, seq: seq, signer: signer, sealedAt: sealedAt, recording: false)
-    if refusal == nil { noteActivity(e) }
-    return refusal
-  }
-
-  mutating func sealed(at seq: Int64, time: UTCInstant, by signer: String) {
-    audit.sealed(at: seq, time: time, by: signer)
-    noteSeal(at: time)
-  }
-}
-
 /// HQ's record of what its admission refused, next to the ledger (`ledger.jsonl.refusals`, one
 /// JSON object per line, with the account and points an entry would have moved): the refused
 /// entries are never in the ledger, and HQ's report lists them from here. Informational: nothing reads points from it.

@@ -91,9 +91,15 @@ public struct NightlySync: Sendable {
     // A replica of other accounts than the program in it has this terminal hold (every account,
     // or another region: a snapshot, a program that moved the terminal) starts afresh.
     let text = try cache.programText()
-    let region = text.flatMap { try? ProgramParser.parse(Data($0.utf8)) }?.regions?.region(of: terminal)
+    let region = region(in: text)
     let replica = try cache.replicaPosition().flatMap { $0.region == region ? $0 : nil }
     return (state, try cache.outbox(), replica, text.map(StateDelta.checksum(text:)))
+  }
+
+  /// The region the program `text` puts this terminal in (its replica holds that region's members),
+  /// or nil: every account.
+  func region(in text: String?) -> String? {
+    text.flatMap { try? ProgramParser.parse(Data($0.utf8)) }?.regions?.region(of: terminal)
   }
 
   /// The time the outbox's batch is sealed at: the sync's time, or the latest entry's when the
@@ -231,8 +237,7 @@ public struct NightlySync: Sendable {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let epochText = String(decoding: try encoder.encode(epoch), as: UTF8.self)
     // A terminal the program puts in a region holds that region's members, and only those.
-    let programText = try reader.header.program ?? cache.programText()
-    let region = programText.flatMap { try? ProgramParser.parse(Data($0.utf8)) }?.regions?.region(of: terminal)
+    let region = region(in: try reader.header.program ?? cache.programText())
     guard reader.header.region == region else {
       throw StateDeltaError(
         "HQ sent \(PointsCache.describe(region: reader.header.region)) where the program puts \(terminal) in "

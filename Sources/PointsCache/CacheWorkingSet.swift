@@ -101,8 +101,6 @@ struct CacheWorkingSet {
   /// Writes every touched account back: its row (the state, `working` only where it is not the
   /// base), its cards and its receipts' index entries.
   func store(_ db: Database) throws {
-    // A region member's day (a partial replica's delta) goes with its new base; a base without
-    // one keeps the row's.
     // A referee may be touched before its referrer (its provisional earn learnt first, then its
     // enrolment naming a referrer learnt in the same sync): the referrer column is checked when
     // the transaction commits, once every row is written, not row by row.
@@ -132,7 +130,8 @@ struct CacheWorkingSet {
             base == encoded ? nil : encoded, regionDays[id],
           ])
       } else if let base = bases[id] {
-        // A new base (a sync): the row's state and, where it is not the base, the working state.
+        // A new base (a sync): the row's state and, where it is not the base, the working state; a
+        // region member's day goes with its base (a base without one keeps the row's).
         try db.cachedExecute(
           sql: """
             UPDATE account SET enrolledAt = ?1, referrerAccountId = ?2, referralSettled = ?3, balance = ?4,
