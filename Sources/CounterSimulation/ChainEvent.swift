@@ -18,7 +18,7 @@ public struct ChainEvent: Sendable {
     /// A new card linked to an existing card's account at the counter's CLI (a second card).
     case link(terminal: String, card: String, to: String)
     /// HQ publishes the program again as a new version with this return window (pending points).
-    case publishProgram(pendingDays: Int)
+    case publishProgram(pendingDays: Int, formatTwoWindow: Int?)
     case fault(ChainFault)
   }
 }

@@ -92,8 +92,8 @@ public struct ChainSimulation {
               card: card, to: existing, cardKey: EmulatedCardKeys.publicKey(of: card),
               sign: { try EmulatedCardKeys.sign($0, by: existing) }, context: runner.context(t))
           } catch { summary.refused("link: \(error)") }
-        case .publishProgram(let days):
-          try runner.publishProgram(pendingDays: days)
+        case .publishProgram(let days, let window):
+          try runner.publishProgram(pendingDays: days, formatTwoWindow: window)
         case .fault(let fault):
           // Junk is not written behind a torn tail (that would be a damaged file): not counted then.
           var injected = true
@@ -163,7 +163,7 @@ public struct ChainSimulation {
     switch action {
     case .counter(let a): "\(a)"
     case .link(let t, let card, let to): "\(t): link \(card) to \(to)"
-    case .publishProgram(let days): "HQ publishing a program with pendingDays \(days)"
+    case .publishProgram(let days, _): "HQ publishing a program with pendingDays \(days)"
     case .fault(let f): "\(f)"
     }
   }

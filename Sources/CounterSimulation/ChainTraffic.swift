@@ -16,6 +16,9 @@ public struct ChainTraffic: Sendable {
   /// Partial replicas: the counters in two regions whose members are held this many days (the
   /// last counter of three or more in none: it holds every account); nil: no regions.
   public var regionDays: Int?
+  /// A chain of program format 2 (the tier from whole UTC days, a lot a day) with this tier
+  /// window in days; nil: format 1.
+  public var formatTwoWindow: Int?
   public static let start = UTCInstant(parsing: "2026-11-02T00:00:00Z")!
 
   /// How often each kind of traffic happens, in percent.
@@ -94,15 +97,24 @@ public struct ChainTraffic: Sendable {
     }
   }
 
-  /// The chain's program: `program`, with its regions when it has some.
+  /// The chain's program: `program`, with its regions when it has some, in format 2 when drawn so.
   public var programText: String {
-    guard let days = regionDays else { return Self.program }
+    let program = formatTwoWindow.map { Self.formatTwo(Self.program, tierWindowDays: $0) } ?? Self.program
+    guard let days = regionDays else { return program }
     let shops = regions.sorted { $0.key < $1.key }.map { name, terminals in
       "\"\(name)\": [" + terminals.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
     }
-    return Self.program.replacingOccurrences(
+    return program.replacingOccurrences(
       of: "\"expiryDays\": 365,",
       with: "\"expiryDays\": 365, \"regions\": {\"days\": \(days), \"shops\": {\(shops.joined(separator: ", "))}},")
+  }
+
+  /// `program` (of the demo's shape) in format 2, with a tier window of `tierWindowDays` and
+  /// purchases under 15.00 no visits: short enough that a run's days cross the window's edge.
+  public static func formatTwo(_ program: String, tierWindowDays: Int) -> String {
+    program.replacingOccurrences(
+      of: "\"tierWindowDays\": 365,",
+      with: "\"format\": 2, \"tierWindowDays\": \(tierWindowDays), \"minVisitAmount\": 1500,")
   }
 
   /// The counter traffic alone, as a scenario (what `sim chain` plays without faults).

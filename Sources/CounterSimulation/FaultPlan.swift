@@ -19,8 +19,9 @@ public struct FaultPlan: Sendable {
   public var restore = 0
   /// A counter is handed a tampered state delta before its night's sync.
   public var tamperedDelta = 0
-  /// The night HQ publishes a new program version with a return window, and its days.
-  public var publishProgram: (day: Int, pendingDays: Int)?
+  /// The night HQ publishes a new program version with a return window, and its days; when
+  /// `formatTwoWindow` is set, the version is of format 2 with that tier window.
+  public var publishProgram: (day: Int, pendingDays: Int, formatTwoWindow: Int?)?
 
   public init() {}
 
@@ -35,7 +36,7 @@ public struct FaultPlan: Sendable {
       func chance(_ percent: Int) -> Bool { rng.next() % 100 < UInt64(percent) }
       let revoked = schedule.closed(on: day)
       if let p = publishProgram, p.day == day {
-        schedule.add(day, 7 * 3600, .publishProgram(pendingDays: p.pendingDays))
+        schedule.add(day, 7 * 3600, .publishProgram(pendingDays: p.pendingDays, formatTwoWindow: p.formatTwoWindow))
       }
       for t in terminals where !revoked.contains(t) && day > 0 && day + 1 < days && chance(revoke) {
         // Revoked after closing, before the night's sync; registered again 1–2 nights later,

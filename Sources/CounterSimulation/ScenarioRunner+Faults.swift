@@ -10,16 +10,20 @@ import SyncProtocol
 /// real actor does it (HQ's commands append through the admission; someone with write access
 /// to the file writes bytes; a killed terminal loses what it had not committed).
 extension ScenarioRunner {
-  /// HQ publishes the chain's program again as the next version, with a return window.
-  func publishProgram(pendingDays: Int) throws {
+  /// HQ publishes the chain's program again as the next version, with a return window, and in
+  /// format 2 with a tier window of `formatTwoWindow` days when given.
+  func publishProgram(pendingDays: Int, formatTwoWindow: Int? = nil) throws {
     let (fold, _) = try LedgerFold.fold(path: ledger.path, sealedOnly: true)
     let version = (fold.program?.version ?? 1) + 1
-    let json = scenario.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": \(version),")
+    var json = scenario.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": \(version),")
       .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")
+    if let formatTwoWindow { json = ChainTraffic.formatTwo(json, tierWindowDays: formatTwoWindow) }
     try ledger.append(
       [LedgerEntry(kind: .program, id: "program-\(clock.now.seconds)", at: clock.now, terminal: Entry.hq, data: json)],
       signer: Entry.hq, key: hqKey, at: clock.now)
-    narrate("\(clock.now) HQ publishes program version \(version) with pendingDays \(pendingDays)")
+    narrate(
+      "\(clock.now) HQ publishes program version \(version) with pendingDays \(pendingDays)"
+        + (formatTwoWindow.map { " in format 2 (a tier window of \($0) days)" } ?? ""))
   }
 
   /// HQ registers a new key for `terminal` (a rotation, or a registration after a revocation);

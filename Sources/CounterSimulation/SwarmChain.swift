@@ -25,7 +25,7 @@ extension ChainTraffic {
     traffic.faults.viaHQService = draw(0...2) == 0
     traffic.faults.hqRestart = traffic.faults.viaHQService ? draw(0...30) : 0
     if draw(0...2) == 0 {
-      traffic.faults.publishProgram = (draw(1...(traffic.days - 1)), [3, 7, 14][draw(0...2)])
+      traffic.faults.publishProgram = (draw(1...(traffic.days - 1)), [3, 7, 14][draw(0...2)], nil)
     }
     // Drawn last, so the plans of earlier seeds keep their other rates.
     traffic.mix.lifted = draw(0...20)
@@ -33,6 +33,12 @@ extension ChainTraffic {
     traffic.faults.tamperedDelta = draw(0...10)
     traffic.regionDays = draw(0...1) == 0 ? draw(1...4) : nil
     traffic.mix.enrolFirst = draw(0...20)
+    // Half the chains run program format 2; of the others, half of those that publish a new
+    // version switch to it on that night.
+    traffic.formatTwoWindow = draw(0...1) == 0 ? [1, 2, 3, 365][draw(0...3)] : nil
+    if traffic.formatTwoWindow == nil, traffic.faults.publishProgram != nil, draw(0...1) == 0 {
+      traffic.faults.publishProgram?.formatTwoWindow = draw(1...3)
+    }
     return traffic
   }
 
@@ -48,7 +54,13 @@ extension ChainTraffic {
         + "rotation \(faults.rotateKey)%, revocation \(faults.revoke)%, backup and restore \(faults.restore)%, "
         + "tampered delta \(faults.tamperedDelta)%",
     ]
-    if let p = faults.publishProgram { parts.append("pendingDays \(p.pendingDays) published on day \(p.day)") }
+    if let w = formatTwoWindow { parts.append("format 2, a tier window of \(w) days") }
+    if let p = faults.publishProgram {
+      parts.append(
+        "pendingDays \(p.pendingDays)"
+          + (p.formatTwoWindow.map { " in format 2 (a tier window of \($0) days)" } ?? "")
+          + " published on day \(p.day)")
+    }
     if let days = regionDays {
       let drawn = regions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.joined(separator: "+"))" }
       parts.append("regions of \(days) days: \(drawn.joined(separator: ", "))")

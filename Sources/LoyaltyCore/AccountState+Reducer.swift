@@ -3,18 +3,15 @@ extension AccountState {
   ///
   /// Every sum is checked: an entry that would overflow a balance, a deficit or a spend throws
   /// `RuleError(.overflow)` and leaves the state as it was. Entries that do not concern an account
-  /// (programs, terminal registrations, seals) change nothing. `keepingReceipts: false` folds
-  /// without remembering receipts (balances over years of history do not need them).
+  /// (programs, terminal registrations, seals) change nothing.
   ///
   /// In place, without copying the account: everything that can fail is computed first, then the
   /// points move (atomic), then the rest changes.
   ///
-  /// `receiptDays` (`LoyaltyProgram.receiptDays`): receipts older than that many days before the
-  /// entry (and past their own return window) are dropped, so an account's state is bounded by
-  /// the program's windows, not by its age; nil keeps them all.
-  public mutating func apply(
-    _ entry: Entry, expiryDays: Int, receiptDays: Int? = nil, keepingReceipts: Bool = true
-  ) throws(RuleError) {
+  /// `rules` (`StateRules`, from the program the entry is applied under): the lot's expiry, and
+  /// the windows beyond which receipts and tier days are dropped, so an account's state is bounded
+  /// by the program's windows, not by its age.
+  public mutating func apply(_ entry: Entry, rules: StateRules) throws(RuleError) {
     guard entry.kind.concernsAnAccount else { return }
     guard entry.account == id else {
       throw RuleError(.unknownAccount, "entry \(entry.id) is for account \(entry.account ?? "none"), not \(id)")
@@ -22,10 +19,13 @@ extension AccountState {
     // 1. What may overflow, computed before anything changes.
     var spend = lifetimeSpend
     var receipt: (id: String, value: Receipt)?
+    var daySpend: Int64?
+    var refund: (amount: Int64, day: Int64)?
     switch entry.kind {
     case .earn:
       spend = try Checked.add(spend, entry.amount ?? 0, "the lifetime spend")
-      if keepingReceipts, let id = entry.receipt {
+      daySpend = try tierDays.spend(adding: entry.amount ?? 0, on: entry.at.day)
+      if let id = entry.receipt {
         receipt = (
           id,
           Receipt(
@@ -38,8 +38,10 @@ extension AccountState {
       if let id = entry.receipt, var r = receipts[id] {
         let refunded = try Checked.add(r.refunded, max(0, entry.amount ?? 0), "a receipt's refunds")
         let reversed = try Checked.subtract(r.reversed, min(0, entry.points ?? 0), "a receipt's reversals")
+        let before = r.refunded
         r.refunded = min(r.amount, refunded)
         r.reversed = min(r.points, reversed)
+        refund = (r.refunded - before, UTCInstant(seconds: r.at).day)
         receipt = (id, r)
       }
     case .enroll, .link, .block, .redeem, .referralBonus, .adjustment, .expiry:
@@ -50,7 +52,7 @@ extension AccountState {
     // 2. The points: credit or debit, atomic (throws before changing the lots).
     let points = entry.points ?? 0
     if points > 0 {
-      try lots.credit(points, at: entry.at, expiryDays: expiryDays)
+      try lots.credit(points, at: entry.at, expiryDays: rules.expiryDays, dayLot: rules.dayLots)
     } else if points < 0 {
       try lots.debit(points.magnitude)
     }
@@ -58,7 +60,13 @@ extension AccountState {
     if enrolledAt == nil { enrolledAt = entry.at }
     lifetimeSpend = spend
     if let receipt { receipts[receipt.id] = receipt.value }
-    if let receiptDays, !receipts.isEmpty { dropReceipts(before: entry.at, days: receiptDays) }
+    if let daySpend {
+      tierDays.record(
+        day: entry.at.day, spend: daySpend, visit: max(0, entry.amount ?? 0) >= rules.minVisitAmount)
+    }
+    if let refund { tierDays.refund(refund.amount, on: refund.day) }
+    if let days = rules.receiptDays, !receipts.isEmpty { dropReceipts(before: entry.at, days: days) }
+    if let days = rules.tierWindowDays { tierDays.drop(before: entry.at.day - Int64(days) + 1) }
     switch entry.kind {
     case .enroll:
       if let card = entry.card {

@@ -49,7 +49,7 @@ public enum ReturnWindow {
 /// One cardholder account as the entries made it: points (lots and deficit), cards and blocks,
 /// referral, activity, and receipts (the tier's inputs, and what a refund needs).
 ///
-/// Changed only by `apply(_:expiryDays:keepingReceipts:)`, the one reducer the counter's cache,
+/// Changed only by `apply(_:rules:)`, the one reducer the counter's cache,
 /// the ledger's fold and HQ's audit share. An adapter may hold a partial state — the receipts a
 /// decision needs — but never a different meaning.
 public struct AccountState: Hashable, Sendable {
@@ -72,6 +72,8 @@ public struct AccountState: Hashable, Sendable {
   public var lastActivity: UTCInstant?
   /// Receipts by id.
   public var receipts: [String: Receipt] = [:]
+  /// The tier's inputs by UTC day (read by a program of format 2).
+  public var tierDays = TierDays()
 
   public init(id: String) { self.id = id }
 

@@ -1,4 +1,4 @@
-/// The one canonical byte encoding of an account's state (`loyalty-state/1`): what HQ's epochs
+/// The one canonical byte encoding of an account's state (`loyalty-state/2`): what HQ's epochs
 /// digest, what a state delta carries and what a terminal's replica stores. One state has exactly
 /// one encoding and a decoder accepts nothing else (minimal varints, sets sorted and without
 /// repeats, no byte left over), so two holders of equal states hash equal bytes.
@@ -13,9 +13,15 @@
 ///  4. the cards (count; sorted text), the blocked cards (count; sorted text), the card keys
 ///     (count; sorted by card: card text, key text);
 ///  5. the receipts (count; sorted by id: id text, at zigzag, amount, points, refunded, reversed
-///     as zigzag, pendingDays optional varint).
+///     as zigzag, pendingDays optional varint);
+///  6. the tier days (count; by day, strictly rising: day zigzag, spend varint, visits varint).
+///
+/// `decode` also reads `loyalty-state/1` (no tier days), what caches held before version 2, so
+/// a counter keeps serving until its next sync takes the replica afresh; it is never written.
 public enum AccountStateEncoding {
-  public static let version: UInt8 = 1
+  public static let version: UInt8 = 2
+  /// The version written before tier days: read, never written.
+  public static let legacyVersion: UInt8 = 1
   /// The longest text a state may hold (ids, cards, keys), in bytes.
   public static let maxText = 1024
   /// The most items of one list a state may hold.
@@ -24,7 +30,8 @@ public enum AccountStateEncoding {
   /// The canonical bytes of `state`.
   public static func encode(_ state: AccountState) -> [UInt8] {
     var w = Writer()
-    w.bytes.reserveCapacity(96 + state.lots.lots.count * 12 + state.receipts.count * 48)
+    w.bytes.reserveCapacity(
+      96 + state.lots.lots.count * 12 + state.receipts.count * 48 + state.tierDays.days.count * 8)
     w.bytes.append(version)
     w.text(state.id)
     w.optional(state.enrolledAt.map(\.seconds))
@@ -57,13 +64,22 @@ public enum AccountStateEncoding {
       w.zigzag(r.reversed)
       w.optional(r.pendingDays.map { Int64($0) }, signed: false)
     }
+    w.varint(UInt64(state.tierDays.days.count))
+    for d in state.tierDays.days {
+      w.zigzag(d.day)
+      w.varint(UInt64(d.spend))
+      w.varint(UInt64(d.visits))
+    }
     return w.bytes
   }
 
   /// The state `bytes` encode, or a `RuleError` naming what is not canonical.
   public static func decode(_ bytes: some Collection<UInt8>) throws(RuleError) -> AccountState {
     var r = Reader(Array(bytes))
-    guard try r.byte() == version else { throw r.fail("not a loyalty-state/\(version) encoding") }
+    let encoding = try r.byte()
+    guard encoding == version || encoding == legacyVersion else {
+      throw r.fail("not a loyalty-state/\(version) encoding")
+    }
     var state = AccountState(id: try r.text())
     state.enrolledAt = try r.optional().map(UTCInstant.init(seconds:))
     state.lastActivity = try r.optional().map(UTCInstant.init(seconds:))
@@ -108,6 +124,17 @@ public enum AccountStateEncoding {
       state.receipts[id] = Receipt(
         account: state.id, at: at, amount: amount, points: points, refunded: refunded, reversed: reversed,
         pendingDays: pendingDays)
+    }
+    if encoding == version {
+      var days: [TierDays.Day] = []
+      for _ in 0..<(try r.count()) {
+        let day = try r.zigzag()
+        let spend = try r.int64()
+        guard let visits = Int(exactly: try r.varint()) else { throw r.fail("visits out of range") }
+        guard days.last.map({ $0.day < day }) ?? true else { throw r.fail("tier days not in order") }
+        days.append(.init(day: day, spend: spend, visits: visits))
+      }
+      state.tierDays = try TierDays(days: days)
     }
     guard r.atEnd else { throw r.fail("\(r.remaining) bytes after the state") }
     return state

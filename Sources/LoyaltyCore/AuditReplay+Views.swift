@@ -8,12 +8,16 @@ extension AuditReplay {
     func visible(_ j: Journaled) -> Bool {
       j.seq <= basis || j.entry.terminal == terminal || Self.isOnceOnly(j.entry.kind)
     }
-    guard let journal = recent[id], !journal.allSatisfy(visible) else { return current }
+    // The ledger's state applied the terminal's own entries under the program in force when each
+    // was admitted; the terminal applied them under the one it held, the program at its basis.
+    // The same unless HQ published another since.
+    let republished = (programs.last?.seq ?? 0) > basis
+    guard let journal = recent[id], republished || !journal.allSatisfy(visible) else { return current }
     var state = settled[id] ?? AccountState(id: id)
     for j in journal where visible(j) {
-      let then = program(at: j.seq)
+      let then = program(at: min(j.seq, basis))
       try? state.apply(
-        j.entry, expiryDays: LoyaltyProgram.expiryDays(then), receiptDays: LoyaltyProgram.receiptDays(then))
+        j.entry, rules: StateRules(then))
     }
     return state.enrolledAt == nil ? nil : state
   }

@@ -237,7 +237,7 @@ public struct AuditReplay: Sendable {
       // In place: no copy of the account's receipts and lots per entry.
       do throws(RuleError) {
         try accounts[id, default: AccountState(id: id)].apply(
-          e, expiryDays: LoyaltyProgram.expiryDays(program), receiptDays: LoyaltyProgram.receiptDays(program))
+          e, rules: StateRules(program))
       } catch {
         if !existed { accounts[id] = nil }
         if recent[id] == nil { settled[id] = nil }
@@ -284,7 +284,7 @@ public struct AuditReplay: Sendable {
         recent[id] = journal
         let then = program(at: first.seq)
         try? settled[id]?.apply(
-          first.entry, expiryDays: LoyaltyProgram.expiryDays(then), receiptDays: LoyaltyProgram.receiptDays(then))
+          first.entry, rules: StateRules(then))
       }
     }
     if pendingStart > 4096, pendingStart * 2 > pending.count {

@@ -101,8 +101,7 @@ extension AccountState {
     // A purchase in the same second as the view has happened: it counts (as on its receipt),
     // so the tier is the one of the next second.
     let next = t.adding(seconds: 1)
-    let standing = EarnRules.tier(
-      at: next, history: purchases(before: next, windowDays: program.tierWindowDays), in: program)
+    let standing = EarnRules.tier(at: next, of: self, in: program)
     var view = CardholderView(
       card: card, account: id, blocked: blockedCards.contains(card), cards: cards, balance: balance,
       tier: standing.tier.name, spendInWindow: standing.spend, visitsInWindow: standing.visits,

@@ -227,8 +227,7 @@ public enum Decisions {
         .duplicateReceipt, "receipt \(receipt) is already recorded",
         screenLines: ["Receipt \(receipt)", "is already recorded."])
     }
-    let history = account.purchases(before: c.at, windowDays: program.tierWindowDays)
-    let tier = EarnRules.tier(at: c.at, history: history, in: program).tier
+    let tier = EarnRules.tier(at: c.at, of: account, in: program).tier
     let points = try EarnRules.points(for: lines, at: c.at, tier: tier, in: program)
     guard points <= Bounds.maxPoints else {
       throw RuleError(.overflow, "the basket's \(points) points are beyond the bound of \(Bounds.maxPoints)")
@@ -247,9 +246,10 @@ public enum Decisions {
     {
       entries += bonuses.filter { !recordedBonuses.contains($0.id) }
     }
-    let standing = EarnRules.tier(
-      at: c.at.adding(seconds: 1), history: history + [PurchaseFact(at: c.at, amount: total, refunded: 0)],
-      in: program)
+    // The standing the purchase leaves: the account with its earn applied, a second later.
+    var after = account
+    try? after.apply(entries[0], rules: StateRules(program))
+    let standing = EarnRules.tier(at: c.at.adding(seconds: 1), of: after, in: program)
     return Earn(
       entries: entries, receipt: receipt, points: points, tier: standing.tier.name,
       nextTier: NextTier.after(standing, in: program), provisional: provisional)

@@ -81,13 +81,34 @@ public enum EarnRules {
       spend = overflow ? .max : sum
       if p.amount >= program.minVisitAmount { visits += 1 }
     }
+    return (tier(spend: spend, visits: visits, in: program), spend, visits)
+  }
+
+  /// The tier of `account` for a purchase at `t`, as `program`'s format reads it: format 1 from
+  /// the receipts in (t − tierWindowDays, t) (`tier(at:history:in:)`); format 2 from the account's
+  /// whole UTC days (`TierDays`), the `tierWindowDays` days up to and including t's day — the
+  /// purchases already recorded that day count, the one being scored is not recorded yet. The one
+  /// entry point of the counter, the cardholder's view and HQ's audit.
+  public static func tier(at t: UTCInstant, of account: AccountState, in program: LoyaltyProgram) -> (
+    tier: LoyaltyProgram.Tier, spend: Int64, visits: Int
+  ) {
+    guard program.format >= 2 else {
+      return tier(at: t, history: account.purchases(before: t, windowDays: program.tierWindowDays), in: program)
+    }
+    let today = t.day
+    let w = account.tierDays.window(from: today - Int64(program.tierWindowDays) + 1, through: today)
+    return (tier(spend: w.spend, visits: w.visits, in: program), w.spend, w.visits)
+  }
+
+  /// The highest tier `spend` or `visits` reaches.
+  static func tier(spend: Int64, visits: Int, in program: LoyaltyProgram) -> LoyaltyProgram.Tier {
     var tier = program.tiers[0]
     for candidate in program.tiers.dropFirst() {
       let bySpend = candidate.minSpend.map { $0 <= spend } ?? false
       let byVisits = candidate.minVisits.map { $0 <= visits } ?? false
       if bySpend || byVisits { tier = candidate }
     }
-    return (tier, spend, visits)
+    return tier
   }
 
   /// floor( Σ lines (amount / 10^minorUnits × pointsPerUnit × rate × promotion) × tier multiplier ).

@@ -79,12 +79,18 @@ public struct LoyaltyProgram: Hashable, Sendable {
   /// The days a lot lives under `program` (the default before one is published).
   public static func expiryDays(_ program: LoyaltyProgram?) -> Int { program?.expiryDays ?? defaultExpiryDays }
 
-  /// How long an account keeps a receipt under `program`: while it can be refunded or counts for
-  /// the tier (its own return window, recorded with it, is kept too). Nil before any program:
-  /// receipts are kept.
+  /// How long an account keeps a receipt under `program`: while it can be refunded (its own
+  /// return window, recorded with it, is kept too), and under format 1, whose tier reads receipts,
+  /// while it counts for the tier. Nil before any program: receipts are kept.
   public static func receiptDays(_ program: LoyaltyProgram?) -> Int? {
-    program.map { max($0.refundDays, $0.tierWindowDays) }
+    program.map { $0.format >= 2 ? $0.refundDays : max($0.refundDays, $0.tierWindowDays) }
   }
+  /// The program format: 2 reads the tier from whole UTC days (`TierDays`) and keeps points as a
+  /// lot per UTC day, expiring at a day's end; 1 (a program that names no format) reads the tier
+  /// from the receipts and keeps a lot per credit, to the second.
+  public var format: Int = 1
+  /// The formats this build reads.
+  public static let formats = 1...2
   public var catalogue: [CatalogueItem]
   public var limits: Limits
   /// A purchase's points become redeemable this many days after it (the return window); 0: at

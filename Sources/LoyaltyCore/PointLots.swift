@@ -43,8 +43,12 @@ public struct PointLots: Hashable, Sendable {
   /// Σ remaining − deficit (both non-negative, so it cannot overflow).
   public var balance: Int64 { total - deficit }
 
-  /// Adds a credit: pays the deficit first, the rest becomes a lot.
-  public mutating func credit(_ points: Int64, at time: UTCInstant, expiryDays: Int) throws(RuleError) {
+  /// Adds a credit: pays the deficit first, the rest becomes a lot. A `dayLot` (program format 2)
+  /// joins the lot of its UTC day, which expires at the end of the day `expiryDays` after it, so an
+  /// account holds a lot per day, not per purchase.
+  public mutating func credit(
+    _ points: Int64, at time: UTCInstant, expiryDays: Int, dayLot: Bool = false
+  ) throws(RuleError) {
     guard points >= 0 else { throw RuleError(.invalidAmount, "a credit of \(points) points is negative") }
     let paid = min(deficit, points)
     let left = points - paid
@@ -55,9 +59,15 @@ public struct PointLots: Hashable, Sendable {
     let newTotal = try Checked.add(total, left, "an account's points")
     deficit -= paid
     total = newTotal
-    let lot = Lot(earnedAt: time, expiresAt: time.adding(days: expiryDays), remaining: left)
-    let index = lots.lastIndex { $0.earnedAt <= time }.map { $0 + 1 } ?? 0
-    lots.insert(lot, at: index)
+    let earned = dayLot ? UTCInstant(seconds: time.day * 86_400) : time
+    let lot = Lot(
+      earnedAt: earned, expiresAt: earned.adding(days: dayLot ? expiryDays + 1 : expiryDays), remaining: left)
+    let index = lots.lastIndex { $0.earnedAt <= earned }.map { $0 + 1 } ?? 0
+    if dayLot, index > 0, lots[index - 1].earnedAt == lot.earnedAt, lots[index - 1].expiresAt == lot.expiresAt {
+      lots[index - 1].remaining += left  // ≤ the new total, so it fits
+    } else {
+      lots.insert(lot, at: index)
+    }
   }
 
   /// Takes `points` from the oldest lots; what they cannot cover becomes deficit.

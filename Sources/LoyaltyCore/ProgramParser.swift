@@ -21,10 +21,24 @@ public enum ProgramParser {
         ],
         optional: [
           "promotions", "referral", "expiryWarningDays", "reengageAfterDays", "pendingDays", "minVisitAmount",
-          "refundDays", "regions",
+          "refundDays", "regions", "format",
           "cardProof", "fraud",
         ]) ?? [:]
     let version = w.integer(top["version"], "version", in: 1...Int64(Int32.max))
+    // A program that names no format is format 1 (read as it always was, never refused).
+    var format: Int64? = 1
+    if let value = top["format"] {
+      let range = Int64(LoyaltyProgram.formats.lowerBound)...Int64(LoyaltyProgram.formats.upperBound)
+      if case .integer(let f) = value, f > range.upperBound {
+        w.problem(
+          "format",
+          "\(f) is newer than this build reads (1 or 2): update the terminals and HQ first, or write the program "
+            + "as format 2")
+        format = nil
+      } else {
+        format = w.integer(value, "format", in: range)
+      }
+    }
     let currency = w.string(top["currency"], "currency")
     if let currency, !(currency.count == 3 && currency.allSatisfy({ $0.isASCII && $0.isUppercase })) {
       w.problem("currency", "\"\(currency)\" is not an ISO 4217 code like EUR")
@@ -195,6 +209,7 @@ public enum ProgramParser {
     // window: its receipts are kept exactly as long as they count for the tier.
     program.refundDays = Int(refundDays ?? tierWindowDays)
     program.minVisitAmount = minVisitAmount ?? 0
+    program.format = Int(format ?? 1)
     program.limits.maxLineAmount = maxLine
     program.limits.maxPurchaseAmount = maxPurchase
     if cardProof != nil { program.cardProof = .init(unprovenRedeemPointsPerDay: unprovenCap) }

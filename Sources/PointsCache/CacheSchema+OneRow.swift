@@ -23,14 +23,14 @@ extension CacheSchema {
     let program = try String.fetchOne(db, sql: "SELECT json FROM program WHERE id = 1").flatMap {
       try? ProgramParser.parse(Data($0.utf8))
     }
-    let expiryDays = LoyaltyProgram.expiryDays(program)
+    let rules = StateRules(program)
     for row in try Row.fetchAll(db, sql: "SELECT id, state FROM account") {
       let id: String = row["id"]
       var current: AccountState
       if let base = row["state"] as Data? {
         // HQ's state (v9) with this terminal's unsynced entries on top, as the rows were.
         current = try AccountStateEncoding.decode(base)
-        for entry in try PointsCache.unsynced(db, account: id) { try? current.apply(entry, expiryDays: expiryDays) }
+        for entry in try PointsCache.unsynced(db, account: id) { try? current.apply(entry, rules: rules) }
       } else {
         current = try oldRows(db, account: id)
       }

@@ -261,6 +261,12 @@ enum CacheSchema {
       // in its state, so the index by account (a third of a replica's size) goes.
       try db.execute(sql: "DROP INDEX IF EXISTS receipt_index_by_account")
     }
+    migrator.registerMigration("v13-state-encoding-2") { db in
+      // States are now `loyalty-state/2` (with the tier's days): the replica's digest, drawn over
+      // version-1 bytes, can no longer follow HQ's. The states stay (read as version 1) so the
+      // counter serves on; the next sync takes the replica afresh (a full delta).
+      try db.execute(sql: "DELETE FROM replica_epoch")
+    }
     return migrator
   }
 }

@@ -56,13 +56,13 @@ struct CacheWorkingSet {
   /// Rebuilds an account from its journal (entries HQ refused are not in it: they were moved to
   /// `refusal`): every remaining entry is replayed with the core's reducer from nothing (the only
   /// way an entry's effect is undone, before the cache holds HQ's states).
-  mutating func rebuild(_ db: Database, account id: String, expiryDays: Int) throws {
+  mutating func rebuild(_ db: Database, account id: String, rules: StateRules) throws {
     var state = AccountState(id: id)
     let rows = try db.cachedAll(
       EntryRecord.self, sql: "SELECT * FROM entry WHERE accountId = ? ORDER BY seq", arguments: [id])
     for row in rows {
       let known = state.cards
-      guard (try? state.apply(row.entry, expiryDays: expiryDays)) != nil else { continue }
+      guard (try? state.apply(row.entry, rules: rules)) != nil else { continue }
       for card in state.cards.subtracting(known) { linkedAt[card] = row.at }
     }
     if let current = try Self.load(db, account: id) { before[id] = current }
@@ -75,12 +75,12 @@ struct CacheWorkingSet {
   /// reducer; an entry it refuses is skipped, as it was when recorded on a different state.
   /// `before` is what its row holds now (nil: no row), what `store` writes the difference from.
   mutating func rebase(
-    _ id: String, base: AccountState?, bytes: Data?, unsynced: [Entry], before: AccountState?, expiryDays: Int
+    _ id: String, base: AccountState?, bytes: Data?, unsynced: [Entry], before: AccountState?, rules: StateRules
   ) {
     var state = base ?? AccountState(id: id)
     for entry in unsynced {
       let known = state.cards
-      guard (try? state.apply(entry, expiryDays: expiryDays)) != nil else { continue }
+      guard (try? state.apply(entry, rules: rules)) != nil else { continue }
       for card in state.cards.subtracting(known) { linkedAt[card] = entry.at.seconds }
     }
     if let before { self.before[id] = before }
@@ -90,10 +90,10 @@ struct CacheWorkingSet {
   }
 
   /// Applies `entry` to its account with the core's reducer.
-  mutating func apply(_ entry: Entry, expiryDays: Int) throws(RuleError) {
+  mutating func apply(_ entry: Entry, rules: StateRules) throws(RuleError) {
     guard let id = entry.account, var state = states[id] else { return }
     let knownCards = state.cards
-    try state.apply(entry, expiryDays: expiryDays)
+    try state.apply(entry, rules: rules)
     for card in state.cards.subtracting(knownCards) { linkedAt[card] = entry.at.seconds }
     states[id] = state
   }

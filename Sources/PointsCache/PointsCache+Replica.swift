@@ -168,11 +168,11 @@ extension PointsCache {
   /// whether it has any), through `set`, from what its row holds now.
   static func rebase(
     _ db: Database, _ id: String, base: AccountState?, bytes: Data?, hasUnsynced: Bool,
-    into set: inout CacheWorkingSet, expiryDays: Int
+    into set: inout CacheWorkingSet, rules: StateRules
   ) throws {
     let before = try CacheWorkingSet.load(db, account: id)
     let unsynced = hasUnsynced ? try Self.unsynced(db, account: id) : []
-    set.rebase(id, base: base, bytes: bytes, unsynced: unsynced, before: before, expiryDays: expiryDays)
+    set.rebase(id, base: base, bytes: bytes, unsynced: unsynced, before: before, rules: rules)
   }
 
   /// Forgets an account neither HQ nor this terminal's outbox holds (its enrolment refused, or

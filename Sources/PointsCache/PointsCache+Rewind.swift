@@ -86,8 +86,8 @@ extension PointsCache {
           arguments: [parsed.version, program, time.seconds])
       }
       var set = CacheWorkingSet()
-      let expiryDays = LoyaltyProgram.expiryDays(try? self.program(db))
-      for account in touched { try set.rebuild(db, account: account, expiryDays: expiryDays) }
+      let rules = StateRules(try? self.program(db))
+      for account in touched { try set.rebuild(db, account: account, rules: rules) }
       try set.store(db)
       // An account none of whose entries remain was learnt after that sync: gone with them.
       for account in touched

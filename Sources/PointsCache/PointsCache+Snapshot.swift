@@ -38,7 +38,7 @@ extension PointsCache {
           let bytes = AccountStateEncoding.encode(a)
           digest.add(bytes)
           liability = try Self.add(liability, a.balance, a.id)
-          set.rebase(a.id, base: a, bytes: Data(bytes), unsynced: [], before: nil, expiryDays: 0)
+          set.rebase(a.id, base: a, bytes: Data(bytes), unsynced: [], before: nil, rules: StateRules(expiryDays: 0))
         }
         try set.store(db)
       }

@@ -49,7 +49,7 @@ extension PointsCache {
           arguments: [program.version, json, time.seconds])
       }
       let programNow = try? program(db)
-      let expiryDays = LoyaltyProgram.expiryDays(programNow)
+      let rules = StateRules(programNow)
       // 1. This terminal's entries: refused ones out of the outbox, claimed ones synced.
       var touched: Set<String> = []
       for refusal in refusedByHQ {
@@ -120,7 +120,7 @@ extension PointsCache {
           }
           let unsynced = withUnsynced.contains(state.id) ? try Self.unsynced(db, account: state.id) : []
           set.rebase(
-            state.id, base: state, bytes: Data(bytes), unsynced: unsynced, before: before, expiryDays: expiryDays)
+            state.id, base: state, bytes: Data(bytes), unsynced: unsynced, before: before, rules: rules)
           touched.remove(state.id)
           count += 1
         }
@@ -171,7 +171,7 @@ extension PointsCache {
         }
         try Self.rebase(
           db, id, base: try base.map { try AccountStateEncoding.decode($0) }, bytes: base,
-          hasUnsynced: withUnsynced.contains(id), into: &set, expiryDays: expiryDays)
+          hasUnsynced: withUnsynced.contains(id), into: &set, rules: rules)
       }
       try set.store(db)
       for (id, s) in set.states where s.balance < 0 { overdrawn[id] = s.balance }

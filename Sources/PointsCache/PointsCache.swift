@@ -241,13 +241,13 @@ public final class PointsCache: Sendable {
   ) throws -> CacheWorkingSet {
     var set = set
     if origin == .local, let terminal = entries.first?.terminal { try requireOwner(db, terminal) }
-    let expiryDays = LoyaltyProgram.expiryDays(program)
+    let rules = StateRules(program)
     var rows: [EntryRecord] = []
     for entry in entries {
       guard let account = entry.account, entry.kind.concernsAnAccount else { continue }
       try set.prepare(db, for: entry)
       do {
-        try set.apply(entry, expiryDays: expiryDays)
+        try set.apply(entry, rules: rules)
       } catch {
         guard let refusing else { throw error }
         refusing(entry, error)
@@ -315,7 +315,7 @@ public final class PointsCache: Sendable {
       // receipts (the receipt index). A replica of states: that state is HQ's with this terminal's
       // unsynced entries on top; before one, every entry the cache holds adds up to its balance.
       let replica = try Self.isReplica(db)
-      let expiryDays = LoyaltyProgram.expiryDays(try? program(db))
+      let rules = StateRules(try? program(db))
       for row in try Row.fetchAll(db, sql: "SELECT id, state, working, balance, deficit FROM account") {
         let id: String = row["id"]
         guard let current = try CacheWorkingSet.load(db, account: id) else { continue }
@@ -335,7 +335,7 @@ public final class PointsCache: Sendable {
           let base = try (row["state"] as Data?).map { try AccountStateEncoding.decode($0) }
           set.rebase(
             id, base: base, bytes: nil, unsynced: try Self.unsynced(db, account: id), before: nil,
-            expiryDays: expiryDays)
+            rules: rules)
           if set.states[id]?.balance != current.balance {
             problems.append("account \(id): balance differs from HQ's state with this terminal's unsynced entries")
           }

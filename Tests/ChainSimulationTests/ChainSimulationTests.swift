@@ -182,7 +182,7 @@ struct ChainSimulationTests {
     traffic.faults.lostAnswer = 20
     traffic.faults.rotateKey = 10
     traffic.faults.revoke = 10
-    traffic.faults.publishProgram = (day: 3, pendingDays: 7)
+    traffic.faults.publishProgram = (day: 3, pendingDays: 7, formatTwoWindow: nil)
     traffic.faults.restore = 60
     let summary = try await ChainSimulation(traffic: traffic).run(workdir: workdir(), logger: Logger(label: "test"))
     for kind in [

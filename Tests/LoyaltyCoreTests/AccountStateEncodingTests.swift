@@ -36,7 +36,7 @@ struct AccountStateEncodingTests {
     let back = try AccountStateEncoding.decode(bytes)
     #expect(back == s)
     #expect(AccountStateEncoding.encode(back) == bytes)
-    #expect(AccountStateEncoding.encode(AccountState(id: "a")).count < 16)
+    #expect(AccountStateEncoding.encode(AccountState(id: "a")).count < 18)
   }
 
   @Test func anythingButTheCanonicalFormIsRefused() throws {
@@ -44,10 +44,10 @@ struct AccountStateEncodingTests {
     #expect(throws: RuleError.self) { try AccountStateEncoding.decode(bytes + [0]) }
     #expect(throws: RuleError.self) { try AccountStateEncoding.decode(bytes.dropLast()) }
     var version = bytes
-    version[0] = 2
+    version[0] = 3
     #expect(throws: RuleError.self) { try AccountStateEncoding.decode(version) }
     // The id "a" written with a length of two bytes (0x81 0x00 is 1, not in its shortest form).
-    #expect(throws: RuleError.self) { try AccountStateEncoding.decode([1, 0x81, 0x00, 0x61]) }
+    #expect(throws: RuleError.self) { try AccountStateEncoding.decode([2, 0x81, 0x00, 0x61]) }
     // Cards out of order.
     var s = AccountState(id: "a")
     s.cards = ["B"]

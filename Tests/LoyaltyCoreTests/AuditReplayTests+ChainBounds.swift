@@ -52,7 +52,7 @@ extension AuditReplayTests {
     let c = OperationContext(terminal: "T01", operator: "", at: at, basis: basis)
     let entry = try Decisions.enroll(card: card, known: nil, referrer: referrer.map { ($0, facts) }, context: c)
     var account = AccountState(id: entry.account!)
-    try account.apply(entry, expiryDays: 365)
+    try account.apply(entry, rules: StateRules(expiryDays: 365))
     return (entry, account)
   }
 

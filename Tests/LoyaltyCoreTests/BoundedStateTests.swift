@@ -14,6 +14,13 @@ struct BoundedStateTests {
       $0["pendingDays"] = 7
     })
 
+  /// The program's rules, with lots of a year.
+  static var rules: StateRules {
+    var rules = StateRules(program)
+    rules.expiryDays = 365
+    return rules
+  }
+
   func earn(_ receipt: String, at t: UTCInstant) -> Entry {
     Entry(
       kind: .earn, id: "earn-\(receipt)", at: t, terminal: "T01", account: "acct-1", card: "C", points: 10,
@@ -39,11 +46,11 @@ struct BoundedStateTests {
     var sizes: [Int] = []
     for day in 0..<1_095 {
       try state.apply(
-        earn("T01/R\(day)", at: start.adding(days: day)), expiryDays: 365,
-        receiptDays: LoyaltyProgram.receiptDays(Self.program))
+        earn("T01/R\(day)", at: start.adding(days: day)),
+        rules: Self.rules)
       // HQ's expiry run (`ledger expire`) takes out the lots past their day.
       if day % 30 == 29, let expiry = Decisions.expiry(of: state, asOf: start.adding(days: day)) {
-        try state.apply(expiry, expiryDays: 365, receiptDays: LoyaltyProgram.receiptDays(Self.program))
+        try state.apply(expiry, rules: Self.rules)
       }
       if day % 365 == 364 { sizes.append(AccountStateEncoding.encode(state).count) }
     }

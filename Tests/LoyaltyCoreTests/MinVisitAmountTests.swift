@@ -51,7 +51,7 @@ struct MinVisitAmountTests {
       try account.apply(
         Entry(
           kind: .earn, id: "earn-T01/R1", at: now.adding(days: -1), terminal: "T01", account: "acct-a", card: "C1",
-          points: 0, amount: 1, receipt: "T01/R1"), expiryDays: p.expiryDays)
+          points: 0, amount: 1, receipt: "T01/R1"), rules: StateRules(expiryDays: p.expiryDays))
       let view = account.view(card: "C1", cards: ["C1"], at: now, program: p)
       #expect(view.visitsInWindow == visits && view.spendInWindow == 1, "minVisitAmount \(minimum ?? "absent")")
     }

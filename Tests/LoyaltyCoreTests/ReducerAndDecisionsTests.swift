@@ -22,13 +22,17 @@ struct ReducerAndDecisionsTests {
 
   @Test func anOverflowIsAnErrorAndChangesNothing() throws {
     var a = AccountState(id: "acct-a")
-    try a.apply(entry(.adjustment, 5_000_000_000_000_000_000), expiryDays: 365)
+    try a.apply(entry(.adjustment, 5_000_000_000_000_000_000), rules: StateRules(expiryDays: 365))
     let before = a
-    #expect(throws: RuleError.self) { try a.apply(entry(.adjustment, 5_000_000_000_000_000_000), expiryDays: 365) }
+    #expect(throws: RuleError.self) {
+      try a.apply(entry(.adjustment, 5_000_000_000_000_000_000), rules: StateRules(expiryDays: 365))
+    }
     #expect(a == before)
-    #expect(throws: RuleError.self) { try a.apply(entry(.adjustment, .min), expiryDays: 365) }
+    #expect(throws: RuleError.self) { try a.apply(entry(.adjustment, .min), rules: StateRules(expiryDays: 365)) }
     #expect(a == before)
-    #expect(throws: RuleError.self) { try a.apply(entry(.adjustment, 1, account: "acct-b"), expiryDays: 365) }
+    #expect(throws: RuleError.self) {
+      try a.apply(entry(.adjustment, 1, account: "acct-b"), rules: StateRules(expiryDays: 365))
+    }
   }
 
   @Test func theReducerKeepsReceiptsCardsAndBlocks() throws {
@@ -36,17 +40,18 @@ struct ReducerAndDecisionsTests {
     try a.apply(
       Entry(
         kind: .enroll, id: "n", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 0, ref: "acct-r"),
-      expiryDays: 365)
+      rules: StateRules(expiryDays: 365))
     try a.apply(
       Entry(
         kind: .earn, id: "earn-R1", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 20,
-        amount: 1000, receipt: "R1"), expiryDays: 365)
+        amount: 1000, receipt: "R1"), rules: StateRules(expiryDays: 365))
     try a.apply(
       Entry(
         kind: .reversal, id: "rev", at: Self.t0, terminal: "T01", account: "acct-a", points: -10, amount: 500,
-        receipt: "R1"), expiryDays: 365)
+        receipt: "R1"), rules: StateRules(expiryDays: 365))
     try a.apply(
-      Entry(kind: .block, id: "b", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1"), expiryDays: 365)
+      Entry(kind: .block, id: "b", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1"),
+      rules: StateRules(expiryDays: 365))
     #expect(a.referrer == "acct-r" && a.cards == ["C1"] && a.blockedCards == ["C1"])
     #expect(a.balance == 10 && a.lifetimeSpend == 500 && a.purchases == 1)
     #expect(
@@ -65,7 +70,7 @@ struct ReducerAndDecisionsTests {
     #expect(earn.points == 25)
     #expect(earn.entries.map(\.kind) == [.earn, .referralBonus, .referralBonus])
     #expect(earn.entries.compactMap(\.points) == [25, 50, 25])
-    for e in earn.entries where e.account == referee.id { try referee.apply(e, expiryDays: 365) }
+    for e in earn.entries where e.account == referee.id { try referee.apply(e, rules: StateRules(expiryDays: 365)) }
     #expect(referee.referralSettled && referee.balance == 50)
     let again = try Decisions.earn(
       card: facts, cardID: facts.card, account: referee, lines: [PurchaseLine(category: "other", amount: 1000)],
@@ -107,7 +112,7 @@ struct ReducerAndDecisionsTests {
     #expect(unknown?.reason == .unknownReceipt)
     let capped = #expect(throws: RuleError.self) {
       var rich = AccountState(id: "acct-a")
-      try rich.apply(entry(.adjustment, 10_000), expiryDays: 365)
+      try rich.apply(entry(.adjustment, 10_000), rules: StateRules(expiryDays: 365))
       return try Decisions.redeem(
         card: CardFacts(card: "C1", account: "acct-a", blocked: false), cardID: "C1", account: rich, item: "coffee",
         redeemedTodayHere: .max, sequence: 1, program: Self.program, context: context)
@@ -130,7 +135,7 @@ struct ReducerAndDecisionsTests {
         receipt: receipt, receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
         program: program, context: OperationContext(terminal: "T01", operator: "test", at: t)
       ).entries[0]
-      try a.apply(entry, expiryDays: 365)
+      try a.apply(entry, rules: StateRules(expiryDays: 365))
       return entry
     }
     let first = try earn("T01/R1", under: Self.program, at: Self.t0)
@@ -141,7 +146,7 @@ struct ReducerAndDecisionsTests {
     try a.apply(
       Entry(
         kind: .earn, id: "earn-T01/R3", at: Self.t0, terminal: "T01", account: "acct-a", card: "C1", points: 40,
-        amount: 2000, receipt: "T01/R3"), expiryDays: 365)
+        amount: 2000, receipt: "T01/R3"), rules: StateRules(expiryDays: 365))
     let now = Self.t0.adding(seconds: 7200)
     #expect(a.balance == 120)
     #expect(a.pending(at: now, legacyPendingDays: 14) == 80, "R2 by its own window, R3 by the program in force's")

@@ -67,7 +67,7 @@ struct LeftOutBatchAndDatingTests {
     let ahead = now.adding(seconds: 20 * 3600)
     let enrol = try Decisions.enroll(card: card, known: nil, referrer: nil, context: context(now))
     var state = AccountState(id: account)
-    try state.apply(enrol, expiryDays: 365)
+    try state.apply(enrol, rules: StateRules(expiryDays: 365))
     let facts = CardFacts(card: card, account: account, blocked: false)
     let earn = try Decisions.earn(
       card: facts, cardID: card, account: state, lines: [PurchaseLine(category: "fresh", amount: 25_000)],
@@ -75,7 +75,7 @@ struct LeftOutBatchAndDatingTests {
       program: program, context: context(ahead)
     ).entries[0]
     #expect(earn.points == 1_000)
-    try state.apply(earn, expiryDays: 365)
+    try state.apply(earn, rules: StateRules(expiryDays: 365))
     // What the redemption would be, had the decision let it through.
     let at = now.adding(seconds: 60)
     let redeem = Entry(
@@ -108,7 +108,7 @@ struct LeftOutBatchAndDatingTests {
     let earn = Entry(
       kind: .earn, id: "earn-T01/R1", at: t.adding(seconds: 3600), terminal: "T01", account: account, card: card,
       points: 500, amount: 1_000, currency: "EUR", receipt: "T01/R1", basis: 0)
-    try state.apply(earn, expiryDays: 365)
+    try state.apply(earn, rules: StateRules(expiryDays: 365))
     #expect(state.pending(at: t, legacyPendingDays: 14) == 500)
     #expect(state.available(at: t, legacyPendingDays: 14) == 0)
     #expect(state.available(at: t.adding(days: 15), legacyPendingDays: 14) == 500)

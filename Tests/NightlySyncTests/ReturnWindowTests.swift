@@ -30,7 +30,7 @@ struct ReturnWindowTests {
     let c = OperationContext(terminal: "T01", operator: "x", at: t, basis: summary.lastSeq)
     let enrol = try Decisions.enroll(card: card, known: nil, referrer: nil, context: c)
     var state = AccountState(id: account)
-    try state.apply(enrol, expiryDays: 365)
+    try state.apply(enrol, rules: StateRules(expiryDays: 365))
     let earn = try Decisions.earn(
       card: CardFacts(card: card, account: account, blocked: false), cardID: card, account: state, lines: basket,
       receipt: "T01/R1", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],

@@ -80,11 +80,11 @@ struct RefusalTableTests {
     try carolState.apply(
       Entry(
         kind: .enroll, id: Identities.enrollmentEntryID(account: carolAccount), at: day, terminal: "T02",
-        account: carolAccount, card: carol, points: 0, basis: 0), expiryDays: 365)
+        account: carolAccount, card: carol, points: 0, basis: 0), rules: StateRules(expiryDays: 365))
     try carolState.apply(
       Entry(
         kind: .referralBonus, id: bonus, at: day.adding(seconds: 60), terminal: "T02", account: carolAccount,
-        points: 200, ref: bobAccount, basis: 0), expiryDays: 365)
+        points: 200, ref: bobAccount, basis: 0), rules: StateRules(expiryDays: 365))
     let second = try f.cache.applyStateSync(
       Self.delta(since: 1, full: false, seq: 2, states: [carolState]), claimed: [], position: Self.position(2),
       at: UTCInstant(parsing: "2026-11-04T02:00:00Z")!)

@@ -131,7 +131,7 @@ struct AdmissionBenchmarkWorker: AsyncParsableCommand {
             receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [], program: parsed, context: c)
           var after = account
           for e in decision.entries {
-            try after.apply(e, expiryDays: parsed.expiryDays)
+            try after.apply(e, rules: StateRules(parsed))
             lines.append(LedgerLine.encode(LedgerEntry(e, seq: Int64(lines.count + 1))))
           }
           pending[id] = after

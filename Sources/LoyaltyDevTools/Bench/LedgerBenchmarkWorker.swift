@@ -156,7 +156,7 @@ struct HonestTraffic {
               receipt: "\(t)/\(n)", receiptTaken: false, lastTap: nil, earnsInTrailingHour: 0, recordedBonuses: [],
               program: program, context: c)
             var after = account
-            for e in decision.entries { try after.apply(e, expiryDays: program.expiryDays) }
+            for e in decision.entries { try after.apply(e, rules: StateRules(program)) }
             pending[id] = after
             batch += decision.entries
           }
