@@ -21,7 +21,7 @@ struct ScenarioTests {
     return (child.stop(with: 0) ?? -1, lines.joined(separator: "\n"))
   }
 
-  @Test(arguments: ["two-counters", "issue-example", "unknown-card", "pending-points", "regions"])
+  @Test(arguments: ["two-counters", "issue-example", "unknown-card", "pending-points", "regions", "tier-days"])
   func sampleScenarioGivesItsExpectedOutput(name: String) async throws {
     let file = Self.scenarios.appendingPathComponent("\(name).json").path
     let expected = try String(

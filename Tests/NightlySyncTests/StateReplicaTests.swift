@@ -180,4 +180,38 @@ struct ReplicaHealingTests {
     #expect(try f.cache("T01").replicaStates() == fold.accounts)
     #expect(try f.cache("T01").consistencyProblems().isEmpty)
   }
+
+  /// A cache of before `v13-state-encoding-2` holds `loyalty-state/1` states (no tier days): it
+  /// serves on them, and its next sync takes every state afresh, equal to HQ's.
+  @Test func aCacheOfVersionOneStatesServesAndIsTakenAfresh() async throws {
+    let f = try ChainFixture(terminals: 1)
+    try await f.sync("T01", at: ChainFixture.start.adding(seconds: 60))
+    try StateReplicaTests().earn(f, "T01", card: 0, receipt: "R0", seconds: 100)
+    try await f.sync("T01", at: ChainFixture.start.adding(days: 1))
+    let balance = try f.cache("T01").identify(card: ChainFixture.cards[0], at: ChainFixture.start.adding(days: 1))
+      .balance
+    // Back to what the cache held before v13: version-1 states and the migration not run.
+    let queue = try DatabaseQueue(path: f.cachePath("T01"))
+    try await queue.write { db in
+      for row in try Row.fetchAll(db, sql: "SELECT id, state FROM account WHERE state IS NOT NULL") {
+        var state = try AccountStateEncoding.decode(Array(row["state"] as Data))
+        #expect(!state.tierDays.isEmpty)
+        state.tierDays = TierDays()
+        var legacy = Array(AccountStateEncoding.encode(state).dropLast())
+        legacy[0] = AccountStateEncoding.legacyVersion
+        try db.execute(
+          sql: "UPDATE account SET state = ? WHERE id = ?", arguments: [Data(legacy), row["id"] as String])
+      }
+      try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v13-state-encoding-2'")
+    }
+    try queue.close()
+    let cache = try f.cache("T01")
+    #expect(try cache.replicaPosition() == nil, "the migration forgot the epoch drawn over version-1 bytes")
+    #expect(try cache.identify(card: ChainFixture.cards[0], at: ChainFixture.start.adding(days: 1)).balance == balance)
+    let healed = try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 60))
+    #expect(healed.received == 1, "every state (one account) taken afresh")
+    let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
+    #expect(try f.cache("T01").replicaStates() == fold.accounts)
+    #expect(try f.cache("T01").consistencyProblems().isEmpty)
+  }
 }
