@@ -98,10 +98,8 @@ public struct EarnReceipt: Hashable, Sendable, Codable {
 extension AccountState {
   /// The cardholder as the counter shows them at `t`; `cards` in the order they were linked.
   public func view(card: String, cards: [String], at t: UTCInstant, program: LoyaltyProgram) -> CardholderView {
-    // A purchase in the same second as the view has happened: it counts (as on its receipt),
-    // so the tier is the one of the next second.
-    let next = t.adding(seconds: 1)
-    let standing = EarnRules.tier(at: next, of: self, in: program)
+    // A purchase in the same second as the view has happened: it counts (as on its receipt).
+    let standing = EarnRules.standing(after: t, of: self, in: program)
     var view = CardholderView(
       card: card, account: id, blocked: blockedCards.contains(card), cards: cards, balance: balance,
       tier: standing.tier.name, spendInWindow: standing.spend, visitsInWindow: standing.visits,

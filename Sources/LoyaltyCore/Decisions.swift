@@ -246,10 +246,10 @@ public enum Decisions {
     {
       entries += bonuses.filter { !recordedBonuses.contains($0.id) }
     }
-    // The standing the purchase leaves: the account with its earn applied, a second later.
+    // The standing the purchase leaves: the account with its earn applied.
     var after = account
     try? after.apply(entries[0], rules: StateRules(program))
-    let standing = EarnRules.tier(at: c.at.adding(seconds: 1), of: after, in: program)
+    let standing = EarnRules.standing(after: c.at, of: after, in: program)
     return Earn(
       entries: entries, receipt: receipt, points: points, tier: standing.tier.name,
       nextTier: NextTier.after(standing, in: program), provisional: provisional)
@@ -278,10 +278,13 @@ public enum Decisions {
   }
 
   /// The refusal of a refund whose receipt this terminal does not know (at the scan or at the
-  /// refund itself).
+  /// refund itself): a wrong number, another shop's receipt, or one older than the refund window
+  /// (an account keeps its receipts that long), which only HQ can adjust.
   public static func unknownReceipt(_ id: String) -> RuleError {
     RuleError(
-      .unknownReceipt, "receipt \(id) is not known here; a refund needs its receipt",
+      .unknownReceipt,
+      "receipt \(id) is not known here: a refund needs its receipt, and a counter keeps only those inside the "
+        + "program's refund window (HQ can adjust an older one's points: ledger adjust)",
       screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
   }
 

@@ -100,6 +100,15 @@ public enum EarnRules {
     return (tier(spend: w.spend, visits: w.visits, in: program), w.spend, w.visits)
   }
 
+  /// The standing `account` shows at `t`, every purchase recorded at `t` counted (as its receipt
+  /// shows it): format 1 reads the purchases before the next second; format 2 reads `t`'s whole
+  /// day already (the next second may be the next day's, whose window is another).
+  public static func standing(after t: UTCInstant, of account: AccountState, in program: LoyaltyProgram) -> (
+    tier: LoyaltyProgram.Tier, spend: Int64, visits: Int
+  ) {
+    tier(at: program.format >= 2 ? t : t.adding(seconds: 1), of: account, in: program)
+  }
+
   /// The highest tier `spend` or `visits` reaches.
   static func tier(spend: Int64, visits: Int, in program: LoyaltyProgram) -> LoyaltyProgram.Tier {
     var tier = program.tiers[0]

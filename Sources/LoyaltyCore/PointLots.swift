@@ -1,6 +1,12 @@
 /// An account's points as expiry lots: each credit is a lot expiring `expiryDays` after its time;
-/// debits consume the oldest lots first; a debit larger than the lots leaves a deficit that the
-/// next credits pay first. Every sum is checked: an overflow throws and changes nothing.
+/// debits consume the lots that expire soonest first (the oldest, while `expiryDays` stays the
+/// same); a debit larger than the lots leaves a deficit that the next credits pay first. Every sum
+/// is checked: an overflow throws and changes nothing.
+///
+/// Soonest first, not oldest first: after a version shortens `expiryDays`, a newer lot can expire
+/// before an older one. HQ's expiry then takes the lot that expired (not an older one still
+/// due, which left the expired lot to be expired again at every run), and a redemption or a
+/// refund spends the points about to expire before those that last.
 public struct PointLots: Hashable, Sendable {
   public struct Lot: Hashable, Sendable {
     public var earnedAt: UTCInstant
@@ -14,7 +20,7 @@ public struct PointLots: Hashable, Sendable {
     }
   }
 
-  /// Open lots, oldest first.
+  /// Open lots, the soonest to expire first (then the oldest).
   public private(set) var lots: [Lot]
   /// Points owed: debits the lots could not cover.
   public private(set) var deficit: Int64
@@ -62,7 +68,7 @@ public struct PointLots: Hashable, Sendable {
     let earned = dayLot ? UTCInstant(seconds: time.day * 86_400) : time
     let lot = Lot(
       earnedAt: earned, expiresAt: earned.adding(days: dayLot ? expiryDays + 1 : expiryDays), remaining: left)
-    let index = lots.lastIndex { $0.earnedAt <= earned }.map { $0 + 1 } ?? 0
+    let index = lots.lastIndex { ($0.expiresAt, $0.earnedAt) <= (lot.expiresAt, earned) }.map { $0 + 1 } ?? 0
     if dayLot, index > 0, lots[index - 1].earnedAt == lot.earnedAt, lots[index - 1].expiresAt == lot.expiresAt {
       lots[index - 1].remaining += left  // ≤ the new total, so it fits
     } else {
@@ -70,7 +76,7 @@ public struct PointLots: Hashable, Sendable {
     }
   }
 
-  /// Takes `points` from the oldest lots; what they cannot cover becomes deficit.
+  /// Takes `points` from the lots that expire soonest; what they cannot cover becomes deficit.
   public mutating func debit(_ points: UInt64) throws(RuleError) {
     guard let points = Int64(exactly: points) else {
       throw RuleError(.overflow, "a debit of \(points) points does not fit in 64 bits")

@@ -28,15 +28,19 @@ public enum ProgramParser {
     // A program that names no format is format 1 (read as it always was, never refused).
     var format: Int64? = 1
     if let value = top["format"] {
-      let range = Int64(LoyaltyProgram.formats.lowerBound)...Int64(LoyaltyProgram.formats.upperBound)
-      if case .integer(let f) = value, f > range.upperBound {
+      format = nil
+      switch value {
+      case .integer(let f) where LoyaltyProgram.formats.contains(Int(clamping: f)):
+        format = f
+      case .integer(let f) where f > Int64(LoyaltyProgram.formats.upperBound):
         w.problem(
           "format",
           "\(f) is newer than this build reads (1 or 2): update the terminals and HQ first, or write the program "
             + "as format 2")
-        format = nil
-      } else {
-        format = w.integer(value, "format", in: range)
+      case .integer(let f):
+        w.problem("format", "must be 1 or 2 (a program without format is 1), is \(f)")
+      default:
+        w.problem("format", "must be 1 or 2, a number without quotes, not \(value.typeName)")
       }
     }
     let currency = w.string(top["currency"], "currency")

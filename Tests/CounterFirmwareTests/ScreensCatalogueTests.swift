@@ -43,7 +43,7 @@ struct ScreensCatalogueTests {
 
   @Test func wrappingNeverLosesAWord() {
     let texts = [
-      "receipt T01/0123456789012345678901234567890123456789 is not known here; a refund needs its receipt",
+      "receipt T01/0123456789012345678901234567890123456789 is not known here: a refund needs its receipt, and a counter keeps only those inside the program's refund window (HQ can adjust an older one's points: ledger adjust)",
       "a b c", "", String(repeating: "x", count: 61),
     ]
     for text in texts {

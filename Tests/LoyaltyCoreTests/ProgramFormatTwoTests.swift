@@ -40,8 +40,14 @@ struct ProgramFormatTwoTests {
         "format: 3 is newer than this build reads (1 or 2): update the terminals and HQ first, or write the "
           + "program as format 2"
       ])
-    #expect(throws: ValidationProblems.self) { try ProgramParser.parse(Fixtures.programJSON { $0["format"] = 0 }) }
-    #expect(throws: ValidationProblems.self) { try ProgramParser.parse(Fixtures.programJSON { $0["format"] = "2" }) }
+    let zero = #expect(throws: ValidationProblems.self) {
+      try ProgramParser.parse(Fixtures.programJSON { $0["format"] = 0 })
+    }
+    #expect(zero?.problems == ["format: must be 1 or 2 (a program without format is 1), is 0"])
+    let text = #expect(throws: ValidationProblems.self) {
+      try ProgramParser.parse(Fixtures.programJSON { $0["format"] = "2" })
+    }
+    #expect(text?.problems == ["format: must be 1 or 2, a number without quotes, not a string"])
   }
 
   @Test func theTierCountsWholeDaysTodaysEarlierPurchasesIncluded() throws {
@@ -137,6 +143,42 @@ struct ProgramFormatTwoTests {
     // Format 1 keeps a receipt and a lot per purchase for the whole tier window.
     #expect(one.receipts.count > 3_600 && one.lots.lots.count > 3_600)
     #expect(AccountStateEncoding.encode(one).count > 5 * AccountStateEncoding.encode(two).count)
+  }
+
+  /// A version that shortens `expiryDays`: the newer lot expires first. HQ's expiry takes that
+  /// lot, once (it took the oldest lot instead, and found the expired one again at every run).
+  @Test func anExpiryTakesTheLotThatExpiredOnceAfterAVersionShortenedTheExpiry() throws {
+    var state = AccountState(id: "acct-1")
+    try state.apply(earn(1, at: Self.day0, points: 100), rules: StateRules(expiryDays: 365))
+    var short = StateRules(Self.program)
+    short.expiryDays = 2
+    try state.apply(earn(2, at: Self.day0.adding(days: 3), points: 12), rules: short)
+    #expect(state.lots.lots.map(\.remaining) == [12, 100], "the soonest to expire first")
+    let cutoff = Self.day0.adding(days: 6)
+    let expiry = try #require(Decisions.expiry(of: state, asOf: cutoff))
+    #expect(expiry.points == -12)
+    try state.apply(expiry, rules: short)
+    #expect(state.balance == 100 && state.lots.lots.map(\.remaining) == [100])
+    #expect(Decisions.expiry(of: state, asOf: cutoff.adding(seconds: 3_600)) == nil, "nothing left to expire")
+    // A redemption spends the points about to expire first.
+    try state.apply(earn(3, at: Self.day0.adding(days: 7), points: 12), rules: short)
+    try state.apply(
+      Entry(
+        kind: .redeem, id: "redeem-1", at: Self.day0.adding(days: 7).adding(seconds: 60), terminal: "T01",
+        account: "acct-1", card: "C", points: -10, data: "coffee"), rules: short)
+    #expect(state.lots.lots.map(\.remaining) == [2, 100])
+  }
+
+  /// The standing a counter shows in the last second of a day reads that day's window (the next
+  /// second's is the next day's).
+  @Test func theStandingInTheLastSecondOfADayIsThatDays() throws {
+    var state = AccountState(id: "acct-1")
+    let rules = StateRules(Self.program)
+    for n in 0..<3 { try state.apply(earn(n, at: Self.day0.adding(days: n).adding(seconds: 43_200)), rules: rules) }
+    let lastSecond = Self.day0.adding(days: 2).adding(seconds: 86_399)
+    let view = state.view(card: "C", cards: ["C"], at: lastSecond, program: Self.program)
+    #expect(view.visitsInWindow == 3 && view.tier == "Silver")
+    #expect(EarnRules.tier(at: lastSecond.adding(seconds: 1), of: state, in: Self.program).visits == 2)
   }
 
   @Test func aVersionOneStateIsReadAndWrittenAsVersionTwo() throws {

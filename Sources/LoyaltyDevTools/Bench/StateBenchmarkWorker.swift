@@ -55,6 +55,10 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
         account: s.id, at: base.adding(days: k).seconds, amount: 2_000, points: Int64(50 + k), refunded: 0,
         reversed: 0, pendingDays: 0)
     }
+    // Its purchases' days, as the tier reads them (`loyalty-state/2`).
+    s.tierDays =
+      (try? TierDays(days: (max(0, v - 2)..<v).map { .init(day: base.adding(days: $0).day, spend: 2_000, visits: 1) }))
+      ?? TierDays()
     return s
   }
 
