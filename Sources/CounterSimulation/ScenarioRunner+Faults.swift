@@ -17,13 +17,19 @@ extension ScenarioRunner {
     let version = (fold.program?.version ?? 1) + 1
     var json = scenario.program.replacingOccurrences(of: "\"version\": 1,", with: "\"version\": \(version),")
       .replacingOccurrences(of: "\"expiryDays\": 365,", with: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),")
-    if let formatTwoWindow { json = ChainTraffic.formatTwo(json, tierWindowDays: formatTwoWindow) }
+    if let formatTwoWindow {
+      // In format 2, with lots of two days and a day's return window: the new lots expire within
+      // the run, before the older ones, and HQ's expiry must take them and not the older ones.
+      json = ChainTraffic.formatTwo(json, tierWindowDays: formatTwoWindow)
+        .replacingOccurrences(
+          of: "\"expiryDays\": 365, \"pendingDays\": \(pendingDays),", with: "\"expiryDays\": 2, \"pendingDays\": 1,")
+    }
     try ledger.append(
       [LedgerEntry(kind: .program, id: "program-\(clock.now.seconds)", at: clock.now, terminal: Entry.hq, data: json)],
       signer: Entry.hq, key: hqKey, at: clock.now)
     narrate(
       "\(clock.now) HQ publishes program version \(version) with pendingDays \(pendingDays)"
-        + (formatTwoWindow.map { " in format 2 (a tier window of \($0) days)" } ?? ""))
+        + (formatTwoWindow.map { " in format 2 (a tier window of \($0) days, lots of 2 days)" } ?? ""))
   }
 
   /// HQ registers a new key for `terminal` (a rotation, or a registration after a revocation);

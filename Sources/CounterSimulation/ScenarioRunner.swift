@@ -144,6 +144,16 @@ public final class ScenarioRunner {
     let entries = LedgerExpiry.entries(for: fold, asOf: clock.now)
     try ledger.append(entries, signer: Entry.hq, key: hqKey, at: clock.now)
     narrate("  HQ expired \(entries.reduce(0) { $0 - ($1.points ?? 0) }) points in \(entries.count) accounts")
+    // An expiry takes the lots that expired: run again at the same time, it finds none. (It took
+    // the oldest lots instead, after a version shortened expiryDays, and expired the same lot at
+    // every run.)
+    let (after, _) = try LedgerFold.fold(path: ledger.path, sealedOnly: true)
+    if let again = LedgerExpiry.entries(for: after, asOf: clock.now).first {
+      throw ChainInvariants.Violation(
+        description:
+          "HQ's expiry run at \(clock.now) left \(-(again.points ?? 0)) points of \(again.account ?? "?") still expired: "
+          + "an expiry took points that were not due")
+    }
   }
 
   /// The ledger's balances keyed by each account's first card, and what every terminal shows.

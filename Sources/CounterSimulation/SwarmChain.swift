@@ -33,11 +33,12 @@ extension ChainTraffic {
     traffic.faults.tamperedDelta = draw(0...10)
     traffic.regionDays = draw(0...1) == 0 ? draw(1...4) : nil
     traffic.mix.enrolFirst = draw(0...20)
-    // Half the chains run program format 2; of the others, half of those that publish a new
-    // version switch to it on that night.
+    // Half the chains run program format 2; of the others, two thirds of those that publish a
+    // new version switch to it on that night, with lots of two days (and HQ runs its expiry).
     traffic.formatTwoWindow = draw(0...1) == 0 ? [1, 2, 3, 365][draw(0...3)] : nil
-    if traffic.formatTwoWindow == nil, traffic.faults.publishProgram != nil, draw(0...1) == 0 {
+    if traffic.formatTwoWindow == nil, traffic.faults.publishProgram != nil, draw(0...2) != 0 {
       traffic.faults.publishProgram?.formatTwoWindow = draw(1...3)
+      traffic.mix.expiry = max(traffic.mix.expiry, 30)
     }
     return traffic
   }
@@ -58,7 +59,7 @@ extension ChainTraffic {
     if let p = faults.publishProgram {
       parts.append(
         "pendingDays \(p.pendingDays)"
-          + (p.formatTwoWindow.map { " in format 2 (a tier window of \($0) days)" } ?? "")
+          + (p.formatTwoWindow.map { " in format 2 (a tier window of \($0) days, lots of 2 days, pendingDays 1)" } ?? "")
           + " published on day \(p.day)")
     }
     if let days = regionDays {
