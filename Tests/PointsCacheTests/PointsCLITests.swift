@@ -60,6 +60,10 @@ struct PointsCLITests {
     let history = try await run(["history", "04A1B2C3D4E5F6", "--json", "--cache", cache])
     let entries = try #require(try object(history.lines.first)["entries"] as? [[String: Any]])
     #expect(entries.map { $0["kind"] as? String } == ["enroll", "earn", "earn"], "refusals wrote nothing")
+    // The account's state as the counter holds it: two purchases, their receipts, their day and lots.
+    let account = try #require(try object(history.lines.first)["account"] as? [String: Any])
+    #expect(account["purchases"] as? Int == 2 && account["receipts"] as? Int == 2, "\(account)")
+    #expect(account["tierDays"] as? Int == 1 && (account["lots"] as? Int ?? 0) >= 1, "\(account)")
 
     let badProgram = dir.appendingPathComponent("bad.json")
     try Data(#"{"version": 1, "currency": "euro", "colour": "blue"}"#.utf8).write(to: badProgram)

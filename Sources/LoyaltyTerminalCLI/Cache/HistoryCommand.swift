@@ -40,14 +40,17 @@ struct HistoryCommand: ParsableCommand {
       var account: [String: Any] = [:]
       if let state {
         let receipts = state.receipts.count
+        let days = state.tierDays.days.count
+        let lots = state.lots.lots.count
         head =
           "account \(state.id): balance \(state.balance) points, \(state.cards.count) card\(state.cards.count == 1 ? "" : "s"), "
-          + "\(state.purchases) purchase\(state.purchases == 1 ? "" : "s"), \(receipts) receipt\(receipts == 1 ? "" : "s") kept"
+          + "\(state.purchases) purchase\(state.purchases == 1 ? "" : "s"), \(receipts) receipt\(receipts == 1 ? "" : "s") kept, "
+          + "\(days) day\(days == 1 ? "" : "s") of tier inputs, \(lots) lot\(lots == 1 ? "" : "s") of points"
           + (state.lastActivity.map { ", last activity \($0)" } ?? "")
           + "\nthis counter's entries (the whole history is HQ's: loyalty-hq ledger account):\n"
         account = [
           "id": state.id, "balance": state.balance, "cards": state.cards.sorted().compactMap(shown),
-          "purchases": state.purchases, "receipts": receipts,
+          "purchases": state.purchases, "receipts": receipts, "tierDays": days, "lots": lots,
         ]
         if let last = state.lastActivity { account["lastActivity"] = last.description }
       }
