@@ -28,8 +28,9 @@ extension ScenarioRunner {
       [LedgerEntry(kind: .program, id: "program-\(clock.now.seconds)", at: clock.now, terminal: Entry.hq, data: json)],
       signer: Entry.hq, key: hqKey, at: clock.now)
     narrate(
-      "\(clock.now) HQ publishes program version \(version) with pendingDays \(pendingDays)"
-        + (formatTwoWindow.map { " in format 2 (a tier window of \($0) days, lots of 2 days)" } ?? ""))
+      "\(clock.now) HQ publishes program version \(version) "
+        + (formatTwoWindow.map { "in format 2 (a tier window of \($0) days, lots of 2 days, pendingDays 1)" }
+          ?? "with pendingDays \(pendingDays)"))
   }
 
   /// HQ registers a new key for `terminal` (a rotation, or a registration after a revocation);

@@ -58,9 +58,8 @@ extension ChainTraffic {
     if let w = formatTwoWindow { parts.append("format 2, a tier window of \(w) days") }
     if let p = faults.publishProgram {
       parts.append(
-        "pendingDays \(p.pendingDays)"
-          + (p.formatTwoWindow.map { " in format 2 (a tier window of \($0) days, lots of 2 days, pendingDays 1)" } ?? "")
-          + " published on day \(p.day)")
+        (p.formatTwoWindow.map { "format 2 (a tier window of \($0) days, lots of 2 days, pendingDays 1)" }
+          ?? "pendingDays \(p.pendingDays)") + " published on day \(p.day)")
     }
     if let days = regionDays {
       let drawn = regions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.joined(separator: "+"))" }
