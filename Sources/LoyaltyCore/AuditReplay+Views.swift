@@ -10,9 +10,11 @@ extension AuditReplay {
     }
     // The ledger's state applied the terminal's own entries under the program in force when each
     // was admitted; the terminal applied them under the one it held, the program at its basis.
-    // The same unless HQ published another since.
+    // The same unless HQ published another since and the terminal has entries after its basis.
     let republished = (programs.last?.seq ?? 0) > basis
-    guard let journal = recent[id], republished || !journal.allSatisfy(visible) else { return current }
+    guard let journal = recent[id],
+      !journal.allSatisfy(visible) || (republished && journal.contains { $0.seq > basis })
+    else { return current }
     var state = settled[id] ?? AccountState(id: id)
     for j in journal where visible(j) {
       let then = program(at: min(j.seq, basis))

@@ -76,9 +76,6 @@ public struct LoyaltyProgram: Hashable, Sendable {
   /// The expiry a reader applies before any program is published.
   public static let defaultExpiryDays = 365
 
-  /// The days a lot lives under `program` (the default before one is published).
-  public static func expiryDays(_ program: LoyaltyProgram?) -> Int { program?.expiryDays ?? defaultExpiryDays }
-
   /// How long an account keeps a receipt under `program`: while it can be refunded (its own
   /// return window, recorded with it, is kept too), and under format 1, whose tier reads receipts,
   /// while it counts for the tier. Nil before any program: receipts are kept.

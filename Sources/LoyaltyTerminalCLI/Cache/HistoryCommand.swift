@@ -42,10 +42,11 @@ struct HistoryCommand: ParsableCommand {
         let receipts = state.receipts.count
         let days = state.tierDays.days.count
         let lots = state.lots.lots.count
+        let plural = { (n: Int, word: String) in "\(n) \(word)\(n == 1 ? "" : "s")" }
         head =
-          "account \(state.id): balance \(state.balance) points, \(state.cards.count) card\(state.cards.count == 1 ? "" : "s"), "
-          + "\(state.purchases) purchase\(state.purchases == 1 ? "" : "s"), \(receipts) receipt\(receipts == 1 ? "" : "s") kept, "
-          + "\(days) day\(days == 1 ? "" : "s") of tier inputs, \(lots) lot\(lots == 1 ? "" : "s") of points"
+          "account \(state.id): balance \(state.balance) points, \(plural(state.cards.count, "card")), "
+          + "\(plural(state.purchases, "purchase")), \(plural(receipts, "receipt")) kept, "
+          + "\(plural(days, "day")) of tier inputs, \(plural(lots, "lot")) of points"
           + (state.lastActivity.map { ", last activity \($0)" } ?? "")
           + "\nthis counter's entries (the whole history is HQ's: loyalty-hq ledger account):\n"
         account = [
