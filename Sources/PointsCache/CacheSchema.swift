@@ -267,6 +267,14 @@ enum CacheSchema {
       // counter serves on; the next sync takes the replica afresh (a full delta).
       try db.execute(sql: "DELETE FROM replica_epoch")
     }
+    migrator.registerMigration("v14-card-index-of-links") { db in
+      // A card's own account (the one it enrolled) is found by the id derived from the card: only
+      // linked cards keep a row (`CardIndex`), most of a replica's card index goes.
+      let own = try Row.fetchAll(db, sql: "SELECT id, accountId FROM card").filter {
+        !CardIndex.needsRow(card: $0["id"], account: $0["accountId"])
+      }
+      for row in own { try db.execute(sql: "DELETE FROM card WHERE id = ?", arguments: [row["id"] as String]) }
+    }
     return migrator
   }
 }

@@ -151,7 +151,11 @@ struct CacheWorkingSet {
             """,
           arguments: [enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, encoded, id])
       }
-      for card in after.cards.subtracting(old?.cards ?? []).sorted() {
+      // The card index holds the linked cards only (`CardIndex`): a card's own account is found
+      // by its id, and the first claim on a card this cache saw keeps it.
+      for card in after.cards.subtracting(old?.cards ?? []).sorted()
+      where CardIndex.needsRow(card: card, account: id) {
+        guard try !CardIndex.ownAccountHolds(db, card: card) else { continue }
         try db.cachedExecute(
           sql: "INSERT OR IGNORE INTO card (id, accountId, blocked, linkedAt, publicKey) VALUES (?, ?, ?, ?, ?)",
           arguments: [

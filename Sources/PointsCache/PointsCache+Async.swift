@@ -68,7 +68,7 @@ extension PointsCache {
     /// The public key (`CardProof`, hex) recorded for `card`, or nil when it cannot sign or is unknown.
     public func publicKey(card: String) async throws -> String? {
       try await cache.pool.read { db in
-        try db.cachedOne(String.self, sql: "SELECT publicKey FROM card WHERE id = ?", arguments: [card])
+        try CardIndex.publicKey(db, card: card)
       }
     }
 
@@ -80,7 +80,7 @@ extension PointsCache {
     ) {
       try await write(true) { db in
         let entry = try cache.redeem(db, card: card, item: item, draft: true, context: c).entry
-        let key = try db.cachedOne(String.self, sql: "SELECT publicKey FROM card WHERE id = ?", arguments: [card])
+        let key = try CardIndex.publicKey(db, card: card)
         return (entry, key != nil)
       }
     }

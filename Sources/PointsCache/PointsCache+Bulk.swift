@@ -9,12 +9,11 @@ extension PointsCache {
   public func bulkEnroll(cards: some Sequence<String>, context c: OperationContext) throws -> Int {
     try pool.write { db in
       let program = try program(db)
-      let lookUp = try db.makeStatement(sql: "SELECT 1 FROM card WHERE id = ?")
       var added = 0
       var set = CacheWorkingSet()
       var entries: [Entry] = []
       for card in cards {
-        guard try Int64.fetchOne(lookUp, arguments: [card]) == nil else { continue }
+        guard try cardFacts(db, card) == nil else { continue }
         let entry = try Decisions.enroll(card: card, known: nil, referrer: nil, context: c)
         set.track(AccountState(id: entry.account!), isNew: true)
         entries.append(entry)

@@ -15,8 +15,7 @@ extension PointsCache {
     guard let account = try CacheWorkingSet.load(db, account: facts.account) else {
       throw RuleError(.unknownAccount, "account \(facts.account) is not in this cache")
     }
-    let cards = try db.cachedAll(
-      String.self, sql: "SELECT id FROM card WHERE accountId = ? ORDER BY linkedAt, id", arguments: [account.id])
+    let cards = try CardIndex.cards(db, of: account)
     return account.view(card: card, cards: cards, at: t, program: program)
   }
 

@@ -10,8 +10,8 @@ extension PointsCache {
     let prefix = terminal + "/A"
     var sequence =
       (try db.cachedOne(
-        Int64.self, sql: "SELECT COUNT(*) FROM receipt_index WHERE substr(id, 1, length(?)) = ?",
-        arguments: [prefix, prefix]) ?? 0) + 1
+        Int64.self, sql: "SELECT COUNT(*) FROM receipt_index WHERE id >= ? AND id < ?",
+        arguments: [prefix, terminal + "/B"]) ?? 0) + 1
     while true {
       let number = "A\(sequence)"
       let scoped = try Identities.scopedReceipt(number, terminal: terminal)

@@ -224,9 +224,7 @@ public final class PointsCache: Sendable {
 
   /// What this cache knows of a card, or nil.
   func cardFacts(_ db: Database, _ card: String) throws -> CardFacts? {
-    try db.cachedOne(CardRecord.self, sql: "SELECT * FROM card WHERE id = ?", arguments: [card]).map {
-      CardFacts(card: $0.id, account: $0.accountId, blocked: $0.blocked)
-    }
+    try CardIndex.facts(db, card: card)
   }
 
   /// Journals `entries` and applies them to their accounts with the core's reducer, in the
@@ -322,8 +320,7 @@ public final class PointsCache: Sendable {
         if current.balance != row["balance"] || current.lots.deficit != row["deficit"] {
           problems.append("account \(id): balance differs from its state")
         }
-        let cards = Set(try db.cachedAll(String.self, sql: "SELECT id FROM card WHERE accountId = ?", arguments: [id]))
-        if cards != current.cards { problems.append("account \(id): its cards differ from its state's") }
+        problems += try CardIndex.problems(db, of: current)
         for receipt in current.receipts.keys.sorted()
         where try db.cachedOne(
           String.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [receipt]) == nil

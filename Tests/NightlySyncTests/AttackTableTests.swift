@@ -62,7 +62,10 @@ struct AttackedChain {
   func stripCardKey(of card: String) throws {
     let queue = try DatabaseQueue(path: f.cachePath("T01"))
     try queue.write { db in
-      let account = try String.fetchOne(db, sql: "SELECT accountId FROM card WHERE id = ?", arguments: [card])!
+      // A linked card has its row in the card index; a card's own account is derived from it.
+      let account =
+        try String.fetchOne(db, sql: "SELECT accountId FROM card WHERE id = ?", arguments: [card])
+        ?? Identities.accountID(enrolledWith: card)
       let bytes = try Data.fetchOne(
         db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!
       var state = try AccountStateEncoding.decode(bytes)
