@@ -168,7 +168,8 @@ struct CacheWorkingSet {
       for receipt in after.receipts.keys where old?.receipts[receipt] == nil {
         // Receipt ids are the till's: another account's receipt of the same number is kept.
         try db.cachedExecute(
-          sql: "INSERT OR IGNORE INTO receipt_index (id, accountId) VALUES (?, ?)", arguments: [receipt, id])
+          sql: "INSERT OR IGNORE INTO receipt_index (id, accountId) VALUES (?, ?)",
+          arguments: [receipt, StoredAccountID.value(id)])
       }
       // What the new state no longer holds (a receipt past the program's windows, what HQ's
       // restored ledger lost): gone from the indexes.
@@ -181,7 +182,8 @@ struct CacheWorkingSet {
         }
         for receipt in old.receipts.keys where after.receipts[receipt] == nil {
           try db.cachedExecute(
-            sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?", arguments: [receipt, id])
+            sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?",
+            arguments: [receipt, StoredAccountID.value(id)])
         }
       }
     }

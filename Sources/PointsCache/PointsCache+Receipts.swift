@@ -31,8 +31,9 @@ extension PointsCache {
   /// A receipt as the account holding it knows it (`receipt_index` says which), or nil.
   static func receipt(_ db: Database, id: String) throws -> Receipt? {
     guard
-      let account = try db.cachedOne(
-        String.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [id])
+      let stored = try db.cachedOne(
+        DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [id]),
+      let account = StoredAccountID.id(stored)
     else { return nil }
     return try CacheWorkingSet.load(db, account: account)?.receipts[id]
   }

@@ -183,7 +183,8 @@ extension PointsCache {
     // Its receipts' index entries, by the receipts its state holds (the index is by receipt only).
     for receipt in try CacheWorkingSet.load(db, account: id)?.receipts.keys.sorted() ?? [] {
       try db.cachedExecute(
-        sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?", arguments: [receipt, id])
+        sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?",
+        arguments: [receipt, StoredAccountID.value(id)])
     }
     try db.execute(sql: "DELETE FROM card WHERE accountId = ?", arguments: [id])
     if try Int.fetchOne(db, sql: "SELECT 1 FROM entry WHERE accountId = ? LIMIT 1", arguments: [id]) == nil {

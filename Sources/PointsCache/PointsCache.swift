@@ -323,7 +323,8 @@ public final class PointsCache: Sendable {
         problems += try CardIndex.problems(db, of: current)
         for receipt in current.receipts.keys.sorted()
         where try db.cachedOne(
-          String.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [receipt]) == nil
+          DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [receipt])
+          .flatMap(StoredAccountID.id) == nil
         {
           problems.append("account \(id): its receipt \(receipt) is not indexed")
         }
@@ -345,7 +346,11 @@ public final class PointsCache: Sendable {
       // Every receipt indexed is in the state of the account it names (each account read once).
       var named: (id: String, state: AccountState?)?
       for row in try Row.fetchAll(db, sql: "SELECT id, accountId FROM receipt_index ORDER BY accountId") {
-        let (receipt, id): (String, String) = (row["id"], row["accountId"])
+        let receipt: String = row["id"]
+        guard let id = StoredAccountID.id(row["accountId"]) else {
+          problems.append("receipt \(receipt): its index entry names no account")
+          continue
+        }
         if named?.id != id { named = (id, try CacheWorkingSet.load(db, account: id)) }
         if named?.state?.receipts[receipt] == nil {
           problems.append("account \(id): a receipt indexed is not in its state (\(receipt))")
