@@ -275,33 +275,7 @@ enum CacheSchema {
       }
       for row in own { try db.execute(sql: "DELETE FROM card WHERE id = ?", arguments: [row["id"] as String]) }
     }
-    migrator.registerMigration("v15-account-by-id") { db in
-      // The account table is keyed by its id alone (WITHOUT ROWID): one b-tree, not a table of
-      // rowids beside an index of ids, so a replica keeps each account's key once and a sync
-      // finds a row in one descent. The table is rebuilt once (foreign keys are checked after).
-      try db.execute(
-        sql: """
-          CREATE TABLE account_by_id (
-            id TEXT NOT NULL PRIMARY KEY,
-            enrolledAt INTEGER NOT NULL,
-            referrerAccountId TEXT REFERENCES account(id),
-            referralSettled INTEGER NOT NULL DEFAULT 0 CHECK (referralSettled IN (0, 1)),
-            balance INTEGER NOT NULL DEFAULT 0,
-            deficit INTEGER NOT NULL DEFAULT 0 CHECK (deficit >= 0),
-            regionDay INTEGER,
-            state BLOB,
-            working BLOB
-          ) WITHOUT ROWID;
-          INSERT INTO account_by_id (
-            id, enrolledAt, referrerAccountId, referralSettled, balance, deficit, regionDay, state, working)
-          SELECT id, enrolledAt, referrerAccountId, referralSettled, balance, deficit, regionDay, state, working
-          FROM account WHERE id IS NOT NULL;
-          DROP TABLE account;
-          ALTER TABLE account_by_id RENAME TO account;
-          CREATE INDEX account_by_region_day ON account(regionDay) WHERE regionDay IS NOT NULL;
-          """)
-    }
-    migrator.registerMigration("v16-receipt-index-account-bytes") { db in
+    migrator.registerMigration("v15-receipt-index-account-bytes") { db in
       // The receipt index names an enrolment's account by the 12 bytes of its id's digits
       // (`StoredAccountID`): its entries, one per refundable receipt, are 17 bytes shorter.
       let rows = try Row.fetchAll(db, sql: "SELECT id, accountId FROM receipt_index")

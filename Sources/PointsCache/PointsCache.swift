@@ -323,9 +323,9 @@ public final class PointsCache: Sendable {
         problems += try CardIndex.problems(db, of: current)
         for receipt in current.receipts.keys.sorted()
         where try db.cachedOne(
-          DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [receipt])
-          .flatMap(StoredAccountID.id) == nil
-        {
+          DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [receipt]
+        )
+        .flatMap(StoredAccountID.id) == nil {
           problems.append("account \(id): its receipt \(receipt) is not indexed")
         }
         if replica {

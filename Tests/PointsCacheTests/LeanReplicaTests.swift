@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import LoyaltyCore
+import Testing
+
+@testable import PointsCache
+
+/// What a replica keeps beside each account's state (`v14`, `v15`): no card row for a card's own
+/// account (found by the id derived from the card), rows only for linked cards, and the receipt
+/// index naming an enrolment's account by its 12 bytes.
+@Suite("A lean replica (cache v14, v15)")
+struct LeanReplicaTests {
+  let alice = "6280001234567895"
+  let bob = "04A1B2C3D4E5F6"
+  func at(_ time: String) -> OperationContext { CacheFixture.context("T01", time) }
+
+  func values(_ path: String, _ sql: String) throws -> [String] {
+    let queue = try DatabaseQueue(path: path)
+    defer { try? queue.close() }
+    return try queue.read { db in try String.fetchAll(db, sql: sql) }
+  }
+
+  @Test func anEnrolmentsAccountIDIsStoredAsItsTwelveBytesAndAnyOtherIDAsText() {
+    let id = Identities.accountID(enrolledWith: alice)
+    let stored = StoredAccountID.value(id)
+    guard case .blob(let bytes) = stored.storage else {
+      Issue.record("\(stored) is not a blob")
+      return
+    }
+    #expect(bytes.count == 12)
+    #expect(StoredAccountID.id(stored) == id)
+    // Ids of any other form stay text, and come back as they were.
+    for other in ["acct-1", "acct-" + String(repeating: "A", count: 24), "acct-" + String(repeating: "g", count: 24)] {
+      #expect(StoredAccountID.value(other) == other.databaseValue)
+      #expect(StoredAccountID.id(StoredAccountID.value(other)) == other)
+    }
+    #expect(StoredAccountID.id(Data([1, 2, 3]).databaseValue) == nil)
+  }
+
+  @Test func onlyALinkedCardHasARowAndBothAreFoundWithTheirReceipts() throws {
+    let f = try CacheFixture()
+    let account = try f.cache.enroll(card: alice, referrer: nil, context: at("2026-11-02T10:00:00Z"))
+    _ = try f.cache.link(card: bob, to: alice, context: at("2026-11-02T11:00:00Z"))
+    _ = try f.cache.earn(
+      card: bob, lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R1",
+      context: at("2026-11-02T12:00:00Z"))
+    #expect(try values(f.cache.path, "SELECT id FROM card") == [bob])
+    #expect(try values(f.cache.path, "SELECT typeof(accountId) FROM receipt_index") == ["blob"])
+    for card in [alice, bob] {
+      let view = try f.cache.identify(card: card, at: UTCInstant(parsing: "2026-11-02T13:00:00Z")!)
+      #expect(view.account == account)
+      #expect(view.cards == [alice, bob], "the enrolling card first, then the linked one")
+    }
+    #expect(try f.cache.refund(receipt: "R1", amount: 2_000, context: at("2026-11-02T14:00:00Z")).reversed > 0)
+    #expect(try f.cache.consistencyProblems() == [])
+    // A card nobody enrolled is still unknown, though its own account's id can be derived.
+    #expect(throws: RuleError.self) { try f.cache.identify(card: "0A1B2C3D", at: .init(seconds: 0)) }
+  }
+
+  @Test func aCacheOfV13IsMigratedWithoutLosingACard() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("points-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("cache.db").path
+    let id = Identities.accountID(enrolledWith: alice)
+    var state = AccountState(id: id)
+    state.enrolledAt = UTCInstant(seconds: 1_000)
+    state.cards = [alice, bob]
+    state.receipts["T01/R1"] = Receipt(
+      account: id, at: 1_500, amount: 2_000, points: 0, refunded: 0, reversed: 0, pendingDays: nil)
+    let queue = try DatabaseQueue(path: path)
+    try CacheSchema.migrator.migrate(queue, upTo: "v13-state-encoding-2")
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO account (id, enrolledAt, balance, deficit, working) VALUES (?, 1000, 0, 0, ?);
+          INSERT INTO card (id, accountId, linkedAt) VALUES (?, ?, 1000), (?, ?, 2000);
+          INSERT INTO receipt_index (id, accountId) VALUES ('T01/R1', ?);
+          """,
+        arguments: [id, Data(AccountStateEncoding.encode(state)), alice, id, bob, id, id])
+    }
+    try queue.close()
+    let cache = try PointsCache(path: path)
+    #expect(try values(path, "SELECT id FROM card") == [bob])
+    #expect(try values(path, "SELECT typeof(accountId) FROM receipt_index") == ["blob"])
+    for card in [alice, bob] { #expect(try cache.accountState(card: card)?.id == id) }
+    #expect(try cache.consistencyProblems() == [])
+  }
+}
