@@ -25,6 +25,8 @@ struct CacheWorkingSet {
   /// A partial replica's members: the UTC day of each one's last entry in the region (written with
   /// its base).
   var regionDays: [String: Int64] = [:]
+  /// States whose encoding is known already (a base with nothing on top), by account.
+  private var encoded: [String: Data] = [:]
 
   /// The account's state as this counter knows it, or nil when it has no such account.
   static func load(_ db: Database, account id: String) throws -> AccountState? {
@@ -67,6 +69,7 @@ struct CacheWorkingSet {
     }
     if let current = try Self.load(db, account: id) { before[id] = current }
     states[id] = state
+    encoded[id] = nil
     order.append(id)
   }
 
@@ -87,6 +90,8 @@ struct CacheWorkingSet {
     states[id] = state
     order.append(id)
     bases[id] = .some(bytes)
+    // Nothing on top: the state is the base, whose bytes are its canonical encoding already.
+    encoded[id] = unsynced.isEmpty ? bytes : nil
   }
 
   /// Applies `entry` to its account with the core's reducer.
@@ -96,6 +101,7 @@ struct CacheWorkingSet {
     try state.apply(entry, rules: rules)
     for card in state.cards.subtracting(knownCards) { linkedAt[card] = entry.at.seconds }
     states[id] = state
+    encoded[id] = nil
   }
 
   /// Writes every touched account back: its row (the state, `working` only where it is not the
@@ -115,7 +121,7 @@ struct CacheWorkingSet {
       {
         referrer = nil
       }
-      let encoded = Data(AccountStateEncoding.encode(after))
+      let encoded = self.encoded[id] ?? Data(AccountStateEncoding.encode(after))
       let enrolledAt = (after.enrolledAt ?? UTCInstant(seconds: 0)).seconds
       if old == nil {
         let base = bases[id] ?? nil
