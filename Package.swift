@@ -68,7 +68,10 @@ let package = Package(
     // Entry type, account state, the decisions and the one reducer every adapter uses.
     .target(
       name: "LoyaltyCore",
-      dependencies: ["HexCoding", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: [
+        "HexCoding", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "_CryptoExtras", package: "swift-crypto"),
+      ]
     ),
     // The terminal's offline points cache: one SQLite file per terminal, through GRDB.
     .target(

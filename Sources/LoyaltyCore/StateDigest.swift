@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HexCoding
+import _CryptoExtras
 
 /// A digest of a whole set of account states that its holder updates in O(changed accounts): a
 /// lattice hash (LtHash, Bellare–Micciancio; the parameters of Lewi et al., "Securing Update
@@ -8,8 +9,9 @@ import HexCoding
 ///
 /// Each element — an account's canonical state (`AccountStateEncoding`, which starts with its
 /// id) — is expanded to 2 048 bytes: the AES-256-CTR keystream under SHA-256 of the domain and
-/// the element (the ciphertext of zeros under AES-GCM with a fixed nonce; the key is used once
-/// per element, only as a stream). The set's digest is the lane-wise sum modulo 2^16 of its
+/// the element, from the counter block 0…0 0002 (the ciphertext of zeros under AES-GCM with a
+/// zero nonce, as the first version computed it; the key is used once per element, only as a
+/// stream). The set's digest is the lane-wise sum modulo 2^16 of its
 /// elements' expansions: adding an account adds its expansion, changing one subtracts the old
 /// state's and adds the new one's, in any order. `checksum` (SHA-256 of the lanes) is what HQ
 /// signs in an epoch.
@@ -95,12 +97,12 @@ public struct StateDigest: Hashable, Sendable {
   /// An element's 1 024 lanes, from its seed.
   public static func expand(seed: Seed) -> [UInt16] {
     let key = SymmetricKey(data: seed.bytes)
-    // AES-GCM's ciphertext of zeros is the AES-CTR keystream (the tag is not used).
-    // A 32-byte key and a 12-byte nonce: sealing cannot fail.
-    let nonce = try! AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12))
-    let sealed = try! AES.GCM.seal(zeros, using: key, nonce: nonce)
+    // The AES-256-CTR keystream from the counter block AES-GCM starts its ciphertext at under a
+    // zero nonce (inc32 of 0…0 0001): the same lanes as GCM's ciphertext of zeros, without its
+    // tag. A 32-byte key and a 16-byte counter block: encrypting cannot fail.
+    let stream = try! AES._CTR.encrypt(zeros, using: key, nonce: counterBlock)
     var lanes = [UInt16](repeating: 0, count: Self.lanes)
-    sealed.ciphertext.withUnsafeBytes { raw in
+    stream.withUnsafeBytes { raw in
       lanes.withUnsafeMutableBytes { out in
         out.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(byteCount)))
       }
@@ -108,4 +110,7 @@ public struct StateDigest: Hashable, Sendable {
     for i in lanes.indices { lanes[i] = UInt16(littleEndian: lanes[i]) }
     return lanes
   }
+
+  /// The expansion's first counter block.
+  static let counterBlock = try! AES._CTR.Nonce(nonceBytes: [UInt8](repeating: 0, count: 15) + [2])
 }

@@ -1,5 +1,7 @@
-import LoyaltyCore
+import Crypto
 import Testing
+
+@testable import LoyaltyCore
 
 /// The canonical encoding of an account's state, and the lattice digest over a set of them.
 @Suite("Account states: one canonical encoding, a digest updated in O(changes)")
@@ -87,4 +89,19 @@ struct AccountStateEncodingTests {
     for s in states { empty.remove(s) }
     #expect(empty == StateDigest())
   }
+
+  /// The expansion is AES-256-CTR from the block GCM's ciphertext starts at: the lanes of every
+  /// digest already signed are unchanged (the first version sealed zeros under AES-GCM).
+  @Test func theExpansionIsTheKeystreamAESGCMGaveBefore() throws {
+    for element in [[UInt8](), Array("acct-1".utf8), AccountStateEncoding.encode(try Self.sample())] {
+      let seed = StateDigest.seed(element)
+      let sealed = try AES.GCM.seal(
+        [UInt8](repeating: 0, count: StateDigest.byteCount), using: SymmetricKey(data: seed.bytes),
+        nonce: AES.GCM.Nonce(data: [UInt8](repeating: 0, count: 12)))
+      let lanes = StateDigest.expand(seed: seed)
+      let bytes = lanes.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+      #expect(bytes == Array(sealed.ciphertext))
+    }
+  }
 }
+
