@@ -10,7 +10,8 @@ import LoyaltyCore
 /// the columns the counter looks up (balance, referral). The card index (`card`) and the receipt
 /// index (`receipt_index`: which account holds a receipt) follow the state.
 struct CacheWorkingSet {
-  private var before: [String: AccountState] = [:]
+  /// What each account's row indexes now (its cards and receipts), to write the difference from.
+  private var before: [String: StateKeys] = [:]
   private(set) var states: [String: AccountState] = [:]
   /// Accounts in the order they were first touched (a referrer before its referee).
   private var order: [String] = []
@@ -28,6 +29,17 @@ struct CacheWorkingSet {
   /// States whose encoding is known already (a base with nothing on top), by account.
   private var encoded: [String: Data] = [:]
 
+  init() {}
+
+  /// A set for about `capacity` accounts (a sync's part), its maps sized once.
+  init(capacity: Int) {
+    before.reserveCapacity(capacity)
+    states.reserveCapacity(capacity)
+    order.reserveCapacity(capacity)
+    bases.reserveCapacity(capacity)
+    encoded.reserveCapacity(capacity)
+  }
+
   /// The account's state as this counter knows it, or nil when it has no such account.
   static func load(_ db: Database, account id: String) throws -> AccountState? {
     guard
@@ -40,7 +52,7 @@ struct CacheWorkingSet {
   /// Adds an account loaded (or created) for this transaction.
   mutating func track(_ state: AccountState, isNew: Bool) {
     guard states[state.id] == nil else { return }
-    if !isNew { before[state.id] = state }
+    if !isNew { before[state.id] = StateKeys(state) }
     states[state.id] = state
     order.append(state.id)
   }
@@ -67,7 +79,7 @@ struct CacheWorkingSet {
       guard (try? state.apply(row.entry, rules: rules)) != nil else { continue }
       for card in state.cards.subtracting(known) { linkedAt[card] = row.at }
     }
-    if let current = try Self.load(db, account: id) { before[id] = current }
+    if let current = try Self.load(db, account: id) { before[id] = StateKeys(current) }
     states[id] = state
     encoded[id] = nil
     order.append(id)
@@ -78,7 +90,7 @@ struct CacheWorkingSet {
   /// reducer; an entry it refuses is skipped, as it was when recorded on a different state.
   /// `before` is what its row holds now (nil: no row), what `store` writes the difference from.
   mutating func rebase(
-    _ id: String, base: AccountState?, bytes: Data?, unsynced: [Entry], before: AccountState?, rules: StateRules
+    _ id: String, base: AccountState?, bytes: Data?, unsynced: [Entry], before: StateKeys?, rules: StateRules
   ) {
     var state = base ?? AccountState(id: id)
     for entry in unsynced {
@@ -171,7 +183,7 @@ struct CacheWorkingSet {
       for card in after.blockedCards.subtracting(old?.blockedCards ?? []) {
         try db.cachedExecute(sql: "UPDATE card SET blocked = 1 WHERE id = ?", arguments: [card])
       }
-      for receipt in after.receipts.keys where old?.receipts[receipt] == nil {
+      for receipt in after.receipts.keys where !(old?.receipts.contains(receipt) ?? false) {
         // Receipt ids are the till's: another account's receipt of the same number is kept.
         try db.cachedExecute(
           sql: "INSERT OR IGNORE INTO receipt_index (id, accountId) VALUES (?, ?)",
@@ -186,7 +198,7 @@ struct CacheWorkingSet {
         for card in old.blockedCards.subtracting(after.blockedCards) where after.cards.contains(card) {
           try db.cachedExecute(sql: "UPDATE card SET blocked = 0 WHERE id = ?", arguments: [card])
         }
-        for receipt in old.receipts.keys where after.receipts[receipt] == nil {
+        for receipt in old.receipts.sorted() where after.receipts[receipt] == nil {
           try db.cachedExecute(
             sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?",
             arguments: [receipt, StoredAccountID.value(id)])

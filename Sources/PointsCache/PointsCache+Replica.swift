@@ -170,7 +170,7 @@ extension PointsCache {
     _ db: Database, _ id: String, base: AccountState?, bytes: Data?, hasUnsynced: Bool,
     into set: inout CacheWorkingSet, rules: StateRules
   ) throws {
-    let before = try CacheWorkingSet.load(db, account: id)
+    let before = try CacheWorkingSet.load(db, account: id).map(StateKeys.init)
     let unsynced = hasUnsynced ? try Self.unsynced(db, account: id) : []
     set.rebase(id, base: base, bytes: bytes, unsynced: unsynced, before: before, rules: rules)
   }

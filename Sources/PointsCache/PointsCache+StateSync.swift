@@ -83,7 +83,7 @@ extension PointsCache {
       var overdrawn: [String: Int64] = [:]
       var left = 0
       try delta.states { part in
-        var set = CacheWorkingSet()
+        var set = CacheWorkingSet(capacity: part.count)
         for frame in part {
           var bytes = frame[...]
           var day: Int64?
@@ -102,9 +102,11 @@ extension PointsCache {
           }
           previous = state.id
           // The account's row once: its old base (out of the digest) and what the counter knew.
+          // Only its keys and balance are read from the old bytes (`AccountStateEncoding.keys`).
           let row = try db.cachedRow(sql: "SELECT state, working FROM account WHERE id = ?", arguments: [state.id])
-          let oldBase = try (row?["state"] as Data?).map { try AccountStateEncoding.decode($0) }
-          if !delta.full, let oldBase, let oldBytes = row?["state"] as Data? {
+          let oldBytes = row?["state"] as Data?
+          let oldBase = try oldBytes.map { try AccountStateEncoding.keys($0) }
+          if !delta.full, let oldBase, let oldBytes {
             digest.remove(Array(oldBytes))
             liability = try Self.add(liability, -oldBase.balance, state.id)
           } else {
@@ -113,10 +115,10 @@ extension PointsCache {
           digest.add(Array(bytes))
           liability = try Self.add(liability, state.balance, state.id)
           if let day { set.regionDays[state.id] = day }
-          var before: AccountState?
+          var before: StateKeys?
           if let row {
-            before = try (row["working"] as Data?).map { try AccountStateEncoding.decode($0) } ?? oldBase
-            if before == nil { before = AccountState(id: state.id) }
+            before = try (row["working"] as Data?).map { try AccountStateEncoding.keys($0) } ?? oldBase
+            if before == nil { before = StateKeys(AccountState(id: state.id)) }
           }
           let unsynced = withUnsynced.contains(state.id) ? try Self.unsynced(db, account: state.id) : []
           set.rebase(
@@ -141,7 +143,7 @@ extension PointsCache {
         for row in leaving {
           let id: String = row["id"]
           let bytes: Data = row["state"]
-          let state = try AccountStateEncoding.decode(bytes)
+          let state = try AccountStateEncoding.keys(bytes)
           digest.remove(Array(bytes))
           liability = try Self.add(liability, -state.balance, id)
           accounts -= 1

@@ -103,5 +103,19 @@ struct AccountStateEncodingTests {
       #expect(bytes == Array(sealed.ciphertext))
     }
   }
-}
 
+  /// A sync reads an old state's keys and balance without building it: the same as the state's.
+  @Test func theKeysReadFromTheBytesAreTheStatesOwn() throws {
+    var indebted = try Self.sample("acct-2")
+    indebted.lots = try PointLots(lots: indebted.lots.lots, deficit: 200)
+    for state in [AccountState(id: "acct-0"), try Self.sample(), indebted] {
+      let keys = try AccountStateEncoding.keys(AccountStateEncoding.encode(state))
+      #expect(keys == StateKeys(state))
+    }
+    #expect(try AccountStateEncoding.keys(AccountStateEncoding.encode(indebted)).balance == 127 - 200)
+    #expect(throws: RuleError.self) { try AccountStateEncoding.keys([9]) }
+    #expect(throws: RuleError.self) {
+      try AccountStateEncoding.keys(AccountStateEncoding.encode(try Self.sample()).dropLast(20))
+    }
+  }
+}
