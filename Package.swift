@@ -76,7 +76,7 @@ let package = Package(
     // The terminal's offline points cache: one SQLite file per terminal, through GRDB.
     .target(
       name: "PointsCache",
-      dependencies: ["LoyaltyCore", "HexCoding", .product(name: "GRDB", package: "GRDB.swift")]
+      dependencies: ["LoyaltyCore", .product(name: "GRDB", package: "GRDB.swift")]
     ),
     // Shared: the ledger's format, what every reader of it needs: canonical lines, the hash chain,
     // keys and Ed25519 seals, the verifier, the fold and snapshots. No lock, no admission.

@@ -21,22 +21,6 @@ struct AccountRecord: Codable, FetchableRecord, PersistableRecord {
   }
 }
 
-/// A card and the account it belongs to.
-struct CardRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "card"
-  var id: String
-  var accountId: String
-  var blocked: Bool
-  var linkedAt: Int64
-  /// The card's public key when it can sign (`CardProof`), as the ledger recorded it.
-  var publicKey: String?
-
-  enum Columns {
-    static let id = Column(CodingKeys.id)
-    static let accountId = Column(CodingKeys.accountId)
-  }
-}
-
 /// Entry kinds are stored by their raw value; an unknown one in a row is a decoding error.
 extension Entry.Kind: Codable, DatabaseValueConvertible {}
 
