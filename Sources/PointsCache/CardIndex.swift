@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import LoyaltyCore
 
@@ -22,8 +23,22 @@ enum CardIndex {
       return CardFacts(card: card, account: row["accountId"], blocked: row["blocked"])
     }
     let own = Identities.accountID(enrolledWith: card)
-    guard let state = try CacheWorkingSet.load(db, account: own), state.cards.contains(card) else { return nil }
-    return CardFacts(card: card, account: own, blocked: state.blockedCards.contains(card))
+    guard let keys = try ownAccountKeys(db, card: card), keys.cards.contains(card) else { return nil }
+    return CardFacts(card: card, account: own, blocked: keys.blockedCards.contains(card))
+  }
+
+  /// The keys (cards, blocked cards) of `card`'s own account as this counter knows it, read
+  /// from its bytes without building the state (a tap looks the card up before it loads the
+  /// account), or nil when the cache has no such account.
+  static func ownAccountKeys(_ db: Database, card: String) throws -> StateKeys? {
+    let own = Identities.accountID(enrolledWith: card)
+    guard
+      let row = try db.cachedRow(sql: "SELECT state, working FROM account WHERE id = ?", arguments: [own])
+    else { return nil }
+    guard let bytes = (row["working"] as Data?) ?? (row["state"] as Data?) else {
+      return StateKeys(AccountState(id: own))
+    }
+    return try AccountStateEncoding.keys(bytes)
   }
 
   /// The public key (`CardProof`, hex) the account's state holds for `card`, or nil.
@@ -46,7 +61,7 @@ enum CardIndex {
   /// learnt later, does not take it from the claim this cache saw first (as a terminal's own
   /// enrolment stands over a link made elsewhere that it had not seen, `AuditReplay.known`).
   static func ownAccountHolds(_ db: Database, card: String) throws -> Bool {
-    try CacheWorkingSet.load(db, account: Identities.accountID(enrolledWith: card))?.cards.contains(card) ?? false
+    try ownAccountKeys(db, card: card)?.cards.contains(card) ?? false
   }
 
   /// Where the index and `state` disagree: a row for a card the state does not hold or for its

@@ -321,11 +321,7 @@ public final class PointsCache: Sendable {
           problems.append("account \(id): balance differs from its state")
         }
         problems += try CardIndex.problems(db, of: current)
-        for receipt in current.receipts.keys.sorted()
-        where try db.cachedOne(
-          DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [receipt]
-        )
-        .flatMap(StoredAccountID.id) == nil {
+        for receipt in current.receipts.keys.sorted() where try Self.receiptHolder(db, id: receipt) == nil {
           problems.append("account \(id): its receipt \(receipt) is not indexed")
         }
         if replica {
