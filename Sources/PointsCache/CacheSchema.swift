@@ -286,6 +286,7 @@ enum CacheSchema {
           sql: "UPDATE receipt_index SET accountId = ? WHERE id = ?", arguments: [stored, row["id"] as String])
       }
     }
+    migrator.registerMigration("v16-state-without-id") { db in try detachStateIDs(db) }
     return migrator
   }
 }

@@ -46,7 +46,7 @@ struct CacheWorkingSet {
       let row = try db.cachedRow(sql: "SELECT state, working FROM account WHERE id = ?", arguments: [id])
     else { return nil }
     guard let bytes = (row["working"] as Data?) ?? (row["state"] as Data?) else { return AccountState(id: id) }
-    return try AccountStateEncoding.decode(bytes)
+    return try StoredState.decode(bytes, id: id)
   }
 
   /// Adds an account loaded (or created) for this transaction.
@@ -133,10 +133,11 @@ struct CacheWorkingSet {
       {
         referrer = nil
       }
-      let encoded = self.encoded[id] ?? Data(AccountStateEncoding.encode(after))
+      // Both stored without the id the row's key holds (`StoredState`).
+      let encoded = StoredState.value(self.encoded[id] ?? Data(AccountStateEncoding.encode(after)), id: id)
       let enrolledAt = (after.enrolledAt ?? UTCInstant(seconds: 0)).seconds
       if old == nil {
-        let base = bases[id] ?? nil
+        let base = (bases[id] ?? nil).map { StoredState.value($0, id: id) }
         try db.cachedExecute(
           sql: """
             INSERT INTO account (
@@ -147,7 +148,8 @@ struct CacheWorkingSet {
             id, enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, base,
             base == encoded ? nil : encoded, regionDays[id],
           ])
-      } else if let base = bases[id] {
+      } else if let received = bases[id] {
+        let base = received.map { StoredState.value($0, id: id) }
         // A new base (a sync): the row's state and, where it is not the base, the working state; a
         // region member's day goes with its base (a base without one keeps the row's).
         try db.cachedExecute(

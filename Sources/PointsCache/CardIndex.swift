@@ -38,7 +38,7 @@ enum CardIndex {
     guard let bytes = (row["working"] as Data?) ?? (row["state"] as Data?) else {
       return StateKeys(AccountState(id: own))
     }
-    return try AccountStateEncoding.keys(bytes)
+    return try StoredState.keys(bytes, id: own)
   }
 
   /// The public key (`CardProof`, hex) the account's state holds for `card`, or nil.

@@ -120,8 +120,8 @@ extension PointsCache {
   public func replicaStates() throws -> [String: AccountState] {
     try pool.read { db in
       var out: [String: AccountState] = [:]
-      for data in try Data.fetchAll(db, sql: "SELECT state FROM account WHERE state IS NOT NULL") {
-        let s = try AccountStateEncoding.decode(data)
+      for row in try Row.fetchAll(db, sql: "SELECT id, state FROM account WHERE state IS NOT NULL") {
+        let s = try StoredState.decode(row["state"], id: row["id"])
         out[s.id] = s
       }
       return out
@@ -194,7 +194,7 @@ extension PointsCache {
         sql: """
           UPDATE account SET balance = 0, deficit = 0, referralSettled = 0, state = NULL, working = ?
           WHERE id = ?
-          """, arguments: [Data(AccountStateEncoding.encode(AccountState(id: id))), id])
+          """, arguments: [StoredState.value(Data(AccountStateEncoding.encode(AccountState(id: id))), id: id), id])
     }
   }
 }

@@ -104,10 +104,10 @@ extension PointsCache {
           // The account's row once: its old base (out of the digest) and what the counter knew.
           // Only its keys and balance are read from the old bytes (`AccountStateEncoding.keys`).
           let row = try db.cachedRow(sql: "SELECT state, working FROM account WHERE id = ?", arguments: [state.id])
-          let oldBytes = row?["state"] as Data?
+          let oldBytes = (row?["state"] as Data?).map { StoredState.canonical($0, id: state.id) }
           let oldBase = try oldBytes.map { try AccountStateEncoding.keys($0) }
           if !delta.full, let oldBase, let oldBytes {
-            digest.remove(Array(oldBytes))
+            digest.remove(oldBytes)
             liability = try Self.add(liability, -oldBase.balance, state.id)
           } else {
             accounts += 1
@@ -117,7 +117,7 @@ extension PointsCache {
           if let day { set.regionDays[state.id] = day }
           var before: StateKeys?
           if let row {
-            before = try (row["working"] as Data?).map { try AccountStateEncoding.keys($0) } ?? oldBase
+            before = try (row["working"] as Data?).map { try StoredState.keys($0, id: state.id) } ?? oldBase
             if before == nil { before = StateKeys(AccountState(id: state.id)) }
           }
           let unsynced = withUnsynced.contains(state.id) ? try Self.unsynced(db, account: state.id) : []
@@ -142,9 +142,9 @@ extension PointsCache {
         left = leaving.count
         for row in leaving {
           let id: String = row["id"]
-          let bytes: Data = row["state"]
+          let bytes = StoredState.canonical(row["state"], id: id)
           let state = try AccountStateEncoding.keys(bytes)
-          digest.remove(Array(bytes))
+          digest.remove(bytes)
           liability = try Self.add(liability, -state.balance, id)
           accounts -= 1
           try db.cachedExecute(
@@ -167,6 +167,7 @@ extension PointsCache {
       var gone: [String] = []
       for id in rest.sorted() {
         let base = try Data.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [id])
+          .map { Data(StoredState.canonical($0, id: id)) }
         if base == nil, !withUnsynced.contains(id) {
           gone.append(id)
           continue

@@ -317,6 +317,7 @@ public final class PointsCache: Sendable {
       for row in try Row.fetchAll(db, sql: "SELECT id, state, working, balance, deficit FROM account") {
         let id: String = row["id"]
         guard let current = try CacheWorkingSet.load(db, account: id) else { continue }
+        if current.id != id { problems.append("account \(id): its row holds account \(current.id)'s state") }
         if current.balance != row["balance"] || current.lots.deficit != row["deficit"] {
           problems.append("account \(id): balance differs from its state")
         }
@@ -326,7 +327,7 @@ public final class PointsCache: Sendable {
         }
         if replica {
           var set = CacheWorkingSet()
-          let base = try (row["state"] as Data?).map { try AccountStateEncoding.decode($0) }
+          let base = try (row["state"] as Data?).map { try StoredState.decode($0, id: id) }
           set.rebase(
             id, base: base, bytes: nil, unsynced: try Self.unsynced(db, account: id), before: nil,
             rules: rules)

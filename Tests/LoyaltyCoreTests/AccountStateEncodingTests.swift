@@ -118,4 +118,26 @@ struct AccountStateEncodingTests {
       try AccountStateEncoding.keys(AccountStateEncoding.encode(try Self.sample()).dropLast(20))
     }
   }
+
+  /// A replica's row stores a state without the id its key holds, and gets the same bytes back.
+  @Test func aStateDetachedFromItsIDIsAttachedByteForByte() throws {
+    let id = Identities.accountID(enrolledWith: "6280001234567895")
+    let long = String(repeating: "x", count: 300)  // a two-byte length
+    for state in [AccountState(id: id), try Self.sample(id), try Self.sample(long)] {
+      let canonical = AccountStateEncoding.encode(state)
+      let stored = AccountStateEncoding.detached(canonical, id: state.id)
+      #expect(stored.count == canonical.count - state.id.utf8.count - (state.id.utf8.count < 128 ? 1 : 2))
+      #expect(stored[0] == AccountStateEncoding.version | AccountStateEncoding.detachedFlag)
+      #expect(AccountStateEncoding.attached(stored, id: state.id) == canonical)
+      #expect(throws: RuleError.self, "a detached encoding is not a canonical one") {
+        try AccountStateEncoding.decode(stored)
+      }
+    }
+    // Bytes that are not a state of that id stay whole, and read back as they are.
+    let other = AccountStateEncoding.encode(try Self.sample("acct-2"))
+    #expect(AccountStateEncoding.detached(other, id: "acct-3") == other)
+    #expect(AccountStateEncoding.attached(other, id: "acct-3") == other)
+    #expect(AccountStateEncoding.detached([9, 1, 2], id: "acct-3") == [9, 1, 2])
+    #expect(AccountStateEncoding.detached([], id: "acct-3") == [])
+  }
 }

@@ -68,7 +68,7 @@ struct AttackedChain {
         ?? Identities.accountID(enrolledWith: card)
       let bytes = try Data.fetchOne(
         db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!
-      var state = try AccountStateEncoding.decode(bytes)
+      var state = try AccountStateEncoding.decode(AccountStateEncoding.attached(Array(bytes), id: account))
       state.cardKeys[card] = nil
       try db.execute(
         sql: "UPDATE account SET working = ? WHERE id = ?",

@@ -136,8 +136,11 @@ struct ReplicaHealingTests {
     let queue = try DatabaseQueue(path: f.cachePath("T02"))
     let account = Identities.accountID(enrolledWith: ChainFixture.cards[0])
     try await queue.write { db in
+      // A row stores its state without the id its key holds (`AccountStateEncoding.detached`).
       var state = try AccountStateEncoding.decode(
-        try Data.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [account])!)
+        AccountStateEncoding.attached(
+          Array(try Data.fetchOne(db, sql: "SELECT state FROM account WHERE id = ?", arguments: [account])!),
+          id: account))
       let lot = state.lots.lots[0]
       state.lots = try PointLots(
         lots: [PointLots.Lot(earnedAt: lot.earnedAt, expiresAt: lot.expiresAt, remaining: lot.remaining + 5_000)],
@@ -194,7 +197,8 @@ struct ReplicaHealingTests {
     let queue = try DatabaseQueue(path: f.cachePath("T01"))
     try await queue.write { db in
       for row in try Row.fetchAll(db, sql: "SELECT id, state FROM account WHERE state IS NOT NULL") {
-        var state = try AccountStateEncoding.decode(Array(row["state"] as Data))
+        var state = try AccountStateEncoding.decode(
+          AccountStateEncoding.attached(Array(row["state"] as Data), id: row["id"]))
         #expect(!state.tierDays.isEmpty)
         state.tierDays = TierDays()
         var legacy = Array(AccountStateEncoding.encode(state).dropLast())

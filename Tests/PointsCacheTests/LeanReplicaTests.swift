@@ -7,8 +7,9 @@ import Testing
 
 /// What a replica keeps beside each account's state (`v14`, `v15`): no card row for a card's own
 /// account (found by the id derived from the card), rows only for linked cards, and the receipt
-/// index naming an enrolment's account by its 12 bytes.
-@Suite("A lean replica (cache v14, v15)")
+/// index naming an enrolment's account by its 12 bytes, the states without the id their row's
+/// key holds (`v16`).
+@Suite("A lean replica (cache v14, v15, v16)")
 struct LeanReplicaTests {
   let alice = "6280001234567895"
   let bob = "04A1B2C3D4E5F6"
@@ -84,5 +85,54 @@ struct LeanReplicaTests {
     #expect(try values(path, "SELECT typeof(accountId) FROM receipt_index") == ["blob"])
     for card in [alice, bob] { #expect(try cache.accountState(card: card)?.id == id) }
     #expect(try cache.consistencyProblems() == [])
+  }
+
+  @Test func aCacheOfV15IsMigratedToStatesWithoutTheirIDs() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("points-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("cache.db").path
+    let id = Identities.accountID(enrolledWith: alice)
+    var base = AccountState(id: id)
+    base.enrolledAt = UTCInstant(seconds: 1_000)
+    base.cards = [alice]
+    var working = base
+    working.receipts["T01/R1"] = Receipt(
+      account: id, at: 1_500, amount: 2_000, points: 0, refunded: 0, reversed: 0, pendingDays: nil)
+    let canonical = (base: AccountStateEncoding.encode(base), working: AccountStateEncoding.encode(working))
+    let queue = try DatabaseQueue(path: path)
+    try CacheSchema.migrator.migrate(queue, upTo: "v15-receipt-index-account-bytes")
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO account (id, enrolledAt, balance, deficit, state, working) VALUES (?, 1000, 0, 0, ?, ?);
+          INSERT INTO receipt_index (id, accountId) VALUES ('T01/R1', ?);
+          """,
+        arguments: [id, Data(canonical.base), Data(canonical.working), StoredAccountID.value(id)])
+    }
+    try queue.close()
+    let cache = try PointsCache(path: path)
+    #expect(
+      try values(path, "SELECT hex(substr(state, 1, 1)) || ' ' || hex(substr(working, 1, 1)) FROM account")
+        == ["82 82"])
+    #expect(
+      try values(path, "SELECT length(state) || ' ' || length(working) FROM account")
+        == ["\(canonical.base.count - 30) \(canonical.working.count - 30)"], "the id and its length byte gone")
+    #expect(try cache.accountState(card: alice) == working)
+    #expect(try cache.consistencyProblems() == [])
+  }
+
+  @Test func aRowHoldingAnotherAccountsStateIsACacheProblem() throws {
+    let f = try CacheFixture()
+    let account = try f.cache.enroll(card: alice, referrer: nil, context: at("2026-11-02T10:00:00Z"))
+    let other = Data(AccountStateEncoding.encode(AccountState(id: Identities.accountID(enrolledWith: bob))))
+    let queue = try DatabaseQueue(path: f.cache.path)
+    try queue.write { db in
+      try db.execute(sql: "UPDATE account SET working = ? WHERE id = ?", arguments: [other, account])
+    }
+    try queue.close()
+    #expect(
+      try f.cache.consistencyProblems().contains {
+        $0.hasPrefix("account \(account): its row holds account \(Identities.accountID(enrolledWith: bob))")
+      })
   }
 }

@@ -62,7 +62,11 @@ struct PendingPointsTests {
     let queue = try DatabaseQueue(path: f.cache.path)
     try queue.write { db in
       var state = try AccountStateEncoding.decode(
-        try Data.fetchOne(db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!)
+        AccountStateEncoding.attached(
+          Array(
+            try Data.fetchOne(
+              db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!),
+          id: account))
       state.receipts["T01/R1"]?.pendingDays = nil
       try db.execute(
         sql: "UPDATE account SET working = ? WHERE id = ?",
@@ -77,7 +81,11 @@ struct PendingPointsTests {
     let v2 = try cache.earn(card: card, lines: fresh, receipt: "R3", context: at("2026-11-02T12:00:00Z"))
     let windows = try queue.read { db in
       try AccountStateEncoding.decode(
-        try Data.fetchOne(db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!
+        AccountStateEncoding.attached(
+          Array(
+            try Data.fetchOne(
+              db, sql: "SELECT COALESCE(working, state) FROM account WHERE id = ?", arguments: [account])!),
+          id: account)
       ).receipts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.pendingDays.map(String.init) ?? "none")" }
     }
     #expect(windows == ["T01/R1: none", "T01/R2: 0", "T01/R3: 14"])
