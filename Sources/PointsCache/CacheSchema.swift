@@ -287,6 +287,7 @@ enum CacheSchema {
       }
     }
     migrator.registerMigration("v16-state-without-id") { db in try detachStateIDs(db) }
+    migrator.registerMigration("v17-account-by-id") { db in try storeAccountsByID(db) }
     return migrator
   }
 }

@@ -8,8 +8,8 @@ import Testing
 /// What a replica keeps beside each account's state (`v14`, `v15`): no card row for a card's own
 /// account (found by the id derived from the card), rows only for linked cards, and the receipt
 /// index naming an enrolment's account by its 12 bytes, the states without the id their row's
-/// key holds (`v16`).
-@Suite("A lean replica (cache v14, v15, v16)")
+/// key holds (`v16`), the account table stored by its id (`v17`).
+@Suite("A lean replica (cache v14 to v17)")
 struct LeanReplicaTests {
   let alice = "6280001234567895"
   let bob = "04A1B2C3D4E5F6"
@@ -134,5 +134,53 @@ struct LeanReplicaTests {
       try f.cache.consistencyProblems().contains {
         $0.hasPrefix("account \(account): its row holds account \(Identities.accountID(enrolledWith: bob))")
       })
+  }
+
+  @Test func aCacheOfV16IsRebuiltByIDWithEveryRowAndReference() throws {
+    let f = try CacheFixture()
+    let account = try f.cache.enroll(card: alice, referrer: nil, context: at("2026-11-02T10:00:00Z"))
+    _ = try f.cache.link(card: bob, to: alice, context: at("2026-11-02T11:00:00Z"))
+    let referee = try f.cache.enroll(card: "04C0FFEE112233", referrer: alice, context: at("2026-11-02T11:30:00Z"))
+    _ = try f.cache.earn(
+      card: bob, lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R1",
+      context: at("2026-11-02T12:00:00Z"))
+    let before = try values(f.cache.path, "SELECT id || ' ' || balance || ' ' || hex(working) FROM account ORDER BY id")
+    // Back to v16: the rowid table the caches before v17 hold, its rows as they were.
+    let queue = try DatabaseQueue(path: f.cache.path)
+    try queue.writeWithoutTransaction { db in
+      try db.execute(sql: "PRAGMA foreign_keys = OFF")
+      try db.inTransaction {
+        try db.execute(
+          sql: """
+            CREATE TABLE account_rowid AS SELECT * FROM account;
+            DROP TABLE account;
+            CREATE TABLE account (
+              id TEXT PRIMARY KEY, enrolledAt INTEGER NOT NULL, referrerAccountId TEXT REFERENCES account(id),
+              referralSettled INTEGER NOT NULL DEFAULT 0 CHECK (referralSettled IN (0, 1)),
+              balance INTEGER NOT NULL DEFAULT 0, deficit INTEGER NOT NULL DEFAULT 0 CHECK (deficit >= 0),
+              state BLOB, working BLOB, regionDay INTEGER);
+            INSERT INTO account SELECT * FROM account_rowid;
+            DROP TABLE account_rowid;
+            CREATE INDEX account_by_region_day ON account(regionDay) WHERE regionDay IS NOT NULL;
+            DELETE FROM grdb_migrations WHERE identifier = 'v17-account-by-id';
+            """)
+        return .commit
+      }
+    }
+    try queue.close()
+    let cache = try PointsCache(path: f.cache.path)
+    #expect(
+      try values(f.cache.path, "SELECT sql FROM sqlite_schema WHERE name = 'account'").first?.contains(
+        "WITHOUT ROWID") == true)
+    #expect(try values(f.cache.path, "SELECT name FROM sqlite_schema WHERE tbl_name = 'account' AND type = 'index'")
+      == ["account_by_region_day"], "no index of the id beside the table")
+    #expect(
+      try values(f.cache.path, "SELECT id || ' ' || balance || ' ' || hex(working) FROM account ORDER BY id")
+        == before)
+    #expect(try values(f.cache.path, "SELECT referrerAccountId FROM account WHERE id = '\(referee)'") == [account])
+    #expect(try values(f.cache.path, "PRAGMA foreign_key_check").isEmpty)
+    #expect(try cache.accountState(card: bob)?.id == account)
+    #expect(try cache.refund(receipt: "R1", amount: 2_000, context: at("2026-11-02T14:00:00Z")).reversed > 0)
+    #expect(try cache.consistencyProblems() == [])
   }
 }
