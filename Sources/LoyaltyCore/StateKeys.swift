@@ -15,6 +15,9 @@ public struct StateKeys: Sendable, Equatable {
     self.balance = balance
   }
 
+  /// The keys of an account with nothing yet (a row known to the cache, no state on it).
+  public static let none = StateKeys(cards: [], blockedCards: [], receipts: [], balance: 0)
+
   /// The keys of a state already built.
   public init(_ state: AccountState) {
     self.init(

@@ -2,25 +2,6 @@ import Foundation
 import GRDB
 import LoyaltyCore
 
-/// A cardholder's account. `balance` and `deficit` mirror the account's lots.
-struct AccountRecord: Codable, FetchableRecord, PersistableRecord {
-  static let databaseTableName = "account"
-  var id: String
-  var enrolledAt: Int64
-  var referrerAccountId: String?
-  var referralSettled: Bool
-  var balance: Int64
-  var deficit: Int64
-  /// The account's state as HQ's last epoch vouched for it (`AccountStateEncoding`); nil when HQ
-  /// does not know the account yet.
-  var state: Data? = nil
-
-  enum Columns {
-    static let id = Column(CodingKeys.id)
-    static let referralSettled = Column(CodingKeys.referralSettled)
-  }
-}
-
 /// Entry kinds are stored by their raw value; an unknown one in a row is a decoding error.
 extension Entry.Kind: Codable, DatabaseValueConvertible {}
 

@@ -36,7 +36,7 @@ enum CardIndex {
       let row = try db.cachedRow(sql: "SELECT state, working FROM account WHERE id = ?", arguments: [own])
     else { return nil }
     guard let bytes = (row["working"] as Data?) ?? (row["state"] as Data?) else {
-      return StateKeys(AccountState(id: own))
+      return StateKeys.none
     }
     return try StoredState.keys(bytes, id: own)
   }

@@ -118,7 +118,7 @@ extension PointsCache {
           var before: StateKeys?
           if let row {
             before = try (row["working"] as Data?).map { try StoredState.keys($0, id: state.id) } ?? oldBase
-            if before == nil { before = StateKeys(AccountState(id: state.id)) }
+            if before == nil { before = StateKeys.none }
           }
           let unsynced = withUnsynced.contains(state.id) ? try Self.unsynced(db, account: state.id) : []
           set.rebase(

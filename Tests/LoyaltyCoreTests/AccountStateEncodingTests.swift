@@ -113,6 +113,7 @@ struct AccountStateEncodingTests {
       #expect(keys == StateKeys(state))
     }
     #expect(try AccountStateEncoding.keys(AccountStateEncoding.encode(indebted)).balance == 127 - 200)
+    #expect(StateKeys.none == StateKeys(AccountState(id: "acct-0")))
     #expect(throws: RuleError.self) { try AccountStateEncoding.keys([9]) }
     #expect(throws: RuleError.self) {
       try AccountStateEncoding.keys(AccountStateEncoding.encode(try Self.sample()).dropLast(20))

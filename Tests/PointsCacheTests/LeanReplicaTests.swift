@@ -172,8 +172,9 @@ struct LeanReplicaTests {
     #expect(
       try values(f.cache.path, "SELECT sql FROM sqlite_schema WHERE name = 'account'").first?.contains(
         "WITHOUT ROWID") == true)
-    #expect(try values(f.cache.path, "SELECT name FROM sqlite_schema WHERE tbl_name = 'account' AND type = 'index'")
-      == ["account_by_region_day"], "no index of the id beside the table")
+    #expect(
+      try values(f.cache.path, "SELECT name FROM sqlite_schema WHERE tbl_name = 'account' AND type = 'index'")
+        == ["account_by_region_day"], "no index of the id beside the table")
     #expect(
       try values(f.cache.path, "SELECT id || ' ' || balance || ' ' || hex(working) FROM account ORDER BY id")
         == before)
