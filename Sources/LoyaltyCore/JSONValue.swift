@@ -30,20 +30,10 @@ public enum JSONValue: Hashable, Sendable, Decodable {
     }
   }
 
-  /// Parses a whole document.
+  /// Parses a whole document strictly (`JSONReader`): a key given twice in one object is
+  /// refused, and a number written with a fraction or an exponent is never an integer.
   public static func parse(_ data: Data) throws(ValidationProblems) -> JSONValue {
-    do {
-      return try JSONDecoder().decode(JSONValue.self, from: data)
-    } catch {
-      throw ValidationProblems(["not valid JSON: \(Self.describe(error))"])
-    }
-  }
-
-  static func describe(_ error: any Error) -> String {
-    if case DecodingError.dataCorrupted(let context) = error {
-      return (context.underlyingError.map { "\($0.localizedDescription)" } ?? context.debugDescription)
-    }
-    return "\(error)"
+    try JSONReader.read(data)
   }
 
   /// A short name of the value's type, for messages.
