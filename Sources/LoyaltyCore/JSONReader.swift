@@ -4,7 +4,8 @@ import Foundation
 /// refuses, and two things a decoder lets through that a hand-edited file should not carry: a key
 /// given twice in one object (which of the two would count?) and a number with a fraction or an
 /// exponent read as an integer (`"format": 2.0`). A number written as an integer is `.integer`
-/// when it fits in 64 bits, any other number `.number`. Nesting is bounded, so no document can
+/// (refused beyond 64 bits, where a decoder would quietly make it a fraction), any other number
+/// `.number`. Nesting is bounded, so no document can
 /// exhaust the stack.
 struct JSONReader {
   /// The deepest nesting of arrays and objects accepted.
@@ -169,7 +170,14 @@ struct JSONReader {
       guard digits() > 0 else { throw fail("a digit was expected in the exponent") }
     }
     let text = String(decoding: bytes[start..<i], as: UTF8.self)
-    if integral, let value = Int64(text) { return .integer(value) }
+    if integral {
+      guard let value = Int64(text) else {
+        throw fail(
+          "\(text.prefix(24))\(text.count > 24 ? "…" : "") is beyond 64 bits (whole numbers here are at most 9223372036854775807)",
+          at: start)
+      }
+      return .integer(value)
+    }
     guard let value = Double(text), value.isFinite else { throw fail("a number out of range", at: start) }
     return .number(value)
   }

@@ -21,6 +21,13 @@ struct LeanReplicaTests {
     return try queue.read { db in try String.fetchAll(db, sql: sql) }
   }
 
+  /// The path of a cache file not yet created, in a directory of its own.
+  func freshCachePath() throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("points-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory.appendingPathComponent("cache.db").path
+  }
+
   @Test func anEnrolmentsAccountIDIsStoredAsItsTwelveBytesAndAnyOtherIDAsText() {
     let id = Identities.accountID(enrolledWith: alice)
     let stored = StoredAccountID.value(id)
@@ -59,9 +66,7 @@ struct LeanReplicaTests {
   }
 
   @Test func aCacheOfV13IsMigratedWithoutLosingACard() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("points-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent("cache.db").path
+    let path = try freshCachePath()
     let id = Identities.accountID(enrolledWith: alice)
     var state = AccountState(id: id)
     state.enrolledAt = UTCInstant(seconds: 1_000)
@@ -88,9 +93,7 @@ struct LeanReplicaTests {
   }
 
   @Test func aCacheOfV15IsMigratedToStatesWithoutTheirIDs() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("points-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let path = directory.appendingPathComponent("cache.db").path
+    let path = try freshCachePath()
     let id = Identities.accountID(enrolledWith: alice)
     var base = AccountState(id: id)
     base.enrolledAt = UTCInstant(seconds: 1_000)
