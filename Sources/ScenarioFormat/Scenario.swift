@@ -60,8 +60,20 @@ public struct Scenario: Sendable {
     var program = ""
     switch top?["program"] {
     case .string(let relative)?:
-      if let text = readProgram(relative) { program = text } else { w.problem("program", "cannot read \(relative)") }
-    case .object?:
+      if let text = readProgram(relative) {
+        program = text
+        // Checked here, so its problems name the file and the field (the ledger would only say it
+        // does not parse).
+        do throws(ValidationProblems) { _ = try ProgramParser.parse(Data(text.utf8)) } catch {
+          for problem in error.problems { w.problem("program", "\(relative): \(problem)") }
+        }
+      } else {
+        w.problem("program", "cannot read \(relative) (no such file, or not UTF-8 text)")
+      }
+    case .object(let inline)?:
+      do throws(ValidationProblems) { _ = try ProgramParser.parse(.object(inline)) } catch {
+        for problem in error.problems { w.problem("program", problem) }
+      }
       // The inline object's own JSON text (numbers stay as written: rates are decimal strings).
       if let any = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let inline = any["program"],
         let text = try? JSONSerialization.data(withJSONObject: inline)

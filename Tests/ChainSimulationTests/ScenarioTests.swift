@@ -65,6 +65,32 @@ struct ScenarioTests {
         && problems.contains { $0.hasPrefix("events[2]: needs exactly one of") }
     }
   }
+
+  /// A scenario's program is checked with the scenario: its problems name the file and where.
+  @Test func aScenariosProgramIsRefusedNamingItsFileAndItsProblem() throws {
+    let program = String(
+      decoding: try Data(contentsOf: Self.scenarios.appendingPathComponent("../program.json")), as: UTF8.self)
+    let twice = program.replacingOccurrences(of: "{", with: "{\"version\": 7, ", options: .anchored)
+    let scenario = Data(#"{"program": "p.json", "terminals": ["T01"], "events": []}"#.utf8)
+    #expect {
+      _ = try Scenario.parse(scenario) { $0 == "p.json" ? twice : nil }
+    } throws: { error in
+      (error as? ValidationProblems)?.problems.contains {
+        $0.hasPrefix("program: p.json: key \"version\" is given twice in one object: keep one (line ")
+      } == true
+    }
+    #expect {
+      _ = try Scenario.parse(scenario) { _ in nil }
+    } throws: { error in
+      (error as? ValidationProblems)?.problems == ["program: cannot read p.json (no such file, or not UTF-8 text)"]
+    }
+    let inline = Data(#"{"program": {"format": 2.0}, "terminals": ["T01"], "events": []}"#.utf8)
+    #expect {
+      _ = try Scenario.parse(inline) { _ in nil }
+    } throws: { error in
+      (error as? ValidationProblems)?.problems.contains { $0.hasPrefix("program: format: must be 1 or 2") } == true
+    }
+  }
 }
 
 @Suite("The demo")
