@@ -107,6 +107,18 @@ struct CommandLineErrorTests {
     expectOneLine(
       try cli(["program", "load", path("adir"), "--cache", path("t.db"), "--terminal", "T01"]),
       "adir: it is a directory", "directory as program")
+    // A program with a key given twice: the file, the key and where, in one line, at a counter and at HQ.
+    let twice = try String(contentsOfFile: program, encoding: .utf8).replacingOccurrences(
+      of: "{", with: "{\"version\": 9, ", options: .anchored)
+    try twice.write(toFile: path("twice.json"), atomically: true, encoding: .utf8)
+    expectOneLine(
+      try cli(["program", "load", path("twice.json"), "--cache", path("t.db"), "--terminal", "T01"]),
+      "program \(path("twice.json")) refused: key \"version\" is given twice in one object: keep one (line ",
+      "a key given twice")
+    expectOneLine(
+      try hq(["ledger", "publish-program", path("twice.json"), "--ledger", path("l.jsonl"), "--hq-key", path("hq.key")]
+      ),
+      "program \(path("twice.json")) refused: key \"version\"", "a key given twice, at HQ")
     expectOneLine(
       try cli(["identify", "04A1B2C3D4E5F6", "--cache", path("adir")]), "it is a directory", "directory as cache")
     expectOneLine(try hq(["ledger", "verify", "--ledger", path("adir")]), "Is a directory", "directory as ledger")

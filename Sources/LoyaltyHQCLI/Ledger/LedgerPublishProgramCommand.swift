@@ -26,7 +26,7 @@ struct LedgerPublishProgramCommand: ParsableCommand {
       do throws(LocalFileError) { data = try LocalFile.read(file, as: "program", limit: 1 << 20) } catch {
         throw CommandFailure(reason: "unreadableFile", message: error.description)
       }
-      let program = try ProgramParser.parse(data)
+      let program = try ProgramFile.parse(data, path: file)
       let written = try hq.append([
         LedgerEntry(
           kind: .program, id: "program-\(program.version)", at: hq.time, terminal: Entry.hq,

@@ -25,7 +25,7 @@ struct ProgramCommand: ParsableCommand {
         do throws(LocalFileError) { data = try LocalFile.read(file, as: "program", limit: 1 << 20) } catch {
           throw CommandFailure(reason: "unreadableFile", message: error.description)
         }
-        let program = try ProgramParser.parse(data)
+        let program = try ProgramFile.parse(data, path: file)
         try cache.open().loadProgram(program, json: String(decoding: data, as: UTF8.self), context: recording.context)
         return (
           "program version \(program.version) loaded (\(program.currency), tiers \(program.tiers.map(\.name).joined(separator: "/")), \(program.catalogue.count) catalogue items)",
