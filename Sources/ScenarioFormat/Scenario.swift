@@ -160,7 +160,8 @@ public struct Scenario: Sendable {
       }
       let lifted = fields["liftedSeconds"].flatMap { w.integer($0, w.join(sub, "liftedSeconds"), in: 0...3600) }
       var lines: [PurchaseLine] = []
-      for (i, line) in (w.array(fields["lines"], w.join(sub, "lines")) ?? []).enumerated() {
+      let written = w.array(fields["lines"], w.join(sub, "lines")) ?? []
+      for (i, line) in written.enumerated() {
         let lp = "\(sub).lines[\(i)]"
         guard let l = w.object(line, lp, required: ["category", "amount"]),
           let category = w.string(l["category"], w.join(lp, "category"), maxLength: 64),
@@ -168,7 +169,10 @@ public struct Scenario: Sendable {
         else { continue }
         lines.append(PurchaseLine(category: category, amount: amount))
       }
-      if lines.isEmpty { w.problem(w.join(sub, "lines"), "needs at least one line") }
+      // A line refused has said why already: "needs a line" only when none is written.
+      if case .array(let items)? = fields["lines"], items.isEmpty {
+        w.problem(w.join(sub, "lines"), "needs at least one line")
+      }
       return Event(
         at: at,
         action: .purchase(

@@ -63,6 +63,16 @@ struct ScenarioTests {
         && problems.contains { $0.hasPrefix("events[1].purchase.lines[0].amount") }
         && problems.contains { $0.hasPrefix("events[1].at") }
         && problems.contains { $0.hasPrefix("events[2]: needs exactly one of") }
+        // The line refused said why; no second problem that the purchase has no line.
+        && !problems.contains { $0.hasPrefix("events[1].purchase.lines: needs at least one line") }
+    }
+    let empty = Data(
+      #"{"program": {}, "terminals": ["T01"], "events": [{"at": "2026-11-02T09:00:00Z", "terminal": "T01", "card": "04A1B2C3", "purchase": {"lines": []}}]}"#
+        .utf8)
+    #expect {
+      _ = try Scenario.parse(empty) { _ in nil }
+    } throws: { error in
+      (error as? ValidationProblems)?.problems.contains("events[0].purchase.lines: needs at least one line") == true
     }
   }
 
