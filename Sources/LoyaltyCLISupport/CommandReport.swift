@@ -24,11 +24,7 @@ public func report(json: Bool, _ body: () throws -> (text: String, object: [Stri
   } catch let error as RuleError {
     try fail(json: json, CommandFailure(reason: error.reason.rawValue, message: error.message))
   } catch let error as ValidationProblems {
-    try fail(
-      json: json,
-      CommandFailure(
-        reason: "invalidProgram",
-        message: "program refused:" + (error.problems.count == 1 ? " " : "\n") + error.description))
+    try fail(json: json, ProgramFile.refusal(error))
   } catch let error as CommandFailure {
     try fail(json: json, error)
   } catch {

@@ -6,9 +6,15 @@ import LoyaltyCore
 public enum ProgramFile {
   public static func parse(_ data: Data, path: String) throws -> LoyaltyProgram {
     do throws(ValidationProblems) { return try ProgramParser.parse(data) } catch {
-      throw CommandFailure(
-        reason: "invalidProgram",
-        message: "program \(path) refused:" + (error.problems.count == 1 ? " " : "\n") + error.description)
+      throw refusal(error, path: path)
     }
+  }
+
+  /// The command's refusal of a program: "program [PATH] refused:" and its problems.
+  static func refusal(_ problems: ValidationProblems, path: String? = nil) -> CommandFailure {
+    CommandFailure(
+      reason: "invalidProgram",
+      message: "program \(path.map { $0 + " " } ?? "")refused:" + (problems.problems.count == 1 ? " " : "\n")
+        + problems.description)
   }
 }

@@ -160,8 +160,7 @@ public struct Scenario: Sendable {
       }
       let lifted = fields["liftedSeconds"].flatMap { w.integer($0, w.join(sub, "liftedSeconds"), in: 0...3600) }
       var lines: [PurchaseLine] = []
-      let written = w.array(fields["lines"], w.join(sub, "lines")) ?? []
-      for (i, line) in written.enumerated() {
+      for (i, line) in (w.array(fields["lines"], w.join(sub, "lines")) ?? []).enumerated() {
         let lp = "\(sub).lines[\(i)]"
         guard let l = w.object(line, lp, required: ["category", "amount"]),
           let category = w.string(l["category"], w.join(lp, "category"), maxLength: 64),
