@@ -77,3 +77,14 @@ extension HQConnection {
     }
   }
 }
+
+extension HQConnection {
+  /// A card looked up on demand (`GET /v1/account`): HQ's signed answer, checked by the caller
+  /// against the key it pinned (`AccountLookup.checked`).
+  public func lookUp(card: String, basis: Int64, terminal: String, key: LedgerKey) async throws -> AccountLookup {
+    let query = card.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+    let data = try await send(
+      "GET", "/v1/account?card=\(query)&basis=\(basis)", body: Data(), terminal: terminal, key: key)
+    return try decode(AccountLookup.self, data, what: "HQ's answer to the look-up")
+  }
+}

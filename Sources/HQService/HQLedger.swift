@@ -215,6 +215,25 @@ public actor HQLedger {
     return (bytes, "\"" + StateDelta.checksum(text: identity).prefix(32) + "\"")
   }
 
+  /// `terminal` looking `card` up on `basis` (its checkpoint): the card's account as the audit
+  /// takes it to know it there, signed with HQ's key. O(the account's recent entries).
+  public func lookUp(card: String, basis: Int64, terminal: String, now: UTCInstant) throws -> AccountLookup {
+    try underWritersLock { locked in _ = try catchUp(locked) }
+    var answer: AccountLookup
+    do throws(LookUpRefusal) {
+      answer = try audited.fold.lookUp(card: card, basis: basis, terminal: terminal, at: audited.state)
+    } catch {
+      switch error {
+      case .badCard: throw HQRequestError(.badRequest, error.description, code: "badCard")
+      case .pastTheEnd: throw HQRequestError(.rangeNotSatisfiable, error.description, code: "pastTheEnd")
+      case .beforeHorizon: throw HQRequestError(.conflict, error.description, code: "syncFirst")
+      case .restored(let mark, let basis): throw HQRequestError.restored(mark, terminalSeq: basis)
+      }
+    }
+    answer.sign(with: hqKey, at: now.seconds)
+    return answer
+  }
+
   /// The epoch at the ledger's sealed end, signed: the accounts changed since the last one are
   /// re-hashed (all of them after a full read of the file).
   @discardableResult

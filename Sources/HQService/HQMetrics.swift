@@ -30,6 +30,8 @@ public final class HQMetrics: Sendable {
   let epochs: CoreMetrics.Counter
   let epochAccounts: CoreMetrics.Counter
   let epochTime: CoreMetrics.Timer
+  let lookUps: CoreMetrics.Counter
+  let lookUpsUnknown: CoreMetrics.Counter
 
   /// One terminal's series, created together on its first request (so each shows, 0 if need be).
   struct TerminalMetrics: Sendable {
@@ -76,6 +78,8 @@ public final class HQMetrics: Sendable {
     epochs = CoreMetrics.Counter(label: "loyalty_state_epochs_total", factory: factory)
     epochAccounts = CoreMetrics.Counter(label: "loyalty_state_epoch_accounts_total", factory: factory)
     epochTime = CoreMetrics.Timer(label: "loyalty_state_epoch_seconds", factory: factory)
+    lookUps = CoreMetrics.Counter(label: "loyalty_lookups_total", factory: factory)
+    lookUpsUnknown = CoreMetrics.Counter(label: "loyalty_lookups_unknown_total", factory: factory)
   }
 
   func set(lastSeq: Int64, entries: Int, offset: Int) {
@@ -162,6 +166,12 @@ public final class HQMetrics: Sendable {
 
   func servedSnapshot() { snapshots.increment() }
 
+  /// A card looked up by a counter (`found`: HQ knew its account on the counter's basis).
+  func lookedUp(found: Bool) {
+    lookUps.increment()
+    if !found { lookUpsUnknown.increment() }
+  }
+
   /// An epoch published, having re-hashed `accounts` account states.
   func publishedEpoch(accounts: Int, duration: Duration) {
     epochs.increment()
@@ -213,6 +223,8 @@ public final class HQMetrics: Sendable {
     "loyalty_downloads_total": "Ledger downloads served.",
     "loyalty_download_bytes_total": "Ledger bytes served.",
     "loyalty_snapshots_total": "Snapshots served.",
+    "loyalty_lookups_total": "Cards looked up on demand by counters whose replica does not hold them.",
+    "loyalty_lookups_unknown_total": "Cards looked up that no account held on the counter's basis.",
     "loyalty_requests_refused_total": "Requests refused before admission, by reason.",
     "loyalty_terminal_syncs_total": "Syncs (checkpoints asked) per terminal.",
     "loyalty_terminal_downloads_total": "Ledger downloads per terminal.",

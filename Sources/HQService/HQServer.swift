@@ -21,6 +21,8 @@ import SystemPackage
 ///     GET  /v1/checkpoint?from=&seq=&lines= HQ's signed SyncCheckpoint for a terminal at that position
 ///     GET  /v1/ledger?from=&to=            the ledger's bytes from..<to (resumable: any from ≤ to)
 ///     GET  /v1/snapshot                    HQ's signed snapshot at the ledger's end
+///     GET  /v1/state?since=&program=       the signed state delta after an epoch (`StateDelta`)
+///     GET  /v1/account?card=&basis=        a card's account on the terminal's basis, signed (`AccountLookup`)
 ///
 /// Every /v1 request but health is signed by a registered terminal (RFC 9421), checked by
 /// `SignatureMiddleware` on the /v1 group before any handler runs. Admissions take
@@ -86,6 +88,7 @@ public struct HQServer: Sendable {
     signed.get("checkpoint") { request, context in try await checkpoint(request, terminal: context.terminal) }
     signed.get("ledger") { request, context in try await download(request, terminal: context.terminal) }
     signed.get("state") { request, context in try await stateDelta(request, terminal: context.terminal) }
+    signed.get("account") { request, context in try await lookUp(request, terminal: context.terminal) }
     signed.get("snapshot") { _, _ in
       let data = try await ledger.currentSnapshot()
       ledger.metrics.servedSnapshot()
@@ -172,6 +175,23 @@ public struct HQServer: Sendable {
     return Response(
       status: start > 0 ? .partialContent : .ok, headers: headers,
       body: .init(byteBuffer: ByteBuffer(bytes: bytes[start...])))
+  }
+
+  /// A card looked up on demand by a counter whose replica does not hold it (`AccountLookup`).
+  func lookUp(_ request: Request, terminal: String) async throws -> Response {
+    let query = request.uri.queryParameters
+    guard let card = query.get("card").map({ String($0) }), card.utf8.count <= 64,
+      let basis = query.get("basis", as: Int64.self), basis >= 0
+    else {
+      throw HQRequestError(
+        .badRequest, "card (a card's number) and basis (the seq this counter decides on, 0 or more) are required")
+    }
+    let answer = try await ledger.lookUp(card: card, basis: basis, terminal: terminal, now: clock())
+    ledger.metrics.lookedUp(found: answer.account != nil)
+    logger.info(
+      "look-up",
+      metadata: ["terminal": "\(terminal)", "basis": "\(basis)", "found": "\(answer.account != nil)"])
+    return try encoded(answer)
   }
 
   /// Streams the sealed bytes `from..<to` of the ledger file; no lock is held meanwhile.

@@ -148,3 +148,16 @@ public struct LocalLedgerConnection: LedgerConnection {
     return (fold, state)
   }
 }
+
+extension LocalLedgerConnection {
+  /// Computed from HQ's file itself (read and audited: the embedded path's cost), unsigned.
+  public func lookUp(card: String, basis: Int64, terminal: String, key: LedgerKey) async throws -> AccountLookup {
+    try await Self.blocking.run { [ledger, lastAudit] in
+      let (fold, state) = try Self.audit(ledger, reusing: lastAudit)
+      do throws(LookUpRefusal) { return try fold.lookUp(card: card, basis: basis, terminal: terminal, at: state) } catch
+      {
+        throw LedgerError(line: 0, error.description)
+      }
+    }
+  }
+}

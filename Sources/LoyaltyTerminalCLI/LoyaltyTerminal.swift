@@ -13,8 +13,9 @@ public struct LoyaltyTerminal: AsyncParsableCommand {
     subcommands: [
       DemoCommand.self, RunCommand.self, ReadersCommand.self, WatchCommand.self, SimCommand.self,
       ProgramCommand.self, EnrollCommand.self, IdentifyCommand.self, EarnCommand.self, RedeemCommand.self,
-      RefundCommand.self, BlockCommand.self, LinkCommand.self, HistoryCommand.self, CheckCommand.self, KeygenCommand.self,
-      SyncCommand.self, MovedLedgerCommand.self, MovedHQCommand.self,
+      RefundCommand.self, BlockCommand.self, LinkCommand.self, HistoryCommand.self, CheckCommand.self,
+      KeygenCommand.self,
+      SyncCommand.self, LookUpCommand.self, MovedLedgerCommand.self, MovedHQCommand.self,
     ]
   )
 

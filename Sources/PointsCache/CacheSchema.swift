@@ -288,6 +288,20 @@ enum CacheSchema {
     }
     migrator.registerMigration("v16-state-without-id") { db in try detachStateIDs(db) }
     migrator.registerMigration("v17-account-by-id") { db in try storeAccountsByID(db) }
+    // Accounts this counter looked up on demand (`PointsCache.takeLookUp`): decided on until the
+    // next sync, which drops the list.
+    migrator.registerMigration("v18-looked-up") { db in
+      try db.execute(
+        sql: """
+          CREATE TABLE looked_up (
+            accountId TEXT PRIMARY KEY NOT NULL,
+            card TEXT NOT NULL,
+            basis INTEGER NOT NULL,
+            state BLOB NOT NULL,
+            at INTEGER NOT NULL
+          ) WITHOUT ROWID
+          """)
+    }
     return migrator
   }
 }

@@ -152,8 +152,13 @@ extension PointsCache {
   /// `account`: what it knows of it is its own entries since its last sync.
   static func isUnheld(_ db: Database, account: String, terminal: String, program: LoyaltyProgram) throws -> Bool {
     guard program.regions?.region(of: terminal) != nil, try isReplica(db) else { return false }
+    // An account looked up on demand since the last sync is decided on as HQ's audit knows it.
     return try db.cachedOne(
-      Int64.self, sql: "SELECT 1 FROM account WHERE id = ? AND state IS NULL", arguments: [account]) != nil
+      Int64.self,
+      sql: """
+        SELECT 1 FROM account WHERE id = ?1 AND state IS NULL
+          AND NOT EXISTS (SELECT 1 FROM looked_up WHERE accountId = ?1)
+        """, arguments: [account]) != nil
   }
 
   /// This terminal's entries on `account` HQ does not hold yet, oldest first.
@@ -179,6 +184,7 @@ extension PointsCache {
   /// learnt on history HQ's restore lost): the references to it, its cards and receipts go, and
   /// its row — or, while this terminal's journal still names it, the row left empty.
   static func forget(_ db: Database, account id: String) throws {
+    try db.execute(sql: "DELETE FROM looked_up WHERE accountId = ?", arguments: [id])
     try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [id])
     // Its receipts' index entries, by the receipts its state holds (the index is by receipt only).
     for receipt in try CacheWorkingSet.load(db, account: id)?.receipts.keys.sorted() ?? [] {

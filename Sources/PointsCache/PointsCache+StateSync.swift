@@ -163,6 +163,12 @@ extension PointsCache {
       // after a bootstrap the accounts HQ does not know: their base with what is still unsynced.
       var rest = touched
       if delta.full { rest.formUnion(try String.fetchAll(db, sql: "SELECT id FROM account WHERE state IS NULL")) }
+      // Accounts looked up on demand on the old basis and not vouched for by this epoch: back to
+      // what this terminal's own entries make of them, or gone.
+      rest.formUnion(
+        try String.fetchAll(
+          db, sql: "SELECT l.accountId FROM looked_up l JOIN account a ON a.id = l.accountId WHERE a.state IS NULL"))
+      try db.execute(sql: "DELETE FROM looked_up")
       var set = CacheWorkingSet()
       var gone: [String] = []
       for id in rest.sorted() {

@@ -327,7 +327,10 @@ public final class PointsCache: Sendable {
         }
         if replica {
           var set = CacheWorkingSet()
-          let base = try (row["state"] as Data?).map { try StoredState.decode($0, id: id) }
+          // An account looked up since the last sync: HQ's state as the look-up gave it.
+          let base =
+            try (row["state"] as Data?).map { try StoredState.decode($0, id: id) }
+            ?? Self.lookedUpState(db, account: id)
           set.rebase(
             id, base: base, bytes: nil, unsynced: try Self.unsynced(db, account: id), before: nil,
             rules: rules)

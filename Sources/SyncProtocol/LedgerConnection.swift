@@ -38,6 +38,11 @@ public protocol LedgerConnection: Sendable {
   /// members (`StateDelta`, partial replicas).
   func stateDelta(since: Int64, programChecksum: String?, terminal: String, key: LedgerKey, scratch: String)
     async throws -> String
+
+  /// HQ's answer to a counter looking `card` up on demand (`AccountLookup`): the card's account
+  /// as the audit takes `terminal` to know it on `basis` (its checkpoint), for a counter whose
+  /// replica does not hold it (a terminal in a region). Signed over the service.
+  func lookUp(card: String, basis: Int64, terminal: String, key: LedgerKey) async throws -> AccountLookup
 }
 
 extension LedgerConnection {

@@ -50,6 +50,10 @@ struct AnswerRewritingConnection: LedgerConnection {
     try await real.stateDelta(
       since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
   }
+
+  func lookUp(card: String, basis: Int64, terminal: String, key: LedgerKey) async throws -> AccountLookup {
+    try await real.lookUp(card: card, basis: basis, terminal: terminal, key: key)
+  }
 }
 
 /// HQ signs its answers; a terminal believes a refusal only from an answer HQ's key signed, and

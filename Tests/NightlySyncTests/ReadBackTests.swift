@@ -39,6 +39,10 @@ struct LyingConnection: LedgerConnection {
     try await honest.stateDelta(
       since: since, programChecksum: programChecksum, terminal: terminal, key: key, scratch: scratch)
   }
+
+  func lookUp(card: String, basis: Int64, terminal: String, key: LedgerKey) async throws -> AccountLookup {
+    try await honest.lookUp(card: card, basis: basis, terminal: terminal, key: key)
+  }
 }
 
 /// A terminal marks an outbox entry synced only on an answer HQ vouches for: signed by HQ's key

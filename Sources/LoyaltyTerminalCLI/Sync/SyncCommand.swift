@@ -20,26 +20,7 @@ struct SyncCommand: AsyncParsableCommand {
 
   @OptionGroup var cache: CacheOptions
 
-  @Option(help: "The central ledger file on this machine (the embedded path).")
-  var ledger: String?
-
-  @Option(help: "HQ's sync service, http(s)://HOST:PORT (instead of --ledger).")
-  var hq: String?
-
-  @Option(help: "PEM file of the CA that signed HQ's TLS certificate (default: the system's CAs).")
-  var hqCa: String?
-
-  @Option(help: "Seconds one request may wait on HQ's service (to connect: at most 10).")
-  var hqTimeout: Int = 60
-
-  @Option(help: "Attempts per request to HQ's service before giving up (waits 0.5, 2, 5, 15, 30 s between).")
-  var hqAttempts: Int = 5
-
-  @Option(help: "This terminal's id.")
-  var terminal: String
-
-  @Option(help: "This terminal's private key file (mode 600), registered by HQ.")
-  var key: String
+  @OptionGroup var hqOptions: HQOptions
 
   @Option(help: "When (UTC); default now.")
   var at: UTCInstant?
@@ -51,16 +32,9 @@ struct SyncCommand: AsyncParsableCommand {
   var snapshotFromHq = false
 
   func validate() throws {
-    try validateTerminalID(terminal)
-    guard (ledger == nil) != (hq == nil) else {
-      throw ValidationError("give either --ledger FILE (HQ's file on this machine) or --hq URL (HQ's sync service)")
-    }
-    if hqCa != nil && hq == nil { throw ValidationError("--hq-ca goes with --hq") }
-    if snapshotFromHq && (hq == nil || snapshot != nil) {
+    if snapshotFromHq && (hqOptions.hq == nil || snapshot != nil) {
       throw ValidationError("--snapshot-from-hq goes with --hq and without --snapshot")
     }
-    guard (1...3600).contains(hqTimeout) else { throw ValidationError("--hq-timeout must be 1 to 3600 seconds") }
-    guard (1...10).contains(hqAttempts) else { throw ValidationError("--hq-attempts must be 1 to 10") }
   }
 
   func run() async throws {
@@ -77,7 +51,7 @@ struct SyncCommand: AsyncParsableCommand {
     try await Self.reportSync(json: cache.json) {
       let store = try cache.open()
       let time = at ?? .wallClock
-      let terminalKey = try LedgerKey.load(from: key)
+      let terminalKey = try LedgerKey.load(from: hqOptions.key)
       var decoded: LedgerSnapshot?
       if let snapshot {
         let data: Data
@@ -88,24 +62,12 @@ struct SyncCommand: AsyncParsableCommand {
       }
       let progress = SyncProgressLine(quiet: cache.json)
       defer { progress.end() }
-      let remote: HQConnection?
-      let connection: any LedgerConnection
-      if let hq {
-        remote = try HQConnection(
-          baseURL: hq, trustRoots: hqCa, logger: Logger(label: "sync") { _ in SwiftLogNoOpLogHandler() },
-          clock: { .wallClock },
-          retry: HQConnection.retryPolicy(attempts: hqAttempts), timeout: .seconds(Int64(hqTimeout)),
-          onRetry: { printError("sync: \($0)") })
-        connection = remote!
-      } else {
-        // The embedded path: HQ's file on this machine, admitted by HQ's own code.
-        remote = nil
-        connection = LocalLedgerConnection(ledger: LedgerFile(path: ledger ?? ""))
-      }
+      let (connection, remote) = try hqOptions.connection(label: "sync")
+      let terminal = hqOptions.terminal
       let sync = NightlySync(
         cache: store, connection: connection, terminal: terminal, key: terminalKey, scratch: cache.cache + ".state")
       do {
-        if snapshotFromHq, let remote, let hq {
+        if snapshotFromHq, let remote, let hq = hqOptions.hq {
           decoded = try Self.decodeSnapshot(try await remote.snapshot(terminal: terminal, key: terminalKey), from: hq)
         }
         if let decoded { try await sync.bootstrap(from: decoded, at: time) }
