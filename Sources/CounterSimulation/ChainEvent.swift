@@ -19,6 +19,8 @@ public struct ChainEvent: Sendable {
     case link(terminal: String, card: String, to: String)
     /// HQ publishes the program again as a new version with this return window (pending points).
     case publishProgram(pendingDays: Int, formatTwoWindow: Int?)
+    /// The cashier looks a card up at HQ before a purchase (a counter in a region, online).
+    case lookUp(terminal: String, card: String)
     case fault(ChainFault)
   }
 }

@@ -108,6 +108,9 @@ struct ChainInvariants {
       else { throw fail("\(t)'s epoch \(position.seq) does not match the states it holds") }
       checks += 1
       if let problem = try cache.consistencyProblems().first { throw fail("\(t): \(problem)") }
+      // A look-up lasts until the sync: none survives it.
+      checks += 1
+      if let account = try cache.lookedUp().keys.min() { throw fail("\(t) still holds its look-up of \(account)") }
       // The product's own check of the whole replica (`loyalty-terminal check`) agrees.
       checks += 1
       if let problem = try cache.replicaProblem() { throw fail("\(t): \(problem)") }

@@ -3,7 +3,9 @@ import LedgerFormat
 import LedgerStore
 import Logging
 import NightlySync
+import PointsCache
 import ScenarioFormat
+import SyncProtocol
 
 /// Plays a chain's generated traffic and faults through the firmware (real caches, a real ledger
 /// file, real nightly syncs) and checks `ChainInvariants` after every night. Every counter that
@@ -32,6 +34,8 @@ public struct ChainSimulation {
     public var refusals: [String: Int] = [:]
     /// Faults injected, by kind.
     public var faults: [String: Int] = [:]
+    /// Cards looked up at HQ, by outcome (taken, held already, unknown to HQ).
+    public var lookUps: [String: Int] = [:]
 
     /// Nothing yet: what a swarm adds its chains' summaries to.
     public static let zero = Summary(events: 0, refused: 0, syncs: 0, checks: 0, ledgerEntries: 0, balances: 0)
@@ -94,6 +98,24 @@ public struct ChainSimulation {
           } catch { summary.refused("link: \(error)") }
         case .publishProgram(let days, let window):
           try runner.publishProgram(pendingDays: days, formatTwoWindow: window)
+        case .lookUp(let t, let card):
+          let outcome: LookUpOutcome
+          do {
+            outcome =
+              if let transport { try await transport.lookUp(runner, t, card: card) } else {
+                try await runner.lookUp(t, card: card)
+              }
+          } catch is LedgerRestored {
+            // HQ restored its ledger below this counter's basis: it syncs first (tonight); the
+            // card earns provisionally meanwhile.
+            summary.lookUps["refused: sync first (HQ restored)", default: 0] += 1
+            continue
+          }
+          summary.lookedUp(outcome)
+          // What the counter took is consistent with its rows (indexes, HQ's state beneath).
+          if case .taken = outcome, let problem = try runner.cache(t).consistencyProblems().first {
+            throw ChainInvariants.Violation(description: "\(t) after looking \(card) up: \(problem)")
+          }
         case .fault(let fault):
           // Junk is not written behind a torn tail (that would be a damaged file): not counted then.
           var injected = true
@@ -164,12 +186,24 @@ public struct ChainSimulation {
     case .counter(let a): "\(a)"
     case .link(let t, let card, let to): "\(t): link \(card) to \(to)"
     case .publishProgram(let days, _): "HQ publishing a program with pendingDays \(days)"
+    case .lookUp(let t, let card): "\(t): look \(card) up at HQ"
     case .fault(let f): "\(f)"
     }
   }
 }
 
 extension ChainSimulation.Summary {
+  /// Counts a look-up under its outcome.
+  mutating func lookedUp(_ outcome: LookUpOutcome) {
+    let name =
+      switch outcome {
+      case .taken: "taken"
+      case .held: "held already"
+      case .unknown: "unknown to HQ"
+      }
+    lookUps[name, default: 0] += 1
+  }
+
   /// Counts a refusal at the counter under its reason, numbers and card ids left out.
   mutating func refused(_ reason: String) {
     refused += 1

@@ -119,6 +119,12 @@ public final class ScenarioRunner {
     return summary
   }
 
+  /// `t` looks `card` up in HQ's file (the embedded path), now.
+  public func lookUp(_ t: String, card: String) async throws -> LookUpOutcome {
+    try await CardLookUp(cache: cache(t), connection: LocalLedgerConnection(ledger: ledger), terminal: t, key: keys[t]!)
+      .run(card: card, at: clock.now)
+  }
+
   /// Who records at `terminal` now, for the commands a counter's CLI runs (a link).
   func context(_ terminal: String) -> OperationContext {
     OperationContext(terminal: terminal, operator: "sim", at: clock.now)

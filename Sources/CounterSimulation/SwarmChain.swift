@@ -40,6 +40,7 @@ extension ChainTraffic {
       traffic.faults.publishProgram?.formatTwoWindow = draw(1...3)
       traffic.mix.expiry = max(traffic.mix.expiry, 30)
     }
+    traffic.mix.lookUp = draw(0...50)
     return traffic
   }
 
@@ -50,7 +51,7 @@ extension ChainTraffic {
         + (faults.viaHQService ? "through HQ's service (restarts \(faults.hqRestart)%)" : "through HQ's file"),
       "offline \(mix.offline)%, crash \(mix.crash)%, home \(mix.home)%, card after \(mix.cardAfter)%, lifted \(mix.lifted)%, "
         + "cross-shop refunds \(mix.crossShopRefund)%, links \(mix.link)%, expiry \(mix.expiry)%, "
-        + "double enrolments \(mix.doubleEnrol)%, enrol first \(mix.enrolFirst)%",
+        + "double enrolments \(mix.doubleEnrol)%, enrol first \(mix.enrolFirst)%, look up \(mix.lookUp)%",
       "faults: junk \(faults.junkBatch)%, torn \(faults.tornTail)%, lost answer \(faults.lostAnswer)%, "
         + "rotation \(faults.rotateKey)%, revocation \(faults.revoke)%, backup and restore \(faults.restore)%, "
         + "tampered delta \(faults.tamperedDelta)%",

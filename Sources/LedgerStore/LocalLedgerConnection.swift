@@ -154,8 +154,11 @@ extension LocalLedgerConnection {
   public func lookUp(card: String, basis: Int64, terminal: String, key: LedgerKey) async throws -> AccountLookup {
     try await Self.blocking.run { [ledger, lastAudit] in
       let (fold, state) = try Self.audit(ledger, reusing: lastAudit)
-      do throws(LookUpRefusal) { return try fold.lookUp(card: card, basis: basis, terminal: terminal, at: state) } catch
-      {
+      do throws(LookUpRefusal) {
+        return try fold.lookUp(card: card, basis: basis, terminal: terminal, at: state)
+      } catch {
+        // As HQ's service answers it (409 `restored`): the terminal goes back and syncs first.
+        if case .restored(let mark, _) = error { throw LedgerRestored(mark) }
         throw LedgerError(line: 0, error.description)
       }
     }

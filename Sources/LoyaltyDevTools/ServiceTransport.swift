@@ -9,6 +9,7 @@ import LedgerStore
 import Logging
 import LoyaltyCLISupport
 import NightlySync
+import PointsCache
 
 /// A simulated chain's nights through HQ's sync service: `hq serve`'s server in this process on
 /// a loopback port, each counter syncing over HTTP with its signed requests, exactly as
@@ -33,6 +34,23 @@ final class ServiceTransport: ChainTransport, @unchecked Sendable {
     do {
       _ = try await sync.run(at: runner.now)
       await connection.close()
+    } catch {
+      await connection.close()
+      throw error
+    }
+  }
+
+  func lookUp(_ runner: ScenarioRunner, _ terminal: String, card: String) async throws -> LookUpOutcome {
+    if url == nil { try await start(runner) }
+    let connection = try HQConnection(
+      baseURL: url!, logger: logger, clock: { [clock = runner.clock] in clock.now },
+      retry: RetryPolicy(waits: [.milliseconds(50), .milliseconds(200)]), timeout: .seconds(20))
+    let lookUp = CardLookUp(
+      cache: try runner.cache(terminal), connection: connection, terminal: terminal, key: runner.key(terminal))
+    do {
+      let outcome = try await lookUp.run(card: card, at: runner.now)
+      await connection.close()
+      return outcome
     } catch {
       await connection.close()
       throw error

@@ -71,6 +71,8 @@ struct SwarmCommand: AsyncParsableCommand {
       "swarm: \(list.count) seeds, \(list.count - failures.count) green, \(failures.count) failed; \(total.events) "
         + "events, \(total.syncs) nights, \(total.checks) invariant checks, \(total.ledgerEntries) ledger entries; "
         + "faults: \(faults.isEmpty ? "none" : faults); \(seconds) s")
+    let lookUps = total.lookUps.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    emit("swarm: cards looked up at HQ: \(lookUps.isEmpty ? "none" : lookUps)")
     emit("swarm: refused at the counter: \(total.refused) — \(reasons.joined(separator: "; "))")
     if !failures.isEmpty {
       emit("swarm: failing seeds: \(failures.map { String($0.0) }.joined(separator: " "))")
@@ -112,5 +114,6 @@ extension ChainSimulation.Summary {
     balances += other.balances
     refusals.merge(other.refusals, uniquingKeysWith: +)
     faults.merge(other.faults, uniquingKeysWith: +)
+    lookUps.merge(other.lookUps, uniquingKeysWith: +)
   }
 }
