@@ -46,8 +46,9 @@ public struct ChainTraffic: Sendable {
     /// Before a purchase, the cashier first tries to enrol the card (a card the counter does not
     /// know, or no longer holds: enrolled elsewhere, or out of the counter's region).
     public var enrolFirst = 0
-    /// Before a purchase at a counter in a region that HQ can reach, the cashier looks the card up
-    /// at HQ first (`CardLookUp`: a cardholder from another region is then decided on in full).
+    /// Before a purchase at a counter that HQ can reach, the cashier looks the card up at HQ first
+    /// (`CardLookUp`: a cardholder of another region, or one enrolled at another shop since the
+    /// counter's last sync, is then decided on in full).
     public var lookUp = 0
 
     public init() {}
@@ -146,7 +147,6 @@ public struct ChainTraffic: Sendable {
     let categories = ["fresh", "fuel", "tobacco", "other"]
     let items = ["coffee", "coffee", "gift10", "charity"]
     var receiptCounter = 0
-    let inRegion = Set(regions.values.joined())
     let schedule = faults.schedule(terminals: names, days: days, seed: seed)
     for day in 0..<days {
       let dayStart = Self.start.adding(days: day)
@@ -190,9 +190,7 @@ public struct ChainTraffic: Sendable {
             )
           }
           receipts[counter, default: []].append((receipt, lines.reduce(0) { $0 + $1.amount }))
-          if mix.lookUp > 0, offlineUntil[counter, default: -1] <= day, inRegion.contains(counter),
-            rng.next() % 100 < mix.lookUp
-          {
+          if mix.lookUp > 0, offlineUntil[counter, default: -1] <= day, rng.next() % 100 < mix.lookUp {
             today.append(.init(at: dayStart.adding(seconds: at - 30), action: .lookUp(terminal: counter, card: card)))
           }
           if mix.enrolFirst > 0, rng.next() % 100 < mix.enrolFirst {

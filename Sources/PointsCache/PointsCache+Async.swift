@@ -29,6 +29,11 @@ extension PointsCache {
       try await cache.pool.read { db in try cache.identify(db, card: card, at: t) }
     }
 
+    /// What a look-up of `card` would ask HQ for (`PointsCache.lookUpQuestion`).
+    public func lookUpQuestion(card: String) async throws -> (basis: Int64, held: String?)? {
+      try await cache.pool.read { db in try cache.lookUpQuestion(db, card: card) }
+    }
+
     /// A receipt named at a refund (`R9`: this terminal's; `T02/R9`: as it is), or nil.
     public func receipt(_ number: String, terminal: String) async throws -> (id: String, receipt: Receipt?) {
       let id = try Identities.receiptReference(number, terminal: terminal)

@@ -15,20 +15,23 @@ public enum LookUpOutcome: Sendable, Equatable {
 
 extension PointsCache {
   /// What a look-up of `card` asks HQ for: this counter's basis (its checkpoint's seq), and the
-  /// account HQ's epoch vouched for here that holds the card, if any (then there is nothing to
-  /// look up). Nil before the cache holds HQ's states.
+  /// account holding the card that HQ vouched for here — by the epoch, or by a look-up since the
+  /// last sync — if any (then there is nothing to look up). Nil before the cache holds HQ's states.
   public func lookUpQuestion(card: String) throws -> (basis: Int64, held: String?)? {
-    try pool.read { db in
-      guard try Self.isReplica(db),
-        let basis = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1")
-      else { return nil }
-      let facts = try cardFacts(db, card)
-      let held = try facts.flatMap { f in
-        try Bool.fetchOne(db, sql: "SELECT state IS NOT NULL FROM account WHERE id = ?", arguments: [f.account]) == true
-          ? f.account : nil
-      }
-      return (basis, held)
+    try pool.read { db in try lookUpQuestion(db, card: card) }
+  }
+
+  func lookUpQuestion(_ db: Database, card: String) throws -> (basis: Int64, held: String?)? {
+    guard try Self.isReplica(db), let basis = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1")
+    else { return nil }
+    let held = try cardFacts(db, card).flatMap { f in
+      try Bool.fetchOne(
+        db,
+        sql: """
+          SELECT state IS NOT NULL OR EXISTS (SELECT 1 FROM looked_up WHERE accountId = ?1) FROM account WHERE id = ?1
+          """, arguments: [f.account]) == true ? f.account : nil
     }
+    return (basis, held)
   }
 
   /// Takes HQ's answer to a look-up of `card` (`state`: the card's account on `basis` as HQ's audit

@@ -15,10 +15,11 @@ struct LookUpServiceTests {
   static let regions = #"{"days": 2, "shops": {"north": ["T01"], "south": ["T02"]}}"#
   static let card = ChainFixture.cards[3]
 
-  @Test func theRealCommandTakesHQsSignedAnswerAndAnAlteredOneIsRefused() async throws {
+  /// A chain of two regions over HQ's service: card 3 Silver in the south (12 visits at T02),
+  /// T01 in the north synced after it, not holding it.
+  func silverInTheSouth() async throws -> (ChainFixture, HQServiceProcess) {
     let f = try ChainFixture(terminals: 2, program: ChainFixture.program(regions: Self.regions))
     let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
-    defer { hq.stop() }
     for t in f.terminals {
       let run = try f.syncChild(t, hq.url, at: ChainFixture.start.adding(seconds: 60))
       #expect(run.status == 0, "\(run.errors)")
@@ -34,6 +35,12 @@ struct LookUpServiceTests {
       let run = try f.syncChild(t, hq.url, at: ChainFixture.start.adding(days: 1).adding(seconds: 20_000))
       #expect(run.status == 0, "\(run.errors)")
     }
+    return (f, hq)
+  }
+
+  @Test func theRealCommandTakesHQsSignedAnswerAndAnAlteredOneIsRefused() async throws {
+    let (f, hq) = try await silverInTheSouth()
+    defer { hq.stop() }
     let north = try f.cache("T01")
     let basis = try #require(try north.lookUpQuestion(card: Self.card)).basis
 
@@ -83,5 +90,30 @@ struct LookUpServiceTests {
     let synced = try f.syncChild("T01", hq.url, at: at.adding(seconds: 3_600))
     #expect(synced.status == 0, "HQ refused what the counter decided on its answer: \(synced.output) \(synced.errors)")
     #expect(try north.lookedUp().isEmpty)
+  }
+
+  /// The counter itself (`run --script`) with `--hq`: the southern card tapped at T01 shows its
+  /// Silver account and earns on it; the same counter with HQ out of reach offers to enrol it.
+  @Test func theCounterLooksATappedCardUpAtHQ() async throws {
+    let (f, hq) = try await silverInTheSouth()
+    defer { hq.stop() }
+    let at = ChainFixture.start.adding(days: 1).adding(seconds: 30_000)
+    let base = [
+      "run", "--cache", f.cachePath("T01"), "--terminal", "T01", "--simulated", "--script", "--at", at.description,
+    ]
+    // HQ out of reach (nothing listens there): the counter goes on as offline.
+    let offline = try runToCompletion(
+      BuiltProducts.loyaltyTerminal, base + ["--hq", "http://127.0.0.1:9", "--key", f.keyPath("T01")],
+      input: "tap \(Self.card)\nremove\n")
+    #expect(offline.status == 0, "\(offline.errors)")
+    #expect(!offline.output.contains("Silver"), "\(offline.output)")
+    let script = "tap \(Self.card)\npress purchase 1 2000 ok ok ok\nremove\n"
+    let online = try runToCompletion(
+      BuiltProducts.loyaltyTerminal, base + ["--hq", hq.url, "--key", f.keyPath("T01")], input: script)
+    #expect(online.status == 0, "\(online.errors)")
+    #expect(online.output.contains("Silver"), "\(online.output)")
+    #expect(online.output.contains("+100 points"), "\(online.output)")
+    let synced = try f.syncChild("T01", hq.url, at: at.adding(seconds: 3_600))
+    #expect(synced.status == 0, "HQ refused what the counter decided: \(synced.output) \(synced.errors)")
   }
 }

@@ -18,12 +18,16 @@ struct RunCommand: AsyncParsableCommand {
       With --script, reads commands from stdin, one per line (press KEYS…, scan CODE, tap CARD, remove, \
       wait SECONDS, quit) and prints each screen as one line; the script's clock starts at --at and moves only \
       with wait. SIGINT or SIGTERM ends the run gracefully (the command in hand finishes, the terminal is \
-      restored) with exit status 0; a script with skipped lines exits 1.
+      restored) with exit status 0; a script with skipped lines exits 1. \
+      With --hq and --key, a card whose account this counter does not hold (another region's cardholder, \
+      or one enrolled elsewhere since the last sync) is looked up at HQ's service on the tap, within \
+      --look-up-timeout seconds; without HQ it earns provisionally, as offline.
       """)
 
   @OptionGroup var cache: CacheOptions
   @OptionGroup var recording: RecordingOptions
   @OptionGroup var reader: ReaderOptions
+  @OptionGroup var lookUp: LookUpOptions
 
   @Flag(help: "Read keypad commands from stdin, one per line, and print screens as lines.")
   var script = false
@@ -46,9 +50,12 @@ struct RunCommand: AsyncParsableCommand {
     let scriptClock = script ? ManualCounterClock(recording.at ?? SystemCounterClock().now) : nil
     // Cards that can sign give their key at enrolment and sign what they spend (`CardProof`).
     let signer = ReaderCardSigner(system: system)
+    // With --hq, a card whose account this counter does not hold is looked up at HQ first.
+    let (storage, connection) = try lookUp.storage(
+      PointsCacheStorage(cache: store, signer: signer), terminal: recording.terminal, logger: logger)
     let firmware = CounterFirmware(
       settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
-      storage: PointsCacheStorage(cache: store, signer: signer), display: devices, indicator: feedback,
+      storage: storage, display: devices, indicator: feedback,
       clock: scriptClock ?? SystemCounterClock(startingAt: recording.at),
       logger: logger, signer: signer)
 
@@ -79,7 +86,13 @@ struct RunCommand: AsyncParsableCommand {
         commands: commands, firmware: firmware, script: script, scriptClock: scriptClock, hand: hand,
         watcher: watcher, status: { devices.setStatus($0) }),
       logger: logger)
-    try await group.run()
+    do {
+      try await group.run()
+      await connection?.close()
+    } catch {
+      await connection?.close()
+      throw error
+    }
     if script { try KeyboardReader.checkSkippedLines() }
   }
 }

@@ -1,0 +1,57 @@
+import CounterFirmware
+import Logging
+import LoyaltyCore
+import PointsCache
+
+/// The counter's storage with HQ in reach: a tapped card whose account this counter does not hold
+/// from HQ (a cardholder of another region, or one enrolled at another shop since the last sync)
+/// is looked up at HQ before it is identified (`CardLookUp`, bounded by the connection's timeout),
+/// so the counter shows and decides on the whole account. When HQ does not answer in time, or
+/// knows no such account, the card is what it was: unknown here, or provisional.
+public struct LookingUpStorage: CounterStorage {
+  public let base: PointsCacheStorage
+  /// Looks a card up at HQ and takes the answer into the cache.
+  let lookUp: @Sendable (_ card: String, _ at: UTCInstant) async throws -> LookUpOutcome
+  let logger: Logger
+
+  public init(
+    base: PointsCacheStorage, logger: Logger,
+    lookUp: @escaping @Sendable (_ card: String, _ at: UTCInstant) async throws -> LookUpOutcome
+  ) {
+    self.base = base
+    self.logger = logger
+    self.lookUp = lookUp
+  }
+
+  public func program() async throws -> LoyaltyProgram { try await base.program() }
+
+  public func isStandAlone() async throws -> Bool { try await base.isStandAlone() }
+
+  public func identify(card: CardID, at: UTCInstant) async throws -> CardholderView {
+    let first: Result<CardholderView, any Error>
+    do { first = .success(try await base.identify(card: card, at: at)) } catch { first = .failure(error) }
+    // Only a card unknown here, or known without HQ's state of its account, is worth asking for.
+    if case .failure(let error) = first, (error as? RuleError)?.reason != .unknownCard { throw error }
+    guard let question = try await base.cache.asynchronous.lookUpQuestion(card: card.text), question.held == nil
+    else { return try first.get() }
+    do {
+      let outcome = try await lookUp(card.text, at)
+      logger.info("card looked up at HQ", metadata: ["card": "\(card.masked)", "outcome": "\(outcome)"])
+      if case .taken = outcome { return try await base.identify(card: card, at: at) }
+    } catch {
+      // HQ out of reach or refusing: the counter goes on as it would offline.
+      logger.notice("card look-up at HQ failed", metadata: ["card": "\(card.masked)", "error": "\(error)"])
+    }
+    return try first.get()
+  }
+
+  public func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus {
+    try await base.receipt(number, terminal: terminal)
+  }
+
+  public func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws
+    -> RecordOutcome
+  {
+    try await base.perform(operation, context: context, dryRun: dryRun)
+  }
+}
