@@ -40,7 +40,7 @@ public struct LookingUpStorage: CounterStorage {
       if case .taken = outcome { return try await base.identify(card: card, at: at) }
     } catch {
       // HQ out of reach or refusing: the counter goes on as it would offline.
-      logger.notice("card look-up at HQ failed", metadata: ["card": "\(card.masked)", "error": "\(error)"])
+      logger.warning("card look-up at HQ failed", metadata: ["card": "\(card.masked)", "error": "\(error)"])
     }
     return try first.get()
   }

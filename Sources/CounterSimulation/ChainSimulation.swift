@@ -113,7 +113,10 @@ public struct ChainSimulation {
           }
           summary.lookedUp(outcome)
           // What the counter took is consistent with its rows (indexes, HQ's state beneath).
-          if case .taken = outcome, let problem = try runner.cache(t).consistencyProblems().first {
+          if case .taken = outcome,
+            let problem = try runner.cache(t).consistencyProblems().first
+              ?? LookedUpCheck.problems(in: runner.cache(t)).first
+          {
             throw ChainInvariants.Violation(description: "\(t) after looking \(card) up: \(problem)")
           }
         case .fault(let fault):

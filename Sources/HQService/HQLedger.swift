@@ -226,7 +226,7 @@ public actor HQLedger {
       switch error {
       case .badCard: throw HQRequestError(.badRequest, error.description, code: "badCard")
       case .pastTheEnd: throw HQRequestError(.rangeNotSatisfiable, error.description, code: "pastTheEnd")
-      case .beforeHorizon: throw HQRequestError(.conflict, error.description, code: "syncFirst")
+      case .notABasis: throw HQRequestError(.conflict, error.description, code: "syncFirst")
       case .restored(let mark, let basis): throw HQRequestError.restored(mark, terminalSeq: basis)
       }
     }

@@ -32,6 +32,7 @@ public final class HQMetrics: Sendable {
   let epochTime: CoreMetrics.Timer
   let lookUps: CoreMetrics.Counter
   let lookUpsUnknown: CoreMetrics.Counter
+  let lookUpsLimited: CoreMetrics.Counter
 
   /// One terminal's series, created together on its first request (so each shows, 0 if need be).
   struct TerminalMetrics: Sendable {
@@ -41,6 +42,8 @@ public final class HQMetrics: Sendable {
     let batches: CoreMetrics.Counter
     let entries: CoreMetrics.Counter
     let lastSync: CoreMetrics.Gauge
+    let lookUps: CoreMetrics.Counter
+    let lookUpsUnknown: CoreMetrics.Counter
   }
 
   /// What health reads: the ledger's position, and since when an admission (or a catch-up) has
@@ -80,6 +83,7 @@ public final class HQMetrics: Sendable {
     epochTime = CoreMetrics.Timer(label: "loyalty_state_epoch_seconds", factory: factory)
     lookUps = CoreMetrics.Counter(label: "loyalty_lookups_total", factory: factory)
     lookUpsUnknown = CoreMetrics.Counter(label: "loyalty_lookups_unknown_total", factory: factory)
+    lookUpsLimited = CoreMetrics.Counter(label: "loyalty_lookups_limited_total", factory: factory)
   }
 
   func set(lastSeq: Int64, entries: Int, offset: Int) {
@@ -137,7 +141,10 @@ public final class HQMetrics: Sendable {
         batches: CoreMetrics.Counter(label: "loyalty_terminal_batches_total", dimensions: labels, factory: factory),
         entries: CoreMetrics.Counter(label: "loyalty_terminal_entries_total", dimensions: labels, factory: factory),
         lastSync: CoreMetrics.Gauge(
-          label: "loyalty_terminal_last_sync_timestamp_seconds", dimensions: labels, factory: factory))
+          label: "loyalty_terminal_last_sync_timestamp_seconds", dimensions: labels, factory: factory),
+        lookUps: CoreMetrics.Counter(label: "loyalty_terminal_lookups_total", dimensions: labels, factory: factory),
+        lookUpsUnknown: CoreMetrics.Counter(
+          label: "loyalty_terminal_lookups_unknown_total", dimensions: labels, factory: factory))
       known[terminal] = metrics
       return metrics
     }
@@ -166,11 +173,19 @@ public final class HQMetrics: Sendable {
 
   func servedSnapshot() { snapshots.increment() }
 
-  /// A card looked up by a counter (`found`: HQ knew its account on the counter's basis).
-  func lookedUp(found: Bool) {
+  /// A card looked up by `terminal` (`found`: HQ knew its account on the counter's basis).
+  func lookedUp(found: Bool, terminal: String) {
     lookUps.increment()
-    if !found { lookUpsUnknown.increment() }
+    let mine = self.terminal(terminal)
+    mine.lookUps.increment()
+    if !found {
+      lookUpsUnknown.increment()
+      mine.lookUpsUnknown.increment()
+    }
   }
+
+  /// A look-up refused: its terminal was over its allowance.
+  func lookUpLimited() { lookUpsLimited.increment() }
 
   /// An epoch published, having re-hashed `accounts` account states.
   func publishedEpoch(accounts: Int, duration: Duration) {
@@ -225,6 +240,7 @@ public final class HQMetrics: Sendable {
     "loyalty_snapshots_total": "Snapshots served.",
     "loyalty_lookups_total": "Cards looked up on demand by counters whose replica does not hold them.",
     "loyalty_lookups_unknown_total": "Cards looked up that no account held on the counter's basis.",
+    "loyalty_lookups_limited_total": "Look-ups refused: the terminal was over its allowance a minute.",
     "loyalty_requests_refused_total": "Requests refused before admission, by reason.",
     "loyalty_terminal_syncs_total": "Syncs (checkpoints asked) per terminal.",
     "loyalty_terminal_downloads_total": "Ledger downloads per terminal.",
@@ -232,6 +248,8 @@ public final class HQMetrics: Sendable {
     "loyalty_terminal_batches_total": "Batches admitted per terminal.",
     "loyalty_terminal_entries_total": "Entries appended per terminal.",
     "loyalty_terminal_last_sync_timestamp_seconds": "When each terminal last synced (Unix seconds).",
+    "loyalty_terminal_lookups_total": "Cards each terminal looked up.",
+    "loyalty_terminal_lookups_unknown_total": "Cards each terminal looked up that no account held on its basis.",
     "loyalty_state_epochs_total": "Epochs of account states published.",
     "loyalty_state_epoch_accounts_total": "Account states re-hashed to publish epochs.",
     "loyalty_state_epoch_seconds": "Time spent publishing epochs.",

@@ -13,6 +13,8 @@ public struct HQRequestError: Error, HTTPResponseError, CustomStringConvertible 
   public var code: String
   /// For `restored`: where HQ's ledger was restored (sent as `restore`: `{point, seq}`).
   public var restore: LedgerVerifier.RestoreMark?
+  /// Seconds before the request may succeed (sent as `Retry-After`).
+  public var retryAfter: Int64?
 
   public init(_ status: HTTPResponse.Status, _ description: String, code: String = "badRequest") {
     self.status = status
@@ -36,8 +38,10 @@ public struct HQRequestError: Error, HTTPResponseError, CustomStringConvertible 
     var object: [String: Any] = ["error": description, "code": code]
     if let restore { object["restore"] = ["point": restore.point, "seq": restore.seq] }
     let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    var headers: HTTPFields = [.contentType: "application/json"]
+    if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
     return Response(
-      status: status, headers: [.contentType: "application/json"],
+      status: status, headers: headers,
       body: .init(byteBuffer: ByteBuffer(bytes: body + [0x0A])))
   }
 }

@@ -32,6 +32,10 @@ public struct HQServer: Sendable {
   public let logger: Logger
   let authenticator: RequestAuthenticator
   let clock: @Sendable () -> UTCInstant
+  /// How many cards a terminal may look up a minute (`LookUpAllowance`).
+  let lookUps: LookUpAllowances
+  /// The default of `lookUpsPerMinute`: a busy counter asks for a few cards an hour.
+  public static let defaultLookUpsPerMinute = 60
 
   /// The most one submission's body may hold.
   static let maxBody = 32 << 20
@@ -40,8 +44,10 @@ public struct HQServer: Sendable {
   public static let idleTimeout = Duration.seconds(30)
 
   public init(
-    ledger: HQLedger, logger: Logger, clock: @escaping @Sendable () -> UTCInstant
+    ledger: HQLedger, logger: Logger, clock: @escaping @Sendable () -> UTCInstant,
+    lookUpsPerMinute: Int = HQServer.defaultLookUpsPerMinute
   ) {
+    lookUps = LookUpAllowances(perMinute: lookUpsPerMinute)
     self.ledger = ledger
     self.logger = logger
     self.clock = clock
@@ -180,14 +186,36 @@ public struct HQServer: Sendable {
   /// A card looked up on demand by a counter whose replica does not hold it (`AccountLookup`).
   func lookUp(_ request: Request, terminal: String) async throws -> Response {
     let query = request.uri.queryParameters
-    guard let card = query.get("card").map({ String($0) }), card.utf8.count <= 64,
-      let basis = query.get("basis", as: Int64.self), basis >= 0
+    guard let card = query.get("card").map({ String($0) }), let basis = query.get("basis", as: Int64.self), basis >= 0
     else {
       throw HQRequestError(
         .badRequest, "card (a card's number) and basis (the seq this counter decides on, 0 or more) are required")
     }
-    let answer = try await ledger.lookUp(card: card, basis: basis, terminal: terminal, now: clock())
-    ledger.metrics.lookedUp(found: answer.account != nil)
+    guard card.utf8.count <= 64 else {
+      throw HQRequestError(
+        .badRequest, "the card is \(card.utf8.count) characters long: a card's number has at most 64")
+    }
+    let now = clock()
+    if let wait = lookUps.take(terminal, now: now.seconds) {
+      ledger.metrics.lookUpLimited()
+      logger.warning("look-ups over the allowance", metadata: ["terminal": "\(terminal)", "retryAfter": "\(wait)"])
+      var error = HQRequestError(
+        .tooManyRequests,
+        "terminal \(terminal) looked up more than \(lookUps.perMinute) cards a minute: HQ answers its next look-up in "
+          + "\(wait) s (loyalty-hq serve --look-ups-per-minute sets the allowance)", code: "tooManyLookUps")
+      error.retryAfter = wait
+      throw error
+    }
+    let answer: AccountLookup
+    do { answer = try await ledger.lookUp(card: card, basis: basis, terminal: terminal, now: now) } catch let error
+      as HQRequestError
+    {
+      ledger.metrics.refusedRequest(error.code)
+      logger.warning(
+        "look-up refused", metadata: ["terminal": "\(terminal)", "basis": "\(basis)", "reason": "\(error.code)"])
+      throw error
+    }
+    ledger.metrics.lookedUp(found: answer.account != nil, terminal: terminal)
     logger.info(
       "look-up",
       metadata: ["terminal": "\(terminal)", "basis": "\(basis)", "found": "\(answer.account != nil)"])

@@ -9,8 +9,8 @@ public enum LookUpRefusal: Error, CustomStringConvertible, Sendable {
   case badCard(String)
   /// The basis is past the ledger's end.
   case pastTheEnd(basis: Int64, lastSeq: Int64)
-  /// The basis is older than the audit keeps states for (no registered terminal decides on it).
-  case beforeHorizon(basis: Int64, horizon: Int64)
+  /// The basis is not one the terminal may decide on (the audit's rules for an entry's basis).
+  case notABasis(String)
   /// The basis is in history HQ lost when it restored its ledger.
   case restored(LedgerVerifier.RestoreMark, basis: Int64)
 
@@ -20,9 +20,7 @@ public enum LookUpRefusal: Error, CustomStringConvertible, Sendable {
     case .pastTheEnd(let basis, let lastSeq):
       "basis \(basis) is past the end of HQ's ledger (seq \(lastSeq)): this cache is from another ledger, or HQ's "
         + "ledger was rolled back"
-    case .beforeHorizon(let basis, let horizon):
-      "basis \(basis) is older than the states HQ keeps (from seq \(horizon)): sync this counter, then look the card "
-        + "up again"
+    case .notABasis(let why): "\(why): sync this counter, then look the card up again"
     case .restored(let mark, let basis):
       "HQ's ledger was restored from a backup ending at seq \(mark.point); this counter's basis (seq \(basis)) is in "
         + "the history HQ lost: sync it first"
@@ -39,8 +37,9 @@ extension LedgerFold {
     do throws(RuleError) { _ = try CardID(card) } catch { throw .badCard(error.message) }
     if let mark = state.restore(losing: basis) { throw .restored(mark, basis: basis) }
     guard basis <= state.lastSeq else { throw .pastTheEnd(basis: basis, lastSeq: state.lastSeq) }
-    guard basis >= audit.horizon else { throw .beforeHorizon(basis: basis, horizon: audit.horizon) }
+    if let why = audit.basisProblem(basis, terminal: terminal) { throw .notABasis(why) }
     return AccountLookup(
-      terminal: terminal, card: card, basis: basis, state: audit.lookUp(card: card, terminal: terminal, basis: basis))
+      terminal: terminal, card: card, basis: basis, headSeq: state.lastSeq,
+      state: audit.lookUp(card: card, terminal: terminal, basis: basis))
   }
 }

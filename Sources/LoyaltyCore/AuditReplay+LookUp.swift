@@ -7,4 +7,17 @@ extension AuditReplay {
   public func lookUp(card: String, terminal: String, basis: Int64) -> AccountState? {
     known(card, terminal: terminal, basis: basis)?.account
   }
+
+  /// Why `terminal` may not decide on `basis` — so nothing is answered on it — or nil: the audit's
+  /// own rules for an entry's basis (the end of a sealed batch, not before the basis of the
+  /// terminal's last entry, not before the states the audit keeps). A look-up cannot read an
+  /// account's past states back night by night.
+  public func basisProblem(_ basis: Int64, terminal: String) -> String? {
+    if let last = lastBasis(of: terminal), basis < last {
+      return "basis \(basis) goes back from \(last), the basis of \(terminal)'s last entry"
+    }
+    guard basis == 0 || isSeal(basis) else { return "basis \(basis) is not the end of a sealed batch" }
+    guard basis >= horizon else { return "basis \(basis) is older than the states HQ keeps (from seq \(horizon))" }
+    return nil
+  }
 }

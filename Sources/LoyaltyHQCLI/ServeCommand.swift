@@ -52,12 +52,19 @@ struct ServeCommand: AsyncParsableCommand {
   @Option(help: "Seconds a connection may stay idle (none sent yet, or since its last answer) before HQ closes it.")
   var idleTimeout: Int = 30
 
+  @Option(
+    help: "Cards one terminal may look up a minute (GET /v1/account); more are refused until its allowance refills.")
+  var lookUpsPerMinute: Int = HQServer.defaultLookUpsPerMinute
+
   func validate() throws {
     guard endpoint != nil else {
       throw ValidationError("--listen \"\(listen)\" is not HOST:PORT (no scheme; port 0–65535), e.g. 0.0.0.0:8443")
     }
     guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     guard (1...3600).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1 to 3600 seconds") }
+    guard (1...100_000).contains(lookUpsPerMinute) else {
+      throw ValidationError("--look-ups-per-minute must be 1 to 100000")
+    }
     if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
   }
 
@@ -101,7 +108,7 @@ struct ServeCommand: AsyncParsableCommand {
       logger.info("loading the ledger", metadata: ["ledger": "\(ledger)"])
       service = HQServer(
         ledger: try HQLedger(file: LedgerFile(path: ledger), hqKey: key, logger: logger), logger: logger,
-        clock: { .wallClock })
+        clock: { .wallClock }, lookUpsPerMinute: lookUpsPerMinute)
     } catch {
       printError("loyalty-hq serve: \((error as? ValidationError)?.message ?? "\(FailureMessage(error))")")
       throw ExitCode(1)

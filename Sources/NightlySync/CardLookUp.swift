@@ -48,8 +48,11 @@ public struct CardLookUp: Sendable {
     }
     let state = try answer.checked(
       terminal: terminal, card: card, basis: question.basis, hqKey: connection.signsCheckpoints ? hqKey : nil)
+    let received = try AccountLookup.encoder.encode(answer)
     return try await blocking.run {
-      try cache.takeLookUp(card: card, state: state, basis: question.basis, at: time)
+      try cache.takeLookUp(
+        card: card, state: state, basis: question.basis, headSeq: answer.headSeq,
+        answer: String(decoding: received, as: UTF8.self), at: time)
     }
   }
 }

@@ -298,6 +298,7 @@ enum CacheSchema {
             card TEXT NOT NULL,
             basis INTEGER NOT NULL,
             state BLOB NOT NULL,
+            answer TEXT NOT NULL,
             at INTEGER NOT NULL
           ) WITHOUT ROWID
           """)

@@ -7,7 +7,9 @@ public enum LookUpOutcome: Sendable, Equatable {
   /// The replica holds the account from HQ already: nothing taken.
   case held(account: String)
   /// The account is taken: the counter decides on it, as HQ's audit will, until its next sync.
-  case taken(account: String, balance: Int64)
+  /// `hqAhead`: how many seqs HQ's ledger was past this counter's basis (what other shops
+  /// recorded since its last sync is not in it; a sync brings it).
+  case taken(account: String, balance: Int64, hqAhead: Int64)
   /// No account held the card on this counter's basis: a purchase earns provisionally (or the
   /// cashier enrols the card).
   case unknown
@@ -40,9 +42,10 @@ extension PointsCache {
   /// states the epoch vouched for (`account.state` stays NULL, the digest is not moved), and is
   /// listed in `looked_up` until the next sync, which drops it. Refused when the counter's basis
   /// is no longer `basis` (it synced meanwhile).
-  public func takeLookUp(card: String, state: AccountState?, basis: Int64, at time: UTCInstant) throws
-    -> LookUpOutcome
-  {
+  /// `answer` is HQ's answer as received (its signature included), kept for `check`.
+  public func takeLookUp(
+    card: String, state: AccountState?, basis: Int64, headSeq: Int64, answer: String, at time: UTCInstant
+  ) throws -> LookUpOutcome {
     try pool.write { db in
       let now = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1")
       guard try Self.isReplica(db), now == basis else {
@@ -60,19 +63,30 @@ extension PointsCache {
       try Self.rebase(db, state.id, base: state, bytes: nil, hasUnsynced: true, into: &set, rules: rules)
       try set.store(db)
       try db.cachedExecute(
-        sql: "INSERT OR REPLACE INTO looked_up (accountId, card, basis, state, at) VALUES (?, ?, ?, ?, ?)",
-        arguments: [state.id, card, basis, Data(AccountStateEncoding.encode(state)), time.seconds])
-      return .taken(account: state.id, balance: set.states[state.id]?.balance ?? state.balance)
+        sql: "INSERT OR REPLACE INTO looked_up (accountId, card, basis, state, answer, at) VALUES (?, ?, ?, ?, ?, ?)",
+        arguments: [state.id, card, basis, Data(AccountStateEncoding.encode(state)), answer, time.seconds])
+      return .taken(
+        account: state.id, balance: set.states[state.id]?.balance ?? state.balance, hqAhead: max(0, headSeq - basis))
     }
   }
 
-  /// The accounts looked up since the last sync, by account: the card asked for and HQ's state.
-  public func lookedUp() throws -> [String: (card: String, state: AccountState)] {
+  /// An account looked up since the last sync: the card asked for, the basis, HQ's state and
+  /// HQ's answer as received.
+  public struct LookedUp: Sendable {
+    public var card: String
+    public var basis: Int64
+    public var state: AccountState
+    public var answer: String
+  }
+
+  /// The accounts looked up since the last sync, by account.
+  public func lookedUp() throws -> [String: LookedUp] {
     try pool.read { db in
-      var out: [String: (card: String, state: AccountState)] = [:]
-      for row in try Row.fetchAll(db, sql: "SELECT accountId, card, state FROM looked_up") {
+      var out: [String: LookedUp] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT accountId, card, basis, state, answer FROM looked_up") {
         let bytes: Data = row["state"]
-        out[row["accountId"]] = (row["card"], try AccountStateEncoding.decode(bytes))
+        out[row["accountId"]] = LookedUp(
+          card: row["card"], basis: row["basis"], state: try AccountStateEncoding.decode(bytes), answer: row["answer"])
       }
       return out
     }

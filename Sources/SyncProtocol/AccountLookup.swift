@@ -18,6 +18,9 @@ public struct AccountLookup: Codable, Hashable, Sendable {
   public var card: String
   /// The basis (seq) the state is at: the terminal's checkpoint.
   public var basis: Int64
+  /// HQ's ledger's end when it answered: past `basis` when other shops recorded since the
+  /// terminal's last sync (the state is as of that sync; a sync brings what followed).
+  public var headSeq: Int64 = 0
   /// The card's account, nil when the terminal could not have known the card on its basis.
   public var account: String?
   /// The account's canonical state (`AccountStateEncoding`), base64.
@@ -30,12 +33,20 @@ public struct AccountLookup: Codable, Hashable, Sendable {
   /// The most a looked-up state may take on the wire (a state is bounded by the program's windows).
   public static let maxStateBytes = 1 << 20
 
-  public init(terminal: String, card: String, basis: Int64, state: AccountState?) {
+  public init(terminal: String, card: String, basis: Int64, headSeq: Int64, state: AccountState?) {
     self.terminal = terminal
     self.card = card
     self.basis = basis
+    self.headSeq = headSeq
     account = state?.id
     self.state = state.map { Data(AccountStateEncoding.encode($0)).base64EncodedString() }
+  }
+
+  /// JSON with sorted keys: how HQ sends an answer and the counter keeps it.
+  public static var encoder: JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return encoder
   }
 
   /// The bytes HQ signs: a domain line, then the answer without its signature as JSON with sorted
@@ -43,9 +54,7 @@ public struct AccountLookup: Codable, Hashable, Sendable {
   public func signedBytes() -> Data {
     var unsigned = self
     unsigned.signature = nil
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    let body = (try? encoder.encode(unsigned)) ?? Data()
+    let body = (try? Self.encoder.encode(unsigned)) ?? Data()
     return Data("\(SyncCheckpoint.protocolName) account\n".utf8) + body
   }
 

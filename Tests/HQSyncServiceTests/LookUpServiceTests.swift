@@ -1,9 +1,11 @@
 import Foundation
+import GRDB
 import HQClient
 import HTTPRetry
 import LedgerFormat
 import Logging
 import LoyaltyCore
+import PointsCache
 import SyncProtocol
 import TestSupport
 import Testing
@@ -17,9 +19,10 @@ struct LookUpServiceTests {
 
   /// A chain of two regions over HQ's service: card 3 Silver in the south (12 visits at T02),
   /// T01 in the north synced after it, not holding it.
-  func silverInTheSouth() async throws -> (ChainFixture, HQServiceProcess) {
+  func silverInTheSouth(serve extra: [String] = []) async throws -> (ChainFixture, HQServiceProcess) {
     let f = try ChainFixture(terminals: 2, program: ChainFixture.program(regions: Self.regions))
-    let hq = try await HQServiceProcess(ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path)
+    let hq = try await HQServiceProcess(
+      ledger: f.ledger.path, hqKey: f.directory.appendingPathComponent("hq.key").path, extra: extra)
     for t in f.terminals {
       let run = try f.syncChild(t, hq.url, at: ChainFixture.start.adding(seconds: 60))
       #expect(run.status == 0, "\(run.errors)")
@@ -72,8 +75,20 @@ struct LookUpServiceTests {
     }
     await remote.close()
 
-    // The command a cashier's back office runs: the account taken, on its whole state.
+    // The command a cashier's back office runs: the account taken, on its whole state. A key
+    // file that does not load, or no cache, is one line, and nothing is made or changed.
     let at = ChainFixture.start.adding(days: 1).adding(seconds: 30_000)
+    let missing = f.directory.appendingPathComponent("none.db").path
+    for (cache, key, said) in [
+      (f.cachePath("T01"), "/nonexistent.key", "cannot be read"), (missing, f.keyPath("T01"), "no cache at"),
+    ] {
+      let refused = try runToCompletion(
+        BuiltProducts.loyaltyTerminal,
+        ["look-up", Self.card, "--cache", cache, "--hq", hq.url, "--terminal", "T01", "--key", key])
+      #expect(refused.status != 0)
+      #expect(refused.errors.contains(said) && !refused.errors.contains("Fatal error"), "\(refused.errors)")
+    }
+    #expect(!FileManager.default.fileExists(atPath: missing))
     let run = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
       [
@@ -82,6 +97,7 @@ struct LookUpServiceTests {
       ])
     #expect(run.status == 0, "\(run.errors)")
     #expect(run.output.contains("Silver, balance \(state.balance) points"), "\(run.output)")
+    try await Self.tamperingIsFoundByCheck(f.cachePath("T01"), raised: raised)
     let earn = try north.earn(
       card: Self.card, lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "N1",
       context: OperationContext(terminal: "T01", operator: "test", at: at.adding(seconds: 60)))
@@ -115,5 +131,60 @@ struct LookUpServiceTests {
     #expect(online.output.contains("+100 points"), "\(online.output)")
     let synced = try f.syncChild("T01", hq.url, at: at.adding(seconds: 3_600))
     #expect(synced.status == 0, "HQ refused what the counter decided: \(synced.output) \(synced.errors)")
+  }
+
+  /// A terminal over its allowance (here 2 a minute) is refused in words with when to ask again,
+  /// bad requests counted too; another terminal is not.
+  @Test func lookUpsOverTheAllowanceAreRefusedUntilItRefills() async throws {
+    let (f, hq) = try await silverInTheSouth(serve: ["--look-ups-per-minute", "2"])
+    defer { hq.stop() }
+    let remote = try HQConnection(
+      baseURL: hq.url, logger: Logger(label: "test"), clock: { .wallClock }, retry: RetryPolicy(waits: []))
+    let basis = try #require(try f.cache("T01").lookUpQuestion(card: Self.card)).basis
+    let key = try LedgerKey.load(from: f.keyPath("T01"))
+    await #expect(throws: HQRefusal.self) {
+      _ = try await remote.lookUp(card: "zz", basis: basis, terminal: "T01", key: key)
+    }
+    _ = try await remote.lookUp(card: Self.card, basis: basis, terminal: "T01", key: key)
+    do {
+      _ = try await remote.lookUp(card: Self.card, basis: basis, terminal: "T01", key: key)
+      Issue.record("a third look-up within the minute was answered")
+    } catch {
+      // Refused (429, the one attempt this connection makes): the reason says when to ask again.
+      #expect("\(error)".contains("looked up more than 2 cards a minute"), "\(error)")
+    }
+    let other = try LedgerKey.load(from: f.keyPath("T02"))
+    let south = try #require(try f.cache("T02").lookUpQuestion(card: Self.card)).basis
+    _ = try await remote.lookUp(card: Self.card, basis: south, terminal: "T02", key: other)
+    await remote.close()
+  }
+
+  /// A look-up's row edited by hand (the state the counter decides on raised; HQ's answer kept
+  /// with it altered, or stripped of its signature) is found by `check`; the row as taken is not.
+  static func tamperingIsFoundByCheck(_ path: String, raised: AccountState) async throws {
+    let honest = try runToCompletion(BuiltProducts.loyaltyTerminal, ["check", "--cache", path])
+    #expect(honest.status == 0, "\(honest.errors)")
+    let kept = try #require(try PointsCache(path: path).lookedUp()[raised.id])
+    var answer = try JSONDecoder().decode(AccountLookup.self, from: Data(kept.answer.utf8))
+    answer.state = Data(AccountStateEncoding.encode(raised)).base64EncodedString()
+    let altered = String(decoding: try AccountLookup.encoder.encode(answer), as: UTF8.self)
+    answer.signature = nil
+    let stripped = String(decoding: try AccountLookup.encoder.encode(answer), as: UTF8.self)
+    let bytes = Data(AccountStateEncoding.encode(raised))
+    for (edit, found) in [
+      ("UPDATE looked_up SET state = ?", "its state is not the one HQ answered"),
+      ("UPDATE looked_up SET state = ?, answer = '\(altered)'", "not signed by the HQ key"),
+      ("UPDATE looked_up SET state = ?, answer = '\(stripped)'", "is not signed, where HQ signs every answer"),
+    ] {
+      let copy = path + ".tampered"
+      try? FileManager.default.removeItem(atPath: copy)
+      try PointsCache(path: path).backup(to: copy)
+      let queue = try DatabaseQueue(path: copy)
+      try await queue.write { db in try db.execute(sql: edit, arguments: [bytes]) }
+      try queue.close()
+      let run = try runToCompletion(BuiltProducts.loyaltyTerminal, ["check", "--cache", copy])
+      #expect(run.status != 0)
+      #expect(run.errors.contains(found), "\(edit): \(run.errors)")
+    }
   }
 }

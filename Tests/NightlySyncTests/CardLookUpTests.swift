@@ -50,7 +50,7 @@ struct CardLookUpTests {
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     let held = try #require(fold.accounts[Self.account])
     let outcome = try await lookUp(f, "T01", Self.card, at: at)
-    #expect(outcome == .taken(account: Self.account, balance: held.balance))
+    #expect(outcome == .taken(account: Self.account, balance: held.balance, hqAhead: 0))
     let cache = try f.cache("T01")
     #expect(try cache.identify(card: Self.card, at: at).tier == "Silver")
     #expect(try cache.consistencyProblems().isEmpty)
@@ -105,7 +105,8 @@ struct CardLookUpTests {
     let basis = try #require(try cache.lookUpQuestion(card: Self.card)).basis
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(throws: ReplicaError.self) {
-      try cache.takeLookUp(card: Self.card, state: fold.accounts[Self.account], basis: basis - 1, at: at)
+      try cache.takeLookUp(
+        card: Self.card, state: fold.accounts[Self.account], basis: basis - 1, headSeq: basis, answer: "{}", at: at)
     }
     #expect(try cache.lookedUp().isEmpty)
     // HQ's side refuses a basis past its ledger's end and text that is no card, in words.
@@ -116,6 +117,14 @@ struct CardLookUpTests {
     }
     await #expect(throws: LedgerError.self) {
       _ = try await connection.lookUp(card: "not-a-card", basis: basis, terminal: "T01", key: key)
+    }
+    // Nor on a basis the terminal may not decide on: not a batch's end, or before its last
+    // entry's (an account's past states are not read back night by night).
+    await #expect(throws: LedgerError.self) {
+      _ = try await connection.lookUp(card: Self.card, basis: basis - 1, terminal: "T01", key: key)
+    }
+    await #expect(throws: LedgerError.self) {
+      _ = try await connection.lookUp(card: Self.card, basis: 0, terminal: "T02", key: key)
     }
   }
 }

@@ -1,10 +1,12 @@
 import ArgumentParser
 import LoyaltyCLISupport
+import NightlySync
 import PointsCache
 
 /// `loyalty-terminal check`: the cache's own consistency (each row's balance, card and receipt
 /// index against its state; its state against HQ's with this counter's unsynced entries on top)
-/// and the whole replica against the epoch it is at. For a firmware engineer or support who
+/// and the whole replica against the epoch it is at; accounts looked up since the last sync against
+/// HQ's signed answers. For a firmware engineer or support who
 /// suspects the file; the counter does not need it to run.
 struct CheckCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -18,6 +20,8 @@ struct CheckCommand: ParsableCommand {
       let store = try cache.open(.readOnly)
       var problems = try store.consistencyProblems()
       if let problem = try store.replicaProblem() { problems.append(problem) }
+      // Accounts looked up since the last sync: each as HQ answered it (its signature).
+      problems += try LookedUpCheck.problems(in: store)
       guard problems.isEmpty else {
         throw CommandFailure(
           reason: "cacheInconsistent",

@@ -36,11 +36,13 @@ struct LookUpOptions: ParsableArguments {
     storage: any CounterStorage, connection: HQConnection?
   ) {
     guard let hq, let key else { return (base, nil) }
+    // The key before the connection: a key that does not load leaves no connection open.
+    let terminalKey = try LedgerKey.load(from: key)
     let connection = try HQConnection(
       baseURL: hq, trustRoots: hqCa, logger: logger, clock: { .wallClock }, retry: .init(waits: []),
       timeout: .seconds(Int64(lookUpTimeout)))
     let lookUp = CardLookUp(
-      cache: base.cache, connection: connection, terminal: terminal, key: try LedgerKey.load(from: key))
+      cache: base.cache, connection: connection, terminal: terminal, key: terminalKey)
     return (
       LookingUpStorage(base: base, logger: logger) { card, at in try await lookUp.run(card: card, at: at) }, connection
     )

@@ -50,15 +50,6 @@ struct RunCommand: AsyncParsableCommand {
     let scriptClock = script ? ManualCounterClock(recording.at ?? SystemCounterClock().now) : nil
     // Cards that can sign give their key at enrolment and sign what they spend (`CardProof`).
     let signer = ReaderCardSigner(system: system)
-    // With --hq, a card whose account this counter does not hold is looked up at HQ first.
-    let (storage, connection) = try lookUp.storage(
-      PointsCacheStorage(cache: store, signer: signer), terminal: recording.terminal, logger: logger)
-    let firmware = CounterFirmware(
-      settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
-      storage: storage, display: devices, indicator: feedback,
-      clock: scriptClock ?? SystemCounterClock(startingAt: recording.at),
-      logger: logger, signer: signer)
-
     let (commands, sink) = AsyncStream.makeStream(of: CounterCommand.self)
     var terminal: TerminalSettings?
     if script {
@@ -66,10 +57,19 @@ struct RunCommand: AsyncParsableCommand {
     } else {
       terminal = KeyboardReader.keystrokes(into: { sink.yield($0) }, status: { devices.setStatus($0) })
       guard terminal != nil else { throw ValidationError("stdin is not a terminal; use --script for automation") }
-      devices.draw()
     }
     // The terminal as it was, however the run ends (quit, SIGINT/SIGTERM, a failure).
     defer { terminal?.restore() }
+    // With --hq, a card whose account this counter does not hold is looked up at HQ first. Made
+    // last: nothing may throw between here and the run, which closes its connection.
+    let (storage, connection) = try lookUp.storage(
+      PointsCacheStorage(cache: store, signer: signer), terminal: recording.terminal, logger: logger)
+    let firmware = CounterFirmware(
+      settings: .init(terminal: recording.terminal, operatorId: recording.operatorName),
+      storage: storage, display: devices, indicator: feedback,
+      clock: scriptClock ?? SystemCounterClock(startingAt: recording.at),
+      logger: logger, signer: signer)
+    if !script { devices.draw() }
 
     // The idle screen says when no reader can read cards (service lost, reader unplugged).
     let readersAtStart = (try? await system.readers().map(\.name)) ?? []
