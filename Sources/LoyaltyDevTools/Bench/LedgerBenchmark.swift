@@ -17,6 +17,9 @@ struct LedgerBenchmark {
     var firstRefusal: String?
     var fileBytes: Int?
     var journal: String?
+    var lookUps: Int?
+    var lookUpNs: Int64?
+    var lookUpBaselineNs: Int64?
     var peakKiB: Int
   }
 
@@ -55,6 +58,15 @@ struct LedgerBenchmark {
             "plain verify: \(lines * 1_000_000_000 / max(1, verifyNs)) lines/s, \(verify.peakKiB / 1024) MiB peak",
           ratio: ratio(auditNs, verifyNs) + "× the verify's time (goal ≤ 2×)", peakRSSKiB: audit.peakKiB,
           metrics: ["auditNs": auditNs, "verifyNs": verifyNs, "entries": Int64(size)]))
+      if let n = audit.lookUps, n > 0, let lookUpNs = audit.lookUpNs, let baselineNs = audit.lookUpBaselineNs {
+        rows.append(
+          BenchRow(
+            name: "HQ answering \(n) look-ups (the audit's view on the terminal's basis, signed), history \(size)",
+            samples: n, result: "\(lookUpNs / Int64(n) / 1_000) µs each",
+            baseline: "the current state encoded and signed: \(baselineNs / Int64(n) / 1_000) µs each",
+            ratio: ratio(lookUpNs, baselineNs), peakRSSKiB: audit.peakKiB,
+            metrics: ["lookUpNs": lookUpNs, "baselineNs": baselineNs]))
+      }
       if i == 0, let journal = audit.journal {
         let hledgerNs = await Self.time("/usr/bin/hledger", ["-f", journal, "bal", "points:customers", "-N", "--flat"])
         let beancount = URL(fileURLWithPath: journal).deletingLastPathComponent()

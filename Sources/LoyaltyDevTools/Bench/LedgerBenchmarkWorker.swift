@@ -9,6 +9,7 @@ import LoyaltyCore
 import LoyaltyTerminalCLI
 import NightlySync
 import PointsCache
+import SyncProtocol
 
 /// `loyalty-devtools bench-ledger-worker` (hidden): one phase of the ledger benchmark for one
 /// history size, in a process of its own (so each peak RSS is its own).
@@ -17,7 +18,9 @@ import PointsCache
 ///   batches of 1 000): 100 000 enrolments, then earns decided by the core's decisions on the
 ///   accounts as they stand, each with its basis — what the audit must accept, all of it.
 /// - `verify`: the plain verification (chain, seals, keys) of that file.
-/// - `audit`: verification plus the audit replay and fold (what every reader runs).
+/// - `audit`: verification plus the audit replay and fold (what every reader runs); then HQ
+///   answering 10 000 look-ups on that fold (the audit's view on a terminal's basis, signed),
+///   beside the same number of the accounts' current states encoded and signed.
 /// - `sync`: a terminal up to date with the history syncs 10 000 new entries.
 struct LedgerBenchmarkWorker: AsyncParsableCommand {
   static let configuration = CommandConfiguration(commandName: "bench-ledger-worker", shouldDisplay: false)
@@ -58,6 +61,9 @@ struct LedgerBenchmarkWorker: AsyncParsableCommand {
       out["accounts"] = fold.accounts.count
       out["refused"] = fold.audit.refusals.count + fold.exclusions.count
       if let first = fold.audit.refusals.first { out["firstRefusal"] = "\(first.id): \(first.reason)" }
+      var end = LedgerVerifier.State()
+      end.lastSeq = summary.lastSeq
+      (out["lookUps"], out["lookUpNs"], out["lookUpBaselineNs"]) = try lookUps(fold, end)
       if exportHledger {
         let journal = dir.appendingPathComponent("points.journal").path
         try LedgerExport.export(path: ledgerPath, format: .hledger).write(
@@ -71,6 +77,33 @@ struct LedgerBenchmarkWorker: AsyncParsableCommand {
     }
     out["peakKiB"] = peakResidentKiB()
     emit(JSONLine.encode(out))
+  }
+
+  /// Up to 10 000 look-ups of the fold's cards by G10 (a terminal that never recorded) on the ledger's
+  /// end, each answered and signed as HQ's service does; and the baseline: the same accounts'
+  /// current states, encoded into an answer and signed. How many, and the nanoseconds of each.
+  func lookUps(_ fold: LedgerFold, _ end: LedgerVerifier.State) throws -> (Int, Int64, Int64) {
+    let key = LedgerKey(privateKey: .init())
+    let cards = fold.accounts.values.compactMap(\.cards.first).sorted().prefix(10_000)
+    let clock = ContinuousClock()
+    var began = clock.now
+    var found = 0
+    for card in cards {
+      var answer = try fold.lookUp(card: card, basis: end.lastSeq, terminal: "G10", at: end)
+      answer.sign(with: key, at: 0)
+      if answer.account != nil { found += 1 }
+    }
+    let lookUpNs = (clock.now - began).nanoseconds
+    guard found == cards.count else {
+      throw ValidationError("HQ answered \(found) of \(cards.count) look-ups of enrolled cards")
+    }
+    began = clock.now
+    for card in cards {
+      let state = fold.accounts[Identities.accountID(enrolledWith: card)]
+      var answer = AccountLookup(terminal: "G10", card: card, basis: end.lastSeq, headSeq: end.lastSeq, state: state)
+      answer.sign(with: key, at: 0)
+    }
+    return (cards.count, lookUpNs, (clock.now - began).nanoseconds)
   }
 
   /// G10, up to date with the history (bootstrapped from HQ's snapshot of it), syncs the
