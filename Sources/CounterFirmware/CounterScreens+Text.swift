@@ -23,7 +23,10 @@ extension CounterScreens {
   static func confirm(_ op: CounterOperation, _ preview: RecordOutcome, _ m: CounterMachine) -> [String] {
     let program = m.program
     switch (op, preview) {
-    case (.purchase(let card, let lines, _, let provisional, let soldAt), .earned(let r)):
+    case (.purchase(let card, let lines, _, let asked, let soldAt), .earned(let r)):
+      // What the decision does, as the receipt will say it: a card asked as known earns
+      // provisionally too when its account is one HQ has not vouched for here yet.
+      let provisional = asked || r.provisional
       let total = money(lines.reduce(0) { $0 &+ $1.amount }, program)
       let bonus = r.referralBonuses[r.account] ?? 0
       let points = "+\(pts(r.points))" + (bonus > 0 ? " +\(bonus) bonus" : "")

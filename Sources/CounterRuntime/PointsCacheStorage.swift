@@ -42,7 +42,7 @@ public struct PointsCacheStorage: CounterStorage {
   public func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus {
     let (id, receipt) = try await cache.asynchronous.receipt(number, terminal: terminal)
     // The rule's own refusal, as the refund itself would say it.
-    guard let receipt else { throw Decisions.unknownReceipt(id) }
+    guard let receipt else { throw Decisions.unknownReceipt(id, foreign: !id.hasPrefix(terminal + "/")) }
     return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded)
   }
 

@@ -19,7 +19,7 @@ public enum HQClientError: Error, CustomStringConvertible, Sendable {
   case connectionRefused(url: String)
   /// HQ closed the connection before answering.
   case connectionClosed(url: String)
-  /// HQ did not answer within the timeout (`--hq-timeout`, in seconds).
+  /// HQ did not answer within the timeout (`--hq-timeout`; `run`'s `--look-up-timeout`; seconds).
   case noAnswer(url: String, seconds: Int64)
   /// Any other failure of the transport, in the library's words.
   case transport(url: String, detail: String)
@@ -54,7 +54,7 @@ public enum HQClientError: Error, CustomStringConvertible, Sendable {
       "HQ at \(url) closed the connection"
         + "\(url.hasPrefix("http://") ? " (a TLS service addressed with http://? check --hq)" : "")"
     case .noAnswer(let url, let seconds):
-      "HQ at \(url) did not answer within \(seconds) s (--hq-timeout)"
+      "HQ at \(url) did not answer within \(seconds) s (--hq-timeout; a counter's look-up: --look-up-timeout)"
     case .transport(let url, let detail):
       "HQ at \(url): \(detail)"
     case .gaveUp(let method, let path, let attempts, let last, let mentionAttempts):

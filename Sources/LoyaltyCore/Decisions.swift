@@ -280,12 +280,16 @@ public enum Decisions {
   /// The refusal of a refund whose receipt this terminal does not know (at the scan or at the
   /// refund itself): a wrong number, another shop's receipt, or one older than the refund window
   /// (an account keeps its receipts that long), which only HQ can adjust.
-  public static func unknownReceipt(_ id: String) -> RuleError {
+  /// `foreign`: another counter's receipt, whose account this counter may not hold (a counter in
+  /// a region): the customer's card, tapped first, brings it (looked up at HQ when need be).
+  public static func unknownReceipt(_ id: String, foreign: Bool = false) -> RuleError {
     RuleError(
       .unknownReceipt,
       "receipt \(id) is not known here: a refund needs its receipt, and a counter keeps only those inside the "
-        + "program's refund window (HQ can adjust an older one's points: ledger adjust)",
-      screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
+        + "program's refund window (HQ can adjust an older one's points: ledger adjust)"
+        + (foreign ? "; another counter's receipt: tap the customer's card first, or check the number" : ""),
+      screenLines: ["Receipt \(id)", "is not known here:"]
+        + (foreign ? ["tap the card first,", "or check the number"] : ["check the number."]))
   }
 
   /// A refund of `amount` against a receipt: its points reversed in proportion, never more than

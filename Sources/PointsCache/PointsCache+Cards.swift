@@ -11,20 +11,23 @@ extension PointsCache {
     // Text that is no card is said so, rather than "not enrolled".
     try Identities.validateCard(card)
     let program = try program(db)
-    guard let facts = try cardFacts(db, card) else {
-      // A counter in a chain knows the cards of its replica: another shop's may be enrolled.
-      guard try Self.isReplica(db) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
-      throw RuleError(
-        .unknownCard,
-        "card \(card) is not known at this counter: not enrolled, or enrolled elsewhere since its last sync or "
-          + "outside its region (loyalty-terminal look-up asks HQ)",
-        screenLines: ["Card \(CardID.masked(card))", "is not known here."])
-    }
+    guard let facts = try cardFacts(db, card) else { throw try Self.unknown(db, card: card) }
     guard let account = try CacheWorkingSet.load(db, account: facts.account) else {
       throw RuleError(.unknownAccount, "account \(facts.account) is not in this cache")
     }
     let cards = try CardIndex.cards(db, of: account)
     return account.view(card: card, cards: cards, at: t, program: program)
+  }
+
+  /// A card this cache does not know, in words: a stand-alone counter's is not enrolled; a
+  /// counter in a chain knows the cards of its replica, and another shop's may be enrolled.
+  static func unknown(_ db: Database, card: String) throws -> RuleError {
+    guard try isReplica(db) else { return RuleError(.unknownCard, "card \(card) is not enrolled") }
+    return RuleError(
+      .unknownCard,
+      "card \(card) is not known at this counter: not enrolled, or enrolled elsewhere since its last sync or outside "
+        + "its region (loyalty-terminal look-up asks HQ)",
+      screenLines: ["Card \(CardID.masked(card))", "is not known here."])
   }
 
   /// Blocks a card: refused at the counter from now on; its account stays intact.
@@ -77,15 +80,7 @@ extension PointsCache {
   /// HQ refused among them with HQ's reason (`refusedByHQ`, nil for every other).
   public func history(card: String) throws -> [(record: EntryRecord, refusedByHQ: String?)] {
     try pool.read { db in
-      guard let facts = try cardFacts(db, card) else {
-        // A counter in a chain knows the cards of its replica: another shop's may be enrolled.
-        guard try Self.isReplica(db) else { throw RuleError(.unknownCard, "card \(card) is not enrolled") }
-        throw RuleError(
-          .unknownCard,
-          "card \(card) is not known at this counter: not enrolled, or enrolled elsewhere since its last sync or "
-            + "outside its region (loyalty-terminal look-up asks HQ)",
-          screenLines: ["Card \(CardID.masked(card))", "is not known here."])
-      }
+      guard let facts = try cardFacts(db, card) else { throw try Self.unknown(db, card: card) }
       let entries = try EntryRecord.filter(EntryRecord.Columns.accountId == facts.account)
         .order(EntryRecord.Columns.seq).fetchAll(db).map { (record: $0, refusedByHQ: String?.none) }
       let refusals = try RefusalRecord.filter(RefusalRecord.Columns.accountId == facts.account)

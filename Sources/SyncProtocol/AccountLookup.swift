@@ -11,7 +11,8 @@ import LoyaltyCore
 /// the terminal's own basis is the proof: the counter decides on it until its next sync, and HQ's
 /// audit re-derives what it decided on the same state. Over the embedded file path the terminal's
 /// own audit of HQ's file computes it and it carries no signature.
-public struct AccountLookup: Codable, Hashable, Sendable {
+public struct AccountLookup: Codable, Hashable, Sendable, HQSignedJSON {
+  public static let signedKind = "account"
   /// The protocol, "loyalty-sync/1".
   public var format = SyncCheckpoint.protocolName
   public var terminal: String
@@ -40,36 +41,6 @@ public struct AccountLookup: Codable, Hashable, Sendable {
     self.headSeq = headSeq
     account = state?.id
     self.state = state.map { Data(AccountStateEncoding.encode($0)).base64EncodedString() }
-  }
-
-  /// JSON with sorted keys: how HQ sends an answer and the counter keeps it.
-  public static var encoder: JSONEncoder {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return encoder
-  }
-
-  /// The bytes HQ signs: a domain line, then the answer without its signature as JSON with sorted
-  /// keys.
-  public func signedBytes() -> Data {
-    var unsigned = self
-    unsigned.signature = nil
-    let body = (try? Self.encoder.encode(unsigned)) ?? Data()
-    return Data("\(SyncCheckpoint.protocolName) account\n".utf8) + body
-  }
-
-  /// Signs with HQ's key.
-  public mutating func sign(with key: LedgerKey, at time: Int64) {
-    signedAt = time
-    signature = key.signature(for: signedBytes()).base64EncodedString()
-  }
-
-  /// Whether HQ's key `hqKey` (base64) signed exactly this answer.
-  public func isSigned(by hqKey: String) -> Bool {
-    guard let signature, let bytes = Data(base64Encoded: signature), bytes.base64EncodedString() == signature else {
-      return false
-    }
-    return LedgerKey.isValid(signature: bytes, for: signedBytes(), publicKeyBase64: hqKey)
   }
 
   /// The account's state, checked against what was asked: HQ's signature (when `hqKey` is given),

@@ -7,7 +7,7 @@ import LoyaltyCore
 /// which terminal — signed by HQ's key over the service (`sign(with:)`), so an on-path proxy or a
 /// forged line in HQ's answers file cannot make a terminal drop honest entries as "refused".
 /// Over the embedded file path the terminal makes the answer itself and it carries no signature.
-public struct SubmissionAnswer: Codable, Hashable, Sendable {
+public struct SubmissionAnswer: Codable, Hashable, Sendable, HQSigned {
   /// A refused entry of the batch: its id and why (the one shape of a refusal by id).
   public typealias Refusal = EntryRefusal
 
@@ -56,14 +56,6 @@ public struct SubmissionAnswer: Codable, Hashable, Sendable {
   /// Signs with HQ's key (every field as it is now).
   public mutating func sign(with key: LedgerKey) {
     signature = key.signature(for: signedBytes()).base64EncodedString()
-  }
-
-  /// Whether HQ's key `hqKey` (base64) signed exactly this answer.
-  public func isSigned(by hqKey: String) -> Bool {
-    guard let signature, let bytes = Data(base64Encoded: signature), bytes.base64EncodedString() == signature else {
-      return false
-    }
-    return LedgerKey.isValid(signature: bytes, for: signedBytes(), publicKeyBase64: hqKey)
   }
 
   /// Checks the answer is HQ's (signed by `hqKey`) to `terminal`'s batch; nothing of it is to be

@@ -9,7 +9,8 @@ import LedgerFormat
 /// `head`, and applies what is not left out — after checking the signature against the HQ key it
 /// pinned. Over the embedded file path the checkpoint is the terminal's own audit and carries no
 /// signature.
-public struct SyncCheckpoint: Codable, Hashable, Sendable {
+public struct SyncCheckpoint: Codable, Hashable, Sendable, HQSignedJSON {
+  public static let signedKind = "checkpoint"
   /// The protocol, "loyalty-sync/1".
   public var format = SyncCheckpoint.protocolName
   /// The byte offset the download starts at (the terminal's checkpoint).
@@ -40,32 +41,6 @@ public struct SyncCheckpoint: Codable, Hashable, Sendable {
     self.lines = lines
     self.lastSeq = lastSeq
     self.head = head
-  }
-
-  /// The bytes HQ signs: a domain line, then the checkpoint without its signature as JSON with
-  /// sorted keys.
-  public func signedBytes() -> Data {
-    var unsigned = self
-    unsigned.signature = nil
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    // Encoding plain integers and strings cannot fail.
-    let body = (try? encoder.encode(unsigned)) ?? Data()
-    return Data("\(Self.protocolName) checkpoint\n".utf8) + body
-  }
-
-  /// Signs with HQ's key.
-  public mutating func sign(with key: LedgerKey, at time: Int64) {
-    signedAt = time
-    signature = key.signature(for: signedBytes()).base64EncodedString()
-  }
-
-  /// Whether HQ's key `hqKey` (base64) signed exactly this checkpoint.
-  public func isSigned(by hqKey: String) -> Bool {
-    guard let signature, let bytes = Data(base64Encoded: signature), bytes.base64EncodedString() == signature else {
-      return false
-    }
-    return LedgerKey.isValid(signature: bytes, for: signedBytes(), publicKeyBase64: hqKey)
   }
 
   /// Checks the checkpoint can follow a terminal at `state` and is HQ's (when `hqKey` is given).

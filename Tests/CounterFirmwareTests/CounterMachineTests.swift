@@ -182,6 +182,17 @@ struct CounterMachineTests {
     }
   }
 
+  /// A card the counter knows only from its own entries since its last sync (a terminal in a
+  /// region, HQ out of reach) is asked as known, and the decision earns provisionally: the
+  /// confirm screen says so, as the receipt will.
+  @Test func theConfirmScreenSaysWhatTheDecisionDoesNotWhatWasAsked() {
+    var d = D()
+    d.basket(card: D.digitsUID, known: true)
+    d.press(.ok)
+    d.answerCheck(.success(D.earned(D.digitsUID, provisional: true)))
+    #expect(d.lines[2] == "Added at next sync")
+  }
+
   @Test func theReceiptNamesTheReferralBonus() {
     var d = D()
     d.basket()

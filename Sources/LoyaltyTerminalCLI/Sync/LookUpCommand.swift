@@ -66,7 +66,8 @@ struct LookUpCommand: AsyncParsableCommand {
     switch outcome {
     case .held(let account):
       return (
-        "\(card): this counter holds account \(account) from HQ already: nothing to look up.",
+        "\(card): this counter holds account \(account) from HQ already (its replica, or a look-up since its last "
+          + "sync): nothing to look up.",
         ["card": card, "account": account, "outcome": "held"]
       )
     case .unknown:

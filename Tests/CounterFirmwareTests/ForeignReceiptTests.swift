@@ -1,0 +1,23 @@
+import CounterRuntime
+import LoyaltyCore
+import Testing
+
+/// A refund that names a receipt the counter does not hold: its own receipt is checked against
+/// the number; another counter's receipt may be of an account it does not hold, which the
+/// customer's card, tapped first, brings.
+@Suite("A receipt not known at the counter")
+struct ForeignReceiptTests {
+  @Test func anotherCountersReceiptAsksForTheCardAndAnOwnOneForTheNumber() async throws {
+    let storage = PointsCacheStorage(cache: try CounterFixture().cache)
+    for (number, last) in [("T02/R9", "or check the number"), ("R9", "check the number.")] {
+      do {
+        _ = try await storage.receipt(number, terminal: "T01")
+        Issue.record("receipt \(number) was found in an empty cache")
+      } catch let error as RuleError {
+        #expect(error.reason == .unknownReceipt)
+        #expect(error.screenLines?.last == last, "\(number): \(error.screenLines ?? [])")
+        #expect(error.screenLines?.allSatisfy { $0.count <= 20 } == true)
+      }
+    }
+  }
+}
