@@ -3,9 +3,9 @@ import Logging
 import LoyaltyCore
 import PointsCache
 
-/// The counter's storage with HQ in reach: a tapped card whose account this counter does not hold
-/// from HQ (a cardholder of another region, or one enrolled at another shop since the last sync)
-/// is looked up at HQ before it is identified (`CardLookUp`, bounded by the connection's timeout),
+/// The counter's storage with HQ in reach: a tapped card the counter would not decide on in full
+/// (one it does not know — enrolled at another shop since the last sync — or, at a region's
+/// counter, one whose account it holds no HQ state of) is looked up at HQ before it is identified (`CardLookUp`, bounded by the connection's timeout),
 /// so the counter shows and decides on the whole account. When HQ does not answer in time, or
 /// knows no such account, the card is what it was: unknown here, or provisional.
 public struct LookingUpStorage: CounterStorage {
@@ -30,7 +30,7 @@ public struct LookingUpStorage: CounterStorage {
   public func identify(card: CardID, at: UTCInstant) async throws -> CardholderView {
     let first: Result<CardholderView, any Error>
     do { first = .success(try await base.identify(card: card, at: at)) } catch { first = .failure(error) }
-    // Only a card unknown here, or known without HQ's state of its account, is worth asking for.
+    // Only a card unknown here, or (in a region) known without HQ's state of its account, is asked for.
     if case .failure(let error) = first, (error as? RuleError)?.reason != .unknownCard { throw error }
     guard let question = try await base.cache.asynchronous.lookUpQuestion(card: card.text), question.held == nil
     else { return try first.get() }

@@ -17,8 +17,10 @@ public enum LookUpOutcome: Sendable, Equatable {
 
 extension PointsCache {
   /// What a look-up of `card` asks HQ for: this counter's basis (its checkpoint's seq), and the
-  /// account holding the card that HQ vouched for here — by the epoch, or by a look-up since the
-  /// last sync — if any (then there is nothing to look up). Nil before the cache holds HQ's states.
+  /// account holding the card that the counter decides on in full already, if any (then there is
+  /// nothing to look up): one HQ vouched for here — by the epoch, or by a look-up since the last
+  /// sync — or, at a counter in no region, any account it knows. Nil before the cache holds HQ's
+  /// states.
   public func lookUpQuestion(card: String) throws -> (basis: Int64, held: String?)? {
     try pool.read { db in try lookUpQuestion(db, card: card) }
   }
@@ -26,8 +28,12 @@ extension PointsCache {
   func lookUpQuestion(_ db: Database, card: String) throws -> (basis: Int64, held: String?)? {
     guard try Self.isReplica(db), let basis = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1")
     else { return nil }
+    let owner = try String.fetchOne(db, sql: "SELECT terminal FROM owner WHERE id = 1") ?? ""
+    let inRegion = (try? program(db))?.regions?.region(of: owner) != nil
     let held = try cardFacts(db, card).flatMap { f in
-      try Bool.fetchOne(
+      // A counter in no region decides on every account it knows in full (`isUnheld`).
+      guard inRegion else { return f.account }
+      return try Bool.fetchOne(
         db,
         sql: """
           SELECT state IS NOT NULL OR EXISTS (SELECT 1 FROM looked_up WHERE accountId = ?1) FROM account WHERE id = ?1

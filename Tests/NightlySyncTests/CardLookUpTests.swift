@@ -127,4 +127,18 @@ struct CardLookUpTests {
       _ = try await connection.lookUp(card: Self.card, basis: 0, terminal: "T02", key: key)
     }
   }
+
+  /// A counter in no region decides on every account it knows in full: a card it enrolled since
+  /// its last sync needs no look-up (the tap does not wait on HQ for it).
+  @Test func aCounterInNoRegionDoesNotAskForACardItKnows() async throws {
+    let f = try ChainFixture(terminals: 3, program: ChainFixture.program(regions: Self.regions))
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    let card = ChainFixture.cards[9]
+    _ = try f.cache("T03").enroll(card: card, referrer: nil, context: f.context("T03", 0))
+    let account = Identities.accountID(enrolledWith: card)
+    #expect(try await lookUp(f, "T03", card, at: ChainFixture.start.adding(days: 1)) == .held(account: account))
+    // The same at a region's counter is asked for (HQ does not know it yet).
+    _ = try f.cache("T01").enroll(card: ChainFixture.cards[10], referrer: nil, context: f.context("T01", 0))
+    #expect(try await lookUp(f, "T01", ChainFixture.cards[10], at: ChainFixture.start.adding(days: 1)) == .unknown)
+  }
 }
