@@ -28,11 +28,9 @@ extension AuditReplay {
       return "decided at \(e.at), while terminal \(t) was revoked (from \(gap.before)"
         + "\(gap.resumed.map { " until \($0)" } ?? ""))"
     }
-    if let last = lastBasis(of: t), basis < last {
-      return "basis \(basis) goes back from \(last), the basis of \(t)'s previous entry"
-    }
+    if let problem = basisGoesBack(basis, terminal: t) { return problem }
     if lost { return lostHistoryProblem(e, sealedAt: sealedAt, digest: digest) }
-    guard basis == 0 || isSeal(basis) else { return "basis \(basis) is not the end of a sealed batch" }
+    if let problem = basisIsNotASeal(basis) { return problem }
     guard Decisions.Bounds.times.contains(e.at) else { return "time \(e.at) is outside 2000…2100" }
     guard e.at <= sealedAt else { return "time \(e.at) is after its batch's seal (\(sealedAt))" }
     // Times are held to the terminal's own clock (another writer's clock, right or wrong, never

@@ -13,11 +13,19 @@ extension AuditReplay {
   /// terminal's last entry, not before the states the audit keeps). A look-up cannot read an
   /// account's past states back night by night.
   public func basisProblem(_ basis: Int64, terminal: String) -> String? {
-    if let last = lastBasis(of: terminal), basis < last {
-      return "basis \(basis) goes back from \(last), the basis of \(terminal)'s last entry"
-    }
-    guard basis == 0 || isSeal(basis) else { return "basis \(basis) is not the end of a sealed batch" }
+    if let problem = basisGoesBack(basis, terminal: terminal) ?? basisIsNotASeal(basis) { return problem }
     guard basis >= horizon else { return "basis \(basis) is older than the states HQ keeps (from seq \(horizon))" }
     return nil
+  }
+
+  /// A basis before the basis of `terminal`'s last entry (bases only move forward), in words.
+  func basisGoesBack(_ basis: Int64, terminal: String) -> String? {
+    guard let last = lastBasis(of: terminal), basis < last else { return nil }
+    return "basis \(basis) goes back from \(last), the basis of \(terminal)'s previous entry"
+  }
+
+  /// A basis that is not the end of a sealed batch (nor 0, an empty ledger), in words.
+  func basisIsNotASeal(_ basis: Int64) -> String? {
+    basis == 0 || isSeal(basis) ? nil : "basis \(basis) is not the end of a sealed batch"
   }
 }
