@@ -93,9 +93,7 @@ extension ScenarioRunner {
   func loseAnswer(_ terminal: String) throws {
     let cache = self.cache(terminal)
     func exchange() throws -> Int {
-      let state = try cache.syncCheckpoint().map {
-        try JSONDecoder().decode(LedgerVerifier.State.self, from: Data($0.utf8))
-      }
+      let state = try cache.verifierState()
       let outbox = try cache.outbox()
       _ = try LocalLedgerConnection(ledger: ledger).exchangeNow(
         outbox, at: clock.now, after: state ?? LedgerVerifier.State(), terminal: terminal, key: keys[terminal]!,

@@ -218,7 +218,8 @@ public actor HQLedger {
   /// `terminal` looking `card` up on `basis` (its checkpoint): the card's account as the audit
   /// takes it to know it there, signed with HQ's key. O(the account's recent entries).
   public func lookUp(card: String, basis: Int64, terminal: String, now: UTCInstant) throws -> AccountLookup {
-    try underWritersLock { locked in _ = try catchUp(locked) }
+    // What HQ's commands appended since, read in; no writers' lock when nothing was (a stat).
+    try readIfMoved()
     var answer: AccountLookup
     do throws(LookUpRefusal) {
       answer = try audited.fold.lookUp(card: card, basis: basis, terminal: terminal, at: audited.state)

@@ -33,19 +33,17 @@ public struct CardLookUp: Sendable {
       if let owner = try cache.owner(), owner != terminal {
         throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing looked up")
       }
-      let state = try cache.syncCheckpoint().map {
-        try JSONDecoder().decode(LedgerVerifier.State.self, from: Data($0.utf8))
-      }
-      return (try cache.lookUpQuestion(card: card), state?.hqKey)
+      return (try cache.lookUpQuestion(card: card), try cache.verifierState()?.hqKey)
     }
     guard let question else {
       throw SyncProtocolError("this cache holds no state from HQ yet: sync it first, then look cards up")
     }
     if let held = question.held { return .held(account: held) }
-    let answer = try await connection.lookUp(card: card, basis: question.basis, terminal: terminal, key: key)
+    // Nothing to check an answer against: HQ is not asked.
     if connection.signsCheckpoints, hqKey == nil {
       throw SyncProtocolError("this cache has pinned no HQ key yet: sync it with HQ's service first")
     }
+    let answer = try await connection.lookUp(card: card, basis: question.basis, terminal: terminal, key: key)
     let state = try answer.checked(
       terminal: terminal, card: card, basis: question.basis, hqKey: connection.signsCheckpoints ? hqKey : nil)
     let received = try AccountLookup.encoder.encode(answer)

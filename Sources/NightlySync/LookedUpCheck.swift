@@ -16,9 +16,7 @@ public enum LookedUpCheck {
     let lookedUp = try cache.lookedUp()
     guard !lookedUp.isEmpty else { return [] }
     let terminal = try cache.owner() ?? ""
-    let state = try cache.syncCheckpoint().map {
-      try JSONDecoder().decode(LedgerVerifier.State.self, from: Data($0.utf8))
-    }
+    let state = try cache.verifierState()
     // A replica whose epoch HQ signed syncs over HQ's service: its look-ups came signed too.
     let signedPath =
       try cache.replicaPosition().flatMap {

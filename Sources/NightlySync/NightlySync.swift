@@ -82,10 +82,7 @@ public struct NightlySync: Sendable {
       throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing synced")
     }
     try cache.bind(to: terminal)  // a cache that joined a chain as T01 records as T01 only
-    var state = LedgerVerifier.State()
-    if let json = try cache.syncCheckpoint() {
-      state = try JSONDecoder().decode(LedgerVerifier.State.self, from: Data(json.utf8))
-    }
+    let state = try cache.verifierState() ?? LedgerVerifier.State()
     // The program's checksum from its text as held, not as last recorded: a program edited in
     // the cache is not the epoch's, and HQ sends the text again.
     // A replica of other accounts than the program in it has this terminal hold (every account,

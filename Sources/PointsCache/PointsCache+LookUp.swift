@@ -29,15 +29,9 @@ extension PointsCache {
     guard try Self.isReplica(db), let basis = try Int64.fetchOne(db, sql: "SELECT lastSeq FROM checkpoint WHERE id = 1")
     else { return nil }
     let owner = try String.fetchOne(db, sql: "SELECT terminal FROM owner WHERE id = 1") ?? ""
-    let inRegion = (try? program(db))?.regions?.region(of: owner) != nil
+    let program = try program(db)
     let held = try cardFacts(db, card).flatMap { f in
-      // A counter in no region decides on every account it knows in full (`isUnheld`).
-      guard inRegion else { return f.account }
-      return try Bool.fetchOne(
-        db,
-        sql: """
-          SELECT state IS NOT NULL OR EXISTS (SELECT 1 FROM looked_up WHERE accountId = ?1) FROM account WHERE id = ?1
-          """, arguments: [f.account]) == true ? f.account : nil
+      try Self.isUnheld(db, account: f.account, terminal: owner, program: program) ? nil : f.account
     }
     return (basis, held)
   }
