@@ -77,9 +77,10 @@ public actor CounterFirmware {
       logger.info("\(message)", metadata: metadata.mapValues { .string($0) })
     case .identify(let card, let at):
       run { storage in .identified(card: card, await Self.result { try await storage.identify(card: card, at: at) }) }
-    case .findReceipt(let number, let terminal):
+    case .findReceipt(let number, let terminal, let card):
       run { storage in
-        .receiptFound(number, await Self.result { try await storage.receipt(number, terminal: terminal) })
+        .receiptFound(
+          number, await Self.result { try await storage.receipt(number, terminal: terminal, card: card) })
       }
     case .check(let operation, let context):
       run { storage in

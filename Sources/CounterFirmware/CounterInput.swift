@@ -33,8 +33,9 @@ public enum CounterEffect: Hashable, Sendable {
   case signal(CounterSignal)
   /// Look the card up; answer with `.identified`.
   case identify(card: CardID, at: UTCInstant)
-  /// Look a receipt up for a refund; answer with `.receiptFound`.
-  case findReceipt(String, terminal: String)
+  /// Look a receipt up for a refund (another counter's through `card`, the customer's, tapped
+  /// first); answer with `.receiptFound`.
+  case findReceipt(String, terminal: String, card: CardID? = nil)
   /// Run the operation's decision without writing anything; answer with `.checked`.
   case check(CounterOperation, OperationContext)
   /// Write the operation durably; answer with `.recorded`.

@@ -51,8 +51,12 @@ extension CounterMachine {
         pendingReceipt = nil
         go(.basket(view, lines: [], category: nil, typed: ""))
       case .redeem: go(.redeemMenu(view, page: 0))
+      case .refund:
+        // A refund for this customer: another counter's receipt is found in their account.
+        refundCard = try? CardID(parsing: view.card)
+        go(.refundEntry(receipt: nil, typed: ""))
       case .cancel: cancelled()
-      case .digit, .ok, .clear, .refund, .block: notice = "P=buy R=redeem C=end"
+      case .digit, .ok, .clear, .block: notice = "P=buy R=redeem C=end"
       }
     case .unknownCard(let card, let referrer):
       switch key {
@@ -109,7 +113,7 @@ extension CounterMachine {
           notice = receipt == nil ? "Scan the receipt" : "Type the amount"
           return
         }
-        check(.refund(receipt: receipt.id, amount: amount))
+        check(.refund(receipt: receipt.id, amount: amount, card: receipt.card))
         afterMessage = .refundEntry(receipt: receipt, typed: "")
       case .cancel: cancelled()
       case .purchase, .redeem, .refund, .block: break
@@ -131,7 +135,9 @@ extension CounterMachine {
 
   mutating func pressedOnIdle(_ key: CounterKey) {
     switch key {
-    case .refund: go(.refundEntry(receipt: nil, typed: ""))
+    case .refund:
+      refundCard = nil
+      go(.refundEntry(receipt: nil, typed: ""))
     case .block: go(.blockEntry(card: nil))
     case .purchase, .redeem:
       // With a card on the reader (the receipt of its enrolment or purchase still up), for that

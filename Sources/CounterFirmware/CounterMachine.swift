@@ -43,6 +43,9 @@ public struct CounterMachine: Sendable {
   /// counter does not know it).
   public internal(set) var presented: CardID?
   var presentedView: CardholderView?
+  /// The customer's card a refund was started from (Refund on its cardholder's screen): another
+  /// counter's receipt is found through it. Nil for a refund started at idle.
+  public internal(set) var refundCard: CardID?
   /// What the cashier asked for while the card on the reader was being read again.
   var afterReading: CounterKey?
   /// A one-off hint shown on the next screen's last line (a key that does nothing here, why).
@@ -188,7 +191,7 @@ public struct CounterMachine: Sendable {
     switch state {
     case .refundEntry(_, let typed) where typed.isEmpty:
       go(.findingReceipt(code))
-      effects.append(.findReceipt(code, terminal: settings.terminal))
+      effects.append(.findReceipt(code, terminal: settings.terminal, card: refundCard))
     case .blockEntry(nil):
       if let card = scannedCard(code) { go(.blockEntry(card: card)) }
     case .unknownCard(let card, _):
@@ -203,6 +206,7 @@ public struct CounterMachine: Sendable {
       if (try? CardID(parsing: code)) != nil {
         notice = "Tap the card itself"
       } else {
+        refundCard = nil
         go(.findingReceipt(code))
         effects.append(.findReceipt(code, terminal: settings.terminal))
       }

@@ -46,7 +46,7 @@ extension CounterScreens {
       ]
     case (.enroll(let card, let referrer), _):
       return ["Enrol \(card.masked)?", referrer.map { "Referred by \($0.masked)" } ?? "", "", "OK=confirm C=cancel"]
-    case (.refund(let receipt, let amount), .refunded(_, let reversed, _)):
+    case (.refund(let receipt, let amount, _), .refunded(_, let reversed, _)):
       return [
         fit("Refund \(money(amount, program))?", or: money(amount, program)), fit("of \(receipt)", or: receipt),
         "-\(points(reversed))", "OK=confirm C=cancel",
@@ -63,7 +63,7 @@ extension CounterScreens {
     case .purchase(_, let lines, _, _, _):
       String("Total \(money(lines.reduce(0) { $0 &+ $1.amount }, m.program))".prefix(Screen.width))
     case .redeem(_, let item, _): fit("Redeem \(itemName(item, m.program))", or: item)
-    case .refund(_, let amount): "Refund \(money(amount, m.program))"
+    case .refund(_, let amount, _): "Refund \(money(amount, m.program))"
     case .block(let card): "Block \(card.masked)?"
     }
   }

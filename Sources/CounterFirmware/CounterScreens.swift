@@ -39,7 +39,8 @@ public enum CounterScreens {
     case .redeemMenu(let v, let page):
       return redeemMenu(v, page: page, program: program)
     case .refundEntry(nil, _):
-      return ["Refund", "Scan the receipt", "", "C=cancel"]
+      return m.refundCard.map { ["Refund for", "card \($0.masked)", "Scan the receipt", "C=cancel"] }
+        ?? ["Refund", "Scan the receipt", "", "C=cancel"]
     case .refundEntry(.some(let r), let typed):
       let left = "Left \(bare(r.left, program)) of \(bare(r.amount, program))"
       return [

@@ -61,7 +61,9 @@ public enum CounterOperation: Hashable, Sendable {
   case purchase(
     card: CardID, lines: [PurchaseLine], receipt: String?, provisional: Bool = false, soldAt: UTCInstant? = nil)
   case redeem(card: CardID, item: String, points: Int64)
-  case refund(receipt: String, amount: Int64)
+  /// A refund: `card`, the customer's, when it was tapped first (it finds another counter's
+  /// receipt, `ReceiptStatus.card`).
+  case refund(receipt: String, amount: Int64, card: CardID? = nil)
   case block(card: CardID)
 
   /// A word for logs.
@@ -106,11 +108,14 @@ public struct ReceiptStatus: Hashable, Sendable {
   public var id: String
   public var amount: Int64
   public var refunded: Int64
+  /// The customer's card it was found through (another counter's receipt), or nil.
+  public var card: CardID?
 
-  public init(id: String, amount: Int64, refunded: Int64) {
+  public init(id: String, amount: Int64, refunded: Int64, card: CardID? = nil) {
     self.id = id
     self.amount = amount
     self.refunded = refunded
+    self.card = card
   }
 
   /// What can still be refunded.

@@ -9,8 +9,9 @@ public protocol CounterStorage: Sendable {
   /// locally), so nothing it records is promised to a sync.
   func isStandAlone() async throws -> Bool
   func identify(card: CardID, at: UTCInstant) async throws -> CardholderView
-  /// A receipt named at a refund (`R9`, this terminal's; `T02/R9`, another's).
-  func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus
+  /// A receipt named at a refund (`R9`, this terminal's; `T02/R9`, another's, found through
+  /// `card`, its customer's, tapped first).
+  func receipt(_ number: String, terminal: String, card: CardID?) async throws -> ReceiptStatus
   /// Performs a confirmed operation; with `dryRun`, runs its decision in a transaction rolled
   /// back, so nothing is written: what it did (or would do), for the confirm and receipt screens.
   func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws -> RecordOutcome

@@ -45,8 +45,10 @@ public struct LookingUpStorage: CounterStorage {
     return try first.get()
   }
 
-  public func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus {
-    try await base.receipt(number, terminal: terminal)
+  /// The card, tapped first, was looked up at its tap: another counter's receipt is in its
+  /// account here until the next sync.
+  public func receipt(_ number: String, terminal: String, card: CardID?) async throws -> ReceiptStatus {
+    try await base.receipt(number, terminal: terminal, card: card)
   }
 
   public func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws

@@ -39,11 +39,13 @@ public struct PointsCacheStorage: CounterStorage {
     return view
   }
 
-  public func receipt(_ number: String, terminal: String) async throws -> ReceiptStatus {
-    let (id, receipt) = try await cache.asynchronous.receipt(number, terminal: terminal)
+  public func receipt(_ number: String, terminal: String, card: CardID?) async throws -> ReceiptStatus {
+    let (id, receipt) = try await cache.asynchronous.receipt(number, terminal: terminal, card: card?.text)
+    let foreign = !id.hasPrefix(terminal + "/")
     // The rule's own refusal, as the refund itself would say it.
-    guard let receipt else { throw Decisions.unknownReceipt(id, foreign: !id.hasPrefix(terminal + "/")) }
-    return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded)
+    guard let receipt else { throw Decisions.unknownReceipt(id, foreign: foreign, withCard: card != nil) }
+    // Another counter's receipt keeps the card it was found through, for the refund itself.
+    return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded, card: foreign ? card : nil)
   }
 
   public func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws
@@ -71,8 +73,9 @@ public struct PointsCacheStorage: CounterStorage {
       }
       let r = try await cache.redeem(card: card.text, item: item, proof: proof, context: context, dryRun: dryRun)
       return .redeemed(item: item, points: r.points, balance: r.balance)
-    case .refund(let receipt, let amount):
-      let r = try await cache.refund(receipt: receipt, amount: amount, context: context, dryRun: dryRun)
+    case .refund(let receipt, let amount, let card):
+      let r = try await cache.refund(
+        receipt: receipt, amount: amount, card: card?.text, context: context, dryRun: dryRun)
       return .refunded(receipt: receipt, reversed: r.reversed, balance: r.balance)
     case .block(let card):
       try await cache.block(card: card.text, context: context, dryRun: dryRun)

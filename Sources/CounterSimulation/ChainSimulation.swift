@@ -36,6 +36,9 @@ public struct ChainSimulation {
     public var faults: [String: Int] = [:]
     /// Cards looked up at HQ, by outcome (taken, held already, unknown to HQ).
     public var lookUps: [String: Int] = [:]
+    /// Refunds recorded: of the counter's own receipts, and of another counter's found through
+    /// the customer's card.
+    public var refunds: [String: Int] = [:]
 
     /// Nothing yet: what a swarm adds its chains' summaries to.
     public static let zero = Summary(events: 0, refused: 0, syncs: 0, checks: 0, ledgerEntries: 0, balances: 0)
@@ -87,6 +90,8 @@ public struct ChainSimulation {
               throw fail("\(event.at): the counter failed on an honest action (\(action)): \(reason)")
             }
             summary.refused(reason)
+          } else if case .refund(_, _, _, let card) = action {
+            summary.refunds[card == nil ? "own receipts" : "another counter's, through the card", default: 0] += 1
           }
         case .link(let t, let card, let existing):
           do {

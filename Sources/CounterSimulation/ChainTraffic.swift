@@ -141,7 +141,7 @@ public struct ChainTraffic: Sendable {
     }
     let home = (0..<cardholders).map { _ in names[Int(rng.next() % UInt64(names.count))] }
     var enrolled = Set<String>()
-    var receipts: [String: [(receipt: String, amount: Int64)]] = [:]
+    var receipts: [String: [(receipt: String, amount: Int64, who: Int)]] = [:]
     var offlineUntil: [String: Int] = [:]
     var events: [ChainEvent] = []
     let categories = ["fresh", "fuel", "tobacco", "other"]
@@ -189,7 +189,7 @@ public struct ChainTraffic: Sendable {
               category: categories[Int(rng.next() % UInt64(categories.count))], amount: 100 + Int64(rng.next() % 15_000)
             )
           }
-          receipts[counter, default: []].append((receipt, lines.reduce(0) { $0 + $1.amount }))
+          receipts[counter, default: []].append((receipt, lines.reduce(0) { $0 + $1.amount }, who))
           if mix.lookUp > 0, offlineUntil[counter, default: -1] <= day, rng.next() % 100 < mix.lookUp {
             today.append(.init(at: dayStart.adding(seconds: at - 30), action: .lookUp(terminal: counter, card: card)))
           }
@@ -207,12 +207,28 @@ public struct ChainTraffic: Sendable {
         } else if roll < 88 {
           counterEvent(at, .redeem(terminal: counter, card: card, item: items[Int(rng.next() % UInt64(items.count))]))
         } else if roll < 97,
-          let sold = receipts[
+          case let seller =
             mix.crossShopRefund > 0 && rng.next() % 100 < mix.crossShopRefund
-              ? names[Int(rng.next() % UInt64(names.count))] : counter]?.randomElement(using: &rng)
+            ? names[Int(rng.next() % UInt64(names.count))] : counter,
+          let sold = receipts[seller]?.randomElement(using: &rng)
         {
           let amount = 1 + Int64(rng.next() % UInt64(sold.amount))
-          counterEvent(at, .refund(terminal: counter, receipt: sold.receipt, amount: amount))
+          // Another counter's receipt is found through its customer's card, tapped first (their
+          // card now: a blocked one's successor holds another account, and the refund is refused);
+          // one in ten cashiers forgets, and is asked for it. At a region's counter that may not
+          // hold the account, the tap looks it up at HQ.
+          let foreign = seller != counter
+          let tapped = foreign && rng.next() % 10 > 0 ? cards[sold.who] : nil
+          if tapped != nil, mix.lookUp > 0, offlineUntil[counter, default: -1] <= day {
+            today.append(
+              .init(at: dayStart.adding(seconds: at - 30), action: .lookUp(terminal: counter, card: cards[sold.who])))
+          }
+          // Another till's receipt is named as the chain names it (`T02/T02-7`).
+          counterEvent(
+            at,
+            .refund(
+              terminal: counter, receipt: foreign ? "\(seller)/\(sold.receipt)" : sold.receipt, amount: amount,
+              card: tapped))
         } else if roll < 98 {
           // A lost card: blocked at the counter; the cardholder starts again with a new one.
           counterEvent(at, .block(terminal: counter, card: card))

@@ -85,7 +85,20 @@ extension ScenarioRunner {
         await self.confirmAsked(c)
         return nil
       }
-    case .refund(let t, let receipt, let amount):
+    case .refund(let t, let receipt, let amount, let card?):
+      narrate("\(clock.now) \(t): refund \(amount) of \(receipt), the customer's card \(card) tapped first")
+      return await withCard(card, at: t) { c in
+        guard case .identified = await c.firmware.state else { return await self.notReady(c, expected: "a known card") }
+        await c.press(.refund)
+        await c.scan(receipt)
+        if case .refundEntry(.some, _) = await c.firmware.state {
+          await c.type(amount)
+          await c.press(.ok)
+          await self.confirmAsked(c)
+        }
+        return nil
+      }
+    case .refund(let t, let receipt, let amount, nil):
       narrate("\(clock.now) \(t): refund \(amount) of \(receipt)")
       let c = counter(t)
       await c.press(.refund)

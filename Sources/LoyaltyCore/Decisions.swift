@@ -280,14 +280,23 @@ public enum Decisions {
   /// The refusal of a refund whose receipt this terminal does not know (at the scan or at the
   /// refund itself): a wrong number, another shop's receipt, or one older than the refund window
   /// (an account keeps its receipts that long), which only HQ can adjust.
-  /// `foreign`: another counter's receipt, whose account this counter may not hold (a counter in
-  /// a region): the customer's card, tapped first, brings it (looked up at HQ when need be).
-  public static func unknownReceipt(_ id: String, foreign: Bool = false) -> RuleError {
-    RuleError(
+  /// `foreign`: another counter's receipt, which a counter finds only in its customer's account
+  /// (it indexes its own receipts only): the customer's card, tapped first, brings it (looked up
+  /// at HQ when need be). `withCard`: that card was given, and its account holds no such receipt.
+  public static func unknownReceipt(_ id: String, foreign: Bool = false, withCard: Bool = false) -> RuleError {
+    let window =
+      "a refund needs its receipt, and a counter keeps only those inside the program's refund window (HQ can "
+      + "adjust an older one's points: ledger adjust)"
+    if foreign && withCard {
+      return RuleError(
+        .unknownReceipt,
+        "receipt \(id) is not known here in the account of the card given: \(window); check the number and the card",
+        screenLines: ["Receipt \(id)", "is not on this card:", "check the number."])
+    }
+    return RuleError(
       .unknownReceipt,
-      "receipt \(id) is not known here: a refund needs its receipt, and a counter keeps only those inside the "
-        + "program's refund window (HQ can adjust an older one's points: ledger adjust)"
-        + (foreign ? "; another counter's receipt: tap the customer's card first, or check the number" : ""),
+      "receipt \(id) is not known here: \(window)"
+        + (foreign ? "; another counter's receipt: tap the customer's card first (--card), or check the number" : ""),
       screenLines: ["Receipt \(id)", "is not known here:"]
         + (foreign ? ["tap the card first,", "or check the number"] : ["check the number."]))
   }

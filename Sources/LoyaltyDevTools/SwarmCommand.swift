@@ -73,6 +73,8 @@ struct SwarmCommand: AsyncParsableCommand {
         + "faults: \(faults.isEmpty ? "none" : faults); \(seconds) s")
     let lookUps = total.lookUps.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
     emit("swarm: cards looked up at HQ: \(lookUps.isEmpty ? "none" : lookUps)")
+    let refunds = total.refunds.sorted { $0.key > $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+    emit("swarm: refunds recorded: \(refunds.isEmpty ? "none" : refunds)")
     emit("swarm: refused at the counter: \(total.refused) — \(reasons.joined(separator: "; "))")
     if !failures.isEmpty {
       emit("swarm: failing seeds: \(failures.map { String($0.0) }.joined(separator: " "))")
@@ -115,5 +117,6 @@ extension ChainSimulation.Summary {
     refusals.merge(other.refusals, uniquingKeysWith: +)
     faults.merge(other.faults, uniquingKeysWith: +)
     lookUps.merge(other.lookUps, uniquingKeysWith: +)
+    refunds.merge(other.refunds, uniquingKeysWith: +)
   }
 }

@@ -303,6 +303,9 @@ enum CacheSchema {
           ) WITHOUT ROWID
           """)
     }
+    // Only this terminal's receipts are indexed (`ReceiptIndex`): another counter's is found
+    // through its customer's card.
+    migrator.registerMigration("v19-own-receipts") { db in try ReceiptIndex.keepOwnOnly(db) }
     return migrator
   }
 }

@@ -8,7 +8,7 @@ import LoyaltyCore
 /// An account is one row: its state as this counter knows it in its canonical encoding
 /// (`working`, or `state` — HQ's, as the last epoch vouched for it — when they are the same), and
 /// the columns the counter looks up (balance, referral). The card index (`card`) and the receipt
-/// index (`receipt_index`: which account holds a receipt) follow the state.
+/// index (`receipt_index`: which account holds one of this terminal's receipts) follow the state.
 struct CacheWorkingSet {
   /// What each account's row indexes now (its cards and receipts), to write the difference from.
   private var before: [String: StateKeys] = [:]
@@ -123,6 +123,7 @@ struct CacheWorkingSet {
     // enrolment naming a referrer learnt in the same sync): the referrer column is checked when
     // the transaction commits, once every row is written, not row by row.
     try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+    let own = try ReceiptIndex.ownPrefix(db)
     for id in order {
       guard let after = states[id] else { continue }
       let old = before[id]
@@ -185,8 +186,11 @@ struct CacheWorkingSet {
       for card in after.blockedCards.subtracting(old?.blockedCards ?? []) {
         try db.cachedExecute(sql: "UPDATE card SET blocked = 1 WHERE id = ?", arguments: [card])
       }
-      for receipt in after.receipts.keys where !(old?.receipts.contains(receipt) ?? false) {
-        // Receipt ids are the till's: another account's receipt of the same number is kept.
+      // Only this terminal's receipts are indexed (`ReceiptIndex`): another counter's is found
+      // through its customer's card. Receipt ids are the till's: another account's receipt of the
+      // same number is kept.
+      for receipt in after.receipts.keys
+      where ReceiptIndex.isOwn(receipt, own) && !(old?.receipts.contains(receipt) ?? false) {
         try db.cachedExecute(
           sql: "INSERT OR IGNORE INTO receipt_index (id, accountId) VALUES (?, ?)",
           arguments: [receipt, StoredAccountID.value(id)])
@@ -200,7 +204,7 @@ struct CacheWorkingSet {
         for card in old.blockedCards.subtracting(after.blockedCards) where after.cards.contains(card) {
           try db.cachedExecute(sql: "UPDATE card SET blocked = 0 WHERE id = ?", arguments: [card])
         }
-        for receipt in old.receipts.sorted() where after.receipts[receipt] == nil {
+        for receipt in old.receipts.sorted() where ReceiptIndex.isOwn(receipt, own) && after.receipts[receipt] == nil {
           try db.cachedExecute(
             sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?",
             arguments: [receipt, StoredAccountID.value(id)])

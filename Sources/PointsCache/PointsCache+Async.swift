@@ -34,11 +34,14 @@ extension PointsCache {
       try await cache.pool.read { db in try cache.lookUpQuestion(db, card: card) }
     }
 
-    /// A receipt named at a refund (`R9`: this terminal's; `T02/R9`: as it is), or nil.
-    public func receipt(_ number: String, terminal: String) async throws -> (id: String, receipt: Receipt?) {
+    /// A receipt named at a refund (`R9`: this terminal's; `T02/R9`: as it is), or nil; another
+    /// counter's is found through `card`, its customer's.
+    public func receipt(_ number: String, terminal: String, card: String? = nil) async throws -> (
+      id: String, receipt: Receipt?
+    ) {
       let id = try Identities.receiptReference(number, terminal: terminal)
       return try await cache.pool.read { db in
-        (id, try PointsCache.receipt(db, id: id))
+        (id, try PointsCache.receipt(db, id: id, card: card))
       }
     }
 
@@ -90,10 +93,10 @@ extension PointsCache {
       }
     }
 
-    public func refund(receipt: String, amount: Int64, context c: OperationContext, dryRun: Bool = false) async throws
-      -> (reversed: Int64, balance: Int64)
-    {
-      try await write(dryRun) { db in try cache.refund(db, receipt: receipt, amount: amount, context: c) }
+    public func refund(
+      receipt: String, amount: Int64, card: String? = nil, context c: OperationContext, dryRun: Bool = false
+    ) async throws -> (reversed: Int64, balance: Int64) {
+      try await write(dryRun) { db in try cache.refund(db, receipt: receipt, amount: amount, card: card, context: c) }
     }
 
     public func block(card: String, context c: OperationContext, dryRun: Bool = false) async throws {

@@ -213,19 +213,22 @@ extension PointsCache {
   }
 
   /// Refunds `amount` of a receipt: reverses its points in proportion, never more than it earned.
-  public func refund(receipt: String, amount: Int64, context c: OperationContext) throws -> (
+  /// Another counter's receipt is found through `card`, its customer's (`ReceiptIndex`).
+  public func refund(receipt: String, amount: Int64, card: String? = nil, context c: OperationContext) throws -> (
     reversed: Int64, balance: Int64
   ) {
-    try pool.write { db in try refund(db, receipt: receipt, amount: amount, context: c) }
+    try pool.write { db in try refund(db, receipt: receipt, amount: amount, card: card, context: c) }
   }
 
-  func refund(_ db: Database, receipt number: String, amount: Int64, context: OperationContext) throws -> (
-    reversed: Int64, balance: Int64
-  ) {
+  func refund(
+    _ db: Database, receipt number: String, amount: Int64, card: String?, context: OperationContext
+  ) throws -> (reversed: Int64, balance: Int64) {
     let c = try onBasis(db, context)
     let id = try Identities.receiptReference(number, terminal: c.terminal)
     let program = try program(db)
-    let receipt = try Self.receipt(db, id: id)
+    guard let receipt = try Self.receipt(db, id: id, card: card) else {
+      throw Decisions.unknownReceipt(id, foreign: !id.hasPrefix(c.terminal + "/"), withCard: card != nil)
+    }
     // Refused reversals count too: the next one's id is never one HQ refused.
     let earlier =
       try db.cachedOne(

@@ -28,15 +28,15 @@ extension PointsCache {
     }
   }
 
-  /// A receipt as the account holding it knows it (`receipt_index` says which), or nil.
-  static func receipt(_ db: Database, id: String) throws -> Receipt? {
-    guard let account = try receiptHolder(db, id: id) else { return nil }
+  /// A receipt as the account holding it knows it (`ReceiptIndex.holder`: this terminal's by
+  /// the index, another's through `card`'s account), or nil.
+  static func receipt(_ db: Database, id: String, card: String? = nil) throws -> Receipt? {
+    guard let account = try ReceiptIndex.holder(db, id: id, card: card) else { return nil }
     return try CacheWorkingSet.load(db, account: account)?.receipts[id]
   }
 
   /// The account the receipt index names for receipt `id`, or nil.
   static func receiptHolder(_ db: Database, id: String) throws -> String? {
-    try db.cachedOne(DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [id])
-      .flatMap(StoredAccountID.id)
+    try ReceiptIndex.holder(db, id: id, card: nil)
   }
 }

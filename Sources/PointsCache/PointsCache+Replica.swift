@@ -187,7 +187,9 @@ extension PointsCache {
     try db.execute(sql: "DELETE FROM looked_up WHERE accountId = ?", arguments: [id])
     try db.execute(sql: "UPDATE account SET referrerAccountId = NULL WHERE referrerAccountId = ?", arguments: [id])
     // Its receipts' index entries, by the receipts its state holds (the index is by receipt only).
-    for receipt in try CacheWorkingSet.load(db, account: id)?.receipts.keys.sorted() ?? [] {
+    let own = try ReceiptIndex.ownPrefix(db)
+    for receipt in try CacheWorkingSet.load(db, account: id)?.receipts.keys.sorted() ?? []
+    where ReceiptIndex.isOwn(receipt, own) {
       try db.cachedExecute(
         sql: "DELETE FROM receipt_index WHERE id = ? AND accountId = ?",
         arguments: [receipt, StoredAccountID.value(id)])

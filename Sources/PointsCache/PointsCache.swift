@@ -314,6 +314,7 @@ public final class PointsCache: Sendable {
       // unsynced entries on top; before one, every entry the cache holds adds up to its balance.
       let replica = try Self.isReplica(db)
       let rules = StateRules(try? program(db))
+      let own = try ReceiptIndex.ownPrefix(db)
       for row in try Row.fetchAll(db, sql: "SELECT id, state, working, balance, deficit FROM account") {
         let id: String = row["id"]
         guard let current = try CacheWorkingSet.load(db, account: id) else { continue }
@@ -322,7 +323,8 @@ public final class PointsCache: Sendable {
           problems.append("account \(id): balance differs from its state")
         }
         problems += try CardIndex.problems(db, of: current)
-        for receipt in current.receipts.keys.sorted() where try Self.receiptHolder(db, id: receipt) == nil {
+        for receipt in current.receipts.keys.sorted()
+        where try ReceiptIndex.isOwn(receipt, own) && Self.receiptHolder(db, id: receipt) == nil {
           problems.append("account \(id): its receipt \(receipt) is not indexed")
         }
         if replica {
@@ -343,10 +345,12 @@ public final class PointsCache: Sendable {
           if sum != current.balance { problems.append("account \(id): balance differs from its entries") }
         }
       }
-      // Every receipt indexed is in the state of the account it names (each account read once).
+      // Every receipt indexed is this terminal's and in the state of the account it names (each
+      // account read once).
       var named: (id: String, state: AccountState?)?
       for row in try Row.fetchAll(db, sql: "SELECT id, accountId FROM receipt_index ORDER BY accountId") {
         let receipt: String = row["id"]
+        if !ReceiptIndex.isOwn(receipt, own) { problems.append("receipt \(receipt): indexed, but another terminal's") }
         guard let id = StoredAccountID.id(row["accountId"]) else {
           problems.append("receipt \(receipt): its index entry names no account")
           continue

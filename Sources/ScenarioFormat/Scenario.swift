@@ -34,7 +34,9 @@ public struct Scenario: Sendable {
       terminal: String, card: String, receipt: String?, lines: [PurchaseLine], cardAfter: Int64? = nil,
       lifted: Int64? = nil)
     case redeem(terminal: String, card: String, item: String)
-    case refund(terminal: String, receipt: String, amount: Int64)
+    /// A refund; with `card`, the customer's card is tapped first (another counter's receipt is
+    /// found through it).
+    case refund(terminal: String, receipt: String, amount: Int64, card: String? = nil)
     case block(terminal: String, card: String)
     case sync([String])
     case expire
@@ -125,7 +127,10 @@ public struct Scenario: Sendable {
     var required: Set<String> = ["at"]
     switch action {
     case "enroll", "purchase", "redeem": required.formUnion(["terminal", "card"])
-    case "refund", "block", "crash": required.insert("terminal")
+    case "refund":
+      required.insert("terminal")
+      optional.insert("card")
+    case "block", "crash": required.insert("terminal")
     default: optional.insert("terminal")
     }
     let f = w.object(value, path, required: required.union([action]), optional: optional)
@@ -139,7 +144,8 @@ public struct Scenario: Sendable {
       }
       terminal = t
     }
-    let card = required.contains("card") ? w.string(f["card"], w.join(path, "card"), maxLength: 32) : ""
+    let card =
+      required.contains("card") || f["card"] != nil ? w.string(f["card"], w.join(path, "card"), maxLength: 32) : ""
     guard let card else { return nil }
     let sub = w.join(path, action)
     switch action {
@@ -184,7 +190,8 @@ public struct Scenario: Sendable {
         let receipt = w.string(fields["receipt"], w.join(sub, "receipt"), maxLength: 64),
         let amount = w.integer(fields["amount"], w.join(sub, "amount"), in: 1...999_999_999)
       else { return nil }
-      return Event(at: at, action: .refund(terminal: terminal, receipt: receipt, amount: amount))
+      return Event(
+        at: at, action: .refund(terminal: terminal, receipt: receipt, amount: amount, card: card.isEmpty ? nil : card))
     case "block":
       guard let blocked = w.string(f["block"], sub, maxLength: 32) else { return nil }
       return Event(at: at, action: .block(terminal: terminal, card: blocked))

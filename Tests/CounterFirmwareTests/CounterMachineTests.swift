@@ -169,6 +169,35 @@ struct CounterMachineTests {
     #expect(d.lines == ["Receipt T01/R9", "Left 30.00 of 50.00", "Refund 0.00 EUR", "<=del OK=next C=end"])
   }
 
+  /// Another counter's receipt is found in its customer's account: Refund on the cardholder's
+  /// screen starts a refund for that card, and the card goes with the look-up and the refund.
+  @Test func aRefundFromTheCardholdersScreenFindsAnotherCountersReceiptThroughTheCard() {
+    var d = D()
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob, balance: 224))
+    d.press(.refund)
+    #expect(d.lines == ["Refund for", "card \(D.bob.masked)", "Scan the receipt", "C=cancel"])
+    d.send(.scan("T02/R9"))
+    #expect(d.effects.contains(.findReceipt("T02/R9", terminal: "T01", card: D.bob)))
+    d.send(
+      .receiptFound("T02/R9", .success(ReceiptStatus(id: "T02/R9", amount: 5000, refunded: 0, card: D.bob))))
+    d.type("1000")
+    d.press(.ok)
+    #expect(
+      d.effects.contains { if case .check(.refund("T02/R9", 1000, D.bob), _) = $0 { true } else { false } },
+      "the refund names the card its receipt was found through")
+    // A refund started at idle names no card, even after a cardholder's screen.
+    var e = D()
+    e.tap(D.bob)
+    e.answerLookUp(D.view(D.bob, balance: 224))
+    e.press(.refund)
+    e.press(.cancel)
+    e.press(.refund)
+    #expect(e.state.name == "refundEntry" && e.lines[0] == "Refund")
+    e.send(.scan("T02/R9"))
+    #expect(e.effects.contains(.findReceipt("T02/R9", terminal: "T01", card: nil)))
+  }
+
   @Test func aStandAloneCounterPromisesNoSync() {
     for standAlone in [false, true] {
       var d = D(standAlone: standAlone)

@@ -9,13 +9,18 @@ import Testing
 struct ForeignReceiptTests {
   @Test func anotherCountersReceiptAsksForTheCardAndAnOwnOneForTheNumber() async throws {
     let storage = PointsCacheStorage(cache: try CounterFixture().cache)
-    for (number, last) in [("T02/R9", "or check the number"), ("R9", "check the number.")] {
+    let card = try CardID(parsing: "04A1B2C3D4E5F6")
+    for (number, tapped, last) in [
+      ("T02/R9", nil, "or check the number"), ("R9", nil, "check the number."),
+      ("T02/R9", card, "check the number."),
+    ] {
       do {
-        _ = try await storage.receipt(number, terminal: "T01")
+        _ = try await storage.receipt(number, terminal: "T01", card: tapped)
         Issue.record("receipt \(number) was found in an empty cache")
       } catch let error as RuleError {
         #expect(error.reason == .unknownReceipt)
         #expect(error.screenLines?.last == last, "\(number): \(error.screenLines ?? [])")
+        #expect((tapped != nil) == (error.screenLines?.contains("is not on this card:") == true))
         #expect(error.screenLines?.allSatisfy { $0.count <= 20 } == true)
       }
     }

@@ -86,7 +86,7 @@ struct FraudChain {
     }
     _ = try t1.link(card: cards[10], to: cards[4], context: f.context("T01", day + 9_000))
     try f.cache("T02").block(card: cards[2], context: f.context("T02", day + 9_100))
-    _ = try t3.refund(receipt: "T01/R1", amount: 20_000, context: f.context("T03", day + 9_200))
+    _ = try t3.refund(receipt: "T01/R1", amount: 20_000, card: cards[1], context: f.context("T03", day + 9_200))
   }
 
   /// Every terminal syncs twice, so each has the others' entries.

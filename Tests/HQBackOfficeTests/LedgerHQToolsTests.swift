@@ -255,7 +255,8 @@ struct SnapshotTests {
     let snapshot = try LedgerSnapshot.make(path: f.ledger.path, hqKey: f.hq)
     // More happens after the snapshot.
     let t1 = try f.cache("T01")
-    _ = try t1.refund(receipt: "T02/T02-R", amount: 10_000, context: f.context("T01", 5_000))
+    _ = try t1.refund(
+      receipt: "T02/T02-R", amount: 10_000, card: ChainFixture.cards[1], context: f.context("T01", 5_000))
     try await f.sync("T01", at: ChainFixture.start.adding(days: 3))
 
     let sync = NightlySync(
@@ -268,7 +269,7 @@ struct SnapshotTests {
     #expect(try f.cache("T03").consistencyProblems().isEmpty)
     // The refunded receipt came through the snapshot; T03 can refund the rest of it.
     _ = try f.cache("T03").refund(
-      receipt: "T02/T02-R", amount: 20_000,
+      receipt: "T02/T02-R", amount: 20_000, card: ChainFixture.cards[1],
       context: .init(terminal: "T03", operator: "test", at: ChainFixture.start.adding(days: 4).adding(seconds: 60)))
   }
 

@@ -38,7 +38,8 @@ struct HQServiceTests {
     _ = try t2.earn(
       card: ChainFixture.cards[0], lines: [PurchaseLine(category: "fuel", amount: 5_000)], receipt: "R9",
       context: f.context("T02", 4_000))
-    _ = try t2.refund(receipt: "T01/R1", amount: 1_000, context: f.context("T02", 4_100))
+    _ = try t2.refund(
+      receipt: "T01/R1", amount: 1_000, card: ChainFixture.cards[1], context: f.context("T02", 4_100))
     try await sync("T02", day1.adding(seconds: 7_200))
     try await sync("T01", day1.adding(seconds: 7_300))
   }

@@ -388,7 +388,7 @@ struct HonestConflictTests {
     let later = ChainFixture.start.adding(days: 1).adding(seconds: 7200)
     _ = try t1.refund(receipt: "R7", amount: 1_000, context: .init(terminal: "T01", operator: "x", at: later))
     _ = try f.cache("T02").refund(
-      receipt: "T01/R7", amount: 1_000, context: .init(terminal: "T02", operator: "x", at: later))
+      receipt: "T01/R7", amount: 1_000, card: card, context: .init(terminal: "T02", operator: "x", at: later))
     for (i, t) in (f.terminals + f.terminals).enumerated() {
       let s = try await f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
       #expect(s.refusedByHQ.isEmpty, "\(s.refusedByHQ)")

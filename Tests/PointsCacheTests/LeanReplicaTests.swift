@@ -8,8 +8,9 @@ import Testing
 /// What a replica keeps beside each account's state (`v14`, `v15`): no card row for a card's own
 /// account (found by the id derived from the card), rows only for linked cards, and the receipt
 /// index naming an enrolment's account by its 12 bytes, the states without the id their row's
-/// key holds (`v16`), the account table stored by its id (`v17`).
-@Suite("A lean replica (cache v14 to v17)")
+/// key holds (`v16`), the account table stored by its id (`v17`), the receipt index of this
+/// terminal's receipts only (`v19`).
+@Suite("A lean replica (cache v14 to v19)")
 struct LeanReplicaTests {
   let alice = "6280001234567895"
   let bob = "04A1B2C3D4E5F6"
@@ -81,6 +82,7 @@ struct LeanReplicaTests {
           INSERT INTO account (id, enrolledAt, balance, deficit, working) VALUES (?, 1000, 0, 0, ?);
           INSERT INTO card (id, accountId, linkedAt) VALUES (?, ?, 1000), (?, ?, 2000);
           INSERT INTO receipt_index (id, accountId) VALUES ('T01/R1', ?);
+          INSERT INTO owner (id, terminal) VALUES (1, 'T01');
           """,
         arguments: [id, Data(AccountStateEncoding.encode(state)), alice, id, bob, id, id])
     }
@@ -109,6 +111,7 @@ struct LeanReplicaTests {
         sql: """
           INSERT INTO account (id, enrolledAt, balance, deficit, state, working) VALUES (?, 1000, 0, 0, ?, ?);
           INSERT INTO receipt_index (id, accountId) VALUES ('T01/R1', ?);
+          INSERT INTO owner (id, terminal) VALUES (1, 'T01');
           """,
         arguments: [id, Data(canonical.base), Data(canonical.working), StoredAccountID.value(id)])
     }
@@ -186,5 +189,43 @@ struct LeanReplicaTests {
     #expect(try cache.accountState(card: bob)?.id == account)
     #expect(try cache.refund(receipt: "R1", amount: 2_000, context: at("2026-11-02T14:00:00Z")).reversed > 0)
     #expect(try cache.consistencyProblems() == [])
+  }
+
+  @Test func aCacheOfV18KeepsOnlyItsOwnReceiptsIndexedAndCheckFindsAnotherTerminalsOne() throws {
+    let path = try freshCachePath()
+    let id = Identities.accountID(enrolledWith: alice)
+    var state = AccountState(id: id)
+    state.enrolledAt = UTCInstant(seconds: 1_000)
+    state.cards = [alice]
+    for r in ["T01/R1", "T02/R2", "T010/R3"] {
+      state.receipts[r] = Receipt(
+        account: id, at: 1_500, amount: 2_000, points: 0, refunded: 0, reversed: 0, pendingDays: nil)
+    }
+    let queue = try DatabaseQueue(path: path)
+    try CacheSchema.migrator.migrate(queue, upTo: "v18-looked-up")
+    try queue.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO account (id, enrolledAt, balance, deficit, working) VALUES (?, 1000, 0, 0, ?);
+          INSERT INTO receipt_index (id, accountId) VALUES ('T01/R1', ?), ('T02/R2', ?), ('T010/R3', ?);
+          INSERT INTO owner (id, terminal) VALUES (1, 'T01');
+          """,
+        arguments: [
+          id, StoredState.value(Data(AccountStateEncoding.encode(state)), id: id), StoredAccountID.value(id),
+          StoredAccountID.value(id), StoredAccountID.value(id),
+        ])
+    }
+    try queue.close()
+    let cache = try PointsCache(path: path)
+    #expect(try values(path, "SELECT id FROM receipt_index") == ["T01/R1"], "T010 is not T01")
+    #expect(try cache.consistencyProblems() == [])
+    // An entry for another terminal's receipt, written by hand: `check` names it.
+    let writer = try DatabaseQueue(path: path)
+    try writer.write { db in
+      try db.execute(
+        sql: "INSERT INTO receipt_index (id, accountId) VALUES ('T02/R2', ?)", arguments: [StoredAccountID.value(id)])
+    }
+    try writer.close()
+    #expect(try cache.consistencyProblems() == ["receipt T02/R2: indexed, but another terminal's"])
   }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import LoyaltyCLISupport
 
-/// `loyalty-terminal refund RECEIPT AMOUNT`.
+/// `loyalty-terminal refund RECEIPT AMOUNT [--card CARD]`.
 struct RefundCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "refund", abstract: "Refund part or all of a receipt; its points are reversed in proportion.")
@@ -11,6 +11,12 @@ struct RefundCommand: ParsableCommand {
 
   @Argument(help: "The amount refunded, in minor units.")
   var amount: Int64
+
+  @Option(
+    help: ArgumentHelp(
+      "The customer's card: another counter's receipt (T02/R9) is found in its account.",
+      discussion: "A counter indexes its own receipts only; another's is in the account of the card that earned it."))
+  var card: String?
 
   @OptionGroup var cache: CacheOptions
   @OptionGroup var recording: RecordingOptions
@@ -23,7 +29,7 @@ struct RefundCommand: ParsableCommand {
 
   func run() throws {
     try report(json: cache.json) {
-      let r = try cache.open().refund(receipt: receipt, amount: amount, context: recording.context)
+      let r = try cache.open().refund(receipt: receipt, amount: amount, card: card, context: recording.context)
       return (
         "refund on \(receipt): \(r.reversed) points reversed. Balance \(r.balance) points.",
         ["receipt": receipt, "amount": amount, "reversed": r.reversed, "balance": r.balance]
