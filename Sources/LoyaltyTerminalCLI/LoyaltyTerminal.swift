@@ -29,7 +29,7 @@ public struct ReaderOptions: ParsableArguments {
 
   @Option(
     help:
-      "ATR profiles file (default: $LOYALTY_CARD_PROFILES, /etc/loyalty-terminal/card-profiles.json, or hardware/card-profiles.json of the checkout)."
+      "ATR profiles file (default: $LOYALTY_CARD_PROFILES, /etc/loyalty-terminal/card-profiles.json, hardware/card-profiles.json of the checkout, else the table built into the binary)."
   )
   public var cardProfiles: String?
 

@@ -253,6 +253,12 @@ struct ScreenCatalogue {
     d.press(.ok)
     d.answerWrite(.success(.refunded(receipt: "T01/R9", reversed: 50, balance: 174)))
     c.add("The receipt", d)
+    // Another counter's receipt is found in its customer's account: the card first.
+    d = D()
+    d.tap(D.bob)
+    d.answerLookUp(D.view(D.bob, balance: 224))
+    d.press(.refund)
+    c.add("Another counter's receipt: F on the cardholder's screen, then scan it", d)
 
     c.section("Block a lost card")
     d = D()
@@ -331,6 +337,13 @@ struct ScreenCatalogue {
             receipt: "T01/R9999", receipt: nil, amount: 100, earlierReversals: 0, program: program,
             context: OperationContext(terminal: "T01", operator: "c", at: D.start))
         }, .receipt
+      ),
+      (
+        "Another counter's receipt, scanned at idle", Decisions.unknownReceipt("T02/R9", foreign: true), .receipt
+      ),
+      (
+        "Another counter's receipt, not in the account of the card tapped",
+        Decisions.unknownReceipt("T02/R9", foreign: true, withCard: true), .receipt
       ),
       (
         "A rule's message with no screen wording, wrapped and paged",

@@ -78,6 +78,9 @@ struct StateBenchmarkWorker: AsyncParsableCommand {
       try? FileManager.default.removeItem(atPath: p)
     }
     let cache = try PointsCache(path: cachePath)
+    // The terminal is one of the chain's 1 000 shops (`S0`): its own receipts are indexed, the
+    // others' are in their accounts' states only (`ReceiptIndex`).
+    try cache.bind(to: "S0")
     // Every account starts in the shape it keeps (four lots, two receipts): a cache that grew
     // would be the model's doing, not the generator's.
     var versions = [UInt16](repeating: 3, count: accounts)
