@@ -78,9 +78,10 @@ public actor CounterFirmware {
     case .identify(let card, let at):
       run { storage in .identified(card: card, await Self.result { try await storage.identify(card: card, at: at) }) }
     case .findReceipt(let number, let terminal, let card):
+      let at = clock.now
       run { storage in
         .receiptFound(
-          number, await Self.result { try await storage.receipt(number, terminal: terminal, card: card) })
+          number, await Self.result { try await storage.receipt(number, terminal: terminal, card: card, at: at) })
       }
     case .check(let operation, let context):
       run { storage in

@@ -69,7 +69,12 @@ extension CounterMachine {
         go(.basket(.provisional(card: card.text), lines: [], category: nil, typed: ""))
       case .cancel: cancelled()
       case .redeem: notice = "Enrol it first (OK)"
-      case .digit, .clear, .refund, .block: break
+      case .refund:
+        // A card this counter does not hold (enrolled elsewhere, or another region's): its
+        // receipt is looked for in its account as HQ has it, where the counter can ask HQ.
+        refundCard = card
+        go(.refundEntry(receipt: nil, typed: ""))
+      case .digit, .clear, .block: break
       }
     case .basket(let view, let lines, nil, _): pressedOnCategories(key, view, lines)
     case .basket(let view, let lines, .some(let category), let typed):

@@ -13,6 +13,14 @@ extension CounterMachine {
         go(.blockEntry(card: identity.card))
         return
       }
+    case .refundEntry(nil, _):
+      // The customer's card tapped before the receipt is scanned: the refund is for that card
+      // (another counter's receipt is found in its account).
+      if case .success(let identity) = tap.outcome {
+        refundCard = identity.card
+        go(.refundEntry(receipt: nil, typed: ""))
+        return
+      }
     case .checking(let op), .confirm(let op, _):
       // Another card read before OK: the operation is dropped, its basket kept for its card.
       putBack(op)

@@ -11,7 +11,8 @@ public protocol CounterStorage: Sendable {
   func identify(card: CardID, at: UTCInstant) async throws -> CardholderView
   /// A receipt named at a refund (`R9`, this terminal's; `T02/R9`, another's, found through
   /// `card`, its customer's, tapped first).
-  func receipt(_ number: String, terminal: String, card: CardID?) async throws -> ReceiptStatus
+  /// `at`: the counter's clock (a look-up at HQ for the card is signed with it).
+  func receipt(_ number: String, terminal: String, card: CardID?, at: UTCInstant) async throws -> ReceiptStatus
   /// Performs a confirmed operation; with `dryRun`, runs its decision in a transaction rolled
   /// back, so nothing is written: what it did (or would do), for the confirm and receipt screens.
   func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws -> RecordOutcome

@@ -45,10 +45,21 @@ public struct LookingUpStorage: CounterStorage {
     return try first.get()
   }
 
-  /// The card, tapped first, was looked up at its tap: another counter's receipt is in its
-  /// account here until the next sync.
-  public func receipt(_ number: String, terminal: String, card: CardID?) async throws -> ReceiptStatus {
-    try await base.receipt(number, terminal: terminal, card: card)
+  /// A refund for a customer's card whose account this counter would not decide on in full
+  /// (tapped during the refund, or F on an unknown card's screen) has it looked up at HQ first,
+  /// as a tap at the cardholder's screen does: another counter's receipt is then in its account.
+  public func receipt(_ number: String, terminal: String, card: CardID?, at: UTCInstant) async throws
+    -> ReceiptStatus
+  {
+    if let card, try await base.cache.asynchronous.lookUpQuestion(card: card.text)?.held == nil {
+      do {
+        let outcome = try await lookUp(card.text, at)
+        logger.info("card looked up at HQ for a refund", metadata: ["card": "\(card.masked)", "outcome": "\(outcome)"])
+      } catch {
+        logger.warning("card look-up at HQ failed", metadata: ["card": "\(card.masked)", "error": "\(error)"])
+      }
+    }
+    return try await base.receipt(number, terminal: terminal, card: card, at: at)
   }
 
   public func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws

@@ -39,13 +39,13 @@ public struct PointsCacheStorage: CounterStorage {
     return view
   }
 
-  public func receipt(_ number: String, terminal: String, card: CardID?) async throws -> ReceiptStatus {
+  public func receipt(_ number: String, terminal: String, card: CardID?, at: UTCInstant) async throws
+    -> ReceiptStatus
+  {
+    // Not found: the rule's own refusal, as the refund itself would say it.
     let (id, receipt) = try await cache.asynchronous.receipt(number, terminal: terminal, card: card?.text)
-    let foreign = !id.hasPrefix(terminal + "/")
-    // The rule's own refusal, as the refund itself would say it.
-    guard let receipt else { throw Decisions.unknownReceipt(id, foreign: foreign, withCard: card != nil) }
-    // Another counter's receipt keeps the card it was found through, for the refund itself.
-    return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded, card: foreign ? card : nil)
+    // The receipt keeps the card it was found through, for the refund itself.
+    return ReceiptStatus(id: id, amount: receipt.amount, refunded: receipt.refunded, card: card)
   }
 
   public func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws

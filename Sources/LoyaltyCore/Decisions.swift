@@ -282,23 +282,40 @@ public enum Decisions {
   /// (an account keeps its receipts that long), which only HQ can adjust.
   /// `foreign`: another counter's receipt, which a counter finds only in its customer's account
   /// (it indexes its own receipts only): the customer's card, tapped first, brings it (looked up
-  /// at HQ when need be). `withCard`: that card was given, and its account holds no such receipt.
-  public static func unknownReceipt(_ id: String, foreign: Bool = false, withCard: Bool = false) -> RuleError {
+  /// at HQ when need be). `card`: the card given, whose account holds no such receipt.
+  public static func unknownReceipt(_ id: String, foreign: Bool = false, card: String? = nil) -> RuleError {
     let window =
-      "a refund needs its receipt, and a counter keeps only those inside the program's refund window (HQ can "
-      + "adjust an older one's points: ledger adjust)"
-    if foreign && withCard {
+      "a counter keeps a receipt only inside the program's refund window; HQ can adjust an older one's points "
+      + "with ledger adjust"
+    if let card {
       return RuleError(
         .unknownReceipt,
-        "receipt \(id) is not known here in the account of the card given: \(window); check the number and the card",
+        "receipt \(id) is not on card \(CardID.masked(card)): check the number and the card (\(window))",
         screenLines: ["Receipt \(id)", "is not on this card:", "check the number."])
     }
+    if foreign {
+      return RuleError(
+        .unknownReceipt,
+        "receipt \(id) is another counter's: give the customer's card (--card CARD; at the counter, tap it, then "
+          + "F), as a counter finds another's receipt in the account of the card that earned it; or check the "
+          + "number (\(window))",
+        screenLines: ["Receipt \(id)", "is not known here:", "tap the card, then F", "or check the number"])
+    }
     return RuleError(
+      .unknownReceipt, "receipt \(id) is not known here: check the number (\(window))",
+      screenLines: ["Receipt \(id)", "is not known here:", "check the number."])
+  }
+
+  /// The refusal of a refund whose customer's card has no account this counter holds in full (a
+  /// card not enrolled, enrolled elsewhere since the counter's last sync, or, at a region's
+  /// counter, of an account it does not hold): HQ has the receipt.
+  public static func receiptOfCardNotHeld(_ id: String, card: String) -> RuleError {
+    RuleError(
       .unknownReceipt,
-      "receipt \(id) is not known here: \(window)"
-        + (foreign ? "; another counter's receipt: tap the customer's card first (--card), or check the number" : ""),
-      screenLines: ["Receipt \(id)", "is not known here:"]
-        + (foreign ? ["tap the card first,", "or check the number"] : ["check the number."]))
+      "receipt \(id): card \(CardID.masked(card)) has no account held at this counter (not enrolled, enrolled "
+        + "elsewhere since its last sync, or outside its region): loyalty-terminal look-up asks HQ for it; or "
+        + "refund it where it was sold",
+      screenLines: ["Receipt \(id)", "Card not held here:", "look it up at HQ, or", "refund where sold."])
   }
 
   /// A refund of `amount` against a receipt: its points reversed in proportion, never more than

@@ -29,9 +29,16 @@ public struct CardLookUp: Sendable {
   /// Looks `card` up and takes HQ's answer at `time`.
   public func run(card: String, at time: UTCInstant) async throws -> LookUpOutcome {
     let (cache, terminal) = (cache, terminal)
+    let signs = connection.signsCheckpoints
     let (question, hqKey) = try await blocking.run { () throws -> ((basis: Int64, held: String?)?, String?) in
       if let owner = try cache.owner(), owner != terminal {
         throw RuleError(.wrongTerminal, "this cache belongs to terminal \(owner), not \(terminal); nothing looked up")
+      }
+      // A counter that syncs over HQ's service keeps only signed answers (`LookedUpCheck`).
+      if !signs, try cache.epochIsHQSigned() {
+        throw SyncProtocolError(
+          "this counter syncs with HQ's service, which signs what it answers: look the card up there (--hq URL), "
+            + "not in HQ's file; nothing looked up")
       }
       return (try cache.lookUpQuestion(card: card), try cache.verifierState()?.hqKey)
     }

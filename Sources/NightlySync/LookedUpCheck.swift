@@ -18,10 +18,7 @@ public enum LookedUpCheck {
     let terminal = try cache.owner() ?? ""
     let state = try cache.verifierState()
     // A replica whose epoch HQ signed syncs over HQ's service: its look-ups came signed too.
-    let signedPath =
-      try cache.replicaPosition().flatMap {
-        try? JSONDecoder().decode(StateEpoch.self, from: Data($0.epoch.utf8))
-      }?.signature != nil
+    let signedPath = try cache.epochIsHQSigned()
     var problems: [String] = []
     for (account, kept) in lookedUp.sorted(by: { $0.key < $1.key }) {
       guard kept.basis == state?.lastSeq else {

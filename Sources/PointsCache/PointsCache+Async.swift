@@ -34,14 +34,15 @@ extension PointsCache {
       try await cache.pool.read { db in try cache.lookUpQuestion(db, card: card) }
     }
 
-    /// A receipt named at a refund (`R9`: this terminal's; `T02/R9`: as it is), or nil; another
-    /// counter's is found through `card`, its customer's.
+    /// A receipt named at a refund (`R9`: this terminal's; `T02/R9`: as it is), found as the
+    /// refund finds it (`PointsCache.refundable`: with `card`, the customer's, in its account), or
+    /// the refusal saying why not.
     public func receipt(_ number: String, terminal: String, card: String? = nil) async throws -> (
-      id: String, receipt: Receipt?
+      id: String, receipt: Receipt
     ) {
       let id = try Identities.receiptReference(number, terminal: terminal)
       return try await cache.pool.read { db in
-        (id, try PointsCache.receipt(db, id: id, card: card))
+        (id, try cache.refundable(db, id: id, card: card, terminal: terminal))
       }
     }
 

@@ -226,9 +226,7 @@ extension PointsCache {
     let c = try onBasis(db, context)
     let id = try Identities.receiptReference(number, terminal: c.terminal)
     let program = try program(db)
-    guard let receipt = try Self.receipt(db, id: id, card: card) else {
-      throw Decisions.unknownReceipt(id, foreign: !id.hasPrefix(c.terminal + "/"), withCard: card != nil)
-    }
+    let receipt = try refundable(db, id: id, card: card, terminal: c.terminal)
     // Refused reversals count too: the next one's id is never one HQ refused.
     let earlier =
       try db.cachedOne(

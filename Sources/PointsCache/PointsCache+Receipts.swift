@@ -28,15 +28,37 @@ extension PointsCache {
     }
   }
 
-  /// A receipt as the account holding it knows it (`ReceiptIndex.holder`: this terminal's by
-  /// the index, another's through `card`'s account), or nil.
-  static func receipt(_ db: Database, id: String, card: String? = nil) throws -> Receipt? {
-    guard let account = try ReceiptIndex.holder(db, id: id, card: card) else { return nil }
+  /// This terminal's receipt `id` as the account holding it knows it (`receipt_index` says
+  /// which), or nil.
+  static func receipt(_ db: Database, id: String) throws -> Receipt? {
+    guard let account = try receiptHolder(db, id: id) else { return nil }
     return try CacheWorkingSet.load(db, account: account)?.receipts[id]
   }
 
   /// The account the receipt index names for receipt `id`, or nil.
   static func receiptHolder(_ db: Database, id: String) throws -> String? {
-    try ReceiptIndex.holder(db, id: id, card: nil)
+    try ReceiptIndex.holder(db, id: id)
+  }
+
+  /// The receipt a refund names (`ReceiptIndex`): with the customer's `card`, in that card's
+  /// account only, this counter's receipts and another's alike; without one, this terminal's own
+  /// receipt by the index. Otherwise the refusal saying why, and what to do.
+  func refundable(_ db: Database, id: String, card: String?, terminal: String) throws -> Receipt {
+    guard let card else {
+      guard let receipt = try Self.receipt(db, id: id) else {
+        throw Decisions.unknownReceipt(id, foreign: !id.hasPrefix(terminal + "/"))
+      }
+      return receipt
+    }
+    try Identities.validateCard(card)
+    guard let account = try CardIndex.facts(db, card: card)?.account,
+      let state = try CacheWorkingSet.load(db, account: account)
+    else { throw Decisions.receiptOfCardNotHeld(id, card: card) }
+    if let receipt = state.receipts[id] { return receipt }
+    // A region's counter holds of an account it does not hold only what it recorded itself.
+    if try Self.isUnheld(db, account: account, terminal: terminal, program: program(db)) {
+      throw Decisions.receiptOfCardNotHeld(id, card: card)
+    }
+    throw Decisions.unknownReceipt(id, card: card)
   }
 }

@@ -20,18 +20,10 @@ enum ReceiptIndex {
     ownPrefix.map(receipt.hasPrefix) ?? false
   }
 
-  /// The account holding receipt `id`: the index's for this terminal's receipts, else the
-  /// account of `card` when its state holds the receipt; nil when neither does.
-  static func holder(_ db: Database, id: String, card: String?) throws -> String? {
-    if let indexed = try db.cachedOne(
-      DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [id]
-    ).flatMap(StoredAccountID.id) {
-      return indexed
-    }
-    guard let card, let account = try CardIndex.facts(db, card: card)?.account,
-      try CacheWorkingSet.load(db, account: account)?.receipts[id] != nil
-    else { return nil }
-    return account
+  /// The account the index names for this terminal's receipt `id`, or nil.
+  static func holder(_ db: Database, id: String) throws -> String? {
+    try db.cachedOne(DatabaseValue.self, sql: "SELECT accountId FROM receipt_index WHERE id = ?", arguments: [id])
+      .flatMap(StoredAccountID.id)
   }
 
   /// Drops the entries of other terminals' receipts (all of them before the cache belongs to a

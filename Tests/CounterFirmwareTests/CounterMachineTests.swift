@@ -198,6 +198,25 @@ struct CounterMachineTests {
     #expect(e.effects.contains(.findReceipt("T02/R9", terminal: "T01", card: nil)))
   }
 
+  /// The cashier presses F first and the customer taps their card before the receipt is
+  /// scanned: the refund is for that card. F on an unknown card's screen starts one for it too
+  /// (storage may look its account up at HQ).
+  @Test func aCardTappedDuringTheRefundAndFOnAnUnknownCardGoWithTheReceiptsLookUp() {
+    var d = D()
+    d.press(.refund)
+    d.tap(D.bob)
+    #expect(d.state.name == "refundEntry" && d.lines[1] == "card \(D.bob.masked)")
+    d.send(.scan("T02/R9"))
+    #expect(d.effects.contains(.findReceipt("T02/R9", terminal: "T01", card: D.bob)))
+    var e = D()
+    e.tap(D.digitsUID)
+    e.answerLookUp(nil)
+    e.press(.refund)
+    #expect(e.lines[0] == "Refund for" && e.lines[1] == "card \(D.digitsUID.masked)")
+    e.send(.scan("T02/R9"))
+    #expect(e.effects.contains(.findReceipt("T02/R9", terminal: "T01", card: D.digitsUID)))
+  }
+
   @Test func aStandAloneCounterPromisesNoSync() {
     for standAlone in [false, true] {
       var d = D(standAlone: standAlone)

@@ -39,8 +39,8 @@ struct GatedStorage: CounterStorage {
     await lookUps.pass()
     return try await inner.identify(card: card, at: at)
   }
-  func receipt(_ number: String, terminal: String, card: CardID?) async throws -> ReceiptStatus {
-    try await inner.receipt(number, terminal: terminal, card: card)
+  func receipt(_ number: String, terminal: String, card: CardID?, at: UTCInstant) async throws -> ReceiptStatus {
+    try await inner.receipt(number, terminal: terminal, card: card, at: at)
   }
   /// Checks (dry runs) pass; writes wait at the gate.
   func perform(_ operation: CounterOperation, context: OperationContext, dryRun: Bool) async throws -> RecordOutcome {

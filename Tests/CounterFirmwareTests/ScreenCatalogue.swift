@@ -343,7 +343,11 @@ struct ScreenCatalogue {
       ),
       (
         "Another counter's receipt, not in the account of the card tapped",
-        Decisions.unknownReceipt("T02/R9", foreign: true, withCard: true), .receipt
+        Decisions.unknownReceipt("T02/R9", foreign: true, card: D.bob.text), .receipt
+      ),
+      (
+        "A receipt refunded with a card whose account this counter does not hold",
+        Decisions.receiptOfCardNotHeld("T02/R9", card: D.bob.text), .receipt
       ),
       (
         "A rule's message with no screen wording, wrapped and paged",

@@ -89,6 +89,15 @@ struct LookUpServiceTests {
       #expect(refused.errors.contains(said) && !refused.errors.contains("Fatal error"), "\(refused.errors)")
     }
     #expect(!FileManager.default.fileExists(atPath: missing))
+    // A counter that syncs over HQ's service does not take an unsigned answer from HQ's file.
+    let overFile = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "look-up", Self.card, "--cache", f.cachePath("T01"), "--ledger", f.ledger.path, "--terminal", "T01",
+        "--key", f.keyPath("T01"), "--at", at.description,
+      ])
+    #expect(overFile.status != 0 && overFile.errors.contains("look the card up there (--hq URL)"), "\(overFile.errors)")
+    #expect(try north.lookedUp().isEmpty)
     let run = try runToCompletion(
       BuiltProducts.loyaltyTerminal,
       [

@@ -56,11 +56,25 @@ struct ForeignRefundTests {
     try reader.close()
     #expect(indexed.isEmpty, "T01 indexes none of T02's receipts: \(indexed)")
     let asked = try #require(try refusal(f, card: nil))
-    #expect(asked.reason == .unknownReceipt && asked.message.contains("tap the customer's card first (--card)"))
+    #expect(asked.reason == .unknownReceipt && asked.message.contains("give the customer's card (--card CARD"))
     let wrong = try #require(try refusal(f, card: Self.other))
     #expect(wrong.screenLines == ["Receipt T02/S1", "is not on this card:", "check the number."])
-    #expect(try f.cache("T01").outbox().isEmpty, "nothing recorded by either refusal")
-    #expect(try refund(f, card: Self.card) > 0)
+    let unknown = try #require(try refusal(f, card: ChainFixture.cards[9]))
+    #expect(unknown.screenLines?[1] == "Card not held here:" && unknown.message.contains("loyalty-terminal look-up"))
+    #expect(try f.cache("T01").outbox().isEmpty, "nothing recorded by any refusal")
+    // The command line takes the card as `identify` does (spaced digits here), and names the
+    // receipt as the chain does.
+    let run = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "refund", "T02/S1", "2000", "--card", Self.spaced(Self.card), "--cache", f.cachePath("T01"), "--terminal",
+        "T01", "--at", ChainFixture.start.adding(days: 1).description,
+      ])
+    #expect(run.status == 0 && run.output.contains("refund on T02/S1: "), "\(run.output) \(run.errors)")
+    let garbage = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      ["refund", "T02/S1", "100", "--card", "xyz", "--cache", f.cachePath("T01"), "--terminal", "T01"])
+    #expect(garbage.status != 0 && garbage.errors.contains("is not a card"), "\(garbage.errors)")
     #expect(try f.cache("T01").consistencyProblems().isEmpty)
     let summary = try await f.sync("T01", at: ChainFixture.start.adding(days: 1).adding(seconds: 3_600))
     #expect(summary.refusedByHQ.isEmpty && summary.sent == 1, "\(summary)")
@@ -68,11 +82,28 @@ struct ForeignRefundTests {
     #expect(try f.balances("T02") == f.balances("T01"))
   }
 
+  /// With a card given, the receipt is looked for in that card's account only: this counter's
+  /// own receipt of another customer is not refunded on it.
+  @Test func aCardGivenLimitsTheRefundToItsOwnAccountEvenForThisCountersReceipt() async throws {
+    let f = try await soldAtT02()
+    let t2 = try f.cache("T02")
+    let context = OperationContext(terminal: "T02", operator: "test", at: ChainFixture.start.adding(days: 1))
+    #expect(throws: RuleError.self) { try t2.refund(receipt: "S1", amount: 1_000, card: Self.other, context: context) }
+    #expect(try t2.refund(receipt: "S1", amount: 1_000, card: Self.card, context: context).reversed > 0)
+    #expect(try t2.refund(receipt: "S1", amount: 1_000, context: context).reversed > 0, "no card: by the index")
+  }
+
+  /// A loyalty number as a person types it: groups of four digits.
+  static func spaced(_ number: String) -> String {
+    stride(from: 0, to: number.count, by: 4).map { String(Array(number)[$0..<min($0 + 4, number.count)]) }
+      .joined(separator: " ")
+  }
+
   @Test func aRegionsCounterRefundsItOnceTheCardIsLookedUp() async throws {
     let f = try await soldAtT02(regions: #"{"days": 2, "shops": {"north": ["T01"], "south": ["T02"]}}"#)
     // T01, in the north, does not hold the southern account: the card alone does not find it.
     let unheld = try #require(try refusal(f, card: Self.card))
-    #expect(unheld.screenLines?[1] == "is not on this card:")
+    #expect(unheld.screenLines?[1] == "Card not held here:", "\(unheld.message)")
     let outcome = try await CardLookUp(
       cache: try f.cache("T01"), connection: LocalLedgerConnection(ledger: f.ledger), terminal: "T01",
       key: try LedgerKey.load(from: f.keyPath("T01"))

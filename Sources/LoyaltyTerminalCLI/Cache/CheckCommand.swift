@@ -31,7 +31,7 @@ struct CheckCommand: ParsableCommand {
       let epoch = try store.replicaPosition()
       let text =
         epoch.map {
-          "cache \(cache.cache): consistent; its \($0.accounts) account states give epoch \($0.seq) "
+          "cache \(cache.cache): consistent; its \($0.accounts) account state\($0.accounts == 1 ? "" : "s") give\($0.accounts == 1 ? "s" : "") epoch \($0.seq) "
             + "(digest, count and \($0.liability) points outstanding)"
         } ?? "cache \(cache.cache): consistent (no states from HQ yet)"
       var object: [String: Any] = ["cache": cache.cache, "consistent": true]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LoyaltyCLISupport
+import LoyaltyCore
 
 /// `loyalty-terminal refund RECEIPT AMOUNT [--card CARD]`.
 struct RefundCommand: ParsableCommand {
@@ -14,8 +15,11 @@ struct RefundCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "The customer's card: another counter's receipt (T02/R9) is found in its account.",
-      discussion: "A counter indexes its own receipts only; another's is in the account of the card that earned it."))
+      "The customer's card: the receipt is looked for in its account only (needed for another counter's receipt, "
+        + "T02/R9).",
+      discussion: "A counter indexes its own receipts only; another's is in the account of the card that earned it. "
+        + CardArgument.help),
+    transform: CardArgument.parse)
   var card: String?
 
   @OptionGroup var cache: CacheOptions
@@ -29,10 +33,13 @@ struct RefundCommand: ParsableCommand {
 
   func run() throws {
     try report(json: cache.json) {
-      let r = try cache.open().refund(receipt: receipt, amount: amount, card: card, context: recording.context)
+      let context = recording.context
+      let r = try cache.open().refund(receipt: receipt, amount: amount, card: card, context: context)
+      // The receipt as the chain names it (`R1` typed at T01 is `T01/R1`).
+      let id = (try? Identities.receiptReference(receipt, terminal: context.terminal)) ?? receipt
       return (
-        "refund on \(receipt): \(r.reversed) points reversed. Balance \(r.balance) points.",
-        ["receipt": receipt, "amount": amount, "reversed": r.reversed, "balance": r.balance]
+        "refund on \(id): \(r.reversed) points reversed. Balance \(r.balance) points.",
+        ["receipt": id, "amount": amount, "reversed": r.reversed, "balance": r.balance]
       )
     }
   }
