@@ -142,6 +142,26 @@ struct LookUpServiceTests {
     #expect(synced.status == 0, "HQ refused what the counter decided: \(synced.output) \(synced.errors)")
   }
 
+  /// A refund of a southern receipt at the northern counter, the card tapped after F: the
+  /// counter looks the card up at HQ when the receipt is scanned, finds the receipt in its account,
+  /// and HQ admits the refund.
+  @Test func aRefundForACardOfAnotherRegionLooksItUpAtTheScan() async throws {
+    let (f, hq) = try await silverInTheSouth()
+    defer { hq.stop() }
+    let at = ChainFixture.start.adding(days: 1).adding(seconds: 30_000)
+    let run = try runToCompletion(
+      BuiltProducts.loyaltyTerminal,
+      [
+        "run", "--cache", f.cachePath("T01"), "--terminal", "T01", "--simulated", "--script", "--at", at.description,
+        "--hq", hq.url, "--key", f.keyPath("T01"),
+      ], input: "press refund\ntap \(Self.card)\nremove\nscan T02/S3\npress 1000 ok ok\n")
+    #expect(run.status == 0, "\(run.errors)")
+    #expect(run.output.contains("Refund recorded"), "\(run.output)")
+    let synced = try f.syncChild("T01", hq.url, at: at.adding(seconds: 3_600))
+    #expect(synced.status == 0, "HQ refused the refund: \(synced.output) \(synced.errors)")
+    #expect(try f.cache("T01").refusedByHQ().isEmpty)
+  }
+
   /// A terminal over its allowance (here 2 a minute) is refused in words with when to ask again,
   /// bad requests counted too; another terminal is not.
   @Test func lookUpsOverTheAllowanceAreRefusedUntilItRefills() async throws {
