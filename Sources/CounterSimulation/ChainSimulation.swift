@@ -69,6 +69,11 @@ public struct ChainSimulation {
     for case .counter(.enroll(let t, let card, _)) in events.map(\.action) { enrolledAt[card, default: []].insert(t) }
     invariants.contest(cards: enrolledAt.filter { $0.value.count > 1 }.keys)
     var summary = Summary(events: events.count, refused: 0, syncs: 0, checks: 0, ledgerEntries: 0, balances: 0)
+    // A second card linked at one counter after another enrolled it the same day (`claimRace`).
+    for case .link(let t, let card, _) in events.map(\.action) where !(enrolledAt[card] ?? []).subtracting([t]).isEmpty
+    {
+      summary.faults["card claimed twice", default: 0] += 1
+    }
     var loseAnswer: Set<String> = []
     var tamperDelta: Set<String> = []
     func fail(_ message: String) -> Failure { Failure(seed: traffic.seed, message: message) }

@@ -50,6 +50,10 @@ public struct ChainTraffic: Sendable {
     /// (`CardLookUp`: a cardholder of another region, or one enrolled at another shop since the
     /// counter's last sync, is then decided on in full).
     public var lookUp = 0
+    /// Of the second cards linked: the share enrolled at another counter earlier the same day,
+    /// before any sync (the cardholder tried the new card there first): the card is claimed twice,
+    /// and `CardClaim` says where its points go; no counter's earns on it may be lost.
+    public var claimRace = 0
 
     public init() {}
   }
@@ -238,6 +242,11 @@ public struct ChainTraffic: Sendable {
           let second = uidCard(who, generation: 1_000 + day)
           guard !enrolled.contains(second) else { continue }
           enrolled.insert(second)
+          if mix.claimRace > 0, rng.next() % 100 < mix.claimRace,
+            let other = open.filter({ $0 != counter }).randomElement(using: &rng)
+          {
+            counterEvent(max(1, at - 900), .enroll(terminal: other, card: second, referrer: nil))
+          }
           today.append(
             .init(at: dayStart.adding(seconds: at), action: .link(terminal: counter, card: second, to: card)))
           cards[who] = second

@@ -41,6 +41,7 @@ extension ChainTraffic {
       traffic.mix.expiry = max(traffic.mix.expiry, 30)
     }
     traffic.mix.lookUp = draw(0...50)
+    traffic.mix.claimRace = draw(0...60)
     return traffic
   }
 
@@ -51,7 +52,8 @@ extension ChainTraffic {
         + (faults.viaHQService ? "through HQ's service (restarts \(faults.hqRestart)%)" : "through HQ's file"),
       "offline \(mix.offline)%, crash \(mix.crash)%, home \(mix.home)%, card after \(mix.cardAfter)%, lifted \(mix.lifted)%, "
         + "cross-shop refunds \(mix.crossShopRefund)%, links \(mix.link)%, expiry \(mix.expiry)%, "
-        + "double enrolments \(mix.doubleEnrol)%, enrol first \(mix.enrolFirst)%, look up \(mix.lookUp)%",
+        + "double enrolments \(mix.doubleEnrol)%, enrol first \(mix.enrolFirst)%, look up \(mix.lookUp)%, "
+        + "cards claimed twice \(mix.claimRace)% of links",
       "faults: junk \(faults.junkBatch)%, torn \(faults.tornTail)%, lost answer \(faults.lostAnswer)%, "
         + "rotation \(faults.rotateKey)%, revocation \(faults.revoke)%, backup and restore \(faults.restore)%, "
         + "tampered delta \(faults.tamperedDelta)%",

@@ -26,26 +26,27 @@ public struct LedgerAccountLookup: Sendable {
   /// No cardholder's: a card's own account holding provisional earns, the card not enrolled.
   public var isProvisional: Bool { account.enrolledAt == nil }
 
-  /// Where a card's points are: the account of the first enrolment or link of it in ledger order
-  /// (as the audit decides which claim stands), or, when none, the card's own account if the
-  /// ledger holds provisional earns on it. Nil when the ledger does not know the card. The fold is
+  /// Where a card's points are: the account of the claim that stands (`CardClaim`: an
+  /// enrolment, else the first link in ledger order, as the audit decides), or, when none, the
+  /// card's own account if the ledger holds provisional earns on it. Nil when the ledger does not know the card. The fold is
   /// the one the answer was read from.
   public static func owner(of card: String, path: String) throws(LedgerError) -> (
     account: String?, fold: LedgerFold
   ) {
     var fold = LedgerFold()
-    var claim: String?
+    var claims: [(account: String, enrolment: Bool)] = []
     // An incomplete tail (an append killed midway, which the next writer cuts) is passed over, as
     // HQ's balances pass it; `ledger verify` is what names it.
     var tail = LedgerVerifier.Tail.clean
     _ = try LedgerVerifier.readVerified(
       path: path, tail: &tail,
       each: { line in
-        for e in fold.take(line) where claim == nil && e.card == card && (e.kind == .enroll || e.kind == .link) {
-          claim = e.account
+        for e in fold.take(line) where e.card == card && (e.kind == .enroll || e.kind == .link) {
+          if let account = e.account { claims.append((account, e.kind == .enroll)) }
         }
       }, excluded: { fold.exclude($0) })
     let own = Identities.accountID(enrolledWith: card)
+    let claim = CardClaim.standing(claims, isEnrolment: \.enrolment)?.account
     return (claim ?? (fold.accounts[own] != nil ? own : nil), fold)
   }
 

@@ -95,9 +95,12 @@ extension AuditReplay {
     case .link:
       let card = try need(e.card, "card")
       let existing = try need(e.ref, "ref (the existing card)")
+      // Strictly: another counter's enrolment of the card the terminal had not seen does not
+      // refuse its link; both claims stand where `CardClaim` says, and its earns are not lost.
       return try Decisions.link(
-        card: card, known: facts(card, terminal: t, basis: basis),
-        ownAccount: view(Identities.accountID(enrolledWith: card), terminal: t, basis: basis), to: existing,
+        card: card, known: facts(card, terminal: t, basis: basis, strictly: true),
+        ownAccount: view(Identities.accountID(enrolledWith: card), terminal: t, basis: basis, strictly: true),
+        to: existing,
         existingFacts: facts(existing, terminal: t, basis: basis), context: c)
     case .block:
       let card = try need(e.card, "card")

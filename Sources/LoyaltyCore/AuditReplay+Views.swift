@@ -2,11 +2,12 @@
 /// ledger holds for no cardholder yet. Read-only over the replay's state (AuditReplay.swift).
 extension AuditReplay {
   /// The account as `terminal` knew it on `basis`: the ledger up to there and its own entries
-  /// after it. Nil when the account was unknown to it.
-  func view(_ id: String, terminal: String, basis: Int64) -> AccountState? {
+  /// after it (and, not `strictly`, the once-only events of others after it: an enrolment is the
+  /// same wherever it was decided). Nil when the account was unknown to it.
+  func view(_ id: String, terminal: String, basis: Int64, strictly: Bool = false) -> AccountState? {
     guard let current = accounts[id] else { return nil }
     func visible(_ j: Journaled) -> Bool {
-      j.seq <= basis || j.entry.terminal == terminal || Self.isOnceOnly(j.entry.kind)
+      j.seq <= basis || j.entry.terminal == terminal || (!strictly && Self.isOnceOnly(j.entry.kind))
     }
     // The ledger's state applied the terminal's own entries under the program in force when each
     // was admitted; the terminal applied them under the one it held, the program at its basis.
@@ -25,8 +26,14 @@ extension AuditReplay {
   }
 
   /// What `terminal` knew of `card` on `basis`.
-  func facts(_ card: String, terminal: String, basis: Int64) -> CardFacts? {
-    known(card, terminal: terminal, basis: basis)?.facts
+  func facts(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> CardFacts? {
+    known(card, terminal: terminal, basis: basis, strictly: strictly)?.facts
+  }
+
+  /// What HQ knows of `card` at the end of the ledger: the account whose claim stands
+  /// (`CardClaim`), for HQ's own entries on it.
+  public func standingFacts(of card: String) -> CardFacts? {
+    facts(card, terminal: Entry.hq, basis: .max)
   }
 
   /// What `terminal` knew of `card` on `basis`, with the account's view (one lookup for both).
@@ -34,16 +41,20 @@ extension AuditReplay {
   /// not another counter's enrolment it had not synced (a provisional earn says the card was
   /// unknown to it).
   ///
-  /// The card's account is that of the first claim on it (an enrolment or a link) the terminal
-  /// saw, in ledger order — but the terminal's own claim stands for it over another's it had not
-  /// seen when it made its own (a card enrolled at one counter and linked at another, both
-  /// offline): its cache keeps the claim it made, so its later entries on the card are its.
+  /// The card's account is that of the claim that stands (`CardClaim`: an enrolment, else the
+  /// first link in ledger order) among those the terminal saw on its basis (not strictly: else
+  /// an enrolment elsewhere after it, the card's own account) — but the terminal's own claim
+  /// stands for it over another's it had not seen when it made its own (a card enrolled at one
+  /// counter and linked at another, both offline): its cache keeps the claim it made, so its
+  /// later entries on the card are its.
   func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
     facts: CardFacts, account: AccountState
   )? {
     guard let links = cardLinks[card] else { return nil }
     let own = links.first { $0.terminal == terminal }
-    let seen = links.first { $0.terminal != terminal && ($0.seq <= basis || ($0.enrolment && !strictly)) }
+    let seen =
+      CardClaim.standing(links.lazy.filter { $0.terminal != terminal && $0.seq <= basis }, isEnrolment: \.enrolment)
+      ?? (strictly ? nil : links.first { $0.terminal != terminal && $0.enrolment })
     guard
       let link = own.map({ own in seen.map { own.basis < $0.seq ? own : $0 } ?? own }) ?? seen,
       let account = view(link.account, terminal: terminal, basis: basis)
@@ -59,7 +70,7 @@ extension AuditReplay {
   /// account is a cardholder's.
   public var provisionalHolds: [ProvisionalHold] {
     provisionalCards.sorted { $0.key < $1.key }.compactMap { card, held in
-      let owner = cardLinks[card]?.first?.account
+      let owner = CardClaim.standing(cardLinks[card] ?? [], isEnrolment: \.enrolment)?.account
       guard owner != held, let account = accounts[held], !account.cards.contains(card) else { return nil }
       let points = account.balance
       guard points > 0 || (owner != nil && points != 0) else { return nil }

@@ -173,10 +173,12 @@ struct CacheWorkingSet {
           arguments: [enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, encoded, id])
       }
       // The card index holds the linked cards only (`CardIndex`): a card's own account is found
-      // by its id, and the first claim on a card this cache saw keeps it.
+      // by its id, and its enrolment stands over another's link of it (`CardClaim`), not over
+      // this terminal's own.
       for card in after.cards.subtracting(old?.cards ?? []).sorted()
       where CardIndex.needsRow(card: card, account: id) {
-        guard try !CardIndex.ownAccountHolds(db, card: card) else { continue }
+        guard try !CardIndex.ownAccountHolds(db, card: card) || CardIndex.ownLink(db, card: card, account: id)
+        else { continue }
         try db.cachedExecute(
           sql: "INSERT OR IGNORE INTO card (id, accountId, blocked, linkedAt, publicKey) VALUES (?, ?, ?, ?, ?)",
           arguments: [

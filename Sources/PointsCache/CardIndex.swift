@@ -17,14 +17,28 @@ enum CardIndex {
   }
 
   /// What the cache knows of `card`, or nil: its linked row, else its own account when that
-  /// account's state holds it.
+  /// account's state holds it. A card both linked and enrolled (two counters' claims made
+  /// offline) is the enrolment's (`CardClaim`), unless this terminal made the link itself: its
+  /// own claim stands for its own entries, as HQ's audit re-derives them.
   static func facts(_ db: Database, card: String) throws -> CardFacts? {
-    if let row = try db.cachedRow(sql: "SELECT accountId, blocked FROM card WHERE id = ?", arguments: [card]) {
+    let row = try db.cachedRow(sql: "SELECT accountId, blocked FROM card WHERE id = ?", arguments: [card])
+    let own = Identities.accountID(enrolledWith: card)
+    let keys = try ownAccountKeys(db, card: card)
+    let enrolled = keys.map { $0.cards.contains(card) } ?? false
+    if let row, try !enrolled || ownLink(db, card: card, account: row["accountId"]) {
       return CardFacts(card: card, account: row["accountId"], blocked: row["blocked"])
     }
-    let own = Identities.accountID(enrolledWith: card)
-    guard let keys = try ownAccountKeys(db, card: card), keys.cards.contains(card) else { return nil }
+    guard let keys, enrolled else { return nil }
     return CardFacts(card: card, account: own, blocked: keys.blockedCards.contains(card))
+  }
+
+  /// Whether this terminal itself linked `card` to `account` (its journal holds the link, not
+  /// refused by HQ).
+  static func ownLink(_ db: Database, card: String, account: String) throws -> Bool {
+    try db.cachedOne(
+      Int64.self,
+      sql: "SELECT 1 FROM entry WHERE card = ? AND kind = ? AND accountId = ? AND origin = 'local' LIMIT 1",
+      arguments: [card, Entry.Kind.link, account]) != nil
   }
 
   /// The keys (cards, blocked cards) of `card`'s own account as this counter knows it, read

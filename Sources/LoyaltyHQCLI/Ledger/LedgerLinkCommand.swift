@@ -46,11 +46,7 @@ struct LedgerLinkCommand: ParsableCommand {
       let written = try LedgerFile(path: hq.ledger).appendHQ(
         key: LedgerKey.load(from: hq.hqKey), at: hq.time, dryRun: dryRun
       ) { fold in
-        func facts(_ card: String) -> CardFacts? {
-          fold.accounts.first { $0.value.cards.contains(card) }.map {
-            CardFacts(card: card, account: $0.key, blocked: $0.value.blockedCards.contains(card))
-          }
-        }
+        func facts(_ card: String) -> CardFacts? { fold.audit.standingFacts(of: card) }
         var entry: Entry
         do throws(RuleError) {
           entry = try Decisions.link(
