@@ -30,6 +30,8 @@ public struct LedgerReport: Sendable {
   public var overReversals: [AuditReplay.OverReversal]
   /// Provisional points no cardholder sees yet (card not enrolled, or linked to another account).
   public var provisionalHolds: [AuditReplay.ProvisionalHold]
+  /// Cards claimed by two accounts offline (`CardClaim`): the cardholder's points are split.
+  public var claimedTwice: [AuditReplay.ClaimedTwice] = []
   /// `refused` and `refusedAtAdmission` as records of their fields (for JSON).
   public var refusedRecords: [[String: String]] = []
   public var refusedAtAdmissionRecords: [[String: String]] = []
@@ -106,6 +108,7 @@ public struct LedgerReport: Sendable {
       overReversals: fold.audit.overReversals, provisionalHolds: fold.audit.provisionalHolds)
     if let booksError { throw booksError }
     report.books = books
+    report.claimedTwice = fold.audit.cardsClaimedTwice
     report.balancesTotal = balancesTotal
     report.refusedRecords = fold.leftOutRecords()
     report.refusedAtAdmissionRecords = admission.records()

@@ -78,6 +78,18 @@ extension AuditReplay {
     }
   }
 
+  /// The cards claimed by more than one account, by card.
+  public var cardsClaimedTwice: [ClaimedTwice] {
+    cardLinks.sorted { $0.key < $1.key }.compactMap { card, claims in
+      guard let stands = CardClaim.standing(claims, isEnrolment: \.enrolment)?.account else { return nil }
+      var others: [String] = []
+      for claim in claims where claim.account != stands && !others.contains(claim.account) {
+        others.append(claim.account)
+      }
+      return others.isEmpty ? nil : ClaimedTwice(card: card, stands: stands, others: others)
+    }
+  }
+
   func redeemedToday(_ terminal: String, _ card: String, day: Int64) -> Int64 {
     redeemed["\(terminal)|\(card)|\(day)"] ?? 0
   }

@@ -32,6 +32,16 @@ public struct AuditReplay: Sendable {
     public var points: Int64
   }
 
+  /// A card claimed by more than one account (an enrolment and a link, or two links, made offline
+  /// at different counters): `stands` is where `CardClaim` puts its points, `others` the accounts
+  /// of the other claims (their own counters' entries on the card still go there). The
+  /// cardholder's points are split; HQ can merge them (`ledger adjust`).
+  public struct ClaimedTwice: Hashable, Sendable {
+    public var card: String
+    public var stands: String
+    public var others: [String]
+  }
+
   /// Points reversed (or an amount refunded) beyond what a receipt earned: two offline refunds of
   /// one receipt at two counters, both honest, both kept, the excess listed.
   public struct OverReversal: Hashable, Sendable {

@@ -56,6 +56,8 @@ struct CardClaimRaceTests {
     }
     let (fold, _) = try LedgerFold.fold(path: f.ledger.path)
     #expect(fold.audit.refusals.isEmpty)
+    let twice = fold.audit.cardsClaimedTwice.map { "\($0.card) \($0.stands) \($0.others)" }
+    #expect(twice == ["\(Self.card) \(own) \([holderAccount])"], "ledger report lists the split")
     let hq = Dictionary(uniqueKeysWithValues: fold.balances.map { ($0.account, $0.balance) })
     #expect(hq[holderAccount] == 160 && hq[own] == 160, "\(hq)")
     for t in f.terminals {

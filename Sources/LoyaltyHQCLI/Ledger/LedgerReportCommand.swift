@@ -68,6 +68,12 @@ struct LedgerReportCommand: ParsableCommand {
           }
             ?? "waiting for the card's enrolment")
       }
+      text += "\ncards claimed by two accounts offline (an enrolment and a link): \(r.claimedTwice.count)"
+      for c in r.claimedTwice {
+        text +=
+          "\n  card \(CardID.masked(c.card)): stands on \(c.stands); also on \(c.others.joined(separator: ", ")) "
+          + "(that counter's own entries): merge with `ledger adjust` if one cardholder"
+      }
       text += ShopBooksText.text(r.books, balancesTotal: r.from == nil && r.until == nil ? r.balancesTotal : nil)
       text += "\nlifetime spend, top 10:"
       for (id, spend) in r.lifetimeSpend.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }).prefix(10) {
@@ -94,6 +100,9 @@ struct LedgerReportCommand: ParsableCommand {
               "points": $0.points,
             ]
               as [String: Any]
+          },
+          "claimedTwice": r.claimedTwice.map {
+            ["card": CardID.masked($0.card), "stands": $0.stands, "others": $0.others] as [String: Any]
           },
           "asOf": r.asOf.description,
           "books": ShopBooksText.object(r.books, balancesTotal: r.balancesTotal),
