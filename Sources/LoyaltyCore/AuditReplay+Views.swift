@@ -37,29 +37,29 @@ extension AuditReplay {
   }
 
   /// What `terminal` knew of `card` on `basis`, with the account's view (one lookup for both).
-  /// `strictly`: only what the terminal itself knew — the ledger up to there and its own links,
+  /// `strictly`: only what the terminal itself knew — the ledger up to there and its own claims,
   /// not another counter's enrolment it had not synced (a provisional earn says the card was
   /// unknown to it).
   ///
-  /// The card's account is that of the claim that stands (`CardClaim`: an enrolment, else the
-  /// first link in ledger order) among those the terminal saw on its basis (not strictly: else
-  /// an enrolment elsewhere after it, the card's own account) — but the terminal's own claim
-  /// stands for it over another's it had not seen when it made its own (a card enrolled at one
-  /// counter and linked at another, both offline): its cache keeps the claim it made, so its
-  /// later entries on the card are its.
+  /// The card's account is that of the claim that stands (`CardClaim`) among those the terminal
+  /// saw — the ledger's up to its basis and its own — or, not strictly and when it saw none,
+  /// another counter's enrolment after it (the card's own account). The card is blocked when any
+  /// claim it saw has it blocked on its account.
   func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
     facts: CardFacts, account: AccountState
   )? {
     guard let links = cardLinks[card] else { return nil }
-    let own = links.first { $0.terminal == terminal }
-    let seen =
-      CardClaim.standing(links.lazy.filter { $0.terminal != terminal && $0.seq <= basis }, isEnrolment: \.enrolment)
-      ?? (strictly ? nil : links.first { $0.terminal != terminal && $0.enrolment })
+    let seen = links.filter { $0.seq <= basis || $0.terminal == terminal }
     guard
-      let link = own.map({ own in seen.map { own.basis < $0.seq ? own : $0 } ?? own }) ?? seen,
+      let link = CardClaim.standing(seen, isEnrolment: \.enrolment, isOwn: { $0.terminal == terminal })
+        ?? (strictly ? nil : links.first { $0.terminal != terminal && $0.enrolment }),
       let account = view(link.account, terminal: terminal, basis: basis)
     else { return nil }
-    return (CardFacts(card: card, account: link.account, blocked: account.blockedCards.contains(card)), account)
+    var blocked = account.blockedCards.contains(card)
+    for other in Set(seen.map(\.account)) where !blocked && other != link.account {
+      blocked = view(other, terminal: terminal, basis: basis)?.blockedCards.contains(card) ?? false
+    }
+    return (CardFacts(card: card, account: link.account, blocked: blocked), account)
   }
 
   /// Provisional points not in a cardholder's balance: on the account of a card nobody has

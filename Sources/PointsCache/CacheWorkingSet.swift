@@ -173,12 +173,10 @@ struct CacheWorkingSet {
           arguments: [enrolledAt, referrer, after.referralSettled, after.balance, after.lots.deficit, encoded, id])
       }
       // The card index holds the linked cards only (`CardIndex`): a card's own account is found
-      // by its id, and its enrolment stands over another's link of it (`CardClaim`), not over
-      // this terminal's own.
+      // by its id, and its enrolment stands over a link of it (`CardClaim`); the link's row is
+      // kept all the same, as a block on that account blocks the card.
       for card in after.cards.subtracting(old?.cards ?? []).sorted()
       where CardIndex.needsRow(card: card, account: id) {
-        guard try !CardIndex.ownAccountHolds(db, card: card) || CardIndex.ownLink(db, card: card, account: id)
-        else { continue }
         try db.cachedExecute(
           sql: "INSERT OR IGNORE INTO card (id, accountId, blocked, linkedAt, publicKey) VALUES (?, ?, ?, ?, ?)",
           arguments: [

@@ -16,29 +16,20 @@ enum CardIndex {
     Identities.accountID(enrolledWith: card) != account
   }
 
-  /// What the cache knows of `card`, or nil: its linked row, else its own account when that
-  /// account's state holds it. A card both linked and enrolled (two counters' claims made
-  /// offline) is the enrolment's (`CardClaim`), unless this terminal made the link itself: its
-  /// own claim stands for its own entries, as HQ's audit re-derives them.
+  /// What the cache knows of `card`, or nil: its own account when that account's state holds
+  /// it (enrolled), else its linked row. A card both enrolled and linked (two counters' claims
+  /// made offline) is the enrolment's (`CardClaim`, as HQ's audit decides), and blocked when
+  /// either account has it blocked.
   static func facts(_ db: Database, card: String) throws -> CardFacts? {
     let row = try db.cachedRow(sql: "SELECT accountId, blocked FROM card WHERE id = ?", arguments: [card])
-    let own = Identities.accountID(enrolledWith: card)
-    let keys = try ownAccountKeys(db, card: card)
-    let enrolled = keys.map { $0.cards.contains(card) } ?? false
-    if let row, try !enrolled || ownLink(db, card: card, account: row["accountId"]) {
-      return CardFacts(card: card, account: row["accountId"], blocked: row["blocked"])
+    let rowBlocked = (row?["blocked"] as Bool?) ?? false
+    if let keys = try ownAccountKeys(db, card: card), keys.cards.contains(card) {
+      return CardFacts(
+        card: card, account: Identities.accountID(enrolledWith: card),
+        blocked: keys.blockedCards.contains(card) || rowBlocked)
     }
-    guard let keys, enrolled else { return nil }
-    return CardFacts(card: card, account: own, blocked: keys.blockedCards.contains(card))
-  }
-
-  /// Whether this terminal itself linked `card` to `account` (its journal holds the link, not
-  /// refused by HQ).
-  static func ownLink(_ db: Database, card: String, account: String) throws -> Bool {
-    try db.cachedOne(
-      Int64.self,
-      sql: "SELECT 1 FROM entry WHERE card = ? AND kind = ? AND accountId = ? AND origin = 'local' LIMIT 1",
-      arguments: [card, Entry.Kind.link, account]) != nil
+    guard let row else { return nil }
+    return CardFacts(card: card, account: row["accountId"], blocked: rowBlocked)
   }
 
   /// The keys (cards, blocked cards) of `card`'s own account as this counter knows it, read
@@ -71,9 +62,8 @@ enum CardIndex {
     return own + linked.filter { state.cards.contains($0) } + state.cards.subtracting(listed).sorted()
   }
 
-  /// Whether `card`'s own account already holds it here: a link of it to another account,
-  /// learnt later, does not take it from the claim this cache saw first (as a terminal's own
-  /// enrolment stands over a link made elsewhere that it had not seen, `AuditReplay.known`).
+  /// Whether `card`'s own account holds it here (the card is enrolled): its enrolment stands over
+  /// any link of it (`CardClaim`).
   static func ownAccountHolds(_ db: Database, card: String) throws -> Bool {
     try ownAccountKeys(db, card: card)?.cards.contains(card) ?? false
   }

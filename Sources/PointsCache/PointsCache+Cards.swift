@@ -16,7 +16,10 @@ extension PointsCache {
       throw RuleError(.unknownAccount, "account \(facts.account) is not in this cache")
     }
     let cards = try CardIndex.cards(db, of: account)
-    return account.view(card: card, cards: cards, at: t, program: program)
+    var view = account.view(card: card, cards: cards, at: t, program: program)
+    // A card claimed twice is blocked when either account has it blocked (`CardClaim`).
+    view.blocked = view.blocked || facts.blocked
+    return view
   }
 
   /// A card this cache does not know, in words: a stand-alone counter's is not enrolled; a

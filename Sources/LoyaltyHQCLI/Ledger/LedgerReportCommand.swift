@@ -71,8 +71,9 @@ struct LedgerReportCommand: ParsableCommand {
       text += "\ncards claimed by two accounts offline (an enrolment and a link): \(r.claimedTwice.count)"
       for c in r.claimedTwice {
         text +=
-          "\n  card \(CardID.masked(c.card)): stands on \(c.stands); also on \(c.others.joined(separator: ", ")) "
-          + "(that counter's own entries): merge with `ledger adjust` if one cardholder"
+          "\n  card \(CardID.masked(c.card)) earns on \(c.stands) (where its claim stands); "
+          + "\(c.others.joined(separator: ", ")) holds what was recorded on its other claim before the counters "
+          + "synced both: if one cardholder's, move those points with `ledger adjust`"
       }
       text += ShopBooksText.text(r.books, balancesTotal: r.from == nil && r.until == nil ? r.balancesTotal : nil)
       text += "\nlifetime spend, top 10:"

@@ -35,6 +35,11 @@ struct SyncCommand: AsyncParsableCommand {
     if snapshotFromHq && (hqOptions.hq == nil || snapshot != nil) {
       throw ValidationError("--snapshot-from-hq goes with --hq and without --snapshot")
     }
+    // A sync dated ahead would leave the counter unable to record until the clock caught up
+    // (nothing is recorded before its last sync), as HQ refuses a seal more than a day ahead.
+    if let at, at > UTCInstant.wallClock.adding(days: 1) {
+      throw ValidationError("--at \(at) is more than a day ahead of this machine's clock (\(UTCInstant.wallClock))")
+    }
   }
 
   func run() async throws {
