@@ -101,10 +101,11 @@ extension AuditReplay {
         card: card, known: facts(card, terminal: t, basis: basis, strictly: true),
         ownAccount: view(Identities.accountID(enrolledWith: card), terminal: t, basis: basis, strictly: true),
         to: existing,
-        existingFacts: facts(existing, terminal: t, basis: basis), context: c)
+        existingFacts: facts(existing, terminal: t, basis: basis, preferring: e.account), context: c)
     case .block:
       let card = try need(e.card, "card")
-      return try Decisions.block(card: card, facts: facts(card, terminal: t, basis: basis), context: c)
+      return try Decisions.block(
+        card: card, facts: facts(card, terminal: t, basis: basis, preferring: e.account), context: c)
     case .earn where e.data == Entry.provisional:
       // Decided on a card the terminal did not know: only its own links and the ledger up to its
       // basis count (not another counter's enrolment of the card it had not synced yet), and the
@@ -121,7 +122,7 @@ extension AuditReplay {
       return decision.entries[0]
     case .earn:
       let card = try need(e.card, "card")
-      let known = known(card, terminal: t, basis: basis)
+      let known = known(card, terminal: t, basis: basis, preferring: e.account)
       let account = known?.account ?? AccountState(id: e.account ?? "")
       let decision = try Decisions.earn(
         card: known?.facts, cardID: card, account: account, lines: try need(e.lines, "lines"),
@@ -134,7 +135,7 @@ extension AuditReplay {
         throw RuleError(
           .invalidAmount, Identities.idProblem(e.id, expected: Identities.redeemPrefix(terminal: t, at: e.at)))
       }
-      let known = known(card, terminal: t, basis: basis)
+      let known = known(card, terminal: t, basis: basis, preferring: e.account)
       let account = known?.account ?? AccountState(id: "")
       return try Decisions.redeem(
         card: known?.facts, cardID: card, account: account, item: try need(e.data, "data (the item)"),

@@ -26,8 +26,10 @@ extension AuditReplay {
   }
 
   /// What `terminal` knew of `card` on `basis`.
-  func facts(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> CardFacts? {
-    known(card, terminal: terminal, basis: basis, strictly: strictly)?.facts
+  func facts(
+    _ card: String, terminal: String, basis: Int64, strictly: Bool = false, preferring: String? = nil
+  ) -> CardFacts? {
+    known(card, terminal: terminal, basis: basis, strictly: strictly, preferring: preferring)?.facts
   }
 
   /// What HQ knows of `card` at the end of the ledger: the account whose claim stands
@@ -41,23 +43,40 @@ extension AuditReplay {
   /// not another counter's enrolment it had not synced (a provisional earn says the card was
   /// unknown to it).
   ///
-  /// The card's account is that of the claim that stands (`CardClaim`) among those the terminal
-  /// saw — the ledger's up to its basis and its own — or, not strictly and when it saw none,
-  /// another counter's enrolment after it (the card's own account). The card is blocked when any
-  /// claim it saw has it blocked on its account.
-  func known(_ card: String, terminal: String, basis: Int64, strictly: Bool = false) -> (
-    facts: CardFacts, account: AccountState
-  )? {
+  /// The card's account is that of the claim that stands (`CardClaim`) among the other counters'
+  /// the terminal saw on its basis (not strictly, and when it saw none: another counter's
+  /// enrolment after it, the card's own account) — but the terminal's own claim stands for it
+  /// over another's it had not seen when it made its own (a card enrolled at one counter and
+  /// linked at another, both offline): its cache keeps the claim it made. A terminal in a region
+  /// holds only some accounts: of a card claimed twice it decided on whichever claim's account
+  /// it held (`preferring`, the entry's account, when it is one of them).
+  ///
+  /// Blocked: at a terminal in no region, when any claim it saw has the card blocked on its
+  /// account (its replica holds them all); in a region, on the account it decides on.
+  func known(
+    _ card: String, terminal: String, basis: Int64, strictly: Bool = false, preferring: String? = nil
+  ) -> (facts: CardFacts, account: AccountState)? {
     guard let links = cardLinks[card] else { return nil }
-    let seen = links.filter { $0.seq <= basis || $0.terminal == terminal }
+    let own = links.first { $0.terminal == terminal }
+    let others = links.filter { $0.terminal != terminal && $0.seq <= basis }
+    let seen =
+      CardClaim.standing(others, isEnrolment: \.enrolment)
+      ?? (strictly ? nil : links.first { $0.terminal != terminal && $0.enrolment })
+    let inRegion = program(at: basis)?.regions?.region(of: terminal) != nil
     guard
-      let link = CardClaim.standing(seen, isEnrolment: \.enrolment, isOwn: { $0.terminal == terminal })
-        ?? (strictly ? nil : links.first { $0.terminal != terminal && $0.enrolment }),
-      let account = view(link.account, terminal: terminal, basis: basis)
+      var link = own.map({ own in seen.map { own.basis < $0.seq ? own : $0 } ?? own }) ?? seen
     else { return nil }
+    if inRegion, let preferring, link.account != preferring,
+      let held = ([own].compactMap { $0 } + others).first(where: { $0.account == preferring })
+    {
+      link = held
+    }
+    guard let account = view(link.account, terminal: terminal, basis: basis) else { return nil }
     var blocked = account.blockedCards.contains(card)
-    for other in Set(seen.map(\.account)) where !blocked && other != link.account {
-      blocked = view(other, terminal: terminal, basis: basis)?.blockedCards.contains(card) ?? false
+    if !inRegion {
+      for other in Set(([own].compactMap { $0 } + others).map(\.account)) where !blocked && other != link.account {
+        blocked = view(other, terminal: terminal, basis: basis)?.blockedCards.contains(card) ?? false
+      }
     }
     return (CardFacts(card: card, account: link.account, blocked: blocked), account)
   }

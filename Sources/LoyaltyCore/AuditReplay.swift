@@ -34,8 +34,8 @@ public struct AuditReplay: Sendable {
 
   /// A card claimed by more than one account (an enrolment and a link, or two links, made offline
   /// at different counters): `stands` is where `CardClaim` puts its points, `others` the accounts
-  /// of the other claims (what was recorded on them before the counters synced both stays there).
-  /// The cardholder's points are split; HQ can move them (`ledger adjust`).
+  /// of the other claims (where their own counters' entries on the card go). The cardholder's
+  /// points are split; HQ can move them (`ledger adjust`).
   public struct ClaimedTwice: Hashable, Sendable {
     public var card: String
     public var stands: String

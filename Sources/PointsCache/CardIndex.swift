@@ -18,18 +18,30 @@ enum CardIndex {
 
   /// What the cache knows of `card`, or nil: its own account when that account's state holds
   /// it (enrolled), else its linked row. A card both enrolled and linked (two counters' claims
-  /// made offline) is the enrolment's (`CardClaim`, as HQ's audit decides), and blocked when
-  /// either account has it blocked.
+  /// made offline) is the enrolment's (`CardClaim`, as HQ's audit decides) unless this terminal
+  /// made the link itself (its own claim stands for its own entries), and blocked when either
+  /// account has it blocked.
   static func facts(_ db: Database, card: String) throws -> CardFacts? {
     let row = try db.cachedRow(sql: "SELECT accountId, blocked FROM card WHERE id = ?", arguments: [card])
     let rowBlocked = (row?["blocked"] as Bool?) ?? false
     if let keys = try ownAccountKeys(db, card: card), keys.cards.contains(card) {
-      return CardFacts(
-        card: card, account: Identities.accountID(enrolledWith: card),
-        blocked: keys.blockedCards.contains(card) || rowBlocked)
+      let blocked = keys.blockedCards.contains(card) || rowBlocked
+      if let row, try ownLink(db, card: card, account: row["accountId"]) {
+        return CardFacts(card: card, account: row["accountId"], blocked: blocked)
+      }
+      return CardFacts(card: card, account: Identities.accountID(enrolledWith: card), blocked: blocked)
     }
     guard let row else { return nil }
     return CardFacts(card: card, account: row["accountId"], blocked: rowBlocked)
+  }
+
+  /// Whether this terminal itself linked `card` to `account` (its journal holds the link, not
+  /// refused by HQ).
+  static func ownLink(_ db: Database, card: String, account: String) throws -> Bool {
+    try db.cachedOne(
+      Int64.self,
+      sql: "SELECT 1 FROM entry WHERE card = ? AND kind = ? AND accountId = ? AND origin = 'local' LIMIT 1",
+      arguments: [card, Entry.Kind.link, account]) != nil
   }
 
   /// The keys (cards, blocked cards) of `card`'s own account as this counter knows it, read

@@ -71,9 +71,9 @@ struct LedgerReportCommand: ParsableCommand {
       text += "\ncards claimed by two accounts offline (an enrolment and a link): \(r.claimedTwice.count)"
       for c in r.claimedTwice {
         text +=
-          "\n  card \(CardID.masked(c.card)) earns on \(c.stands) (where its claim stands); "
-          + "\(c.others.joined(separator: ", ")) holds what was recorded on its other claim before the counters "
-          + "synced both: if one cardholder's, move those points with `ledger adjust`"
+          "\n  card \(CardID.masked(c.card)) earns on \(c.stands) (where its claim stands) and, at the counter that "
+          + "made its other claim, on \(c.others.joined(separator: ", ")): if one cardholder's, move points between "
+          + "them with `ledger adjust`"
       }
       text += ShopBooksText.text(r.books, balancesTotal: r.from == nil && r.until == nil ? r.balancesTotal : nil)
       text += "\nlifetime spend, top 10:"

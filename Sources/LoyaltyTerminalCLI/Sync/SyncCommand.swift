@@ -35,11 +35,6 @@ struct SyncCommand: AsyncParsableCommand {
     if snapshotFromHq && (hqOptions.hq == nil || snapshot != nil) {
       throw ValidationError("--snapshot-from-hq goes with --hq and without --snapshot")
     }
-    // A sync dated ahead would leave the counter unable to record until the clock caught up
-    // (nothing is recorded before its last sync), as HQ refuses a seal more than a day ahead.
-    if let at, at > UTCInstant.wallClock.adding(days: 1) {
-      throw ValidationError("--at \(at) is more than a day ahead of this machine's clock (\(UTCInstant.wallClock))")
-    }
   }
 
   func run() async throws {
@@ -54,8 +49,15 @@ struct SyncCommand: AsyncParsableCommand {
     }
     var refusedByHQ = 0
     try await Self.reportSync(json: cache.json) {
-      let store = try cache.open()
       let time = at ?? .wallClock
+      // A sync dated ahead would leave the counter unable to record until the clock caught up
+      // (nothing is recorded before its last sync), as HQ refuses a seal more than a day ahead.
+      if time > UTCInstant.wallClock.adding(days: 1) {
+        throw SyncProtocolError(
+          "nothing synced: --at \(time) is more than a day ahead of this machine's clock (\(UTCInstant.wallClock)); "
+            + "check the time given or the machine's clock")
+      }
+      let store = try cache.open()
       let terminalKey = try LedgerKey.load(from: hqOptions.key)
       var decoded: LedgerSnapshot?
       if let snapshot {
