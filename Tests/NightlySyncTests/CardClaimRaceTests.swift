@@ -18,15 +18,21 @@ import Testing
 struct CardClaimRaceTests {
   static let holder = ChainFixture.cards[0]
   static let card = ChainFixture.cards[5]
+  static let day = Int64(86_400)
+
+  /// The holder enrolled at T01 and known everywhere; the next day, T02 enrols the new card.
+  static func enrolTheCardAtT02(_ f: ChainFixture) async throws {
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
+    _ = try f.cache("T01").enroll(card: holder, referrer: nil, context: f.context("T01", 100))
+    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 3_610)) }
+    _ = try f.cache("T02").enroll(card: card, referrer: nil, context: f.context("T02", day + 100))
+  }
 
   @Test(arguments: [["T02", "T01"], ["T01", "T02"]])
   func noEarnOnEitherClaimIsLostAndEveryCounterAgreesWithHQ(order: [String]) async throws {
     let f = try ChainFixture(terminals: 3)
-    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
-    _ = try f.cache("T01").enroll(card: Self.holder, referrer: nil, context: f.context("T01", 100))
-    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 3_610)) }
-    let day = Int64(86_400)
-    _ = try f.cache("T02").enroll(card: Self.card, referrer: nil, context: f.context("T02", day + 100))
+    try await Self.enrolTheCardAtT02(f)
+    let day = Self.day
     _ = try f.cache("T02").earn(
       card: Self.card, lines: [PurchaseLine(category: "fresh", amount: 2_000)], receipt: "R2",
       context: f.context("T02", day + 200))
@@ -75,11 +81,8 @@ struct CardClaimRaceTests {
   /// at the other two.
   @Test func aBlockOnEitherClaimBlocksTheCardEverywhere() async throws {
     let f = try ChainFixture(terminals: 3)
-    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
-    _ = try f.cache("T01").enroll(card: Self.holder, referrer: nil, context: f.context("T01", 100))
-    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 3_610)) }
-    let day = Int64(86_400)
-    _ = try f.cache("T02").enroll(card: Self.card, referrer: nil, context: f.context("T02", day + 100))
+    try await Self.enrolTheCardAtT02(f)
+    let day = Self.day
     _ = try f.cache("T01").link(card: Self.card, to: Self.holder, context: f.context("T01", day + 300))
     try f.cache("T01").block(card: Self.card, context: f.context("T01", day + 500))
     for (i, t) in ["T02", "T01", "T03", "T02"].enumerated() {
@@ -104,11 +107,8 @@ struct CardClaimRaceTests {
   @Test func aRegionsLinkingCounterKeepsItsOwnClaim() async throws {
     let regions = #"{"days": 2, "shops": {"north": ["T01"], "south": ["T02"]}}"#
     let f = try ChainFixture(terminals: 2, program: ChainFixture.program(regions: regions))
-    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 60)) }
-    _ = try f.cache("T01").enroll(card: Self.holder, referrer: nil, context: f.context("T01", 100))
-    for t in f.terminals { try await f.sync(t, at: ChainFixture.start.adding(seconds: 3_610)) }
-    let day = Int64(86_400)
-    _ = try f.cache("T02").enroll(card: Self.card, referrer: nil, context: f.context("T02", day + 100))
+    try await Self.enrolTheCardAtT02(f)
+    let day = Self.day
     _ = try f.cache("T01").link(card: Self.card, to: Self.holder, context: f.context("T01", day + 300))
     for (i, t) in ["T02", "T01", "T02"].enumerated() {
       let s = try await f.sync(t, at: ChainFixture.start.adding(days: 2).adding(seconds: Int64(i)))
