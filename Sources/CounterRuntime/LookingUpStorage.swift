@@ -32,17 +32,23 @@ public struct LookingUpStorage: CounterStorage {
     do { first = .success(try await base.identify(card: card, at: at)) } catch { first = .failure(error) }
     // Only a card unknown here, or (in a region) known without HQ's state of its account, is asked for.
     if case .failure(let error) = first, (error as? RuleError)?.reason != .unknownCard { throw error }
+    if case .taken = try await lookUpIfNotHeld(card, at: at) { return try await base.identify(card: card, at: at) }
+    return try first.get()
+  }
+
+  /// Looks `card` up at HQ when this counter would not decide on its account in full; nil when
+  /// it would, or when HQ is out of reach or refuses (logged: the counter goes on as offline).
+  func lookUpIfNotHeld(_ card: CardID, at: UTCInstant) async throws -> LookUpOutcome? {
     guard let question = try await base.cache.asynchronous.lookUpQuestion(card: card.text), question.held == nil
-    else { return try first.get() }
+    else { return nil }
     do {
       let outcome = try await lookUp(card.text, at)
       logger.info("card looked up at HQ", metadata: ["card": "\(card.masked)", "outcome": "\(outcome)"])
-      if case .taken = outcome { return try await base.identify(card: card, at: at) }
+      return outcome
     } catch {
-      // HQ out of reach or refusing: the counter goes on as it would offline.
       logger.warning("card look-up at HQ failed", metadata: ["card": "\(card.masked)", "error": "\(error)"])
+      return nil
     }
-    return try first.get()
   }
 
   /// A refund for a customer's card whose account this counter would not decide on in full
@@ -51,14 +57,7 @@ public struct LookingUpStorage: CounterStorage {
   public func receipt(_ number: String, terminal: String, card: CardID?, at: UTCInstant) async throws
     -> ReceiptStatus
   {
-    if let card, try await base.cache.asynchronous.lookUpQuestion(card: card.text)?.held == nil {
-      do {
-        let outcome = try await lookUp(card.text, at)
-        logger.info("card looked up at HQ for a refund", metadata: ["card": "\(card.masked)", "outcome": "\(outcome)"])
-      } catch {
-        logger.warning("card look-up at HQ failed", metadata: ["card": "\(card.masked)", "error": "\(error)"])
-      }
-    }
+    if let card { _ = try await lookUpIfNotHeld(card, at: at) }
     return try await base.receipt(number, terminal: terminal, card: card, at: at)
   }
 

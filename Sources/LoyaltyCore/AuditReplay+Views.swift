@@ -59,6 +59,7 @@ extension AuditReplay {
     guard let links = cardLinks[card] else { return nil }
     let own = links.first { $0.terminal == terminal }
     let others = links.filter { $0.terminal != terminal && $0.seq <= basis }
+    let claims = [own].compactMap { $0 } + others
     let seen =
       CardClaim.standing(others, isEnrolment: \.enrolment)
       ?? (strictly ? nil : links.first { $0.terminal != terminal && $0.enrolment })
@@ -67,14 +68,14 @@ extension AuditReplay {
       var link = own.map({ own in seen.map { own.basis < $0.seq ? own : $0 } ?? own }) ?? seen
     else { return nil }
     if inRegion, let preferring, link.account != preferring,
-      let held = ([own].compactMap { $0 } + others).first(where: { $0.account == preferring })
+      let held = claims.first(where: { $0.account == preferring })
     {
       link = held
     }
     guard let account = view(link.account, terminal: terminal, basis: basis) else { return nil }
     var blocked = account.blockedCards.contains(card)
     if !inRegion {
-      for other in Set(([own].compactMap { $0 } + others).map(\.account)) where !blocked && other != link.account {
+      for other in Set(claims.map(\.account)) where !blocked && other != link.account {
         blocked = view(other, terminal: terminal, basis: basis)?.blockedCards.contains(card) ?? false
       }
     }

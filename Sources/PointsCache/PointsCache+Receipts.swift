@@ -31,13 +31,8 @@ extension PointsCache {
   /// This terminal's receipt `id` as the account holding it knows it (`receipt_index` says
   /// which), or nil.
   static func receipt(_ db: Database, id: String) throws -> Receipt? {
-    guard let account = try receiptHolder(db, id: id) else { return nil }
+    guard let account = try ReceiptIndex.holder(db, id: id) else { return nil }
     return try CacheWorkingSet.load(db, account: account)?.receipts[id]
-  }
-
-  /// The account the receipt index names for receipt `id`, or nil.
-  static func receiptHolder(_ db: Database, id: String) throws -> String? {
-    try ReceiptIndex.holder(db, id: id)
   }
 
   /// The receipt a refund names (`ReceiptIndex`): with the customer's `card`, in that card's

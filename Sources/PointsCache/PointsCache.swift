@@ -324,7 +324,7 @@ public final class PointsCache: Sendable {
         }
         problems += try CardIndex.problems(db, of: current)
         for receipt in current.receipts.keys.sorted()
-        where try ReceiptIndex.isOwn(receipt, own) && Self.receiptHolder(db, id: receipt) == nil {
+        where try ReceiptIndex.isOwn(receipt, own) && ReceiptIndex.holder(db, id: receipt) == nil {
           problems.append("account \(id): its receipt \(receipt) is not indexed")
         }
         if replica {
